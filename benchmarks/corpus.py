@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Benchmark slsguard (and optionally checkov) on the real-world template corpus.
+
+Each tool runs as a separate process, timed from spawn to exit (so interpreter start-up and
+imports are included), and its peak resident set size is read from the rusage that
+``os.wait4`` returns for that one child. slsguard gets one warm-up run and then ``--runs``
+timed runs; checkov, which is much slower, gets ``--checkov-runs`` timed runs and an optional
+warm-up. Template and function counts come from slsguard's JSON report (``summary.apps``,
+``summary.functions``, ``summary.files_scanned``), and the same template count is used for
+both tools' throughput, since both scan the same directory.
+
+Standard library only; Linux (``ru_maxrss`` is read as KiB). Exits 2 if slsguard itself
+fails (exit code 2 or any code other than 0 and 1); exit code 1 only means findings.
+
+Usage::
+
+    python benchmarks/corpus.py [--corpus PATH] [--runs 5] [--checkov PATH] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+"""The shared corpus, a sibling of the repository (``../shared/corpus`` from the repo root)."""
+
+SLSGUARD_OK = (0, 1)
+"""slsguard exit codes that are a successful scan (1: findings at or above ``--fail-on``)."""
+
+CHECKOV_OK = (0, 1)
+"""checkov exit codes that are a successful scan (1: some checks failed)."""
+
+
+@dataclass
+class Run:
+    """One timed child process."""
+
+    seconds: float
+    """Wall time from spawn to exit."""
+    max_rss_kib: int
+    """Peak resident set size of the child (the largest of it and its reaped descendants)."""
+    returncode: int
+    """Exit code; negative for a signal, as in :mod:`subprocess`."""
+
+
+@dataclass
+class ToolResult:
+    """The timed runs of one tool and what is derived from them."""
+
+    tool: str
+    version: str
+    command: list[str]
+    runs: list[Run] = field(default_factory=list)
+    warmup: bool = False
+
+    @property
+    def median_s(self) -> float:
+        """Median wall time over the timed runs."""
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def min_s(self) -> float:
+        """Fastest wall time over the timed runs."""
+        return min(r.seconds for r in self.runs)
+
+    @property
+    def peak_rss_mib(self) -> float:
+        """Highest peak RSS over the timed runs, in MiB."""
+        return max(r.max_rss_kib for r in self.runs) / 1024
+
+    def to_dict(self, templates: int, functions: int) -> dict[str, Any]:
+        """Machine-readable summary, with throughput computed from the corpus counts."""
+        return {
+            "tool": self.tool,
+            "version": self.version,
+            "command": self.command,
+            "warmup": self.warmup,
+            "runs": [asdict(r) for r in self.runs],
+            "median_s": round(self.median_s, 4),
+            "min_s": round(self.min_s, 4),
+            "peak_rss_mib": round(self.peak_rss_mib, 1),
+            "templates_per_s": round(templates / self.median_s, 1),
+            "functions_per_s": round(functions / self.median_s, 1),
+        }
+
+
+def run_once(
+    cmd: list[str], stdout_path: Path | None = None, stderr_path: Path | None = None
+) -> Run:
+    """Run ``cmd`` to completion, returning its wall time, peak RSS and exit code.
+
+    The child's stdout and stderr go to the given files (or ``/dev/null``), so a large
+    report never blocks on a pipe. The child is reaped with ``os.wait4`` so that the rusage
+    is that child's alone.
+    """
+    with (
+        open(stdout_path or os.devnull, "wb") as out,
+        open(stderr_path or os.devnull, "wb") as err,
+    ):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from reaping again
+    return Run(seconds=seconds, max_rss_kib=usage.ru_maxrss, returncode=proc.returncode)
+
+
+def tail(path: Path, limit: int = 2000) -> str:
+    """The last ``limit`` characters of a text file, or ``""`` if it is missing."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-limit:]
+    except OSError:
+        return ""
+
+
+def bench_slsguard(corpus: Path, runs: int, report: Path) -> tuple[ToolResult, dict[str, Any]]:
+    """Time ``slsguard scan`` on the corpus; returns the result and the last JSON report.
+
+    Raises :class:`RuntimeError` when slsguard fails: an exit code other than 0 or 1, or no
+    valid JSON report (an uncaught exception also exits with 1).
+    """
+    cmd = [
+        sys.executable,
+        "-m",
+        "slsguard",
+        "scan",
+        str(corpus),
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    ]
+    errors = report.with_suffix(".stderr")
+    result = ToolResult(tool="slsguard", version="?", command=cmd, warmup=True)
+    data: dict[str, Any] = {}
+    for i in range(runs + 1):
+        report.unlink(missing_ok=True)
+        run = run_once(cmd, stderr_path=errors)
+        if run.returncode not in SLSGUARD_OK:
+            raise RuntimeError(f"slsguard exited with {run.returncode}:\n{tail(errors)}")
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"slsguard wrote no valid report ({exc}):\n{tail(errors)}") from exc
+        if i > 0:  # run 0 is the warm-up (page cache, .pyc files)
+            result.runs.append(run)
+    result.version = str(data.get("tool", {}).get("version", "?"))
+    return result, data
+
+
+def checkov_version(exe: str) -> str:
+    """Return ``checkov --version`` output, or ``"?"``."""
+    try:
+        proc = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, check=False, timeout=300
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "?"
+
+
+def bench_checkov(exe: str, corpus: Path, runs: int, warmup: bool, out: Path) -> ToolResult:
+    """Time ``checkov -d`` on the corpus for the serverless and cloudformation frameworks.
+
+    A run that exits with anything but 0 or 1 is reported on stderr and still counted,
+    since checkov is only the point of comparison.
+    """
+    cmd = [
+        exe,
+        "-d",
+        str(corpus),
+        "--framework",
+        "serverless",
+        "cloudformation",
+        "--quiet",
+        "-o",
+        "json",
+        "--skip-download",
+    ]
+    result = ToolResult(tool="checkov", version=checkov_version(exe), command=cmd, warmup=warmup)
+    for i in range(runs + (1 if warmup else 0)):
+        run = run_once(cmd, stdout_path=out)
+        if run.returncode not in CHECKOV_OK:
+            print(f"warning: checkov exited with {run.returncode}", file=sys.stderr)
+        if i > 0 or not warmup:
+            result.runs.append(run)
+    return result
+
+
+def markdown_table(results: list[ToolResult], templates: int) -> str:
+    """The results as a Markdown table for the README."""
+    lines = [
+        "| tool | median s | min s | peak RSS MiB | templates/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.tool} {r.version} | {r.median_s:.2f} | {r.min_s:.2f} "
+            f"| {r.peak_rss_mib:.0f} | {templates / r.median_s:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help=f"directory to scan (default: {DEFAULT_CORPUS})",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=5, help="timed slsguard runs after one warm-up (default: 5)"
+    )
+    parser.add_argument(
+        "--checkov", metavar="PATH", help="checkov executable (default: `checkov` on PATH, if any)"
+    )
+    parser.add_argument(
+        "--no-checkov", action="store_true", help="skip checkov even when it is on PATH"
+    )
+    parser.add_argument(
+        "--checkov-runs", type=int, default=1, help="timed checkov runs (default: 1, it is slow)"
+    )
+    parser.add_argument(
+        "--checkov-warmup", action="store_true", help="do one untimed checkov run first"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print machine-readable results instead of text"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.checkov_runs < 1:
+        parser.error("--runs and --checkov-runs must be at least 1")
+    if not args.corpus.is_dir():
+        parser.error(f"corpus not found: {args.corpus}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the results; returns the exit code."""
+    args = parse_args(argv)
+    corpus: Path = args.corpus.resolve()
+    checkov: str | None = None
+    if not args.no_checkov:
+        checkov = args.checkov or shutil.which("checkov")
+        if args.checkov and not (Path(args.checkov).is_file() or shutil.which(args.checkov)):
+            print(f"error: checkov not found: {args.checkov}", file=sys.stderr)
+            return 2
+
+    with tempfile.TemporaryDirectory(prefix="slsguard-bench-") as tmp:
+        try:
+            sls, report = bench_slsguard(corpus, args.runs, Path(tmp) / "slsguard.json")
+        except (RuntimeError, OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        summary: dict[str, Any] = report.get("summary", {})
+        templates = int(summary.get("apps", 0))
+        functions = int(summary.get("functions", 0))
+        files = int(summary.get("files_scanned", report.get("files_scanned", 0)))
+        results = [sls]
+        if checkov:
+            results.append(
+                bench_checkov(
+                    checkov,
+                    corpus,
+                    args.checkov_runs,
+                    args.checkov_warmup,
+                    Path(tmp) / "checkov.json",
+                )
+            )
+
+    ratios: dict[str, float] = {}
+    if len(results) == 2:
+        ratios = {
+            "time": round(results[1].median_s / sls.median_s, 2),
+            "rss": round(results[1].peak_rss_mib / sls.peak_rss_mib, 2),
+        }
+
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "corpus": str(corpus),
+                    "files_scanned": files,
+                    "templates": templates,
+                    "functions": functions,
+                    "cpus": os.cpu_count(),
+                    "python": sys.version.split()[0],
+                    "results": [r.to_dict(templates, functions) for r in results],
+                    "checkov_over_slsguard": ratios or None,
+                },
+                indent=2,
+            )
+        )
+        return 0
+
+    print(f"corpus: {corpus}")
+    print(f"files scanned: {files}, templates: {templates}, functions: {functions}")
+    for r in results:
+        warm = "1 warm-up + " if r.warmup else ""
+        print(
+            f"{r.tool} {r.version}: {warm}{len(r.runs)} run(s), median {r.median_s:.3f} s, "
+            f"min {r.min_s:.3f} s, peak RSS {r.peak_rss_mib:.1f} MiB, "
+            f"{templates / r.median_s:.0f} templates/s, {functions / r.median_s:.0f} functions/s"
+        )
+    if ratios:
+        print(f"checkov / slsguard: time x{ratios['time']}, peak RSS x{ratios['rss']}")
+    print()
+    print(markdown_table(results, templates))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Find the templates under the paths a user gives, recognising each file by its content.
+
+Serverless Framework configs (any name, `service:` + `provider:`; `serverless.json`), SAM
+templates (the `AWS::Serverless-2016-10-31` transform), CloudFormation templates (YAML or
+JSON with `Resources` of `AWS::` types), CDK output when the user points at `cdk.out`.
+`serverless.ts`/`.js` configs are noted as not analysed (they would have to be executed).
+Other YAML and JSON (OpenAPI, CI files, SDK models, package.json) is left alone silently.
+Symbolic links are never followed out of the scan root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        "node_modules",
+        ".serverless",
+        ".aws-sam",
+        ".git",
+        "cdk.out",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".terraform",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".tox",
+    }
+)
+TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
+CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
+MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
+
+FileKind = Literal["serverless", "template", "code-config"]
+
+_SLS_SERVICE = re.compile(r"^service\s*:", re.M)
+_SLS_PROVIDER = re.compile(r"^provider\s*:", re.M)
+_CFN_TYPE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS|Custom|Alexa)::""")
+_CFN_MARKERS = ("AWSTemplateFormatVersion", "Resources")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A file that looks like something slsguard analyses."""
+
+    path: Path
+    display: str
+    """The path shown in findings (relative to the working directory when under it)."""
+    root: Path
+    """The scan root it was found under: includes may not leave it."""
+    kind: FileKind
+    text: str = ""
+
+
+def display_name(path: Path, cwd: Path) -> str:
+    """`path` relative to `cwd` (with `..` when needed), with forward slashes."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        relative = os.path.relpath(path, cwd)
+        # Far-away paths read better absolute than as a long climb of `..`.
+        return Path(relative).as_posix() if relative.count("..") <= 3 else path.as_posix()
+
+
+def discover(paths: list[Path], cwd: Path | None = None) -> list[Candidate]:
+    """Every candidate under `paths`, in a stable order, each file once."""
+    cwd = (cwd or Path.cwd()).resolve()
+    seen: set[Path] = set()
+    found: list[Candidate] = []
+    for given in paths:
+        root = given.resolve()
+        files = [root] if root.is_file() else _walk(root)
+        scan_root = root.parent if root.is_file() else root
+        for file in files:
+            if file in seen:
+                continue
+            seen.add(file)
+            candidate = classify(file, display_name(file, cwd), scan_root, explicit=file == root)
+            if candidate is not None:
+                found.append(candidate)
+    return found
+
+
+def _walk(root: Path) -> list[Path]:
+    # Pointing at cdk.out (or inside it) means the user wants CDK output scanned.
+    inside_cdk_out = "cdk.out" in root.parts
+    files: list[Path] = []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = sorted(
+            name
+            for name in subdirectories
+            if name not in SKIPPED_DIRECTORIES or (name == "cdk.out" and inside_cdk_out)
+        )
+        base = Path(directory)
+        for name in sorted(names):
+            path = base / name
+            if path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS:
+                if path.is_symlink() and not path.resolve().is_relative_to(root):
+                    continue  # Never read outside the scan root.
+                files.append(path)
+    return files
+
+
+def classify(path: Path, display: str, root: Path, *, explicit: bool = False) -> Candidate | None:
+    """The kind of a file from its name and content; None for files slsguard leaves alone."""
+    if path.name in CODE_CONFIGS:
+        return Candidate(path, display, root, "code-config")
+    if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
+        return None
+    try:
+        size = path.stat().st_size
+        if size > MAX_CANDIDATE_BYTES:
+            # Too large to read for a guess; a file named like a template is still reported.
+            return _oversized(path, display, root)
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return Candidate(path, display, root, "template") if _named_like_template(path) else None
+    kind = _kind_of(path, text)
+    if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
+        return None
+    return Candidate(path, display, root, kind, text) if kind else None
+
+
+def _oversized(path: Path, display: str, root: Path) -> Candidate | None:
+    if _named_like_template(path):
+        return Candidate(path, display, root, "template")
+    return None
+
+
+def _named_like_template(path: Path) -> bool:
+    name = path.name.lower()
+    return name.startswith(("serverless", "template")) and path.suffix.lower() in TEMPLATE_SUFFIXES
+
+
+def _kind_of(path: Path, text: str) -> FileKind | None:
+    name = path.name.lower()
+    if path.suffix.lower() == ".json":
+        if name == "serverless.json" or ('"service"' in text and '"provider"' in text):
+            return "serverless" if _json_serverless(text, name) else _json_template(text)
+        return _json_template(text)
+    if _SLS_SERVICE.search(text) and _SLS_PROVIDER.search(text):
+        return "serverless"
+    if "AWS::Serverless" in text or (
+        any(marker in text for marker in _CFN_MARKERS) and _CFN_TYPE.search(text)
+    ):
+        return "template"
+    if name.startswith("serverless") and _SLS_SERVICE.search(text):
+        return "serverless"
+    return None
+
+
+def _json_serverless(text: str, name: str) -> bool:
+    if name == "serverless.json":
+        return True
+    stripped = text.lstrip()
+    # Top-level keys only: a cheap check that "service" is not nested somewhere deep.
+    return stripped.startswith("{") and re.search(r'^\s{0,4}"service"\s*:', text, re.M) is not None
+
+
+def _json_template(text: str) -> FileKind | None:
+    if '"Resources"' in text and _CFN_TYPE.search(text):
+        return "template"
+    return None

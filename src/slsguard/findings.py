@@ -1,0 +1,210 @@
+"""Findings and where they point: severities, locations, violations, findings, the report.
+
+Rules yield `Violation`s that name a place in the model (an `Origin`) or in code; the
+engine turns them into `Finding`s with a `Location`, the rule's metadata and a fingerprint.
+Every type here is a frozen value, so formats and baselines can share them freely.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+class Severity(enum.Enum):
+    """How bad a finding is; ordered from worst to harmless."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 0 for info: larger is worse."""
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """The severity named by `text` (case-insensitive); ValueError when unknown."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+
+_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+KeyPath = tuple["str | int", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a model value was written: a file, its key path and the resolved position."""
+
+    file: str
+    path: KeyPath = ()
+    line: int = 1
+    column: int = 1
+
+    def child(self, key: str | int, line: int | None = None, column: int | None = None) -> Origin:
+        """The origin of a value nested under this one."""
+        return Origin(
+            self.file,
+            (*self.path, key),
+            self.line if line is None else line,
+            self.column if column is None else column,
+        )
+
+
+def format_path(path: KeyPath) -> str:
+    """`functions.create.events[0].http` from ('functions', 'create', 'events', 0, 'http')."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        else:
+            out.append(("." if out else "") + part)
+    return "".join(out)
+
+
+LocationKind = Literal["template", "source", "cloud"]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """One place a finding points at: a template key, a span of source code, or a cloud ARN."""
+
+    kind: LocationKind
+    file: str | None = None
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    key_path: KeyPath = ()
+    symbol: str | None = None
+    """For source locations: the enclosing function or handler."""
+    snippet: str = ""
+    """For source locations: the normalised text of the line (used by the fingerprint)."""
+    arn: str | None = None
+    region: str | None = None
+    account: str | None = None
+
+    @classmethod
+    def of(cls, origin: Origin) -> Location:
+        """The template location of a model origin."""
+        return cls("template", origin.file, origin.line, origin.column, key_path=origin.path)
+
+    @property
+    def display(self) -> str:
+        """`file:line:column`, or the ARN for cloud locations."""
+        if self.kind == "cloud" and self.arn:
+            return self.arn
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file or "?"
+
+    def identity(self) -> str:
+        """The part of a fingerprint that names this place without its line number."""
+        if self.kind == "template":
+            return f"{self.file}|{format_path(self.key_path)}"
+        if self.kind == "source":
+            return f"{self.file}|{self.symbol or ''}|{' '.join(self.snippet.split())}"
+        return f"{self.arn}|{format_path(self.key_path)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule reports: a place, a concrete message, and how to fix it."""
+
+    origin: Origin
+    message: str
+    fix: str = ""
+    severity: Severity | None = None
+    """Overrides the rule's default severity when the evidence warrants it."""
+    function: str | None = None
+    """The function the finding concerns, when there is one."""
+    subject: str = ""
+    """What distinguishes two violations of one rule at one place (an action, a variable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """The metadata of a rule that findings and formats need."""
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    practice: str
+    mappings: tuple[tuple[str, str], ...] = ()
+    """(framework key, control) pairs: ("cwe", "CWE-798"), ("pci-dss-4.0", "8.6.2"), ..."""
+    doc: str = ""
+    default_enabled: bool = True
+
+    def controls(self, framework: str) -> tuple[str, ...]:
+        """The controls this rule maps to in one framework."""
+        return tuple(control for key, control in self.mappings if key == framework)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A violation with its rule, severity, location and the app it belongs to."""
+
+    rule: RuleInfo
+    severity: Severity
+    message: str
+    location: Location
+    fix: str = ""
+    app: str = ""
+    function: str | None = None
+    subject: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable identity that survives edits elsewhere in the file (no line numbers)."""
+        text = f"{self.rule.id}|{self.location.identity()}|{self.subject}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceData:
+    """A bundled dataset a scan relied on, with its version and date (YYYY-MM-DD)."""
+
+    name: str
+    version: str
+    date: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppSummary:
+    """What was scanned: one application and its functions."""
+
+    name: str
+    kind: str
+    file: str
+    functions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything a format needs to render one scan."""
+
+    findings: tuple[Finding, ...]
+    apps: tuple[AppSummary, ...] = ()
+    reference_data: tuple[ReferenceData, ...] = ()
+    files_scanned: int = 0
+    duration_seconds: float = 0.0
+    tool_version: str = ""
+    rules: tuple[RuleInfo, ...] = field(default=())

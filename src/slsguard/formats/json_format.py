@@ -1,0 +1,133 @@
+"""The JSON format: one document with the tool, reference data, a summary, apps and findings.
+
+The document's shape is part of slsguard's interface (scripts and dashboards read it), so keys
+come in a fixed order and findings in a stable one: by file, line, column, then rule.
+The small helpers here are shared by the other formats.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slsguard.findings import Finding, Location, Report, Severity, format_path
+
+TOOL_NAME = "slsguard"
+
+JsonObject = dict[str, Any]
+
+
+def finding_order(finding: Finding) -> tuple[str, int, int, str, str, str]:
+    """Sort key: file (or ARN), line, column, rule ID; message and fingerprint break ties."""
+    loc = finding.location
+    return (
+        loc.file or loc.arn or "",
+        loc.line,
+        loc.column,
+        finding.rule.id,
+        finding.message,
+        finding.fingerprint,
+    )
+
+
+def sorted_findings(report: Report) -> list[Finding]:
+    """The report's findings in the stable order every machine-readable format uses."""
+    return sorted(report.findings, key=finding_order)
+
+
+def severity_counts(report: Report) -> dict[Severity, int]:
+    """How many findings of each severity, worst first (zeros included)."""
+    counts = dict.fromkeys(Severity, 0)
+    for finding in report.findings:
+        counts[finding.severity] += 1
+    return counts
+
+
+def function_count(report: Report) -> int:
+    """The number of functions across all scanned apps."""
+    return sum(len(app.functions) for app in report.apps)
+
+
+def reference_data(report: Report) -> list[JsonObject]:
+    """The reference datasets the scan relied on, as JSON objects."""
+    return [
+        {"name": ref.name, "version": ref.version, "date": ref.date, "source": ref.source}
+        for ref in report.reference_data
+    ]
+
+
+def mappings(finding: Finding) -> dict[str, list[str]]:
+    """{framework: [controls]} in the order the rule declares them."""
+    out: dict[str, list[str]] = {}
+    for framework, control in finding.rule.mappings:
+        controls = out.setdefault(framework, [])
+        if control not in controls:
+            controls.append(control)
+    return out
+
+
+def _location(loc: Location) -> JsonObject:
+    # The snippet is deliberately left out: it is raw source text and may hold a secret.
+    return {
+        "kind": loc.kind,
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+        "key_path": format_path(loc.key_path) or None,
+        "symbol": loc.symbol,
+        "arn": loc.arn,
+        "region": loc.region,
+        "account": loc.account,
+    }
+
+
+def _finding(finding: Finding) -> JsonObject:
+    return {
+        "rule_id": finding.rule.id,
+        "rule": finding.rule.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fix": finding.fix,
+        "app": finding.app or None,
+        "function": finding.function,
+        "location": _location(finding.location),
+        "fingerprint": finding.fingerprint,
+        "practice": finding.rule.practice,
+        "mappings": mappings(finding),
+    }
+
+
+def _summary(report: Report) -> JsonObject:
+    summary: JsonObject = {"total": len(report.findings)}
+    summary.update({sev.value: n for sev, n in severity_counts(report).items()})
+    summary.update(
+        {
+            "files_scanned": report.files_scanned,
+            "apps": len(report.apps),
+            "functions": function_count(report),
+            "duration_seconds": round(report.duration_seconds, 3),
+        }
+    )
+    return summary
+
+
+def document(report: Report) -> JsonObject:
+    """The report as a JSON-ready object."""
+    return {
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "reference_data": reference_data(report),
+        "summary": _summary(report),
+        "apps": [
+            {"name": app.name, "kind": app.kind, "file": app.file, "functions": list(app.functions)}
+            for app in report.apps
+        ],
+        "findings": [_finding(f) for f in sorted_findings(report)],
+    }
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The report as indented JSON ending with a newline; `color` is ignored."""
+    del color
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,186 @@
+"""The SARIF 2.1.0 format, as GitHub code scanning and other SARIF viewers read it.
+
+Levels follow RULES.md: error for critical and high, warning for medium, note for low and
+info; every rule and result carries `security-severity`, which GitHub uses to rank alerts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath, PureWindowsPath
+from urllib.parse import quote
+
+from slsguard.findings import Finding, Location, Report, RuleInfo, Severity
+from slsguard.formats.json_format import TOOL_NAME, JsonObject, reference_data, sorted_findings
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+INFORMATION_URI = "https://github.com/slsguard/slsguard"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "slsguard/v1"
+
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+
+_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
+_HEADING = re.compile(r"^\s*#*\s*(?P<title>[^#].*?)\s*:?\s*$")
+
+
+def _what_it_does(doc: str) -> str:
+    """The text under the doc's `What it does` heading, or "" when there is none."""
+    lines = doc.strip().splitlines()
+    for i, line in enumerate(lines):
+        match = _HEADING.match(line)
+        if match and match.group("title").lower() == "what it does":
+            body: list[str] = []
+            for nxt in lines[i + 1 :]:
+                if nxt.lstrip().startswith("#"):
+                    break
+                body.append(nxt)
+            return "\n".join(body).strip()
+    return ""
+
+
+def _rule(rule: RuleInfo) -> JsonObject:
+    doc = rule.doc.strip() or rule.summary
+    tags = ["security"]
+    for tag in (rule.practice, *rule.controls("cwe")):
+        if tag and tag not in tags:
+            tags.append(tag)
+    configuration: JsonObject = {"level": LEVELS[rule.severity]}
+    if not rule.default_enabled:
+        configuration["enabled"] = False
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": _what_it_does(rule.doc) or rule.summary},
+        "help": {"text": doc, "markdown": doc},
+        "defaultConfiguration": configuration,
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "tags": tags,
+            "precision": "high",
+        },
+    }
+
+
+def _rules(report: Report) -> list[RuleInfo]:
+    """Every rule of the report, plus any a finding uses that the list lacks, by ID."""
+    by_id: dict[str, RuleInfo] = {}
+    for rule in (*report.rules, *(f.rule for f in report.findings)):
+        by_id.setdefault(rule.id, rule)
+    return [by_id[key] for key in sorted(by_id, key=_natural)]
+
+
+def _natural(rule_id: str) -> tuple[str | int, ...]:
+    """`SLS9` before `SLS10`: digits compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", rule_id))
+
+
+def artifact_location(file: str) -> JsonObject:
+    """A relative path under %SRCROOT% with forward slashes; absolute paths as file URIs."""
+    posix = file.replace("\\", "/")
+    if _WINDOWS_ABSOLUTE.match(file):
+        return {"uri": PureWindowsPath(file).as_uri()}
+    if posix.startswith("/"):
+        return {"uri": PurePosixPath(posix).as_uri()}
+    return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(loc: Location) -> JsonObject | None:
+    if loc.line <= 0:
+        return None
+    region: JsonObject = {"startLine": loc.line}
+    if loc.column > 0:
+        region["startColumn"] = loc.column
+    if loc.end_line > 0:
+        region["endLine"] = loc.end_line
+    if loc.end_column > 0:
+        region["endColumn"] = loc.end_column
+    return region
+
+
+def _location(finding: Finding) -> JsonObject:
+    loc = finding.location
+    out: JsonObject = {}
+    if loc.file:
+        physical: JsonObject = {"artifactLocation": artifact_location(loc.file)}
+        region = _region(loc)
+        if region:
+            physical["region"] = region
+        out["physicalLocation"] = physical
+    logical: list[JsonObject] = []
+    if finding.function:
+        qualified = f"{finding.app}.{finding.function}" if finding.app else finding.function
+        logical.append(
+            {"name": finding.function, "kind": "function", "fullyQualifiedName": qualified}
+        )
+    if loc.kind == "cloud" and loc.arn:
+        logical.append({"fullyQualifiedName": loc.arn, "kind": "resource"})
+    if logical:
+        out["logicalLocations"] = logical
+    return out
+
+
+def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
+    text = finding.message
+    if finding.fix:
+        text += "\n\nFix: " + finding.fix
+    return {
+        "ruleId": finding.rule.id,
+        "ruleIndex": index[finding.rule.id],
+        "level": LEVELS[finding.severity],
+        "message": {"text": text},
+        "locations": [_location(finding)],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[finding.severity],
+            "app": finding.app or None,
+            "function": finding.function,
+        },
+    }
+
+
+def document(report: Report) -> JsonObject:
+    """The report as a SARIF log object with one run."""
+    rules = _rules(report)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    driver: JsonObject = {"name": TOOL_NAME}
+    if report.tool_version:
+        driver["version"] = report.tool_version
+    driver["informationUri"] = INFORMATION_URI
+    driver["rules"] = [_rule(rule) for rule in rules]
+    driver["properties"] = {"referenceData": reference_data(report)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "invocations": [{"executionSuccessful": True}],
+                "results": [_result(f, index) for f in sorted_findings(report)],
+                "properties": {"referenceData": reference_data(report)},
+            }
+        ],
+    }
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The report as an indented SARIF 2.1.0 log ending with a newline; `color` is ignored."""
+    del color
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

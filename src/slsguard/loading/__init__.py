@@ -1,0 +1,183 @@
+"""Loaders: files in, `Application`s out, with every problem kept as a note, never raised.
+
+`load_all` loads Serverless configs first (so the files they include are known and not
+scanned again as standalone templates), then SAM and CloudFormation templates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slsguard.discovery import Candidate, display_name
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.cloudformation import (
+    build_stack,
+    lambda_functions,
+    lambda_permissions,
+    nested_templates,
+    not_analysed,
+)
+from slsguard.loading.sam import is_sam, load_sam_parts
+from slsguard.loading.serverless import load_serverless, unresolved_notes
+from slsguard.loading.variables import Resolver, VariableContext
+from slsguard.loading.yaml import Loaded, YMap, load_file, load_text
+from slsguard.model import Application, Document, Note, render
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """Command-line settings that change how templates resolve."""
+
+    stage: str | None = None
+    region: str | None = None
+    environ: Mapping[str, str] | None = None
+    """The scanner's own environment for `${env:...}`: only with an explicit flag."""
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """Applications, plus notes about files that are not part of any application."""
+
+    apps: list[Application] = field(default_factory=list)
+    file_notes: list[Note] = field(default_factory=list)
+    files: int = 0
+
+
+def load_all(candidates: list[Candidate], options: LoadOptions, cwd: Path) -> LoadResult:
+    """Load every candidate; files included by a Serverless config are not loaded twice."""
+    result = LoadResult(files=len(candidates))
+    included: set[str] = set()
+    order = {"serverless": 0, "code-config": 1, "template": 2}
+    for candidate in sorted(candidates, key=lambda item: order[item.kind]):
+        if str(candidate.path) in included:
+            continue
+        if candidate.kind == "code-config":
+            result.file_notes.append(_code_config_note(candidate))
+            continue
+        loaded = _load(candidate)
+        result.file_notes.extend(_problem_notes(loaded))
+        if not isinstance(loaded.root, YMap):
+            if loaded.root is not None:
+                result.file_notes.append(_not_a_template(candidate))
+            continue
+        if candidate.kind == "serverless":
+            app = _serverless(candidate, loaded, options, included, cwd)
+        else:
+            app = _template(candidate, loaded.root)
+        result.apps.append(app)
+    return result
+
+
+def _load(candidate: Candidate) -> Loaded:
+    if candidate.text:
+        return load_text(candidate.text, candidate.display)
+    return load_file(str(candidate.path), candidate.display)
+
+
+def _problem_notes(loaded: Loaded) -> list[Note]:
+    rule = {"parse-error": "SLS001", "duplicate-key": "SLS005"}
+    fixes = {
+        "parse-error": "fix the syntax at this position; the rest of the scan went on without it",
+        "duplicate-key": "keep one of the keys: the platform silently drops all but the last",
+    }
+    return [
+        Note(rule[problem.kind], Violation(problem.origin, problem.message, fixes[problem.kind]))
+        for problem in loaded.problems
+    ]
+
+
+def _not_a_template(candidate: Candidate) -> Note:
+    origin = Origin(candidate.display)
+    return Note("SLS001", Violation(origin, "the file is not a mapping at the top level", ""))
+
+
+def _code_config_note(candidate: Candidate) -> Note:
+    origin = Origin(candidate.display)
+    message = f"{candidate.path.name} is a program, and slsguard never executes the scanned project"
+    fix = (
+        "scan the resolved configuration instead: "
+        "`serverless print --format yaml > serverless.resolved.yml`, "
+        "then `slsguard scan serverless.resolved.yml`"
+    )
+    return Note("SLS004", Violation(origin, message, fix, Severity.INFO))
+
+
+def _serverless(
+    candidate: Candidate, loaded: Loaded, options: LoadOptions, included: set[str], cwd: Path
+) -> Application:
+    root = loaded.root
+    assert isinstance(root, YMap)
+    context = VariableContext(
+        root=root,
+        config_path=candidate.path,
+        scan_root=candidate.root,
+        display=lambda path: display_name(path, cwd),
+        stage=options.stage,
+        region=options.region,
+        environ=options.environ,
+    )
+    resolved = Resolver(context).resolve_config()
+    included.update(context.included)
+    documents = [Document(candidate.display, root)]
+    for path in sorted(context.included):
+        extra = load_file(path, display_name(Path(path), cwd))
+        if extra.root is not None:
+            documents.append(Document(extra.file, extra.root))
+    app = load_serverless(resolved, candidate.display, tuple(documents))
+    notes = unresolved_notes(context.problems, context.problem_keys, root, candidate.display)
+    return _with_notes(app, notes)
+
+
+def _template(candidate: Candidate, root: YMap) -> Application:
+    origin = Origin(candidate.display)
+    if is_sam(root):
+        stack, functions = load_sam_parts(root, candidate.display, origin)
+        kind = "sam"
+    else:
+        stack = build_stack(root, candidate.display, origin)
+        functions = lambda_functions(stack)
+        kind = "cloudformation"
+    notes = list(stack.notes)
+    for logical_id, location, where in nested_templates(stack):
+        notes.extend(_nested_note(candidate, logical_id, location, where))
+    roles = {fn.role.key: fn.role for fn in functions if fn.role is not None}
+    for builder in stack.roles.values():
+        roles.setdefault(builder.key, builder.freeze())
+    name = os.path.splitext(candidate.path.name)[0]
+    if name in ("template", "cloudformation", "main", "stack"):
+        name = f"{candidate.path.parent.name}/{name}"
+    return Application(
+        name=name,
+        kind="sam" if kind == "sam" else "cloudformation",
+        file=candidate.display,
+        origin=origin,
+        functions=tuple(functions),
+        roles=tuple(roles.values()),
+        permissions=tuple(lambda_permissions(stack)),
+        documents=(Document(candidate.display, root),),
+        resources=stack.resources,
+        resources_origin=stack.origin,
+        notes=tuple(notes),
+    )
+
+
+def _nested_note(
+    candidate: Candidate, logical_id: str, location: object, where: Origin
+) -> list[Note]:
+    text = render(location)
+    if isinstance(location, str) and "://" not in text and not text.startswith("arn:"):
+        target = (candidate.path.parent / text).resolve()
+        if target.is_relative_to(candidate.root) and target.is_file():
+            return []  # A local template under the scan root is scanned as its own app.
+    message = f"nested stack {logical_id} uses a template slsguard cannot read: {text or '?'}"
+    fix = "download the nested template into the repository, or scan it separately"
+    return [not_analysed(where, message, fix)]
+
+
+def _with_notes(app: Application, notes: list[Note]) -> Application:
+    from dataclasses import replace
+
+    return replace(app, notes=(*app.notes, *notes))

@@ -1,0 +1,128 @@
+"""IAM policy documents in templates, turned into model `Statement`s with their origins.
+
+Shared by every loader: CloudFormation `PolicyDocument`s, Serverless `iamRoleStatements`
+and SAM inline policies have the same shape. Actions and resources are rendered to text;
+a resource written as an intrinsic (`!GetAtt Table.Arn`, `${ssm:...}`) is remembered as a
+reference, so it is never mistaken for a literal `*`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from slsguard.findings import Origin
+from slsguard.loading.yaml import YList, YMap
+from slsguard.model import Deferred, GrantedBy, Reference, Statement, render
+
+
+def parse_document(
+    document: Any, origin: Origin, policy: str, granted_by: GrantedBy = "user"
+) -> list[Statement]:
+    """The statements of a policy document (`{Version, Statement: [...]}`)."""
+    if not isinstance(document, YMap | dict):
+        return []
+    if "Statement" not in document:
+        return []
+    statements = document["Statement"]
+    child = child_origin(document, "Statement", origin)
+    return parse_statements(statements, child, policy, granted_by)
+
+
+def parse_statements(
+    statements: Any, origin: Origin, policy: str, granted_by: GrantedBy = "user"
+) -> list[Statement]:
+    """The statements of a `Statement` value: a list, a single map, or `!If` branches."""
+    result: list[Statement] = []
+    for raw, where in _statement_items(statements, origin):
+        statement = parse_statement(raw, where, policy, granted_by)
+        if statement is not None:
+            result.append(statement)
+    return result
+
+
+def _statement_items(value: Any, origin: Origin) -> Iterator[tuple[Any, Origin]]:
+    if isinstance(value, YList | list):
+        for index, item in enumerate(value):
+            yield from _statement_items(item, child_origin(value, index, origin))
+    elif isinstance(value, YMap | dict):
+        branches = value.get("Fn::If") if len(value) == 1 else None
+        if isinstance(branches, list) and len(branches) == 3:
+            # Both branches may be deployed: judge the union, as the condition is unknown.
+            for index in (1, 2):
+                yield from _statement_items(branches[index], child_origin(branches, index, origin))
+        else:
+            yield value, origin
+
+
+def parse_statement(
+    raw: Any, origin: Origin, policy: str, granted_by: GrantedBy = "user"
+) -> Statement | None:
+    """One statement; None when it is not a statement (e.g. `!Ref AWS::NoValue`)."""
+    if not isinstance(raw, YMap | dict) or not ({"Action", "NotAction"} & raw.keys()):
+        return None
+    effect = raw.get("Effect", "Allow")
+    resources, references = _resources(raw.get("Resource"))
+    not_resources, _ = _resources(raw.get("NotResource"))
+    condition = raw.get("Condition")
+    condition_keys: tuple[str, ...] = ()
+    if isinstance(condition, YMap | dict):
+        condition_keys = tuple(
+            str(key)
+            for operator in condition.values()
+            if isinstance(operator, YMap | dict)
+            for key in operator
+        ) or ("<condition>",)
+    elif condition is not None:
+        condition_keys = ("<condition>",)
+    return Statement(
+        effect="Deny" if render(effect).strip().lower() == "deny" else "Allow",
+        actions=_texts(raw.get("Action")),
+        not_actions=_texts(raw.get("NotAction")),
+        resources=resources,
+        not_resources=not_resources,
+        condition_keys=condition_keys,
+        origin=origin,
+        policy=policy,
+        granted_by=granted_by,
+        resource_references=references,
+        action_origin=_key_origin(raw, ("Action", "NotAction"), origin),
+        resource_origin=_key_origin(raw, ("Resource", "NotResource"), origin),
+    )
+
+
+def _key_origin(raw: Any, keys: tuple[str, ...], origin: Origin) -> Origin:
+    for key in keys:
+        if key in raw:
+            return child_origin(raw, key, origin)
+    return origin
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    return tuple(render(item).strip() for item in items if item is not None)
+
+
+def _resources(value: Any) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    if value is None:
+        return (), ()
+    items = value if isinstance(value, list) else [value]
+    texts: list[str] = []
+    references: list[bool] = []
+    for item in items:
+        if item is None:
+            continue
+        texts.append(render(item).strip())
+        references.append(isinstance(item, Reference | Deferred | dict))
+    return tuple(texts), tuple(references)
+
+
+def child_origin(container: Any, key: str | int, parent: Origin) -> Origin:
+    """The origin of `container[key]`, using the positions the loader recorded."""
+    if isinstance(container, YMap) and isinstance(key, str):
+        return container.origin_of(key, parent)
+    if isinstance(container, YList) and isinstance(key, int):
+        return container.origin_of(key, parent)
+    return parent.child(key)

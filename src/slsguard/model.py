@@ -1,0 +1,259 @@
+"""The provider-neutral, function-centric model every loader produces and every rule reads.
+
+An `Application` holds its `Function`s; each function knows its effective `Role`, its
+environment (`EnvVar`s with their provenance), its triggers and where each fact was
+written (`Origin`). Values that only exist at deploy time or that slsguard could not
+resolve are explicit `Reference`s, never guesses and never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from slsguard.findings import Origin, Violation
+
+AppKind = Literal["serverless", "sam", "cloudformation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A value known only at deploy time, or one slsguard could not resolve.
+
+    `source` is the variable source or intrinsic: `ssm`, `cf`, `env`, `opt`, `param`,
+    `self`, `file`, `aws`, `s3`, `output`, `sls`, `cfn` (a CloudFormation intrinsic such as
+    `!Ref` or `!GetAtt`), `resolve` (`{{resolve:...}}` dynamic references) or `unknown`.
+    """
+
+    source: str
+    address: str
+    text: str
+    """The expression as written, with the parts slsguard could resolve filled in."""
+    resolvable: bool = True
+    """False when slsguard failed to resolve it (rather than it being deploy-time data)."""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A string that mixes literal text with one or more `Reference`s."""
+
+    text: str
+    references: tuple[Reference, ...]
+
+
+def render(value: object) -> str:
+    """Readable text for any model value: literals as they are, references as written."""
+    if isinstance(value, Reference | Deferred):
+        return value.text
+    if isinstance(value, dict):
+        return render_intrinsic(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(render(item) for item in value)
+    return str(value)
+
+
+def render_intrinsic(value: dict[str, Any]) -> str:
+    """`!GetAtt Table.Arn`-style text for a CloudFormation intrinsic left in a value."""
+    if len(value) != 1:
+        return "{…}"
+    ((name, argument),) = value.items()
+    if name == "Ref":
+        return f"!Ref {render(argument)}"
+    if name == "Fn::GetAtt":
+        parts = argument if isinstance(argument, list) else [argument]
+        return "!GetAtt " + ".".join(render(part) for part in parts)
+    if name == "Fn::Sub":
+        template = argument[0] if isinstance(argument, list) and argument else argument
+        return render(template)
+    if name == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+        items = argument[1] if isinstance(argument[1], list) else [argument[1]]
+        return render(argument[0]).join(render(item) for item in items)
+    short = name.removeprefix("Fn::")
+    return f"!{short} {render(argument)}"
+
+
+def is_literal(value: object) -> bool:
+    """True for plain text and numbers, false for references and intrinsics."""
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+EnvProvenance = Literal["literal", "ssm", "secretsmanager", "cfn", "variable", "unresolved"]
+EnvScope = Literal["function", "provider", "globals"]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    """One environment variable of a function, with where its value comes from."""
+
+    name: str
+    value: object
+    origin: Origin
+    provenance: EnvProvenance
+    scope: EnvScope = "function"
+
+
+GrantedBy = Literal["user", "framework", "policy-template", "managed-policy"]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One IAM policy statement, with actions and resources rendered as text."""
+
+    effect: Literal["Allow", "Deny"]
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    not_resources: tuple[str, ...]
+    condition_keys: tuple[str, ...]
+    origin: Origin
+    policy: str
+    """Which policy it belongs to, for messages: `provider.iam.role.statements`, a logical id."""
+    granted_by: GrantedBy = "user"
+    resource_references: tuple[bool, ...] = ()
+    """Per resource: True when it came from a reference/intrinsic (so it is not a literal `*`)."""
+    action_origin: Origin | None = None
+    """Where `Action` (or `NotAction`) is written."""
+    resource_origin: Origin | None = None
+    """Where `Resource` (or `NotResource`) is written."""
+
+    @property
+    def is_allow(self) -> bool:
+        """An Allow statement."""
+        return self.effect == "Allow"
+
+    def literal_star_resource(self) -> bool:
+        """Whether `Resource` is a literal `*` (not a reference that renders to text)."""
+        for index, resource in enumerate(self.resources):
+            from_reference = (
+                index < len(self.resource_references) and self.resource_references[index]
+            )
+            if resource == "*" and not from_reference:
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRef:
+    """A managed policy attached to a role (or used as its permissions boundary)."""
+
+    arn: str
+    """The ARN or name as written, rendered."""
+    origin: Origin
+    aws_managed: bool
+    statements: tuple[Statement, ...] = ()
+    """The policy document when the template defines it (customer-managed)."""
+    known: bool = False
+    """True when `statements` are the whole document (defined in the template)."""
+
+    @property
+    def name(self) -> str:
+        """The policy name: the last path segment of the ARN."""
+        return self.arn.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """An execution role and everything that grants it permissions."""
+
+    key: str
+    """Identity within the application: a logical id, `provider`, or an ARN."""
+    name: str
+    origin: Origin
+    statements: tuple[Statement, ...] = ()
+    managed_policies: tuple[PolicyRef, ...] = ()
+    boundary: PolicyRef | None = None
+    external: bool = False
+    """Defined outside the scanned files (an ARN or name): its permissions are unknown."""
+
+    def all_statements(self) -> Iterator[Statement]:
+        """Inline statements and those of customer-managed policies defined in the template."""
+        yield from self.statements
+        for policy in self.managed_policies:
+            yield from policy.statements
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """An event source of a function: how it is invoked, and the raw settings."""
+
+    kind: str
+    """http, httpApi, websocket, url, alb, s3, sqs, sns, stream, schedule, eventbridge, ..."""
+    origin: Origin
+    settings: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """One Lambda function with its effective configuration."""
+
+    name: str
+    origin: Origin
+    handler: str | None = None
+    runtime: str | None = None
+    environment: tuple[EnvVar, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    role: Role | None = None
+    kms_key: object = None
+    """The environment's customer-managed KMS key, when one is set."""
+    logical_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaPermission:
+    """An `AWS::Lambda::Permission` (or an equivalent resource-policy statement)."""
+
+    origin: Origin
+    function: str
+    """The function it targets, rendered (a logical id, name or ARN)."""
+    principal: str
+    action: str
+    source_arn: object = None
+    source_account: object = None
+    principal_org_id: object = None
+    function_url_auth_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A finding a loader makes about an application (not-analysed, unresolved, ...)."""
+
+    rule_id: str
+    violation: Violation
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A loaded file of an application, kept for rules that look at the whole template."""
+
+    file: str
+    root: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """One serverless application: a Serverless service, a SAM or CloudFormation stack."""
+
+    name: str
+    kind: AppKind
+    file: str
+    origin: Origin
+    functions: tuple[Function, ...] = ()
+    roles: tuple[Role, ...] = ()
+    permissions: tuple[LambdaPermission, ...] = ()
+    documents: tuple[Document, ...] = ()
+    resources: Any = None
+    """The resolved CloudFormation `Resources` mapping (sls `resources:` merged in)."""
+    resources_origin: Origin | None = None
+    framework_version: str | None = None
+    notes: tuple[Note, ...] = field(default=())
+    """Loader findings tied to this app: unresolved values, not-analysed parts."""
+
+    def functions_using(self, role: Role) -> tuple[Function, ...]:
+        """The functions whose execution role is `role`."""
+        return tuple(fn for fn in self.functions if fn.role is not None and fn.role.key == role.key)

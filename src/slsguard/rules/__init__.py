@@ -1,0 +1,139 @@
+"""Rules: one module per rule, registered explicitly, discovered without side effects.
+
+A rule module defines one module-level `Rule`, made by the `rule(...)` decorator around its
+check function (or by `meta_rule(...)` for findings the engine emits itself, such as parse
+errors). The module docstring is the rule's documentation (What it does / Why is this bad? /
+Example / Fix / References): `slsguard rules --explain`, SARIF `help` and the docs use it.
+`all_rules()` imports every module under this package and rejects duplicate IDs or names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+from slsguard.findings import RuleInfo, Severity, Violation
+from slsguard.model import Application
+
+MAPPING_KEYS = ("practice", "owasp-serverless", "cwe", "fsbp", "pci-dss-4.0", "hipaa")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a rule may know besides the application: today's date and the user's options."""
+
+    today: date = field(default_factory=date.today)
+
+
+Check = Callable[[Application, Context], Iterable[Violation]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: its metadata and its check (None for findings the engine emits itself)."""
+
+    info: RuleInfo
+    check: Check | None = None
+
+    @property
+    def id(self) -> str:
+        """The permanent rule ID, `SLS101`."""
+        return self.info.id
+
+    @property
+    def name(self) -> str:
+        """The permanent rule name, `wildcard-iam-action`."""
+        return self.info.name
+
+
+def _info(
+    module: str,
+    rule_id: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    practice: str,
+    mappings: dict[str, str | tuple[str, ...]],
+    default_enabled: bool,
+) -> RuleInfo:
+    pairs: list[tuple[str, str]] = [("practice", practice)]
+    for key, value in mappings.items():
+        if key not in MAPPING_KEYS:
+            raise ValueError(f"{rule_id}: unknown mapping framework {key!r}")
+        values = (value,) if isinstance(value, str) else value
+        pairs.extend((key, item) for item in values)
+    doc = (sys.modules[module].__doc__ or "").strip()
+    return RuleInfo(rule_id, name, severity, summary, practice, tuple(pairs), doc, default_enabled)
+
+
+def rule(
+    rule_id: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    *,
+    practice: str,
+    mappings: dict[str, str | tuple[str, ...]],
+    default_enabled: bool = True,
+) -> Callable[[Check], Rule]:
+    """Make a `Rule` from a check function; the module docstring becomes its documentation."""
+
+    def wrap(check: Check) -> Rule:
+        info = _info(
+            check.__module__, rule_id, name, severity, summary, practice, mappings, default_enabled
+        )
+        return Rule(info, check)
+
+    return wrap
+
+
+def meta_rule(
+    module: str,
+    rule_id: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    *,
+    practice: str = "meta",
+    mappings: dict[str, str | tuple[str, ...]] | None = None,
+    default_enabled: bool = True,
+) -> Rule:
+    """A rule whose findings the engine or the loaders emit (parse errors, not-analysed, ...)."""
+    info = _info(
+        module, rule_id, name, severity, summary, practice, mappings or {}, default_enabled
+    )
+    return Rule(info)
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule, sorted by ID; duplicate IDs or names are a programming error."""
+    found: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    for module_info in pkgutil.walk_packages(__path__, prefix=__name__ + "."):
+        if module_info.ispkg or module_info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if not isinstance(value, Rule):
+                continue
+            if value.id in found and found[value.id] is not value:
+                raise RuntimeError(f"duplicate rule id {value.id} in {module_info.name}")
+            if value.name in names and names[value.name] != value.id:
+                raise RuntimeError(f"duplicate rule name {value.name} in {module_info.name}")
+            found[value.id] = value
+            names[value.name] = value.id
+    return tuple(sorted(found.values(), key=lambda item: item.id))
+
+
+def find_rule(key: str) -> Rule | None:
+    """The rule with this ID or name (case-insensitive for IDs)."""
+    for candidate in all_rules():
+        if candidate.id == key.upper() or candidate.name == key:
+            return candidate
+    return None

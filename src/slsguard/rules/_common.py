@@ -1,0 +1,37 @@
+"""Helpers several rules share: where service-wide settings live, env vars once per place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from slsguard.findings import Origin
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, EnvVar, Function
+
+
+def service_level_origin(app: Application) -> Origin | None:
+    """Where settings for every function go: sls `provider:`, SAM `Globals.Function`."""
+    if not app.documents:
+        return None
+    root = app.documents[0].root
+    if not isinstance(root, YMap):
+        return None
+    if app.kind == "serverless" and "provider" in root:
+        return root.origin_of("provider", app.origin)
+    globals_section = root.get("Globals")
+    if app.kind == "sam" and isinstance(globals_section, YMap):
+        origin = root.origin_of("Globals", app.origin)
+        if "Function" in globals_section:
+            return globals_section.origin_of("Function", origin)
+        return origin
+    return None
+
+
+def environment_once(app: Application) -> Iterator[tuple[EnvVar, tuple[Function, ...]]]:
+    """Each environment variable once per place it is written, with the functions it reaches."""
+    seen: dict[Origin, tuple[EnvVar, list[Function]]] = {}
+    for fn in app.functions:
+        for variable in fn.environment:
+            seen.setdefault(variable.origin, (variable, []))[1].append(fn)
+    for variable, functions in seen.values():
+        yield variable, tuple(functions)

@@ -1,0 +1,1 @@
+"""IAM and least-privilege rules (P1, P9): they read each function's effective permissions."""

@@ -1,0 +1,91 @@
+"""admin-managed-policy (SLS103): a function role has an AWS managed admin or full-access policy.
+
+## What it does
+Reports AWS managed policies that grant administrator or full service access
+(`AdministratorAccess`, `PowerUserAccess`, `IAMFullAccess`, `AWSLambda_FullAccess`, and
+every `...FullAccess` policy) attached to a role that runs a function, whether written as
+a name (SAM `Policies`) or an ARN (`managedPolicies`, `ManagedPolicyArns`).
+
+## Why is this bad?
+These policies are made for people administering a service, not for code. A function
+with `AmazonS3FullAccess` can delete every bucket in the account; with
+`AdministratorAccess` it can do anything.
+
+## Example
+```yaml
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  CreateOrder:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Policies:
+        - AmazonDynamoDBFullAccess
+```
+
+## Fix
+Use a SAM policy template or a statement scoped to the resource.
+```yaml
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  CreateOrder:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Policies:
+        - DynamoDBCrudPolicy:
+            TableName: orders
+```
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html
+"""
+
+import re
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.iam.effective import describe_functions, function_roles
+from slsguard.model import Application
+from slsguard.rules import Context, rule
+
+_ADMIN = re.compile(
+    r"^(AdministratorAccess|PowerUserAccess|IAMFullAccess|AWSLambda_FullAccess|.*FullAccess(V\d+)?)$"
+)
+
+
+@rule(
+    "SLS103",
+    "admin-managed-policy",
+    Severity.HIGH,
+    "An AWS managed admin or full-access policy on a function role",
+    practice="P1",
+    mappings={
+        "owasp-serverless": "S5",
+        "cwe": "CWE-269",
+        "pci-dss-4.0": "7.2.5",
+        "hipaa": "164.312(a)(1)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """AWS managed policies with admin or full access, once per place they are attached."""
+    seen = set()
+    for role, names in function_roles(app):
+        for policy in role.managed_policies:
+            if not policy.aws_managed or not _ADMIN.match(policy.name):
+                continue
+            if policy.origin in seen:
+                continue
+            seen.add(policy.origin)
+            yield Violation(
+                policy.origin,
+                f"AWS managed policy {policy.name} gives {describe_functions(names)} "
+                "administrator or full service access",
+                "replace it with statements (or a SAM policy template) naming the actions and "
+                "resources the function uses",
+                subject=policy.name,
+            )

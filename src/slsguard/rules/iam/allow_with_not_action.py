@@ -1,0 +1,93 @@
+"""allow-with-not-action (SLS106): an Allow statement uses `NotAction` or `NotResource`.
+
+## What it does
+Reports an Allow statement on a function role written with `NotAction` or `NotResource`.
+
+## Why is this bad?
+`Allow` + `NotAction: [iam:*]` allows every other action of every service, including the
+ones AWS launches next year; `Allow` + `NotResource` allows every resource but a few. Both
+grant far more than they appear to, and grow silently.
+
+## Example
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          NotAction: [iam:*]
+          Resource: "*"
+functions:
+  create:
+    handler: handler.create
+```
+
+## Fix
+List what is allowed instead of what is not.
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [dynamodb:PutItem]
+          Resource: arn:aws:dynamodb:us-east-1:123456789012:table/orders
+functions:
+  create:
+    handler: handler.create
+```
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+"""
+
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.iam.effective import describe_functions, grants
+from slsguard.model import Application
+from slsguard.rules import Context, rule
+
+
+@rule(
+    "SLS106",
+    "allow-with-not-action",
+    Severity.HIGH,
+    "An Allow statement uses NotAction or NotResource",
+    practice="P1",
+    mappings={
+        "owasp-serverless": "S5",
+        "cwe": "CWE-732",
+        "pci-dss-4.0": "7.2.5",
+        "hipaa": "164.312(a)(1)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Allow statements written with NotAction or NotResource."""
+    for grant in grants(app):
+        statement = grant.statement
+        if not statement.is_allow:
+            continue
+        if statement.not_actions:
+            yield Violation(
+                statement.action_origin or statement.origin,
+                f"{statement.policy} allows every action except "
+                f"{', '.join(statement.not_actions)} to {describe_functions(grant.functions)}",
+                "replace `NotAction` with `Action` listing the actions the functions call",
+                subject="NotAction",
+            )
+        if statement.not_resources:
+            yield Violation(
+                statement.resource_origin or statement.origin,
+                f"{statement.policy} allows {', '.join(statement.actions) or 'its actions'} on "
+                f"every resource except {', '.join(statement.not_resources)} to "
+                f"{describe_functions(grant.functions)}",
+                "replace `NotResource` with `Resource` listing the resources the functions use",
+                subject="NotResource",
+            )

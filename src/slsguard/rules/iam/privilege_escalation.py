@@ -1,0 +1,113 @@
+"""privilege-escalation (SLS105): the role allows a known privilege-escalation path.
+
+## What it does
+Reports a function role whose effective permissions contain a known path to more
+privilege: `iam:PassRole` with `lambda:CreateFunction` or `UpdateFunctionConfiguration`,
+`iam:CreatePolicyVersion`, `iam:Attach*Policy`, `iam:Put*Policy`, `iam:CreateAccessKey`,
+`lambda:UpdateFunctionCode` on `*`, `sts:AssumeRole` on `*`, and the others catalogued in
+`slsguard.iam.escalation`. Denies and a permissions boundary defined in the template are
+applied first.
+
+## Why is this bad?
+Whoever controls the function's code or input can turn its role into an administrator:
+attach `AdministratorAccess` to itself, create a function with a stronger role, or mint
+access keys. Least privilege elsewhere no longer matters.
+
+## Example
+```yaml
+service: deployer
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [iam:PassRole, lambda:CreateFunction, lambda:InvokeFunction]
+          Resource: "*"
+functions:
+  build:
+    handler: handler.build
+```
+
+## Fix
+Remove the escalation actions, or scope `iam:PassRole` to the one role that may be passed,
+with an `iam:PassedToService` condition.
+```yaml
+service: deployer
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [lambda:InvokeFunction]
+          Resource: arn:aws:lambda:us-east-1:123456789012:function:worker
+functions:
+  build:
+    handler: handler.build
+```
+
+## References
+- https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
+- https://pathfinding.cloud/
+"""
+
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.iam.effective import RolePermissions, describe_functions, function_roles
+from slsguard.iam.escalation import EscalationPath, find_paths
+from slsguard.model import Application
+from slsguard.rules import Context, rule
+
+
+@rule(
+    "SLS105",
+    "privilege-escalation",
+    Severity.CRITICAL,
+    "The role allows a known privilege-escalation path",
+    practice="P1",
+    mappings={
+        "owasp-serverless": "S5",
+        "cwe": "CWE-269",
+        "pci-dss-4.0": "7.2.5",
+        "hipaa": "164.312(a)(1)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """One finding per role, listing its escalation paths, at the statement granting the first."""
+    for role, names in function_roles(app):
+        if role.external:
+            continue
+        permissions = RolePermissions(role)
+        paths = _escalation_paths(permissions)
+        if not paths:
+            continue
+        first = paths[0]
+        statement = permissions.allowed(first.actions[0], on_star=first.resource_star_only)
+        if statement is None:
+            continue
+        named = [_describe(path) for path in paths[:3]]
+        more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+        yield Violation(
+            statement.action_origin or statement.origin,
+            f"role {role.name} of {describe_functions(names)} allows "
+            f"{len(paths)} privilege-escalation path{'s' if len(paths) > 1 else ''}: "
+            f"{'; '.join(named)}{more}. {first.description}",
+            "remove the escalation actions from the role, or scope them to named resources "
+            "(`iam:PassRole` to one role ARN with an `iam:PassedToService` condition)",
+            subject=role.key,
+        )
+
+
+def _escalation_paths(permissions: RolePermissions) -> tuple[EscalationPath, ...]:
+    return find_paths(
+        lambda action: permissions.allowed(action) is not None,
+        lambda action: permissions.allowed(action, on_star=True) is not None,
+    )
+
+
+def _describe(path: EscalationPath) -> str:
+    return " + ".join(path.actions) + (" on *" if path.resource_star_only else "")

@@ -1,0 +1,144 @@
+"""wildcard-iam-resource (SLS102): sensitive actions allowed on `Resource: "*"`.
+
+## What it does
+Reports an Allow statement with `Resource: "*"` that grants actions which write, tag or
+manage permissions, or read secrets and data (`secretsmanager:GetSecretValue`,
+`ssm:GetParameter*`, `kms:Decrypt`, `s3:GetObject`, `dynamodb:Query`, ...), when those
+actions support resource-level permissions. An action that supports no resource types
+(`xray:PutTraceSegments`, `s3:ListAllMyBuckets`) must use `*` and is never reported, nor
+are list-level reads of metadata, nor what AWS's own Lambda policies grant on `*` (writing
+logs and metrics, managing VPC network interfaces). A `Resource` written as a reference (`!GetAtt`,
+`${ssm:...}`) is not a literal `*`.
+
+## Why is this bad?
+`*` means every table, bucket, secret and key in the account, including those of other
+applications. A function that reads one table can then read them all.
+
+## Example
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [secretsmanager:GetSecretValue]
+          Resource: "*"
+functions:
+  create:
+    handler: handler.create
+```
+
+## Fix
+Name the resources (ARNs or references).
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [secretsmanager:GetSecretValue]
+          Resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/db-*
+functions:
+  create:
+    handler: handler.create
+```
+
+## References
+- https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+"""
+
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.iam import actions
+from slsguard.iam.effective import (
+    Grant,
+    boundary_note,
+    describe_functions,
+    expand_effective,
+    grants,
+)
+from slsguard.model import Application
+from slsguard.rules import Context, rule
+
+# What every function does and AWS's own Lambda managed policies (and SAM's VPCAccessPolicy
+# template, which adds DetachNetworkInterface) grant on `*`: writing its telemetry and
+# managing its VPC network interfaces. Scoping these buys little.
+EXPECTED_ON_STAR = frozenset(
+    {
+        "logs:createloggroup",
+        "logs:createlogstream",
+        "logs:putlogevents",
+        "cloudwatch:putmetricdata",
+        "ec2:createnetworkinterface",
+        "ec2:deletenetworkinterface",
+        "ec2:detachnetworkinterface",
+        "ec2:assignprivateipaddresses",
+        "ec2:unassignprivateipaddresses",
+    }
+)
+
+
+@rule(
+    "SLS102",
+    "wildcard-iam-resource",
+    Severity.MEDIUM,
+    "Sensitive actions allowed on every resource",
+    practice="P1",
+    mappings={
+        "owasp-serverless": "S5",
+        "cwe": "CWE-732",
+        "pci-dss-4.0": "7.2.5",
+        "hipaa": "164.312(a)(1)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Allow statements whose literal `*` resource covers sensitive, scopable actions."""
+    for grant in grants(app):
+        statement = grant.statement
+        if not statement.is_allow or not statement.literal_star_resource():
+            continue
+        if statement.not_actions or "*" in statement.actions:
+            continue  # Reported as allow-with-not-action / wildcard-iam-action.
+        risky = {
+            pattern: names
+            for pattern in statement.actions
+            if (names := _risky_actions(grant, pattern))
+        }
+        if not risky:
+            continue
+        yield Violation(
+            statement.resource_origin or statement.origin,
+            f"{statement.policy} allows {_describe(risky)} on every resource (`*`) to "
+            f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
+            "replace `*` with the ARNs of the resources the functions use, for example "
+            "`!GetAtt OrdersTable.Arn` or `arn:aws:s3:::orders-bucket/*`",
+            subject=",".join(sorted(risky)),
+        )
+
+
+def _risky_actions(grant: Grant, pattern: str) -> list[str]:
+    return [
+        info.full_name
+        for info in expand_effective(grant, pattern)
+        if actions.sensitive(info)
+        and actions.supports_resource_level(info)
+        and info.full_name.lower() not in EXPECTED_ON_STAR
+    ]
+
+
+def _describe(risky: dict[str, list[str]]) -> str:
+    parts = []
+    for pattern, names in risky.items():
+        if any(char in pattern for char in "*?"):
+            examples = ", ".join(actions.familiar_first(names)[:3])
+            parts.append(f"`{pattern}` ({len(names)} sensitive actions such as {examples})")
+        else:
+            parts.append(f"`{pattern}`")
+    return ", ".join(parts[:4]) + (f" and {len(parts) - 4} more" if len(parts) > 4 else "")

@@ -1,0 +1,1 @@
+"""Meta rules: findings about the scan itself (parse errors, unresolved values, ...)."""

@@ -1,0 +1,1 @@
+"""Secrets rules (P2): plaintext secrets, materialized secrets, unencrypted environments."""

@@ -1,0 +1,153 @@
+"""hardcoded-secret-in-template (SLS303): a literal secret elsewhere in a template.
+
+## What it does
+Reports a secret written as a literal anywhere in a template or configuration other than a
+function's environment (which plaintext-secret-in-environment covers): parameter defaults
+(with or without `NoEcho`), database properties such as `MasterUserPassword`, `custom:`
+values, secret strings, included files. It uses the same detection as the environment
+rule: known token formats anywhere, literals under secret-like keys, placeholders at low.
+Single words of letters under secret-like keys (`HttpTokens: required`) are taken for the
+enumerations they usually are, and Step Functions paths (`token.$: $$.Task.Token`) are not
+literals.
+
+## Why is this bad?
+`NoEcho` only hides a parameter in `describe` output: the default stays in the
+repository, in every clone, and in the stored template. Anyone who can read the code can
+read the database password.
+
+## Example
+```yaml
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  DatabasePassword:
+    Type: String
+    NoEcho: true
+    Default: Sup3rS3cretPassw0rd
+Resources:
+  Database:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: postgres
+      MasterUsername: app
+      MasterUserPassword: !Ref DatabasePassword
+```
+
+## Fix
+Let the service manage the secret, or reference Secrets Manager.
+```yaml
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Database:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: postgres
+      MasterUsername: app
+      ManageMasterUserPassword: true
+```
+
+## References
+- https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/security-best-practices.html#creds
+- https://cwe.mitre.org/data/definitions/798.html
+"""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.yaml import YList, YMap
+from slsguard.model import Application
+from slsguard.rules import Context, rule
+from slsguard.rules.secrets.plaintext_secret_in_environment import severity_of
+from slsguard.secrets.detect import (
+    SecretMatch,
+    classify,
+    find_token,
+    is_aws_documentation_key,
+    mask,
+)
+
+# Template properties under secret-like names often hold enumerations (`HttpTokens: required`,
+# `AccessToken: hours`); a single word of letters is not judged a secret here.
+_ENUM_LIKE = re.compile(r"[A-Za-z]+")
+
+
+@rule(
+    "SLS303",
+    "hardcoded-secret-in-template",
+    Severity.HIGH,
+    "A literal secret in a template (outside function environments)",
+    practice="P2",
+    mappings={
+        "owasp-serverless": "S3",
+        "cwe": "CWE-798",
+        "pci-dss-4.0": "8.6.2",
+        "hipaa": "164.312(a)(2)(iv)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Literal secrets in every document of the app, except function environments."""
+    environment = {
+        (variable.origin.file, variable.origin.line)
+        for fn in app.functions
+        for variable in fn.environment
+    }
+    for document in app.documents:
+        origin = Origin(document.file)
+        for key, value, where in _literals(document.root, origin, None, 0):
+            if (where.file, where.line) in environment or is_aws_documentation_key(value):
+                continue
+            match = classify(key, value) if key and not key.endswith(".$") else find_token(value)
+            if match is None or (match.kind == "named" and _ENUM_LIKE.fullmatch(value)):
+                continue
+            yield Violation(
+                where,
+                f"{_describe_place(where)} holds {_what(match)} ({mask(value)})",
+                _fix(where),
+                severity=severity_of(match),
+                subject=".".join(str(part) for part in where.path),
+            )
+
+
+def _literals(
+    value: Any, origin: Origin, key: str | None, depth: int
+) -> Iterator[tuple[str | None, str, Origin]]:
+    """(key naming the value, text, origin) for every string in the tree."""
+    if depth > 60:
+        return
+    if isinstance(value, YMap):
+        for name, item in value.items():
+            child = value.origin_of(name, origin)
+            # A parameter's secret lives in `Default`; its name is the parameter's.
+            name_for = key if name in ("Default", "Value") and key else name
+            yield from _literals(item, child, name_for, depth + 1)
+    elif isinstance(value, YList):
+        for index, item in enumerate(value):
+            yield from _literals(item, value.origin_of(index, origin), None, depth + 1)
+    elif isinstance(value, str) and (key is not None or len(value) > 15):
+        yield key, value, origin
+
+
+def _describe_place(where: Origin) -> str:
+    path = ".".join(str(part) for part in where.path)
+    if len(where.path) >= 3 and where.path[0] == "Parameters":
+        return f"the default of parameter {where.path[1]}"
+    return f"`{path}`" if path else "a value"
+
+
+def _what(match: SecretMatch) -> str:
+    if match.kind == "placeholder":
+        return "a placeholder for a secret"
+    return "a " + match.description if match.kind == "token" else "a secret literal"
+
+
+def _fix(where: Origin) -> str:
+    if where.path and where.path[0] == "Parameters":
+        return (
+            "remove the default and pass the value at deploy time, or better, use "
+            "`{{resolve:secretsmanager:<name>}}` where the value is needed"
+        )
+    return (
+        "move the secret to Secrets Manager and reference it (`{{resolve:secretsmanager:...}}`, "
+        "`ManageMasterUserPassword: true`, or the secret's ARN read at run time)"
+    )

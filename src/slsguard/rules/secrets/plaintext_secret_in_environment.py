@@ -1,0 +1,140 @@
+"""plaintext-secret-in-environment (SLS301): a function's environment holds a secret in plaintext.
+
+## What it does
+Reports an environment variable whose value is a secret written in the repository: a
+known token format (AWS key pair, Stripe, GitHub, Slack, Google, Twilio, SendGrid, a
+private key, a JWT, a URL or DSN with a password), or a literal in a secret-named
+variable (`DB_PASSWORD`, `JWT_SECRET`, `STRIPE_API_KEY`). Live-format tokens are critical
+(`sk_live_`), test-format ones high (`sk_test_`); obvious placeholders in a secret-named
+variable (`changeme`, `xxx`, `<token>`) are low. References, ARNs, names and paths
+(`DB_SECRET_ARN`, `TABLE_NAME`, `${ssm:...}`) and AWS's documentation example keys are
+not reported.
+
+## Why is this bad?
+The secret is in the repository history, in every clone and CI log, in the deployment
+package and in the function configuration, readable by anyone with
+`lambda:GetFunctionConfiguration`. Rotating it means a new commit and a deploy.
+
+## Example
+```yaml
+service: payments
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  charge:
+    handler: handler.charge
+    environment:
+      STRIPE_SECRET_KEY: sk_live_51HbQkZLmNoPqRsTuVwXyZ0123456789abcd
+```
+
+## Fix
+Keep the secret in Secrets Manager (or an SSM SecureString), pass its name, and read it at
+run time (cached, e.g. with the Parameters and Secrets Lambda extension).
+```yaml
+service: payments
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  charge:
+    handler: handler.charge
+    environment:
+      STRIPE_SECRET_ARN: arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-key
+```
+
+## References
+- https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
+- https://cwe.mitre.org/data/definitions/798.html
+"""
+
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.model import Application, Deferred, EnvVar, is_literal, render
+from slsguard.rules import Context, rule
+from slsguard.rules.secrets._places import environment_by_place
+from slsguard.secrets.detect import (
+    SecretMatch,
+    classify,
+    find_token,
+    is_aws_documentation_key,
+    mask,
+)
+
+
+@rule(
+    "SLS301",
+    "plaintext-secret-in-environment",
+    Severity.HIGH,
+    "A function's environment holds a secret in plaintext",
+    practice="P2",
+    mappings={
+        "owasp-serverless": "S3",
+        "cwe": "CWE-798",
+        "pci-dss-4.0": "8.6.2",
+        "hipaa": "164.312(a)(2)(iv)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Literal secrets in environment variables, once per place they are written."""
+    for variable, functions in environment_by_place(app):
+        found = _secret(variable)
+        if found is None:
+            continue
+        value, match = found
+        names = ", ".join(fn.name for fn in functions[:4])
+        yield Violation(
+            variable.origin,
+            f"environment variable {variable.name} of {names} holds "
+            f"{_what(match)} in plaintext ({mask(value)})",
+            f"store it in Secrets Manager, pass `{_reference_name(variable.name)}: <secret ARN>` "
+            "instead and read the secret at run time",
+            severity=severity_of(match),
+            function=functions[0].name if len(functions) == 1 else None,
+            subject=variable.name,
+        )
+
+
+def _secret(variable: EnvVar) -> tuple[str, SecretMatch] | None:
+    """The value's text and the secret in it, if any.
+
+    Literals are classified with their name. Values built by an intrinsic (`!Sub`, `!Join`)
+    or mixing text with Serverless variables are still written in the template: a known
+    token format in their literal text is reported too (a name alone is not enough there,
+    as the value is assembled at deploy time).
+    """
+    value = variable.value
+    if is_literal(value) and variable.provenance == "literal":
+        text = str(value)
+        match = classify(variable.name, text)
+    elif isinstance(value, dict | Deferred) and variable.provenance in ("cfn", "variable"):
+        text = render(value)
+        match = find_token(text)
+    else:
+        return None
+    if match is None or is_aws_documentation_key(text):
+        return None
+    return text, match
+
+
+def severity_of(match: SecretMatch) -> Severity:
+    """Critical for live tokens, high for other secrets, low for placeholders."""
+    if match.kind == "placeholder":
+        return Severity.LOW
+    if match.kind == "token" and match.live:
+        return Severity.CRITICAL
+    return Severity.HIGH
+
+
+def _what(match: SecretMatch) -> str:
+    if match.kind == "placeholder":
+        return "a placeholder for a secret (replace it with a reference before it becomes real)"
+    return "a " + match.description if match.kind == "token" else "a secret literal"
+
+
+def _reference_name(name: str) -> str:
+    for suffix in ("_KEY", "_TOKEN", "_SECRET", "_PASSWORD"):
+        if name.upper().endswith(suffix):
+            return name + "_ARN"
+    return name + "_SECRET_ARN"

@@ -1,0 +1,1 @@
+"""Secret detection: known token formats, secret-like names, placeholders and masking."""

@@ -1,0 +1,45 @@
+"""Smoke test on the real-world corpus: no crash, no internal error, parse errors reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from slsguard.discovery import discover
+from slsguard.scan import scan
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("the shared corpus is not next to the repository")
+    return CORPUS
+
+
+def _parses(path: Path) -> bool:
+    # An independent check with libyaml alone (compose only, so tags are allowed). PyYAML's
+    # pure-Python parser is stricter than the YAML spec about trailing tabs.
+    try:
+        yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def test_corpus_scans_without_internal_errors(corpus: Path) -> None:
+    report = scan([corpus])
+    rules = {finding.rule.id for finding in report.findings}
+    assert "SLS003" not in rules
+    assert len(report.apps) > 900
+    assert sum(len(app.functions) for app in report.apps) > 1000
+    reported = {
+        Path(f.location.file or "").resolve() for f in report.findings if f.rule.id == "SLS001"
+    }
+    candidates = [c.path for c in discover([corpus]) if c.kind != "code-config"]
+    unparseable = {path.resolve() for path in candidates if not _parses(path)}
+    assert unparseable  # the corpus has broken templates: they must all be reported
+    assert unparseable <= reported
