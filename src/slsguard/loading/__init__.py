@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from slsguard.discovery import Candidate, display_name
@@ -67,8 +67,27 @@ def load_all(candidates: list[Candidate], options: LoadOptions, cwd: Path) -> Lo
             app = _serverless(candidate, loaded, options, included, cwd)
         else:
             app = _template(candidate, loaded.root)
-        result.apps.append(app)
+        result.apps.append(_with_notes(app, external_role_notes(app)))
     return result
+
+
+def external_role_notes(app: Application) -> list[Note]:
+    """SLS004 for each role defined outside the scanned files that runs functions."""
+    notes = []
+    seen: set[str] = set()
+    for fn in app.functions:
+        role = fn.role
+        if role is None or not role.external or role.key in seen:
+            continue
+        seen.add(role.key)
+        users = [other.name for other in app.functions if other.role and other.role.key == role.key]
+        message = (
+            f"role {role.key} of {', '.join(users[:4])} is defined outside the scanned files: "
+            "its permissions are not analysed"
+        )
+        fix = "scan the template that defines the role too, or define it in this template"
+        notes.append(not_analysed(role.origin, message, fix))
+    return notes
 
 
 def _load(candidate: Candidate) -> Loaded:
@@ -172,12 +191,14 @@ def _nested_note(
         target = (candidate.path.parent / text).resolve()
         if target.is_relative_to(candidate.root) and target.is_file():
             return []  # A local template under the scan root is scanned as its own app.
+    if isinstance(location, dict) and "ApplicationId" in location:
+        text = f"Serverless Application Repository app {render(location['ApplicationId'])}"
+    elif isinstance(location, str) and "://" not in text:
+        text += " (not found under the scan root)"
     message = f"nested stack {logical_id} uses a template slsguard cannot read: {text or '?'}"
     fix = "download the nested template into the repository, or scan it separately"
     return [not_analysed(where, message, fix)]
 
 
 def _with_notes(app: Application, notes: list[Note]) -> Application:
-    from dataclasses import replace
-
-    return replace(app, notes=(*app.notes, *notes))
+    return replace(app, notes=(*app.notes, *notes)) if notes else app
