@@ -8,6 +8,7 @@ from slsguard.secrets.detect import (
     SecretMatch,
     classify,
     find_token,
+    is_aws_documentation_key,
     is_reference_like,
     is_secret_name,
     mask,
@@ -71,8 +72,8 @@ WEBHOOK = SecretMatch("named", "token in a webhook URL", False)
         ("GOCSPX-" + B28, token("Google OAuth client secret")),
         ("SK" + HEX32, token("Twilio API key")),
         (f"SG.{B22}.{B43}", token("SendGrid API key")),
-        (f"{JWT_HEAD}.{JWT_BODY}.{B43}", token("JSON Web Token")),
-        (f"Bearer {JWT_HEAD}.{JWT_BODY}.{B43}", token("JSON Web Token")),
+        (f"{JWT_HEAD}.{JWT_BODY}.{B43}", token("JSON Web Token", live=False)),
+        (f"Bearer {JWT_HEAD}.{JWT_BODY}.{B43}", token("JSON Web Token", live=False)),
         (
             f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----",
             token("private key"),
@@ -83,23 +84,32 @@ WEBHOOK = SecretMatch("named", "token in a webhook URL", False)
         ),
         (
             "postgres://app:" + "Tr0ub4dor&3@db.internal:5432/orders",
-            token("password in a database URL"),
+            token("password in a database URL", live=False),
         ),
         (
             "mongodb+srv://app:" + "Tr0ub4dor3@cluster0.x.mongodb.net/db",
-            token("password in a database URL"),
+            token("password in a database URL", live=False),
         ),
-        ("mysql://root:" + "p@ss:w0rd@db:3306/app", token("password in a database URL")),
-        ("redis://:" + "Tr0ub4dor3@cache:6379/0", token("password in a database URL")),
-        ("amqp://app:" + "Tr0ub4dor3@mq:5672/vhost", token("password in a message broker URL")),
-        ("https://deploy:" + "Tr0ub4dor3@git.internal/repo.git", token("password in a URL")),
+        (
+            "mysql://root:" + "p@ss:w0rd@db:3306/app",
+            token("password in a database URL", live=False),
+        ),
+        ("redis://:" + "Tr0ub4dor3@cache:6379/0", token("password in a database URL", live=False)),
+        (
+            "amqp://app:" + "Tr0ub4dor3@mq:5672/vhost",
+            token("password in a message broker URL", live=False),
+        ),
+        (
+            "https://deploy:" + "Tr0ub4dor3@git.internal/repo.git",
+            token("password in a URL", live=False),
+        ),
         (
             "Server=db;Database=app;User Id=sa;" + "Password=Tr0ub4dor3;",
-            token("password in a connection string"),
+            token("password in a connection string", live=False),
         ),
         (
             "host=db user=app " + "password=Tr0ub4dor3 dbname=app",
-            token("password in a connection string"),
+            token("password in a connection string", live=False),
         ),
         # Priority: live beats test, whatever the order in the value.
         (f"sk_test_{B24} sk_live_{B24}", token("Stripe live secret key")),
@@ -184,7 +194,7 @@ def test_aws_documentation_keys_are_never_tokens(name: str, value: str) -> None:
         (
             "DATABASE_URL",
             "postgres://app:" + "Tr0ub4dor3@db/orders",
-            token("password in a database URL"),
+            token("password in a database URL", live=False),
         ),
         # AWS secret key: only by name, or next to a key ID.
         ("AWS_SECRET_ACCESS_KEY", B40, token("AWS secret access key")),
@@ -468,3 +478,23 @@ def test_mask_never_reveals_more_than_four_characters(value: str) -> None:
     assert len(kept) <= 4
     assert value.startswith(kept)
     assert value[len(kept) :] not in masked
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (AWS_EXAMPLE_ID, True),
+        (AWS_EXAMPLE_SECRET, True),
+        ("AKIA" + "I44QH8DHBEXAMPLE", True),
+        ("je7MtGbClwBF/2Zp9Utk/" + "h3yCo8nvbEXAMPLEKEY", True),
+        (f" {AWS_EXAMPLE_ID}:{AWS_EXAMPLE_SECRET} ", True),
+        ("AKIA" + B16, False),
+        (B40, False),
+        (f"{AWS_EXAMPLE_ID}:{B40}", False),  # a real-looking secret next to the example ID
+        ("prefix-" + AWS_EXAMPLE_ID, False),
+        ("X" + AWS_EXAMPLE_ID, False),
+        ("", False),
+    ],
+)
+def test_aws_documentation_keys(value: str, expected: bool) -> None:
+    assert is_aws_documentation_key(value) is expected

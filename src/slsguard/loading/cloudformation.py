@@ -182,8 +182,10 @@ def _role(stack: Stack, logical_id: str, properties: YMap, where: Origin) -> Rol
 
 def policy_ref(stack: Stack, value: Any, origin: Origin) -> PolicyRef:
     """A managed policy named by ARN, name or a reference to a policy in the template."""
-    value = substitute(value, stack.parameters)
+    # Look before substituting: `substitute` flattens `!Sub ...${Policy}` to plain text.
     logical = _logical_id(value)
+    value = substitute(value, stack.parameters)
+    logical = logical if logical in stack.managed_policies else _logical_id(value)
     if logical and logical in stack.managed_policies:
         return stack.managed_policies[logical]
     text = render(value)
@@ -223,8 +225,10 @@ def _logical_id(value: Any) -> str | None:
 
 def resolve_role(stack: Stack, value: Any, origin: Origin) -> RoleBuilder:
     """The role a function's `Role` names: a role in the template, or an external one."""
-    value = substitute(value, stack.parameters)
+    # Look before substituting: `substitute` flattens `!Sub ...${Role}` to plain text.
     logical = _logical_id(value)
+    value = substitute(value, stack.parameters)
+    logical = logical if logical in stack.roles else _logical_id(value)
     if logical is None and isinstance(value, str) and value in stack.roles:
         logical = value  # Serverless accepts a bare logical id.
     if logical is not None and logical in stack.roles:

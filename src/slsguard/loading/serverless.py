@@ -25,7 +25,7 @@ generates (not to roles the user defines or names): they are modelled as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slsguard.findings import Origin, Severity, Violation
@@ -40,7 +40,7 @@ from slsguard.loading.cloudformation import (
     resolve_role,
 )
 from slsguard.loading.policies import child_origin, parse_statements
-from slsguard.loading.yaml import YList, YMap
+from slsguard.loading.yaml import Position, YList, YMap
 from slsguard.model import (
     Application,
     Document,
@@ -131,14 +131,30 @@ def merged_resources(config: YMap, origin: Origin) -> YMap:
     section = config.get("resources")
     parts = section if isinstance(section, YList) else [section]
     where = child_origin(config, "resources", origin)
-    merged = YMap(config.file, (where.line, where.column))
+    merged = _MergedResources(config.file, (where.line, where.column))
     for part in parts:
         if isinstance(part, YMap) and isinstance(part.get("Resources"), YMap):
             block = part["Resources"]
             merged.update(block)
             merged.key_positions.update(block.key_positions)
-            merged.file = merged.file or block.file
+            merged.key_files.update(dict.fromkeys(block, block.file or config.file))
     return merged
+
+
+class _MergedResources(YMap):
+    """`Resources` merged from several files: each logical id keeps the file it is written in."""
+
+    __slots__ = ("key_files",)
+
+    def __init__(self, file: str, position: Position) -> None:
+        super().__init__(file, position)
+        self.key_files: dict[str, str] = {}
+
+    def origin_of(self, key: str, parent: Origin) -> Origin:
+        """The origin of a resource, in the included file that defines it."""
+        found = super().origin_of(key, parent)
+        file = self.key_files.get(key)
+        return replace(found, file=file) if file else found
 
 
 def _mapping(value: Any) -> YMap:

@@ -100,9 +100,9 @@ class Resolver:
         if key in self._memo:
             return self._memo[key]
         if key in self._active:
-            return self._unresolved("self", ".".join(map(str, key[1:])), "circular reference")
+            return self._key_problem(key, "circular reference")
         if self._depth > MAX_DEPTH:
-            return self._unresolved("self", ".".join(map(str, key[1:])), "nested too deeply")
+            return self._key_problem(key, "nested too deeply")
         self._active.add(key)
         self._depth += 1
         try:
@@ -273,6 +273,20 @@ class Resolver:
             value = value[segment]
             path = (*path, segment)
         return self.resolve(value, path)
+
+    def _key_problem(self, key: tuple[Any, ...], reason: str) -> Reference:
+        """An unresolved value at `key`, written as the variable that reads it.
+
+        `("self", "custom", "a")` reads as `${self:custom.a}`, `("file", path, "a")` as
+        `${file(<path as displayed>):a}`: never a bare key path or an absolute file name.
+        """
+        if key[:1] == ("file",) and len(key) >= 2:
+            source, address = "file", self.context.display(Path(str(key[1])))
+            inner = f"file({address})" + (":" + ".".join(map(str, key[2:])) if key[2:] else "")
+        else:
+            source, address = "self", ".".join(map(str, key[1:]))
+            inner = f"self:{address}"
+        return Reference(source, address, "${" + inner + "}", False, reason)
 
     def _unresolved(
         self, source: str, address: str, reason: str, *, record: bool = False

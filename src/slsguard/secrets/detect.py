@@ -240,19 +240,44 @@ _FORMATS = (
     *((f"{_L}{prefix}(?P<body>{body}){_R}", desc, _plausible) for prefix, body, desc in _SIMPLE),
     *_SPECIAL[2:],
 )
+
+
+def _is_live(description: str) -> bool:
+    """Provider-issued credentials in their production format are live; test-format tokens,
+    passwords in URLs and JWTs (issued by the application itself, often short-lived) are not.
+    """
+    return " test " not in description and not description.startswith(("password", "JSON Web"))
+
+
 # find_token reports the first format that matches, so order by seriousness: a pair of key ID
 # and secret before the ID alone, live formats (sk_live_) before test formats (sk_test_).
 _TOKENS: tuple[tuple[re.Pattern[str], str, bool, _Check], ...] = tuple(
     sorted(
-        ((re.compile(rx), desc, " test " not in desc, check) for rx, desc, check in _FORMATS),
+        ((re.compile(rx), desc, _is_live(desc), check) for rx, desc, check in _FORMATS),
         key=lambda entry: not entry[2],  # a stable sort keeps the order within live and test
     )
 )
 _PUBLISHABLE = re.compile(r"pk_(?:live|test)_[A-Za-z0-9]{16,}")
 
 
+# One pass that rejects the great majority of strings (names, ARNs, prose) before trying each
+# format in turn: the union of every format, named groups made anonymous.
+def _anonymous(pattern: str) -> str:
+    """`pattern` with named groups made plain and leading flags scoped: `(?i:...)`."""
+    pattern = re.sub(r"[(][?]P<[a-z_]+>", "(?:", pattern)
+    flags = re.match(r"[(][?]([aiLmsux]+)[)]", pattern)
+    if flags:
+        return f"(?{flags.group(1)}:{pattern[flags.end() :]})"
+    return f"(?:{pattern})"
+
+
+_ANY_TOKEN = re.compile("|".join(_anonymous(pattern.pattern) for pattern, *_ in _TOKENS))
+
+
 def _scan(value: str) -> tuple[SecretMatch | None, bool]:
     """The first known token in `value`, and whether a faked one (placeholder) was seen."""
+    if _ANY_TOKEN.search(value) is None:
+        return None, False
     fake = False
     for pattern, description, live, check in _TOKENS:
         for match in pattern.finditer(value):

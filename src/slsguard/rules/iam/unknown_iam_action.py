@@ -3,7 +3,9 @@
 ## What it does
 Reports an `Action` or `NotAction` entry, or a wildcard, that matches no action in the IAM
 reference dataset: a typo (`s3:GetObjet`), a wrong service prefix (`dynamo:GetItem`), or a
-name AWS has retired. Entries written with variables or intrinsics are not judged.
+name AWS has retired. Entries written with variables or intrinsics are not judged, nor
+are the statements a SAM policy template expands to (SAM's `SQSPollerPolicy` lists
+`sqs:DeleteMessageBatch`, which is not an IAM action: the user cannot fix that).
 
 ## Why is this bad?
 IAM accepts the statement and silently grants nothing for the misspelt action, so the
@@ -73,6 +75,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     """Action entries that match no known action."""
     for grant in grants(app):
         statement = grant.statement
+        if statement.granted_by == "policy-template":
+            continue  # SAM's own text, not the user's.
         for pattern in (*statement.actions, *statement.not_actions):
             if pattern == "*" or not _PLAIN_ACTION.match(pattern):
                 continue

@@ -58,7 +58,7 @@ from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.secrets.plaintext_secret_in_environment import severity_of
+from slsguard.rules.secrets.plaintext_secret_in_environment import severity_of, with_article
 from slsguard.secrets.detect import (
     SecretMatch,
     classify,
@@ -138,7 +138,7 @@ def _describe_place(where: Origin) -> str:
 def _what(match: SecretMatch) -> str:
     if match.kind == "placeholder":
         return "a placeholder for a secret"
-    return "a " + match.description if match.kind == "token" else "a secret literal"
+    return with_article(match.description) if match.kind == "token" else "a secret literal"
 
 
 def _fix(where: Origin) -> str:

@@ -130,7 +130,12 @@ def severity_of(match: SecretMatch) -> Severity:
 def _what(match: SecretMatch) -> str:
     if match.kind == "placeholder":
         return "a placeholder for a secret (replace it with a reference before it becomes real)"
-    return "a " + match.description if match.kind == "token" else "a secret literal"
+    return with_article(match.description) if match.kind == "token" else "a secret literal"
+
+
+def with_article(description: str) -> str:
+    """`description` after "a" or "an": "an AWS access key ID", "a private key"."""
+    return ("an " if description[:1].lower() in "aeiou" else "a ") + description
 
 
 def _reference_name(name: str) -> str:
