@@ -8,7 +8,8 @@ Roles follow the Framework's own rules, which depend on its major version and pl
   no per-function roles exist;
 - `functions.X.role` names a role in `resources:` or an ARN;
 - `functions.X.iamRoleStatements` makes a per-function role only with the
-  serverless-iam-roles-per-function plugin (v3 and earlier) or natively in v4, inheriting the
+  serverless-iam-roles-per-function plugin (v3 and earlier) or natively in v4 (assumed when
+  `frameworkVersion` is absent: judging what may be deployed beats ignoring it), inheriting the
   provider *statements* (never its managed policies) when `iamRoleStatementsInherit` (or the
   plugin's `defaultInherit`) is set; its boundary is `iamPermissionsBoundary`, else the
   plugin's `iamGlobalPermissionsBoundary`, else the provider role's (the plugin clones it);
@@ -69,7 +70,9 @@ class Settings:
     @property
     def per_function_statements(self) -> bool:
         """Whether `functions.X.iamRoleStatements` creates a per-function role."""
-        return PER_FUNCTION_PLUGIN in self.plugins or (self.major_version or 0) >= 4
+        # Without `frameworkVersion`, assume the current major (v4), which applies them natively:
+        # judging statements that may be deployed beats ignoring them.
+        return PER_FUNCTION_PLUGIN in self.plugins or (self.major_version or 4) >= 4
 
 
 def framework_major(value: Any) -> int | None:
@@ -376,7 +379,7 @@ class _ServiceBuilder:
         violation = Violation(
             child_origin(settings, "iamRoleStatements", where),
             f"functions.{name}.iamRoleStatements has no effect: the Framework "
-            f"(v{self.settings.major_version or '3 or earlier'}) only applies it with the "
+            f"(v{self.settings.major_version}) only applies it with the "
             f"{PER_FUNCTION_PLUGIN} plugin, which is not in `plugins:`; the function runs "
             "with the provider role",
             f"add `{PER_FUNCTION_PLUGIN}` to `plugins:`, or move the statements to "

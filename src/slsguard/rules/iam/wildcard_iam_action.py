@@ -89,12 +89,13 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 continue  # A boundary in the template removes every action it grants.
             where = statement.action_origin or statement.origin
             scope = "every action of every service" if full else f"every {service} action"
-            examples = _examples(service) if not full else "the actions the functions call"
+            examples = _examples(service) if not full else ""
             yield Violation(
                 where,
                 f"{statement.policy} allows `{pattern}` ({scope}) to "
                 f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
-                f"replace `{pattern}` with the actions the code calls, for example {examples}",
+                f"replace `{pattern}` with the actions the code calls"
+                + (f", for example {examples}" if examples else ""),
                 severity=Severity.CRITICAL if full else Severity.HIGH,
                 subject=pattern,
             )
