@@ -10,16 +10,25 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from slsguard import __version__
 from slsguard.findings import Report, Severity
+from slsguard.formats import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="scan templates under the given paths")
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    scan.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    scan.add_argument("--format", choices=tuple(FORMATS), default="text")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
     scan.add_argument(
         "--fail-on",
@@ -52,6 +61,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="let ${env:X} read this process's environment (off by default)",
     )
     scan.add_argument("--verbose", "-v", action="store_true", help="also show unresolved values")
+    scan.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="judge dates (runtime deprecations, data freshness) as of this day, not today",
+    )
+    scan.add_argument(
+        "--runtimes-file",
+        type=Path,
+        metavar="PATH",
+        help="a newer Lambda runtime table (JSON, same format as the bundled one)",
+    )
+    scan.add_argument(
+        "--trusted-accounts",
+        type=_ids,
+        default=(),
+        metavar="IDS",
+        help="AWS account IDs whose layers are trusted (comma-separated)",
+    )
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
@@ -85,6 +113,9 @@ def _scan(args: argparse.Namespace) -> int:
         ignore=args.ignore,
         enable=args.enable,
         verbose=args.verbose,
+        today=args.as_of,
+        runtimes_file=args.runtimes_file,
+        trusted_accounts=args.trusted_accounts,
         load=LoadOptions(
             stage=args.stage,
             region=args.region,

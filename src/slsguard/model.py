@@ -202,6 +202,13 @@ class Function:
     kms_key: object = None
     """The environment's customer-managed KMS key, when one is set."""
     logical_id: str | None = None
+    """The CloudFormation logical id of the function resource (`CreateLambdaFunction` in sls)."""
+    settings: Any = None
+    """The function's resolved settings as written (a `YMap`): the Serverless function block,
+    the SAM properties with `Globals.Function` merged in, or the CloudFormation `Properties`.
+    Rules read settings the model does not name yet from here, with positions."""
+    runtime_origin: Origin | None = None
+    """Where the runtime is set (the provider or `Globals` when inherited)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +254,9 @@ class Application:
     roles: tuple[Role, ...] = ()
     permissions: tuple[LambdaPermission, ...] = ()
     documents: tuple[Document, ...] = ()
+    template: Any = None
+    """The resolved root document: the Serverless config with its variables resolved, or the
+    SAM/CloudFormation template."""
     resources: Any = None
     """The resolved CloudFormation `Resources` mapping (sls `resources:` merged in)."""
     resources_origin: Origin | None = None

@@ -33,6 +33,8 @@ class ScanOptions:
     verbose: bool = False
     load: LoadOptions = field(default_factory=LoadOptions)
     today: date | None = None
+    runtimes_file: Path | None = None
+    trusted_accounts: tuple[str, ...] = ()
 
 
 class UnknownRuleError(ValueError):
@@ -76,7 +78,11 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     started = time.perf_counter()
     rules = select_rules(options)
     active = {rule.id: rule for rule in rules}
-    context = Context(today=options.today or date.today())
+    context = Context(
+        today=options.today or date.today(),
+        runtimes_file=options.runtimes_file,
+        trusted_accounts=options.trusted_accounts,
+    )
     cwd = Path.cwd()
     loaded = load_all(discover(paths, cwd), options.load, cwd)
     findings: list[Finding] = []

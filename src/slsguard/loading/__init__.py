@@ -177,6 +177,7 @@ def _template(candidate: Candidate, root: YMap) -> Application:
         roles=tuple(roles.values()),
         permissions=tuple(lambda_permissions(stack)),
         documents=(Document(candidate.display, root),),
+        template=root,
         resources=stack.resources,
         resources_origin=stack.origin,
         notes=tuple(notes),

@@ -302,6 +302,8 @@ def lambda_functions(stack: Stack) -> list[Function]:
                 role=role,
                 kms_key=properties.get("KmsKeyArn"),
                 logical_id=logical_id,
+                settings=properties,
+                runtime_origin=child_origin(properties, "Runtime", where),
             )
         )
     return functions

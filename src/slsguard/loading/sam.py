@@ -84,15 +84,31 @@ def sam_functions(template: YMap, stack: Stack) -> list[Function]:
     function_globals = (
         globals_section.get("Function") if isinstance(globals_section, YMap) else None
     )
+    globals_origin = globals_function_origin(template, stack.origin)
     functions = []
     for logical_id, properties, where in stack.of_type("AWS::Serverless::Function"):
+        runtime_origin = child_origin(properties, "Runtime", where)
         if isinstance(function_globals, YMap):
+            if "Runtime" not in properties and "Runtime" in function_globals:
+                runtime_origin = child_origin(function_globals, "Runtime", globals_origin)
             properties = merge_globals(function_globals, properties)
-        functions.append(_function(stack, logical_id, properties, where))
+        functions.append(_function(stack, logical_id, properties, where, runtime_origin))
     return functions
 
 
-def _function(stack: Stack, logical_id: str, properties: YMap, where: Origin) -> Function:
+def globals_function_origin(template: YMap, origin: Origin) -> Origin:
+    """Where `Globals.Function` is (or `Globals`, or the template, when absent)."""
+    root = Origin(origin.file)
+    globals_section = template.get("Globals")
+    if not isinstance(globals_section, YMap):
+        return root
+    globals_origin = template.origin_of("Globals", root)
+    return child_origin(globals_section, "Function", globals_origin)
+
+
+def _function(
+    stack: Stack, logical_id: str, properties: YMap, where: Origin, runtime_origin: Origin
+) -> Function:
     if "Role" in properties:
         role = resolve_role(stack, properties["Role"], child_origin(properties, "Role", where))
     else:
@@ -110,6 +126,8 @@ def _function(stack: Stack, logical_id: str, properties: YMap, where: Origin) ->
         role=role.freeze(),
         kms_key=properties.get("KmsKeyArn"),
         logical_id=logical_id,
+        settings=properties,
+        runtime_origin=runtime_origin,
     )
 
 

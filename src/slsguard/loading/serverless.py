@@ -122,6 +122,7 @@ def load_serverless(config: YMap, file: str, documents: tuple[Document, ...]) ->
         roles=tuple(roles.values()),
         permissions=tuple(lambda_permissions(stack)),
         documents=documents,
+        template=config,
         resources=resources,
         resources_origin=stack.origin,
         framework_version=render(config.get("frameworkVersion")) or None,
@@ -290,6 +291,11 @@ class _ServiceBuilder:
         overridden = {variable.name for variable in function_env}
         kept = [variable for variable in provider_env if variable.name not in overridden]
         runtime = settings.get("runtime", self.provider.get("runtime"))
+        runtime_origin = (
+            child_origin(settings, "runtime", where)
+            if "runtime" in settings
+            else child_origin(self.provider, "runtime", self.provider_origin)
+        )
         kms = settings.get("kmsKeyArn", self.provider.get("kmsKeyArn"))
         return Function(
             name=name,
@@ -300,6 +306,9 @@ class _ServiceBuilder:
             triggers=tuple(triggers),
             role=role,
             kms_key=kms,
+            logical_id=function_logical_id(name),
+            settings=settings,
+            runtime_origin=runtime_origin,
         )
 
     def _role_for(self, name: str, settings: YMap, where: Origin) -> RoleBuilder:
@@ -405,6 +414,13 @@ class _ServiceBuilder:
             role.managed.append(
                 policy_ref(self.stack, policy, child_origin(policies, index, list_origin))
             )
+
+
+def function_logical_id(name: str) -> str:
+    """The Framework's CloudFormation logical id for a function: `create-order` →
+    `CreateDashorderLambdaFunction` (dashes and underscores are spelled out)."""
+    normalized = name.replace("-", "Dash").replace("_", "Underscore")
+    return normalized[:1].upper() + normalized[1:] + "LambdaFunction"
 
 
 def _triggers(settings: YMap, where: Origin) -> list[Trigger]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 from slsguard.findings import RuleInfo, Severity, Violation
 from slsguard.model import Application
@@ -28,6 +29,11 @@ class Context:
     """What a rule may know besides the application: today's date and the user's options."""
 
     today: date = field(default_factory=date.today)
+    """The day dates are judged against (`--as-of`)."""
+    runtimes_file: Path | None = None
+    """A newer Lambda runtime table than the bundled one (`--runtimes-file`)."""
+    trusted_accounts: tuple[str, ...] = ()
+    """AWS accounts whose layers are trusted (`--trusted-accounts`)."""
 
 
 Check = Callable[[Application, Context], Iterable[Violation]]
