@@ -82,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
+    inventory = commands.add_parser(
+        "inventory", help="every function with its triggers, role, secrets and findings"
+    )
+    inventory.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    inventory.add_argument("--format", choices=("table", "json"), default="table")
+    inventory.add_argument("--output", "-o", type=Path, help="write the inventory to a file")
+    inventory.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
+
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
     return parser
@@ -96,7 +104,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR if exit_.code not in (0, None) else EXIT_OK
     if args.command == "rules":
         return _rules(args.explain)
+    if args.command == "inventory":
+        return _inventory(args)
     return _scan(args)
+
+
+def _inventory(args: argparse.Namespace) -> int:
+    from slsguard.inventory import render_json, render_table
+    from slsguard.loading import LoadOptions
+    from slsguard.scan import ScanOptions, scan
+
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_ERROR
+    report = scan(list(args.paths), ScanOptions(load=LoadOptions(stage=args.stage)))
+    if args.format == "json":
+        text = render_json(report)
+    else:
+        text = render_table(report, color=args.output is None and sys.stdout.isatty())
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:

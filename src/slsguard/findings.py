@@ -136,6 +136,8 @@ class Violation:
     """The function the finding concerns, when there is one."""
     subject: str = ""
     """What distinguishes two violations of one rule at one place (an action, a variable)."""
+    functions: tuple[str, ...] = ()
+    """Every function the finding concerns, when it is about several (a shared role)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,12 @@ class Finding:
     app: str = ""
     function: str | None = None
     subject: str = ""
+    functions: tuple[str, ...] = ()
+    """Every function the finding concerns (`function` alone when there is one)."""
+
+    def concerns(self, function: str) -> bool:
+        """Whether the finding is about `function`."""
+        return self.function == function or function in self.functions
 
     @property
     def fingerprint(self) -> str:
@@ -188,6 +196,24 @@ class ReferenceData:
 
 
 @dataclass(frozen=True, slots=True)
+class FunctionSummary:
+    """One function at a glance: what reaches it, what it runs as, how it is watched."""
+
+    name: str
+    runtime: str | None = None
+    triggers: tuple[str, ...] = ()
+    """One line per trigger: `POST /orders (httpApi, public, no auth)`, `sqs orders-queue`."""
+    role: str = ""
+    role_shared_with: tuple[str, ...] = ()
+    admin: bool = False
+    """The role has an admin or full-access policy or a `*` action."""
+    secrets: tuple[str, ...] = ()
+    """Environment variables that hold or materialize secrets."""
+    monitoring: tuple[str, ...] = ()
+    """What watches it: `tracing`, `alarm`, `log retention 30 d`, ..."""
+
+
+@dataclass(frozen=True, slots=True)
 class AppSummary:
     """What was scanned: one application and its functions."""
 
@@ -195,6 +221,8 @@ class AppSummary:
     kind: str
     file: str
     functions: tuple[str, ...]
+    details: tuple[FunctionSummary, ...] = ()
+    """One summary per function, in the order of `functions`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from slsguard import __version__, reference
 from slsguard.discovery import discover
 from slsguard.findings import AppSummary, Finding, Location, Report, Violation
+from slsguard.inventory import summarize
 from slsguard.loading import LoadOptions, load_all
 from slsguard.model import Application, Note
 from slsguard.rules import Context, Rule, all_rules, find_rule
@@ -95,9 +96,10 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     datasets = reference.datasets()
     if "SLS009" in active:
         findings.extend(_finding(active["SLS009"], v, None) for v in reference.stale(context.today))
+    rules_run = frozenset(active)
     return Report(
         findings=tuple(sorted(findings, key=_order)),
-        apps=tuple(_summary(app) for app in loaded.apps),
+        apps=tuple(_summary(app, findings, rules_run) for app in loaded.apps),
         reference_data=datasets,
         files_scanned=loaded.files,
         duration_seconds=time.perf_counter() - started,
@@ -148,6 +150,7 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
+        functions=violation.functions or ((violation.function,) if violation.function else ()),
     )
 
 
@@ -156,5 +159,6 @@ def _order(finding: Finding) -> tuple[str, str, int, int, str]:
     return (finding.app, location.file or "", location.line, location.column, finding.rule.id)
 
 
-def _summary(app: Application) -> AppSummary:
-    return AppSummary(app.name, app.kind, app.file, tuple(fn.name for fn in app.functions))
+def _summary(app: Application, findings: list[Finding], rules_run: frozenset[str]) -> AppSummary:
+    names = tuple(fn.name for fn in app.functions)
+    return AppSummary(app.name, app.kind, app.file, names, summarize(app, findings, rules_run))

@@ -10,7 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slsguard.findings import Finding, Location, Report, Severity, format_path
+from slsguard.findings import (
+    AppSummary,
+    Finding,
+    FunctionSummary,
+    Location,
+    Report,
+    Severity,
+    format_path,
+)
 
 TOOL_NAME = "slsguard"
 
@@ -119,11 +127,34 @@ def document(report: Report) -> JsonObject:
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "reference_data": reference_data(report),
         "summary": _summary(report),
-        "apps": [
-            {"name": app.name, "kind": app.kind, "file": app.file, "functions": list(app.functions)}
-            for app in report.apps
-        ],
+        "apps": [_app(app) for app in report.apps],
         "findings": [_finding(f) for f in sorted_findings(report)],
+    }
+
+
+def _app(app: AppSummary) -> JsonObject:
+    result: JsonObject = {
+        "name": app.name,
+        "kind": app.kind,
+        "file": app.file,
+        "functions": list(app.functions),
+    }
+    if app.details:
+        result["function_details"] = [function_summary(detail) for detail in app.details]
+    return result
+
+
+def function_summary(summary: FunctionSummary) -> JsonObject:
+    """One function's inventory entry as JSON."""
+    return {
+        "name": summary.name,
+        "runtime": summary.runtime,
+        "triggers": list(summary.triggers),
+        "role": summary.role,
+        "role_shared_with": list(summary.role_shared_with),
+        "admin": summary.admin,
+        "secrets": list(summary.secrets),
+        "monitoring": list(summary.monitoring),
     }
 
 

@@ -88,4 +88,5 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 "replace it with statements (or a SAM policy template) naming the actions and "
                 "resources the function uses",
                 subject=policy.name,
+                functions=names,
             )

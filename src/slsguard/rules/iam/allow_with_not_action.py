@@ -81,6 +81,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"{', '.join(statement.not_actions)} to {describe_functions(grant.functions)}",
                 "replace `NotAction` with `Action` listing the actions the functions call",
                 subject="NotAction",
+                functions=grant.functions,
             )
         if statement.not_resources:
             yield Violation(
@@ -90,4 +91,5 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"{describe_functions(grant.functions)}",
                 "replace `NotResource` with `Resource` listing the resources the functions use",
                 subject="NotResource",
+                functions=grant.functions,
             )

@@ -99,6 +99,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             "remove the escalation actions from the role, or scope them to named resources "
             "(`iam:PassRole` to one role ARN with an `iam:PassedToService` condition)",
             subject=role.key,
+            functions=names,
         )
 
 

@@ -95,6 +95,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             "permissions all of them need",
             _fix(app.kind),
             subject=role.key,
+            functions=names,
         )
 
 

@@ -88,6 +88,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"({_reason(pattern)}), so it grants nothing",
                 _suggestion(pattern),
                 subject=pattern,
+                functions=grant.functions,
             )
 
 

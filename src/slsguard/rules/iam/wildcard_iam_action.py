@@ -98,6 +98,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 + (f", for example {examples}" if examples else ""),
                 severity=Severity.CRITICAL if full else Severity.HIGH,
                 subject=pattern,
+                functions=grant.functions,
             )
 
 

@@ -120,6 +120,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             "replace `*` with the ARNs of the resources the functions use, for example "
             "`!GetAtt OrdersTable.Arn` or `arn:aws:s3:::orders-bucket/*`",
             subject=",".join(sorted(risky)),
+            functions=grant.functions,
         )
 
 

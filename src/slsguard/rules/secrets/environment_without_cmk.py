@@ -80,6 +80,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             "environment encrypted only with the AWS managed key",
             f"set `{setting}: <customer-managed key ARN>` here, for every function",
             subject="service",
+            functions=tuple(fn.name for fn, _ in flagged),
         )
         return
     for fn, names in flagged:

@@ -93,6 +93,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             severity=severity_of(match),
             function=functions[0].name if len(functions) == 1 else None,
             subject=variable.name,
+            functions=tuple(fn.name for fn in functions),
         )
 
 

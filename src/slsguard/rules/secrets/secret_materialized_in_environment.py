@@ -87,6 +87,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             "at run time with the Secrets Manager or SSM client",
             function=functions[0].name if len(functions) == 1 else None,
             subject=variable.name,
+            functions=tuple(fn.name for fn in functions),
         )
 
 

@@ -1,0 +1,202 @@
+"""Every function at a glance: its triggers and exposure, role, secrets, monitoring, findings.
+
+The asset view a routine audit starts from. `summarize` turns one application and the
+findings of a scan into `FunctionSummary` records (which reports and the `inventory`
+command show); what the summary says about exposure and monitoring comes from the same
+analysis the rules use, so the inventory and the findings never disagree.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from slsguard.findings import Finding, FunctionSummary, Report, Severity
+from slsguard.formats.json_format import function_summary
+from slsguard.model import Application, EnvVar, Function, Trigger, render
+from slsguard.secrets.detect import classify, is_secret_name
+
+ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+
+# Absence of these findings for a function means the thing is in place, when the rule ran.
+_MONITORING_RULES = {
+    "SLS401": ("alarm", "no alarm"),
+    "SLS402": ("tracing", "no tracing"),
+    "SLS404": ("log retention", "logs kept forever"),
+}
+
+
+def summarize(
+    app: Application, findings: Sequence[Finding], rules_run: frozenset[str]
+) -> tuple[FunctionSummary, ...]:
+    """One summary per function of `app`, in order."""
+    return tuple(_summary(app, fn, findings, rules_run) for fn in app.functions)
+
+
+def _summary(
+    app: Application, fn: Function, findings: Sequence[Finding], rules_run: frozenset[str]
+) -> FunctionSummary:
+    role = fn.role
+    shared = tuple(
+        other.name
+        for other in app.functions
+        if other is not fn
+        and role is not None
+        and other.role is not None
+        and other.role.key == role.key
+    )
+    return FunctionSummary(
+        name=fn.name,
+        runtime=fn.runtime,
+        triggers=tuple(describe_trigger(trigger) for trigger in fn.triggers),
+        role=role.name if role is not None else "",
+        role_shared_with=shared,
+        admin=_is_admin(fn),
+        secrets=_secret_names(fn),
+        monitoring=_monitoring(app, fn, findings, rules_run),
+    )
+
+
+def describe_trigger(trigger: Trigger) -> str:
+    """`httpApi POST /orders`, `sqs !GetAtt Queue.Arn`, `schedule rate(5 minutes)`."""
+    settings = trigger.settings
+    if not isinstance(settings, dict):
+        text = render(settings) if settings not in (None, True) else ""
+        return f"{trigger.kind} {text}".strip()
+    method = settings.get("method") or settings.get("Method")
+    path = settings.get("path") or settings.get("Path") or settings.get("route")
+    if method or path:
+        return f"{trigger.kind} {render(method).upper()} {render(path)}".replace("  ", " ").strip()
+    for key in (
+        "arn",
+        "Queue",
+        "Stream",
+        "Topic",
+        "Bucket",
+        "bucket",
+        "topicName",
+        "Schedule",
+        "rate",
+        "schedule",
+        "queue",
+        "stream",
+        "topic",
+    ):
+        if key in settings:
+            return f"{trigger.kind} {render(settings[key])}"
+    return trigger.kind
+
+
+def _is_admin(fn: Function) -> bool:
+    """An AWS managed admin policy, or an Allow of every action on every resource."""
+    role = fn.role
+    if role is None or role.external:
+        return False
+    if any(p.aws_managed and p.name in ADMIN_POLICIES for p in role.managed_policies):
+        return True
+    return any(
+        s.is_allow and "*" in s.actions and s.literal_star_resource() for s in role.all_statements()
+    )
+
+
+def _secret_names(fn: Function) -> tuple[str, ...]:
+    """Variables that hold a secret, or receive one from a secrets store at deploy time."""
+    return tuple(variable.name for variable in fn.environment if _holds_secret(variable))
+
+
+def _holds_secret(variable: EnvVar) -> bool:
+    if variable.provenance == "secretsmanager":
+        return True
+    if variable.provenance == "ssm":
+        return is_secret_name(variable.name)
+    return variable.provenance == "literal" and bool(classify(variable.name, str(variable.value)))
+
+
+def _monitoring(
+    app: Application, fn: Function, findings: Sequence[Finding], rules_run: frozenset[str]
+) -> tuple[str, ...]:
+    states = []
+    for rule_id, (present, missing) in _MONITORING_RULES.items():
+        if rule_id not in rules_run:
+            continue
+        lacking = any(
+            f.rule.id == rule_id and f.app == app.name and f.concerns(fn.name) for f in findings
+        )
+        states.append(missing if lacking else present)
+    return tuple(states)
+
+
+def finding_counts(findings: Sequence[Finding], app: str, function: str) -> dict[Severity, int]:
+    """How many findings of each severity concern one function."""
+    counts = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        if finding.app == app and finding.concerns(function):
+            counts[finding.severity] += 1
+    return counts
+
+
+def inventory_rows(report: Report) -> list[dict[str, Any]]:
+    """One row per function of every app, with its finding counts by severity."""
+    rows = []
+    for app in report.apps:
+        for summary in app.details:
+            counts = finding_counts(report.findings, app.name, summary.name)
+            rows.append(
+                {
+                    "app": app.name,
+                    "file": app.file,
+                    **function_summary(summary),
+                    "findings": {severity.value: counts[severity] for severity in Severity},
+                }
+            )
+    return rows
+
+
+def render_json(report: Report) -> str:
+    """The inventory as JSON."""
+    return json.dumps({"functions": inventory_rows(report)}, indent=2) + "\n"
+
+
+def render_table(report: Report, *, color: bool = False, width: int = 160) -> str:
+    """The inventory as a terminal table (rich), one row per function."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Functions", show_lines=True)
+    for column in (
+        "app / function",
+        "runtime",
+        "triggers",
+        "role",
+        "secrets",
+        "watched by",
+        "findings C/H/M/L",
+    ):
+        table.add_column(column, overflow="fold")
+    for row in inventory_rows(report):
+        role = row["role"] + (" (admin)" if row["admin"] else "")
+        if row["role_shared_with"]:
+            role += f"\nshared with {', '.join(row['role_shared_with'])}"
+        counts = row["findings"]
+        table.add_row(
+            f"{row['app']}\n{row['name']}",
+            row["runtime"] or "",
+            "\n".join(row["triggers"]) or "(invoked directly)",
+            role,
+            ", ".join(row["secrets"]),
+            ", ".join(row["monitoring"]),
+            "/".join(str(counts[key]) for key in ("critical", "high", "medium", "low")),
+        )
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        emoji=False,
+        markup=False,
+    )
+    console.print(table)
+    return buffer.getvalue()

@@ -1,0 +1,43 @@
+"""`slsguard inventory`: every function with its triggers, role, secrets and finding counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from slsguard.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_inventory_json_of_the_demo_apps(tmp_path: Path) -> None:
+    out = tmp_path / "inventory.json"
+    assert main(["inventory", str(EXAMPLES), "--format", "json", "-o", str(out)]) == 0
+    rows = {(row["app"], row["name"]): row for row in json.loads(out.read_text())["functions"]}
+    assert set(rows) == {
+        ("orders-api", "createOrder"),
+        ("orders-api", "listOrders"),
+        ("orders-api", "refundOrder"),
+        ("thumbnails/template", "ResizeFunction"),
+        ("thumbnails/template", "CatalogFunction"),
+    }
+    create = rows[("orders-api", "createOrder")]
+    assert create["runtime"] == "python3.12"
+    assert create["triggers"] == ["httpApi POST /orders"]
+    assert create["role"] == "IamRoleLambdaExecution"
+    assert create["role_shared_with"] == ["listOrders", "refundOrder"]
+    assert create["secrets"] == ["DB_PASSWORD", "PAYMENT_API_KEY"]
+    assert create["admin"] is False
+    resize = rows[("thumbnails/template", "ResizeFunction")]
+    assert resize["role"] == "ResizeFunctionRole"
+    assert resize["role_shared_with"] == []
+    assert resize["findings"]["high"] >= 1  # AmazonS3FullAccess on its role
+
+
+def test_inventory_table_names_every_function(tmp_path: Path) -> None:
+    out = tmp_path / "inventory.txt"
+    assert main(["inventory", str(EXAMPLES), "-o", str(out)]) == 0
+    table = out.read_text()
+    for name in ("createOrder", "listOrders", "refundOrder", "ResizeFunction", "CatalogFunction"):
+        assert name in table
+    assert "\x1b[" not in table
