@@ -28,10 +28,17 @@ def service_level_origin(app: Application) -> Origin | None:
 
 
 def environment_once(app: Application) -> Iterator[tuple[EnvVar, tuple[Function, ...]]]:
-    """Each environment variable once per place it is written, with the functions it reaches."""
-    seen: dict[Origin, tuple[EnvVar, list[Function]]] = {}
+    """Each environment variable once per place it is written, with the functions it reaches.
+
+    Places are (file, line, column), not key paths: a SAM `Globals.Function.Environment`
+    variable reaches each function under a different key path but is written once.
+    """
+    seen: dict[tuple[str, int, int], tuple[EnvVar, list[Function]]] = {}
     for fn in app.functions:
         for variable in fn.environment:
-            seen.setdefault(variable.origin, (variable, []))[1].append(fn)
+            origin = variable.origin
+            entry = seen.setdefault((origin.file, origin.line, origin.column), (variable, []))
+            if fn not in entry[1]:
+                entry[1].append(fn)
     for variable, functions in seen.values():
         yield variable, tuple(functions)

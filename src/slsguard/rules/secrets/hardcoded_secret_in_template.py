@@ -58,9 +58,8 @@ from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.secrets.plaintext_secret_in_environment import severity_of, with_article
+from slsguard.rules.secrets._shared import describe, severity_of
 from slsguard.secrets.detect import (
-    SecretMatch,
     classify,
     find_token,
     is_aws_documentation_key,
@@ -102,7 +101,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 continue
             yield Violation(
                 where,
-                f"{_describe_place(where)} holds {_what(match)} ({mask(value)})",
+                f"{_describe_place(where)} holds {describe(match)} ({mask(value)})",
                 _fix(where),
                 severity=severity_of(match),
                 subject=".".join(str(part) for part in where.path),
@@ -133,12 +132,6 @@ def _describe_place(where: Origin) -> str:
     if len(where.path) >= 3 and where.path[0] == "Parameters":
         return f"the default of parameter {where.path[1]}"
     return f"`{path}`" if path else "a value"
-
-
-def _what(match: SecretMatch) -> str:
-    if match.kind == "placeholder":
-        return "a placeholder for a secret"
-    return with_article(match.description) if match.kind == "token" else "a secret literal"
 
 
 def _fix(where: Origin) -> str:

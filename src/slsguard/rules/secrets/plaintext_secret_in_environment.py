@@ -53,7 +53,8 @@ from collections.abc import Iterator
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, Deferred, EnvVar, is_literal, render
 from slsguard.rules import Context, rule
-from slsguard.rules.secrets._places import environment_by_place
+from slsguard.rules._common import environment_once
+from slsguard.rules.secrets._shared import describe, severity_of
 from slsguard.secrets.detect import (
     SecretMatch,
     classify,
@@ -78,7 +79,7 @@ from slsguard.secrets.detect import (
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Literal secrets in environment variables, once per place they are written."""
-    for variable, functions in environment_by_place(app):
+    for variable, functions in environment_once(app):
         found = _secret(variable)
         if found is None:
             continue
@@ -87,7 +88,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         yield Violation(
             variable.origin,
             f"environment variable {variable.name} of {names} holds "
-            f"{_what(match)} in plaintext ({mask(value)})",
+            f"{describe(match)} in plaintext ({mask(value)})",
             f"store it in Secrets Manager, pass `{_reference_name(variable.name)}: <secret ARN>` "
             "instead and read the secret at run time",
             severity=severity_of(match),
@@ -117,26 +118,6 @@ def _secret(variable: EnvVar) -> tuple[str, SecretMatch] | None:
     if match is None or is_aws_documentation_key(text):
         return None
     return text, match
-
-
-def severity_of(match: SecretMatch) -> Severity:
-    """Critical for live tokens, high for other secrets, low for placeholders."""
-    if match.kind == "placeholder":
-        return Severity.LOW
-    if match.kind == "token" and match.live:
-        return Severity.CRITICAL
-    return Severity.HIGH
-
-
-def _what(match: SecretMatch) -> str:
-    if match.kind == "placeholder":
-        return "a placeholder for a secret (replace it with a reference before it becomes real)"
-    return with_article(match.description) if match.kind == "token" else "a secret literal"
-
-
-def with_article(description: str) -> str:
-    """`description` after "a" or "an": "an AWS access key ID", "a private key"."""
-    return ("an " if description[:1].lower() in "aeiou" else "a ") + description
 
 
 def _reference_name(name: str) -> str:

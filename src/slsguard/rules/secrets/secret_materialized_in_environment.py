@@ -52,7 +52,7 @@ from collections.abc import Iterator
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, Deferred, Reference, render
 from slsguard.rules import Context, rule
-from slsguard.rules.secrets._places import environment_by_place
+from slsguard.rules._common import environment_once
 from slsguard.secrets.detect import is_secret_name
 
 # The name may hold `!Sub` placeholders: `{{resolve:secretsmanager:${Stage}/db:SecretString}}`.
@@ -74,7 +74,7 @@ _RESOLVE_SECRETS_MANAGER = re.compile(r"\{\{resolve:secretsmanager:(?:[^{}]|\$\{
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Environment values that the deploy resolves from a secrets store."""
-    for variable, functions in environment_by_place(app):
+    for variable, functions in environment_once(app):
         source = _materialized(variable.name, variable.value)
         if source is None:
             continue
