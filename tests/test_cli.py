@@ -30,9 +30,18 @@ functions:
 """
 CLEAN = """\
 service: orders
+plugins:
+  - serverless-plugin-aws-alerts
+custom:
+  alerts:
+    alarms:
+      - functionErrors
 provider:
   name: aws
   runtime: python3.12
+  logRetentionInDays: 400
+  tracing:
+    lambda: true
 functions:
   create:
     handler: handler.create

@@ -39,8 +39,11 @@ def test_stale_reference_data_is_reported_only_when_old(tmp_path: Path) -> None:
     later = newest + timedelta(days=400)
     stale = scan([tmp_path], ScanOptions(select=("SLS009",), today=later))
     names = sorted(f.subject for f in stale.findings)
-    assert names == ["IAM actions", "SAM policy templates"]
-    assert all("days old" in f.message and f.fix.startswith("pip install") for f in stale.findings)
+    assert names == ["IAM actions", "Lambda runtimes", "SAM policy templates"]
+    assert all("days old" in f.message for f in stale.findings)
+    fixes = {f.subject: f.fix for f in stale.findings}
+    assert fixes["IAM actions"].startswith("pip install")
+    assert "--runtimes-file" in fixes["Lambda runtimes"]
 
 
 def test_a_crashing_rule_becomes_an_internal_error_and_exit_2(tmp_path: Path) -> None:
@@ -89,3 +92,15 @@ def test_rule_ids_and_names_are_unique_and_documented() -> None:
     rules = all_rules()
     assert len({rule.id for rule in rules}) == len({rule.name for rule in rules}) == len(rules)
     assert all(rule.info.doc.startswith(f"{rule.name} ({rule.id})") for rule in rules)
+
+
+def test_services_of_other_clouds_are_not_analysed(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: greeter\nprovider:\n  name: azure\n  runtime: nodejs18\n"
+        "functions:\n  hello:\n    handler: handler.hello\n"
+    )
+    report = scan([tmp_path])
+    [app] = report.apps
+    assert app.functions == ()
+    assert [(f.rule.id, f.location.line) for f in report.findings] == [("SLS004", 2)]
+    assert "provider 'azure'" in report.findings[0].message

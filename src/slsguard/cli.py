@@ -1,4 +1,4 @@
-"""The command line: `slsguard scan`, `slsguard rules`; the only place that exits.
+"""The command line: `slsguard scan`, `report`, `inventory`, `rules`; the only place that exits.
 
 Exit codes: 0 when no finding is at or above `--fail-on` (default `low`, so info never
 fails a build), 1 otherwise, 2 on a usage error or any internal error (which wins).
@@ -12,10 +12,16 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slsguard import __version__
+from slsguard.baseline import BaselineError
+from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Report, Severity
 from slsguard.formats import FORMATS
+
+if TYPE_CHECKING:
+    from slsguard.config import Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -41,18 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="scan templates under the given paths")
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    scan.add_argument("--format", choices=tuple(FORMATS), default="text")
+    scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
     scan.add_argument(
         "--fail-on",
-        default="low",
         type=Severity.parse,
         metavar="SEVERITY",
-        help="lowest severity that fails the run (critical, high, medium, low, info)",
+        help="lowest severity that fails the run (critical, high, medium, low, info; default low)",
     )
-    scan.add_argument("--select", type=_ids, default=(), help="only these rules (IDs, names)")
-    scan.add_argument("--ignore", type=_ids, default=(), help="skip these rules")
-    scan.add_argument("--enable", type=_ids, default=(), help="turn on opt-in rules")
+    scan.add_argument("--select", type=_ids, help="only these rules (IDs, names)")
+    scan.add_argument("--ignore", type=_ids, help="skip these rules")
+    scan.add_argument("--enable", type=_ids, help="turn on opt-in rules")
+    _add_workflow_flags(scan)
+    dependency_cli.add_flags(scan)
     scan.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
     scan.add_argument("--region", help="region for ${opt:region}")
     scan.add_argument(
@@ -89,10 +96,57 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("--format", choices=("table", "json"), default="table")
     inventory.add_argument("--output", "-o", type=Path, help="write the inventory to a file")
     inventory.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
+    dependency_cli.add_flags(inventory)
+
+    _add_report_parser(commands)
+    dependency_cli.add_db_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
+    rules.add_argument(
+        "--write-docs", type=Path, metavar="DIR", help="write one Markdown page per rule to DIR"
+    )
     return parser
+
+
+def _add_workflow_flags(scan: argparse.ArgumentParser) -> None:
+    """Configuration, suppression, baseline and grouping flags of `scan` (see workflow.md)."""
+    from slsguard.formats.grouping import GROUP_KEYS
+
+    scan.add_argument("--config", type=Path, metavar="FILE", help="configuration file to use")
+    scan.add_argument("--exclude", type=_ids, metavar="GLOBS", help="paths to skip (globs)")
+    scan.add_argument("--baseline", type=Path, metavar="FILE", help="report only new findings")
+    scan.add_argument(
+        "--write-baseline", type=Path, metavar="FILE", help="accept today's findings into FILE"
+    )
+    scan.add_argument(
+        "--show-suppressed", action="store_true", help="also list findings ignored inline"
+    )
+    scan.add_argument(
+        "--report-unused-ignores",
+        action="store_true",
+        default=None,
+        help="report inline ignores that suppress nothing (SLS007)",
+    )
+    scan.add_argument(
+        "--group-by", choices=GROUP_KEYS, help="group findings by practice or framework control"
+    )
+
+
+def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from slsguard.frameworks import REPORTABLE
+
+    report = commands.add_parser(
+        "report", help="per control of a compliance framework: findings, none, or not covered"
+    )
+    report.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    report.add_argument("--framework", choices=REPORTABLE, required=True)
+    report.add_argument("--format", dest="report_format", choices=("text", "json"), default="text")
+    report.add_argument("--output", "-o", type=Path, help="write the statement to a file")
+    report.add_argument("--config", type=Path, metavar="FILE", help="configuration file to use")
+    report.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
+    report.add_argument("--region", help="region for ${opt:region}")
+    report.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="judge dates as of")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,9 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return EXIT_ERROR if exit_.code not in (0, None) else EXIT_OK
     if args.command == "rules":
-        return _rules(args.explain)
+        return _write_docs(args.write_docs) if args.write_docs else _rules(args.explain)
+    if args.command == "report":
+        return _report(args)
     if args.command == "inventory":
         return _inventory(args)
+    if args.command == "db":
+        return dependency_cli.run_db(args)
     return _scan(args)
 
 
@@ -118,7 +176,9 @@ def _inventory(args: argparse.Namespace) -> int:
     if missing:
         print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
-    report = scan(list(args.paths), ScanOptions(load=LoadOptions(stage=args.stage)))
+    dependencies = dependency_cli.options(args)
+    options = ScanOptions(load=LoadOptions(stage=args.stage), dependencies=dependencies)
+    report = scan(list(args.paths), options)
     if args.format == "json":
         text = render_json(report)
     else:
@@ -139,10 +199,17 @@ def _scan(args: argparse.Namespace) -> int:
     if missing:
         print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
+    try:
+        settings = _settings(args)
+    except ValueError as error:  # ConfigError, or --group-by for a format that cannot group
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
     options = ScanOptions(
-        select=args.select,
-        ignore=args.ignore,
-        enable=args.enable,
+        select=_selected(settings),
+        ignore=settings.ignore,
+        enable=_enabled(settings),
+        severity=settings.severity,
+        exclude=settings.exclude,
         verbose=args.verbose,
         today=args.as_of,
         runtimes_file=args.runtimes_file,
@@ -152,21 +219,115 @@ def _scan(args: argparse.Namespace) -> int:
             region=args.region,
             environ=dict(os.environ) if args.use_environment else None,
         ),
+        dependencies=dependency_cli.options(args),
     )
     try:
-        report = scan(list(args.paths), options)
-    except UnknownRuleError as error:
+        report = _baselined(scan(list(args.paths), options), settings, args.write_baseline)
+    except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     color = args.color == "always" or (
         args.color == "auto" and args.output is None and sys.stdout.isatty()
     )
-    text = render(args.format, report, color=color)
+    display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
+    text = render(settings.format, report, color=color, **display)
     if args.output is not None:
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return exit_code(report, args.fail_on)
+    return exit_code(report, settings.fail_on)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Command-line flags over the configuration file (ValueError on a bad one)."""
+    from slsguard.config import Config, resolve
+    from slsguard.formats import accepts
+
+    flags = Config(
+        select=args.select,
+        ignore=args.ignore,
+        enable=args.enable,
+        exclude=args.exclude,
+        fail_on=args.fail_on,
+        format=args.format,
+        report_unused_ignores=args.report_unused_ignores,
+        baseline=args.baseline,
+    )
+    settings = resolve(args.paths, flags, args.config)
+    if args.group_by and not accepts(settings.format, "group_by"):
+        raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")
+    return settings
+
+
+def _selected(settings: Settings) -> tuple[str, ...]:
+    # Asking for unused ignores keeps SLS007 in a narrowed selection.
+    wanted = settings.report_unused_ignores and settings.select
+    return (*settings.select, "SLS007") if wanted else settings.select
+
+
+def _enabled(settings: Settings) -> tuple[str, ...]:
+    unused = ("SLS007",) if settings.report_unused_ignores else ()
+    return (*settings.enable, *unused)
+
+
+def _baselined(report: Report, settings: Settings, write_to: Path | None) -> Report:
+    """The report without baselined findings; `--write-baseline` accepts all of today's."""
+    from slsguard import baseline
+
+    if write_to is not None:
+        write_to.write_text(baseline.render(report.findings), encoding="utf-8")
+        print(f"slsguard: wrote {len(report.findings)} findings to {write_to}", file=sys.stderr)
+        return baseline.apply(report, baseline.load(write_to))
+    if settings.baseline is not None:
+        return baseline.apply(report, baseline.load(settings.baseline))
+    return report
+
+
+def _report(args: argparse.Namespace) -> int:
+    """`slsguard report --framework KEY PATH`: coverage of each control of the framework."""
+    from slsguard import compliance, frameworks
+    from slsguard.config import Config, resolve
+    from slsguard.loading import LoadOptions
+    from slsguard.scan import ScanOptions, UnknownRuleError, scan, select_rules
+
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        settings = resolve(args.paths, Config(), args.config)
+        options = ScanOptions(
+            select=_selected(settings),
+            ignore=settings.ignore,
+            enable=_enabled(settings),
+            severity=settings.severity,
+            exclude=settings.exclude,
+            today=args.as_of,
+            load=LoadOptions(stage=args.stage, region=args.region),
+        )
+        ran = {rule.id for rule in select_rules(options)}
+        report = scan(list(args.paths), options)
+    except (ValueError, UnknownRuleError) as error:
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    framework = frameworks.load(args.framework)
+    statuses = compliance.coverage(framework, report, report.rules, ran)
+    scope = ", ".join(str(path) for path in args.paths)
+    renderer = compliance.render_json if args.report_format == "json" else compliance.render_text
+    text = renderer(framework, statuses, scope)
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_ERROR if any(f.rule.id == "SLS003" for f in report.findings) else EXIT_OK
+
+
+def _write_docs(directory: Path) -> int:
+    from slsguard.docs import write
+
+    changed = write(directory)
+    print(f"{len(changed)} rule documentation files changed in {directory}")
+    return EXIT_OK
 
 
 def exit_code(report: Report, fail_on: Severity) -> int:

@@ -4,7 +4,9 @@ Serverless Framework configs (any name, `service:` + `provider:`; `serverless.js
 templates (the `AWS::Serverless-2016-10-31` transform), CloudFormation templates (YAML or
 JSON with `Resources` of `AWS::` types), CDK output when the user points at `cdk.out`.
 `serverless.ts`/`.js` configs are noted as not analysed (they would have to be executed).
-Other YAML and JSON (OpenAPI, CI files, SDK models, package.json) is left alone silently.
+CI files are recognised by their path: GitHub Actions workflows (`.github/workflows/*.yml`),
+`.gitlab-ci.yml`, `bitbucket-pipelines.yml`.
+Other YAML and JSON (OpenAPI, SDK models, package.json) is left alone silently.
 Symbolic links are never followed out of the scan root.
 """
 
@@ -15,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from slsguard.delivery import CiSystem
 
 SKIPPED_DIRECTORIES = frozenset(
     {
@@ -36,7 +40,7 @@ TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
-FileKind = Literal["serverless", "template", "code-config"]
+FileKind = Literal["serverless", "template", "code-config", "ci"]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
 _SLS_PROVIDER = re.compile(r"^provider\s*:", re.M)
@@ -110,6 +114,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
     """The kind of a file from its name and content; None for files slsguard leaves alone."""
     if path.name in CODE_CONFIGS:
         return Candidate(path, display, root, "code-config")
+    if ci_system(path) is not None:
+        return Candidate(path, display, root, "ci")
     if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
         return None
     try:
@@ -124,6 +130,18 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
     if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
         return None
     return Candidate(path, display, root, kind, text) if kind else None
+
+
+def ci_system(path: Path) -> CiSystem | None:
+    """The CI system a file configures, from its path alone; None for other files."""
+    name = path.name.lower()
+    if name == ".gitlab-ci.yml":
+        return "gitlab-ci"
+    if name == "bitbucket-pipelines.yml":
+        return "bitbucket-pipelines"
+    folder = path.parent
+    in_workflows = folder.name == "workflows" and folder.parent.name == ".github"
+    return "github-actions" if in_workflows and name.endswith((".yml", ".yaml")) else None
 
 
 def _oversized(path: Path, display: str, root: Path) -> Candidate | None:

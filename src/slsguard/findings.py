@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 
@@ -160,6 +161,17 @@ class RuleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is accepted: an inline ignore comment or a template `Metadata` entry."""
+
+    reason: str
+    file: str
+    line: int
+    kind: Literal["inSource"] = "inSource"
+    """The SARIF suppression kind: written in the scanned files themselves."""
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A violation with its rule, severity, location and the app it belongs to."""
 
@@ -173,6 +185,8 @@ class Finding:
     subject: str = ""
     functions: tuple[str, ...] = ()
     """Every function the finding concerns (`function` alone when there is one)."""
+    suppression: Suppression | None = None
+    """Set on the findings in `Report.suppressed`: the ignore that accepted it."""
 
     def concerns(self, function: str) -> bool:
         """Whether the finding is about `function`."""
@@ -211,6 +225,24 @@ class FunctionSummary:
     """Environment variables that hold or materialize secrets."""
     monitoring: tuple[str, ...] = ()
     """What watches it: `tracing`, `alarm`, `log retention 30 d`, ..."""
+    packages: tuple[PackageSummary, ...] = ()
+    """The third-party packages it ships (from its dependency files and layers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSummary:
+    """A third-party package a function ships, as the inventory, reports and SBOM show it."""
+
+    ecosystem: str
+    name: str
+    version: str | None
+    """None when only a range is declared (nothing locks it)."""
+    purl: str
+    file: str
+    line: int
+    direct: bool = True
+    vulnerabilities: tuple[str, ...] = ()
+    """The ids of the known vulnerabilities of this version, when the packages were audited."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,3 +268,9 @@ class Report:
     duration_seconds: float = 0.0
     tool_version: str = ""
     rules: tuple[RuleInfo, ...] = field(default=())
+    suppressed: tuple[Finding, ...] = ()
+    """Findings an inline ignore accepted: not in `findings`, never counted by the exit code."""
+    baselined: int = 0
+    """How many findings a `--baseline` file accepted (left out of `findings`)."""
+    started_at: datetime | None = None
+    """When the scan started (timezone-aware, UTC); reports that need a time use it."""

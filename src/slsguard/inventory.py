@@ -159,6 +159,17 @@ def render_json(report: Report) -> str:
     return json.dumps({"functions": inventory_rows(report)}, indent=2) + "\n"
 
 
+def packages_cell(packages: list[dict[str, Any]]) -> str:
+    """`12 (2 vulnerable, 1 unpinned)` for the inventory table."""
+    if not packages:
+        return ""
+    vulnerable = sum(1 for package in packages if package["vulnerabilities"])
+    unpinned = sum(1 for package in packages if package["version"] is None)
+    notes = [(vulnerable, "vulnerable"), (unpinned, "unpinned")]
+    detail = ", ".join(f"{count} {what}" for count, what in notes if count)
+    return f"{len(packages)} ({detail})" if detail else str(len(packages))
+
+
 def render_table(report: Report, *, color: bool = False, width: int = 160) -> str:
     """The inventory as a terminal table (rich), one row per function."""
     from rich.console import Console
@@ -172,6 +183,7 @@ def render_table(report: Report, *, color: bool = False, width: int = 160) -> st
         "role",
         "secrets",
         "watched by",
+        "packages",
         "findings C/H/M/L",
     ):
         table.add_column(column, overflow="fold")
@@ -187,6 +199,7 @@ def render_table(report: Report, *, color: bool = False, width: int = 160) -> st
             role,
             ", ".join(row["secrets"]),
             ", ".join(row["monitoring"]),
+            packages_cell(row["packages"]),
             "/".join(str(counts[key]) for key in ("critical", "high", "medium", "low")),
         )
     buffer = io.StringIO()

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from slsguard.delivery import DotenvFile, Pipeline
 from slsguard.findings import Origin, Violation
 
-AppKind = Literal["serverless", "sam", "cloudformation"]
+AppKind = Literal["serverless", "sam", "cloudformation", "pipeline"]
+"""`pipeline`: a CI file (see `slsguard.delivery`); it has no functions, only `pipeline`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +265,13 @@ class Application:
     framework_version: str | None = None
     notes: tuple[Note, ...] = field(default=())
     """Loader findings tied to this app: unresolved values, not-analysed parts."""
+    pipeline: Pipeline | None = None
+    """For kind `pipeline`: the CI file's jobs, deploys and credentials."""
+    dotenv_files: tuple[DotenvFile, ...] = ()
+    """For Serverless apps: the `.env*` files the config makes the framework load."""
+    scan_root: str | None = None
+    """The folder the scan was started from: local files a template names (OpenAPI bodies)
+    are read only when they are under it."""
 
     def functions_using(self, role: Role) -> tuple[Function, ...]:
         """The functions whose execution role is `role`."""

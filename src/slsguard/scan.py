@@ -11,13 +11,18 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from slsguard import __version__, reference
+from slsguard import __version__, reference, suppress
+from slsguard.config import excluded, scan_root
+from slsguard.deps.audit import analyse as analyse_dependencies
+from slsguard.deps.facts import DependencyFacts
+from slsguard.deps.options import DependencyOptions
+from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import discover
-from slsguard.findings import AppSummary, Finding, Location, Report, Violation
+from slsguard.findings import AppSummary, Finding, Location, Report, Severity, Violation
 from slsguard.inventory import summarize
 from slsguard.loading import LoadOptions, load_all
 from slsguard.model import Application, Note
@@ -36,6 +41,12 @@ class ScanOptions:
     today: date | None = None
     runtimes_file: Path | None = None
     trusted_accounts: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    """Per-rule severity overrides: (rule ID, name or prefix, severity)."""
+    exclude: tuple[str, ...] = ()
+    """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
+    dependencies: DependencyOptions = field(default_factory=DependencyOptions)
+    """How packages are audited (off by default: the scan never uses the network alone)."""
 
 
 class UnknownRuleError(ValueError):
@@ -44,7 +55,8 @@ class UnknownRuleError(ValueError):
 
 def select_rules(options: ScanOptions) -> tuple[Rule, ...]:
     """The rules that run: defaults (plus `enable`), narrowed by `select`, minus `ignore`."""
-    for key in (*options.select, *options.ignore, *options.enable):
+    overridden = tuple(key for key, _ in options.severity)
+    for key in (*options.select, *options.ignore, *options.enable, *overridden):
         if not _matching(key):
             raise UnknownRuleError(f"unknown rule {key!r} (see `slsguard rules`)")
     enabled = {rule.id for key in options.enable for rule in _matching(key)}
@@ -77,6 +89,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     """Scan files and folders and return the report (never raises on bad input)."""
     options = options or ScanOptions()
     started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
     rules = select_rules(options)
     active = {rule.id: rule for rule in rules}
     context = Context(
@@ -85,7 +98,14 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         trusted_accounts=options.trusted_accounts,
     )
     cwd = Path.cwd()
-    loaded = load_all(discover(paths, cwd), options.load, cwd)
+    root = scan_root(paths)
+    candidates = [c for c in discover(paths, cwd) if not excluded(c.path, root, options.exclude)]
+    loaded = load_all(candidates, options.load, cwd)
+    auditing = bool({"SLS701", "SLS703"} & active.keys())
+    dependencies = analyse_dependencies(
+        loaded.apps, paths, options.dependencies, cwd, audit=auditing
+    )
+    context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
     for app in loaded.apps:
@@ -93,18 +113,29 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         for rule in rules:
             if rule.check is not None:
                 findings.extend(run_rule(rule, app, context, active))
-    datasets = reference.datasets()
+    datasets = (*reference.datasets(context.runtimes_file), *dependencies.datasets)
     if "SLS009" in active:
-        findings.extend(_finding(active["SLS009"], v, None) for v in reference.stale(context.today))
+        stale = reference.stale(context.today, context.runtimes_file)
+        findings.extend(_finding(active["SLS009"], v, None) for v in stale)
+        stale_db = stale_databases(dependencies, context.today)
+        findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
+    findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
+    by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
+    for finding in findings:
+        by_app.setdefault(finding.app, []).append(finding)
     return Report(
         findings=tuple(sorted(findings, key=_order)),
-        apps=tuple(_summary(app, findings, rules_run) for app in loaded.apps),
+        suppressed=tuple(sorted(suppressed, key=_order)),
+        apps=tuple(
+            _summary(app, by_app.get(app.name, []), rules_run, dependencies) for app in loaded.apps
+        ),
         reference_data=datasets,
         files_scanned=loaded.files,
         duration_seconds=time.perf_counter() - started,
         tool_version=__version__,
         rules=tuple(rule.info for rule in all_rules()),
+        started_at=started_at,
     )
 
 
@@ -154,11 +185,41 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
     )
 
 
+def _overridden(findings: list[Finding], options: ScanOptions) -> list[Finding]:
+    """Findings with the user's per-rule severities (the last override of a rule wins)."""
+    severities = {rule.id: sev for key, sev in options.severity for rule in _matching(key)}
+    return [
+        replace(f, severity=severities[f.rule.id]) if f.rule.id in severities else f
+        for f in findings
+    ]
+
+
+def _suppress(
+    findings: list[Finding], apps: list[Application], active: dict[str, Rule], cwd: Path
+) -> tuple[list[Finding], list[Finding]]:
+    """(kept, suppressed) by inline ignores, plus SLS006/SLS007 findings about the ignores."""
+    app_of = {doc.file: app for app in apps for doc in app.documents}
+    names = set(app_of) | {f.location.file for f in findings if f.location.file}
+    files = {name: Path(name) if Path(name).is_absolute() else cwd / name for name in names}
+    outcome = suppress.apply(findings, files, active)
+    kept = list(outcome.kept)
+    for rule_id, violation in outcome.problems:
+        kept.append(_finding(active[rule_id], violation, app_of.get(violation.origin.file)))
+    return kept, list(outcome.suppressed)
+
+
 def _order(finding: Finding) -> tuple[str, str, int, int, str]:
     location = finding.location
     return (finding.app, location.file or "", location.line, location.column, finding.rule.id)
 
 
-def _summary(app: Application, findings: list[Finding], rules_run: frozenset[str]) -> AppSummary:
+def _summary(
+    app: Application,
+    findings: list[Finding],
+    rules_run: frozenset[str],
+    dependencies: DependencyFacts,
+) -> AppSummary:
     names = tuple(fn.name for fn in app.functions)
-    return AppSummary(app.name, app.kind, app.file, names, summarize(app, findings, rules_run))
+    details = summarize(app, findings, rules_run)
+    details = with_packages(details, dependencies, dependencies.of_app(app))
+    return AppSummary(app.name, app.kind, app.file, names, details)

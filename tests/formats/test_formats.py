@@ -210,7 +210,16 @@ def test_golden(fmt: str, golden: str) -> None:
 
 
 def test_formats_registry() -> None:
-    assert sorted(FORMATS) == ["json", "sarif", "text"]
+    assert sorted(FORMATS) == [
+        "cyclonedx",
+        "gitlab-sast",
+        "html",
+        "json",
+        "junit",
+        "markdown",
+        "sarif",
+        "text",
+    ]
     report = make_report()
     for name, renderer in FORMATS.items():
         assert renderer(report) == render(name, report)

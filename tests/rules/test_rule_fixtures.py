@@ -5,7 +5,7 @@ configurations that include other files), is scanned on its own with only that r
 selected. A `# ruleid: <rule-name>` comment marks the next line as one the rule must report,
 `# ok: <rule-name>` one it must not. JSON cannot hold comments: a JSON fixture has a sidecar
 `<name>.expect.yml` listing `{line, rule}` pairs (and `ok` pairs). Sets of lines are
-compared, not counts.
+compared, not counts. A case folder with an `osv/` folder of advisories is audited against it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from slsguard.deps.options import DependencyOptions
 from slsguard.rules import all_rules
 from slsguard.scan import ScanOptions, scan
 
@@ -65,8 +66,10 @@ def expectations(case: Path, rule: str) -> Expectations:
 
 def reported(case: Path, rule: str) -> set[tuple[str, int]]:
     """The (relative file, line) pairs the rule reports when the case is scanned alone."""
-    result = scan([case], ScanOptions(select=(rule,), verbose=True))
     base = case.parent if case.is_file() else case
+    database = base / "osv" if case.is_dir() else None  # a case folder's own advisories
+    audit = DependencyOptions(advisory_db=database if database and database.is_dir() else None)
+    result = scan([case], ScanOptions(select=(rule,), verbose=True, dependencies=audit))
     found = set()
     for finding in result.findings:
         if finding.rule.name != rule:

@@ -15,6 +15,7 @@ from slsguard.findings import (
     Finding,
     FunctionSummary,
     Location,
+    PackageSummary,
     Report,
     Severity,
     format_path,
@@ -129,7 +130,21 @@ def document(report: Report) -> JsonObject:
         "summary": _summary(report),
         "apps": [_app(app) for app in report.apps],
         "findings": [_finding(f) for f in sorted_findings(report)],
+        "suppressed": [_suppressed(f) for f in sorted(report.suppressed, key=finding_order)],
     }
+
+
+def _suppressed(finding: Finding) -> JsonObject:
+    """A finding an inline ignore accepted, with the ignore's reason and place."""
+    out = _finding(finding)
+    if finding.suppression is not None:
+        out["suppression"] = {
+            "kind": finding.suppression.kind,
+            "reason": finding.suppression.reason,
+            "file": finding.suppression.file,
+            "line": finding.suppression.line,
+        }
+    return out
 
 
 def _app(app: AppSummary) -> JsonObject:
@@ -155,6 +170,21 @@ def function_summary(summary: FunctionSummary) -> JsonObject:
         "admin": summary.admin,
         "secrets": list(summary.secrets),
         "monitoring": list(summary.monitoring),
+        "packages": [_package(package) for package in summary.packages],
+    }
+
+
+def _package(package: PackageSummary) -> JsonObject:
+    """A package a function ships, with where it is declared and its known vulnerabilities."""
+    return {
+        "ecosystem": package.ecosystem,
+        "name": package.name,
+        "version": package.version,
+        "purl": package.purl,
+        "file": package.file,
+        "line": package.line,
+        "direct": package.direct,
+        "vulnerabilities": list(package.vulnerabilities),
     }
 
 

@@ -12,7 +12,13 @@ from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from slsguard.findings import Finding, Location, Report, RuleInfo, Severity
-from slsguard.formats.json_format import TOOL_NAME, JsonObject, reference_data, sorted_findings
+from slsguard.formats.json_format import (
+    TOOL_NAME,
+    JsonObject,
+    finding_order,
+    reference_data,
+    sorted_findings,
+)
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -141,7 +147,7 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
     text = finding.message
     if finding.fix:
         text += "\n\nFix: " + finding.fix
-    return {
+    result: JsonObject = {
         "ruleId": finding.rule.id,
         "ruleIndex": index[finding.rule.id],
         "level": LEVELS[finding.severity],
@@ -154,6 +160,17 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
             "function": finding.function,
         },
     }
+    if finding.suppression is not None:
+        # Viewers (GitHub code scanning among them) show a suppressed result as dismissed.
+        result["suppressions"] = [
+            {"kind": finding.suppression.kind, "justification": finding.suppression.reason}
+        ]
+    return result
+
+
+def _with_suppressed(report: Report) -> list[Finding]:
+    """Reported and suppressed findings in one stable order: SARIF keeps both."""
+    return sorted((*sorted_findings(report), *report.suppressed), key=finding_order)
 
 
 def document(report: Report) -> JsonObject:
@@ -173,7 +190,7 @@ def document(report: Report) -> JsonObject:
             {
                 "tool": {"driver": driver},
                 "invocations": [{"executionSuccessful": True}],
-                "results": [_result(f, index) for f in sorted_findings(report)],
+                "results": [_result(f, index) for f in _with_suppressed(report)],
                 "properties": {"referenceData": reference_data(report)},
             }
         ],

@@ -123,6 +123,46 @@ def _body(report: Report) -> list[Line]:
     return lines
 
 
+def _grouped_body(report: Report, key: str) -> list[Line]:
+    """Findings under each practice or control of a framework (`--group-by`)."""
+    from slsguard.formats.grouping import group, heading
+
+    lines: list[Line] = []
+    for control, findings in group(report.findings, key):
+        lines.append([(_clean(heading(key, control)), "bold underline")])
+        for finding in findings:
+            context = " › ".join(part for part in (finding.app, finding.function) if part)
+            lines += _finding_lines(finding)
+            if context:
+                lines.append([("      ", ""), (_clean(context), "dim")])
+        lines.append([])
+    return lines
+
+
+def _suppressed_body(report: Report) -> list[Line]:
+    """The findings inline ignores accepted, each with its reason (`--show-suppressed`)."""
+    lines: list[Line] = [[(f"Suppressed ({len(report.suppressed)})", "bold underline")]]
+    for finding in sorted(report.suppressed, key=finding_order):
+        lines += _finding_lines(finding)
+        if finding.suppression is not None:
+            why = finding.suppression.reason or "(no reason given)"
+            where = f"{finding.suppression.file}:{finding.suppression.line}"
+            note = _clean(f"{why} ({where})")
+            lines.append([("      ", ""), ("suppressed: ", "dim"), (note, "")])
+    lines.append([])
+    return lines
+
+
+def _accepted(report: Report) -> str:
+    """`; 2 suppressed, 5 in the baseline`, or "" when nothing was left out."""
+    parts = []
+    if report.suppressed:
+        parts.append(f"{len(report.suppressed)} suppressed")
+    if report.baselined:
+        parts.append(f"{report.baselined} in the baseline")
+    return "; " + ", ".join(parts) if parts else ""
+
+
 def summary_line(report: Report) -> str:
     """`12 findings: 2 critical, 5 high in 3 apps, 17 functions; 0.4 s`."""
     counts = [f"{n} {sev.value}" for sev, n in severity_counts(report).items() if n]
@@ -131,7 +171,7 @@ def summary_line(report: Report) -> str:
     scope = f"{_plural(len(report.apps), 'app')}, {_plural(function_count(report), 'function')}"
     seconds = report.duration_seconds
     shown = f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}"
-    return f"{head} in {scope}; {shown} s"
+    return f"{head} in {scope}{_accepted(report)}; {shown} s"
 
 
 def _reference(ref: ReferenceData) -> str:
@@ -150,8 +190,10 @@ def reference_line(report: Report) -> str:
     return "reference data: " + ", ".join(_reference(ref) for ref in report.reference_data)
 
 
-def _lines(report: Report) -> list[Line]:
-    lines = _body(report)
+def _lines(report: Report, group_by: str | None, show_suppressed: bool) -> list[Line]:
+    lines = _grouped_body(report, group_by) if group_by else _body(report)
+    if show_suppressed and report.suppressed:
+        lines += _suppressed_body(report)
     lines.append([(summary_line(report), "bold")])
     reference = reference_line(report)
     if reference:
@@ -186,9 +228,19 @@ def _styled(lines: list[Line]) -> str:
     return out.getvalue()
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    """The report as text for people; ANSI colours only when `color` is true."""
-    lines = _lines(report)
+def render(
+    report: Report,
+    *,
+    color: bool = False,
+    group_by: str | None = None,
+    show_suppressed: bool = False,
+) -> str:
+    """The report as text for people; ANSI colours only when `color` is true.
+
+    `group_by` (a framework key, see `formats.grouping`) groups findings by practice or
+    control instead of by app and function; `show_suppressed` lists the suppressed findings.
+    """
+    lines = _lines(report, group_by, show_suppressed)
     if color:
         return _styled(lines)
     return "".join("".join(piece for piece, _ in line) + "\n" for line in lines)

@@ -1,7 +1,8 @@
 """Loaders: files in, `Application`s out, with every problem kept as a note, never raised.
 
 `load_all` loads Serverless configs first (so the files they include are known and not
-scanned again as standalone templates), then SAM and CloudFormation templates.
+scanned again as standalone templates), then SAM and CloudFormation templates, then CI files
+(each an application of kind `pipeline`, see `loading.ci`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from slsguard.discovery import Candidate, display_name
+from slsguard.discovery import Candidate, ci_system, display_name
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.ci import load_pipeline
 from slsguard.loading.cloudformation import (
     build_stack,
     lambda_functions,
@@ -20,6 +22,7 @@ from slsguard.loading.cloudformation import (
     nested_templates,
     not_analysed,
 )
+from slsguard.loading.dotenv import dotenv_files
 from slsguard.loading.sam import is_sam, load_sam_parts
 from slsguard.loading.serverless import load_serverless, unresolved_notes
 from slsguard.loading.variables import Resolver, VariableContext
@@ -50,12 +53,15 @@ def load_all(candidates: list[Candidate], options: LoadOptions, cwd: Path) -> Lo
     """Load every candidate; files included by a Serverless config are not loaded twice."""
     result = LoadResult(files=len(candidates))
     included: set[str] = set()
-    order = {"serverless": 0, "code-config": 1, "template": 2}
+    order = {"serverless": 0, "code-config": 1, "template": 2, "ci": 3}
     for candidate in sorted(candidates, key=lambda item: order[item.kind]):
         if str(candidate.path) in included:
             continue
         if candidate.kind == "code-config":
             result.file_notes.append(_code_config_note(candidate))
+            continue
+        if candidate.kind == "ci":
+            _pipeline(candidate, result)
             continue
         loaded = _load(candidate)
         result.file_notes.extend(_problem_notes(loaded))
@@ -146,8 +152,23 @@ def _serverless(
         if extra.root is not None:
             documents.append(Document(extra.file, extra.root))
     app = load_serverless(resolved, candidate.display, tuple(documents))
+    dotenv = dotenv_files(resolved, candidate.path, candidate.root, lambda p: display_name(p, cwd))
+    app = replace(app, dotenv_files=dotenv) if dotenv else app
     notes = unresolved_notes(context.problems, context.problem_keys, root, candidate.display)
     return _with_notes(app, notes)
+
+
+def _pipeline(candidate: Candidate, result: LoadResult) -> None:
+    """A CI file: its parse problems, and its `pipeline` application when it is a mapping."""
+    system = ci_system(candidate.path)
+    if system is None:
+        return
+    loaded, app = load_pipeline(candidate.path, candidate.display, candidate.root, system)
+    result.file_notes.extend(_problem_notes(loaded))
+    if app is not None:
+        result.apps.append(app)
+    elif loaded.root is not None and not isinstance(loaded.root, YMap):
+        result.file_notes.append(_not_a_template(candidate))
 
 
 def _template(candidate: Candidate, root: YMap) -> Application:
@@ -181,6 +202,7 @@ def _template(candidate: Candidate, root: YMap) -> Application:
         resources=stack.resources,
         resources_origin=stack.origin,
         notes=tuple(notes),
+        scan_root=str(candidate.root),
     )
 
 

@@ -94,6 +94,9 @@ def plugin_names(config: YMap) -> frozenset[str]:
 def load_serverless(config: YMap, file: str, documents: tuple[Document, ...]) -> Application:
     """Build the application from a config whose variables are already resolved."""
     origin = Origin(file, (), 1, 1)
+    other_provider = _non_aws_provider(config, origin)
+    if other_provider is not None:
+        return other_provider
     resources = merged_resources(config, origin)
     template = YMap(file, (1, 1))
     template["Resources"] = resources
@@ -128,6 +131,20 @@ def load_serverless(config: YMap, file: str, documents: tuple[Document, ...]) ->
         framework_version=render(config.get("frameworkVersion")) or None,
         notes=tuple(builder.notes + stack.notes),
     )
+
+
+def _non_aws_provider(config: YMap, origin: Origin) -> Application | None:
+    """An empty app with a not-analysed note for services of other clouds (kubeless, azure)."""
+    provider = config.get("provider")
+    name = provider.get("name") if isinstance(provider, YMap) else provider
+    if name is None or render(name).strip().lower() == "aws":
+        return None
+    where = child_origin(config, "provider", origin)
+    message = f"provider {render(name)!r}: slsguard analyses AWS serverless applications only"
+    note = Note("SLS004", Violation(where, message, "", Severity.INFO))
+    service = config.get("service")
+    app_name = render(service.get("name") if isinstance(service, YMap) else service) or origin.file
+    return Application(app_name, "serverless", origin.file, origin, template=config, notes=(note,))
 
 
 def merged_resources(config: YMap, origin: Origin) -> YMap:

@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slsguard.findings import RuleInfo, Severity, Violation
 from slsguard.model import Application
+
+if TYPE_CHECKING:
+    from slsguard.deps.facts import DependencyFacts
 
 MAPPING_KEYS = ("practice", "owasp-serverless", "cwe", "fsbp", "pci-dss-4.0", "hipaa")
 
@@ -34,6 +38,8 @@ class Context:
     """A newer Lambda runtime table than the bundled one (`--runtimes-file`)."""
     trusted_accounts: tuple[str, ...] = ()
     """AWS accounts whose layers are trusted (`--trusted-accounts`)."""
+    dependencies: DependencyFacts | None = None
+    """Each function's packages and the advisory audit (computed once per scan)."""
 
 
 Check = Callable[[Application, Context], Iterable[Violation]]

@@ -1,0 +1,269 @@
+"""Configuration: `.slsguard.yml` or `[tool.slsguard]` in `pyproject.toml` at the scan root.
+
+The scan root is the first given path (its folder when it is a file). Keys: `select`,
+`ignore`, `enable`, `severity` (rule -> severity), `exclude` (glob paths), `fail-on`,
+`format`, `report-unused-ignores`, `baseline`. Command-line flags override the file; an
+unknown key or a bad value is a `ConfigError`, which the CLI turns into exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from slsguard.findings import Severity
+from slsguard.loading.yaml import YMap, load_file
+from slsguard.rules import all_rules, find_rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+YAML_NAMES = (".slsguard.yml", ".slsguard.yaml")
+PYPROJECT = "pyproject.toml"
+KEYS = (
+    "select",
+    "ignore",
+    "enable",
+    "severity",
+    "exclude",
+    "fail-on",
+    "format",
+    "report-unused-ignores",
+    "baseline",
+)
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be read, or holds an unknown key or a bad value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings from a file or from the command line; None means "not set here"."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    enable: tuple[str, ...] | None = None
+    severity: tuple[tuple[str, Severity], ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    fail_on: Severity | None = None
+    format: str | None = None
+    report_unused_ignores: bool | None = None
+    baseline: Path | None = None
+
+    def over(self, base: Config) -> Config:
+        """These settings where they are set, `base`'s elsewhere."""
+        chosen = {
+            item.name: getattr(self, item.name)
+            for item in fields(self)
+            if getattr(self, item.name) is not None
+        }
+        return replace(base, **chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The effective settings of a run: flags over the file over the defaults."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity = Severity.LOW
+    format: str = "text"
+    report_unused_ignores: bool = False
+    baseline: Path | None = None
+    source: Path | None = None
+    """The configuration file used, if any."""
+
+
+def resolve(paths: Sequence[Path], flags: Config, config_file: Path | None = None) -> Settings:
+    """The settings for scanning `paths`: `flags` over the configuration file's values."""
+    source = config_file if config_file is not None else find_config(scan_root(paths))
+    file_config = load_config(source) if source is not None else Config()
+    merged = flags.over(file_config)
+    chosen = {
+        item.name: getattr(merged, item.name)
+        for item in fields(merged)
+        if getattr(merged, item.name) is not None
+    }
+    return Settings(**chosen, source=source)
+
+
+def scan_root(paths: Sequence[Path]) -> Path:
+    """The folder configuration and exclude patterns are relative to: the first path's."""
+    if not paths:
+        return Path.cwd().resolve()
+    first = paths[0].resolve()
+    return first if first.is_dir() else first.parent
+
+
+def find_config(root: Path) -> Path | None:
+    """The configuration file at `root`; two of them is an error (which one would win?)."""
+    found = [root / name for name in YAML_NAMES if (root / name).is_file()]
+    pyproject = root / PYPROJECT
+    if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+        found.append(pyproject)
+    if len(found) > 1:
+        names = " and ".join(str(path) for path in found)
+        raise ConfigError(f"two configuration files: {names}; keep one")
+    return found[0] if found else None
+
+
+def load_config(path: Path) -> Config:
+    """The settings in one configuration file (YAML, or a pyproject.toml)."""
+    if path.name == PYPROJECT:
+        return parse(_pyproject_table(path) or {}, f"{path} [tool.slsguard]", path.parent)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    loaded = load_file(str(path), str(path))
+    for problem in loaded.problems:
+        origin = problem.origin
+        raise ConfigError(f"{path}:{origin.line}:{origin.column}: {problem.message}")
+    if loaded.root is None:
+        return Config()
+    if not isinstance(loaded.root, YMap):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return parse(loaded.root, str(path), path.parent)
+
+
+def _pyproject_table(path: Path) -> Mapping[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    if "tool.slsguard" not in text:
+        return None  # Someone else's broken pyproject must not stop a scan.
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    table = data.get("tool", {}).get("slsguard")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.slsguard] must be a table")
+    return table
+
+
+def parse(data: Mapping[str, Any], source: str, base: Path) -> Config:
+    """Validate raw settings; `base` is the folder relative paths (baseline) start from."""
+    unknown = sorted(key for key in data if key not in KEYS)
+    if unknown:
+        expected = ", ".join(KEYS)
+        raise ConfigError(f"{source}: unknown key {unknown[0]!r} (expected one of: {expected})")
+    values: dict[str, Any] = {}
+    for key in ("select", "ignore", "enable"):
+        if key in data:
+            values[key] = _rule_keys(_strings(data[key], key, source), key, source)
+    if "exclude" in data:
+        values["exclude"] = _strings(data["exclude"], "exclude", source)
+    if "severity" in data:
+        values["severity"] = _severities(data["severity"], source)
+    if "fail-on" in data:
+        values["fail_on"] = _severity(data["fail-on"], "fail-on", source)
+    if "format" in data:
+        values["format"] = _format(data["format"], source)
+    if "report-unused-ignores" in data:
+        values["report_unused_ignores"] = _bool(data["report-unused-ignores"], source)
+    if "baseline" in data:
+        values["baseline"] = base / _string(data["baseline"], "baseline", source)
+    return Config(**values)
+
+
+def _string(value: object, key: str, source: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{source}: `{key}` must be a non-empty string, not {value!r}")
+    return value.strip()
+
+
+def _strings(value: object, key: str, source: str) -> tuple[str, ...]:
+    """A list of strings; a single string may also list them separated by commas."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(item.strip() for item in value if item.strip())
+    raise ConfigError(f"{source}: `{key}` must be a list of strings, not {value!r}")
+
+
+def _rule_keys(keys: tuple[str, ...], key: str, source: str) -> tuple[str, ...]:
+    for name in keys:
+        if not known_rule_key(name):
+            raise ConfigError(f"{source}: `{key}` names an unknown rule {name!r}")
+    return keys
+
+
+def known_rule_key(key: str) -> bool:
+    """Whether `key` is a rule ID, a rule name, or an ID prefix of some rule (`SLS1`)."""
+    prefix = key.upper()
+    if find_rule(key) is not None:
+        return True
+    return prefix.startswith("SLS") and any(rule.id.startswith(prefix) for rule in all_rules())
+
+
+def _severity(value: object, key: str, source: str) -> Severity:
+    if not isinstance(value, str):
+        raise ConfigError(f"{source}: `{key}` must be a severity name, not {value!r}")
+    try:
+        return Severity.parse(value)
+    except ValueError as error:
+        raise ConfigError(f"{source}: `{key}`: {error}") from None
+
+
+def _severities(value: object, source: str) -> tuple[tuple[str, Severity], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: `severity` must map rules to severities, e.g. SLS104 = low")
+    pairs = []
+    for rule, severity in value.items():
+        if not known_rule_key(str(rule)):
+            raise ConfigError(f"{source}: `severity` names an unknown rule {rule!r}")
+        pairs.append((str(rule), _severity(severity, f"severity.{rule}", source)))
+    return tuple(pairs)
+
+
+def _format(value: object, source: str) -> str:
+    from slsguard.formats import FORMATS
+
+    if not isinstance(value, str) or value not in FORMATS:
+        names = ", ".join(FORMATS)
+        raise ConfigError(f"{source}: `format` must be one of {names}, not {value!r}")
+    return value
+
+
+def _bool(value: object, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source}: `report-unused-ignores` must be true or false")
+    return value
+
+
+def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
+    """Whether `path` (under `root`) matches an exclude pattern, as .gitignore would read it.
+
+    A pattern without `/` matches any file or folder name (`*.test.yml`, `fixtures`); one with
+    `/` matches the path from the root or any of its parent folders (`examples/legacy`,
+    `services/*/old`); a leading `**/` also matches at the root.
+    """
+    if not patterns:
+        return False
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for raw in patterns:
+        pattern = raw.strip().removeprefix("./").strip("/")
+        if not pattern:
+            continue
+        if "/" not in pattern:
+            if any(fnmatchcase(part, pattern) for part in parts):
+                return True
+            continue
+        candidates = {pattern, pattern.removeprefix("**/")}
+        if any(fnmatchcase(prefix, p) for prefix in prefixes for p in candidates):
+            return True
+    return False

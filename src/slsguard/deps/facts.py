@@ -1,0 +1,128 @@
+"""Dependency facts of a scan: what each function ships, and what the audit found.
+
+Computed once per scan (`audit.analyse`) and shared by the SLS7xx rules, the inventory and
+the reports, so they never disagree about a function's packages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from slsguard.deps.matching import PackageVersion, Vulnerability
+from slsguard.deps.model import Manifest, Package
+from slsguard.findings import ReferenceData
+from slsguard.model import Application
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestUse:
+    """A dependency file a function ships the packages of, and why (`CodeUri src/`, a layer)."""
+
+    manifest: Manifest
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDependencies:
+    """One function's dependency files and the packages it ships (dev-only ones left out)."""
+
+    function: str
+    uses: tuple[ManifestUse, ...] = ()
+    packages: tuple[Package, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AppDependencies:
+    """The dependency facts of one application."""
+
+    functions: tuple[FunctionDependencies, ...] = ()
+
+    def manifests(self) -> tuple[Manifest, ...]:
+        """Every dependency file any function uses, each once, in order of first use."""
+        seen: dict[str, Manifest] = {}
+        for function in self.functions:
+            for use in function.uses:
+                seen.setdefault(str(use.manifest.path), use.manifest)
+        return tuple(seen.values())
+
+    def users(self, manifest: Manifest) -> tuple[str, ...]:
+        """The functions that ship the packages of `manifest`."""
+        return tuple(
+            function.function
+            for function in self.functions
+            if any(use.manifest.path == manifest.path for use in function.uses)
+        )
+
+    def shippers(self, package: Package) -> tuple[str, ...]:
+        """The functions that ship `package` (this very entry of this very file)."""
+        return tuple(
+            function.function for function in self.functions if package in function.packages
+        )
+
+    def packages(self) -> tuple[Package, ...]:
+        """Every shipped package of the application, each entry once."""
+        return tuple(dict.fromkeys(p for f in self.functions for p in f.packages))
+
+    def manifest_of(self, package: Package) -> Manifest | None:
+        """The dependency file (as a function uses it) that lists `package`."""
+        for manifest in self.manifests():
+            if package in manifest.packages:
+                return manifest
+        return None
+
+    def of(self, name: str) -> FunctionDependencies | None:
+        """One function's facts."""
+        return next((f for f in self.functions if f.function == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditStatus:
+    """Whether the packages were checked against advisories, from which source, or why not."""
+
+    audited: bool
+    source: str = ""
+    reason: str = ""
+    """Why no audit happened (not requested, offline without a database, unreachable)."""
+    ecosystems: frozenset[str] | None = None
+    """The ecosystems the source has advisories for (None: all of them)."""
+
+    def covers(self, ecosystem: str) -> bool:
+        """Whether packages of `ecosystem` were audited."""
+        return self.audited and (self.ecosystems is None or ecosystem in self.ecosystems)
+
+
+NOT_RUN = AuditStatus(False, reason="the dependency rules did not run")
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyFacts:
+    """Everything the dependency rules and reports need about a scan."""
+
+    apps: Mapping[str, AppDependencies] = field(default_factory=dict)
+    status: AuditStatus = NOT_RUN
+    vulnerabilities: Mapping[PackageVersion, tuple[Vulnerability, ...]] = field(
+        default_factory=dict
+    )
+    datasets: tuple[ReferenceData, ...] = ()
+
+    def of_app(self, app: Application) -> AppDependencies:
+        """The facts of one application (empty when it was not analysed)."""
+        return self.apps.get(app_key(app), AppDependencies())
+
+    def vulnerabilities_of(self, package: Package) -> tuple[Vulnerability, ...]:
+        """The known vulnerabilities of a package entry (none when it was not audited)."""
+        key = package_version(package)
+        return self.vulnerabilities.get(key, ()) if key is not None else ()
+
+
+def app_key(app: Application) -> str:
+    """How applications are told apart in the facts."""
+    return f"{app.file}#{app.name}"
+
+
+def package_version(package: Package) -> PackageVersion | None:
+    """What an advisory source is asked about a package; None when it cannot be audited."""
+    if not package.auditable or package.version is None:
+        return None
+    return PackageVersion(package.ecosystem, package.key, package.version)

@@ -1,0 +1,122 @@
+"""Which dependency file describes a directory, and reading each file once per scan.
+
+A directory's Python packages come from the first of its files that exists, in the order
+the build tool in use reads them (`sam build` reads requirements.txt; the
+serverless-python-requirements plugin prefers a Pipfile, then Poetry, then its
+requirements file). A lockfile wins over the declaration it locks. npm packages come from
+the directory's lockfile, or from package.json alone when nothing locks it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slsguard.deps.model import Ecosystem, Manifest, ManifestKind
+from slsguard.deps.npm_lockfiles import parse_pnpm_lock, parse_yarn_lock
+from slsguard.deps.npm_manifests import parse_package_json, parse_package_lock
+from slsguard.deps.python_manifests import (
+    parse_pipfile,
+    parse_pipfile_lock,
+    parse_poetry_lock,
+    parse_pyproject,
+    parse_uv_lock,
+)
+from slsguard.deps.reading import ReadContext, UnreadableError, resolved
+from slsguard.deps.requirements import parse_requirements
+
+Parser = Callable[[Path, ReadContext], "Manifest | None"]
+
+PARSERS: dict[str, tuple[ManifestKind, Ecosystem, Parser]] = {
+    "Pipfile.lock": ("pipfile-lock", "PyPI", parse_pipfile_lock),
+    "Pipfile": ("pipfile", "PyPI", parse_pipfile),
+    "poetry.lock": ("poetry-lock", "PyPI", parse_poetry_lock),
+    "uv.lock": ("uv-lock", "PyPI", parse_uv_lock),
+    "pyproject.toml": ("pyproject", "PyPI", parse_pyproject),
+    "package.json": ("package-json", "npm", parse_package_json),
+    "package-lock.json": ("package-lock", "npm", parse_package_lock),
+    "npm-shrinkwrap.json": ("package-lock", "npm", parse_package_lock),
+    "yarn.lock": ("yarn-lock", "npm", parse_yarn_lock),
+    "pnpm-lock.yaml": ("pnpm-lock", "npm", parse_pnpm_lock),
+}
+NPM_LOCKFILES = ("npm-shrinkwrap.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml")
+
+PythonGroup = tuple[str, ...]
+"""File names tried in order within one tool's convention: the lock first, then its source."""
+
+SAM_PYTHON: tuple[PythonGroup, ...] = (
+    ("requirements.txt",),
+    ("Pipfile.lock", "Pipfile"),
+    ("poetry.lock", "pyproject.toml"),
+    ("uv.lock", "pyproject.toml"),
+)
+
+
+def serverless_python(
+    file_name: str, use_pipenv: bool, use_poetry: bool
+) -> tuple[PythonGroup, ...]:
+    """The serverless-python-requirements order: Pipfile, Poetry, then its requirements file."""
+    groups: list[PythonGroup] = []
+    if use_pipenv:
+        groups.append(("Pipfile.lock", "Pipfile"))
+    if use_poetry:
+        groups.append(("poetry.lock", "pyproject.toml"))
+    groups.extend([(file_name,), ("uv.lock",)])
+    return tuple(groups)
+
+
+def read_manifest(path: Path, context: ReadContext) -> Manifest | None:
+    """The parsed file; an unreadable one becomes a Manifest with a problem and no packages."""
+    kind, ecosystem, parser = PARSERS.get(path.name, ("requirements", "PyPI", _requirements))
+    try:
+        return parser(path, context)
+    except UnreadableError as error:
+        return Manifest(resolved(path), kind, ecosystem, context.origin(path), (), (str(error),))
+
+
+def _requirements(path: Path, context: ReadContext) -> Manifest:
+    return parse_requirements(path, context)
+
+
+@dataclass(slots=True)
+class ManifestCache:
+    """Each file read at most once per scan, whichever functions share it."""
+
+    context: ReadContext
+    _read: dict[Path, Manifest | None] = field(default_factory=dict)
+    _listings: dict[Path, frozenset[str]] = field(default_factory=dict)
+
+    def get(self, path: Path) -> Manifest | None:
+        """The manifest at `path`, None when absent, outside the root, or not a manifest."""
+        if path not in self._read:
+            exists = path.name in self.listing(path.parent) and self.context.allowed(path)
+            self._read[path] = read_manifest(path, self.context) if exists else None
+        return self._read[path]
+
+    def listing(self, directory: Path) -> frozenset[str]:
+        """The names in a directory (read once; empty when it cannot be listed)."""
+        if directory not in self._listings:
+            try:
+                self._listings[directory] = frozenset(os.listdir(directory))
+            except OSError:
+                self._listings[directory] = frozenset()
+        return self._listings[directory]
+
+    def python(self, directory: Path, groups: tuple[PythonGroup, ...]) -> Manifest | None:
+        """The directory's Python dependency file under a tool's convention."""
+        for group in groups:
+            for name in group:
+                manifest = self.get(directory / name)
+                if manifest is not None:
+                    return manifest
+        return None
+
+    def npm(self, directory: Path) -> Manifest | None:
+        """The directory's lockfile, or its package.json when nothing locks it."""
+        for name in (*NPM_LOCKFILES, "package.json"):
+            manifest = self.get(directory / name)
+            if manifest is not None:
+                return manifest
+        return None

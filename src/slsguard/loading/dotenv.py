@@ -1,0 +1,173 @@
+"""Dotenv files a Serverless config loads: `.env`, `.env.<stage>` next to it, parsed here.
+
+The framework reads them with `useDotenv: true` (v2.26+); the serverless-dotenv-plugin reads
+them too and copies every entry into the functions' environment. Dotenv is not YAML: a
+small, bounded parser in the dotenv package's syntax (`KEY=value`, `export KEY=value`,
+`KEY: value`, quotes, inline `#` comments, multi-line double-quoted values). Whether a file
+is committed is judged from the `.gitignore` files under the scan root (slsguard never runs
+git): a simplified matcher (basename globs, anchored paths, `!` negations, folder patterns).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from slsguard.delivery import DotenvEntry, DotenvFile
+from slsguard.findings import Origin
+from slsguard.loading.yaml import YMap
+from slsguard.model import render
+
+MAX_DOTENV_BYTES = 256 * 1024
+MAX_DOTENV_FILES = 32
+MAX_ENTRIES = 2000
+MAX_VALUE_LINES = 200
+MAX_GITIGNORE_BYTES = 256 * 1024
+DOTENV_PLUGINS = frozenset({"serverless-dotenv-plugin", "serverless-dotenv"})
+EXAMPLE_SUFFIXES = frozenset(
+    {"example", "sample", "template", "dist", "defaults", "default", "tpl", "schema", "skel"}
+)
+
+_ENTRY = re.compile(r"^\s*(?:export\s+)?(?P<name>[\w.-]+)\s*(?:=|:\s)\s*(?P<rest>.*)$")
+
+
+def loaded_by(config: YMap) -> str | None:
+    """What makes the framework read `.env` files for this config, or None."""
+    if render(config.get("useDotenv")) == "true":
+        return "useDotenv: true"
+    plugins = config.get("plugins")
+    if isinstance(plugins, YMap):
+        plugins = plugins.get("modules")
+    if isinstance(plugins, list):
+        for plugin in plugins:
+            if render(plugin).strip() in DOTENV_PLUGINS:
+                return render(plugin).strip()
+    return None
+
+
+def dotenv_files(
+    config: YMap, config_path: Path, scan_root: Path, display: Callable[[Path], str]
+) -> tuple[DotenvFile, ...]:
+    """The `.env*` files next to the config when the config loads them; () otherwise."""
+    reason = loaded_by(config)
+    if reason is None:
+        return ()
+    folder = config_path.parent
+    try:
+        names = sorted(entry.name for entry in folder.iterdir() if _is_dotenv(entry.name))
+    except OSError:
+        return ()
+    found = []
+    for name in names[:MAX_DOTENV_FILES]:
+        path = folder / name
+        text = _read(path, scan_root)
+        if text is None:
+            continue
+        shown = display(path)
+        found.append(
+            DotenvFile(
+                shown,
+                parse_dotenv(text, shown),
+                reason,
+                git_ignored=git_ignored(path, scan_root),
+                example=name.rsplit(".", 1)[-1].lower() in EXAMPLE_SUFFIXES,
+            )
+        )
+    return tuple(found)
+
+
+def _is_dotenv(name: str) -> bool:
+    return name == ".env" or (name.startswith(".env.") and len(name) > 5)
+
+
+def _read(path: Path, scan_root: Path, limit: int = MAX_DOTENV_BYTES) -> str | None:
+    try:
+        resolved = path.resolve()
+        if not resolved.is_relative_to(scan_root) or not resolved.is_file():
+            return None  # never read outside the scan root
+        with resolved.open("rb") as handle:
+            return handle.read(limit).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
+def parse_dotenv(text: str, file: str) -> tuple[DotenvEntry, ...]:
+    """The entries of a dotenv file, each at the line and column of its name."""
+    lines = text.splitlines()
+    entries: list[DotenvEntry] = []
+    index = 0
+    while index < len(lines) and len(entries) < MAX_ENTRIES:
+        match = _ENTRY.match(lines[index])
+        start = index
+        index += 1
+        if match is None:
+            continue
+        value, index = _value(match.group("rest"), lines, index)
+        origin = Origin(file, (match.group("name"),), start + 1, match.start("name") + 1)
+        entries.append(DotenvEntry(match.group("name"), value, origin))
+    return tuple(entries)
+
+
+def _value(rest: str, lines: list[str], index: int) -> tuple[str, int]:
+    """The value that starts with `rest`, and the index of the line after it."""
+    rest = rest.strip()
+    quote = rest[:1]
+    if quote in ("'", '"', "`"):
+        closing = rest.find(quote, 1)
+        if closing > 0:
+            return _unescape(rest[1:closing], quote), index
+        parts = [rest[1:]]
+        while index < len(lines) and len(parts) < MAX_VALUE_LINES:
+            line = lines[index]
+            index += 1
+            if quote in line:
+                parts.append(line[: line.find(quote)])
+                return _unescape("\n".join(parts), quote), index
+            parts.append(line)
+        return _unescape("\n".join(parts), quote), index
+    return re.split(r"\s+#", rest, maxsplit=1)[0].strip(), index
+
+
+def _unescape(value: str, quote: str) -> str:
+    return value.replace("\\n", "\n") if quote == '"' else value
+
+
+def git_ignored(path: Path, scan_root: Path) -> bool:
+    """Whether a `.gitignore` between the scan root and `path` ignores it (last match wins)."""
+    around = (path.parent, *path.parent.parents)
+    folders = [folder for folder in around if folder.is_relative_to(scan_root)]
+    ignored = False
+    for folder in reversed(folders):  # outer files first: deeper ones override them
+        text = _read(folder / ".gitignore", scan_root, MAX_GITIGNORE_BYTES)
+        if text is None:
+            continue
+        relative = path.relative_to(folder).as_posix()
+        for pattern in text.splitlines():
+            verdict = _matches(pattern.strip(), relative)
+            if verdict is not None:
+                ignored = verdict
+    return ignored
+
+
+def _matches(pattern: str, relative: str) -> bool | None:
+    """True (ignored) or False (re-included) when the pattern matches the path, else None."""
+    if not pattern or pattern.startswith("#"):
+        return None
+    negated = pattern.startswith("!")
+    pattern = pattern[1:] if negated else pattern
+    folder_only = pattern.endswith("/")
+    pattern = pattern.rstrip("/").removeprefix("**/")
+    if not pattern:
+        return None
+    parts = relative.split("/")
+    if "/" in pattern:  # anchored to the .gitignore's folder
+        pattern = pattern.lstrip("/")
+        prefixes = ["/".join(parts[: count + 1]) for count in range(len(parts))]
+        candidates = prefixes[:-1] if folder_only else prefixes
+    else:
+        candidates = parts[:-1] if folder_only else parts
+    if any(fnmatch.fnmatchcase(candidate, pattern) for candidate in candidates):
+        return not negated
+    return None

@@ -1,0 +1,1 @@
+"""API, exposure and transit rules (P3, P4, P8)."""

@@ -1,0 +1,280 @@
+"""api-without-waf (SLS204): a public entry point to functions with no WAF web ACL.
+
+## What it does
+Reports public REST API stages (not PRIVATE endpoints) and internet-facing application load
+balancers that route to functions, when no web ACL protects them: no
+`AWS::WAFv2::WebACLAssociation` (or WAF Classic regional association) whose `ResourceArn`
+resolves to the stage (`!Sub arn:aws:apigateway:${AWS::Region}::/restapis/${Api}/stages/
+${Stage}`, SAM's `${Api.Stage}`, `!Join`, parameters with defaults) or to the load
+balancer, no serverless-associate-waf plugin (`custom.associateWaf`), and no CloudFront
+distribution with a `WebACLId` in front. HTTP APIs and public function URLs cannot take a
+web ACL directly: for them the finding says to put CloudFront with a web ACL in front, and
+when a CloudFront distribution already is in front without one, the finding points at it.
+WebSocket APIs are not reported (a web ACL cannot inspect their messages).
+
+## Why is this bad?
+A web ACL is the gateway's filter for known-bad traffic: injection payloads matched by
+managed rule groups, bots, floods from single addresses (rate-based rules) and requests
+from places the API never serves. Without one, all of it reaches the functions, which then
+have to get every input check right on their own.
+
+## Example
+```yaml
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: src/
+      Events:
+        Post:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /orders
+            Method: post
+```
+
+## Fix
+```yaml
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: src/
+      Events:
+        Post:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /orders
+            Method: post
+  ApiWebAclAssociation:
+    Type: AWS::WAFv2::WebACLAssociation
+    Properties:
+      ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/${Api}/stages/${Api.Stage}
+      WebACLArn: !GetAtt ApiWebAcl.Arn
+```
+
+## References
+- https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html
+- https://docs.aws.amazon.com/waf/latest/developerguide/waf-resource-type-list.html
+- https://docs.aws.amazon.com/securityhub/latest/userguide/apigateway-controls.html#apigateway-4
+- https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cloudfront
+"""
+
+from collections.abc import Iterator
+
+from slsguard.analysis.apis import (
+    IMPLICIT,
+    Api,
+    Distribution,
+    LoadBalancer,
+    Stage,
+    apis,
+    distributions,
+    load_balancers,
+)
+from slsguard.findings import Severity, Violation
+from slsguard.loading.serverless import function_logical_id
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function, Trigger, render
+from slsguard.rules import Context, rule
+
+_Bare = dict[str, tuple[Distribution, list[str]]]
+"""Distributions without a web ACL in front of something that cannot take one, and what."""
+_WHY = "injection payloads, bots and floods reach {} unfiltered"
+_EDGE_ACL = "!GetAtt EdgeWebAcl.Arn  # a web ACL with Scope: CLOUDFRONT (us-east-1)"
+
+
+@rule(
+    "SLS204",
+    "api-without-waf",
+    Severity.LOW,
+    "A public REST API stage, load balancer or CloudFront distribution without a WAF web ACL",
+    practice="P8",
+    mappings={
+        "owasp-serverless": "S6",
+        "cwe": "CWE-693",
+        "fsbp": "APIGateway.4",
+        "pci-dss-4.0": "6.4.2",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Public APIs, load balancers and function URLs that no web ACL protects."""
+    bare: _Bare = {}
+    for api in apis(app):
+        yield from _api(app, api, bare)
+    for balancer in load_balancers(app):
+        if balancer.public and balancer.waf is None:
+            yield _balancer(balancer)
+    yield from _function_urls(app, bare)
+    for distribution, behind in bare.values():
+        yield _distribution(distribution, behind)
+
+
+def _front(bare: _Bare, fronts: list[Distribution], what: str) -> None:
+    for front in fronts:
+        bare.setdefault(front.logical_id, (front, []))[1].append(what)
+
+
+def _api(app: Application, api: Api, bare: _Bare) -> Iterator[Violation]:
+    if not api.public or api.kind == "websocket":
+        return
+    unprotected = [stage for stage in api.stages if stage.waf is None]
+    if not unprotected:
+        return
+    fronts = [front for front in api.fronted_by if front.web_acl is None]
+    if api.kind == "http" and fronts:
+        _front(bare, fronts, api.label)
+        return
+    whom = ", ".join(api.functions[:3]) if api.functions else "its integrations"
+    if api.kind == "http":
+        yield Violation(
+            api.origin,
+            f"{api.label} is public with no WAF web ACL (an HTTP API cannot take one): "
+            + _WHY.format(whom),
+            "put CloudFront with a web ACL in front:\n" + _cloudfront_fix(app, api.resource_id),
+            subject=api.resource_id,
+        )
+        return
+    for stage in unprotected:
+        yield Violation(
+            stage.origin,
+            f"{api.describe(stage)} is public with no WAF web ACL: " + _WHY.format(whom),
+            _stage_fix(app, api, stage),
+            subject=f"{api.resource_id}:{stage.name}",
+        )
+
+
+def _stage_fix(app: Application, api: Api, stage: Stage) -> str:
+    if api.syntax == "serverless":
+        return (
+            "plugins:\n  - serverless-associate-waf\ncustom:\n  associateWaf:\n"
+            "    name: <regional web ACL name>\n    version: V2"
+        )
+    if api.syntax == "sam" and api.logical_id != IMPLICIT:
+        stage_ref = f"${{{api.resource_id}.Stage}}"
+    elif stage.logical_id is not None and api.syntax == "cloudformation":
+        stage_ref = f"${{{stage.logical_id}}}"
+    else:
+        stage_ref = stage.name
+    return (
+        f"{api.resource_id}WebAclAssociation:\n  Type: AWS::WAFv2::WebACLAssociation\n"
+        "  Properties:\n    ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/"
+        f"${{{api.resource_id}}}/stages/{stage_ref}\n    WebACLArn: !GetAtt ApiWebAcl.Arn"
+    )
+
+
+def _cloudfront_fix(app: Application, target: str, url: bool = False) -> str:
+    domain = (
+        f'!Select [2, !Split ["/", !GetAtt {target}.FunctionUrl]]'
+        if url
+        else f"!Sub ${{{target}}}.execute-api.${{AWS::Region}}.amazonaws.com"
+    )
+    lines = [
+        f"{target}Distribution:",
+        "  Type: AWS::CloudFront::Distribution",
+        "  Properties:",
+        "    DistributionConfig:",
+        "      Enabled: true",
+        f"      WebACLId: {_EDGE_ACL}",
+        "      Origins:",
+        "        - Id: origin",
+        f"          DomainName: {domain}",
+        "          CustomOriginConfig: {OriginProtocolPolicy: https-only}",
+        "      DefaultCacheBehavior:",
+        "        TargetOriginId: origin",
+        "        ViewerProtocolPolicy: https-only",
+        "        CachePolicyId: 4135ea2d-6df8-44a3-9df3-4b5a84be39ad  # CachingDisabled",
+    ]
+    if app.kind == "serverless":
+        lines = ["resources:", "  Resources:", *(f"    {line}" for line in lines)]
+    auth = "`url: {authorizer: aws_iam}`" if app.kind == "serverless" else "`AuthType: AWS_IAM`"
+    note = (
+        f"(with an origin access control and {auth}, so the URL cannot be called around CloudFront)"
+        if url
+        else "(and let only CloudFront call the API, e.g. with a secret origin header)"
+    )
+    return "\n".join([*lines, note])
+
+
+def _balancer(balancer: LoadBalancer) -> Violation:
+    whom = ", ".join(balancer.functions[:3])
+    return Violation(
+        balancer.origin,
+        f"internet-facing load balancer {balancer.logical_id} routes to {whom} with no WAF "
+        "web ACL: " + _WHY.format(whom),
+        f"{balancer.logical_id}WebAclAssociation:\n  Type: AWS::WAFv2::WebACLAssociation\n"
+        f"  Properties:\n    ResourceArn: !Ref {balancer.logical_id}\n"
+        "    WebACLArn: !GetAtt RegionalWebAcl.Arn",
+        subject=balancer.logical_id,
+    )
+
+
+def _distribution(distribution: Distribution, behind: list[str]) -> Violation:
+    return Violation(
+        distribution.origin,
+        f"CloudFront distribution {distribution.logical_id} has no WAF web ACL, and "
+        f"{' and '.join(behind)} behind it cannot take one: " + _WHY.format("it"),
+        f"WebACLId: {_EDGE_ACL}\n(under `DistributionConfig:` of {distribution.logical_id})",
+        subject=distribution.logical_id,
+    )
+
+
+def _function_urls(app: Application, bare: _Bare) -> Iterator[Violation]:
+    fronts = distributions(app)
+    for fn in app.functions:
+        for trigger in fn.triggers:
+            if trigger.kind != "url" or not _public_url(trigger):
+                continue
+            url_id = _url_id(app, fn, trigger)
+            in_front = [front for front in fronts if url_id in front.targets]
+            if any(front.web_acl is not None for front in in_front):
+                continue
+            if in_front:
+                _front(bare, in_front, f"the function URL of {fn.name}")
+                continue
+            yield Violation(
+                trigger.origin,
+                f"the function URL of {fn.name} is public with no WAF web ACL (a function URL "
+                "cannot take one): " + _WHY.format(fn.name),
+                "put CloudFront with a web ACL in front:\n"
+                + _cloudfront_fix(app, url_id, url=True),
+                function=fn.name,
+                subject=f"url:{fn.name}",
+            )
+
+
+def _public_url(trigger: Trigger) -> bool:
+    """`AuthType: NONE` (sls `url: true` without `authorizer: aws_iam`)."""
+    settings = trigger.settings
+    if not isinstance(settings, YMap):
+        return settings is True
+    if "AuthType" in settings:
+        return render(settings["AuthType"]).upper() == "NONE"
+    return render(settings.get("authorizer")).lower() != "aws_iam"
+
+
+def _url_id(app: Application, fn: Function, trigger: Trigger) -> str:
+    """The logical id of the function URL resource (generated ones included)."""
+    if app.kind == "serverless" and trigger.origin.path[:1] == ("functions",):
+        return function_logical_id(fn.name) + "Url"
+    if isinstance(trigger.settings, YMap) and "TargetFunctionArn" in trigger.settings:
+        return str(trigger.origin.path[-1])  # An AWS::Lambda::Url resource.
+    return f"{fn.logical_id or fn.name}Url"  # SAM's generated `<Function>Url`.

@@ -1,0 +1,125 @@
+"""public-function-url (SLS202): a function URL anyone on the internet can invoke.
+
+## What it does
+Reports a Lambda function URL with `AuthType: NONE`: Serverless `url: true` (or `url:`
+without `authorizer: aws_iam`), SAM `FunctionUrlConfig`, CloudFormation
+`AWS::Lambda::Url`. The `AWS::Lambda::Permission` with `FunctionUrlAuthType: NONE` that
+such a URL needs is part of the same exposure: it is reported here once (and not by
+public-lambda-permission), at the URL when the template has one, else at the permission.
+
+## Why is this bad?
+A function URL has no gateway in front of it: no authorizer, no API key, no throttling,
+no WAF. With `AuthType: NONE` every request from anywhere runs the function, so the
+handler alone must authenticate callers, validate input and absorb floods, and each
+request is billed to the owner.
+
+## Example
+```yaml
+service: webhooks
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  receive:
+    handler: handler.receive
+    url: true
+```
+
+## Fix
+Require IAM-signed requests (put CloudFront with origin access control in front for
+browsers), or serve the function through API Gateway with an authorizer.
+```yaml
+service: webhooks
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  receive:
+    handler: handler.receive
+    url:
+      authorizer: aws_iam
+```
+
+## References
+- https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+- https://www.serverless.com/framework/docs/providers/aws/guide/functions#lambda-function-urls
+- https://docs.aws.amazon.com/securityhub/latest/userguide/lambda-controls.html#lambda-1
+"""
+
+from collections.abc import Iterator
+
+from slsguard.analysis.http import describe, endpoints
+from slsguard.analysis.resources import referenced_ids
+from slsguard.findings import Severity, Violation
+from slsguard.model import Application, LambdaPermission
+from slsguard.rules import Context, rule
+
+_FIX = {
+    "serverless": "add `authorizer: aws_iam` under `url` (`url: {authorizer: aws_iam}`)",
+    "sam": "set `AuthType: AWS_IAM` in `FunctionUrlConfig`",
+    "cloudformation": (
+        "set `AuthType: AWS_IAM` and drop the permission with `FunctionUrlAuthType: NONE`"
+    ),
+}
+
+
+@rule(
+    "SLS202",
+    "public-function-url",
+    Severity.HIGH,
+    "A function URL with `AuthType: NONE`",
+    practice="P4",
+    mappings={
+        "owasp-serverless": "S2",
+        "cwe": "CWE-306",
+        "fsbp": "Lambda.1",
+        "pci-dss-4.0": "7.2.1",
+        "hipaa": "164.312(d)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Function URLs (and their permissions) that let anyone invoke a function."""
+    public = [e for e in endpoints(app) if e.kind == "url" and e.auth.kind == "none"]
+    for endpoint in public:
+        yield Violation(
+            endpoint.auth.origin or endpoint.origin,
+            f"{describe(app, endpoint)}: the function URL has AuthType NONE, so anyone on "
+            f"the internet can invoke {endpoint.function or endpoint.api} directly, with no "
+            "authentication, throttling or WAF in front",
+            _FIX.get(endpoint.syntax, _FIX["cloudformation"]),
+            function=endpoint.function,
+            subject="url",
+        )
+    covered = {endpoint.function for endpoint in public if endpoint.function}
+    by_logical_id = {fn.logical_id: fn.name for fn in app.functions if fn.logical_id}
+    for permission in app.permissions:
+        if (permission.function_url_auth_type or "").strip().upper() != "NONE":
+            continue
+        if permission.principal.strip() != "*":
+            continue  # Only the named principal may use the URL.
+        function = _function(permission, by_logical_id)
+        if function is not None and function in covered:
+            continue  # The URL itself is reported.
+        yield _permission_violation(app, permission, function)
+
+
+def _function(permission: LambdaPermission, by_logical_id: dict[str, str]) -> str | None:
+    for logical_id in referenced_ids(permission.function):
+        if logical_id in by_logical_id:
+            return by_logical_id[logical_id]
+    return None
+
+
+def _permission_violation(
+    app: Application, permission: LambdaPermission, function: str | None
+) -> Violation:
+    target = function or permission.function or "a function"
+    return Violation(
+        permission.origin,
+        f"{app.name} › {target}: a permission with FunctionUrlAuthType NONE lets anyone on "
+        "the internet invoke the function through its URL",
+        "use `FunctionUrlAuthType: AWS_IAM` with a named principal, and `AuthType: AWS_IAM` "
+        "on the function URL",
+        function=function,
+        subject="url-permission",
+    )

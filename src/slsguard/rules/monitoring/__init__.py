@@ -1,0 +1,1 @@
+"""Logging, monitoring and alarm rules (P5): tracing, access logs, retention, alarms."""

@@ -1,0 +1,105 @@
+"""What the monitoring rules share about functions: the syntax a function is written in (so
+a fix uses it), its deployed name, and one finding for a service-wide setting missing on
+several functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+from slsguard.analysis.intrinsics import resource_type, text_of
+from slsguard.findings import Origin, Violation
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function, render
+from slsguard.rules._common import service_level_origin
+
+FunctionSyntax = Literal["serverless", "sam", "cloudformation"]
+
+
+def syntax_of(app: Application, fn: Function) -> FunctionSyntax:
+    """Whether a function is a Serverless `functions:` entry, a SAM or a plain CFN function."""
+    if app.kind == "serverless" and fn.origin.path[:1] == ("functions",):
+        return "serverless"
+    if resource_type(app, fn.logical_id or fn.name) == "AWS::Serverless::Function":
+        return "sam"
+    return "cloudformation"
+
+
+def on_aws(app: Application) -> bool:
+    """False for a Serverless service of another provider (Azure, Google, OpenWhisk, ...)."""
+    if app.kind != "serverless":
+        return True
+    return render(provider_of(app).get("name") or "aws").strip().lower() == "aws"
+
+
+def settings_of(fn: Function) -> YMap:
+    """The function's raw settings (empty when the loader kept none)."""
+    return fn.settings if isinstance(fn.settings, YMap) else YMap()
+
+
+def provider_of(app: Application) -> YMap:
+    """The Serverless `provider:` block (empty for templates)."""
+    template = app.template
+    provider = template.get("provider") if isinstance(template, YMap) else None
+    return provider if isinstance(provider, YMap) else YMap()
+
+
+def custom_of(app: Application) -> tuple[YMap, Origin]:
+    """The Serverless `custom:` block and its origin."""
+    template = app.template
+    custom = template.get("custom") if isinstance(template, YMap) else None
+    if not isinstance(template, YMap) or not isinstance(custom, YMap):
+        return YMap(), app.origin
+    return custom, template.origin_of("custom", app.origin)
+
+
+def deployed_names(app: Application, fn: Function) -> set[str]:
+    """The names the function may be deployed under, as far as the template says."""
+    settings = settings_of(fn)
+    if syntax_of(app, fn) == "serverless":
+        if "name" in settings:
+            return {render(settings["name"])}
+        template = app.template
+        service = template.get("service") if isinstance(template, YMap) else None
+        if isinstance(service, YMap):
+            service = service.get("name")
+        stage = render(provider_of(app).get("stage")) or "dev"
+        return {f"{render(service)}-{stage}-{fn.name}"}
+    if "FunctionName" not in settings:
+        return set()
+    written = settings["FunctionName"]
+    return {text_of(written, {}) or render(written)}
+
+
+def report_per_service(
+    app: Application,
+    flagged: list[tuple[Function, Origin]],
+    service_wide: Callable[[Function], bool],
+    summary: Callable[[int, str], tuple[str, str]],
+    single: Callable[[Function, Origin], Violation],
+) -> Iterator[Violation]:
+    """One violation at `provider:`/`Globals` when several functions that a service-wide
+    setting covers (`service_wide`) lack it, else one per function.
+
+    `summary(count, names)` gives the message and fix of the service-wide finding.
+    """
+    origin = service_level_origin(app)
+    grouped = [(fn, where) for fn, where in flagged if service_wide(fn)]
+    if origin is not None and len(grouped) > 1:
+        names = ", ".join(fn.name for fn, _ in grouped[:5]) + (", …" if len(grouped) > 5 else "")
+        message, fix = summary(len(grouped), names)
+        covered = tuple(fn.name for fn, _ in grouped)
+        yield Violation(origin, message, fix, subject="service", functions=covered)
+        flagged = [item for item in flagged if item not in grouped]
+    for fn, where in flagged:
+        yield single(fn, where)
+
+
+def literal_true(value: Any) -> bool | None:
+    """True/False for a literal flag (`true`, `"Active"`, ...); None for references."""
+    if isinstance(value, bool):
+        return value
+    text = text_of(value, {})
+    if text is None:
+        return None
+    return text.strip().lower() in ("true", "active")

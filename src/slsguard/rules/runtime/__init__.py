@@ -1,0 +1,1 @@
+"""Runtime and configuration rules (P7): runtimes, failure destinations, timeouts, layers."""
