@@ -143,8 +143,12 @@ def test_offline_and_online_give_the_same_findings(
     assert "requirements" not in sent and "shop" not in sent and str(project) not in sent
 
 
-def test_unreachable_service_is_reported_not_silent(project: Path, unused_port_url: str) -> None:
-    options = DependencyOptions(audit=True, api_url=unused_port_url, attempts=2, backoff=0.01)
+def test_unreachable_service_is_reported_not_silent(
+    project: Path, unused_port_url: str, tmp_path: Path
+) -> None:
+    options = DependencyOptions(
+        audit=True, api_url=unused_port_url, cache_dir=tmp_path, attempts=2, backoff=0.01
+    )
     report = scan([project], ScanOptions(dependencies=options))
     rules = [f.rule.id for f in _deps(report)]
     assert "SLS701" not in rules
@@ -252,7 +256,10 @@ def test_cli_db_update_info_and_offline_scan(
     assert main(["db", "update", "--url", osv_server.url, "--ecosystems", "Go"]) == 2
 
 
-def test_cli_online_audit_and_inventory(osv_server: FakeOsv, project: Path, tmp_path: Path) -> None:
+def test_cli_online_audit_and_inventory(
+    osv_server: FakeOsv, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the API's disk cache
     out = tmp_path / "inventory.json"
     argv = ["inventory", str(project), "--format", "json", "-o", str(out)]
     assert main([*argv, "--audit-dependencies", "--osv-api-url", osv_server.url]) == 0
@@ -260,6 +267,7 @@ def test_cli_online_audit_and_inventory(osv_server: FakeOsv, project: Path, tmp_
     packages = {p["name"]: p for p in rows["web"]["packages"]}
     assert packages["minimist"]["vulnerabilities"] == ["GHSA-xvch-5gv4-984h"]
     assert packages["minimist"]["file"].endswith("package-lock.json")
+    assert (tmp_path / "cache" / "slsguard" / "osv-api" / "vulns").is_dir()
     assert [p["purl"] for p in rows["checkout"]["packages"]][:2] == [
         "pkg:pypi/requests@2.19.0",
         "pkg:pypi/jinja2@3.1.4",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from slsguard.deps.matching import PackageVersion, Vulnerability
 from slsguard.deps.model import Manifest, Package
@@ -34,42 +35,52 @@ class FunctionDependencies:
 
 @dataclass(frozen=True, slots=True)
 class AppDependencies:
-    """The dependency facts of one application."""
+    """The dependency facts of one application (with indexes built once, at creation)."""
 
     functions: tuple[FunctionDependencies, ...] = ()
+    _shippers: dict[Package, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _manifests: dict[Path, Manifest] = field(init=False, repr=False, compare=False)
+    _users: dict[Path, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _listed_in: dict[Package, Manifest] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        shippers: dict[Package, list[str]] = {}
+        manifests: dict[Path, Manifest] = {}
+        users: dict[Path, list[str]] = {}
+        for function in self.functions:
+            for package in function.packages:
+                shippers.setdefault(package, []).append(function.function)
+            for use in function.uses:
+                manifests.setdefault(use.manifest.path, use.manifest)
+                users.setdefault(use.manifest.path, []).append(function.function)
+        listed_in: dict[Package, Manifest] = {}
+        for manifest in manifests.values():
+            for package in manifest.packages:
+                listed_in.setdefault(package, manifest)
+        object.__setattr__(self, "_shippers", {k: tuple(v) for k, v in shippers.items()})
+        object.__setattr__(self, "_manifests", manifests)
+        object.__setattr__(self, "_users", {k: tuple(dict.fromkeys(v)) for k, v in users.items()})
+        object.__setattr__(self, "_listed_in", listed_in)
 
     def manifests(self) -> tuple[Manifest, ...]:
         """Every dependency file any function uses, each once, in order of first use."""
-        seen: dict[str, Manifest] = {}
-        for function in self.functions:
-            for use in function.uses:
-                seen.setdefault(str(use.manifest.path), use.manifest)
-        return tuple(seen.values())
+        return tuple(self._manifests.values())
 
     def users(self, manifest: Manifest) -> tuple[str, ...]:
         """The functions that ship the packages of `manifest`."""
-        return tuple(
-            function.function
-            for function in self.functions
-            if any(use.manifest.path == manifest.path for use in function.uses)
-        )
+        return self._users.get(manifest.path, ())
 
     def shippers(self, package: Package) -> tuple[str, ...]:
         """The functions that ship `package` (this very entry of this very file)."""
-        return tuple(
-            function.function for function in self.functions if package in function.packages
-        )
+        return self._shippers.get(package, ())
 
     def packages(self) -> tuple[Package, ...]:
         """Every shipped package of the application, each entry once."""
-        return tuple(dict.fromkeys(p for f in self.functions for p in f.packages))
+        return tuple(self._shippers)
 
     def manifest_of(self, package: Package) -> Manifest | None:
         """The dependency file (as a function uses it) that lists `package`."""
-        for manifest in self.manifests():
-            if package in manifest.packages:
-                return manifest
-        return None
+        return self._listed_in.get(package)
 
     def of(self, name: str) -> FunctionDependencies | None:
         """One function's facts."""

@@ -11,8 +11,10 @@ from typing import Any
 from slsguard.deps.model import Manifest, Package, PackageSource
 from slsguard.deps.reading import (
     ReadContext,
+    first_at_or_after,
     json_object_lines,
     line_containing,
+    lines_containing,
     load_json,
     load_toml,
     resolved,
@@ -104,10 +106,11 @@ def parse_poetry_lock(path: Path, context: ReadContext) -> Manifest:
     text = context.read(path)
     entries = _lock_packages(load_toml(text, path.name))
     headers = toml_table_lines(text, "package")
+    names = lines_containing(text, "name =")
     packages = []
     for index, entry in enumerate(entries):
         line = headers[index] if index < len(headers) else 1
-        origin = context.origin(path, line_containing(text, "name =", line, line))
+        origin = context.origin(path, first_at_or_after(names, line))
         groups = entry.get("groups")
         dev = entry.get("category") == "dev" or (
             isinstance(groups, list) and bool(groups) and "main" not in groups
@@ -147,6 +150,7 @@ def parse_uv_lock(path: Path, context: ReadContext) -> Manifest:
     text = context.read(path)
     entries = _lock_packages(load_toml(text, path.name))
     headers = toml_table_lines(text, "package")
+    names = lines_containing(text, "name =")
     shipped = _uv_shipped(entries)
     packages = []
     for index, entry in enumerate(entries):
@@ -167,7 +171,7 @@ def parse_uv_lock(path: Path, context: ReadContext) -> Manifest:
                 name,
                 version if kind == "registry" else None,
                 version or "",
-                context.origin(path, line_containing(text, "name =", line, line)),
+                context.origin(path, first_at_or_after(names, line)),
                 direct=False,
                 dev=shipped is not None and canonical_name("PyPI", name) not in shipped,
                 source=kind,

@@ -6,6 +6,7 @@ report positions, so small scanners recover the line of each key afterwards.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import sys
@@ -185,6 +186,17 @@ def toml_key_line(text: str, table: str, key: str, default: int = 1) -> int:
 def _table_name(raw: str) -> str:
     parts = [part.strip().strip("\"'") for part in raw.split(".")]
     return ".".join(parts)
+
+
+def lines_containing(text: str, needle: str) -> list[int]:
+    """The numbers of the lines that contain `needle`, in order."""
+    return [number for number, line in enumerate(text.splitlines(), 1) if needle in line]
+
+
+def first_at_or_after(lines: list[int], start: int) -> int:
+    """The first of the sorted line numbers `lines` at or after `start` (`start` when none)."""
+    index = bisect.bisect_left(lines, start)
+    return lines[index] if index < len(lines) else start
 
 
 def line_containing(text: str, needle: str, start: int = 1, default: int = 1) -> int:

@@ -59,9 +59,16 @@ class RolePermissions:
         self.denies = [s for s in statements if not s.is_allow and not s.condition_keys]
         boundary = role.boundary
         self.boundary = list(boundary.statements) if boundary and boundary.known else None
+        self._answers: dict[tuple[str, bool], Statement | None] = {}
 
     def allowed(self, action: str, *, on_star: bool = False) -> Statement | None:
         """The statement that allows `action` (on `*` when asked), or None."""
+        key = (action, on_star)
+        if key not in self._answers:
+            self._answers[key] = self._allowed(action, on_star)
+        return self._answers[key]
+
+    def _allowed(self, action: str, on_star: bool) -> Statement | None:
         if self._denied(action) or not self.within_boundary(action):
             return None
         for statement in self.allows:

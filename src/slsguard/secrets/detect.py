@@ -9,6 +9,7 @@ and the value is not a reference, a flag, a number or an obvious placeholder.
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
 import re
@@ -262,6 +263,35 @@ _PUBLISHABLE = re.compile(r"pk_(?:live|test)_[A-Za-z0-9]{16,}")
 
 # One pass that rejects the great majority of strings (names, ARNs, prose) before trying each
 # format in turn: the union of every format, named groups made anonymous.
+# A literal every format contains (a URL password needs `@`, a connection string `pwd` or
+# `password`): substring tests are far cheaper than the union of all the formats.
+_HINTS = (
+    "AKIA",
+    "ASIA",
+    "sk_",
+    "rk_",
+    "whsec_",
+    "gh",
+    "xox",
+    "AIza",
+    "GOCSPX-",
+    "SK",
+    "SG.",
+    "PRIVATE KEY",
+    "hooks.slack.com",
+    "github_pat_",
+    "eyJ",
+    "@",
+)
+
+
+def _has_hint(value: str) -> bool:
+    if any(hint in value for hint in _HINTS):
+        return True
+    lowered = value.lower()
+    return "pwd" in lowered or "password" in lowered
+
+
 def _anonymous(pattern: str) -> str:
     """`pattern` with named groups made plain and leading flags scoped: `(?i:...)`."""
     pattern = re.sub(r"[(][?]P<[a-z_]+>", "(?:", pattern)
@@ -276,7 +306,9 @@ _ANY_TOKEN = re.compile("|".join(_anonymous(pattern.pattern) for pattern, *_ in 
 
 def _scan(value: str) -> tuple[SecretMatch | None, bool]:
     """The first known token in `value`, and whether a faked one (placeholder) was seen."""
-    if _ANY_TOKEN.search(value) is None:
+    if len(value) < 20 and "@" not in value and "=" not in value:
+        return None, False  # Every format is longer; short ones need `user:pw@` or `pw=`.
+    if not _has_hint(value) or _ANY_TOKEN.search(value) is None:
         return None, False
     fake = False
     for pattern, description, live, check in _TOKENS:
@@ -352,6 +384,7 @@ def _words(name: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(name)]
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_terms(name: str) -> frozenset[str]:
     """The secret nouns of `name` when one of them is its head; empty when it is not."""
     words = _words(name)

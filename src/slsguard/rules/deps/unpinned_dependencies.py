@@ -119,8 +119,9 @@ def _unlocked(manifest: Manifest, dependencies: AppDependencies) -> Iterator[Vio
         return
     ranges = [p for p in shipped if not p.pinned]
     examples = ", ".join(f"{p.name} {p.specifier}" for p in ranges[:3])
+    share = "its" if len(ranges) == len(shipped) else f"{len(ranges)} of its"
     what = (
-        f"{len(ranges)} of its {len(shipped)} dependencies resolve at install time ({examples})"
+        f"{share} {len(shipped)} dependencies resolve at install time ({examples})"
         if ranges
         else "the dependencies of its dependencies resolve at install time"
     )

@@ -54,7 +54,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from slsguard.findings import Origin, Severity, Violation
+from slsguard.findings import KeyPath, Origin, Severity, Violation
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
@@ -63,6 +63,7 @@ from slsguard.secrets.detect import (
     classify,
     find_token,
     is_aws_documentation_key,
+    is_secret_name,
     mask,
 )
 
@@ -92,8 +93,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         for variable in fn.environment
     }
     for document in app.documents:
-        origin = Origin(document.file)
-        for key, value, where in _literals(document.root, origin, None, 0):
+        for key, value, where in _literals(document.root, document.file):
             if (where.file, where.line) in environment or is_aws_documentation_key(value):
                 continue
             match = classify(key, value) if key and not key.endswith(".$") else find_token(value)
@@ -108,23 +108,35 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             )
 
 
-def _literals(
-    value: Any, origin: Origin, key: str | None, depth: int
-) -> Iterator[tuple[str | None, str, Origin]]:
-    """(key naming the value, text, origin) for every string in the tree."""
-    if depth > 60:
-        return
-    if isinstance(value, YMap):
-        for name, item in value.items():
-            child = value.origin_of(name, origin)
+def _literals(root: Any, file: str) -> Iterator[tuple[str | None, str, Origin]]:
+    """(key naming the value, text, origin) for every string in the tree that may be a secret.
+
+    Iterative, and positions are computed only for strings worth a look: templates hold
+    tens of thousands of values, almost all of them plainly not secrets.
+    """
+    stack: list[tuple[Any, str | None, KeyPath]] = [(root, None, ())]
+    while stack:
+        container, key, path = stack.pop()
+        if len(path) > 60:
+            continue
+        items = container.items() if isinstance(container, YMap) else enumerate(container)
+        for name, item in items:
             # A parameter's secret lives in `Default`; its name is the parameter's.
-            name_for = key if name in ("Default", "Value") and key else name
-            yield from _literals(item, child, name_for, depth + 1)
-    elif isinstance(value, YList):
-        for index, item in enumerate(value):
-            yield from _literals(item, value.origin_of(index, origin), None, depth + 1)
-    elif isinstance(value, str) and (key is not None or len(value) > 15):
-        yield key, value, origin
+            name_for = (
+                (key if name in ("Default", "Value") and key else name)
+                if isinstance(name, str)
+                else None
+            )
+            if isinstance(item, YMap | YList):
+                stack.append((item, name_for, (*path, name)))
+            elif isinstance(item, str) and _worth_a_look(name_for, item):
+                yield name_for, item, container.origin_of(name, Origin(file, path))
+
+
+def _worth_a_look(key: str | None, value: str) -> bool:
+    if key is not None and is_secret_name(key):
+        return True
+    return find_token(value) is not None
 
 
 def _describe_place(where: Origin) -> str:
