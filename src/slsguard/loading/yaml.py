@@ -28,7 +28,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     """The safe loader with a leaner tag resolver: the parser calls it for every scalar.
 
     Same answers as PyYAML's resolver for safe loading (implicit resolvers keyed by first
