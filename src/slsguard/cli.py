@@ -7,6 +7,7 @@ fails a build), 1 otherwise, 2 on a usage error or any internal error (which win
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -151,6 +152,10 @@ def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    # A scan builds many small objects and frees almost none until it ends; the default
+    # collector thresholds make it traverse that growing heap over and over (a third of a
+    # corpus scan). Collect young objects less often: memory use barely changes.
+    gc.set_threshold(100_000, 50, 100)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

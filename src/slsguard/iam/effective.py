@@ -122,6 +122,27 @@ def boundary_note(roles: tuple[Role, ...]) -> str:
     )
 
 
+def grants_any(grant: Grant, pattern: str) -> bool:
+    """Whether `pattern` grants at least one action once boundaries are applied."""
+    if not any(role.boundary is not None and role.boundary.known for role in grant.roles):
+        return actions.is_known_pattern(pattern)  # No boundary in the template to narrow it.
+    return any(True for _ in expand_effective(grant, pattern))
+
+
+def may_allow_any(role: Role, services: frozenset[str]) -> bool:
+    """A cheap necessary condition: does any Allow statement name one of `services`?"""
+    for statement in role.all_statements():
+        if not statement.is_allow:
+            continue
+        if statement.not_actions:
+            return True
+        for action in statement.actions:
+            service = action.split(":", 1)[0].lower()
+            if service in services or "*" in service or "?" in service:
+                return True
+    return False
+
+
 def expand_effective(grant: Grant, pattern: str) -> Iterator[actions.ActionInfo]:
     """The concrete actions of `pattern` that survive every role's boundary in the grant."""
     checkers = [RolePermissions(role) for role in grant.roles]

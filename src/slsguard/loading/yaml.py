@@ -229,29 +229,44 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
         result = YMap(self.file, _position(node))
         merged: list[YMap] = []
+        positions = result.key_positions
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged.extend(self._merge_sources(value_node, depth))
                 continue
             key = _key_text(key_node)
-            if key in result.key_positions:
-                first = result.key_positions[key]
-                self.problems.append(
-                    LoadProblem(
-                        "duplicate-key",
-                        f"key {key!r} is repeated (first at line {first[0]}); "
-                        "only the last value is used",
-                        Origin(self.file, (key,), *_position(key_node)),
-                    )
-                )
-            result[key] = self.build(value_node, depth + 1)
-            result.key_positions[key] = _position(key_node)
+            position = _position(key_node)
+            if key in positions:
+                self._duplicate(key, positions[key], position)
+            result[key] = self._plain(value_node) if _is_text(value_node) else self.build(
+                value_node, depth + 1
+            )
+            positions[key] = position
         for source in merged:  # Explicit keys win over merged ones, as YAML specifies.
             for key, value in source.items():
                 if key not in result:
                     result[key] = value
                     result.key_positions[key] = source.key_positions.get(key, source.position)
         return result
+
+    def _plain(self, node: yaml.Node) -> str:
+        """A plain text value: the common case, built without the general dispatch."""
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise LoadError(
+                f"more than {MAX_VALUES} values (alias expansion or oversized data)",
+                _position(node),
+            )
+        return str(node.value)
+
+    def _duplicate(self, key: str, first: Position, position: Position) -> None:
+        self.problems.append(
+            LoadProblem(
+                "duplicate-key",
+                f"key {key!r} is repeated (first at line {first[0]}); only the last value is used",
+                Origin(self.file, (key,), *position),
+            )
+        )
 
     def _merge_sources(self, node: yaml.Node, depth: int) -> list[YMap]:
         value = self.build(node, depth + 1)
@@ -261,7 +276,7 @@ class _Builder:
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
         result = YList(self.file, _position(node))
         for item in node.value:
-            result.append(self.build(item, depth + 1))
+            result.append(self._plain(item) if _is_text(item) else self.build(item, depth + 1))
             result.item_positions.append(_position(item))
         return result
 
@@ -278,7 +293,14 @@ def _position(node: yaml.Node) -> Position:
     return (mark.line + 1, mark.column + 1)
 
 
+def _is_text(node: yaml.Node) -> bool:
+    """A scalar that resolved to plain text (no tag, no number, no boolean)."""
+    return node.tag == _STR and type(node) is yaml.ScalarNode
+
+
 def _key_text(node: yaml.Node) -> str:
+    if _is_text(node):
+        return str(node.value)
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(node)
         return value if isinstance(value, str) else str(node.value)

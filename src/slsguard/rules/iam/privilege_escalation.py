@@ -57,10 +57,21 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
-from slsguard.iam.effective import RolePermissions, describe_functions, function_roles
-from slsguard.iam.escalation import EscalationPath, find_paths
+from slsguard.iam.effective import (
+    RolePermissions,
+    describe_functions,
+    function_roles,
+    may_allow_any,
+)
+from slsguard.iam.escalation import PATHS, EscalationPath, find_paths
 from slsguard.model import Application
 from slsguard.rules import Context, rule
+
+
+# The services any escalation path needs an action of: a role with none cannot escalate.
+ESCALATION_SERVICES = frozenset(
+    action.split(":", 1)[0].lower() for path in PATHS for action in path.actions
+)
 
 
 @rule(
@@ -80,6 +91,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     """One finding per role, listing its escalation paths, at the statement granting the first."""
     for role, names in function_roles(app):
         if role.external:
+            continue
+        if not may_allow_any(role, ESCALATION_SERVICES):
             continue
         permissions = RolePermissions(role)
         paths = _escalation_paths(permissions)
