@@ -10,10 +10,12 @@ DevTools protocol (the `websocket-client` package, from slsguard's `test` extra)
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -99,7 +101,9 @@ class Chromium:
         self.size = (width, height)
         self._ids = itertools.count(1)
         self._pending: list[Message] = []
-        self._profile = tempfile.TemporaryDirectory(prefix="slsguard-chromium-")
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="slsguard-chromium-", ignore_cleanup_errors=True
+        )
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: Any = None
         self.pages: dict[str, Page] = {}
@@ -145,13 +149,26 @@ class Chromium:
         if self._socket is not None:
             self._socket.close()
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+            self._stop(self._process)
         self._profile.cleanup()
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[bytes]) -> None:
+        """End Chromium and its helper processes (its own process group), then reap it.
+
+        The helpers outlive the browser process for a moment and keep writing to the
+        profile: stopping only the browser left the profile folder unremovable at times.
+        """
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=10)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # helpers that ignored SIGTERM
 
     def send(self, method: str, session: str | None = None, **params: Any) -> Message:
         """Call a DevTools method (in a tab when `session` is given); its result."""

@@ -67,7 +67,6 @@ from slsguard.iam.escalation import PATHS, EscalationPath, find_paths
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
-
 # The services any escalation path needs an action of: a role with none cannot escalate.
 ESCALATION_SERVICES = frozenset(
     action.split(":", 1)[0].lower() for path in PATHS for action in path.actions
