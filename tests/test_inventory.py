@@ -23,7 +23,12 @@ def test_inventory_json_of_the_demo_apps(tmp_path: Path) -> None:
     }
     create = rows[("orders-api", "createOrder")]
     assert create["runtime"] == "python3.12"
-    assert create["triggers"] == ["httpApi POST /orders"]
+    assert create["triggers"] == [
+        "POST /orders (HTTP API, internet, no auth, no body validation possible at the gateway)"
+    ]
+    assert rows[("orders-api", "listOrders")]["triggers"] == [
+        "GET /orders (HTTP API, internet, no auth)"
+    ]
     assert create["role"] == "IamRoleLambdaExecution"
     assert create["role_shared_with"] == ["listOrders", "refundOrder"]
     assert create["secrets"] == ["DB_PASSWORD", "PAYMENT_API_KEY"]

@@ -104,3 +104,12 @@ def test_services_of_other_clouds_are_not_analysed(tmp_path: Path) -> None:
     assert app.functions == ()
     assert [(f.rule.id, f.location.line) for f in report.findings] == [("SLS004", 2)]
     assert "provider 'azure'" in report.findings[0].message
+
+
+def test_progress_is_told_how_loading_goes(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "serverless.yml").write_text(SLS)
+    seen: list[tuple[int, int]] = []
+    scan([tmp_path], ScanOptions(progress=lambda done, total: seen.append((done, total))))
+    assert seen == [(0, 3), (1, 3), (2, 3)]

@@ -10,7 +10,7 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,6 +219,7 @@ def _scan(args: argparse.Namespace) -> int:
         today=args.as_of,
         runtimes_file=args.runtimes_file,
         trusted_accounts=args.trusted_accounts,
+        progress=_progress_on_terminal(),
         load=LoadOptions(
             stage=args.stage,
             region=args.region,
@@ -333,6 +334,21 @@ def _write_docs(directory: Path) -> int:
     changed = write(directory)
     print(f"{len(changed)} rule documentation files changed in {directory}")
     return EXIT_OK
+
+
+def _progress_on_terminal() -> Callable[[int, int], None] | None:
+    """A one-line counter on stderr for long scans, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < 200:
+            return  # Short scans finish before a counter would help.
+        if done % 50 == 0 or done == total - 1:
+            end = "\r" if done < total - 1 else "\r\033[K"
+            print(f"slsguard: reading files {done + 1}/{total}", end=end, file=sys.stderr)
+
+    return show
 
 
 def exit_code(report: Report, fail_on: Severity) -> int:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from slsguard.analysis.http import Endpoint, endpoints
 from slsguard.findings import Finding, FunctionSummary, Report, Severity
 from slsguard.formats.json_format import function_summary
 from slsguard.model import Application, EnvVar, Function, Trigger, render
@@ -50,13 +51,56 @@ def _summary(
     return FunctionSummary(
         name=fn.name,
         runtime=fn.runtime,
-        triggers=tuple(describe_trigger(trigger) for trigger in fn.triggers),
+        triggers=_triggers(app, fn),
         role=role.name if role is not None else "",
         role_shared_with=shared,
         admin=_is_admin(fn),
         secrets=_secret_names(fn),
         monitoring=_monitoring(app, fn, findings, rules_run),
     )
+
+
+# Trigger kinds whose exposure the HTTP analysis describes better (sls and SAM spellings).
+_HTTP_KINDS = frozenset({"http", "httpApi", "websocket", "url", "alb"})
+
+
+def _triggers(app: Application, fn: Function) -> tuple[str, ...]:
+    """HTTP entry points with their exposure, then every other trigger."""
+    entry_points = [e for e in endpoints(app) if e.function == fn.name and not e.preflight]
+    described = [describe_endpoint(endpoint) for endpoint in entry_points]
+    others = [t for t in fn.triggers if not (entry_points and t.kind in _HTTP_KINDS)]
+    return (*described, *(describe_trigger(trigger) for trigger in others))
+
+
+def describe_endpoint(endpoint: Endpoint) -> str:
+    """`POST /orders (REST API, internet, no auth, body not validated)`."""
+    auth = endpoint.auth
+    if auth.authenticated:
+        who = f"auth {auth.kind}" + (f" {auth.authorizer}" if auth.authorizer else "")
+    elif auth.kind == "api-key-only" or endpoint.api_key_required:
+        who = "API key only"
+    else:
+        who = "no auth" if auth.kind == "none" else "auth unknown"
+    parts = [_KINDS.get(endpoint.kind, endpoint.kind), endpoint.network, who]
+    if endpoint.method in ("POST", "PUT", "PATCH", "ANY"):
+        parts.append(_VALIDATION[endpoint.validation.state])
+    return f"{endpoint.route} ({', '.join(parts)})"
+
+
+_KINDS = {
+    "rest": "REST API",
+    "http": "HTTP API",
+    "websocket": "WebSocket API",
+    "url": "function URL",
+    "alb": "ALB",
+    "appsync": "AppSync",
+}
+_VALIDATION = {
+    "validated": "body validated",
+    "not-validated": "body not validated",
+    "impossible": "no body validation possible at the gateway",
+    "unknown": "validation unknown",
+}
 
 
 def describe_trigger(trigger: Trigger) -> str:

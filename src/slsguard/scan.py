@@ -24,7 +24,7 @@ from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import discover
 from slsguard.findings import AppSummary, Finding, Location, Report, Severity, Violation
 from slsguard.inventory import summarize
-from slsguard.loading import LoadOptions, load_all
+from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
 from slsguard.rules import Context, Rule, all_rules, find_rule
 
@@ -40,6 +40,8 @@ class ScanOptions:
     load: LoadOptions = field(default_factory=LoadOptions)
     today: date | None = None
     runtimes_file: Path | None = None
+    progress: Progress | None = None
+    """Told how loading goes (the CLI shows it on a terminal, never when output is piped)."""
     trusted_accounts: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
     """Per-rule severity overrides: (rule ID, name or prefix, severity)."""
@@ -100,7 +102,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     cwd = Path.cwd()
     root = scan_root(paths)
     candidates = [c for c in discover(paths, cwd) if not excluded(c.path, root, options.exclude)]
-    loaded = load_all(candidates, options.load, cwd)
+    loaded = load_all(candidates, options.load, cwd, options.progress)
     auditing = bool({"SLS701", "SLS703"} & active.keys())
     dependencies = analyse_dependencies(
         loaded.apps, paths, options.dependencies, cwd, audit=auditing

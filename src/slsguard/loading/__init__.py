@@ -8,7 +8,7 @@ scanned again as standalone templates), then SAM and CloudFormation templates, t
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,12 +49,21 @@ class LoadResult:
     files: int = 0
 
 
-def load_all(candidates: list[Candidate], options: LoadOptions, cwd: Path) -> LoadResult:
+Progress = Callable[[int, int], None]
+"""Told (files done, files in all) as loading goes on."""
+
+
+def load_all(
+    candidates: list[Candidate], options: LoadOptions, cwd: Path, progress: Progress | None = None
+) -> LoadResult:
     """Load every candidate; files included by a Serverless config are not loaded twice."""
     result = LoadResult(files=len(candidates))
     included: set[str] = set()
     order = {"serverless": 0, "code-config": 1, "template": 2, "ci": 3}
-    for candidate in sorted(candidates, key=lambda item: order[item.kind]):
+    ordered = sorted(candidates, key=lambda item: order[item.kind])
+    for done, candidate in enumerate(ordered):
+        if progress is not None:
+            progress(done, len(ordered))
         if str(candidate.path) in included:
             continue
         if candidate.kind == "code-config":
