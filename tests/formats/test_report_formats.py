@@ -527,3 +527,30 @@ def test_cli_writes_the_new_formats(fmt: str, tmp_path: Path) -> None:
     out = tmp_path / f"report.{fmt}"
     assert main(["scan", str(tmp_path / "serverless.yml"), "--format", fmt, "-o", str(out)]) == 1
     assert "SLS101" in out.read_text(encoding="utf-8")
+
+
+def test_html_cards_list_packages_vulnerable_first() -> None:
+    from slsguard.findings import AppSummary, FunctionSummary, PackageSummary, Report
+    from slsguard.formats import render
+
+    packages = (
+        PackageSummary("PyPI", "requests", "2.31.0", "pkg:pypi/requests@2.31.0", "r.txt", 1),
+        PackageSummary(
+            "PyPI",
+            "urllib3",
+            "1.26.0",
+            "pkg:pypi/urllib3@1.26.0",
+            "r.txt",
+            2,
+            vulnerabilities=("GHSA-v845-jxx5-vc9f",),
+        ),
+    )
+    detail = FunctionSummary("create", packages=packages)
+    report = Report(
+        findings=(), apps=(AppSummary("orders", "serverless", "s.yml", ("create",), (detail,)),)
+    )
+    html = render("html", report)
+    assert "<dt>Packages</dt>" in html
+    first, second = html.index("urllib3 1.26.0"), html.index("requests 2.31.0")
+    assert first < second
+    assert "GHSA-v845-jxx5-vc9f" in html

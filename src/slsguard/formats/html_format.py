@@ -155,7 +155,24 @@ def _facts(detail: FunctionSummary) -> str:
     if detail.secrets:
         rows.append(("Secrets", esc(", ".join(detail.secrets))))
     rows.append(("Monitoring", esc(", ".join(detail.monitoring)) or "none"))
+    if detail.packages:
+        rows.append(("Packages", _packages(detail)))
     return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+
+
+def _packages(detail: FunctionSummary, limit: int = 30) -> str:
+    """The packages a function ships (vulnerable ones first), capped to keep cards short."""
+    ordered = sorted(detail.packages, key=lambda p: (not p.vulnerabilities, p.name))
+    items = []
+    for package in ordered[:limit]:
+        text = esc(f"{package.name} {package.version or '(unpinned)'}")
+        if package.vulnerabilities:
+            text += f' <span class="flag">{esc(", ".join(package.vulnerabilities))}</span>'
+        items.append(f"<li>{text}</li>")
+    more = len(ordered) - limit
+    if more > 0:
+        items.append(f"<li>and {more} more</li>")
+    return f"<ul>{''.join(items)}</ul>"
 
 
 def _card(
