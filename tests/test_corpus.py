@@ -43,3 +43,23 @@ def test_corpus_scans_without_internal_errors(corpus: Path) -> None:
     unparseable = {path.resolve() for path in candidates if not _parses(path)}
     assert unparseable  # the corpus has broken templates: they must all be reported
     assert unparseable <= reported
+
+
+TERRAFORM_CORPUS = Path(__file__).resolve().parent / "fixtures" / "terraform-corpus"
+
+
+def test_terraform_corpus_scans_every_module() -> None:
+    """The Terraform inputs (none are in the shared corpus): every root module is an app."""
+    report = scan([TERRAFORM_CORPUS])
+    assert "SLS003" not in {finding.rule.id for finding in report.findings}
+    apps = {app.name: app for app in report.apps if app.kind == "terraform"}
+    assert set(apps) == {
+        "rest-api",
+        "s3-thumbnailer",
+        "lambda-module-app",
+        "cdktf-json",
+        "multi-env/envs/prod",  # modules/service is loaded through the calls only
+    }
+    assert sum(len(app.functions) for app in apps.values()) == 7
+    files = {Path(f.location.file or "").suffix for f in report.findings}
+    assert {".tf", ".json", ".tfvars"} <= files  # findings point into the Terraform files

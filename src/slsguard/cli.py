@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slsguard import __version__
+from slsguard.audit import command as audit_cli
 from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Report, Severity
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_report_parser(commands)
     dependency_cli.add_db_parser(commands)
+    audit_cli.add_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
@@ -169,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _inventory(args)
     if args.command == "db":
         return dependency_cli.run_db(args)
+    if args.command == "audit":
+        return audit_cli.run(args)
     return _scan(args)
 
 

@@ -4,6 +4,7 @@ Serverless Framework configs (any name, `service:` + `provider:`; `serverless.js
 templates (the `AWS::Serverless-2016-10-31` transform), CloudFormation templates (YAML or
 JSON with `Resources` of `AWS::` types), CDK output when the user points at `cdk.out`.
 `serverless.ts`/`.js` configs are noted as not analysed (they would have to be executed).
+Terraform files (`.tf`, `.tf.json`) are recognised by name; each folder is a module.
 CI files are recognised by their path: GitHub Actions workflows (`.github/workflows/*.yml`),
 `.gitlab-ci.yml`, `bitbucket-pipelines.yml`.
 Other YAML and JSON (OpenAPI, SDK models, package.json) is left alone silently.
@@ -40,7 +41,7 @@ TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
-FileKind = Literal["serverless", "template", "code-config", "ci"]
+FileKind = Literal["serverless", "template", "code-config", "ci", "terraform"]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
 _SLS_PROVIDER = re.compile(r"^provider\s*:", re.M)
@@ -103,7 +104,8 @@ def _walk(root: Path) -> list[Path]:
         base = Path(directory)
         for name in sorted(names):
             path = base / name
-            if path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS:
+            wanted = path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS
+            if wanted or is_terraform(path):
                 if path.is_symlink() and not path.resolve().is_relative_to(root):
                     continue  # Never read outside the scan root.
                 files.append(path)
@@ -116,6 +118,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
         return Candidate(path, display, root, "code-config")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
+    if is_terraform(path):
+        return Candidate(path, display, root, "terraform")
     if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
         return None
     try:
@@ -130,6 +134,11 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
     if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
         return None
     return Candidate(path, display, root, kind, text) if kind else None
+
+
+def is_terraform(path: Path) -> bool:
+    """A Terraform configuration file (`.tf`, `.tf.json`): its folder is a module."""
+    return path.name.endswith((".tf", ".tf.json"))
 
 
 def ci_system(path: Path) -> CiSystem | None:

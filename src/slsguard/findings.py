@@ -125,6 +125,17 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class FlowStep:
+    """One place on a taint path in handler code: the source, a step it passes, the sink."""
+
+    file: str
+    line: int
+    column: int
+    text: str
+    """What happens there: `event["body"] (HTTP body of POST /orders)`, `cmd = f"..."`."""
+
+
+@dataclass(frozen=True, slots=True)
 class Violation:
     """What a rule reports: a place, a concrete message, and how to fix it."""
 
@@ -139,6 +150,10 @@ class Violation:
     """What distinguishes two violations of one rule at one place (an action, a variable)."""
     functions: tuple[str, ...] = ()
     """Every function the finding concerns, when it is about several (a shared role)."""
+    location: Location | None = None
+    """A source-code place (kind `source`), used instead of `origin` when set."""
+    flow: tuple[FlowStep, ...] = ()
+    """For taint findings in handler code: source → steps → sink."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +202,8 @@ class Finding:
     """Every function the finding concerns (`function` alone when there is one)."""
     suppression: Suppression | None = None
     """Set on the findings in `Report.suppressed`: the ignore that accepted it."""
+    flow: tuple[FlowStep, ...] = ()
+    """For taint findings in handler code: source → steps → sink."""
 
     def concerns(self, function: str) -> bool:
         """Whether the finding is about `function`."""

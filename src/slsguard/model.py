@@ -15,7 +15,7 @@ from typing import Any, Literal
 from slsguard.delivery import DotenvFile, Pipeline
 from slsguard.findings import Origin, Violation
 
-AppKind = Literal["serverless", "sam", "cloudformation", "pipeline"]
+AppKind = Literal["serverless", "sam", "cloudformation", "terraform", "pipeline"]
 """`pipeline`: a CI file (see `slsguard.delivery`); it has no functions, only `pipeline`."""
 
 
@@ -25,7 +25,9 @@ class Reference:
 
     `source` is the variable source or intrinsic: `ssm`, `cf`, `env`, `opt`, `param`,
     `self`, `file`, `aws`, `s3`, `output`, `sls`, `cfn` (a CloudFormation intrinsic such as
-    `!Ref` or `!GetAtt`), `resolve` (`{{resolve:...}}` dynamic references) or `unknown`.
+    `!Ref` or `!GetAtt`), `resolve` (`{{resolve:...}}` dynamic references), `var` and
+    `terraform` (a Terraform variable without a value, or an expression known at apply) or
+    `unknown`.
     """
 
     source: str

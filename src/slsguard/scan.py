@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from slsguard import __version__, reference, suppress
+from slsguard.code.facts import code_notes
 from slsguard.config import excluded, scan_root
 from slsguard.deps.audit import analyse as analyse_dependencies
 from slsguard.deps.facts import DependencyFacts
@@ -112,6 +113,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     findings.extend(_notes(loaded.file_notes, active, app=None))
     for app in loaded.apps:
         findings.extend(_notes(app.notes, active, app))
+        findings.extend(_notes(code_notes(app, frozenset(active)), active, app))
         for rule in rules:
             if rule.check is not None:
                 findings.extend(run_rule(rule, app, context, active))
@@ -178,12 +180,13 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
         message=violation.message,
-        location=Location.of(violation.origin),
+        location=violation.location or Location.of(violation.origin),
         fix=violation.fix,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
+        flow=violation.flow,
     )
 
 

@@ -160,12 +160,25 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
             "function": finding.function,
         },
     }
+    if finding.flow:
+        result["codeFlows"] = [_code_flow(finding)]
     if finding.suppression is not None:
         # Viewers (GitHub code scanning among them) show a suppressed result as dismissed.
         result["suppressions"] = [
             {"kind": finding.suppression.kind, "justification": finding.suppression.reason}
         ]
     return result
+
+
+def _code_flow(finding: Finding) -> JsonObject:
+    """The taint path of a code finding: one thread flow from the source to the sink."""
+    steps: list[JsonObject] = []
+    for step in finding.flow:
+        region: JsonObject = {"startLine": step.line, "startColumn": max(step.column, 1)}
+        physical: JsonObject = {"artifactLocation": artifact_location(step.file), "region": region}
+        location: JsonObject = {"physicalLocation": physical, "message": {"text": step.text}}
+        steps.append({"location": location})
+    return {"threadFlows": [{"locations": steps}]}
 
 
 def _with_suppressed(report: Report) -> list[Finding]:

@@ -101,6 +101,13 @@ def _finding_lines(finding: Finding) -> list[Line]:
         ]
     ]
     lines += [[("      ", ""), (_clean(text), "")] for text in finding.message.splitlines()]
+    if finding.flow:  # taint findings in handler code: source → steps → sink
+        lines.append([("      ", ""), ("path:", "bold")])
+        lines += [
+            [("        ", ""), (_clean(f"{s.file}:{s.line}:{s.column}"), "blue"), ("  ", ""),
+             (_clean(s.text), "")]
+            for s in finding.flow
+        ]
     fix = finding.fix.strip("\n").splitlines()
     if len(fix) == 1:
         lines.append([("      ", ""), ("fix: ", "green"), (_clean(fix[0]), "")])

@@ -59,8 +59,9 @@ def load_all(
     """Load every candidate; files included by a Serverless config are not loaded twice."""
     result = LoadResult(files=len(candidates))
     included: set[str] = set()
-    order = {"serverless": 0, "code-config": 1, "template": 2, "ci": 3}
+    order = {"serverless": 0, "code-config": 1, "template": 2, "terraform": 2, "ci": 3}
     ordered = sorted(candidates, key=lambda item: order[item.kind])
+    terraform: dict[Path, Path] = {}  # module folder -> its scan root
     for done, candidate in enumerate(ordered):
         if progress is not None:
             progress(done, len(ordered))
@@ -71,6 +72,9 @@ def load_all(
             continue
         if candidate.kind == "ci":
             _pipeline(candidate, result)
+            continue
+        if candidate.kind == "terraform":
+            terraform.setdefault(candidate.path.parent, candidate.root)
             continue
         loaded = _load(candidate)
         result.file_notes.extend(_problem_notes(loaded))
@@ -83,7 +87,21 @@ def load_all(
         else:
             app = _template(candidate, loaded.root)
         result.apps.append(_with_notes(app, external_role_notes(app)))
+    if terraform:
+        result.apps.extend(_terraform(terraform, cwd))
     return result
+
+
+def _terraform(modules: dict[Path, Path], cwd: Path) -> list[Application]:
+    """One application per Terraform root module (deferred import: HCL costs start-up time)."""
+    from slsguard.loading.terraform import load_terraform
+
+    apps: list[Application] = []
+    for root in dict.fromkeys(modules.values()):
+        folders = [folder for folder, scan_root in modules.items() if scan_root == root]
+        found, _notes = load_terraform(folders, root, lambda path: display_name(path, cwd))
+        apps.extend(_with_notes(app, external_role_notes(app)) for app in found)
+    return apps
 
 
 def external_role_notes(app: Application) -> list[Note]:

@@ -1,0 +1,75 @@
+"""The `slsguard audit` command line: flags, running the audit, rendering the report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from slsguard.findings import Severity
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `slsguard audit` and its flags."""
+    from slsguard.formats import FORMATS
+
+    audit = commands.add_parser("audit", help="audit the Lambda functions of a live AWS account")
+    audit.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    where = audit.add_mutually_exclusive_group()
+    where.add_argument("--region", action="append", default=[], metavar="R", help="repeatable")
+    where.add_argument("--all-regions", action="store_true", help="every Lambda region")
+    audit.add_argument("--function", action="append", default=[], metavar="NAME")
+    audit.add_argument("--stack", metavar="NAME", help="only this CloudFormation stack")
+    audit.add_argument("--endpoint-url", help="send every call to this endpoint (a test server)")
+    audit.add_argument("--format", choices=tuple(FORMATS), default="text")
+    audit.add_argument("--output", "-o", type=Path, help="write the report to a file")
+    audit.add_argument("--fail-on", type=Severity.parse, default=Severity.LOW, metavar="SEVERITY")
+    audit.add_argument("--select", type=_ids, default=(), help="only these rules (IDs, names)")
+    audit.add_argument("--ignore", type=_ids, default=(), help="skip these rules")
+    audit.add_argument("--enable", type=_ids, default=(), help="turn on opt-in rules")
+    audit.add_argument("--trusted-accounts", type=_ids, default=(), metavar="IDS")
+    audit.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `slsguard audit`; returns the exit code (2 when the audit cannot start)."""
+    from slsguard.audit.client import AuditError, Endpoint
+    from slsguard.audit.collect import Scope
+    from slsguard.audit.run import AuditOptions, audit
+    from slsguard.cli import exit_code
+    from slsguard.formats import render
+    from slsguard.scan import UnknownRuleError
+
+    options = AuditOptions(
+        endpoint=Endpoint(args.profile, args.endpoint_url),
+        regions=tuple(args.region),
+        all_regions=args.all_regions,
+        scope=Scope(tuple(args.function), args.stack),
+        select=args.select,
+        ignore=args.ignore,
+        enable=args.enable,
+        trusted_accounts=args.trusted_accounts,
+    )
+    try:
+        result = audit(options)
+    except (AuditError, UnknownRuleError) as error:
+        print(f"slsguard: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # botocore: no credentials, unknown profile, endpoint down
+        if type(error).__module__.startswith("botocore"):
+            print(f"slsguard: cannot audit: {error}", file=sys.stderr)
+            return 2
+        raise
+    color = args.color == "always" or (
+        args.color == "auto" and args.output is None and sys.stdout.isatty()
+    )
+    text = render(args.format, result.report, color=color)
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return exit_code(result.report, args.fail_on)

@@ -1,0 +1,119 @@
+"""The audit from start to end: regions, collection, model, rules, report.
+
+The audit enumerates each region (`collect`), groups functions into applications by their
+CloudFormation stack and mirrors them as templates (`template`), builds the usual model and
+runs the rules with cloud locations (`engine`). boto3 is imported only here, when an audit
+runs; every call goes through `client`, which records it and turns an access-denied error
+into an SLS008 finding.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+
+from slsguard import __version__, reference
+from slsguard.audit.client import Calls, Endpoint, Session
+from slsguard.audit.collect import RegionSnapshot, Scope, collect_region
+from slsguard.audit.engine import denial_findings, model_of, run_rules, summary
+from slsguard.audit.template import applications
+from slsguard.findings import AppSummary, Finding, Report, Severity
+from slsguard.rules import Context, Rule, all_rules
+from slsguard.scan import ScanOptions, select_rules
+
+REGION_WORKERS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    """What to audit and how: credentials, regions, scope and the rule selection."""
+
+    endpoint: Endpoint = field(default_factory=Endpoint)
+    regions: tuple[str, ...] = ()
+    """Empty: the profile's default region."""
+    all_regions: bool = False
+    scope: Scope = field(default_factory=Scope)
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    today: date | None = None
+    trusted_accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """The report, and the calls the audit made (for the auditor's own policy)."""
+
+    report: Report
+    actions: frozenset[str]
+    unsupported: frozenset[str]
+
+
+def audit(options: AuditOptions) -> AuditResult:
+    """Audit the account the credentials reach; AuditError when it cannot start."""
+    started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
+    calls = Calls()
+    session = Session(options.endpoint, calls)
+    regions = _regions(session, options)
+    with ThreadPoolExecutor(max_workers=REGION_WORKERS) as pool:
+        snapshots = list(pool.map(lambda r: collect_region(session, r, options.scope), regions))
+    scan_options = ScanOptions(select=options.select, ignore=options.ignore, enable=options.enable)
+    rules = select_rules(scan_options)
+    context = Context(
+        today=options.today or date.today(), trusted_accounts=options.trusted_accounts
+    )
+    findings, apps, owners = _evaluate(snapshots, rules, context)
+    if "SLS008" in {rule.id for rule in rules}:
+        findings.extend(denial_findings(calls.denials, owners))
+    severities = {key.upper(): value for key, value in options.severity}
+    findings = [_override(f, severities) for f in findings]
+    report = Report(
+        findings=tuple(sorted(findings, key=_order)),
+        apps=tuple(apps),
+        reference_data=reference.datasets(None),
+        files_scanned=0,
+        duration_seconds=time.perf_counter() - started,
+        tool_version=__version__,
+        rules=tuple(rule.info for rule in all_rules()),
+        started_at=started_at,
+    )
+    return AuditResult(report, frozenset(calls.actions), frozenset(calls.unsupported))
+
+
+def _regions(session: Session, options: AuditOptions) -> list[str]:
+    if options.all_regions:
+        return session.all_regions()
+    return list(options.regions) or [session.default_region()]
+
+
+def _evaluate(
+    snapshots: list[RegionSnapshot], rules: tuple[Rule, ...], context: Context
+) -> tuple[list[Finding], list[AppSummary], dict[str, str]]:
+    """Findings and summaries of every live application, and which app owns each ARN."""
+    rules_run = frozenset(rule.id for rule in rules)
+    findings: list[Finding] = []
+    apps: list[AppSummary] = []
+    owners: dict[str, str] = {}
+    for snapshot in snapshots:
+        for live in applications(snapshot):
+            account = snapshot.functions[0].arn.split(":")[4]
+            app = model_of(live, account)
+            found = run_rules(live, app, rules, context)
+            findings.extend(found)
+            apps.append(summary(app, found, rules_run))
+            owners.update({arn: live.name for arn, _ in live.places.values()})
+    return findings, apps, owners
+
+
+def _override(finding: Finding, severities: dict[str, Severity]) -> Finding:
+    wanted = severities.get(finding.rule.id) or severities.get(finding.rule.name.upper())
+    return replace(finding, severity=wanted) if wanted else finding
+
+
+def _order(finding: Finding) -> tuple[str, str, str, str]:
+    location = finding.location
+    return (finding.app, location.arn or location.file or "", finding.rule.id, finding.subject)

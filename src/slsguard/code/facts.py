@@ -1,0 +1,170 @@
+"""The code facts of an application, computed once and shared by every code rule.
+
+For each function: locate its handler (`locate`), decide what is attacker-controlled
+(`sources`), analyse the code (`python`, `javascript`) and run the file-level checks.
+Functions that share a handler file share its findings (one finding names them all).
+Handlers that cannot be analysed become SLS004 notes, files that fail to parse SLS001.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from slsguard.code.locate import Missing, locate
+from slsguard.code.model import CodeNote, HandlerSource, Hit, Sources
+from slsguard.code.python import Analysis
+from slsguard.code.python_checks import check_module
+from slsguard.code.python_modules import Modules
+from slsguard.code.sources import sources_of
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.model import Application, Function, Note
+
+CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 12))})
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFacts:
+    """Every code hit of an application, its notes, and each function's sources."""
+
+    hits: tuple[Hit, ...] = ()
+    notes: tuple[CodeNote, ...] = ()
+    sources: tuple[tuple[str, Sources], ...] = ()
+
+    def sources_of(self, function: str) -> Sources | None:
+        """The sources computed for `function` (None when its code was not analysed)."""
+        return next((s for name, s in self.sources if name == function), None)
+
+
+_CACHE_SIZE = 16
+_cache: OrderedDict[int, tuple[Application, CodeFacts]] = OrderedDict()
+
+
+def code_facts(app: Application) -> CodeFacts:
+    """The code facts of `app` (computed once per application object)."""
+    key = id(app)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] is app:
+        _cache.move_to_end(key)
+        return cached[1]
+    facts = _compute(app, Path.cwd())
+    _cache[key] = (app, facts)
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return facts
+
+
+def code_notes(app: Application, active: frozenset[str]) -> list[Note]:
+    """SLS004 and SLS001 notes about handler code, when a code rule runs."""
+    if not active & (CODE_RULES | {"SLS001", "SLS004"}) or not app.functions:
+        return []
+    notes = []
+    for note in code_facts(app).notes:
+        severity = Severity.INFO if note.rule_id == "SLS004" else None
+        violation = Violation(note.origin, note.message, note.fix, severity, note.function)
+        notes.append(Note(note.rule_id, violation))
+    return notes
+
+
+class _Run:
+    """The state of one application's analysis."""
+
+    def __init__(self, app: Application, cwd: Path) -> None:
+        self.app = app
+        self.cwd = cwd
+        self.hits: list[Hit] = []
+        self.notes: list[CodeNote] = []
+        self.missing: list[Missing] = []
+        self.sources: list[tuple[str, Sources]] = []
+        self.modules: dict[tuple[Path, Path], Modules] = {}
+
+    def function(self, fn: Function) -> None:
+        located = locate(self.app, fn, self.cwd)
+        if isinstance(located, Missing):
+            self.missing.append(located)
+        elif isinstance(located, CodeNote):
+            self.notes.append(located)
+        elif isinstance(located, HandlerSource):
+            sources = sources_of(self.app, fn)
+            self.sources.append((fn.name, sources))
+            if located.language == "python":
+                self.python(located, sources)
+            else:
+                self.javascript(located, sources)
+
+    def python(self, source: HandlerSource, sources: Sources) -> None:
+        key = (source.root, source.scan_root)
+        modules = self.modules.setdefault(key, Modules(source.root, source.scan_root, self.cwd))
+        module = modules.handler(source)
+        if module is None:
+            return
+        analysis = Analysis(sources, modules, source.function)
+        if not analysis.run(module, source.symbol):
+            self.notes.append(_undefined(source))
+        self.hits.extend(analysis.hits)
+        for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
+            self.hits.extend(check_module(checked, source.function))
+
+    def javascript(self, source: HandlerSource, sources: Sources) -> None:
+        from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
+
+        result = analyse(source, sources, self.cwd)
+        self.hits.extend(result.hits)
+        self.notes.extend(result.notes)
+
+    def facts(self) -> CodeFacts:
+        for modules in self.modules.values():
+            for failure in modules.failures:
+                origin = Origin(failure.display, (), failure.line, failure.column)
+                message = f"handler code does not parse: {failure.message}"
+                fix = "fix the syntax; the code of this file was not analysed"
+                self.notes.append(CodeNote("SLS001", origin, message, fix))
+        if self.missing:
+            self.notes.append(_missing(self.missing))
+        return CodeFacts(_merged(self.hits), tuple(_unique(self.notes)), tuple(self.sources))
+
+
+def _compute(app: Application, cwd: Path) -> CodeFacts:
+    run = _Run(app, cwd)
+    for fn in app.functions:
+        run.function(fn)
+    return run.facts()
+
+
+def _undefined(source: HandlerSource) -> CodeNote:
+    origin = Origin(source.display, (), 1, 1)
+    message = (
+        f"{source.display} does not define `{source.symbol}` as a function, the handler of "
+        f"{source.function}: its code is not analysed"
+    )
+    return CodeNote("SLS004", origin, message, "check the handler name", source.function)
+
+
+def _missing(missing: list[Missing]) -> CodeNote:
+    names = ", ".join(item.function for item in missing[:4])
+    more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+    message = (
+        f"the handler code of {names}{more} is not under the scan root "
+        f"(expected {missing[0].expected}.*): it is not analysed"
+    )
+    fix = "scan the folder that holds the handler code too"
+    return CodeNote("SLS004", missing[0].origin, message, fix)
+
+
+def _merged(hits: list[Hit]) -> tuple[Hit, ...]:
+    """One hit per rule and place; functions sharing the code are all named."""
+    merged: dict[tuple[str, str | None, int, int], Hit] = {}
+    for hit in hits:
+        key = (hit.kind, hit.location.file, hit.location.line, hit.location.column)
+        if key in merged:
+            known = merged[key]
+            names = tuple(dict.fromkeys((*known.functions, *hit.functions)))
+            merged[key] = replace(known, functions=names)
+        else:
+            merged[key] = hit
+    return tuple(merged.values())
+
+
+def _unique(notes: list[CodeNote]) -> list[CodeNote]:
+    return list({(n.rule_id, n.origin, n.message): n for n in notes}.values())

@@ -1,0 +1,227 @@
+"""Find the code of each function, as its deployment tool would, without guessing.
+
+- Serverless Framework: `handler: src/orders/create.handler` is a path relative to the
+  service directory plus the exported symbol; Python also accepts dotted modules
+  (`orders.create.handler`) and packages (`orders/__init__.py`); Node.js tries `.js`,
+  `.mjs`, `.cjs` and the TypeScript sources that serverless-esbuild and
+  serverless-plugin-typescript compile (`.ts`, `.mts`, `.cts`).
+- SAM: `CodeUri` (with `Globals` already merged by the loader) plus `Handler`; with
+  `Metadata.BuildMethod: esbuild` the `.js` handler is built from one of
+  `BuildProperties.EntryPoints`; `InlineCode` is analysed in place.
+- CloudFormation: `Code.ZipFile` is analysed in place with its lines in the template; a
+  local `Code` path (or a CDK asset path) is a code root.
+
+Code in S3, container images and languages without analysis are `not analysed` (SLS004).
+Nothing outside the scan root is read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slsguard.code.model import CodeNote, HandlerSource, Language
+from slsguard.discovery import display_name
+from slsguard.findings import Origin
+from slsguard.loading.policies import child_origin
+from slsguard.model import Application, Function, render
+
+MAX_SOURCE_BYTES = 1024 * 1024
+PYTHON_SUFFIXES = (".py",)
+NODE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+_BUILD_DIRS = ("dist", "build", ".build", "lib", "out")
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A handler whose file is not under the scan root (reported once per application)."""
+
+    function: str
+    origin: Origin
+    expected: str
+
+
+Located = HandlerSource | CodeNote | Missing | None
+
+
+def locate(app: Application, fn: Function, cwd: Path) -> Located:
+    """The handler source of `fn`, a not-analysed note, or what was expected but missing."""
+    base = Path(os.path.abspath(cwd / app.file)).parent
+    root = Path(app.scan_root).resolve() if app.scan_root else base
+    settings: Any = fn.settings if isinstance(fn.settings, dict) else {}
+    if app.kind == "serverless":
+        return _serverless(fn, settings, base, root, cwd)
+    return _stack(app, fn, settings, base, root, cwd)
+
+
+def language_of(runtime: str | None) -> Language | bool | None:
+    """`python`/`javascript` for runtimes with analysis, False for others, None if unknown."""
+    if runtime is None:
+        return None
+    if runtime.startswith("python"):
+        return "python"
+    if runtime.startswith("nodejs"):
+        return "javascript"
+    return False
+
+
+def _serverless(fn: Function, settings: Any, base: Path, root: Path, cwd: Path) -> Located:
+    where = child_origin(settings, "handler", fn.origin)
+    if "image" in settings:
+        return _note(fn, child_origin(settings, "image", fn.origin), "a container image")
+    return _file(fn, fn.handler, base, root, cwd, where, ())
+
+
+def _stack(
+    app: Application, fn: Function, settings: Any, base: Path, root: Path, cwd: Path
+) -> Located:
+    where = child_origin(settings, "Handler", fn.origin)
+    resource = _table(_table(app.resources).get(fn.logical_id or ""))
+    code = settings.get("Code")
+    if settings.get("PackageType") == "Image" or (isinstance(code, dict) and "ImageUri" in code):
+        return _note(fn, fn.origin, "a container image")
+    inline = settings.get("InlineCode") if "InlineCode" in settings else None
+    if isinstance(code, dict) and "ZipFile" in code:
+        return _inline(fn, code, "ZipFile", base, root, cwd)
+    if inline is not None:
+        return _inline(fn, settings, "InlineCode", base, root, cwd)
+    directory = _code_root(settings, resource, code)
+    if directory is None:
+        origin = child_origin(settings, "CodeUri" if "CodeUri" in settings else "Code", fn.origin)
+        return _note(fn, origin, f"code in S3 ({render(settings.get('CodeUri', code))})")
+    target = (base / directory).resolve()
+    if not target.is_relative_to(root):
+        return _note(fn, where, f"code outside the scan root ({directory})")
+    entries = _entry_points(resource)
+    return _file(fn, fn.handler, target, root, cwd, where, entries)
+
+
+def _code_root(settings: Any, resource: dict[str, Any], code: object) -> str | None:
+    if "CodeUri" in settings or resource.get("Type") == "AWS::Serverless::Function":
+        uri = settings.get("CodeUri", ".")
+        return uri if isinstance(uri, str) and "://" not in uri else None
+    if isinstance(code, str) and "://" not in code:
+        return code
+    asset = _table(resource.get("Metadata")).get("aws:asset:path")
+    return asset if isinstance(asset, str) else None
+
+
+def _entry_points(resource: dict[str, Any]) -> tuple[str, ...]:
+    metadata = _table(resource.get("Metadata"))
+    if str(metadata.get("BuildMethod", "")).lower() != "esbuild":
+        return ()
+    entries = _table(metadata.get("BuildProperties")).get("EntryPoints")
+    return tuple(str(e) for e in entries) if isinstance(entries, list) else ()
+
+
+def _file(
+    fn: Function,
+    handler: str | None,
+    directory: Path,
+    root: Path,
+    cwd: Path,
+    where: Origin,
+    entries: tuple[str, ...],
+) -> Located:
+    if not handler or "." not in handler:
+        return None
+    language = language_of(fn.runtime)
+    if language is False:
+        return _note(fn, where, f"{fn.runtime} code (no code analysis for this language)")
+    module, symbol = handler.rsplit(".", 1)
+    chosen = language if isinstance(language, str) else None
+    for path in _candidates(directory, module, chosen, entries):
+        resolved = path.resolve()
+        if resolved.is_relative_to(root) and resolved.is_file():
+            if resolved.stat().st_size > MAX_SOURCE_BYTES:
+                return _note(fn, where, f"a handler file over {MAX_SOURCE_BYTES} bytes")
+            return HandlerSource(
+                fn.name,
+                _language(resolved),
+                resolved,
+                display_name(resolved, cwd),
+                symbol,
+                directory,
+                root,
+            )
+    expected = display_name(directory / module, cwd)
+    return Missing(fn.name, where, expected)
+
+
+def _candidates(
+    directory: Path, module: str, language: Language | None, entries: tuple[str, ...]
+) -> list[Path]:
+    paths: list[Path] = []
+    if language in (None, "python"):
+        dotted = module.replace(".", "/")
+        for name in dict.fromkeys((module, dotted)):
+            paths += [directory / f"{name}.py", directory / name / "__init__.py"]
+    if language in (None, "javascript", "typescript"):
+        paths += [directory / f"{module}{suffix}" for suffix in NODE_SUFFIXES]
+        stem = Path(module).name
+        paths += [directory / e for e in entries if Path(e).stem == stem]
+        paths += [directory / e for e in entries if len(entries) == 1]
+        first, _, rest = module.partition("/")
+        if first in _BUILD_DIRS and rest:  # a compiled output folder: map it to the sources
+            for source in ("src", ""):
+                stem_path = directory / source / rest if source else directory / rest
+                paths += [stem_path.with_name(stem_path.name + s) for s in NODE_SUFFIXES]
+    return paths
+
+
+def _language(path: Path) -> Language:
+    if path.suffix == ".py":
+        return "python"
+    return "typescript" if path.suffix in (".ts", ".mts", ".cts") else "javascript"
+
+
+def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd: Path) -> Located:
+    origin = child_origin(container, key, fn.origin)
+    text = container.get(key)
+    if not isinstance(text, str):
+        return _note(fn, origin, "inline code built with an intrinsic function")
+    language = language_of(fn.runtime)
+    if not isinstance(language, str):
+        return _note(fn, origin, f"inline {fn.runtime or 'code of an unknown runtime'}")
+    template = Path(os.path.abspath(cwd / origin.file))
+    line_map, indent = _line_map(template, origin.line, text.count("\n") + 1)
+    symbol = (fn.handler or "index.handler").rsplit(".", 1)[-1]
+    return HandlerSource(
+        fn.name,
+        language,
+        template,
+        origin.file,
+        symbol,
+        base,
+        root,
+        text=text,
+        line_map=line_map,
+        column_offset=indent,
+    )
+
+
+def _line_map(template: Path, key_line: int, count: int) -> tuple[tuple[int, ...], int]:
+    """Template line numbers of each inline code line, and the block's indentation."""
+    try:
+        lines = template.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return (key_line,) * count, 0
+    head = lines[key_line - 1] if 0 < key_line <= len(lines) else ""
+    after = head.split(":", 1)[1].strip() if ":" in head else ""
+    if not after.startswith(("|", ">")):
+        return (key_line,) * count, 0  # a quoted or JSON string: all on the key's line
+    body = [line for line in lines[key_line:] if line.strip()]
+    indent = len(body[0]) - len(body[0].lstrip()) if body else 0
+    return tuple(key_line + 1 + index for index in range(count)), indent
+
+
+def _note(fn: Function, origin: Origin, what: str) -> CodeNote:
+    message = f"the handler of {fn.name} is {what}: its code is not analysed"
+    fix = "keep the handler source in the repository, or review it by other means"
+    return CodeNote("SLS004", origin, message, fix, fn.name)
+
+
+def _table(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,481 @@
+"""Taint tracking in Python handlers with the standard `ast`.
+
+From the handler's event parameter, each access is classified by `events.reach`: trusted
+data, a part of the event, or an attacker-controlled field. Attacker data flows through
+assignments, f-strings, concatenation, `%` and `format`, containers, comprehensions,
+returns and calls to functions of the same code (other modules included, to a bounded
+depth); sanitizers stop it where they really make it safe (`int()`, `shlex.quote` for
+commands, `os.path.basename` for paths, an allow-list check). Sinks are checked in
+`python_sinks`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+
+from slsguard.code import python_sinks
+from slsguard.code.events import ATTRIBUTES, METHODS, contained, reach
+from slsguard.code.model import EventRef, Hit, SourceField, Sources, Taint, Value
+from slsguard.code.python_modules import FunctionNode, Module, Modules
+from slsguard.findings import FlowStep
+
+MAX_DEPTH = 4
+_FIXED_HOST = re.compile(r"^[A-Za-z][\w+.-]*://[^/{}%]+/")
+_CLEAN = frozenset(
+    {
+        *("int", "float", "bool", "len", "abs", "round", "hash", "id", "ord", "isinstance"),
+        *("uuid.UUID", "decimal.Decimal", "datetime.datetime.fromisoformat", "math.floor"),
+        *("hashlib.sha256", "hashlib.sha1", "hashlib.md5", "hmac.new", "hmac.compare_digest"),
+    }
+)
+_SAFE_FOR: dict[str, frozenset[str]] = {
+    "shlex.quote": frozenset({"command"}),
+    "pipes.quote": frozenset({"command"}),
+    "os.path.basename": frozenset({"path"}),
+    "werkzeug.utils.secure_filename": frozenset({"path"}),
+    "html.escape": frozenset({"html"}),
+}
+_PARSERS = frozenset({"json.loads", "simplejson.loads", "ujson.loads", "orjson.loads"})
+_PROPAGATORS = frozenset(
+    {
+        *("str", "repr", "bytes", "list", "dict", "tuple", "set", "sorted", "reversed"),
+        *("base64.b64decode", "base64.b64encode", "base64.urlsafe_b64decode", "json.dumps"),
+        *("urllib.parse.unquote", "urllib.parse.unquote_plus", "urllib.parse.parse_qs"),
+        *("urllib.parse.urljoin", "urllib.parse.urlparse", "os.path.join", "posixpath.join"),
+        *("pathlib.Path", "pathlib.PurePath", "os.path.abspath", "os.path.normpath"),
+        *("codecs.decode", "html.unescape", "textwrap.dedent", "string.Template"),
+    }
+)
+_STRING_BUILDERS = frozenset({"join", "format", "format_map", "replace", "substitute"})
+
+
+class Analysis:
+    """One handler's analysis: the hits found from its event, across the code it calls."""
+
+    def __init__(self, sources: Sources, modules: Modules, function: str) -> None:
+        self.sources = sources
+        self.modules = modules
+        self.function = function
+        self.hits: list[Hit] = []
+        self.memo: dict[tuple[int, tuple[Value, ...]], Value] = {}
+        self.active: set[int] = set()
+        self.module_state: dict[int, tuple[dict[str, str], dict[str, set[str]]]] = {}
+
+    def state(self, module: Module) -> tuple[dict[str, str], dict[str, set[str]]]:
+        """The objects module-level assignments make (`parser = etree.XMLParser(...)`)."""
+        key = id(module)
+        if key not in self.module_state:
+            self.module_state[key] = ({}, {})
+            frame = Frame(self, module, None, MAX_DEPTH)
+            frame.block(s for s in module.tree.body if isinstance(s, ast.Assign))
+            self.module_state[key] = (frame.instances, frame.flags)
+        return self.module_state[key]
+
+    def run(self, module: Module, symbol: str) -> bool:
+        """Analyse the handler `symbol` of `module`; False when the module does not define it."""
+        node = module.functions.get(symbol)
+        if node is None:
+            return False
+        values: list[Value] = [EventRef(())]
+        self.invoke(module, node, values, 0)
+        return True
+
+    def invoke(self, module: Module, node: FunctionNode, values: list[Value], depth: int) -> Value:
+        """Analyse a function with these argument values; the value it returns."""
+        key = (id(node), tuple(values))
+        if key in self.memo:
+            return self.memo[key]
+        if depth > MAX_DEPTH or id(node) in self.active:
+            return None
+        self.active.add(id(node))
+        self.state(module)
+        frame = Frame(self, module, node, depth)
+        params = [*node.args.posonlyargs, *node.args.args]
+        for index, param in enumerate(params):
+            frame.env[param.arg] = values[index] if index < len(values) else None
+        frame.block(node.body)
+        self.active.discard(id(node))
+        self.memo[key] = frame.returned
+        return frame.returned
+
+
+class Frame:
+    """The variables of one function while its body is walked."""
+
+    def __init__(
+        self, analysis: Analysis, module: Module, node: FunctionNode | None, depth: int
+    ) -> None:
+        self.analysis = analysis
+        self.module = module
+        self.symbol = node.name if node is not None else "<module>"
+        self.depth = depth
+        self.env: dict[str, Value] = {}
+        instances, flags = analysis.module_state.get(id(module), ({}, {}))
+        self.instances: dict[str, str] = dict(instances)
+        """Variables holding an object made by a known constructor (`requests.Session`)."""
+        self.flags: dict[str, set[str]] = {name: set(f) for name, f in flags.items()}
+        """Facts about variables the sinks need (`xml-unsafe` parsers)."""
+        self.returned: Value = None
+
+    # ------------------------------------------------------------------ statements
+
+    def block(self, body: Iterable[ast.stmt]) -> None:
+        """Walk statements in order."""
+        for statement in body:
+            self.statement(statement)
+
+    def statement(self, node: ast.stmt) -> None:
+        """One statement: bind what it assigns, evaluate what it calls."""
+        if isinstance(node, ast.Assign):
+            value = self.expr(node.value)
+            for target in node.targets:
+                self.bind(target, value, node)
+            self._remember(node.targets, node.value)
+            python_sinks.remember_secret(self, node.targets, node.value)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
+            value = self.expr(node.value)
+            if isinstance(node, ast.AugAssign):
+                value = merge(self.expr(node.target), value)
+            self.bind(node.target, value, node)
+        elif isinstance(node, ast.Expr):
+            self.expr(node.value)
+        elif isinstance(node, ast.Return) and node.value is not None:
+            self.returned = merge(self.returned, self.expr(node.value))
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            self.bind(node.target, element(self.expr(node.iter)), node)
+            self.block(node.body)
+            self.block(node.orelse)
+        elif isinstance(node, ast.If):
+            self._if(node)
+        else:
+            self._compound(node)
+
+    def _compound(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.While):
+            self.expr(node.test)
+            self.block(node.body)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                value = self.expr(item.context_expr)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, value, node)
+            self.block(node.body)
+        elif isinstance(node, ast.Try):
+            self.block(node.body)
+            for handler in node.handlers:
+                self.block(handler.body)
+            self.block(node.orelse)
+            self.block(node.finalbody)
+
+    def _if(self, node: ast.If) -> None:
+        self.expr(node.test)
+        checked, negated = _allow_list(node.test)
+        saved = {name: self.env.get(name) for name in checked}
+        if checked and not negated:
+            self.env.update(dict.fromkeys(checked))
+        self.block(node.body)
+        if checked and not negated:
+            self.env.update(saved)
+        self.block(node.orelse)
+        if checked and negated and node.body and _leaves(node.body[-1]):
+            self.env.update(dict.fromkeys(checked))  # past `if x not in ALLOWED: return`
+
+    def bind(self, target: ast.expr, value: Value, node: ast.AST) -> None:
+        """Assign `value` to a target; a tainted value records the assignment as a step."""
+        if isinstance(value, Taint):
+            step = self.step(node, self.module.text(node))
+            last = value.steps[-1] if value.steps else None
+            if last is None or (last.file, last.line) != (step.file, step.line):
+                value = value.step(step)
+        if isinstance(target, ast.Name):
+            self.env[target.id] = value
+        elif isinstance(target, ast.Tuple | ast.List):
+            for item in target.elts:
+                self.bind(item, element(value) if isinstance(value, EventRef) else value, node)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, value, node)
+        elif isinstance(target, ast.Subscript | ast.Attribute) and value is not None:
+            base = _base_name(target)
+            if base is not None and isinstance(value, Taint):
+                self.env[base] = merge(self.env.get(base), value)
+
+    def _remember(self, targets: list[ast.expr], value: ast.expr) -> None:
+        if not isinstance(value, ast.Call):
+            return
+        made = self.qualname(value.func)
+        for target in targets:
+            if isinstance(target, ast.Name) and made:
+                self.instances[target.id] = made
+                self.flags[target.id] = python_sinks.constructor_flags(made, value)
+
+    # ------------------------------------------------------------------ expressions
+
+    def expr(self, node: ast.expr | None) -> Value:
+        """The taint of an expression (checking every call in it against the sinks)."""
+        if node is None or isinstance(node, ast.Constant | ast.Lambda):
+            return None
+        if isinstance(node, ast.Name):
+            return self.env.get(node.id)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.JoinedStr):
+            return self._formatted(node, node.values, _leading_text(node))
+        if isinstance(node, ast.BinOp):
+            left = node.left
+            prefix = left.value if isinstance(left, ast.Constant) else None
+            return self._formatted(node, [left, node.right], prefix)
+        return self._other(node)
+
+    def _other(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.FormattedValue):
+            return self.expr(node.value)
+        if isinstance(node, ast.Dict):
+            values = [self.expr(k) for k in node.keys if k is not None]
+            values += [self.expr(v) for v in node.values]
+            return self.merge(node, values)
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            return self.merge(node, [self.expr(item) for item in node.elts])
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            return self._comprehension(node)
+        if isinstance(node, ast.Await | ast.Starred | ast.UnaryOp):
+            return self.expr(node.value if not isinstance(node, ast.UnaryOp) else node.operand)
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test)
+            return merge(self.expr(node.body), self.expr(node.orelse))
+        if isinstance(node, ast.BoolOp):
+            return self.merge(node, [self.expr(value) for value in node.values])
+        if isinstance(node, ast.NamedExpr):
+            value = self.expr(node.value)
+            self.bind(node.target, value, node)
+            return value
+        if isinstance(node, ast.Compare):
+            for item in (node.left, *node.comparators):
+                self.expr(item)
+        return None
+
+    def _comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    ) -> Value:
+        for generator in node.generators:
+            self.bind(generator.target, element(self.expr(generator.iter)), node)
+        if isinstance(node, ast.DictComp):
+            return merge(self.expr(node.key), self.expr(node.value))
+        return self.expr(node.elt)
+
+    def _formatted(self, node: ast.expr, parts: list[ast.expr], prefix: object) -> Value:
+        value = self.merge(node, [self.expr(part) for part in parts])
+        if isinstance(value, Taint) and isinstance(prefix, str) and _FIXED_HOST.match(prefix):
+            return value.safe_for(frozenset({"ssrf"}))
+        return value
+
+    def _subscript(self, node: ast.Subscript) -> Value:
+        base = self.expr(node.value)
+        self.expr(node.slice)
+        key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+        if isinstance(base, EventRef):
+            return self.access(base, ("[]",) if not isinstance(key, str) else (key,), node)
+        if isinstance(base, Taint):
+            return base.shaped("json" if base.shape == "json" else "text")
+        return None
+
+    def _attribute(self, node: ast.Attribute) -> Value:
+        base = self.expr(node.value)
+        if isinstance(base, EventRef):
+            return self.access(base, ATTRIBUTES.get(node.attr, (node.attr,)), node)
+        if isinstance(base, Taint):
+            return base.shaped("json" if node.attr == "json_body" else base.shape)
+        if node.attr == "current_event" and self.analysis.sources.fields:
+            return EventRef(())  # Powertools event handlers: `app.current_event`
+        return None
+
+    def access(self, ref: EventRef, keys: tuple[str, ...], node: ast.AST) -> Value:
+        """Reading `keys` from a part of the event."""
+        found = reach(self.analysis.sources, (*ref.path, *keys))
+        if isinstance(found, SourceField):
+            return self.source(found, node)
+        return found
+
+    def source(self, found: SourceField, node: ast.AST) -> Taint:
+        """A new taint for an attacker field read at `node`."""
+        text = f"{self.module.text(node)}  ← {found.label} ({found.trigger})"
+        step = self.step(node, text)
+        exact = found.path in ((), *(f.path for f in self.analysis.sources.fields))
+        return Taint(found.label, found.trigger, (step,), shape=found.shape, exact=exact)
+
+    def merge(self, node: ast.AST, values: Iterable[Value]) -> Value:
+        """Several values combined into one (an event part handed over whole becomes input)."""
+        result: Value = None
+        for value in values:
+            if isinstance(value, EventRef):
+                field = contained(self.analysis.sources, value)
+                value = self.source(field, node) if field is not None else None
+            result = merge(result, value)
+        return result
+
+    def step(self, node: ast.AST, text: str) -> FlowStep:
+        """A flow step at `node`."""
+        line, column, _, _ = self.module.position(node)
+        return FlowStep(self.module.display, line, column, text[:160])
+
+    # ------------------------------------------------------------------ calls
+
+    def qualname(self, node: ast.expr) -> str | None:
+        """`subprocess.run` for `sp.run` after `import subprocess as sp`; None if not a name."""
+        if isinstance(node, ast.Name):
+            if node.id in self.instances:
+                return self.instances[node.id]
+            return self.module.imports.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Call):
+            made = self.qualname(node.func)
+            return made
+        return None
+
+    def call(self, node: ast.Call) -> Value:
+        """Evaluate a call: check it against the sinks and return what it returns."""
+        func = node.func
+        receiver = self.expr(func.value) if isinstance(func, ast.Attribute) else None
+        args = [self.expr(arg) for arg in node.args]
+        kwargs = {kw.arg or "**": self.expr(kw.value) for kw in node.keywords}
+        qual = self.qualname(func) or ""
+        call = python_sinks.Call(node, qual, receiver, args, kwargs)
+        python_sinks.check(self, call)
+        return self._result(call)
+
+    def _result(self, call: python_sinks.Call) -> Value:
+        node, qual = call.node, call.qual
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if isinstance(call.receiver, EventRef):
+            return self._event_method(call.receiver, method, node)
+        if qual in _CLEAN or qual.rsplit(".", 1)[-1] in ("isdigit", "isalnum", "count"):
+            return None
+        args = [*call.args, *call.kwargs.values()]
+        if qual in _SAFE_FOR:
+            value = self.merge(node, args)
+            return value.safe_for(_SAFE_FOR[qual]) if isinstance(value, Taint) else value
+        local = self._local(node.func)
+        if local is not None:
+            return self._into(local, call)
+        if qual in _PARSERS:
+            value = self.merge(node, args)
+            return value.shaped("json") if isinstance(value, Taint) else value
+        if qual in _PROPAGATORS or qual.endswith(".json"):
+            if len(args) == 1 and isinstance(args[0], EventRef) and qual != "pathlib.Path":
+                return args[0]
+            value = self.merge(node, args)
+            text = qual in ("str", "repr", "bytes", "json.dumps")
+            return value.shaped("text") if text and isinstance(value, Taint) else value
+        if isinstance(call.receiver, Taint):
+            return merge(call.receiver.shaped(call.receiver.shape), self.merge(node, args))
+        if method in _STRING_BUILDERS:
+            owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+            prefix = owner.value if isinstance(owner, ast.Constant) else None
+            value = self.merge(node, args)
+            if isinstance(value, Taint) and isinstance(prefix, str) and _FIXED_HOST.match(prefix):
+                return value.safe_for(frozenset({"ssrf"}))
+            return value
+        return None
+
+    def _event_method(self, ref: EventRef, method: str, node: ast.Call) -> Value:
+        if method in METHODS:
+            keys = tuple(k for k in METHODS[method] if k != "?")
+            return self.access(ref, keys, node)
+        key = node.args[0] if node.args else None
+        if method in ("get", "pop", "__getitem__") and isinstance(key, ast.Constant):
+            return self.access(ref, (str(key.value),), node)
+        if method in ("items", "values", "copy", "keys"):
+            return ref
+        return None
+
+    def _local(self, func: ast.expr) -> tuple[Module, FunctionNode] | None:
+        """The function of the scanned code a call goes to, if any."""
+        module = self.module
+        name = func.id if isinstance(func, ast.Name) else None
+        if name and name in module.functions:
+            return module, module.functions[name]
+        qual = self.qualname(func)
+        if not qual or "." not in qual:
+            return None
+        owner, _, attr = qual.rpartition(".")
+        target = self.analysis.modules.resolve(owner, module)
+        if target is not None and attr in target.functions:
+            return target, target.functions[attr]
+        return None
+
+    def _into(self, local: tuple[Module, FunctionNode], call: python_sinks.Call) -> Value:
+        module, node = local
+        values: list[Value] = []
+        text = f"{self.module.text(call.node)}  → {node.name}() in {module.display}"
+        for value in call.args:
+            if isinstance(value, Taint):
+                value = value.step(self.step(call.node, text))
+            values.append(value)
+        for param in node.args.args[len(values) :]:
+            value = call.kwargs.get(param.arg)
+            if isinstance(value, Taint):
+                value = value.step(self.step(call.node, text))
+            values.append(value)
+        return self.analysis.invoke(module, node, values, self.depth + 1)
+
+
+def merge(first: Value, second: Value) -> Value:
+    """Two values combined: tainted if either is, safe only where both are."""
+    if isinstance(first, Taint) and isinstance(second, Taint):
+        sanitized = first.sanitized & second.sanitized
+        shape = "json" if "json" in (first.shape, second.shape) else first.shape
+        return Taint(first.field, first.trigger, first.steps, sanitized, shape)
+    if isinstance(first, Taint):
+        return first
+    if isinstance(second, Taint):
+        return second
+    return first if first is not None else second
+
+
+def element(value: Value) -> Value:
+    """One element of a collection value (`for record in event["Records"]`)."""
+    if isinstance(value, EventRef):
+        return EventRef((*value.path, "[]"))
+    return value
+
+
+def _base_name(target: ast.expr) -> str | None:
+    while isinstance(target, ast.Subscript | ast.Attribute):
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _leading_text(node: ast.JoinedStr) -> str | None:
+    first = node.values[0] if node.values else None
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+
+
+def _allow_list(test: ast.expr) -> tuple[list[str], bool]:
+    """Variables an `if` proves safe (`x in ALLOWED`, `x.isdigit()`, `re.fullmatch(p, x)`)."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    inner = test.operand if isinstance(test, ast.UnaryOp) else test
+    if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(inner.left, ast.Name):
+        op = inner.ops[0]
+        allowed = isinstance(inner.comparators[0], ast.Name | ast.Set | ast.List | ast.Tuple)
+        if allowed and isinstance(op, ast.In | ast.NotIn):
+            return [inner.left.id], negated != isinstance(op, ast.NotIn)
+    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+        name = inner.func.attr
+        if name in ("isdigit", "isdecimal", "isalnum") and isinstance(inner.func.value, ast.Name):
+            return [inner.func.value.id], negated
+        if name in ("fullmatch", "match") and len(inner.args) > 1:
+            subject = inner.args[1]
+            if isinstance(subject, ast.Name):
+                return [subject.id], negated
+    return [], False
+
+
+def _leaves(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Return | ast.Raise | ast.Continue | ast.Break)

@@ -1,0 +1,256 @@
+"""Checks of whole Python files that need no taint: secrets, JWT and TLS settings.
+
+A secret literal (SLS305), a secret-named environment variable read in code (SLS306), a
+JWT decoded without its signature checked (SLS610), TLS verification turned off (SLS611)
+and Powertools' `inject_lambda_context(log_event=True)` (SLS609) are wrong wherever the
+code is, so every analysed module is checked once.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import replace
+
+from slsguard.code.model import Hit, source_location
+from slsguard.code.python_modules import Module
+from slsguard.findings import Severity
+from slsguard.secrets.detect import (
+    SecretMatch,
+    classify,
+    find_token,
+    is_aws_documentation_key,
+    is_secret_name,
+    mask,
+)
+
+_ENV_READS = ("os.environ.get", "os.getenv", "os.environ.__getitem__", "environ.get")
+_JWT_DECODE = frozenset({"jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"})
+_UNVERIFIED = frozenset({"jose.jwt.get_unverified_claims", "jwt.get_unverified_claims"})
+
+
+def check_module(module: Module, function: str) -> Iterator[Hit]:
+    """Every file-level hit of one module."""
+    seen: set[int] = set()
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Call):
+            yield from _call(module, node, function)
+        elif isinstance(node, ast.Subscript):
+            yield from _environ_subscript(module, node, function)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.keyword | ast.Dict):
+            yield from _named_literals(module, node, function, seen)
+        elif _long_text(node) and id(node) not in seen:
+            assert isinstance(node, ast.Constant)
+            seen.add(id(node))
+            yield from _literal(module, node, "", find_token(str(node.value)), function)
+        if isinstance(node, ast.Attribute) and _qualname(module, node) == "ssl.CERT_NONE":
+            yield _hit(
+                module,
+                node,
+                "tls-verification-disabled",
+                function,
+                "`ssl.CERT_NONE` turns certificate verification off",
+                "use `ssl.create_default_context()` and leave verification on",
+            )
+
+
+def _call(module: Module, node: ast.Call, function: str) -> Iterator[Hit]:
+    qual = _qualname(module, node.func) or ""
+    keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+    if qual in _JWT_DECODE or qual in _UNVERIFIED:
+        reason = _jwt_unverified(qual, keywords)
+        if reason:
+            fix = (
+                'verify it: `jwt.decode(token, key, algorithms=["RS256"], '
+                "audience=...)` with the issuer's key"
+            )
+            yield _hit(module, node, "jwt-signature-not-verified", function, reason, fix)
+        return
+    yield from _tls(module, node, qual, keywords, function)
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if method == "inject_lambda_context" and _is(keywords.get("log_event"), True):
+        fix = "drop `log_event=True` (or set `POWERTOOLS_LOGGER_LOG_EVENT` only while debugging)"
+        message = "`inject_lambda_context(log_event=True)` logs the whole event"
+        yield _hit(module, node, "sensitive-data-logged", function, message, fix)
+    if qual.endswith(_ENV_READS) or qual == "os.getenv":
+        yield from _environment_read(module, node, function)
+
+
+def _jwt_unverified(qual: str, keywords: dict[str, ast.expr]) -> str:
+    if qual in _UNVERIFIED:
+        return f"`{qual}` reads the claims without checking the signature"
+    options = keywords.get("options")
+    if isinstance(options, ast.Dict):
+        for key, value in zip(options.keys, options.values, strict=False):
+            if (
+                isinstance(key, ast.Constant)
+                and key.value == "verify_signature"
+                and _is(value, False)
+            ):
+                return f"`{qual}` with `verify_signature: False` accepts any signature"
+    if _is(keywords.get("verify"), False):
+        return f"`{qual}` with `verify=False` accepts any signature"
+    algorithms = keywords.get("algorithms")
+    if isinstance(algorithms, ast.List | ast.Tuple):
+        names = [e.value for e in algorithms.elts if isinstance(e, ast.Constant)]
+        if any(isinstance(n, str) and n.lower() == "none" for n in names):
+            return f"`{qual}` accepts the `none` algorithm: an unsigned token passes"
+    return ""
+
+
+def _tls(
+    module: Module, node: ast.Call, qual: str, keywords: dict[str, ast.expr], function: str
+) -> Iterator[Hit]:
+    fix = 'remove `verify=False`; pass `verify="/path/to/ca.pem"` for a private CA'
+    if _is(keywords.get("verify"), False):
+        yield _hit(
+            module,
+            node,
+            "tls-verification-disabled",
+            function,
+            f"`{qual or 'call'}` with `verify=False` accepts any certificate",
+            fix,
+        )
+    elif qual.startswith("aiohttp") and _is(keywords.get("ssl"), False):
+        yield _hit(
+            module,
+            node,
+            "tls-verification-disabled",
+            function,
+            f"`{qual}` with `ssl=False` accepts any certificate",
+            fix,
+        )
+    elif qual == "ssl._create_unverified_context":
+        yield _hit(
+            module,
+            node,
+            "tls-verification-disabled",
+            function,
+            "`ssl._create_unverified_context()` accepts any certificate",
+            "use `ssl.create_default_context()`",
+        )
+    elif _is(keywords.get("cert_reqs"), "CERT_NONE"):
+        yield _hit(
+            module,
+            node,
+            "tls-verification-disabled",
+            function,
+            f'`{qual}` with `cert_reqs="CERT_NONE"` accepts any certificate',
+            'use `cert_reqs="CERT_REQUIRED"`',
+        )
+
+
+def _environment_read(module: Module, node: ast.Call, function: str) -> Iterator[Hit]:
+    key = node.args[0] if node.args else None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and is_secret_name(key.value):
+        yield _env_hit(module, node, key.value, function)
+
+
+def _environ_subscript(module: Module, node: ast.Subscript, function: str) -> Iterator[Hit]:
+    base = _qualname(module, node.value) or ""
+    key = node.slice
+    name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
+    if base.endswith("environ") and is_secret_name(name) and isinstance(node.ctx, ast.Load):
+        yield _env_hit(module, node, name, function)
+
+
+def _env_hit(module: Module, node: ast.AST, name: str, function: str) -> Hit:
+    message = f"the secret {name} is read from the function's environment"
+    fix = (
+        f"keep it in Secrets Manager, pass `{name}_ARN` (or its name) and read it at run time, "
+        'e.g. `parameters.get_secret(os.environ["' + name + '_ARN"])` (Powertools)'
+    )
+    return _hit(module, node, "secret-read-from-environment", function, message, fix, name)
+
+
+def _named_literals(module: Module, node: ast.AST, function: str, seen: set[int]) -> Iterator[Hit]:
+    for name, value in _pairs(node):
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            seen.add(id(value))
+            yield from _literal(module, value, name, classify(name, value.value), function)
+
+
+def _pairs(node: ast.AST) -> Iterator[tuple[str, ast.expr]]:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
+            yield str(name), node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = node.target
+        yield (target.id if isinstance(target, ast.Name) else ""), node.value
+    elif isinstance(node, ast.keyword) and node.arg:
+        yield node.arg, node.value
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=False):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, value
+
+
+def _literal(
+    module: Module, node: ast.Constant, name: str, match: SecretMatch | None, function: str
+) -> Iterator[Hit]:
+    text = str(node.value)
+    if match is None or is_aws_documentation_key(text):
+        return
+    what = f"{name} holds " if name else "the code holds "
+    message = f"{what}{_describe(match)} ({mask(text)})"
+    fix = "move it to Secrets Manager and read it at run time; rotate the exposed value"
+    hit = _hit(module, node, "hardcoded-secret-in-code", function, message, fix)
+    if match.kind == "placeholder":
+        hit = replace(hit, severity=Severity.LOW)
+    elif match.live:
+        hit = replace(hit, severity=Severity.CRITICAL)
+    yield hit
+
+
+def _hit(
+    module: Module,
+    node: ast.AST,
+    kind: str,
+    function: str,
+    message: str,
+    fix: str,
+    subject: str = "",
+) -> Hit:
+    line, column, end_line, end_column = module.position(node)
+    symbol = _enclosing(module, getattr(node, "lineno", 0))
+    location = source_location(
+        module.display, line, column, (end_line, end_column), symbol, module.text(node)
+    )
+    return Hit(kind, location, message, fix, None, subject, (function,))
+
+
+def _enclosing(module: Module, line: int) -> str:
+    for name, node in module.functions.items():
+        if node.lineno <= line <= (node.end_lineno or node.lineno):
+            return name
+    return "<module>"
+
+
+def _qualname(module: Module, node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return module.imports.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        base = _qualname(module, node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _is(node: ast.expr | None, value: object) -> bool:
+    return (
+        isinstance(node, ast.Constant) and node.value == value and type(node.value) is type(value)
+    )
+
+
+def _describe(match: SecretMatch) -> str:
+    if match.kind == "placeholder":
+        return "a placeholder for a secret"
+    if match.kind == "named":
+        return "a secret literal"
+    article = "an" if match.description[:1].lower() in "aeiou" else "a"
+    return f"{article} {match.description}"
+
+
+def _long_text(node: ast.AST) -> bool:
+    """A string literal long enough to hold a token."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 16

@@ -1,0 +1,146 @@
+"""Python modules of one code root: parsed once, with imports and positions mapped.
+
+Local imports (`from orders.db import save`, `from .db import save`, `import helpers`)
+resolve to files under the code root or next to the importing module, never outside the
+scan root; files over the size bound or that fail to parse are recorded, not raised.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slsguard.code.model import HandlerSource
+from slsguard.discovery import display_name
+
+MAX_MODULE_BYTES = 1024 * 1024
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass
+class Module:
+    """A parsed module: its functions, its imports and how to place a node in its file."""
+
+    path: Path
+    display: str
+    tree: ast.Module
+    lines: list[str]
+    line_map: tuple[int, ...] = ()
+    column_offset: int = 0
+    imports: dict[str, str] = field(default_factory=dict)
+    """Local name → qualified name (`sp` → `subprocess`, `save` → `.db.save`)."""
+    functions: dict[str, FunctionNode] = field(default_factory=dict)
+
+    def position(self, node: ast.AST) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column), 1-based, in the file as the user sees it."""
+        line = getattr(node, "lineno", 1)
+        end = getattr(node, "end_lineno", None) or line
+        column = getattr(node, "col_offset", 0) + 1 + self.column_offset
+        end_column = (getattr(node, "end_col_offset", None) or 0) + 1 + self.column_offset
+        return self._line(line), column, self._line(end), end_column
+
+    def _line(self, line: int) -> int:
+        if self.line_map:
+            return self.line_map[min(line, len(self.line_map)) - 1]
+        return line
+
+    def text(self, node: ast.AST) -> str:
+        """The stripped source line a node starts on."""
+        line = getattr(node, "lineno", 1)
+        return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    """A Python file that could not be parsed (an SLS001 finding)."""
+
+    display: str
+    line: int
+    column: int
+    message: str
+
+
+class Modules:
+    """Loads and caches the modules reachable from one handler's code root."""
+
+    def __init__(self, root: Path, scan_root: Path, cwd: Path) -> None:
+        self.root = root
+        self.scan_root = scan_root
+        self.cwd = cwd
+        self.cache: dict[Path, Module | None] = {}
+        self.failures: list[ParseFailure] = []
+
+    def handler(self, source: HandlerSource) -> Module | None:
+        """The handler's own module (inline code is parsed from the template's text)."""
+        if source.text is None:
+            return self.file(source.path)
+        module = self._parse(source.text, source.path, source.display)
+        if module is not None:
+            module.line_map = source.line_map
+            module.column_offset = source.column_offset
+        return module
+
+    def file(self, path: Path) -> Module | None:
+        """The module in `path` (None when unreadable, too big or unparsable)."""
+        path = path.resolve()
+        if path in self.cache:
+            return self.cache[path]
+        self.cache[path] = None
+        if not path.is_relative_to(self.scan_root) or not path.is_file():
+            return None
+        try:
+            if path.stat().st_size > MAX_MODULE_BYTES:
+                return None
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+        module = self._parse(text, path, display_name(path, self.cwd))
+        self.cache[path] = module
+        return module
+
+    def _parse(self, text: str, path: Path, display: str) -> Module | None:
+        try:
+            tree = ast.parse(text, filename=display)
+        except (SyntaxError, ValueError) as error:
+            line = getattr(error, "lineno", None) or 1
+            column = getattr(error, "offset", None) or 1
+            reason = getattr(error, "msg", str(error))
+            self.failures.append(ParseFailure(display, line, column, reason))
+            return None
+        module = Module(path, display, tree, text.splitlines())
+        _index(module)
+        return module
+
+    def resolve(self, qualified: str, importer: Module) -> Module | None:
+        """The local module named `qualified` (`orders.db`, `.db`), if it is in the code."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        name = qualified.lstrip(".").replace(".", "/")
+        bases = [importer.path.parent] if level else [self.root, importer.path.parent]
+        if level > 1:
+            bases = [importer.path.parents[min(level - 1, len(importer.path.parents) - 1)]]
+        for base in bases:
+            for candidate in (base / f"{name}.py", base / name / "__init__.py"):
+                if name and candidate.is_file():
+                    return self.file(candidate)
+        return None
+
+
+def _index(module: Module) -> None:
+    for node in module.tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            module.functions[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    module.functions.setdefault(f"{node.name}.{item.name}", item)
+    for entry in ast.walk(module.tree):
+        if isinstance(entry, ast.Import):
+            for alias in entry.names:
+                local = alias.asname or alias.name.split(".")[0]
+                module.imports[local] = alias.name if alias.asname else local
+        elif isinstance(entry, ast.ImportFrom):
+            prefix = "." * entry.level + (entry.module or "")
+            for alias in entry.names:
+                joined = f"{prefix}.{alias.name}" if entry.module else f"{prefix}{alias.name}"
+                module.imports[alias.asname or alias.name] = joined

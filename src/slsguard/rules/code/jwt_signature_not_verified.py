@@ -1,0 +1,92 @@
+"""jwt-signature-not-verified (SLS610): a JWT is decoded without verifying its signature.
+
+## What it does
+Reports JWT decoding that skips the signature: PyJWT `jwt.decode` with
+`options={"verify_signature": False}`, `verify=False` or the `none` algorithm,
+python-jose `get_unverified_claims`; Node's `jsonwebtoken` `decode` (which never verifies)
+or `verify` with `algorithms: ["none"]`, `jose`'s `decodeJwt`.
+
+## Why is this bad?
+Anyone can write a token with any claims (`"admin": true`, another user's id): the function
+trusts it as if the issuer had signed it.
+
+## Example
+```yaml
+service: accounts
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  profile:
+    handler: handler.profile
+    events:
+      - httpApi: GET /me
+```
+
+```python
+# file: handler.py
+import jwt
+
+
+def profile(event, context):
+    token = event["headers"]["authorization"].removeprefix("Bearer ")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return {"statusCode": 200, "body": claims["sub"]}
+```
+
+## Fix
+Verify with the issuer's key and the expected algorithm and audience (or let an API Gateway
+JWT authorizer do it):
+```yaml
+service: accounts
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  profile:
+    handler: handler.profile
+    events:
+      - httpApi: GET /me
+```
+
+```python
+# file: handler.py
+import os
+
+import jwt
+
+
+def profile(event, context):
+    token = event["headers"]["authorization"].removeprefix("Bearer ")
+    key = jwt.PyJWKClient(os.environ["JWKS_URL"]).get_signing_key_from_jwt(token).key
+    claims = jwt.decode(token, key, algorithms=["RS256"], audience="orders")
+    return {"statusCode": 200, "body": claims["sub"]}
+```
+
+## References
+- https://pyjwt.readthedocs.io/en/stable/usage.html
+- https://cwe.mitre.org/data/definitions/347.html
+"""
+
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.model import Application
+from slsguard.rules import Context, rule
+from slsguard.rules.code._shared import code_violations
+
+
+@rule(
+    "SLS610",
+    "jwt-signature-not-verified",
+    Severity.HIGH,
+    "A JWT is decoded without verifying its signature",
+    practice="P6",
+    mappings={
+        "owasp-serverless": "S2",
+        "cwe": "CWE-347",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """The flows and calls this rule looks for, in the handler code of `app`."""
+    yield from code_violations(app, "jwt-signature-not-verified", Severity.HIGH)
