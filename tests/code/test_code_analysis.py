@@ -167,7 +167,7 @@ functions:
             "broken.py": "def main(event, context)\n    return 1\n",
         },
     )
-    found = _findings(here, "SLS001", "SLS004")
+    found = _findings(here, "SLS001", "SLS004", "SLS601")
     parse = [f for f in found if f.rule.id == "SLS001"]
     assert [(f.location.file, f.location.line) for f in parse] == [("broken.py", 1)]
     messages = " | ".join(f.message for f in found if f.rule.id == "SLS004")

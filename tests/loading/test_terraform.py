@@ -28,7 +28,7 @@ def test_parser_gives_every_attribute_its_own_line() -> None:
 
 def test_parse_error_has_a_position() -> None:
     try:
-        parse_hcl('a = {\n  b = = 1\n}\n')
+        parse_hcl("a = {\n  b = = 1\n}\n")
     except HclError as error:
         assert error.position[0] == 2
     else:  # pragma: no cover

@@ -57,7 +57,7 @@ def code_facts(app: Application) -> CodeFacts:
 
 def code_notes(app: Application, active: frozenset[str]) -> list[Note]:
     """SLS004 and SLS001 notes about handler code, when a code rule runs."""
-    if not active & (CODE_RULES | {"SLS001", "SLS004"}) or not app.functions:
+    if not active & CODE_RULES or not app.functions:  # code is read only for code rules
         return []
     notes = []
     for note in code_facts(app).notes:

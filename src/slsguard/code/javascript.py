@@ -1,12 +1,51 @@
-"""JavaScript and TypeScript handlers (tree-sitter): placeholder until the analyser lands."""
+"""Taint tracking in JavaScript and TypeScript handlers (tree-sitter grammars from PyPI).
+
+The same model as the Python analyser: from the handler's event parameter, accesses reach
+attacker fields per trigger (`events.reach`), and data flows through declarations and
+destructuring, template strings, `+`, containers, `JSON.parse`, returns and calls into
+functions of the same code; `javascript_sinks` checks the calls.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from slsguard.code.model import CodeNote, HandlerSource, Hit, Sources
-from slsguard.findings import Origin
+from slsguard.code import javascript_sinks
+from slsguard.code.events import contained, reach
+from slsguard.code.javascript_checks import check_module
+from slsguard.code.javascript_modules import JsModule, JsModules, Node, function_node, text_of
+from slsguard.code.model import (
+    CodeNote,
+    EventRef,
+    HandlerSource,
+    Hit,
+    SourceField,
+    Sources,
+    Taint,
+    Value,
+)
+from slsguard.code.python_guards import merge
+from slsguard.findings import FlowStep, Origin
+
+MAX_DEPTH = 4
+_CLEAN = frozenset(
+    {"parseInt", "parseFloat", "Number", "Boolean", "Math.floor", "encodeURIComponent"}
+)
+_PATH_SAFE = frozenset({"path.basename", "node:path.basename"})
+_PROPAGATE = frozenset(
+    {
+        "String",
+        "JSON.stringify",
+        "decodeURIComponent",
+        "Buffer.from",
+        "path.join",
+        "path.resolve",
+        "node:path.join",
+        "url.resolve",
+    }
+)
+_FIXED_HOST = javascript_sinks.FIXED_HOST
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +57,323 @@ class Result:
 
 
 def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
-    """Analyse one handler."""
-    origin = Origin(source.display, (), 1, 1)
-    message = f"the {source.language} handler of {source.function} is not analysed yet"
-    return Result(notes=(CodeNote("SLS004", origin, message, "", source.function),))
+    """Analyse one handler and every local module it reaches."""
+    modules = JsModules(source.root, source.scan_root, cwd)
+    module = modules.handler(source)
+    analysis = JsAnalysis(sources, modules, source.function)
+    notes: list[CodeNote] = []
+    if module is not None:
+        node = function_node(module, source.symbol)
+        if node is None:
+            origin = Origin(source.display, (), 1, 1)
+            message = (
+                f"{source.display} does not export `{source.symbol}`, the handler of "
+                f"{source.function}: its code is not analysed"
+            )
+            notes.append(
+                CodeNote("SLS004", origin, message, "check the handler name", source.function)
+            )
+        else:
+            analysis.invoke(module, node, [EventRef(())], 0, source.symbol)
+    for failure in modules.failures:
+        origin = Origin(failure.display, (), failure.line, failure.column)
+        notes.append(
+            CodeNote(
+                "SLS001",
+                origin,
+                "handler code does not parse: syntax error",
+                "fix the syntax; the code of this file was not analysed",
+            )
+        )
+    hits = list(analysis.hits)
+    reached = {id(m): m for m in (module, *modules.cache.values()) if m is not None}
+    for checked in reached.values():
+        hits.extend(check_module(checked, source.function))
+    return Result(tuple(hits), tuple(notes))
+
+
+class JsAnalysis:
+    """One handler's analysis across the functions it calls."""
+
+    def __init__(self, sources: Sources, modules: JsModules, function: str) -> None:
+        self.sources = sources
+        self.modules = modules
+        self.function = function
+        self.hits: list[Hit] = []
+        self.memo: dict[tuple[int, tuple[Value, ...]], Value] = {}
+        self.active: set[int] = set()
+
+    def invoke(
+        self, module: JsModule, node: Node, values: list[Value], depth: int, name: str
+    ) -> Value:
+        """Analyse a function with these argument values; what it returns."""
+        key = (node.id, tuple(values))
+        if key in self.memo:
+            return self.memo[key]
+        if depth > MAX_DEPTH or node.id in self.active:
+            return None
+        self.active.add(node.id)
+        frame = JsFrame(self, module, node, depth, name)
+        params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        items = (
+            []
+            if params is None
+            else (params.named_children if params.type == "formal_parameters" else [params])
+        )
+        for index, param in enumerate(items):
+            frame.bind(param, values[index] if index < len(values) else None, param)
+        body = node.child_by_field_name("body")
+        if body is not None and body.type == "statement_block":
+            frame.block(body)
+        elif body is not None:
+            frame.returned = frame.expr(body)
+        self.active.discard(node.id)
+        self.memo[key] = frame.returned
+        return frame.returned
+
+
+class JsFrame:
+    """The variables of one function while its body is walked."""
+
+    def __init__(
+        self, analysis: JsAnalysis, module: JsModule, node: Node, depth: int, name: str
+    ) -> None:
+        self.analysis = analysis
+        self.module = module
+        self.symbol = name
+        self.depth = depth
+        self.env: dict[str, Value] = {}
+        self.returned: Value = None
+
+    def block(self, node: Node) -> None:
+        """Walk the statements under `node` in order."""
+        for child in node.named_children:
+            self.statement(child)
+
+    def statement(self, node: Node) -> None:
+        """One statement."""
+        kind = node.type
+        if kind in ("lexical_declaration", "variable_declaration"):
+            for declarator in node.named_children:
+                value = self.expr(declarator.child_by_field_name("value"))
+                name = declarator.child_by_field_name("name")
+                if name is not None:
+                    self.bind(name, value, declarator)
+        elif kind == "return_statement":
+            for child in node.named_children:
+                self.returned = merge(self.returned, self.expr(child))
+        elif kind in ("for_in_statement", "for_of_statement"):
+            value = self.expr(node.child_by_field_name("right"))
+            element = EventRef((*value.path, "[]")) if isinstance(value, EventRef) else value
+            left = node.child_by_field_name("left")
+            if left is not None:
+                self.bind(left, element, node)
+            self.statement(node.child_by_field_name("body"))
+        elif kind == "expression_statement":
+            for child in node.named_children:
+                self.expr(child)
+        elif kind in ("function_declaration", "class_declaration", "comment"):
+            return
+        else:
+            for child in node.named_children:
+                if child.type.endswith(("statement", "block", "clause", "declaration", "case")):
+                    self.statement(child)
+                elif child.type.endswith(("expression", "_expression")):
+                    self.expr(child)
+
+    def bind(self, target: Node, value: Value, node: Node) -> None:
+        """Assign a value to an identifier or a destructuring pattern."""
+        if isinstance(value, Taint):
+            step = self.step(node, self.module.text(node))
+            last = value.steps[-1] if value.steps else None
+            if last is None or (last.file, last.line) != (step.file, step.line):
+                value = value.step(step)
+        kind = target.type
+        if kind in ("identifier", "shorthand_property_identifier_pattern"):
+            self.env[text_of(target)] = value
+        elif kind in ("required_parameter", "optional_parameter", "assignment_pattern"):
+            inner = target.child_by_field_name("pattern") or target.child_by_field_name("left")
+            if inner is not None:
+                self.bind(inner, value, node)
+        elif kind == "object_pattern":
+            for item in target.named_children:
+                key = item.child_by_field_name("key") if item.type == "pair_pattern" else item
+                local = item.child_by_field_name("value") if item.type == "pair_pattern" else item
+                self.bind(local, self.member(value, text_of(key), item), node)
+        elif kind == "array_pattern":
+            for item in target.named_children:
+                self.bind(item, self.member(value, "[]", item), node)
+
+    def expr(self, node: Node | None) -> Value:
+        """The taint of an expression, checking each call against the sinks."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind == "identifier":
+            return self.env.get(text_of(node))
+        if kind in ("member_expression", "subscript_expression"):
+            return self._member_expression(node)
+        if kind in ("call_expression", "new_expression"):
+            return self.call(node)
+        if kind == "template_string":
+            parts = [
+                self.expr(c.named_children[0])
+                for c in node.named_children
+                if c.type == "template_substitution" and c.named_children
+            ]
+            value = self.merge(node, parts)
+            return self._fixed(value, text_of(node)[1:])
+        if kind == "binary_expression":
+            left = node.child_by_field_name("left")
+            value = self.merge(
+                node, [self.expr(left), self.expr(node.child_by_field_name("right"))]
+            )
+            return self._fixed(value, text_of(left).strip("'\"") if left.type == "string" else "")
+        if kind == "assignment_expression":
+            value = self.expr(node.child_by_field_name("right"))
+            left = node.child_by_field_name("left")
+            if left.type == "identifier":
+                self.bind(left, value, node)
+            return value
+        if kind in ("arrow_function", "function_expression", "string", "number", "regex"):
+            return None
+        return self.merge(
+            node,
+            [
+                self.expr(child)
+                for child in node.named_children
+                if child.type not in ("type_annotation", "property_identifier")
+            ],
+        )
+
+    def _fixed(self, value: Value, prefix: str) -> Value:
+        if isinstance(value, Taint) and _FIXED_HOST.match(prefix):
+            return value.safe_for(frozenset({"ssrf"}))
+        return value
+
+    def _member_expression(self, node: Node) -> Value:
+        owner = self.expr(node.child_by_field_name("object"))
+        if node.type == "member_expression":
+            key = text_of(node.child_by_field_name("property"))
+        else:
+            index = node.child_by_field_name("index")
+            self.expr(index)
+            key = (
+                text_of(index).strip("'\"`")
+                if index is not None and index.type == "string"
+                else "[]"
+            )
+        return self.member(owner, key, node)
+
+    def member(self, owner: Value, key: str, node: Node) -> Value:
+        """Reading `key` from a value."""
+        if isinstance(owner, EventRef):
+            found = reach(self.analysis.sources, (*owner.path, key))
+            return self.source(found, node) if isinstance(found, SourceField) else found
+        if isinstance(owner, Taint):
+            return owner.shaped("json" if owner.shape == "json" else "text")
+        return None
+
+    def source(self, found: SourceField, node: Node) -> Taint:
+        """A new taint for an attacker field read at `node`."""
+        step = self.step(node, f"{self.module.text(node)}  ← {found.label} ({found.trigger})")
+        exact = found.path in ((), *(f.path for f in self.analysis.sources.fields))
+        return Taint(found.label, found.trigger, (step,), shape=found.shape, exact=exact)
+
+    def merge(self, node: Node, values: list[Value]) -> Value:
+        """Values combined; an event part handed over whole becomes input."""
+        result: Value = None
+        for value in values:
+            if isinstance(value, EventRef):
+                field = contained(self.analysis.sources, value)
+                value = self.source(field, node) if field is not None else None
+            result = merge(result, value)
+        return result
+
+    def step(self, node: Node, text: str) -> FlowStep:
+        """A flow step at `node`."""
+        line, column, _, _ = self.module.position(node)
+        return FlowStep(self.module.display, line, column, text[:160])
+
+    def qualname(self, node: Node) -> str:
+        """`child_process.exec` for `cp.exec` after `const cp = require("child_process")`."""
+        if node.type == "identifier":
+            name = text_of(node)
+            return self.module.imports.get(name, name)
+        if node.type == "member_expression":
+            base = self.qualname(node.child_by_field_name("object"))
+            return f"{base}.{text_of(node.child_by_field_name('property'))}" if base else ""
+        return ""
+
+    def call(self, node: Node) -> Value:
+        """Evaluate a call, check it, and return what it returns."""
+        func = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+        receiver = None
+        if func is not None and func.type == "member_expression":
+            receiver = self.expr(func.child_by_field_name("object"))
+        elif func is not None and func.type != "identifier":
+            self.expr(func)  # `new Function(code)()`, `(await import("x")).run(...)`
+        arguments = node.child_by_field_name("arguments")
+        nodes = (
+            []
+            if arguments is None
+            else [a for a in arguments.named_children if a.type != "comment"]
+        )
+        values = [self.expr(a) for a in nodes]
+        qual = self.qualname(func) if func is not None else ""
+        method = (
+            text_of(func.child_by_field_name("property"))
+            if func is not None and func.type == "member_expression"
+            else ""
+        )
+        call = javascript_sinks.JsCall(node, qual, method, receiver, nodes, values)
+        javascript_sinks.check(self, call)
+        return self._result(call, func)
+
+    def _result(self, call: javascript_sinks.JsCall, func: Node | None) -> Value:
+        qual, values = call.qual, call.values
+        if qual in _CLEAN or call.method in ("includes", "test", "length"):
+            return None
+        if qual in _PATH_SAFE:
+            value = self.merge(call.node, values)
+            return value.safe_for(frozenset({"path"})) if isinstance(value, Taint) else value
+        if qual == "JSON.parse":
+            value = self.merge(call.node, values)
+            return value.shaped("json") if isinstance(value, Taint) else value
+        local = self._local(func)
+        if local is not None:
+            text = f"{self.module.text(call.node)}  → {local[1]} in {local[0].display}"
+            passed = [
+                v.step(self.step(call.node, text)) if isinstance(v, Taint) else v for v in values
+            ]
+            return self.analysis.invoke(local[0], local[2], passed, self.depth + 1, local[1])
+        if qual in ("String", "JSON.stringify"):
+            value = self.merge(call.node, values)
+            return value.shaped("text") if isinstance(value, Taint) else value
+        if qual in _PROPAGATE or isinstance(call.receiver, Taint):
+            return merge(
+                call.receiver if isinstance(call.receiver, Taint) else None,
+                self.merge(call.node, values),
+            )
+        if call.method in ("join", "concat", "replace", "format"):
+            return self.merge(call.node, values)
+        return None
+
+    def _local(self, func: Node | None) -> tuple[JsModule, str, Node] | None:
+        if func is None:
+            return None
+        module = self.module
+        if func.type == "identifier":
+            name = text_of(func)
+            found = function_node(module, name)
+            if found is not None:
+                return module, name, found
+            qual = module.imports.get(name, "")
+        elif func.type == "member_expression":
+            qual = self.qualname(func)
+        else:
+            return None
+        owner, _, attr = qual.rpartition(".")
+        target = self.analysis.modules.resolve(owner, module) if owner else None
+        found = function_node(target, attr) if target is not None else None
+        return (target, attr, found) if target is not None and found is not None else None

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from slsguard.code import python_sinks
 from slsguard.code.events import ATTRIBUTES, METHODS, contained, reach
 from slsguard.code.model import EventRef, Hit, SourceField, Sources, Taint, Value
+from slsguard.code.python_guards import allow_list, base_name, element, leading_text, leaves, merge
 from slsguard.code.python_modules import FunctionNode, Module, Modules
 from slsguard.findings import FlowStep
 
@@ -171,7 +172,7 @@ class Frame:
 
     def _if(self, node: ast.If) -> None:
         self.expr(node.test)
-        checked, negated = _allow_list(node.test)
+        checked, negated = allow_list(node.test)
         saved = {name: self.env.get(name) for name in checked}
         if checked and not negated:
             self.env.update(dict.fromkeys(checked))
@@ -179,7 +180,7 @@ class Frame:
         if checked and not negated:
             self.env.update(saved)
         self.block(node.orelse)
-        if checked and negated and node.body and _leaves(node.body[-1]):
+        if checked and negated and node.body and leaves(node.body[-1]):
             self.env.update(dict.fromkeys(checked))  # past `if x not in ALLOWED: return`
 
     def bind(self, target: ast.expr, value: Value, node: ast.AST) -> None:
@@ -197,7 +198,7 @@ class Frame:
         elif isinstance(target, ast.Starred):
             self.bind(target.value, value, node)
         elif isinstance(target, ast.Subscript | ast.Attribute) and value is not None:
-            base = _base_name(target)
+            base = base_name(target)
             if base is not None and isinstance(value, Taint):
                 self.env[base] = merge(self.env.get(base), value)
 
@@ -225,7 +226,7 @@ class Frame:
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.JoinedStr):
-            return self._formatted(node, node.values, _leading_text(node))
+            return self._formatted(node, node.values, leading_text(node))
         if isinstance(node, ast.BinOp):
             left = node.left
             prefix = left.value if isinstance(left, ast.Constant) else None
@@ -424,58 +425,3 @@ class Frame:
                 value = value.step(self.step(call.node, text))
             values.append(value)
         return self.analysis.invoke(module, node, values, self.depth + 1)
-
-
-def merge(first: Value, second: Value) -> Value:
-    """Two values combined: tainted if either is, safe only where both are."""
-    if isinstance(first, Taint) and isinstance(second, Taint):
-        sanitized = first.sanitized & second.sanitized
-        shape = "json" if "json" in (first.shape, second.shape) else first.shape
-        return Taint(first.field, first.trigger, first.steps, sanitized, shape)
-    if isinstance(first, Taint):
-        return first
-    if isinstance(second, Taint):
-        return second
-    return first if first is not None else second
-
-
-def element(value: Value) -> Value:
-    """One element of a collection value (`for record in event["Records"]`)."""
-    if isinstance(value, EventRef):
-        return EventRef((*value.path, "[]"))
-    return value
-
-
-def _base_name(target: ast.expr) -> str | None:
-    while isinstance(target, ast.Subscript | ast.Attribute):
-        target = target.value
-    return target.id if isinstance(target, ast.Name) else None
-
-
-def _leading_text(node: ast.JoinedStr) -> str | None:
-    first = node.values[0] if node.values else None
-    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
-
-
-def _allow_list(test: ast.expr) -> tuple[list[str], bool]:
-    """Variables an `if` proves safe (`x in ALLOWED`, `x.isdigit()`, `re.fullmatch(p, x)`)."""
-    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    inner = test.operand if isinstance(test, ast.UnaryOp) else test
-    if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(inner.left, ast.Name):
-        op = inner.ops[0]
-        allowed = isinstance(inner.comparators[0], ast.Name | ast.Set | ast.List | ast.Tuple)
-        if allowed and isinstance(op, ast.In | ast.NotIn):
-            return [inner.left.id], negated != isinstance(op, ast.NotIn)
-    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
-        name = inner.func.attr
-        if name in ("isdigit", "isdecimal", "isalnum") and isinstance(inner.func.value, ast.Name):
-            return [inner.func.value.id], negated
-        if name in ("fullmatch", "match") and len(inner.args) > 1:
-            subject = inner.args[1]
-            if isinstance(subject, ast.Name):
-                return [subject.id], negated
-    return [], False
-
-
-def _leaves(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Return | ast.Raise | ast.Continue | ast.Break)
