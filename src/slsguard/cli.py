@@ -21,6 +21,7 @@ from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Report, Severity
 from slsguard.formats import FORMATS
+from slsguard.leastpriv import command as policy_cli
 
 if TYPE_CHECKING:
     from slsguard.config import Settings
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
     scan.add_argument("--region", help="region for ${opt:region}")
     scan.add_argument(
+        "--var-file",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="Terraform variables file (repeatable; later files win)",
+    )
+    scan.add_argument(
         "--use-environment",
         action="store_true",
         help="let ${env:X} read this process's environment (off by default)",
@@ -103,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_parser(commands)
     dependency_cli.add_db_parser(commands)
     audit_cli.add_parser(commands)
+    policy_cli.add_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
@@ -173,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dependency_cli.run_db(args)
     if args.command == "audit":
         return audit_cli.run(args)
+    if args.command == "policy":
+        return policy_cli.run(args)
     return _scan(args)
 
 
@@ -228,6 +240,7 @@ def _scan(args: argparse.Namespace) -> int:
             stage=args.stage,
             region=args.region,
             environ=dict(os.environ) if args.use_environment else None,
+            var_files=tuple(args.var_file),
         ),
         dependencies=dependency_cli.options(args),
     )

@@ -207,7 +207,161 @@ def account_url(moto_url: str) -> str:
         Threshold=1,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
     )
+    _apis(acct)
+    _sources(acct)
     return acct.url
+
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+def _uri(name: str) -> str:
+    path = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+    return f"{path}{FUNCTION}{name}/invocations"
+
+
+def _rest_api(ag: Any, name: str, function: str, path: str, **method: Any) -> tuple[str, str]:
+    api = ag.create_rest_api(name=name)["id"]
+    root = ag.get_resources(restApiId=api)["items"][0]["id"]
+    resource = ag.create_resource(restApiId=api, parentId=root, pathPart=path)["id"]
+    ag.put_method(restApiId=api, resourceId=resource, httpMethod="POST", **method)
+    ag.put_integration(
+        restApiId=api,
+        resourceId=resource,
+        httpMethod="POST",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=_uri(function),
+    )
+    return api, resource
+
+
+def _apis(acct: Account) -> None:
+    """`orders-api`: an open, unvalidated REST API with a bare stage; `list-api`: guarded,
+    validated, traced, logged, throttled and behind a web ACL; an HTTP API with an open and
+    a JWT route."""
+    ag = acct.client("apigateway")
+    open_api, _ = _rest_api(ag, "orders-api", "orders-pay", "pay", authorizationType="NONE")
+    ag.create_deployment(restApiId=open_api, stageName="prod")
+    guarded = ag.create_rest_api(name="list-api")["id"]
+    authorizer = ag.create_authorizer(
+        restApiId=guarded,
+        name="tokens",
+        type="TOKEN",
+        authorizerUri=_uri("handmade"),
+        identitySource="method.request.header.Authorization",
+    )["id"]
+    validator = ag.create_request_validator(
+        restApiId=guarded, name="body", validateRequestBody=True
+    )["id"]
+    root = ag.get_resources(restApiId=guarded)["items"][0]["id"]
+    resource = ag.create_resource(restApiId=guarded, parentId=root, pathPart="list")["id"]
+    ag.put_method(
+        restApiId=guarded,
+        resourceId=resource,
+        httpMethod="POST",
+        authorizationType="CUSTOM",
+        authorizerId=authorizer,
+        requestValidatorId=validator,
+        requestModels={"application/json": "Empty"},
+    )
+    ag.put_integration(
+        restApiId=guarded,
+        resourceId=resource,
+        httpMethod="POST",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=_uri("orders-list"),
+    )
+    ag.create_deployment(restApiId=guarded, stageName="live")
+    ag.update_stage(
+        restApiId=guarded,
+        stageName="live",
+        patchOperations=[
+            {"op": "replace", "path": "/tracingEnabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "10"},
+            {
+                "op": "replace",
+                "path": "/accessLogSettings/destinationArn",
+                "value": "arn:aws:logs:us-east-1:123456789012:log-group:api-access",
+            },
+            {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+        ],
+    )
+    waf = acct.client("wafv2")
+    acl = waf.create_web_acl(
+        Name="api-acl",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={
+            "SampledRequestsEnabled": False,
+            "CloudWatchMetricsEnabled": False,
+            "MetricName": "api-acl",
+        },
+    )["Summary"]["ARN"]
+    waf.associate_web_acl(
+        WebACLArn=acl, ResourceArn=f"arn:aws:apigateway:us-east-1::/restapis/{guarded}/stages/live"
+    )
+    v2 = acct.client("apigatewayv2")
+    http = v2.create_api(Name="orders-http", ProtocolType="HTTP")["ApiId"]
+    target = v2.create_integration(
+        ApiId=http,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=FUNCTION + "orders-list",
+        PayloadFormatVersion="2.0",
+    )["IntegrationId"]
+    jwt = v2.create_authorizer(
+        ApiId=http,
+        AuthorizerType="JWT",
+        Name="jwt",
+        IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Audience": ["orders"], "Issuer": "https://issuer.example"},
+    )["AuthorizerId"]
+    v2.create_route(ApiId=http, RouteKey="GET /orders", Target=f"integrations/{target}")
+    v2.create_route(
+        ApiId=http,
+        RouteKey="POST /orders",
+        Target=f"integrations/{target}",
+        AuthorizationType="JWT",
+        AuthorizerId=jwt,
+    )
+    v2.create_stage(ApiId=http, StageName="$default")
+
+
+def _sources(acct: Account) -> None:
+    """A queue anyone may write to, a topic only its owner may publish to, and the
+    `orders-uploads` bucket (which may invoke `orders-list`) with a public-write policy."""
+    sqs = acct.client("sqs")
+    public = _document(
+        {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}
+    )
+    sqs.create_queue(QueueName="orders-jobs", Attributes={"Policy": json.dumps(public)})
+    acct.client("lambda").create_event_source_mapping(
+        EventSourceArn="arn:aws:sqs:us-east-1:123456789012:orders-jobs",
+        FunctionName="orders-list",
+    )
+    sns = acct.client("sns")
+    topic = sns.create_topic(Name="orders-news")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=FUNCTION + "orders-list")
+    s3 = acct.client("s3")
+    s3.create_bucket(Bucket="orders-uploads")
+    writable = _document(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::orders-uploads/*",
+        }
+    )
+    s3.put_bucket_policy(Bucket="orders-uploads", Policy=json.dumps(writable))
+    s3.put_bucket_notification_configuration(
+        Bucket="orders-uploads",
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {"LambdaFunctionArn": FUNCTION + "orders-list", "Events": ["s3:ObjectCreated:*"]}
+            ]
+        },
+    )
 
 
 class _Denying(BaseHTTPRequestHandler):

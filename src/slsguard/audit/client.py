@@ -24,10 +24,18 @@ _DENIED = frozenset(
     }
 )
 _MISSING = frozenset(
-    {"ResourceNotFoundException", "NoSuchEntity", "NotFoundException", "NotFound", "404"}
+    {
+        *("ResourceNotFoundException", "NoSuchEntity", "NotFoundException", "NotFound", "404"),
+        *("NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration"),
+    }
 )
 _PREFIX = {"apigateway": "apigateway", "apigatewayv2": "apigateway"}
 """IAM action prefixes that differ from the boto3 service name."""
+_RENAMED = {
+    "s3:GetBucketNotificationConfiguration": "s3:GetBucketNotification",
+    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+}
+"""Operations whose IAM action has another name."""
 _REST = {"apigateway", "apigatewayv2"}
 """Services whose IAM actions are HTTP verbs (`apigateway:GET`), not operation names."""
 
@@ -98,7 +106,7 @@ class Client:
         if self.service in _REST:
             return f"{prefix}:{http_verb}"
         operation: str = self._raw.meta.method_to_api_mapping.get(method, method)
-        return f"{prefix}:{operation}"
+        return _RENAMED.get(f"{prefix}:{operation}", f"{prefix}:{operation}")
 
     def call(self, method: str, resource: str, **kwargs: Any) -> dict[str, Any] | None:
         """One call; None when it was denied, the resource is gone or the API is missing."""

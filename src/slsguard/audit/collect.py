@@ -103,7 +103,21 @@ def collect_region(session: Session, region: str, scope: Scope) -> RegionSnapsho
         roles=roles,
         alarms=_alarms(session.client("cloudwatch", region), region),
         log_groups=_log_groups(session.client("logs", region), region, functions),
+        extra=_extra(session, region, functions),
     )
+
+
+def _extra(session: Session, region: str, functions: tuple[LiveFunction, ...]) -> dict[str, Any]:
+    """API Gateway and the functions' S3/SQS/SNS sources (only when functions were found)."""
+    from slsguard.audit.apigw import collect_apis
+    from slsguard.audit.sources import collect_sources
+
+    if not functions:
+        return {}
+    return {
+        "apis": collect_apis(session, region),
+        "sources": collect_sources(session, region, functions),
+    }
 
 
 def _function(lam: Client, config: Json) -> LiveFunction:
@@ -128,7 +142,7 @@ def _function(lam: Client, config: Json) -> LiveFunction:
         config=detail.get("Configuration") or config,
         tags=dict(tags or {}),
         concurrency=concurrency,
-        policy=_document(policy.get("Policy")) if policy else None,
+        policy=document(policy.get("Policy")) if policy else None,
         url=url,
         mappings=tuple(mappings),
         invoke_configs=tuple(invoke),
@@ -144,7 +158,7 @@ def _role(iam: Client, arn: str) -> LiveRole:
     for policy_name in iam.pages("list_role_policies", "PolicyNames", arn, RoleName=name):
         response = iam.call("get_role_policy", arn, RoleName=name, PolicyName=policy_name)
         if response is not None:
-            inline.append((str(policy_name), _document(response.get("PolicyDocument"))))
+            inline.append((str(policy_name), document(response.get("PolicyDocument"))))
     attached = []
     for item in iam.pages("list_attached_role_policies", "AttachedPolicies", arn, RoleName=name):
         policy_arn = str(item.get("PolicyArn"))
@@ -161,11 +175,11 @@ def _managed_document(iam: Client, arn: str) -> Json | None:
     if not version:
         return None
     response = iam.call("get_policy_version", arn, PolicyArn=arn, VersionId=version) or {}
-    document = (response.get("PolicyVersion") or {}).get("Document")
-    return _document(document) if document is not None else None
+    found = (response.get("PolicyVersion") or {}).get("Document")
+    return document(found) if found is not None else None
 
 
-def _document(value: object) -> Json:
+def document(value: object) -> Json:
     """A policy document: IAM returns it URL-encoded or decoded, Lambda as JSON text."""
     if isinstance(value, dict):
         return value

@@ -20,6 +20,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     where.add_argument("--all-regions", action="store_true", help="every Lambda region")
     audit.add_argument("--function", action="append", default=[], metavar="NAME")
     audit.add_argument("--stack", metavar="NAME", help="only this CloudFormation stack")
+    audit.add_argument(
+        "--download-code",
+        action="store_true",
+        help="fetch each function's package and analyse its handler code",
+    )
     audit.add_argument("--endpoint-url", help="send every call to this endpoint (a test server)")
     audit.add_argument("--format", choices=tuple(FORMATS), default="text")
     audit.add_argument("--output", "-o", type=Path, help="write the report to a file")
@@ -53,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         ignore=args.ignore,
         enable=args.enable,
         trusted_accounts=args.trusted_accounts,
+        download_code=args.download_code,
     )
     try:
         result = audit(options)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from slsguard.audit.client import Denial
 from slsguard.audit.template import LiveApp
+from slsguard.code.facts import code_notes
 from slsguard.findings import AppSummary, Finding, Location, Origin, Violation
 from slsguard.inventory import summarize
 from slsguard.loading.cloudformation import build_stack, lambda_functions, lambda_permissions
@@ -23,8 +25,9 @@ from slsguard.rules import Context, Rule, find_rule
 from slsguard.scan import run_rule
 
 
-def model_of(live: LiveApp, account: str) -> Application:
-    """The function-centric model of one live application."""
+def model_of(live: LiveApp, account: str, scan_root: str | None = None) -> Application:
+    """The function-centric model of one live application (`scan_root`: where downloaded
+    packages were extracted)."""
     file = source_name(live, account)
     text = json.dumps(live.template(), separators=(",", ":"), sort_keys=True, default=str)
     root = load_text(text, file).root
@@ -48,6 +51,7 @@ def model_of(live: LiveApp, account: str) -> Application:
         template=root,
         resources=stack.resources,
         resources_origin=stack.origin,
+        scan_root=scan_root,
     )
 
 
@@ -65,6 +69,8 @@ def run_rules(
     for rule in active.values():
         if rule.check is not None:
             findings.extend(run_rule(rule, app, context, active))
+    if app.scan_root is not None:  # Downloaded packages: the SLS004/SLS001 code notes.
+        findings.extend(_code_notes(app, active))
     names = {fn.name: arn for fn in app.functions for arn, _ in [live.places[fn.name]]}
     return [
         replace(
@@ -77,6 +83,27 @@ def run_rules(
     ]
 
 
+def _code_notes(app: Application, active: dict[str, Rule]) -> list[Finding]:
+    found = []
+    for note in code_notes(app, frozenset(active)):
+        rule = active.get(note.rule_id)
+        if rule is None:
+            continue
+        violation = note.violation
+        found.append(
+            Finding(
+                rule=rule.info,
+                severity=violation.severity or rule.info.severity,
+                message=violation.message,
+                location=violation.location or Location.of(violation.origin),
+                fix=violation.fix,
+                app=app.name,
+                function=violation.function,
+            )
+        )
+    return found
+
+
 def _plain(text: str, functions: dict[str, str]) -> str:
     """Text without the intrinsics the synthesized template uses to link resources."""
     for name, arn in functions.items():
@@ -86,6 +113,8 @@ def _plain(text: str, functions: dict[str, str]) -> str:
 
 def cloud_location(location: Location, live: LiveApp, file: str) -> Location:
     """The deployed resource a template location of a synthesized template stands for."""
+    if location.kind == "source":
+        return _code_location(location, live)
     if location.kind != "template" or location.file != file:
         return location
     path = location.key_path
@@ -95,6 +124,52 @@ def cloud_location(location: Location, live: LiveApp, file: str) -> Location:
         arn, prefix = live.places[str(path[1])]
         rest = path[3:] if path[2:3] == ("Properties",) else path[2:]
     return cloud(arn, (*prefix, *rest))
+
+
+def _code_location(location: Location, live: LiveApp) -> Location:
+    """A place in a downloaded package: the function's ARN › `Code` › the file inside."""
+    if not location.file:
+        return location
+    path = (Path.cwd() / location.file).resolve()
+    for directory, arn in live.code.items():
+        if path.is_relative_to(directory):
+            inside = path.relative_to(directory).as_posix()
+            found = cloud(arn, ("Code", inside))
+            return replace(
+                found,
+                line=location.line,
+                column=location.column,
+                end_line=location.end_line,
+                end_column=location.end_column,
+                symbol=location.symbol,
+                snippet=location.snippet,
+            )
+    return location
+
+
+def package_findings(packages: dict[str, Path | str], owners: dict[str, str]) -> list[Finding]:
+    """One SLS004 finding per function whose downloaded package was refused."""
+    rule = find_rule("SLS004")
+    assert rule is not None
+    findings = []
+    for arn, reason in sorted(packages.items()):
+        if isinstance(reason, Path):
+            continue
+        name = arn.rsplit(":", 1)[-1]
+        findings.append(
+            Finding(
+                rule=rule.info,
+                severity=rule.info.severity,
+                message=f"the deployed package of function {name} was not analysed: {reason}",
+                location=cloud(arn, ("Code",)),
+                fix="inspect the package: the audit refuses archives that could write "
+                "outside their directory, hold links or unpack to excessive sizes",
+                app=owners.get(arn, ""),
+                function=name,
+                subject=name,
+            )
+        )
+    return findings
 
 
 def cloud(arn: str, key_path: tuple[str | int, ...] = ()) -> Location:

@@ -9,15 +9,24 @@ into an SLS008 finding.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from slsguard import __version__, reference
 from slsguard.audit.client import Calls, Endpoint, Session
 from slsguard.audit.collect import RegionSnapshot, Scope, collect_region
-from slsguard.audit.engine import denial_findings, model_of, run_rules, summary
+from slsguard.audit.engine import (
+    denial_findings,
+    model_of,
+    package_findings,
+    run_rules,
+    summary,
+)
+from slsguard.audit.package import Limits, download_all
 from slsguard.audit.template import applications
 from slsguard.findings import AppSummary, Finding, Report, Severity
 from slsguard.rules import Context, Rule, all_rules
@@ -41,6 +50,9 @@ class AuditOptions:
     severity: tuple[tuple[str, Severity], ...] = ()
     today: date | None = None
     trusted_accounts: tuple[str, ...] = ()
+    download_code: bool = False
+    """Fetch each function's package and run code analysis on it (`--download-code`)."""
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +78,11 @@ def audit(options: AuditOptions) -> AuditResult:
     context = Context(
         today=options.today or date.today(), trusted_accounts=options.trusted_accounts
     )
-    findings, apps, owners = _evaluate(snapshots, rules, context)
+    with tempfile.TemporaryDirectory(prefix="slsguard-code-") as scratch:
+        packages = _packages(snapshots, options, Path(scratch))
+        findings, apps, owners = _evaluate(snapshots, rules, context, packages, scratch)
+    if "SLS004" in {rule.id for rule in rules}:
+        findings.extend(package_findings(packages, owners))
     if "SLS008" in {rule.id for rule in rules}:
         findings.extend(denial_findings(calls.denials, owners))
     severities = {key.upper(): value for key, value in options.severity}
@@ -90,8 +106,24 @@ def _regions(session: Session, options: AuditOptions) -> list[str]:
     return list(options.regions) or [session.default_region()]
 
 
+def _packages(
+    snapshots: list[RegionSnapshot], options: AuditOptions, root: Path
+) -> dict[str, Path | str]:
+    """The extracted package of each zip function (or why not), with `--download-code`."""
+    if not options.download_code:
+        return {}
+    functions = [
+        (fn.arn, fn.name, fn.code_location) for snapshot in snapshots for fn in snapshot.functions
+    ]
+    return download_all(functions, options.endpoint.endpoint_url, root, options.limits)
+
+
 def _evaluate(
-    snapshots: list[RegionSnapshot], rules: tuple[Rule, ...], context: Context
+    snapshots: list[RegionSnapshot],
+    rules: tuple[Rule, ...],
+    context: Context,
+    packages: dict[str, Path | str],
+    scratch: str,
 ) -> tuple[list[Finding], list[AppSummary], dict[str, str]]:
     """Findings and summaries of every live application, and which app owns each ARN."""
     rules_run = frozenset(rule.id for rule in rules)
@@ -99,9 +131,9 @@ def _evaluate(
     apps: list[AppSummary] = []
     owners: dict[str, str] = {}
     for snapshot in snapshots:
-        for live in applications(snapshot):
+        for live in applications(snapshot, packages):
             account = snapshot.functions[0].arn.split(":")[4]
-            app = model_of(live, account)
+            app = model_of(live, account, scratch if packages else None)
             found = run_rules(live, app, rules, context)
             findings.extend(found)
             apps.append(summary(app, found, rules_run))

@@ -10,6 +10,7 @@ of the deployed resource and the attribute path under it, for cloud locations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from slsguard.audit.collect import Json, LiveFunction, LiveRole, RegionSnapshot
@@ -35,6 +36,8 @@ class LiveApp:
     """The stack ARN, or the region's Lambda service ARN for functions outside stacks."""
     resources: dict[str, Json] = field(default_factory=dict)
     places: dict[str, Place] = field(default_factory=dict)
+    code: dict[Path, str] = field(default_factory=dict)
+    """Extracted package directory → ARN of its function (`--download-code`)."""
 
     def add(self, logical_id: str, kind: str, properties: Json, place: Place) -> None:
         """Add one resource and remember where it lives."""
@@ -46,8 +49,11 @@ class LiveApp:
         return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": self.resources}
 
 
-def applications(snapshot: RegionSnapshot) -> list[LiveApp]:
-    """The region's functions grouped into applications, each with its resources."""
+def applications(
+    snapshot: RegionSnapshot, packages: dict[str, Path | str] | None = None
+) -> list[LiveApp]:
+    """The region's functions grouped into applications, each with its resources
+    (`packages`: the extracted code of each function, by ARN)."""
     groups: dict[str, list[LiveFunction]] = {}
     for fn in snapshot.functions:
         groups.setdefault(fn.tags.get(STACK_TAG, ""), []).append(fn)
@@ -56,8 +62,13 @@ def applications(snapshot: RegionSnapshot) -> list[LiveApp]:
         app = _new_app(stack, functions, snapshot.region)
         for fn in functions:
             _function(app, fn, snapshot.roles.get(str(fn.config.get("Role"))))
+            package = (packages or {}).get(fn.arn)
+            if isinstance(package, Path):
+                app.resources[fn.name]["Properties"]["Code"] = str(package)
+                app.code[package.resolve()] = fn.arn
         _alarms(app, snapshot.alarms, {fn.name for fn in functions})
         _log_groups(app, snapshot, functions)
+        _entry_points(app, snapshot, functions)
         apps.append(app)
     return apps
 
@@ -243,3 +254,17 @@ def _log_groups(app: LiveApp, snapshot: RegionSnapshot, functions: list[LiveFunc
         if group.get("retentionInDays") is not None:
             properties["RetentionInDays"] = group["retentionInDays"]
         app.add(arn, "AWS::Logs::LogGroup", properties, (arn, ()))
+
+
+def _entry_points(app: LiveApp, snapshot: RegionSnapshot, functions: list[LiveFunction]) -> None:
+    """The APIs and the S3/SQS/SNS sources that invoke the application's functions."""
+    from slsguard.audit.apigw_template import mirror_api, owners
+    from slsguard.audit.sources import mirror_source
+
+    names = {fn.arn: fn.name for fn in functions}
+    for api in snapshot.extra.get("apis", ()):
+        if owners(api, names):
+            mirror_api(app, api, names)
+    for source in snapshot.extra.get("sources", ()):
+        if set(source.functions) & set(names):
+            mirror_source(app, source, names)

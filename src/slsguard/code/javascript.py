@@ -43,9 +43,12 @@ _PROPAGATE = frozenset(
         "path.resolve",
         "node:path.join",
         "url.resolve",
+        "Promise.resolve",
     }
 )
 _FIXED_HOST = javascript_sinks.FIXED_HOST
+_PER_ELEMENT = frozenset({"map", "flatMap", "forEach", "filter", "find", "some", "every"})
+_CALLBACK_RESULT = frozenset({"map", "flatMap", "then"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +331,40 @@ class JsFrame:
         )
         call = javascript_sinks.JsCall(node, qual, method, receiver, nodes, values)
         javascript_sinks.check(self, call)
-        return self._result(call, func)
+        returned = self._callbacks(call)
+        return merge(self._result(call, func), returned)
+
+    def _callbacks(self, call: javascript_sinks.JsCall) -> Value:
+        """Walk the inline callbacks of `.map`/`.forEach`/`.then`; what `.map`/`.then` give."""
+        if call.method not in _PER_ELEMENT and call.method != "then":
+            return None
+        item = call.receiver
+        if call.method in _PER_ELEMENT and isinstance(item, EventRef):
+            item = EventRef((*item.path, "[]"))
+        returned: Value = None
+        for argument in call.nodes[:1]:
+            if argument.type in ("arrow_function", "function_expression"):
+                returned = merge(returned, self.closure(argument, item))
+        return returned if call.method in _CALLBACK_RESULT else None
+
+    def closure(self, node: Node, value: Value) -> Value:
+        """Run an inline function with the variables in scope; its first parameter is `value`."""
+        frame = JsFrame(self.analysis, self.module, node, self.depth, self.symbol)
+        frame.env = dict(self.env)
+        params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        items = (
+            []
+            if params is None
+            else (params.named_children if params.type == "formal_parameters" else [params])
+        )
+        if items:
+            frame.bind(items[0], value, items[0])
+        body = node.child_by_field_name("body")
+        if body is not None and body.type == "statement_block":
+            frame.block(body)
+        elif body is not None:
+            frame.returned = frame.expr(body)
+        return frame.returned
 
     def _result(self, call: javascript_sinks.JsCall, func: Node | None) -> Value:
         qual, values = call.qual, call.values

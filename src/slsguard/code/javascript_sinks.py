@@ -98,6 +98,7 @@ _FS_CALLS = (
 )
 _PATH = frozenset(f"{m}.{c}" for m in _FS for c in _FS_CALLS)
 _XML = frozenset({"libxmljs.parseXml", "libxmljs.parseXmlString", "libxmljs2.parseXml"})
+_NOENT = re.compile(r"\bnoent\s*:\s*true\b")
 _CONSOLE = frozenset(
     {"console.log", "console.info", "console.debug", "console.warn", "console.error"}
 )
@@ -155,7 +156,7 @@ def check(frame: JsFrame, call: JsCall) -> None:
         _report(frame, "server-side-request-forgery", node, _url(frame, call), f"`{qual}`")
     if qual in _PATH:
         _report(frame, "path-traversal", node, call.arg(0), f"the path of `{qual}`")
-    if qual in _XML and any("noent: true" in text_of(n) for n in call.nodes[1:]):
+    if qual in _XML and any(_NOENT.search(text_of(n)) for n in call.nodes[1:]):
         _report(frame, "xml-external-entities", node, call.arg(0), f"`{qual}` with `noent`")
     if qual in _CONSOLE or (
         call.method in ("info", "debug", "warn", "error")

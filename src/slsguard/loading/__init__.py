@@ -38,6 +38,8 @@ class LoadOptions:
     region: str | None = None
     environ: Mapping[str, str] | None = None
     """The scanner's own environment for `${env:...}`: only with an explicit flag."""
+    var_files: tuple[Path, ...] = ()
+    """Terraform `--var-file`s, read after `terraform.tfvars`/`*.auto.tfvars` (later wins)."""
 
 
 @dataclass(slots=True)
@@ -88,18 +90,22 @@ def load_all(
             app = _template(candidate, loaded.root)
         result.apps.append(_with_notes(app, external_role_notes(app)))
     if terraform:
-        result.apps.extend(_terraform(terraform, cwd))
+        result.apps.extend(_terraform(terraform, cwd, options.var_files))
     return result
 
 
-def _terraform(modules: dict[Path, Path], cwd: Path) -> list[Application]:
+def _terraform(
+    modules: dict[Path, Path], cwd: Path, var_files: tuple[Path, ...] = ()
+) -> list[Application]:
     """One application per Terraform root module (deferred import: HCL costs start-up time)."""
     from slsguard.loading.terraform import load_terraform
 
     apps: list[Application] = []
     for root in dict.fromkeys(modules.values()):
         folders = [folder for folder, scan_root in modules.items() if scan_root == root]
-        found, _notes = load_terraform(folders, root, lambda path: display_name(path, cwd))
+        found, _notes = load_terraform(
+            folders, root, lambda path: display_name(path, cwd), var_files
+        )
         apps.extend(_with_notes(app, external_role_notes(app)) for app in found)
     return apps
 

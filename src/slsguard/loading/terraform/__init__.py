@@ -21,6 +21,7 @@ from slsguard.loading.cloudformation import (
     lambda_permissions,
 )
 from slsguard.loading.terraform import hcl
+from slsguard.loading.terraform.api_gateway import merge as merge_properties
 from slsguard.loading.terraform.iam import attach_policies, readable_policies
 from slsguard.loading.terraform.module import Loader, parse_directory
 from slsguard.loading.terraform.translate import FileMap, translate
@@ -30,15 +31,21 @@ from slsguard.model import Application, Document, Note
 
 
 def load_terraform(
-    directories: list[Path], scan_root: Path, display: Callable[[Path], str]
+    directories: list[Path],
+    scan_root: Path,
+    display: Callable[[Path], str],
+    var_files: tuple[Path, ...] = (),
 ) -> tuple[list[Application], list[Note]]:
-    """One application per root module among `directories` (modules called by others skip)."""
+    """One application per root module among `directories` (modules called by others skip).
+
+    `var_files` (`--var-file`) bind variables of every root module, after its tfvars.
+    """
     called = _called_modules(directories, display)
     apps: list[Application] = []
     for directory in directories:
         if directory.resolve() in called:
             continue
-        apps.append(load_root_module(directory, scan_root, display))
+        apps.append(load_root_module(directory, scan_root, display, var_files))
     return apps, []
 
 
@@ -59,10 +66,13 @@ def _called_modules(directories: list[Path], display: Callable[[Path], str]) -> 
 
 
 def load_root_module(
-    directory: Path, scan_root: Path, display: Callable[[Path], str]
+    directory: Path,
+    scan_root: Path,
+    display: Callable[[Path], str],
+    var_files: tuple[Path, ...] = (),
 ) -> Application:
     """The application a root module defines."""
-    loader = Loader(scan_root.resolve(), display)
+    loader = Loader(scan_root.resolve(), display, var_files=var_files)
     loader.load(directory.resolve())
     shown = display(directory)
     origin = Origin(_main_file(loader, shown))
@@ -80,6 +90,7 @@ def load_root_module(
     from slsguard.loading.terraform.lambda_module import add_lambda_modules
 
     add_lambda_modules(loader, resources, addresses)
+    merge_properties(resources)
     template = YMap(origin.file, (1, 1))
     template["Resources"] = resources
     stack = build_stack(template, origin.file, origin)

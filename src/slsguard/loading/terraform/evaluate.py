@@ -10,6 +10,7 @@ explicit `Reference` with the expression as written. Objects and lists keep posi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,12 @@ MAX_READ_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 _REF_ATTRIBUTES = frozenset({"id", "name", "function_name", "url", "bucket", "role"})
 _ARN_ATTRIBUTES = frozenset({"arn", "invoke_arn", "qualified_arn", "qualified_invoke_arn"})
+_NEGATIVE = re.compile(r"-\s*\d+")
+_GETATT_ATTRIBUTES = {
+    "root_resource_id": "RootResourceId",  # aws_api_gateway_rest_api
+    "http_method": "HttpMethod",  # aws_api_gateway_method, so an integration finds its method
+    "stage_name": "StageName",  # aws_api_gateway_stage, so method settings find their stage
+}
 
 
 @dataclass(slots=True)
@@ -75,6 +82,8 @@ class Evaluator:
             return _unknown(expr, "nesting too deep")
         if isinstance(expr, hcl.Lit):
             return expr.value
+        if isinstance(expr, hcl.Opaque) and _NEGATIVE.fullmatch(expr.text.strip()):
+            return int(expr.text.strip().replace(" ", ""))  # `-1`, an operator on a literal
         if isinstance(expr, hcl.Template):
             return self._template(expr, file, depth)
         if isinstance(expr, hcl.ObjectExpr):
@@ -216,9 +225,9 @@ class Evaluator:
         attribute = chain[2]
         pos = getattr(expr, "pos", (1, 1))
         wrapper = YMap(found.file, pos)
-        if attribute in _ARN_ATTRIBUTES:
+        if attribute in _ARN_ATTRIBUTES or attribute in _GETATT_ATTRIBUTES:
             arn = YList(found.file, pos)
-            arn.extend([found.logical_id, "Arn"])
+            arn.extend([found.logical_id, _GETATT_ATTRIBUTES.get(attribute, "Arn")])
             wrapper["Fn::GetAtt"] = arn
         elif attribute in _REF_ATTRIBUTES:
             wrapper["Ref"] = found.logical_id

@@ -52,6 +52,8 @@ class Loader:
     documents: list[tuple[str, hcl.Body]] = field(default_factory=list)
     lambda_modules: list[tuple[str, hcl.Block, str, Evaluator]] = field(default_factory=list)
     """(prefix, module block, file, calling evaluator) of `terraform-aws-modules/lambda/aws`."""
+    var_files: tuple[Path, ...] = ()
+    """`--var-file`s: the user's own files, read even outside the scan root."""
 
     def load(self, directory: Path) -> Evaluator:
         """The root module's evaluator (children loaded too)."""
@@ -61,6 +63,8 @@ class Loader:
         self, directory: Path, root: Path, bound: dict[str, object], prefix: str, depth: int
     ) -> Evaluator:
         parsed = parse_directory(directory, self.display, with_tfvars=depth == 0)
+        if depth == 0:
+            self._var_files(parsed)
         self.notes.extend(parsed.notes)
         self.documents.extend(parsed.files + parsed.tfvars)
         scope = Scope(directory, root, self.scan_root, self.display)
@@ -75,6 +79,16 @@ class Loader:
             for block in body.blocks_of("module"):
                 self._call(evaluator, block, file, root, prefix, depth)
         return evaluator
+
+    def _var_files(self, parsed: Parsed) -> None:
+        """Append each `--var-file` to the tfvars, after the automatic ones (it wins)."""
+        for given in self.var_files:
+            path = given.resolve()
+            shown = self.display(path)
+            body, notes = parse_file(path, shown)
+            parsed.notes.extend(notes)
+            if body is not None:
+                parsed.tfvars.append((shown, body))
 
     def _call(
         self, parent: Evaluator, block: hcl.Block, file: str, root: Path, prefix: str, depth: int

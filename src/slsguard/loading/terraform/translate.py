@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from slsguard.findings import Origin
-from slsguard.loading.terraform import hcl
+from slsguard.loading.terraform import api_gateway, hcl
 from slsguard.loading.terraform.datasources import policy_document
 from slsguard.loading.terraform.evaluate import Evaluator, Resource
 from slsguard.loading.yaml import YList, YMap
@@ -41,6 +41,15 @@ _FUNCTION: Spec = {
     "vpc_config": (
         "VpcConfig",
         {"subnet_ids": "SubnetIds", "security_group_ids": "SecurityGroupIds"},
+    ),
+    "logging_config": (
+        "LoggingConfig",
+        {
+            "log_format": "LogFormat",
+            "log_group": "LogGroup",
+            "application_log_level": "ApplicationLogLevel",
+            "system_log_level": "SystemLogLevel",
+        },
     ),
 }
 _ON_FAILURE: Spec = {
@@ -136,6 +145,9 @@ _SPECS: dict[str, tuple[str, Spec]] = {
 }
 
 
+_SPECS.update(api_gateway.SPECS)
+
+
 class FileMap(YMap):
     """A YMap whose keys may be written in different files (a module's resources)."""
 
@@ -213,6 +225,9 @@ def _json_block(body: hcl.Body, name: str) -> hcl.Block | None:
 def _extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     """What a spec cannot say: policy documents, inline policies, defaults that mean unset."""
     body = resource.block.body
+    api_gateway.extra(evaluator, resource, properties)
+    if resource.type == "aws_cloudwatch_log_group" and properties.get("RetentionInDays") == 0:
+        del properties["RetentionInDays"]  # 0 is Terraform's "never expire".
     if resource.type in ("aws_iam_role_policy", "aws_iam_policy"):
         _set(properties, "PolicyDocument", body.attributes.get("policy"), evaluator, resource)
     if resource.type == "aws_iam_role_policy" and "role" in body.attributes:

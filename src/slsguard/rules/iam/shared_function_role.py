@@ -119,4 +119,9 @@ def _fix(kind: str) -> str:
             "(Framework v4) or `functions.<name>.iamRoleStatements` with the "
             "serverless-iam-roles-per-function plugin (v3), each with only what it needs"
         )
+    if kind == "terraform":
+        return (
+            "create one `aws_iam_role` per function, each with only the policies it needs, "
+            "and point each `aws_lambda_function`'s `role` at its own role's `arn`"
+        )
     return "create one role per function (in SAM: drop `Role` and use `Policies` per function)"

@@ -95,11 +95,18 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"{statement.policy} allows `{pattern}` ({scope}) to "
                 f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
                 f"replace `{pattern}` with the actions the code calls"
-                + (f", for example {examples}" if examples else ""),
+                + (f", for example {examples}" if examples else "")
+                + (_TERRAFORM_FIX if app.kind == "terraform" else ""),
                 severity=Severity.CRITICAL if full else Severity.HIGH,
                 subject=pattern,
                 functions=grant.functions,
             )
+
+
+_TERRAFORM_FIX = (
+    " (`Action = [...]` in `jsonencode`, `actions = [...]` in a "
+    '`data "aws_iam_policy_document"` statement)'
+)
 
 
 def _examples(service: str) -> str:

@@ -118,7 +118,11 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             f"{statement.policy} allows {_describe(risky)} on every resource (`*`) to "
             f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
             "replace `*` with the ARNs of the resources the functions use, for example "
-            "`!GetAtt OrdersTable.Arn` or `arn:aws:s3:::orders-bucket/*`",
+            + (
+                '`aws_dynamodb_table.orders.arn` or `"${aws_s3_bucket.orders.arn}/*"`'
+                if app.kind == "terraform"
+                else "`!GetAtt OrdersTable.Arn` or `arn:aws:s3:::orders-bucket/*`"
+            ),
             subject=",".join(sorted(risky)),
             functions=grant.functions,
         )

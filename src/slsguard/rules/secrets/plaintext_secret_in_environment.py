@@ -89,13 +89,25 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             variable.origin,
             f"environment variable {variable.name} of {names} holds "
             f"{describe(match)} in plaintext ({mask(value)})",
-            f"store it in Secrets Manager, pass `{_reference_name(variable.name)}: <secret ARN>` "
-            "instead and read the secret at run time",
+            _fix(app.kind, _reference_name(variable.name)),
             severity=severity_of(match),
             function=functions[0].name if len(functions) == 1 else None,
             subject=variable.name,
             functions=tuple(fn.name for fn in functions),
         )
+
+
+def _fix(kind: str, reference: str) -> str:
+    if kind == "terraform":
+        return (
+            "store it in Secrets Manager (`aws_secretsmanager_secret`), pass "
+            f"`{reference} = aws_secretsmanager_secret.<name>.arn` in `environment "
+            "{ variables }` instead and read the secret at run time"
+        )
+    return (
+        f"store it in Secrets Manager, pass `{reference}: <secret ARN>` instead and read the "
+        "secret at run time"
+    )
 
 
 def _secret(variable: EnvVar) -> tuple[str, SecretMatch] | None:

@@ -83,12 +83,25 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             f"environment variable {variable.name} of {functions[0].name}"
             f"{' and others' if len(functions) > 1 else ''} receives the plaintext of {source} "
             "at deploy time",
-            f"pass the secret's name instead (`{variable.name}_SECRET_ID: <name>`) and read it "
-            "at run time with the Secrets Manager or SSM client",
+            _fix(app.kind, variable.name),
             function=functions[0].name if len(functions) == 1 else None,
             subject=variable.name,
             functions=tuple(fn.name for fn in functions),
         )
+
+
+def _fix(kind: str, name: str) -> str:
+    if kind == "terraform":
+        return (
+            f"pass the secret's name instead (`{name}_SECRET_ID = "
+            "data.aws_ssm_parameter.<name>.name` or `aws_secretsmanager_secret.<name>.id`, "
+            "not its `.value`/`.secret_string`) and read it at run time with the Secrets "
+            "Manager or SSM client"
+        )
+    return (
+        f"pass the secret's name instead (`{name}_SECRET_ID: <name>`) and read it "
+        "at run time with the Secrets Manager or SSM client"
+    )
 
 
 def _materialized(name: str, value: object) -> str | None:

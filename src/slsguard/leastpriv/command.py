@@ -1,0 +1,47 @@
+"""`slsguard policy PATH [--function NAME] [--format ...]`: each function's minimal policy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+FORMATS = ("serverless", "sam", "cloudformation", "terraform", "json")
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `slsguard policy` and its flags."""
+    policy = commands.add_parser("policy", help="the minimal IAM policy of each function")
+    policy.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    policy.add_argument("--function", action="append", default=[], metavar="NAME")
+    policy.add_argument("--format", dest="policy_format", choices=FORMATS)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the minimal policy of every analysed function; 2 when a path is missing."""
+    from slsguard.discovery import discover
+    from slsguard.leastpriv.needs import function_needs
+    from slsguard.leastpriv.policy import minimal, render
+    from slsguard.loading import LoadOptions, load_all
+
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    cwd = Path.cwd()
+    loaded = load_all(list(discover(list(args.paths), cwd)), LoadOptions(), cwd)
+    for app in loaded.apps:
+        syntax = args.policy_format or _syntax(app.kind)
+        for name, needs in function_needs(app).items():
+            if args.function and name not in args.function:
+                continue
+            implied = syntax not in ("serverless", "sam")  # the framework adds those
+            header = f"# {app.name} › {name} ({app.file})\n"
+            sys.stdout.write(header + render(minimal(needs, implied=implied), syntax))
+            for item in needs.uncertain:
+                sys.stdout.write(f"# not mapped: {item.location.display} {item.message}\n")
+    return 0
+
+
+def _syntax(kind: str) -> str:
+    return kind if kind in ("serverless", "sam", "terraform") else "cloudformation"

@@ -1,0 +1,167 @@
+"""Each function's needed permissions: its SDK calls as IAM actions on resources, plus
+what its stream and queue triggers need, and what the analysis could not resolve.
+
+Computed once per application (cached like the code facts), only for functions whose
+handler code was found and analysed.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from slsguard.code.locate import locate
+from slsguard.code.model import HandlerSource
+from slsguard.code.python_modules import Modules
+from slsguard.findings import Location
+from slsguard.iam import actions
+from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv.actionmap import TRIGGER_ACTIONS, actions_for
+from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
+from slsguard.leastpriv.resources import ANY, Target, from_resource, resolve, unresolved
+from slsguard.model import Application, Function, Trigger
+
+_PARAMS: dict[str, tuple[str, str]] = {
+    "dynamodb": ("TableName", "table"),
+    "s3": ("Bucket", "bucket"),
+    "sqs": ("QueueUrl", "queue"),
+    "sns": ("TopicArn", "topic"),
+    "secretsmanager": ("SecretId", "secret"),
+    "ssm": ("Name", "parameter"),
+    "lambda": ("FunctionName", "function"),
+    "kinesis": ("StreamName", "stream"),
+    "stepfunctions": ("stateMachineArn", "statemachine"),
+    "kms": ("KeyId", "key"),
+}
+"""SDK service → (the parameter naming the resource, its kind)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One action on one resource, and the code line (or trigger) that needs it."""
+
+    action: str
+    target: Target
+    location: Location | None
+    reason: str
+    """`s3.upload_file` or `the sqs trigger`."""
+    implied: bool = False
+    """Needed by a trigger's event source mapping rather than by the code."""
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertainty:
+    """A call the analysis could not map: its service's grants cannot be judged unused."""
+
+    service: str
+    """IAM service prefix, or empty when even the service is unknown."""
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionNeeds:
+    """What one analysed function needs."""
+
+    function: str
+    needs: tuple[Need, ...]
+    uncertain: tuple[Uncertainty, ...] = ()
+
+    def uncertain_about(self, service: str) -> bool:
+        """Whether an unresolved call may use `service` (an IAM prefix)."""
+        return any(u.service in ("", service.lower()) for u in self.uncertain)
+
+
+_cache: OrderedDict[int, tuple[Application, dict[str, FunctionNeeds]]] = OrderedDict()
+
+
+def function_needs(app: Application) -> dict[str, FunctionNeeds]:
+    """The needs of every function of `app` whose Python handler code was analysed."""
+    cached = _cache.get(id(app))
+    if cached is not None and cached[0] is app:
+        return cached[1]
+    result: dict[str, FunctionNeeds] = {}
+    modules: dict[tuple[Path, Path], Modules] = {}
+    cwd = Path.cwd()
+    for fn in app.functions:
+        located = locate(app, fn, cwd)
+        if not isinstance(located, HandlerSource) or located.language != "python":
+            continue
+        key = (located.root, located.scan_root)
+        loader = modules.setdefault(key, Modules(located.root, located.scan_root, cwd))
+        module = loader.handler(located)
+        if module is not None and located.symbol in module.functions:
+            result[fn.name] = needs_of(app, fn, PythonCalls(loader).run(module))
+    _cache[id(app)] = (app, result)
+    while len(_cache) > 16:
+        _cache.popitem(last=False)
+    return result
+
+
+def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> FunctionNeeds:
+    """The needs of `fn` given the SDK calls of its code."""
+    needs: list[Need] = []
+    uncertain: list[Uncertainty] = []
+    for call in calls:
+        prefix = sdkmodel.iam_prefix(call.service) if call.service else ""
+        mapped = None if call.dynamic else actions_for(call.service, call.method)
+        if mapped is None:
+            what = f"{call.service or 'an SDK'} client"
+            how = f"`{call.method}`" if call.method else "a method computed at run time"
+            message = f"{how} on {what}: not mapped to IAM actions"
+            uncertain.append(Uncertainty(prefix.lower(), message, call.location))
+            continue
+        for action in mapped:
+            target = _target(app, fn, call, action)
+            needs.append(Need(action, target, call.location, f"{call.service}.{call.method}"))
+    for trigger in fn.triggers:
+        needs.extend(_trigger_needs(app, trigger))
+    return FunctionNeeds(fn.name, tuple(needs), tuple(uncertain))
+
+
+def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Target:
+    info = actions.lookup(action)
+    if info is None or not info.resource_types:
+        return ANY
+    spec = _PARAMS.get(call.service)
+    if spec is None:
+        return unresolved(None, f"no resource resolution for {call.service} yet")
+    param, kind = spec
+    args = dict(call.params)
+    if call.service == "stepfunctions" and "executionArn" in args:
+        return unresolved(None, "execution ARNs are created at run time")
+    target = resolve(app, fn, kind, args.get(param))
+    if call.service == "s3" and "object" in info.resource_types:
+        key = args.get("Key")
+        suffix = "/" + key.text if key is not None and key.kind == "const" else "/*"
+        return target.child(suffix)
+    if call.service == "dynamodb" and "IndexName" in args:
+        return target.child("/index/*")
+    return target
+
+
+def _trigger_needs(app: Application, trigger: Trigger) -> list[Need]:
+    settings = trigger.settings
+    if trigger.kind == "sqs":
+        source = settings.get("arn") if isinstance(settings, dict) else settings
+        kind, key = "sqs", "queue"
+    elif trigger.kind == "stream":
+        source = settings.get("arn") if isinstance(settings, dict) else settings
+        text = str(source)
+        kind, key = ("kinesis", "stream") if "kinesis" in text else ("dynamodb-stream", "")
+    else:
+        return []
+    target = _trigger_target(app, key, source)
+    reason = f"the {trigger.kind} trigger"
+    return [Need(a, target, None, reason, implied=True) for a in TRIGGER_ACTIONS[kind]]
+
+
+def _trigger_target(app: Application, kind: str, source: object) -> Target:
+    if isinstance(source, str) and source.startswith("arn:"):
+        return Target(source, label="the trigger's ARN", cfn=source)
+    if isinstance(source, dict) and kind:
+        logical = next(iter(source.values()))
+        name = logical[0] if isinstance(logical, list) else str(logical).split(".")[0]
+        return from_resource(app, kind, str(name), "the trigger")
+    return unresolved(kind or None, "the trigger's source is computed at deploy time")

@@ -1,0 +1,98 @@
+"""The minimal policy of a function, grouped into statements, in the project's syntax.
+
+Actions on the same resources share a statement; each statement carries the code lines
+(or the trigger) that need it, written as comments. Every action is checked against the
+IAM dataset before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from slsguard.iam import actions
+from slsguard.leastpriv.needs import FunctionNeeds, Need
+from slsguard.leastpriv.resources import Target
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyStatement:
+    """One Allow statement of the minimal policy and why it is there."""
+
+    actions: tuple[str, ...]
+    targets: tuple[Target, ...]
+    reasons: tuple[str, ...]
+    """`src/handler.py:12 s3.put_object`, `the sqs trigger`."""
+
+
+def minimal(needs: FunctionNeeds, *, implied: bool = True) -> tuple[PolicyStatement, ...]:
+    """The fewest statements that allow every need (trigger needs when `implied`)."""
+    by_target: dict[tuple[str, str], tuple[Target, set[str], list[str]]] = {}
+    for need in needs.needs:
+        if need.implied and not implied:
+            continue
+        if actions.lookup(need.action) is None:
+            raise ValueError(f"not an IAM action: {need.action}")
+        entry = by_target.setdefault((need.target.arn, need.target.cfn), (need.target, set(), []))
+        entry[1].add(need.action)
+        reason = _reason(need)
+        if reason not in entry[2]:
+            entry[2].append(reason)
+    by_actions: dict[tuple[str, ...], tuple[list[Target], list[str]]] = {}
+    for target, names, reasons in by_target.values():
+        group = by_actions.setdefault(tuple(sorted(names)), ([], []))
+        group[0].append(target)
+        group[1].extend(r for r in reasons if r not in group[1])
+    return tuple(
+        PolicyStatement(names, tuple(targets), tuple(reasons))
+        for names, (targets, reasons) in by_actions.items()
+    )
+
+
+def _reason(need: Need) -> str:
+    if need.location is None:
+        return need.reason
+    where = f"{need.location.file}:{need.location.line}"
+    unresolved = "" if need.target.resolved else f"; {need.target.label}"
+    return f"{where} {need.reason}{unresolved}"
+
+
+def render(statements: tuple[PolicyStatement, ...], syntax: str, indent: int = 0) -> str:
+    """The statements as YAML (serverless, sam, cloudformation), HCL or JSON text."""
+    if syntax == "json":
+        return json.dumps(_document(statements), indent=2) + "\n"
+    if syntax == "terraform":
+        body = json.dumps(_document(statements), indent=2).replace("\n", "\n  ")
+        notes = "".join(f"# {r}\n" for s in statements for r in s.reasons)
+        return (
+            f'{notes}data "aws_iam_policy_document" "minimal" {{}}\npolicy = <<EOF\n  {body}\nEOF\n'
+        )
+    pad = " " * indent
+    lines: list[str] = []
+    for statement in statements:
+        lines += [f"{pad}# {reason}" for reason in statement.reasons]
+        lines.append(f"{pad}- Effect: Allow")
+        lines.append(f"{pad}  Action: [{', '.join(statement.actions)}]")
+        lines.append(f"{pad}  Resource:")
+        lines += [f"{pad}    - {_yaml(target)}" for target in statement.targets]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml(target: Target) -> str:
+    if target.cfn:
+        return target.cfn
+    return f"'{target.arn}'" if target.arn.startswith("*") else target.arn
+
+
+def _document(statements: tuple[PolicyStatement, ...]) -> dict[str, object]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": list(s.actions),
+                "Resource": [t.arn for t in s.targets],
+            }
+            for s in statements
+        ],
+    }

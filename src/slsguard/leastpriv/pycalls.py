@@ -1,0 +1,360 @@
+"""AWS SDK calls in Python handler code (boto3, aioboto3), found with the standard `ast`.
+
+Clients and resources are followed through assignments (module globals, locals, `self.x`),
+`with ... as`, imports of local modules (`from db import table`) and arguments passed to
+functions of the package. Resource objects (`Table`, `Bucket`, `Object`, `Queue`), batch
+writers, paginators and waiters become the client operation they perform. Arguments naming
+resources are kept as constants or environment variable names when they are.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Literal
+
+from slsguard.code.model import source_location
+from slsguard.code.python_modules import Module, Modules
+from slsguard.findings import Location
+from slsguard.leastpriv import sdkmodel
+
+ArgKind = Literal["const", "env", "unknown"]
+HandleKind = Literal[
+    "client", "resource", "table", "bucket", "object", "queue", "batch", "paginator", "waiter"
+]
+Params = tuple[tuple[str, "Arg"], ...]
+
+_SDK_ROOTS = frozenset({"boto3", "aioboto3", "session", "Session"})
+_TABLE_METHODS = frozenset({"put_item", "get_item", "update_item", "delete_item", "query", "scan"})
+_RESOURCE_TYPES: dict[str, tuple[HandleKind, tuple[str, ...]]] = {
+    "Table": ("table", ("TableName",)),
+    "Bucket": ("bucket", ("Bucket",)),
+    "Object": ("object", ("Bucket", "Key")),
+    "Queue": ("queue", ("QueueUrl",)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """A resolved argument: a constant, an environment variable's name, or unknown text."""
+
+    kind: ArgKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Handle:
+    """An SDK object bound to a name: a client, a resource object, a paginator, ..."""
+
+    kind: HandleKind
+    service: str
+    """The SDK service name (`s3`); empty when computed at run time."""
+    params: Params = ()
+    method: str = ""
+    """For paginators and waiters: the method or waiter name."""
+
+
+@dataclass(frozen=True, slots=True)
+class SdkCall:
+    """One call of an SDK client operation, with the arguments that name resources."""
+
+    service: str
+    method: str
+    params: Params
+    location: Location
+    dynamic: bool = False
+    """The client's service or the method name is computed at run time."""
+
+
+Value = Handle | Arg | None
+
+
+class PythonCalls:
+    """Collects the SDK calls of a handler module and the local modules it imports."""
+
+    def __init__(self, modules: Modules) -> None:
+        self.modules = modules
+        self.names: dict[int, dict[str, Handle | Arg]] = {}
+        self.calls: list[SdkCall] = []
+        self._seen: list[Module] = []
+
+    def run(self, handler: Module) -> tuple[SdkCall, ...]:
+        """The SDK calls reachable from `handler` (every local module it imports)."""
+        self._collect(handler)
+        for _ in range(2):  # bindings, then arguments passed to package functions
+            for module in self._seen:
+                self._bind(module)
+        for module in self._seen:
+            self._calls(module)
+        return tuple(self.calls)
+
+    def _collect(self, module: Module) -> None:
+        if any(m is module for m in self._seen):
+            return
+        self._seen.append(module)
+        self.names[id(module)] = {}
+        for qualified in set(module.imports.values()):
+            for candidate in (qualified, qualified.rpartition(".")[0]):
+                found = self.modules.resolve(candidate, module) if candidate else None
+                if found is not None:
+                    self._collect(found)
+
+    def _bind(self, module: Module) -> None:
+        names = self.names[id(module)]
+        for node in sorted(_nodes(module.tree), key=lambda n: getattr(n, "lineno", 0)):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                value = self.eval(node.value, module)
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    _store(names, target, value)
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        _store(names, item.optional_vars, self.eval(item.context_expr, module))
+            elif isinstance(node, ast.Call):
+                self._pass_arguments(node, module)
+
+    def _pass_arguments(self, call: ast.Call, module: Module) -> None:
+        target = self._function(call.func, module)
+        if target is None:
+            return
+        callee, definition = target
+        params = [a.arg for a in (*definition.args.posonlyargs, *definition.args.args)]
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        pairs = list(zip(params, call.args, strict=False))
+        pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
+        for name, expression in pairs:
+            value = self.eval(expression, module)
+            if isinstance(value, Handle):
+                self.names[id(callee)].setdefault(name, value)
+
+    def _function(
+        self, func: ast.expr, module: Module
+    ) -> tuple[Module, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        if isinstance(func, ast.Name):
+            if func.id in module.functions:
+                return module, module.functions[func.id]
+            qualified = module.imports.get(func.id, "")
+            owner, _, name = qualified.rpartition(".")
+            found = self.modules.resolve(owner, module) if owner else None
+            if found is not None and name in found.functions and id(found) in self.names:
+                return found, found.functions[name]
+        return None
+
+    def eval(self, node: ast.expr, module: Module) -> Value:
+        """What an expression holds, as far as SDK objects and resource names go."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return Arg("const", node.value)
+        if isinstance(node, ast.Await):
+            return self.eval(node.value, module)
+        if isinstance(node, ast.Name | ast.Attribute):
+            return self._name(node, module)
+        if isinstance(node, ast.Subscript):
+            key = _constant(node.slice)
+            if key is not None and _dotted(node.value) in ("os.environ", "environ"):
+                return Arg("env", key)
+            return None
+        if isinstance(node, ast.Call):
+            return self._call_value(node, module)
+        if isinstance(node, ast.BoolOp) and node.values:
+            return self.eval(node.values[0], module)
+        return Arg("unknown", ast.unparse(node)) if isinstance(node, ast.JoinedStr) else None
+
+    def _name(self, node: ast.Name | ast.Attribute, module: Module) -> Value:
+        dotted = _dotted(node)
+        names = self.names.get(id(module), {})
+        if dotted in names:
+            return names[dotted]
+        head, _, rest = dotted.partition(".")
+        qualified = module.imports.get(head)
+        if qualified is None:
+            return None
+        owner, _, name = (qualified + ("." + rest if rest else "")).rpartition(".")
+        found = self.modules.resolve(owner, module) if owner else None
+        return self.names.get(id(found), {}).get(name) if found is not None else None
+
+    def _call_value(self, call: ast.Call, module: Module) -> Value:
+        func = call.func
+        if _dotted(func) in ("os.getenv", "os.environ.get", "environ.get", "getenv"):
+            key = _constant(call.args[0]) if call.args else None
+            return Arg("env", key) if key is not None else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        owner = self.eval(func.value, module)
+        if func.attr in ("client", "resource") and _sdk_root(func.value, owner):
+            return _client(call, "client" if func.attr == "client" else "resource")
+        if not isinstance(owner, Handle):
+            return None
+        return self._derived(owner, func.attr, call, module)
+
+    def _derived(self, owner: Handle, attr: str, call: ast.Call, module: Module) -> Value:
+        if owner.kind == "resource" and attr in _RESOURCE_TYPES:
+            kind, names = _RESOURCE_TYPES[attr]
+            args = [self._arg(a, module) for a in call.args]
+            return Handle(kind, owner.service, tuple(zip(names, args, strict=False)))
+        if owner.kind == "bucket" and attr == "Object":
+            key = self._arg(call.args[0], module) if call.args else Arg("unknown", "key")
+            return Handle("object", owner.service, (*owner.params, ("Key", key)))
+        if owner.kind == "table" and attr == "batch_writer":
+            return Handle("batch", owner.service, owner.params)
+        if owner.kind == "client" and attr in ("get_paginator", "get_waiter") and call.args:
+            name = _constant(call.args[0]) or ""
+            return Handle(
+                "paginator" if attr == "get_paginator" else "waiter", owner.service, method=name
+            )
+        return None
+
+    def _arg(self, node: ast.expr, module: Module) -> Arg:
+        value = self.eval(node, module)
+        return value if isinstance(value, Arg) else Arg("unknown", ast.unparse(node))
+
+    def _calls(self, module: Module) -> None:
+        for symbol, node in _calls_by_function(module.tree):
+            func = node.func
+            if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
+                owner = self.eval(func.args[0], module)
+                if isinstance(owner, Handle):
+                    self._add(module, node, symbol, owner.service, "", (), dynamic=True)
+                continue
+            if not isinstance(func, ast.Attribute):
+                continue
+            owner = self.eval(func.value, module)
+            if isinstance(owner, Handle):
+                self._operation(module, node, symbol, owner, func.attr)
+
+    def _operation(
+        self, module: Module, node: ast.Call, symbol: str, owner: Handle, attr: str
+    ) -> None:
+        params = owner.params + tuple(
+            (k.arg, self._arg(k.value, module)) for k in node.keywords if k.arg
+        )
+        method = _method(owner, attr, params)
+        if method is None:
+            return
+        if owner.kind == "client" and attr in ("upload_file", "download_file") and node.args:
+            positional = [self._arg(a, module) for a in node.args]
+            names = ("Filename", "Bucket", "Key")
+            params = params + tuple(zip(names, positional, strict=False))
+        if owner.kind == "client" and attr == "generate_presigned_url":
+            target = next((a for k, a in params if k == "ClientMethod"), None)
+            method = target.text if target and target.kind == "const" else ""
+        self._add(module, node, symbol, owner.service, method, params, dynamic=not method)
+
+    def _add(
+        self,
+        module: Module,
+        node: ast.Call,
+        symbol: str,
+        service: str,
+        method: str,
+        params: Params,
+        *,
+        dynamic: bool,
+    ) -> None:
+        line, column, end_line, end_column = module.position(node)
+        location = source_location(
+            module.display, line, column, (end_line, end_column), symbol, module.text(node)
+        )
+        self.calls.append(SdkCall(service, method, params, location, dynamic or not service))
+
+
+def _method(owner: Handle, attr: str, params: Params) -> str | None:
+    """The client method a call on `owner` performs (None when it performs none)."""
+    if owner.kind == "client":
+        skip = attr in ("get_paginator", "get_waiter", "can_paginate", "close", "meta")
+        return None if skip else attr
+    if owner.kind == "paginator":
+        return owner.method if attr == "paginate" else None
+    if owner.kind == "waiter":
+        operation = sdkmodel.waiter_operation(owner.service, owner.method)
+        return sdkmodel.xform_name(operation) if attr == "wait" and operation else None
+    if owner.kind == "table":
+        return attr if attr in _TABLE_METHODS else None
+    if owner.kind == "batch":
+        return "batch_write_item" if attr in ("put_item", "delete_item") else None
+    if owner.kind == "bucket":
+        mapped = {
+            "put_object": "put_object",
+            "upload_file": "upload_file",
+            "download_file": "download_file",
+            "delete_objects": "delete_objects",
+        }
+        return mapped.get(attr)
+    if owner.kind == "object":
+        mapped = {
+            "get": "get_object",
+            "put": "put_object",
+            "delete": "delete_object",
+            "upload_file": "upload_file",
+            "download_file": "download_file",
+        }
+        return mapped.get(attr)
+    if owner.kind == "queue":
+        mapped = {
+            "send_message": "send_message",
+            "send_messages": "send_message_batch",
+            "receive_messages": "receive_message",
+            "delete_messages": "delete_message_batch",
+        }
+        return mapped.get(attr)
+    return None
+
+
+def _client(call: ast.Call, kind: HandleKind) -> Handle:
+    name = _constant(call.args[0]) if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg == "service_name":
+            name = _constant(keyword.value)
+    known = name is not None and name in sdkmodel.services()
+    return Handle(kind, name if known and name else "")
+
+
+def _sdk_root(node: ast.expr, owner: Value) -> bool:
+    root = _dotted(node).split(".", 1)[0]
+    return root in _SDK_ROOTS or isinstance(node, ast.Call) or owner is None
+
+
+def _store(names: dict[str, Handle | Arg], target: ast.expr, value: Value) -> None:
+    if value is None:
+        return
+    key = _dotted(target)
+    if key:
+        names[key] = value
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
+
+
+def _constant(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign | ast.AnnAssign | ast.With | ast.AsyncWith | ast.Call)
+    ]
+
+
+def _calls_by_function(tree: ast.Module) -> list[tuple[str, ast.Call]]:
+    found: list[tuple[str, ast.Call]] = []
+
+    def visit(node: ast.AST, symbol: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                visit(child, child.name)
+            else:
+                if isinstance(child, ast.Call):
+                    found.append((symbol, child))
+                visit(child, symbol)
+
+    visit(tree, "<module>")
+    return found

@@ -1,0 +1,127 @@
+"""Which resource a call touches: constants, template environment variables and the
+CloudFormation resources they reference, as ARN patterns (region and account `*`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slsguard.leastpriv.pycalls import Arg
+from slsguard.model import Application, Function
+
+_TYPES: dict[str, tuple[str, str, str]] = {
+    "table": ("AWS::DynamoDB::Table", "TableName", "arn:aws:dynamodb:*:*:table/{}"),
+    "bucket": ("AWS::S3::Bucket", "BucketName", "arn:aws:s3:::{}"),
+    "queue": ("AWS::SQS::Queue", "QueueName", "arn:aws:sqs:*:*:{}"),
+    "topic": ("AWS::SNS::Topic", "TopicName", "arn:aws:sns:*:*:{}"),
+    "secret": ("AWS::SecretsManager::Secret", "Name", "arn:aws:secretsmanager:*:*:secret:{}-*"),
+    "parameter": ("AWS::SSM::Parameter", "Name", "arn:aws:ssm:*:*:parameter/{}"),
+    "function": ("AWS::Lambda::Function", "FunctionName", "arn:aws:lambda:*:*:function:{}"),
+    "stream": ("AWS::Kinesis::Stream", "Name", "arn:aws:kinesis:*:*:stream/{}"),
+    "statemachine": (
+        "AWS::StepFunctions::StateMachine",
+        "StateMachineName",
+        "arn:aws:states:*:*:stateMachine:{}",
+    ),
+    "key": ("AWS::KMS::Key", "", "arn:aws:kms:*:*:key/{}"),
+}
+"""Resource kind → (CloudFormation type, name property, ARN pattern)."""
+
+_ARN_ATTRIBUTE = {
+    "table": "Arn",
+    "bucket": "Arn",
+    "queue": "Arn",
+    "stream": "Arn",
+    "key": "Arn",
+    "function": "Arn",
+}
+_REF_IS_ARN = frozenset({"topic", "secret", "statemachine"})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A resource a call needs, as an ARN pattern and, when known, the template resource."""
+
+    arn: str
+    logical_id: str | None = None
+    label: str = ""
+    """How it was found: `OrdersTable (TABLE_NAME)`, `the constant "orders"`."""
+    resolved: bool = True
+    cfn: str = ""
+    """The ARN as a CloudFormation value (`!GetAtt OrdersTable.Arn`), for YAML policies."""
+
+    def child(self, suffix: str) -> Target:
+        """A sub-resource (objects of a bucket, indexes of a table)."""
+        cfn = f"!Sub '${{{self.logical_id}.Arn}}{suffix}'" if self.logical_id else ""
+        return Target(self.arn + suffix, self.logical_id, self.label, self.resolved, cfn)
+
+
+ANY = Target("*", label="no resource-level permissions", cfn="'*'")
+
+
+def unresolved(kind: str | None, why: str) -> Target:
+    """The narrowest sound pattern for a resource the analysis could not name."""
+    pattern = _TYPES[kind][2].format("*") if kind in _TYPES else "*"
+    return Target(pattern, label=f"unresolved: {why}", resolved=False)
+
+
+def resolve(app: Application, fn: Function, kind: str, arg: Arg | None) -> Target:
+    """The resource of `kind` an argument names, or an explicit unresolved pattern."""
+    if arg is None:
+        return unresolved(kind, "the call does not name it")
+    if arg.kind == "const":
+        return _named(kind, arg.text, f'"{arg.text}"')
+    if arg.kind == "unknown":
+        return unresolved(kind, f"`{arg.text}` is computed at run time")
+    var = next((e for e in fn.environment if e.name == arg.text), None)
+    if var is None:
+        return unresolved(kind, f"{arg.text} is not set in the template")
+    if isinstance(var.value, str):
+        return _named(kind, var.value, arg.text)
+    logical = _logical_id(var.value)
+    if logical is not None:
+        return from_resource(app, kind, logical, arg.text)
+    return unresolved(kind, f"{arg.text} is only known at deploy time")
+
+
+def _named(kind: str, text: str, label: str) -> Target:
+    if text.startswith("arn:"):
+        suffix = "*" if kind == "secret" and text.count(":") == 6 else ""
+        return Target(text + suffix, label=label)
+    if kind == "queue" and text.startswith("https://"):
+        parts = text.split("/")
+        region = text.split(".")[1] if text.count(".") >= 2 else "*"
+        if len(parts) >= 5:
+            return Target(f"arn:aws:sqs:{region}:{parts[3]}:{parts[4]}", label=label)
+    pattern = _TYPES[kind][2] if kind in _TYPES else "{}"
+    return Target(pattern.format(text.lstrip("/") if kind == "parameter" else text), label=label)
+
+
+def _logical_id(value: object) -> str | None:
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, argument),) = value.items()
+        if name == "Ref" and isinstance(argument, str):
+            return argument
+        if name == "Fn::GetAtt":
+            parts = argument if isinstance(argument, list) else str(argument).split(".")
+            return str(parts[0]) if parts else None
+    return None
+
+
+def from_resource(app: Application, kind: str, logical: str, via: str) -> Target:
+    """The ARN pattern of the template resource `logical`, reached through `via`."""
+    resources: Any = app.resources if isinstance(app.resources, dict) else {}
+    resource = resources.get(logical)
+    label = f"{logical} ({via})"
+    if not isinstance(resource, dict) or kind not in _TYPES:
+        return unresolved(kind, f"{via} references {logical}, not a resource of this template")
+    cfn_type, name_key, pattern = _TYPES[kind]
+    if resource.get("Type") != cfn_type:
+        return unresolved(kind, f"{via} references {logical}, a {resource.get('Type')}")
+    properties = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
+    name = properties.get(name_key) if name_key and isinstance(properties, dict) else None
+    arn = pattern.format(name if isinstance(name, str) else "*")
+    attribute = _ARN_ATTRIBUTE.get(kind)
+    cfn = f"!GetAtt {logical}.{attribute}" if attribute else ""
+    cfn = f"!Ref {logical}" if kind in _REF_IS_ARN else cfn
+    return Target(arn, logical, label, True, cfn)

@@ -1,0 +1,134 @@
+"""missing-permission (SLS110): the handler calls an AWS API its role does not allow.
+
+## What it does
+Reads the handler code of each function (Python: boto3 clients, resources, `Table(...)`,
+batch writers, paginators, waiters, managed transfers), maps every SDK call to the IAM
+actions it needs and resolves the resource it touches (constants, environment variables
+defined in the template and the resources they reference). Reports a call whose action, or
+whose resource, no Allow statement of the function's role covers. Functions whose code was
+not found, roles defined outside the scan and roles with managed policies whose content is
+not in the scan are never judged.
+
+## Why is this bad?
+The call fails with `AccessDenied` in production, often on a path tests do not cover.
+
+## Example
+```python
+# file: handler.py
+import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+
+def create(event, context):
+    table.put_item(Item={"id": "1"})
+```
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [dynamodb:GetItem]
+          Resource: !GetAtt OrdersTable.Arn
+functions:
+  create:
+    handler: handler.create
+    environment:
+      TABLE_NAME: !Ref OrdersTable
+resources:
+  Resources:
+    OrdersTable:
+      Type: AWS::DynamoDB::Table
+```
+
+## Fix
+Grant the action on the resource the code uses (`slsguard policy` writes the statements).
+```python
+# file: handler.py
+import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+
+def create(event, context):
+    table.put_item(Item={"id": "1"})
+```
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [dynamodb:PutItem]
+          Resource: !GetAtt OrdersTable.Arn
+functions:
+  create:
+    handler: handler.create
+    environment:
+      TABLE_NAME: !Ref OrdersTable
+resources:
+  Resources:
+    OrdersTable:
+      Type: AWS::DynamoDB::Table
+```
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
+- https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html
+"""
+
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.iam.effective import RolePermissions
+from slsguard.leastpriv.compare import allowed, judgeable
+from slsguard.leastpriv.needs import FunctionNeeds, function_needs
+from slsguard.leastpriv.policy import minimal, render
+from slsguard.model import Application
+from slsguard.rules import Context, rule
+
+
+@rule(
+    "SLS110",
+    "missing-permission",
+    Severity.MEDIUM,
+    "The handler calls an AWS API its role does not allow",
+    practice="P1",
+    mappings={"cwe": "CWE-285"},
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Code calls whose action or resource the function's role does not allow."""
+    if not app.functions:
+        return
+    analysed = function_needs(app)
+    for fn in app.functions:
+        needs = analysed.get(fn.name)
+        if needs is None or fn.role is None or not judgeable(fn.role):
+            continue
+        permissions = RolePermissions(fn.role)
+        missing = [n for n in needs.needs if not n.implied and not allowed(app, permissions, n)]
+        for need in missing:
+            if need.location is None:
+                continue
+            only = FunctionNeeds(fn.name, (need,))
+            yield Violation(
+                fn.origin,
+                f"`{need.reason}` needs `{need.action}` on {need.target.arn} "
+                f"({need.target.label or 'constant'}), which the role of {fn.name} does not "
+                "allow: the call fails with AccessDenied",
+                "add to the function's role:\n" + render(minimal(only), "serverless"),
+                function=fn.name,
+                subject=need.action,
+                location=need.location,
+            )

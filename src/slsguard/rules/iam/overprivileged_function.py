@@ -1,0 +1,182 @@
+"""overprivileged-function (SLS109): the role grants actions the handler code never calls.
+
+## What it does
+Compares what each statement of a function's role grants (after wildcard expansion with
+the IAM dataset and the permissions boundary) with what the handler code needs (see
+missing-permission for how calls are read) and reports, per statement and per service, the
+granted actions no call needs on that statement's resources. Only roles whose every function
+has analysed handler code are judged; a call the analysis could not map (a client built from
+a variable, a method name computed at run time) keeps its service's grants from being called
+unused. What the framework adds for a trigger, what the trigger needs (SQS receive/delete,
+stream reads) and the logging and metrics every function writes are never reported.
+
+## Why is this bad?
+An attacker who gets code execution in the function (an injection, a vulnerable
+dependency) gets every permission of its role. Permissions the code never uses are pure risk.
+
+## Example
+```python
+# file: handler.py
+import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+
+def create(event, context):
+    table.put_item(Item={"id": "1"})
+```
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: ["dynamodb:*"]
+          Resource: "*"
+functions:
+  create:
+    handler: handler.create
+    environment:
+      TABLE_NAME: !Ref OrdersTable
+resources:
+  Resources:
+    OrdersTable:
+      Type: AWS::DynamoDB::Table
+```
+
+## Fix
+Grant only what the code calls (`slsguard policy` writes these statements).
+```python
+# file: handler.py
+import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+
+def create(event, context):
+    table.put_item(Item={"id": "1"})
+```
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [dynamodb:PutItem]
+          Resource: !GetAtt OrdersTable.Arn
+functions:
+  create:
+    handler: handler.create
+    environment:
+      TABLE_NAME: !Ref OrdersTable
+resources:
+  Resources:
+    OrdersTable:
+      Type: AWS::DynamoDB::Table
+```
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
+- https://owasp.org/www-project-serverless-top-10/
+"""
+
+from collections.abc import Iterator
+
+from slsguard.findings import Severity, Violation
+from slsguard.iam import actions
+from slsguard.iam.effective import describe_functions, function_roles
+from slsguard.leastpriv.compare import granted_patterns, judgeable, overlaps
+from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
+from slsguard.leastpriv.policy import minimal, render
+from slsguard.model import Application, Statement
+from slsguard.rules import Context, rule
+from slsguard.rules.iam.wildcard_iam_resource import EXPECTED_ON_STAR
+
+
+@rule(
+    "SLS109",
+    "overprivileged-function",
+    Severity.MEDIUM,
+    "The role grants actions the handler code never calls",
+    practice="P1",
+    mappings={
+        "owasp-serverless": "S5",
+        "cwe": "CWE-250",
+        "pci-dss-4.0": "7.2.5",
+        "hipaa": "164.312(a)(1)",
+    },
+)
+def check(app: Application, context: Context) -> Iterator[Violation]:
+    """Statements granting actions that no analysed call of the role's functions needs."""
+    if not app.functions:
+        return
+    analysed = function_needs(app)
+    for role, names in function_roles(app):
+        if not judgeable(role) or any(name not in analysed for name in names):
+            continue
+        needs = [analysed[name] for name in names]
+        union = FunctionNeeds(
+            ", ".join(names),
+            tuple(n for f in needs for n in f.needs),
+            tuple(u for f in needs for u in f.uncertain),
+        )
+        for statement in role.all_statements():
+            if statement.is_allow and statement.granted_by != "framework":
+                yield from _statement(app, statement, union, names)
+
+
+def _statement(
+    app: Application, statement: Statement, needs: FunctionNeeds, names: tuple[str, ...]
+) -> Iterator[Violation]:
+    if statement.not_actions:
+        return
+    patterns = granted_patterns(app, statement)
+    unused: dict[str, list[str]] = {}
+    for pattern in statement.actions:
+        for info in actions.expand(pattern):
+            if info.full_name.lower() in EXPECTED_ON_STAR or needs.uncertain_about(info.service):
+                continue
+            if not any(_uses(need, info.full_name, patterns) for need in needs.needs):
+                unused.setdefault(info.service, []).append(info.name)
+    if not unused:
+        return
+    yield Violation(
+        statement.action_origin or statement.origin,
+        f"{statement.policy} grants {_summary(unused)} on {', '.join(statement.resources)} "
+        f"that the code of {describe_functions(names)} never needs; "
+        f"{_used(needs.needs)}",
+        "grant only what the code calls:\n" + render(minimal(needs), "serverless"),
+        subject=",".join(sorted(unused)),
+        functions=names,
+    )
+
+
+def _uses(need: Need, action: str, patterns: tuple[tuple[str, frozenset[str]], ...]) -> bool:
+    return need.action.lower() == action.lower() and any(overlaps(need, p) for p in patterns)
+
+
+def _summary(unused: dict[str, list[str]]) -> str:
+    parts = []
+    for service, names in sorted(unused.items()):
+        shown = ", ".join(actions.familiar_first([f"{service}:{n}" for n in names])[:3])
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        parts.append(f"{len(names)} {service} action{'s' * (len(names) > 1)} ({shown}{more})")
+    return "; ".join(parts)
+
+
+def _used(needs: tuple[Need, ...]) -> str:
+    code = [n for n in needs if not n.implied]
+    if not code:
+        return "the code calls no AWS API"
+    pairs = dict.fromkeys(f"{n.action} on {n.target.logical_id or n.target.arn}" for n in code)
+    return "the code uses " + ", ".join(list(pairs)[:5])
