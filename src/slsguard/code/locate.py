@@ -133,6 +133,8 @@ def _file(
     module, symbol = handler.rsplit(".", 1)
     chosen = language if isinstance(language, str) else None
     for path in _candidates(directory, module, chosen, entries):
+        if not os.path.isfile(path):
+            continue  # Cheap: most candidates do not exist; resolve only those that do.
         resolved = path.resolve()
         if resolved.is_relative_to(root) and resolved.is_file():
             if resolved.stat().st_size > MAX_SOURCE_BYTES:

@@ -35,6 +35,12 @@ class _Loader(_Base):  # type: ignore[misc]
     character; there are no path resolvers), without its generic bookkeeping.
     """
 
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        """No path resolvers are registered: nothing to track (the parser calls this per node)."""
+
+    def ascend_resolver(self) -> None:
+        """See `descend_resolver`."""
+
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
             if implicit[0]:
