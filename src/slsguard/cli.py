@@ -189,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _inventory(args: argparse.Namespace) -> int:
+    from slsguard.config import resolve
     from slsguard.inventory import render_json, render_table
     from slsguard.loading import LoadOptions
     from slsguard.scan import ScanOptions, scan
@@ -197,7 +198,12 @@ def _inventory(args: argparse.Namespace) -> int:
     if missing:
         print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
-    dependencies = dependency_cli.options(args)
+    try:
+        settings = resolve(args.paths, dependency_cli.config_flags(args))
+    except ValueError as error:  # ConfigError
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    dependencies = dependency_cli.options(args, settings)
     options = ScanOptions(load=LoadOptions(stage=args.stage), dependencies=dependencies)
     report = scan(list(args.paths), options)
     if args.format == "json":
@@ -242,7 +248,7 @@ def _scan(args: argparse.Namespace) -> int:
             environ=dict(os.environ) if args.use_environment else None,
             var_files=tuple(args.var_file),
         ),
-        dependencies=dependency_cli.options(args),
+        dependencies=dependency_cli.options(args, settings),
     )
     try:
         report = _baselined(scan(list(args.paths), options), settings, args.write_baseline)
@@ -275,7 +281,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         format=args.format,
         report_unused_ignores=args.report_unused_ignores,
         baseline=args.baseline,
-    )
+    ).over(dependency_cli.config_flags(args))
     settings = resolve(args.paths, flags, args.config)
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")

@@ -2,7 +2,8 @@
 
 The scan root is the first given path (its folder when it is a file). Keys: `select`,
 `ignore`, `enable`, `severity` (rule -> severity), `exclude` (glob paths), `fail-on`,
-`format`, `report-unused-ignores`, `baseline`. Command-line flags override the file; an
+`format`, `report-unused-ignores`, `baseline`, and the dependency audit's `audit-dependencies`,
+`offline`, `advisory-db` (a path relative to the file). Command-line flags override the file; an
 unknown key or a bad value is a `ConfigError`, which the CLI turns into exit code 2.
 """
 
@@ -36,6 +37,9 @@ KEYS = (
     "format",
     "report-unused-ignores",
     "baseline",
+    "audit-dependencies",
+    "offline",
+    "advisory-db",
 )
 
 
@@ -56,6 +60,9 @@ class Config:
     format: str | None = None
     report_unused_ignores: bool | None = None
     baseline: Path | None = None
+    audit_dependencies: bool | None = None
+    offline: bool | None = None
+    advisory_db: Path | None = None
 
     def over(self, base: Config) -> Config:
         """These settings where they are set, `base`'s elsewhere."""
@@ -80,6 +87,9 @@ class Settings:
     format: str = "text"
     report_unused_ignores: bool = False
     baseline: Path | None = None
+    audit_dependencies: bool = False
+    offline: bool = False
+    advisory_db: Path | None = None
     source: Path | None = None
     """The configuration file used, if any."""
 
@@ -169,10 +179,14 @@ def parse(data: Mapping[str, Any], source: str, base: Path) -> Config:
         values["fail_on"] = _severity(data["fail-on"], "fail-on", source)
     if "format" in data:
         values["format"] = _format(data["format"], source)
-    if "report-unused-ignores" in data:
-        values["report_unused_ignores"] = _bool(data["report-unused-ignores"], source)
     if "baseline" in data:
         values["baseline"] = base / _string(data["baseline"], "baseline", source)
+    for key in ("report-unused-ignores", "audit-dependencies", "offline"):
+        if key in data:
+            values[key.replace("-", "_")] = _bool(data[key], key, source)
+    if "advisory-db" in data:
+        database = Path(_string(data["advisory-db"], "advisory-db", source)).expanduser()
+        values["advisory_db"] = base / database
     return Config(**values)
 
 
@@ -235,9 +249,9 @@ def _format(value: object, source: str) -> str:
     return value
 
 
-def _bool(value: object, source: str) -> bool:
+def _bool(value: object, key: str, source: str) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{source}: `report-unused-ignores` must be true or false")
+        raise ConfigError(f"{source}: `{key}` must be true or false")
     return value
 
 

@@ -54,12 +54,17 @@ def test_validated_method_is_not_reported(result: AuditResult) -> None:
     assert not any("/list" in f.message for f in unvalidated)
 
 
-def test_public_queue_policy_and_owner_only_topic(result: AuditResult) -> None:
+def test_public_queue_and_bucket_policies_and_owner_only_topic(result: AuditResult) -> None:
     findings = result.report.findings
-    (public,) = _by(findings, "SLS208")
-    assert public.location.arn == "arn:aws:sqs:us-east-1:123456789012:orders-jobs"
-    assert public.location.key_path[:2] == ("Policy", "PolicyDocument")
-    assert not any(":sns:" in arn for arn in _arns(findings, "SLS208") | _arns(findings, "SLS207"))
+    public = {f.location.arn: f for f in _by(findings, "SLS208")}
+    assert set(public) == {
+        "arn:aws:sqs:us-east-1:123456789012:orders-jobs",
+        "arn:aws:s3:::orders-uploads",
+    }
+    assert all(f.location.key_path[:2] == ("Policy", "PolicyDocument") for f in public.values())
+    assert not any(":sns:" in arn for arn in _arns(findings, "SLS208"))
+    sources = {arn.split(":")[2] for arn in _arns(findings, "SLS207")}
+    assert sources == {"s3", "sqs", "sns"}, "no policy denies plain HTTP"
 
 
 def test_api_and_source_calls_are_recorded(result: AuditResult) -> None:
@@ -69,3 +74,11 @@ def test_api_and_source_calls_are_recorded(result: AuditResult) -> None:
     assert {"s3:GetBucketPolicy", "s3:GetBucketNotification", "sns:ListSubscriptions"} <= (
         result.actions
     )
+
+
+def test_bucket_finding_names_the_function_by_its_real_name(result: AuditResult) -> None:
+    """The mirror gives `orders-list` the logical id `OrdersList`; messages keep the name."""
+    (bucket,) = [
+        f for f in _by(result.report.findings, "SLS208") if ":s3:::" in str(f.location.arn)
+    ]
+    assert "orders-list" in bucket.message and "OrdersList" not in bucket.message

@@ -8,7 +8,9 @@ the function log groups. Calls about one function run in a bounded thread pool.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,8 @@ from slsguard.audit.client import Client, Session
 
 Json = dict[str, Any]
 WORKERS = 8
+RegionProgress = Callable[[str, int, int], None]
+"""Told (region, functions read so far, functions listed) after each function is read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +89,23 @@ class Scope:
         return True
 
 
-def collect_region(session: Session, region: str, scope: Scope) -> RegionSnapshot:
+def collect_region(
+    session: Session, region: str, scope: Scope, progress: RegionProgress | None = None
+) -> RegionSnapshot:
     """Collect one region (denied calls are recorded by the session and skipped)."""
     lam = session.client("lambda", region)
     service = f"arn:aws:lambda:{region}"
     configs = [c for c in lam.pages("list_functions", "Functions", service) if scope.wants(c)]
+    done = itertools.count(1)
+
+    def read(config: Json) -> LiveFunction:
+        fn = _function(lam, config)
+        if progress is not None:
+            progress(region, next(done), len(configs))
+        return fn
+
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        found = list(pool.map(lambda config: _function(lam, config), configs))
+        found = list(pool.map(read, configs))
     functions = tuple(fn for fn in found if scope.wants(fn.config, fn.tags))
     role_arns = sorted({str(fn.config.get("Role")) for fn in functions if fn.config.get("Role")})
     iam = session.client("iam", region)

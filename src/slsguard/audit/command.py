@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slsguard.findings import Severity
+
+if TYPE_CHECKING:
+    from slsguard.audit.run import AuditResult
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +30,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="fetch each function's package and analyse its handler code",
     )
+    audit.add_argument(
+        "--compare",
+        type=Path,
+        metavar="PATH",
+        help="report drift from the templates under PATH (text, markdown or json output)",
+    )
     audit.add_argument("--endpoint-url", help="send every call to this endpoint (a test server)")
     audit.add_argument("--format", choices=tuple(FORMATS), default="text")
     audit.add_argument("--output", "-o", type=Path, help="write the report to a file")
@@ -40,15 +51,26 @@ def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+DRIFT_FORMATS = ("text", "markdown", "json")
+"""The formats that carry a drift section (`--compare`)."""
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `slsguard audit`; returns the exit code (2 when the audit cannot start)."""
     from slsguard.audit.client import AuditError, Endpoint
     from slsguard.audit.collect import Scope
+    from slsguard.audit.progress import on_terminal
     from slsguard.audit.run import AuditOptions, audit
     from slsguard.cli import exit_code
-    from slsguard.formats import render
     from slsguard.scan import UnknownRuleError
 
+    if args.compare is not None and args.format not in DRIFT_FORMATS:
+        print(f"slsguard: --compare needs --format {', '.join(DRIFT_FORMATS)}", file=sys.stderr)
+        return 2
+    if args.compare is not None and not args.compare.exists():
+        print(f"slsguard: --compare: no such path {args.compare}", file=sys.stderr)
+        return 2
+    progress = on_terminal(sys.stderr)
     options = AuditOptions(
         endpoint=Endpoint(args.profile, args.endpoint_url),
         regions=tuple(args.region),
@@ -59,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         enable=args.enable,
         trusted_accounts=args.trusted_accounts,
         download_code=args.download_code,
+        progress=progress,
     )
     try:
         result = audit(options)
@@ -70,12 +93,33 @@ def run(args: argparse.Namespace) -> int:
             print(f"slsguard: cannot audit: {error}", file=sys.stderr)
             return 2
         raise
-    color = args.color == "always" or (
-        args.color == "auto" and args.output is None and sys.stdout.isatty()
-    )
-    text = render(args.format, result.report, color=color)
+    finally:
+        if progress is not None:
+            progress.close()
+    text = _rendered(args, result)
     if args.output is not None:
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return exit_code(result.report, args.fail_on)
+
+
+def _rendered(args: argparse.Namespace, result: AuditResult) -> str:
+    """The report in the chosen format, with the drift section when `--compare` asks."""
+    from slsguard.formats import render
+    from slsguard.formats.json_format import document
+
+    color = args.color == "always" or (
+        args.color == "auto" and args.output is None and sys.stdout.isatty()
+    )
+    if args.compare is None:
+        return render(args.format, result.report, color=color)
+    from slsguard.audit.drift import compare
+
+    drift = compare(args.compare, result.functions)
+    if args.format == "json":
+        data = document(result.report)
+        data["drift"] = drift.to_json()
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    heading = "\n## " if args.format == "markdown" else "\n"
+    return render(args.format, result.report, color=color) + heading + drift.to_text()

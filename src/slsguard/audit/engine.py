@@ -20,7 +20,7 @@ from slsguard.findings import AppSummary, Finding, Location, Origin, Violation
 from slsguard.inventory import summarize
 from slsguard.loading.cloudformation import build_stack, lambda_functions, lambda_permissions
 from slsguard.loading.yaml import YMap, load_text
-from slsguard.model import Application, Document
+from slsguard.model import Application, Document, Function
 from slsguard.rules import Context, Rule, find_rule
 from slsguard.scan import run_rule
 
@@ -35,7 +35,7 @@ def model_of(live: LiveApp, account: str, scan_root: str | None = None) -> Appli
         root = YMap(file, (1, 1))
     origin = Origin(file)
     stack = build_stack(root, file, origin)
-    functions = lambda_functions(stack)
+    functions = [_real_name(fn, live) for fn in lambda_functions(stack)]
     roles = {fn.role.key: fn.role for fn in functions if fn.role is not None}
     for builder in stack.roles.values():
         roles.setdefault(builder.key, builder.freeze())
@@ -55,6 +55,13 @@ def model_of(live: LiveApp, account: str, scan_root: str | None = None) -> Appli
     )
 
 
+def _real_name(fn: Function, live: LiveApp) -> Function:
+    """The function under its deployed name (its logical id stays what the template says),
+    as a Serverless function is named by its key rather than its resource."""
+    name = live.function_names.get(fn.logical_id or fn.name)
+    return replace(fn, name=name) if name else fn
+
+
 def source_name(live: LiveApp, account: str) -> str:
     """The name a live application goes by where a file name would be shown."""
     return f"aws://{account}/{live.region}/{live.name.split(' ', 1)[0]}"
@@ -71,7 +78,9 @@ def run_rules(
             findings.extend(run_rule(rule, app, context, active))
     if app.scan_root is not None:  # Downloaded packages: the SLS004/SLS001 code notes.
         findings.extend(_code_notes(app, active))
-    names = {fn.name: arn for fn in app.functions for arn, _ in [live.places[fn.name]]}
+    names = {
+        logical: (name, live.places[logical][0]) for logical, name in live.function_names.items()
+    }
     return [
         replace(
             f,
@@ -104,10 +113,11 @@ def _code_notes(app: Application, active: dict[str, Rule]) -> list[Finding]:
     return found
 
 
-def _plain(text: str, functions: dict[str, str]) -> str:
-    """Text without the intrinsics the synthesized template uses to link resources."""
-    for name, arn in functions.items():
-        text = text.replace(f"!GetAtt {name}.Arn", arn).replace(f"!Ref {name}", name)
+def _plain(text: str, functions: dict[str, tuple[str, str]]) -> str:
+    """Text without the intrinsics the synthesized template uses to link resources
+    (`functions`: logical id → real name and ARN)."""
+    for logical, (name, arn) in functions.items():
+        text = text.replace(f"!GetAtt {logical}.Arn", arn).replace(f"!Ref {logical}", name)
     return text
 
 

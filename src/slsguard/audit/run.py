@@ -18,7 +18,13 @@ from pathlib import Path
 
 from slsguard import __version__, reference
 from slsguard.audit.client import Calls, Endpoint, Session
-from slsguard.audit.collect import RegionSnapshot, Scope, collect_region
+from slsguard.audit.collect import (
+    LiveFunction,
+    RegionProgress,
+    RegionSnapshot,
+    Scope,
+    collect_region,
+)
 from slsguard.audit.engine import (
     denial_findings,
     model_of,
@@ -53,6 +59,8 @@ class AuditOptions:
     download_code: bool = False
     """Fetch each function's package and run code analysis on it (`--download-code`)."""
     limits: Limits = field(default_factory=Limits)
+    progress: RegionProgress | None = None
+    """Told (region, functions read, functions listed) as each function is read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,8 @@ class AuditResult:
     report: Report
     actions: frozenset[str]
     unsupported: frozenset[str]
+    functions: tuple[LiveFunction, ...] = ()
+    """Every audited function as collected (for `--compare`)."""
 
 
 def audit(options: AuditOptions) -> AuditResult:
@@ -72,7 +82,9 @@ def audit(options: AuditOptions) -> AuditResult:
     session = Session(options.endpoint, calls)
     regions = _regions(session, options)
     with ThreadPoolExecutor(max_workers=REGION_WORKERS) as pool:
-        snapshots = list(pool.map(lambda r: collect_region(session, r, options.scope), regions))
+        snapshots = list(
+            pool.map(lambda r: collect_region(session, r, options.scope, options.progress), regions)
+        )
     scan_options = ScanOptions(select=options.select, ignore=options.ignore, enable=options.enable)
     rules = select_rules(scan_options)
     context = Context(
@@ -97,7 +109,8 @@ def audit(options: AuditOptions) -> AuditResult:
         rules=tuple(rule.info for rule in all_rules()),
         started_at=started_at,
     )
-    return AuditResult(report, frozenset(calls.actions), frozenset(calls.unsupported))
+    functions = tuple(fn for snapshot in snapshots for fn in snapshot.functions)
+    return AuditResult(report, frozenset(calls.actions), frozenset(calls.unsupported), functions)
 
 
 def _regions(session: Session, options: AuditOptions) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from slsguard.audit.client import Session
 from slsguard.audit.collect import Json, LiveFunction, document
-from slsguard.audit.template import LiveApp
+from slsguard.audit.template import LiveApp, logical_id
 
 Functions = tuple[LiveFunction, ...]
 _NO_BLOCK = {
@@ -135,8 +135,9 @@ def _policy(text: Any) -> Json | None:
 
 
 def mirror_source(app: LiveApp, source: LiveSource, functions: dict[str, str]) -> None:
-    """Add one source, its policy and its link to the functions it triggers."""
-    logical = _logical(source.name)
+    """Add one source, its policy and its link to the functions it triggers (`functions`:
+    ARN → logical id)."""
+    logical = logical_id(source.name)
     if logical in app.resources:
         logical += source.kind.rsplit(":", 1)[-1]
     properties: Json = {
@@ -157,9 +158,9 @@ def mirror_source(app: LiveApp, source: LiveSource, functions: dict[str, str]) -
                     "Protocol": "lambda",
                     "Endpoint": {"Fn::GetAtt": [functions[fn_arn], "Arn"]},
                 }
-                place = (source.arn, ("Subscriptions", functions[fn_arn]))
+                place = (source.arn, ("Subscriptions", app.function_names[functions[fn_arn]]))
                 kind = "AWS::SNS::Subscription"
-                app.add(f"{logical}To{_alnum(functions[fn_arn])}", kind, subscription, place)
+                app.add(f"{logical}To{functions[fn_arn]}", kind, subscription, place)
     if source.policy:
         kind, key = {
             BUCKET: ("AWS::S3::BucketPolicy", "Bucket"),
@@ -184,13 +185,3 @@ def _bucket(properties: Json, source: LiveSource, functions: dict[str, str]) -> 
         properties["NotificationConfiguration"] = {"LambdaConfigurations": configurations}
     if extra.get("PublicAccessBlock"):
         properties["PublicAccessBlockConfiguration"] = extra["PublicAccessBlock"]
-
-
-def _alnum(text: str) -> str:
-    return "".join(ch for ch in text if ch.isalnum())
-
-
-def _logical(name: str) -> str:
-    """A CloudFormation-style logical id for a name: `orders-jobs` → `OrdersJobs`."""
-    words = "".join(ch if ch.isalnum() else " " for ch in name).split()
-    return "".join(word[:1].upper() + word[1:] for word in words) or "Source"

@@ -9,6 +9,7 @@ of the deployed resource and the attribute path under it, for cloud locations.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,19 @@ class LiveApp:
     places: dict[str, Place] = field(default_factory=dict)
     code: dict[Path, str] = field(default_factory=dict)
     """Extracted package directory → ARN of its function (`--download-code`)."""
+    function_ids: dict[str, str] = field(default_factory=dict)
+    """Function ARN → its logical id in the template (`orders-list` → `OrdersList`)."""
+    function_names: dict[str, str] = field(default_factory=dict)
+    """Logical id → the function's real name, which messages and summaries use."""
+
+    def name_function(self, fn: LiveFunction) -> str:
+        """Give a function a logical id of its own (alphanumeric, as CloudFormation wants)."""
+        logical = logical_id(fn.name, self.resources)
+        while logical in self.function_names:
+            logical += "Function"
+        self.function_ids[fn.arn] = logical
+        self.function_names[logical] = fn.name
+        return logical
 
     def add(self, logical_id: str, kind: str, properties: Json, place: Place) -> None:
         """Add one resource and remember where it lives."""
@@ -61,10 +75,10 @@ def applications(
     for stack, functions in sorted(groups.items()):
         app = _new_app(stack, functions, snapshot.region)
         for fn in functions:
-            _function(app, fn, snapshot.roles.get(str(fn.config.get("Role"))))
+            logical = _function(app, fn, snapshot.roles.get(str(fn.config.get("Role"))))
             package = (packages or {}).get(fn.arn)
             if isinstance(package, Path):
-                app.resources[fn.name]["Properties"]["Code"] = str(package)
+                app.resources[logical]["Properties"]["Code"] = str(package)
                 app.code[package.resolve()] = fn.arn
         _alarms(app, snapshot.alarms, {fn.name for fn in functions})
         _log_groups(app, snapshot, functions)
@@ -83,7 +97,17 @@ def _new_app(stack: str, functions: list[LiveFunction], region: str) -> LiveApp:
     return LiveApp(f"lambda {account} ({region})", region, f"arn:aws:lambda:{region}:{account}")
 
 
-def _function(app: LiveApp, fn: LiveFunction, role: LiveRole | None) -> None:
+def logical_id(name: str, taken: Container[str] = ()) -> str:
+    """A CloudFormation logical id for a name, `orders-list` → `OrdersList`; a type-like
+    suffix keeps it apart from ids already `taken`."""
+    words = "".join(ch if ch.isalnum() else " " for ch in name).split()
+    logical = "".join(word[:1].upper() + word[1:] for word in words) or "Resource"
+    return logical + "Function" if logical in taken else logical
+
+
+def _function(app: LiveApp, fn: LiveFunction, role: LiveRole | None) -> str:
+    """Mirror one function and its attachments; returns its logical id."""
+    logical = app.name_function(fn)
     config = fn.config
     properties: Json = {key: config[key] for key in _FUNCTION_KEYS if config.get(key) is not None}
     properties["FunctionName"] = fn.name
@@ -105,8 +129,9 @@ def _function(app: LiveApp, fn: LiveFunction, role: LiveRole | None) -> None:
         properties["CodeSigningConfigArn"] = fn.code_signing
     if fn.tags:
         properties["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(fn.tags.items())]
-    app.add(fn.name, "AWS::Lambda::Function", properties, (fn.arn, ()))
-    _attachments(app, fn)
+    app.add(logical, "AWS::Lambda::Function", properties, (fn.arn, ()))
+    _attachments(app, fn, logical)
+    return logical
 
 
 def _copy(source: Json, target: Json, *keys: str) -> None:
@@ -118,20 +143,20 @@ def _copy(source: Json, target: Json, *keys: str) -> None:
             }
 
 
-def _attachments(app: LiveApp, fn: LiveFunction) -> None:
+def _attachments(app: LiveApp, fn: LiveFunction, logical: str) -> None:
     """The function's URL, resource policy, event source mappings and invoke configs."""
-    ref = {"Ref": fn.name}
+    ref = {"Ref": logical}
     properties: Json
     if fn.url is not None:
-        properties = {"TargetFunctionArn": {"Fn::GetAtt": [fn.name, "Arn"]}}
+        properties = {"TargetFunctionArn": {"Fn::GetAtt": [logical, "Arn"]}}
         properties.update({k: fn.url[k] for k in ("AuthType", "Cors", "InvokeMode") if k in fn.url})
-        app.add(f"{fn.name}Url", "AWS::Lambda::Url", properties, (fn.arn, ("FunctionUrlConfig",)))
+        app.add(f"{logical}Url", "AWS::Lambda::Url", properties, (fn.arn, ("FunctionUrlConfig",)))
     statements = (fn.policy or {}).get("Statement") or []
     for index, statement in enumerate(statements if isinstance(statements, list) else []):
         sid = str(statement.get("Sid") or index)
         place: Place = (fn.arn, ("Policy", "Statement", sid))
         app.add(
-            f"{fn.name}Permission{index}",
+            f"{logical}Permission{index}",
             "AWS::Lambda::Permission",
             _permission(ref, statement),
             place,
@@ -145,7 +170,7 @@ def _attachments(app: LiveApp, fn: LiveFunction) -> None:
             or (f"arn:aws:lambda:{app.region}:{fn.arn.split(':')[4]}:event-source-mapping:{uuid}")
         )
         app.add(
-            f"{fn.name}Mapping{index}", "AWS::Lambda::EventSourceMapping", properties, (arn, ())
+            f"{logical}Mapping{index}", "AWS::Lambda::EventSourceMapping", properties, (arn, ())
         )
     for index, invoke in enumerate(fn.invoke_configs):
         qualifier = str(invoke.get("FunctionArn", "")).rsplit(":", 1)[-1]
@@ -155,7 +180,7 @@ def _attachments(app: LiveApp, fn: LiveFunction) -> None:
         )
         place = (fn.arn, ("EventInvokeConfig", qualifier))
         app.add(
-            f"{fn.name}InvokeConfig{index}", "AWS::Lambda::EventInvokeConfig", properties, place
+            f"{logical}InvokeConfig{index}", "AWS::Lambda::EventInvokeConfig", properties, place
         )
 
 
@@ -261,7 +286,7 @@ def _entry_points(app: LiveApp, snapshot: RegionSnapshot, functions: list[LiveFu
     from slsguard.audit.apigw_template import mirror_api, owners
     from slsguard.audit.sources import mirror_source
 
-    names = {fn.arn: fn.name for fn in functions}
+    names = {fn.arn: app.function_ids[fn.arn] for fn in functions}
     for api in snapshot.extra.get("apis", ()):
         if owners(api, names):
             mirror_api(app, api, names)

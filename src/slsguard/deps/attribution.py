@@ -124,11 +124,16 @@ def _inside(base: Path, relative: str, cache: ManifestCache) -> Path | None:
     return None
 
 
-def handler_chain(root: Path, handler: str | None) -> list[Path]:
-    """The directories from the handler's file up to `root`, nearest first."""
+def handler_chain(root: Path, handler: str | None, python: bool = False) -> list[Path]:
+    """The directories from the handler's file up to `root`, nearest first.
+
+    Python handlers may name their module with dots as well as slashes, as the Lambda runtime
+    imports them (`src.orders.create.handler` is `src/orders/create.py`); in Node.js
+    handlers only the last dot separates the function (`api.v2.handler` is `api.v2.js`).
+    """
     chain = [root]
     if handler:
-        module = handler.rsplit(".", 1)[0] if "." in handler else handler
+        module = handler_module(handler, python)
         start = resolved((root / module).parent)
         if start.is_relative_to(root):
             chain = []
@@ -138,6 +143,15 @@ def handler_chain(root: Path, handler: str | None) -> list[Path]:
                 current = current.parent
             chain.append(root)
     return chain
+
+
+def handler_module(handler: str, python: bool) -> str:
+    """The handler's module path without the function name; dots are folders in Python."""
+    module = handler.rsplit(".", 1)[0] if "." in handler else handler
+    if not python:
+        return module
+    parts = module.split("/")
+    return "/".join(part if part in (".", "..") else part.replace(".", "/") for part in parts)
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -154,7 +168,7 @@ def _python_uses(
     if manifest is not None:
         yield ManifestUse(manifest, via)
         return
-    for directory in handler_chain(root, fn.handler)[:-1]:
+    for directory in handler_chain(root, fn.handler, python=True)[:-1]:
         manifest = cache.python(directory, groups)
         if manifest is not None:
             yield ManifestUse(manifest, f"handler directory {_relative(directory, root)}")

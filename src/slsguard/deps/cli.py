@@ -1,7 +1,8 @@
 """The dependency part of the command line: audit flags, and `slsguard db update` / `db info`.
 
 Kept here so `slsguard.cli` only wires it in: `add_flags` to `scan` and `inventory`,
-`options(args)` for `ScanOptions`, `add_db_parser` and `run_db` for the `db` command.
+`config_flags(args)` for the configuration file to be overridden by, `options(args, settings)`
+for `ScanOptions`, `add_db_parser` and `run_db` for the `db` command.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from slsguard.config import Config, Settings
 from slsguard.deps.options import (
     DEFAULT_API_URL,
     DEFAULT_ECOSYSTEMS,
@@ -26,12 +28,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("dependency audit (off unless asked for)")
     group.add_argument(
         "--audit-dependencies",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="check packages against the OSV API (sends package names and versions only)",
     )
     group.add_argument(
         "--offline",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="never use the network: audit with the database `slsguard db update` downloads",
     )
     group.add_argument(
@@ -48,13 +50,33 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def options(args: argparse.Namespace) -> DependencyOptions:
-    """The dependency options the flags ask for."""
-    return DependencyOptions(
-        audit=bool(getattr(args, "audit_dependencies", False)),
-        offline=bool(getattr(args, "offline", False)),
+def config_flags(args: argparse.Namespace) -> Config:
+    """The audit flags given (None when not), to override the configuration file with."""
+    return Config(
+        audit_dependencies=getattr(args, "audit_dependencies", None),
+        offline=getattr(args, "offline", None),
         advisory_db=getattr(args, "advisory_db", None),
+    )
+
+
+def options(args: argparse.Namespace, settings: Settings | None = None) -> DependencyOptions:
+    """The dependency options: `settings` (flags over the configuration file) when given,
+    else the flags alone."""
+    chosen = settings if settings is not None else _flags_only(args)
+    return DependencyOptions(
+        audit=chosen.audit_dependencies,
+        offline=chosen.offline,
+        advisory_db=chosen.advisory_db,
         api_url=getattr(args, "osv_api_url", DEFAULT_API_URL),
+    )
+
+
+def _flags_only(args: argparse.Namespace) -> Settings:
+    flags = config_flags(args)
+    return Settings(
+        audit_dependencies=bool(flags.audit_dependencies),
+        offline=bool(flags.offline),
+        advisory_db=flags.advisory_db,
     )
 
 

@@ -4,19 +4,27 @@ A directory's Python packages come from the first of its files that exists, in t
 the build tool in use reads them (`sam build` reads requirements.txt; the
 serverless-python-requirements plugin prefers a Pipfile, then Poetry, then its
 requirements file). A lockfile wins over the declaration it locks. npm packages come from
-the directory's lockfile, or from package.json alone when nothing locks it.
+the directory's lockfile; else, in an npm, yarn or pnpm workspace, from the workspace
+root's lockfile in a parent folder (within the scan root) that covers the directory; else
+from package.json alone.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from slsguard.deps.model import Ecosystem, Manifest, ManifestKind
 from slsguard.deps.npm_lockfiles import parse_pnpm_lock, parse_yarn_lock
-from slsguard.deps.npm_manifests import parse_package_json, parse_package_lock
+from slsguard.deps.npm_manifests import (
+    parse_package_json,
+    parse_package_lock,
+    read_package_json,
+)
 from slsguard.deps.python_manifests import (
     parse_pipfile,
     parse_pipfile_lock,
@@ -24,7 +32,7 @@ from slsguard.deps.python_manifests import (
     parse_pyproject,
     parse_uv_lock,
 )
-from slsguard.deps.reading import ReadContext, UnreadableError, resolved
+from slsguard.deps.reading import ReadContext, UnreadableError, resolved, table
 from slsguard.deps.requirements import parse_requirements
 
 Parser = Callable[[Path, ReadContext], "Manifest | None"]
@@ -87,6 +95,7 @@ class ManifestCache:
     context: ReadContext
     _read: dict[Path, Manifest | None] = field(default_factory=dict)
     _listings: dict[Path, frozenset[str]] = field(default_factory=dict)
+    _workspaces: dict[Path, Manifest | None] = field(default_factory=dict)
 
     def get(self, path: Path) -> Manifest | None:
         """The manifest at `path`, None when absent, outside the root, or not a manifest."""
@@ -114,9 +123,67 @@ class ManifestCache:
         return None
 
     def npm(self, directory: Path) -> Manifest | None:
-        """The directory's lockfile, or its package.json when nothing locks it."""
-        for name in (*NPM_LOCKFILES, "package.json"):
+        """The directory's lockfile, its workspace root's, or its package.json alone."""
+        local = self.npm_lock(directory)
+        if local is not None:
+            return local
+        declaration = self.get(directory / "package.json")
+        if declaration is None:
+            return None
+        return self.workspace_lock(directory) or declaration
+
+    def npm_lock(self, directory: Path) -> Manifest | None:
+        """The npm lockfile in `directory` itself, if any."""
+        for name in NPM_LOCKFILES:
             manifest = self.get(directory / name)
             if manifest is not None:
                 return manifest
         return None
+
+    def workspace_lock(self, directory: Path) -> Manifest | None:
+        """The lockfile of the nearest parent folder (within the scan root) whose workspace
+        includes `directory`: npm and yarn `workspaces`, pnpm `importers`."""
+        if directory not in self._workspaces:
+            self._workspaces[directory] = self._find_workspace_lock(directory)
+        return self._workspaces[directory]
+
+    def _find_workspace_lock(self, directory: Path) -> Manifest | None:
+        for current in directory.parents:
+            if not current.is_relative_to(self.context.root):
+                return None
+            lock = self.npm_lock(current)
+            if lock is not None and self._covers(current, lock, directory):
+                return lock
+        return None
+
+    def _covers(self, top: Path, lock: Manifest, member: Path) -> bool:
+        """Whether the workspace at `top` (locked by `lock`) has `member` as a package."""
+        relative = member.relative_to(top).as_posix()
+        for pattern in workspace_patterns(top / "package.json", self.context):
+            if fnmatchcase(relative, pattern.removeprefix("./").rstrip("/")):
+                return True
+        try:
+            text = self.context.read(lock.path)
+        except UnreadableError:
+            return False
+        return mentions_path(text, relative)
+
+
+def workspace_patterns(path: Path, context: ReadContext) -> tuple[str, ...]:
+    """The `workspaces` globs of a package.json (a list, or yarn's `{packages: [...]}`)."""
+    if not context.allowed(path):
+        return ()
+    try:
+        data, _ = read_package_json(path, context)
+    except UnreadableError:
+        return ()
+    value = data.get("workspaces")
+    items = table(value).get("packages") if isinstance(value, dict) else value
+    return tuple(item for item in items if isinstance(item, str)) if isinstance(items, list) else ()
+
+
+def mentions_path(text: str, relative: str) -> bool:
+    """Whether a lockfile names the workspace folder `relative` (`"packages/orders"`,
+    `packages/orders:`, `@workspace:packages/orders`), not merely a longer path."""
+    pattern = rf"(?<![\w./-]){re.escape(relative)}(?![\w./-])"
+    return re.search(pattern, text) is not None

@@ -13,6 +13,12 @@ from slsguard.iam import actions
 from slsguard.leastpriv import sdkmodel
 
 _S3_PUT = ("s3:PutObject", "s3:AbortMultipartUpload")
+_PARTIQL = (
+    "dynamodb:PartiQLSelect",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
 IRREGULAR: dict[tuple[str, str], tuple[str, ...]] = {
     ("s3", "list_objects"): ("s3:ListBucket",),
     ("s3", "list_objects_v2"): ("s3:ListBucket",),
@@ -38,12 +44,10 @@ IRREGULAR: dict[tuple[str, str], tuple[str, ...]] = {
     ("s3", "get_bucket_encryption"): ("s3:GetEncryptionConfiguration",),
     ("s3", "put_bucket_encryption"): ("s3:PutEncryptionConfiguration",),
     ("dynamodb", "batch_writer"): ("dynamodb:BatchWriteItem",),
-    ("dynamodb", "execute_statement"): (
-        "dynamodb:PartiQLSelect",
-        "dynamodb:PartiQLInsert",
-        "dynamodb:PartiQLUpdate",
-        "dynamodb:PartiQLDelete",
-    ),
+    ("dynamodb", "execute_statement"): _PARTIQL,
+    ("dynamodb", "batch_execute_statement"): _PARTIQL,
+    ("dynamodb", "execute_transaction"): _PARTIQL,
+    ("dynamodb", "transact_get_items"): ("dynamodb:GetItem",),
     ("sqs", "send_message_batch"): ("sqs:SendMessage",),
     ("sqs", "delete_message_batch"): ("sqs:DeleteMessage",),
     ("sqs", "change_message_visibility_batch"): ("sqs:ChangeMessageVisibility",),

@@ -38,7 +38,7 @@ _KINDS = {
     "AWS::StepFunctions::StateMachine": "statemachine",
     "AWS::KMS::Key": "key",
 }
-_INTRINSIC = re.compile(r"^!(?:GetAtt|Ref) ([A-Za-z0-9]+)(?:\.Arn)?$")
+_INTRINSIC = re.compile(r"^!(?:GetAtt|Ref) ([A-Za-z0-9]+)(?:\.(Stream)?Arn)?$")
 _SUB = re.compile(r"\$\{([^}]+)\}")
 
 Pattern = tuple[str, frozenset[str]]
@@ -63,7 +63,8 @@ def _pattern(app: Application, text: str) -> Pattern:
     match = _INTRINSIC.match(text.strip())
     if match:
         arn = _arn_of(app, match.group(1))
-        return (arn, frozenset({match.group(1)})) if arn else ("*", frozenset())
+        suffix = "/stream/*" if match.group(2) else ""
+        return (arn + suffix, frozenset({match.group(1)})) if arn else ("*", frozenset())
     logicals: set[str] = set()
 
     def replace(found: re.Match[str]) -> str:

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from slsguard.code.javascript_modules import JsModules, function_node
 from slsguard.code.locate import locate
 from slsguard.code.model import HandlerSource
 from slsguard.code.python_modules import Modules
@@ -18,6 +19,8 @@ from slsguard.findings import Location
 from slsguard.iam import actions
 from slsguard.leastpriv import sdkmodel
 from slsguard.leastpriv.actionmap import TRIGGER_ACTIONS, actions_for
+from slsguard.leastpriv.jscalls import JavaScriptCalls
+from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
 from slsguard.leastpriv.resources import ANY, Target, from_resource, resolve, unresolved
 from slsguard.model import Application, Function, Trigger
@@ -77,26 +80,48 @@ _cache: OrderedDict[int, tuple[Application, dict[str, FunctionNeeds]]] = Ordered
 
 
 def function_needs(app: Application) -> dict[str, FunctionNeeds]:
-    """The needs of every function of `app` whose Python handler code was analysed."""
+    """The needs of every function of `app` whose Python, JavaScript or TypeScript handler
+    code was analysed."""
     cached = _cache.get(id(app))
     if cached is not None and cached[0] is app:
         return cached[1]
     result: dict[str, FunctionNeeds] = {}
-    modules: dict[tuple[Path, Path], Modules] = {}
-    cwd = Path.cwd()
+    loaders = _Loaders(Path.cwd())
     for fn in app.functions:
-        located = locate(app, fn, cwd)
-        if not isinstance(located, HandlerSource) or located.language != "python":
-            continue
-        key = (located.root, located.scan_root)
-        loader = modules.setdefault(key, Modules(located.root, located.scan_root, cwd))
-        module = loader.handler(located)
-        if module is not None and located.symbol in module.functions:
-            result[fn.name] = needs_of(app, fn, PythonCalls(loader).run(module))
+        located = locate(app, fn, loaders.cwd)
+        calls = loaders.calls(located) if isinstance(located, HandlerSource) else None
+        if calls is not None:
+            result[fn.name] = needs_of(app, fn, calls)
     _cache[id(app)] = (app, result)
     while len(_cache) > 16:
         _cache.popitem(last=False)
     return result
+
+
+class _Loaders:
+    """Module loaders shared by the functions of one application, per code root."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.python: dict[tuple[Path, Path], Modules] = {}
+        self.javascript: dict[tuple[Path, Path], JsModules] = {}
+
+    def calls(self, located: HandlerSource) -> tuple[SdkCall, ...] | None:
+        """The SDK calls of a handler; None when its code is not analysable."""
+        key = (located.root, located.scan_root)
+        if located.language == "python":
+            loader = self.python.setdefault(key, Modules(*key, self.cwd))
+            module = loader.handler(located)
+            if module is None or located.symbol not in module.functions:
+                return None
+            return PythonCalls(loader).run(module)
+        if located.language not in ("javascript", "typescript"):
+            return None
+        js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
+        handler = js.handler(located)
+        if handler is None or function_node(handler, located.symbol) is None:
+            return None
+        return JavaScriptCalls(js).run(handler)
 
 
 def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> FunctionNeeds:
@@ -117,7 +142,19 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             needs.append(Need(action, target, call.location, f"{call.service}.{call.method}"))
     for trigger in fn.triggers:
         needs.extend(_trigger_needs(app, trigger))
+    needs.extend(_key_needs(app, needs))
     return FunctionNeeds(fn.name, tuple(needs), tuple(uncertain))
+
+
+def _key_needs(app: Application, needs: list[Need]) -> list[Need]:
+    """The KMS actions on customer-managed keys that the data needs imply."""
+    found: list[Need] = []
+    for need in needs:
+        for action, key in key_actions(app, need.action, need.target):
+            encrypted = f"{need.target.logical_id} is encrypted with {key.logical_id or key.arn}"
+            reason = f"{need.reason} ({encrypted})"
+            found.append(Need(action, key, need.location, reason, need.implied))
+    return found
 
 
 def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Target:
@@ -160,8 +197,15 @@ def _trigger_needs(app: Application, trigger: Trigger) -> list[Need]:
 def _trigger_target(app: Application, kind: str, source: object) -> Target:
     if isinstance(source, str) and source.startswith("arn:"):
         return Target(source, label="the trigger's ARN", cfn=source)
-    if isinstance(source, dict) and kind:
+    if isinstance(source, dict) and source:
         logical = next(iter(source.values()))
-        name = logical[0] if isinstance(logical, list) else str(logical).split(".")[0]
-        return from_resource(app, kind, str(name), "the trigger")
+        parts = logical if isinstance(logical, list) else str(logical).split(".")
+        name, attribute = str(parts[0]), str(parts[-1])
+        if kind:
+            return from_resource(app, kind, name, "the trigger")
+        if attribute == "StreamArn":
+            table = from_resource(app, "table", name, "the trigger")
+            stream = table.child("/stream/*")
+            cfn = f"!GetAtt {name}.StreamArn" if table.resolved else ""
+            return Target(stream.arn, stream.logical_id, stream.label, stream.resolved, cfn)
     return unresolved(kind or None, "the trigger's source is computed at deploy time")

@@ -92,6 +92,11 @@ def iam_prefix(service: str) -> str:
     return str(prefix)
 
 
+def service_id(service: str) -> str:
+    """The model's `serviceId` (`Secrets Manager`), which names the JavaScript v3 package."""
+    return str(_service_model(service).get("metadata", {}).get("serviceId", ""))
+
+
 @functools.cache
 def waiter_operation(service: str, waiter: str) -> str | None:
     """The operation a waiter polls (`table_exists` → `DescribeTable`)."""

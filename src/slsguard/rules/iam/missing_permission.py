@@ -2,9 +2,12 @@
 
 ## What it does
 Reads the handler code of each function (Python: boto3 clients, resources, `Table(...)`,
-batch writers, paginators, waiters, managed transfers), maps every SDK call to the IAM
-actions it needs and resolves the resource it touches (constants, environment variables
-defined in the template and the resources they reference). Reports a call whose action, or
+batch writers, paginators, waiters, managed transfers; JavaScript and TypeScript: SDK v3
+commands, `lib-dynamodb`, `lib-storage` `Upload`, SDK v2 clients and `DocumentClient`), maps
+every SDK call to the IAM actions it needs (plus `kms:Decrypt`/`kms:GenerateDataKey` on the
+customer-managed key of an encrypted secret, queue, topic, table or bucket) and resolves the
+resource it touches (constants, environment variables defined in the template and the
+resources they reference). Reports a call whose action, or
 whose resource, no Allow statement of the function's role covers. Functions whose code was
 not found, roles defined outside the scan and roles with managed policies whose content is
 not in the scan are never judged.

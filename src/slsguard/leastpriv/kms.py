@@ -1,0 +1,118 @@
+"""KMS permissions implied by data access to resources encrypted with a customer-managed key.
+
+Only a key the template names for the resource counts: `!Ref`/`!GetAtt` of an
+`AWS::KMS::Key`, or a literal key ARN. AWS-managed keys (`alias/aws/sqs`, default
+encryption) need no permission on the caller's role, so nothing is added for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slsguard.leastpriv.resources import Target, from_resource
+from slsguard.model import Application
+
+_DECRYPT = ("kms:Decrypt",)
+_WRITE = ("kms:GenerateDataKey", "kms:Decrypt")
+_DYNAMODB_ITEMS = (
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "ConditionCheckItem",
+    "PartiQLSelect",
+    "PartiQLInsert",
+    "PartiQLUpdate",
+    "PartiQLDelete",
+)
+
+KEY_ACTIONS: dict[str, tuple[str, ...]] = {
+    "secretsmanager:GetSecretValue": _DECRYPT,
+    "secretsmanager:PutSecretValue": _WRITE,
+    "secretsmanager:UpdateSecret": _WRITE,
+    "ssm:GetParameter": _DECRYPT,
+    "ssm:GetParameters": _DECRYPT,
+    "ssm:GetParametersByPath": _DECRYPT,
+    "sqs:SendMessage": _WRITE,
+    "sqs:ReceiveMessage": _DECRYPT,
+    "sns:Publish": _WRITE,
+    "s3:GetObject": _DECRYPT,
+    "s3:PutObject": ("kms:GenerateDataKey",),
+    "s3:AbortMultipartUpload": _DECRYPT,  # managed (multipart) uploads read their parts' key
+    "kinesis:PutRecord": ("kms:GenerateDataKey",),
+    "kinesis:PutRecords": ("kms:GenerateDataKey",),
+    "kinesis:GetRecords": _DECRYPT,
+    **{f"dynamodb:{name}": _DECRYPT for name in _DYNAMODB_ITEMS},
+}
+"""Data action → the KMS actions it needs on the resource's customer-managed key.
+
+DynamoDB generates and keeps the table key through its own grant: callers need only
+`kms:Decrypt`, for reads and writes alike."""
+
+KEY_PROPERTY: dict[str, tuple[str | int, ...]] = {
+    "AWS::SecretsManager::Secret": ("KmsKeyId",),
+    "AWS::SQS::Queue": ("KmsMasterKeyId",),
+    "AWS::SNS::Topic": ("KmsMasterKeyId",),
+    "AWS::DynamoDB::Table": ("SSESpecification", "KMSMasterKeyId"),
+    "AWS::Kinesis::Stream": ("StreamEncryption", "KeyId"),
+    "AWS::S3::Bucket": (
+        "BucketEncryption",
+        "ServerSideEncryptionConfiguration",
+        0,
+        "ServerSideEncryptionByDefault",
+        "KMSMasterKeyID",
+    ),
+}
+"""CloudFormation type → the property path of its customer-managed key."""
+
+
+def key_actions(app: Application, action: str, target: Target) -> list[tuple[str, Target]]:
+    """(KMS action, key) pairs that `action` on `target` needs; empty without a CMK."""
+    wanted = KEY_ACTIONS.get(action)
+    if not wanted or target.logical_id is None:
+        return []
+    key = customer_key(app, target.logical_id)
+    return [(kms, key) for kms in wanted] if key is not None else []
+
+
+def customer_key(app: Application, logical: str) -> Target | None:
+    """The customer-managed key the template resource `logical` is encrypted with."""
+    resources: Any = app.resources if isinstance(app.resources, dict) else {}
+    resource = resources.get(logical)
+    if not isinstance(resource, dict):
+        return None
+    path = KEY_PROPERTY.get(str(resource.get("Type")))
+    value: Any = resource.get("Properties")
+    for step in path or ("<none>",):
+        value = _step(value, step)
+    return _key(app, value, logical) if value is not None else None
+
+
+def _step(value: object, step: str | int) -> object:
+    """`value[step]` when `value` is a mapping or list that has it, else None."""
+    if isinstance(step, int):
+        return value[step] if isinstance(value, list) and len(value) > step else None
+    return value.get(step) if isinstance(value, dict) else None
+
+
+def _key(app: Application, value: object, owner: str) -> Target | None:
+    via = f"the key of {owner}"
+    if isinstance(value, str):
+        customer = value.startswith("arn:") and ":key/" in value
+        return Target(value, label=via, cfn=value) if customer else None
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((name, argument),) = value.items()
+    if name == "Ref" and isinstance(argument, str):
+        logical = argument
+    elif name == "Fn::GetAtt":
+        parts = argument if isinstance(argument, list) else str(argument).split(".")
+        logical = str(parts[0])
+    else:
+        return None
+    key = from_resource(app, "key", logical, via)
+    return key if key.resolved else None
