@@ -129,6 +129,15 @@ _SPECS: dict[str, tuple[str, Spec]] = {
         {"name": "TopicName", "kms_master_key_id": "KmsMasterKeyId"},
     ),
     "aws_s3_bucket": ("AWS::S3::Bucket", {"bucket": "BucketName"}),
+    # Tables, secrets, parameters and keys: what handler code and policies name.
+    "aws_dynamodb_table": ("AWS::DynamoDB::Table", {"name": "TableName"}),
+    "aws_secretsmanager_secret": (
+        "AWS::SecretsManager::Secret",
+        {"name": "Name", "kms_key_id": "KmsKeyId"},
+    ),
+    "aws_ssm_parameter": ("AWS::SSM::Parameter", {"name": "Name", "type": "Type"}),
+    "aws_kms_key": ("AWS::KMS::Key", {"description": "Description"}),
+    "aws_kinesis_stream": ("AWS::Kinesis::Stream", {"name": "Name"}),
     "aws_cloudwatch_log_group": (
         "AWS::Logs::LogGroup",
         {"name": "LogGroupName", "retention_in_days": "RetentionInDays", "kms_key_id": "KmsKeyId"},
