@@ -194,9 +194,7 @@ def _inventory(args: argparse.Namespace) -> int:
     from slsguard.loading import LoadOptions
     from slsguard.scan import ScanOptions, scan
 
-    missing = [str(path) for path in args.paths if not path.exists()]
-    if missing:
-        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
         settings = resolve(args.paths, dependency_cli.config_flags(args))
@@ -210,10 +208,7 @@ def _inventory(args: argparse.Namespace) -> int:
         text = render_json(report)
     else:
         text = render_table(report, color=args.output is None and sys.stdout.isatty())
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)
     return EXIT_OK
 
 
@@ -222,9 +217,7 @@ def _scan(args: argparse.Namespace) -> int:
     from slsguard.loading import LoadOptions
     from slsguard.scan import ScanOptions, UnknownRuleError, scan
 
-    missing = [str(path) for path in args.paths if not path.exists()]
-    if missing:
-        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
         settings = _settings(args)
@@ -260,10 +253,7 @@ def _scan(args: argparse.Namespace) -> int:
     )
     display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
     text = render(settings.format, report, color=color, **display)
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)
     return exit_code(report, settings.fail_on)
 
 
@@ -319,9 +309,7 @@ def _report(args: argparse.Namespace) -> int:
     from slsguard.loading import LoadOptions
     from slsguard.scan import ScanOptions, UnknownRuleError, scan, select_rules
 
-    missing = [str(path) for path in args.paths if not path.exists()]
-    if missing:
-        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
         settings = resolve(args.paths, Config(), args.config)
@@ -344,10 +332,7 @@ def _report(args: argparse.Namespace) -> int:
     scope = ", ".join(str(path) for path in args.paths)
     renderer = compliance.render_json if args.report_format == "json" else compliance.render_text
     text = renderer(framework, statuses, scope)
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)
     return EXIT_ERROR if any(f.rule.id == "SLS003" for f in report.findings) else EXIT_OK
 
 
@@ -372,6 +357,22 @@ def _progress_on_terminal() -> Callable[[int, int], None] | None:
             print(f"slsguard: reading files {done + 1}/{total}", end=end, file=sys.stderr)
 
     return show
+
+
+def paths_exist(paths: Sequence[Path]) -> bool:
+    """True when every path exists; otherwise says which do not, on stderr."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    return not missing
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write `text` to `output`, or to stdout when no file is given."""
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
 
 
 def exit_code(report: Report, fail_on: Severity) -> int:

@@ -19,15 +19,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Print the minimal policy of every analysed function; 2 when a path is missing."""
+    from slsguard.cli import EXIT_ERROR, paths_exist
     from slsguard.discovery import discover
     from slsguard.leastpriv.needs import function_needs
     from slsguard.leastpriv.policy import minimal, render
     from slsguard.loading import LoadOptions, load_all
 
-    missing = [str(path) for path in args.paths if not path.exists()]
-    if missing:
-        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    if not paths_exist(args.paths):
+        return EXIT_ERROR
     cwd = Path.cwd()
     loaded = load_all(list(discover(list(args.paths), cwd)), LoadOptions(), cwd)
     for app in loaded.apps:
