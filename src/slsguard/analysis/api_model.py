@@ -49,6 +49,8 @@ class Stage:
     """Stage or route throttling limits, or a usage plan with a throttle."""
     waf: Setting | None = None
     """The web ACL that filters the stage's requests (associated, or on CloudFront in front)."""
+    address: str | None = None
+    """The Terraform address of the stage resource (`aws_api_gateway_stage.prod`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,8 @@ class Api:
     """The functions it invokes, as far as the template says."""
     fronted_by: tuple[Distribution, ...] = ()
     """CloudFront distributions whose origins point at it."""
+    address: str | None = None
+    """The Terraform address of the API resource, for an API written in Terraform."""
 
     @property
     def label(self) -> str:
@@ -101,7 +105,7 @@ class Api:
         name = {"rest": "REST API", "http": "HTTP API", "websocket": "WebSocket API"}[self.kind]
         if self.logical_id == IMPLICIT:
             return f"the implicit {name}"
-        return f"{name} {self.logical_id}"
+        return f"{name} {self.address or self.logical_id}"
 
     def describe(self, stage: Stage) -> str:
         """`stage Prod of REST API MyApi`."""
@@ -109,6 +113,10 @@ class Api:
 
     def placement(self, stage: Stage) -> str:
         """Where SAM or CloudFormation stage properties go for this stage."""
+        if stage.address is not None:
+            return f"in {stage.address}"
+        if self.address is not None:
+            return f"in the stage resource of {self.address}"
         if self.syntax == "sam":
             if self.logical_id == IMPLICIT:
                 return f"under `Globals: {'Api' if self.kind == 'rest' else 'HttpApi'}:`"

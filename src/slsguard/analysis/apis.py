@@ -42,6 +42,7 @@ from slsguard.analysis.intrinsics import (
 from slsguard.loading.policies import child_origin
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application, render
+from slsguard.tf_address import terraform_address
 
 __all__ = [
     "IMPLICIT",
@@ -134,7 +135,20 @@ def _build_apis(app: Application) -> tuple[Api, ...]:
         _mapped_domains(app, defaults),
         distributions(app),
     )
-    return tuple(_attach(api, template) for api in read_apis(app, defaults))
+    return tuple(_addressed(app, _attach(api, template)) for api in read_apis(app, defaults))
+
+
+def _addressed(app: Application, api: Api) -> Api:
+    """The API with the Terraform addresses of it and its stages, for a Terraform app."""
+    if app.kind != "terraform":
+        return api
+    stages = tuple(
+        replace(stage, address=terraform_address(app, stage.logical_id))
+        if stage.logical_id
+        else stage
+        for stage in api.stages
+    )
+    return replace(api, stages=stages, address=terraform_address(app, api.logical_id))
 
 
 def _attach(api: Api, template: _Template) -> Api:

@@ -32,6 +32,7 @@ from slsguard.analysis._http_sam import SamEndpoints
 from slsguard.analysis._http_sls import ServerlessEndpoints
 from slsguard.analysis.resources import ResourceIndex
 from slsguard.model import Application
+from slsguard.tf_address import resource_name
 
 __all__ = [
     "AUTHENTICATED",
@@ -70,7 +71,7 @@ def endpoints(app: Application) -> tuple[Endpoint, ...]:
 
 def describe(app: Application, endpoint: Endpoint) -> str:
     """`orders-api › createOrder › POST /orders`: the app, the function (or API), the route."""
-    subject = endpoint.function or endpoint.api
+    subject = endpoint.function or resource_name(app, endpoint.api)
     return f"{app.name} › {subject} › {endpoint.route}"
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `slsguard audit` and its flags."""
+    from slsguard.deps import cli as dependency_cli
     from slsguard.formats import FORMATS
 
     audit = commands.add_parser("audit", help="audit the Lambda functions of a live AWS account")
@@ -36,6 +37,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help="report drift from the templates under PATH (text, markdown or json output)",
     )
+    audit.add_argument(
+        "--history",
+        type=Path,
+        metavar="FILE",
+        help="append this audit's summary to a JSON-lines history file",
+    )
+    audit.add_argument(
+        "--show",
+        action="store_true",
+        help="with --history: print how findings evolved between audits (no audit is run)",
+    )
     audit.add_argument("--endpoint-url", help="send every call to this endpoint (a test server)")
     audit.add_argument("--format", choices=tuple(FORMATS), default="text")
     audit.add_argument("--output", "-o", type=Path, help="write the report to a file")
@@ -45,6 +57,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit.add_argument("--enable", type=_ids, default=(), help="turn on opt-in rules")
     audit.add_argument("--trusted-accounts", type=_ids, default=(), metavar="IDS")
     audit.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    dependency_cli.add_flags(audit)  # Used on the packages --download-code fetches.
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -62,8 +75,11 @@ def run(args: argparse.Namespace) -> int:
     from slsguard.audit.progress import on_terminal
     from slsguard.audit.run import AuditOptions, audit
     from slsguard.cli import exit_code
+    from slsguard.deps import cli as dependency_cli
     from slsguard.scan import UnknownRuleError
 
+    if args.show:
+        return _show_history(args)
     if args.compare is not None and args.format not in DRIFT_FORMATS:
         print(f"slsguard: --compare needs --format {', '.join(DRIFT_FORMATS)}", file=sys.stderr)
         return 2
@@ -81,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         enable=args.enable,
         trusted_accounts=args.trusted_accounts,
         download_code=args.download_code,
+        dependencies=dependency_cli.options(args),
         progress=progress,
     )
     try:
@@ -96,12 +113,46 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    if args.history is not None and not _record(args.history, result):
+        return 2
     text = _rendered(args, result)
     if args.output is not None:
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return exit_code(result.report, args.fail_on)
+
+
+def _record(path: Path, result: AuditResult) -> bool:
+    """Append the audit to the history file; False (after saying why) when it cannot."""
+    from slsguard.audit.history import HistoryError, append, entry_of
+
+    try:
+        append(path, entry_of(result.report, result.account, result.regions))
+    except HistoryError as error:
+        print(f"slsguard: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def _show_history(args: argparse.Namespace) -> int:
+    """`--history FILE --show`: the evolution of findings between the recorded audits."""
+    from slsguard.audit.history import HistoryError, evolution, load, render_json, render_text
+
+    if args.history is None:
+        print("slsguard: --show needs --history FILE", file=sys.stderr)
+        return 2
+    try:
+        steps = evolution(load(args.history))
+    except HistoryError as error:
+        print(f"slsguard: {error}", file=sys.stderr)
+        return 2
+    text = render_json(steps) if args.format == "json" else render_text(steps)
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _rendered(args: argparse.Namespace, result: AuditResult) -> str:

@@ -86,7 +86,7 @@ def run_rules(
             f,
             message=_plain(f.message, names),
             fix=_plain(f.fix, names),
-            location=cloud_location(f.location, live, app.file),
+            location=cloud_location(f.location, live, app.file, app.scan_root),
         )
         for f in findings
     ]
@@ -121,10 +121,16 @@ def _plain(text: str, functions: dict[str, tuple[str, str]]) -> str:
     return text
 
 
-def cloud_location(location: Location, live: LiveApp, file: str) -> Location:
-    """The deployed resource a template location of a synthesized template stands for."""
+def cloud_location(
+    location: Location, live: LiveApp, file: str, scan_root: str | None = None
+) -> Location:
+    """The deployed resource a template location of a synthesized template stands for
+    (`scan_root`: where downloaded packages were extracted; dependency files inside them
+    are named relative to it)."""
     if location.kind == "source":
-        return _code_location(location, live)
+        return _code_location(location, live, Path.cwd())
+    if location.kind == "template" and location.file != file and scan_root is not None:
+        return _code_location(location, live, Path(scan_root))
     if location.kind != "template" or location.file != file:
         return location
     path = location.key_path
@@ -136,11 +142,12 @@ def cloud_location(location: Location, live: LiveApp, file: str) -> Location:
     return cloud(arn, (*prefix, *rest))
 
 
-def _code_location(location: Location, live: LiveApp) -> Location:
-    """A place in a downloaded package: the function's ARN › `Code` › the file inside."""
+def _code_location(location: Location, live: LiveApp, base: Path) -> Location:
+    """A place in a downloaded package: the function's ARN › `Code` › the file inside
+    (`base`: what a relative file name is relative to)."""
     if not location.file:
         return location
-    path = (Path.cwd() / location.file).resolve()
+    path = (base / location.file).resolve()
     for directory, arn in live.code.items():
         if path.is_relative_to(directory):
             inside = path.relative_to(directory).as_posix()

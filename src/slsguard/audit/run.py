@@ -25,6 +25,7 @@ from slsguard.audit.collect import (
     Scope,
     collect_region,
 )
+from slsguard.audit.dependencies import package_dependencies
 from slsguard.audit.engine import (
     denial_findings,
     model_of,
@@ -33,8 +34,10 @@ from slsguard.audit.engine import (
     summary,
 )
 from slsguard.audit.package import Limits, download_all
-from slsguard.audit.template import applications
-from slsguard.findings import AppSummary, Finding, Report, Severity
+from slsguard.audit.template import LiveApp, applications
+from slsguard.deps.options import DependencyOptions
+from slsguard.findings import AppSummary, Finding, ReferenceData, Report, Severity
+from slsguard.model import Application
 from slsguard.rules import Context, Rule, all_rules
 from slsguard.scan import ScanOptions, select_rules
 
@@ -59,6 +62,8 @@ class AuditOptions:
     download_code: bool = False
     """Fetch each function's package and run code analysis on it (`--download-code`)."""
     limits: Limits = field(default_factory=Limits)
+    dependencies: DependencyOptions = field(default_factory=DependencyOptions)
+    """How the packages of downloaded code are audited (`--advisory-db`, ...)."""
     progress: RegionProgress | None = None
     """Told (region, functions read, functions listed) as each function is read."""
 
@@ -72,6 +77,10 @@ class AuditResult:
     unsupported: frozenset[str]
     functions: tuple[LiveFunction, ...] = ()
     """Every audited function as collected (for `--compare`)."""
+    regions: tuple[str, ...] = ()
+    """The regions audited."""
+    account: str = ""
+    """The audited account (from the functions' ARNs; empty when none was found)."""
 
 
 def audit(options: AuditOptions) -> AuditResult:
@@ -92,7 +101,18 @@ def audit(options: AuditOptions) -> AuditResult:
     )
     with tempfile.TemporaryDirectory(prefix="slsguard-code-") as scratch:
         packages = _packages(snapshots, options, Path(scratch))
-        findings, apps, owners = _evaluate(snapshots, rules, context, packages, scratch)
+        models = _models(snapshots, packages, scratch)
+        datasets: tuple[ReferenceData, ...] = ()
+        if packages:
+            facts = package_dependencies(
+                [app for _, app in models],
+                Path(scratch),
+                frozenset(rule.id for rule in rules),
+                options.dependencies,
+            )
+            context = replace(context, dependencies=facts)
+            datasets = facts.datasets
+        findings, apps, owners = _evaluate(models, rules, context)
     if "SLS004" in {rule.id for rule in rules}:
         findings.extend(package_findings(packages, owners))
     if "SLS008" in {rule.id for rule in rules}:
@@ -102,7 +122,7 @@ def audit(options: AuditOptions) -> AuditResult:
     report = Report(
         findings=tuple(sorted(findings, key=_order)),
         apps=tuple(apps),
-        reference_data=reference.datasets(None),
+        reference_data=(*reference.datasets(None), *datasets),
         files_scanned=0,
         duration_seconds=time.perf_counter() - started,
         tool_version=__version__,
@@ -110,7 +130,22 @@ def audit(options: AuditOptions) -> AuditResult:
         started_at=started_at,
     )
     functions = tuple(fn for snapshot in snapshots for fn in snapshot.functions)
-    return AuditResult(report, frozenset(calls.actions), frozenset(calls.unsupported), functions)
+    return AuditResult(
+        report,
+        frozenset(calls.actions),
+        frozenset(calls.unsupported),
+        functions,
+        tuple(regions),
+        _account(functions, report),
+    )
+
+
+def _account(functions: tuple[LiveFunction, ...], report: Report) -> str:
+    """The account of the audited functions, else of any finding's location."""
+    for fn in functions:
+        return fn.arn.split(":")[4]
+    accounts = sorted({f.location.account for f in report.findings if f.location.account})
+    return accounts[0] if accounts else ""
 
 
 def _regions(session: Session, options: AuditOptions) -> list[str]:
@@ -131,26 +166,33 @@ def _packages(
     return download_all(functions, options.endpoint.endpoint_url, root, options.limits)
 
 
+def _models(
+    snapshots: list[RegionSnapshot], packages: dict[str, Path | str], scratch: str
+) -> list[tuple[LiveApp, Application]]:
+    """Every live application with its model (`scratch`: where packages were extracted)."""
+    models = []
+    for snapshot in snapshots:
+        for live in applications(snapshot, packages):
+            account = snapshot.functions[0].arn.split(":")[4]
+            models.append((live, model_of(live, account, scratch if packages else None)))
+    return models
+
+
 def _evaluate(
-    snapshots: list[RegionSnapshot],
+    models: list[tuple[LiveApp, Application]],
     rules: tuple[Rule, ...],
     context: Context,
-    packages: dict[str, Path | str],
-    scratch: str,
 ) -> tuple[list[Finding], list[AppSummary], dict[str, str]]:
     """Findings and summaries of every live application, and which app owns each ARN."""
     rules_run = frozenset(rule.id for rule in rules)
     findings: list[Finding] = []
     apps: list[AppSummary] = []
     owners: dict[str, str] = {}
-    for snapshot in snapshots:
-        for live in applications(snapshot, packages):
-            account = snapshot.functions[0].arn.split(":")[4]
-            app = model_of(live, account, scratch if packages else None)
-            found = run_rules(live, app, rules, context)
-            findings.extend(found)
-            apps.append(summary(app, found, rules_run))
-            owners.update({arn: live.name for arn, _ in live.places.values()})
+    for live, app in models:
+        found = run_rules(live, app, rules, context)
+        findings.extend(found)
+        apps.append(summary(app, found, rules_run))
+        owners.update({arn: live.name for arn, _ in live.places.values()})
     return findings, apps, owners
 
 

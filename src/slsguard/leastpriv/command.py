@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from slsguard.discovery import discover
     from slsguard.leastpriv.needs import function_needs
     from slsguard.leastpriv.policy import minimal, render
+    from slsguard.leastpriv.samfit import fit, render_sam
     from slsguard.loading import LoadOptions, load_all
 
     if not paths_exist(args.paths):
@@ -36,7 +37,12 @@ def run(args: argparse.Namespace) -> int:
                 continue
             implied = syntax not in ("serverless", "sam")  # the framework adds those
             header = f"# {app.name} › {name} ({app.file})\n"
-            sys.stdout.write(header + render(minimal(needs, implied=implied), syntax))
+            if syntax == "sam":
+                uses, rest = fit(app, needs)
+                text = render_sam(uses, minimal(rest, implied=False))
+            else:
+                text = render(minimal(needs, implied=implied), syntax)
+            sys.stdout.write(header + text)
             for item in needs.uncertain:
                 sys.stdout.write(f"# not mapped: {item.location.display} {item.message}\n")
     return 0

@@ -139,7 +139,8 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             continue
         for action in mapped:
             target = _target(app, fn, call, action)
-            needs.append(Need(action, target, call.location, f"{call.service}.{call.method}"))
+            reason = call.via or f"{call.service}.{call.method}"
+            needs.append(Need(action, target, call.location, reason))
     for trigger in fn.triggers:
         needs.extend(_trigger_needs(app, trigger))
     needs.extend(_key_needs(app, needs))
@@ -161,6 +162,8 @@ def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Targe
     info = actions.lookup(action)
     if info is None or not info.resource_types:
         return ANY
+    if call.service == "appconfigdata":
+        return unresolved("configuration", "AppConfig ARNs hold IDs; the code names a profile")
     spec = _PARAMS.get(call.service)
     if spec is None:
         return unresolved(None, f"no resource resolution for {call.service} yet")

@@ -8,6 +8,7 @@ IAM dataset before it is written.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from slsguard.iam import actions
@@ -85,14 +86,46 @@ def _yaml(target: Target) -> str:
 
 
 def _document(statements: tuple[PolicyStatement, ...]) -> dict[str, object]:
+    sids = statement_ids(statements)
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
+                "Sid": sid,
                 "Effect": "Allow",
                 "Action": list(s.actions),
                 "Resource": [t.arn for t in s.targets],
             }
-            for s in statements
+            for sid, s in zip(sids, statements, strict=True)
         ],
     }
+
+
+_SID_PARTS = 4
+"""Code locations named in one `Sid` at most (the rest are in the YAML comments)."""
+
+
+def statement_ids(statements: tuple[PolicyStatement, ...]) -> list[str]:
+    """A unique IAM `Sid` ([A-Za-z0-9]+) per statement naming the code lines that need it:
+    `src/orders/db.py:10` → `DbL10`, `the sqs trigger` → `SqsTrigger`."""
+    sids: list[str] = []
+    for statement in statements:
+        parts = dict.fromkeys(_sid_part(r) for r in statement.reasons)
+        base = "".join(list(parts)[:_SID_PARTS]) or "Needed"
+        sid, count = base, 1
+        while sid in sids:
+            count += 1
+            sid = f"{base}N{count}"
+        sids.append(sid)
+    return sids
+
+
+def _sid_part(reason: str) -> str:
+    where = re.match(r"(?:\S*/)?([^/\s:]+?)(?:\.\w+)?:(\d+) ", reason)
+    if where is not None:
+        return f"{_camel(where.group(1))}L{where.group(2)}"
+    return _camel(reason.removeprefix("the "))
+
+
+def _camel(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", text) if w)

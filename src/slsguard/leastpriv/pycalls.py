@@ -64,6 +64,9 @@ class SdkCall:
     location: Location
     dynamic: bool = False
     """The client's service or the method name is computed at run time."""
+    via: str = ""
+    """What performs the call when the code does not call the SDK itself
+    (`powertools parameters.get_secret`); the reason shown instead of `service.method`."""
 
 
 Value = Handle | Arg | None
@@ -210,7 +213,13 @@ class PythonCalls:
         return value if isinstance(value, Arg) else Arg("unknown", ast.unparse(node))
 
     def _calls(self, module: Module) -> None:
+        from slsguard.leastpriv.powertools import utility_calls
+
+        def evaluate(node: ast.expr) -> Arg:
+            return self._arg(node, module)
+
         for symbol, node in _calls_by_function(module.tree):
+            self.calls.extend(utility_calls(module, evaluate, symbol, node))
             func = node.func
             if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
                 owner = self.eval(func.args[0], module)
@@ -252,11 +261,16 @@ class PythonCalls:
         *,
         dynamic: bool,
     ) -> None:
-        line, column, end_line, end_column = module.position(node)
-        location = source_location(
-            module.display, line, column, (end_line, end_column), symbol, module.text(node)
-        )
+        location = call_location(module, node, symbol)
         self.calls.append(SdkCall(service, method, params, location, dynamic or not service))
+
+
+def call_location(module: Module, node: ast.Call, symbol: str) -> Location:
+    """Where a call is, inside function `symbol` of `module`."""
+    line, column, end_line, end_column = module.position(node)
+    return source_location(
+        module.display, line, column, (end_line, end_column), symbol, module.text(node)
+    )
 
 
 def _method(owner: Handle, attr: str, params: Params) -> str | None:

@@ -24,6 +24,11 @@ _TYPES: dict[str, tuple[str, str, str]] = {
         "arn:aws:states:*:*:stateMachine:{}",
     ),
     "key": ("AWS::KMS::Key", "", "arn:aws:kms:*:*:key/{}"),
+    "configuration": (
+        "AWS::AppConfig::ConfigurationProfile",
+        "",
+        "arn:aws:appconfig:*:*:application/*/environment/*/configuration/{}",
+    ),
 }
 """Resource kind → (CloudFormation type, name property, ARN pattern)."""
 
@@ -120,6 +125,7 @@ def from_resource(app: Application, kind: str, logical: str, via: str) -> Target
         return unresolved(kind, f"{via} references {logical}, a {resource.get('Type')}")
     properties = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
     name = properties.get(name_key) if name_key and isinstance(properties, dict) else None
+    name = name.lstrip("/") if isinstance(name, str) and kind == "parameter" else name
     arn = pattern.format(name if isinstance(name, str) else "*")
     attribute = _ARN_ATTRIBUTE.get(kind)
     cfn = f"!GetAtt {logical}.{attribute}" if attribute else ""

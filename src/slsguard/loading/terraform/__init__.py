@@ -28,6 +28,7 @@ from slsguard.loading.terraform.translate import FileMap, translate
 from slsguard.loading.terraform.triggers import add_triggers
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application, Document, Note
+from slsguard.tf_address import record_address
 
 
 def load_terraform(
@@ -91,6 +92,10 @@ def load_root_module(
 
     add_lambda_modules(loader, resources, addresses)
     merge_properties(resources)
+    for logical, address in addresses.items():
+        node = resources.get(logical)
+        if isinstance(node, YMap):
+            record_address(node, address)
     template = YMap(origin.file, (1, 1))
     template["Resources"] = resources
     stack = build_stack(template, origin.file, origin)

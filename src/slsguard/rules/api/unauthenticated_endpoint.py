@@ -104,7 +104,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         yield Violation(
             endpoint.auth.origin or endpoint.origin,
             f"{describe(app, endpoint)} {_why(endpoint)}",
-            _fix(endpoint, used.get((endpoint.api, endpoint.kind))),
+            _terraform_fix(endpoint, used.get((endpoint.api, endpoint.kind)))
+            if app.kind == "terraform" and endpoint.syntax == "cloudformation"
+            else _fix(endpoint, used.get((endpoint.api, endpoint.kind))),
             severity=_severity(endpoint),
             function=endpoint.function,
             subject=endpoint.route,
@@ -235,6 +237,27 @@ def _cloudformation_fix(endpoint: Endpoint, authorizer: str | None) -> str:
             "before the forward action"
         )
     return "set `AuthenticationType: AMAZON_COGNITO_USER_POOLS` (or AWS_IAM, OPENID_CONNECT)"
+
+
+def _terraform_fix(endpoint: Endpoint, authorizer: str | None) -> str:
+    """The authorization arguments in HCL, for a method or route written in Terraform."""
+    if endpoint.kind not in _TERRAFORM_AUTH:
+        return _cloudformation_fix(endpoint, authorizer)
+    argument, kind, resource = _TERRAFORM_AUTH[endpoint.kind]
+    if authorizer is not None and authorizer.upper() == "AWS_IAM":
+        return f'set `{argument} = "AWS_IAM"`, as the API\'s other routes do'
+    return (
+        f'set `{argument} = "{kind}"` with `authorizer_id = {resource}.<name>.id`, '
+        f'or `{argument} = "AWS_IAM"`'
+    )
+
+
+_TERRAFORM_AUTH = {
+    "rest": ("authorization", "COGNITO_USER_POOLS", "aws_api_gateway_authorizer"),
+    "http": ("authorization_type", "JWT", "aws_apigatewayv2_authorizer"),
+    "websocket": ("authorization_type", "CUSTOM", "aws_apigatewayv2_authorizer"),
+}
+"""(argument, authorizer type, authorizer resource) per Terraform API kind."""
 
 
 def _openapi_fix(endpoint: Endpoint, authorizer: str | None) -> str:

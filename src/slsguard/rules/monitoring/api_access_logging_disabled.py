@@ -134,6 +134,8 @@ def _violation(api: Api, stage: Stage, missing: list[str]) -> Violation:
 def _fix(api: Api, stage: Stage, missing: list[str]) -> str:
     if api.syntax == "serverless":
         return _SERVERLESS_FIX[api.kind]
+    if api.address is not None and api.syntax == "cloudformation":
+        return _terraform_fix(api, stage, missing)
     lines: list[str] = []
     if "access logging" in missing:
         key = "AccessLogSetting" if api.kind == "rest" else "AccessLogSettings"
@@ -162,3 +164,34 @@ def _execution_lines(api: Api, stage: Stage) -> list[str]:
         '    HttpMethod: "*"',
         "    LoggingLevel: ERROR",
     ]
+
+
+_TERRAFORM_FORMAT = (
+    'jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", '
+    'requestTime = "$context.requestTime", routeKey = "$context.routeKey", '
+    'status = "$context.status" })'
+)
+
+
+def _terraform_fix(api: Api, stage: Stage, missing: list[str]) -> str:
+    """The logging arguments in HCL, for a stage written in Terraform."""
+    lines: list[str] = []
+    if "access logging" in missing:
+        lines += [
+            "access_log_settings {",
+            "  destination_arn = aws_cloudwatch_log_group.api_access.arn",
+            f"  format          = {_TERRAFORM_FORMAT}",
+            "}",
+        ]
+    if "execution logging" in missing and api.kind == "websocket":
+        lines += ["default_route_settings {", '  logging_level = "ERROR"', "}"]
+    lines.append(f"({api.placement(stage)}")
+    if "access logging" in missing:
+        lines[-1] += "; aws_cloudwatch_log_group.api_access with retention_in_days"
+    if "execution logging" in missing and api.kind == "rest":
+        lines[-1] += (
+            '; and an aws_api_gateway_method_settings with method_path = "*/*" and '
+            'settings { logging_level = "ERROR" }'
+        )
+    lines[-1] += ")"
+    return "\n".join(lines)

@@ -67,6 +67,7 @@ from slsguard.rules.monitoring._functions import (
     settings_of,
     syntax_of,
 )
+from slsguard.tf_address import local_address, terraform_address
 
 _PREFIX = "/aws/lambda/"
 _WHY = "Lambda creates a log group that never expires, and everything logged stays forever"
@@ -113,11 +114,15 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             missing.append((fn, fn.origin))
         elif not found.keeps and found.logical_id not in reported:
             reported.add(found.logical_id)
+            address = terraform_address(app, found.logical_id)
             yield Violation(
                 found.origin,
-                f"log group {found.logical_id} of function {fn.name} has no RetentionInDays: "
+                f"log group {address or found.logical_id} of function {fn.name} has no "
+                f"{'retention_in_days' if address else 'RetentionInDays'}: "
                 "everything logged stays forever",
-                f"RetentionInDays: 400\n(under `Properties:` of {found.logical_id})",
+                f"retention_in_days = 400\n(in {address})"
+                if address
+                else f"RetentionInDays: 400\n(under `Properties:` of {found.logical_id})",
                 function=fn.name,
                 subject=found.logical_id,
             )
@@ -146,10 +151,24 @@ def _missing(app: Application, missing: list[tuple[Function, Origin]]) -> Iterat
     yield from report_per_service(app, missing, service_wide, summary, single)
 
 
+def _terraform_fix(address: str) -> str:
+    """An `aws_cloudwatch_log_group` with a retention for the function at `address`."""
+    name = address.rsplit(".", 1)[-1]
+    address = local_address(address)
+    return (
+        f'resource "aws_cloudwatch_log_group" "{name}" {{\n'
+        f'  name              = "/aws/lambda/${{{address}.function_name}}"\n'
+        "  retention_in_days = 400\n}"
+    )
+
+
 def _fix(app: Application, fn: Function) -> str:
     if syntax_of(app, fn) == "serverless":
         return "logRetentionInDays: 400\n(under the function, or once under `provider:`)"
     reference = fn.logical_id or fn.name
+    address = terraform_address(app, reference)
+    if address is not None:
+        return _terraform_fix(address)
     taken = isinstance(app.resources, YMap) and f"{reference}LogGroup" in app.resources
     name = f"{reference}{'Logs' if taken else 'LogGroup'}"
     return (

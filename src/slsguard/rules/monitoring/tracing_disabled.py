@@ -65,6 +65,7 @@ from slsguard.rules.monitoring._functions import (
     settings_of,
     syntax_of,
 )
+from slsguard.tf_address import local_address, terraform_address
 
 _WHY = "a failing or slow request cannot be followed through {}"
 _FUNCTION_FIX = {
@@ -128,12 +129,23 @@ def _functions(app: Application) -> Iterator[Violation]:
         return Violation(
             where,
             f"function {fn.name} runs without X-Ray active tracing: {_WHY.format('it')}",
-            _FUNCTION_FIX[syntax_of(app, fn)],
+            _function_fix(app, fn),
             function=fn.name,
             subject=fn.name,
         )
 
     yield from report_per_service(app, flagged, service_wide, summary, single)
+
+
+def _function_fix(app: Application, fn: Function) -> str:
+    """The tracing fix in the function's syntax, HCL for a Terraform function."""
+    address = terraform_address(app, fn.logical_id or fn.name)
+    if address is None:
+        return _FUNCTION_FIX[syntax_of(app, fn)]
+    return (
+        'tracing_config {\n  mode = "Active"\n}\n'
+        f"(in {local_address(address)}; and attach AWSXRayDaemonWriteAccess to its role)"
+    )
 
 
 def _service_setting(app: Application) -> object:
@@ -171,6 +183,8 @@ def _untraced(app: Application, fn: Function) -> Origin | None:
 def _stage_violation(api: Api, stage: Stage) -> Violation:
     if api.syntax == "serverless":
         fix = "provider:\n  tracing:\n    apiGateway: true"
+    elif api.address is not None:
+        fix = f"xray_tracing_enabled = true\n({api.placement(stage)})"
     else:
         fix = f"TracingEnabled: true\n({api.placement(stage)})"
     serves = f" ({api.serves()})" if api.functions else ""

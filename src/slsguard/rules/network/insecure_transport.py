@@ -75,6 +75,7 @@ from slsguard.rules import Context, rule
 from slsguard.rules._common import environment_once
 from slsguard.rules.network._sources import NOUNS, Usage, used_resources
 from slsguard.rules.network._urls import insecure_urls, secure_scheme, shown
+from slsguard.tf_address import local_address, resource_name, terraform_address
 
 # Requests a TLS-only policy must refuse: reading and writing.
 _PROBES = {
@@ -126,7 +127,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     yield from _environment(app, index)
     yield from _http_subscriptions(index)
     for usage in used_resources(app, index).values():
-        yield from _without_tls_policy(index, usage)
+        yield from _without_tls_policy(app, index, usage)
 
 
 # -- integrations ---------------------------------------------------------------------------
@@ -261,8 +262,11 @@ def _http_subscriptions(index: ResourceIndex) -> Iterator[Violation]:
 # -- stores -----------------------------------------------------------------------------------
 
 
-def _without_tls_policy(index: ResourceIndex, usage: Usage) -> Iterator[Violation]:
+def _without_tls_policy(
+    app: Application, index: ResourceIndex, usage: Usage
+) -> Iterator[Violation]:
     source = usage.source
+    address = terraform_address(app, source.key)
     policies = index.policies_of(source.type, source.key, source.name)
     statements = [
         statement
@@ -273,7 +277,7 @@ def _without_tls_policy(index: ResourceIndex, usage: Usage) -> Iterator[Violatio
     if any(_denies_plain_http(statement, source.type) for statement in statements):
         return
     noun = NOUNS[source.type]
-    names = [policy.resource.logical_id for policy in policies]
+    names = [resource_name(app, policy.resource.logical_id) for policy in policies]
     problem = (
         f"its policy {', '.join(names)} does not deny requests without TLS"
         if names
@@ -284,10 +288,12 @@ def _without_tls_policy(index: ResourceIndex, usage: Usage) -> Iterator[Violatio
     created = " (created by the Serverless Framework for an event)" if source.created else ""
     yield Violation(
         where,
-        f"{noun} {source.display}{created} accepts plain-HTTP requests: {problem}; "
+        f"{noun} {address or source.display}{created} accepts plain-HTTP requests: {problem}; "
         f"it is used by {describe_functions(tuple(usage.functions))} ({how}), whose "
         "messages or objects can then cross the network unencrypted",
-        _fix(source.type, source.key, names),
+        _terraform_fix(source.type, address, names)
+        if address is not None
+        else _fix(source.type, source.key, names),
         subject=source.key,
     )
 
@@ -316,4 +322,36 @@ def _fix(kind: str, logical_id: str, policies: list[str]) -> str:
     return (
         f"add an `{policy_type}` with `{target_key}: {target.format(id=logical_id)}` "
         f"and the statement `{statement}`"
+    )
+
+
+_TERRAFORM_POLICY = {
+    "AWS::S3::Bucket": (
+        "aws_s3_bucket_policy",
+        "bucket",
+        "id",
+        '[{address}.arn, "${{{address}.arn}}/*"]',
+    ),
+    "AWS::SQS::Queue": ("aws_sqs_queue_policy", "queue_url", "id", "{address}.arn"),
+    "AWS::SNS::Topic": ("aws_sns_topic_policy", "arn", "arn", "{address}.arn"),
+}
+
+
+def _terraform_fix(kind: str, address: str, policies: list[str]) -> str:
+    """The deny-without-TLS statement in HCL, for a store written in Terraform."""
+    policy_type, target_key, attribute, resource = _TERRAFORM_POLICY.get(
+        kind, ("aws_s3_bucket_policy", "bucket", "id", "{address}.arn")
+    )
+    address = local_address(address)
+    arn = resource.format(address=address)
+    statement = (
+        f'{{ Effect = "Deny", Principal = "*", Action = "{_SERVICE[kind]}:*", '
+        f"Resource = {arn}, "
+        'Condition = { Bool = { "aws:SecureTransport" = "false" } } }'
+    )
+    if policies:
+        return f"add this statement to the policy of {policies[0]}: `{statement}`"
+    return (
+        f'add a `resource "{policy_type}"` with `{target_key} = {address}.{attribute}` and '
+        f'`policy = jsonencode({{ Version = "2012-10-17", Statement = [{statement}] }})`'
     )

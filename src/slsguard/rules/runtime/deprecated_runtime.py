@@ -170,6 +170,8 @@ def _violation(origin: Origin, uses: list[_Use], table: RuntimeTable, today: dat
     key = key_name(first.syntax, "runtime", "Runtime")
     target = successor.identifier if successor else "<a supported runtime>"
     fix = f"set `{key}: {target}` here and test the code on it"
+    if origin.file.endswith((".tf", ".tf.json")):
+        fix = f'set `runtime = "{target}"` here and test the code on it'
     if first.parameter:
         fix = f"set `Default: {target}` on parameter {first.parameter} and test the code on it"
     if successor is None:
