@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from slsguard.analysis.http import Endpoint, endpoints
@@ -33,12 +34,32 @@ def summarize(
     app: Application, findings: Sequence[Finding], rules_run: frozenset[str]
 ) -> tuple[FunctionSummary, ...]:
     """One summary per function of `app`, in order."""
-    return tuple(_summary(app, fn, findings, rules_run) for fn in app.functions)
+    return with_monitoring(describe(app), app, findings, rules_run)
 
 
-def _summary(
-    app: Application, fn: Function, findings: Sequence[Finding], rules_run: frozenset[str]
-) -> FunctionSummary:
+def describe(app: Application) -> tuple[FunctionSummary, ...]:
+    """What each function is: triggers and their exposure, role, secrets (no findings needed).
+
+    The scan calls this right after an application's rules ran, while the analyses the
+    rules used (HTTP endpoints, ...) are still cached for it.
+    """
+    return tuple(_describe(app, fn) for fn in app.functions)
+
+
+def with_monitoring(
+    details: tuple[FunctionSummary, ...],
+    app: Application,
+    findings: Sequence[Finding],
+    rules_run: frozenset[str],
+) -> tuple[FunctionSummary, ...]:
+    """`details` with what watches each function, read from the findings that remain."""
+    return tuple(
+        replace(detail, monitoring=_monitoring(app, fn, findings, rules_run))
+        for detail, fn in zip(details, app.functions, strict=True)
+    )
+
+
+def _describe(app: Application, fn: Function) -> FunctionSummary:
     role = fn.role
     shared = tuple(
         other.name
@@ -56,7 +77,6 @@ def _summary(
         role_shared_with=shared,
         admin=_is_admin(fn),
         secrets=_secret_names(fn),
-        monitoring=_monitoring(app, fn, findings, rules_run),
     )
 
 

@@ -23,8 +23,16 @@ from slsguard.deps.facts import DependencyFacts
 from slsguard.deps.options import DependencyOptions
 from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import discover
-from slsguard.findings import AppSummary, Finding, Location, Report, Severity, Violation
-from slsguard.inventory import summarize
+from slsguard.findings import (
+    AppSummary,
+    Finding,
+    FunctionSummary,
+    Location,
+    Report,
+    Severity,
+    Violation,
+)
+from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
 from slsguard.rules import Context, Rule, all_rules, find_rule
@@ -111,12 +119,14 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    described = []
     for app in loaded.apps:
         findings.extend(_notes(app.notes, active, app))
         findings.extend(_notes(code_notes(app, frozenset(active)), active, app))
         for rule in rules:
             if rule.check is not None:
                 findings.extend(run_rule(rule, app, context, active))
+        described.append(describe(app))  # while this app's analyses are still cached
     datasets = (*reference.datasets(context.runtimes_file), *dependencies.datasets)
     if "SLS009" in active:
         stale = reference.stale(context.today, context.runtimes_file)
@@ -132,7 +142,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         findings=tuple(sorted(findings, key=_order)),
         suppressed=tuple(sorted(suppressed, key=_order)),
         apps=tuple(
-            _summary(app, by_app.get(app.name, []), rules_run, dependencies) for app in loaded.apps
+            _summary(app, details, by_app.get(app.name, []), rules_run, dependencies)
+            for app, details in zip(loaded.apps, described, strict=True)
         ),
         reference_data=datasets,
         files_scanned=loaded.files,
@@ -220,11 +231,12 @@ def _order(finding: Finding) -> tuple[str, str, int, int, str]:
 
 def _summary(
     app: Application,
+    described: tuple[FunctionSummary, ...],
     findings: list[Finding],
     rules_run: frozenset[str],
     dependencies: DependencyFacts,
 ) -> AppSummary:
     names = tuple(fn.name for fn in app.functions)
-    details = summarize(app, findings, rules_run)
+    details = with_monitoring(described, app, findings, rules_run)
     details = with_packages(details, dependencies, dependencies.of_app(app))
     return AppSummary(app.name, app.kind, app.file, names, details)

@@ -46,8 +46,26 @@ class Missing:
 Located = HandlerSource | CodeNote | Missing | None
 
 
+# Code analysis and least privilege both locate every function's handler: remember answers
+# for the applications of the current scan (checked by identity, bounded in size).
+_located: dict[tuple[int, str, Path], tuple[Application, Located]] = {}
+_MAX_REMEMBERED = 4096
+
+
 def locate(app: Application, fn: Function, cwd: Path) -> Located:
     """The handler source of `fn`, a not-analysed note, or what was expected but missing."""
+    key = (id(app), fn.name, cwd)
+    remembered = _located.get(key)
+    if remembered is not None and remembered[0] is app:
+        return remembered[1]
+    if len(_located) >= _MAX_REMEMBERED:
+        _located.clear()
+    found = _locate(app, fn, cwd)
+    _located[key] = (app, found)
+    return found
+
+
+def _locate(app: Application, fn: Function, cwd: Path) -> Located:
     base = Path(os.path.abspath(cwd / app.file)).parent
     root = Path(app.scan_root).resolve() if app.scan_root else base
     settings: Any = fn.settings if isinstance(fn.settings, dict) else {}
