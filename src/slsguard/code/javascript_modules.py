@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from slsguard.code.model import HandlerSource
-from slsguard.code.python_modules import MAX_MODULE_BYTES, ParseFailure
+from slsguard.code.python_modules import ParseFailure, read_module
 from slsguard.discovery import display_name
 
 Node = Any
@@ -99,13 +99,8 @@ class JsModules:
         if path in self.cache:
             return self.cache[path]
         self.cache[path] = None
-        if not path.is_relative_to(self.scan_root) or not path.is_file():
-            return None
-        try:
-            if path.stat().st_size > MAX_MODULE_BYTES:
-                return None
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+        text = read_module(path, self.scan_root)
+        if text is None:
             return None
         typescript = path.suffix in (".ts", ".mts", ".cts")
         module = self._parse(text, path, display_name(path, self.cwd), typescript)

@@ -15,6 +15,19 @@ from slsguard.code.model import HandlerSource
 from slsguard.discovery import display_name
 
 MAX_MODULE_BYTES = 1024 * 1024
+
+
+def read_module(path: Path, scan_root: Path) -> str | None:
+    """The text of a resolved source file under the scan root; None when it is outside,
+    missing, over `MAX_MODULE_BYTES` or not UTF-8 (shared by the Python and JS loaders)."""
+    if not path.is_relative_to(scan_root) or not path.is_file():
+        return None
+    try:
+        if path.stat().st_size > MAX_MODULE_BYTES:
+            return None
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -87,13 +100,8 @@ class Modules:
         if path in self.cache:
             return self.cache[path]
         self.cache[path] = None
-        if not path.is_relative_to(self.scan_root) or not path.is_file():
-            return None
-        try:
-            if path.stat().st_size > MAX_MODULE_BYTES:
-                return None
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+        text = read_module(path, self.scan_root)
+        if text is None:
             return None
         module = self._parse(text, path, display_name(path, self.cwd))
         self.cache[path] = module
