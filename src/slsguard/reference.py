@@ -10,10 +10,10 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+from slsguard.analysis.runtime_table import RuntimeTableError, load_table
 from slsguard.findings import Origin, ReferenceData, Violation
 from slsguard.iam import actions
 from slsguard.loading import sam_policies
-from slsguard.rules.runtime._table import RuntimeTableError, load_table
 
 FRESHNESS_DAYS = {"IAM actions": 120, "SAM policy templates": 365, "Lambda runtimes": 120}
 _UPDATE = {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from slsguard.analysis.runtime_table import load_table
 from slsguard.findings import Severity
-from slsguard.rules.runtime._table import load_table
 from slsguard.scan import ScanOptions, scan
 
 SLS = """\

@@ -115,7 +115,7 @@ def declared_functions(path: Path) -> list[Declared]:
 
 
 def _declared(app: Application, fn: Function) -> Declared:
-    from slsguard.rules.monitoring._functions import deployed_names
+    from slsguard.analysis.monitoring import deployed_names
 
     names = sorted(name for name in deployed_names(app, fn) if _fixed(name))
     return Declared(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "EXPECTED_ON_STAR",
     "SENSITIVE_READ_ACTIONS",
     "AccessLevel",
     "ActionInfo",
@@ -37,6 +38,23 @@ __all__ = [
     "sensitive",
     "supports_resource_level",
 ]
+
+# What every function does and AWS's own Lambda managed policies (and SAM's VPCAccessPolicy
+# template, which adds DetachNetworkInterface) grant on `*`: writing its telemetry and
+# managing its VPC network interfaces. Scoping these buys little.
+EXPECTED_ON_STAR = frozenset(
+    {
+        "logs:createloggroup",
+        "logs:createlogstream",
+        "logs:putlogevents",
+        "cloudwatch:putmetricdata",
+        "ec2:createnetworkinterface",
+        "ec2:deletenetworkinterface",
+        "ec2:detachnetworkinterface",
+        "ec2:assignprivateipaddresses",
+        "ec2:unassignprivateipaddresses",
+    }
+)
 
 AccessLevel = Literal["List", "Read", "Write", "Permissions management", "Tagging"]
 """The access level AWS assigns to an action in the Service Authorization Reference."""

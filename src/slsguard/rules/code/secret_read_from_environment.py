@@ -74,10 +74,10 @@ def report(event, context):
 
 from collections.abc import Iterator
 
+from slsguard.analysis.code_findings import code_violations
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.code._shared import code_violations
 
 
 @rule(

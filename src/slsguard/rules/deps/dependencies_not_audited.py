@@ -66,12 +66,12 @@ requests==2.31.0
 
 from collections.abc import Iterator
 
+from slsguard.analysis.dependency_places import name_functions, one_function
 from slsguard.deps.facts import AppDependencies, AuditStatus
 from slsguard.deps.model import Manifest
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.deps._places import name_functions, one_function
 
 HOW_TO_AUDIT = (
     "audit offline with `slsguard db update` then `--offline` (or `--advisory-db PATH`), "

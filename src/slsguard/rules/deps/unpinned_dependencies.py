@@ -54,12 +54,12 @@ requests==2.32.3
 
 from collections.abc import Iterator
 
+from slsguard.analysis.dependency_places import name_functions, one_function
 from slsguard.deps.facts import AppDependencies
 from slsguard.deps.model import Manifest
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.deps._places import name_functions, one_function
 
 _LOCK_COMMANDS = {
     "package-json": "run `npm install` and commit package-lock.json (deploy with `npm ci`)",

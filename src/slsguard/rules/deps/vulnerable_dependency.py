@@ -85,13 +85,13 @@ requests==2.31.0
 
 from collections.abc import Iterator
 
+from slsguard.analysis.dependency_places import name_functions, one_function, upgrade_instruction
 from slsguard.deps.facts import AppDependencies, DependencyFacts
 from slsguard.deps.matching import Vulnerability
 from slsguard.deps.model import Package
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.deps._places import name_functions, one_function, upgrade_instruction
 
 
 @rule(

@@ -100,7 +100,6 @@ from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
 from slsguard.leastpriv.policy import minimal, render
 from slsguard.model import Application, Statement
 from slsguard.rules import Context, rule
-from slsguard.rules.iam.wildcard_iam_resource import EXPECTED_ON_STAR
 
 
 @rule(
@@ -144,7 +143,8 @@ def _statement(
     unused: dict[str, list[str]] = {}
     for pattern in statement.actions:
         for info in actions.expand(pattern):
-            if info.full_name.lower() in EXPECTED_ON_STAR or needs.uncertain_about(info.service):
+            expected = info.full_name.lower() in actions.EXPECTED_ON_STAR
+            if expected or needs.uncertain_about(info.service):
                 continue
             if not any(_uses(need, info.full_name, patterns) for need in needs.needs):
                 unused.setdefault(info.service, []).append(info.name)

@@ -57,6 +57,7 @@ from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
 from slsguard.iam import actions
+from slsguard.iam.actions import EXPECTED_ON_STAR
 from slsguard.iam.effective import (
     Grant,
     boundary_note,
@@ -66,23 +67,6 @@ from slsguard.iam.effective import (
 )
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-
-# What every function does and AWS's own Lambda managed policies (and SAM's VPCAccessPolicy
-# template, which adds DetachNetworkInterface) grant on `*`: writing its telemetry and
-# managing its VPC network interfaces. Scoping these buys little.
-EXPECTED_ON_STAR = frozenset(
-    {
-        "logs:createloggroup",
-        "logs:createlogstream",
-        "logs:putlogevents",
-        "cloudwatch:putmetricdata",
-        "ec2:createnetworkinterface",
-        "ec2:deletenetworkinterface",
-        "ec2:detachnetworkinterface",
-        "ec2:assignprivateipaddresses",
-        "ec2:unassignprivateipaddresses",
-    }
-)
 
 
 @rule(

@@ -65,12 +65,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from slsguard.analysis.intrinsics import parameters, referenced_ids, resources_of, text_of
-from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.serverless import plugin_names
-from slsguard.loading.yaml import YList, YMap
-from slsguard.model import Application, Function, render
-from slsguard.rules import Context, rule
-from slsguard.rules.monitoring._functions import (
+from slsguard.analysis.monitoring import (
     custom_of,
     deployed_names,
     on_aws,
@@ -78,6 +73,11 @@ from slsguard.rules.monitoring._functions import (
     settings_of,
     syntax_of,
 )
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.serverless import plugin_names
+from slsguard.loading.yaml import YList, YMap
+from slsguard.model import Application, Function, render
+from slsguard.rules import Context, rule
 
 _WATCHED = frozenset(
     {"Errors", "Throttles", "DeadLetterErrors", "DestinationDeliveryFailures", "AsyncEventsDropped"}

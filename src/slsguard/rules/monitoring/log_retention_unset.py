@@ -53,12 +53,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from slsguard.analysis.intrinsics import Ref, parameters, pieces, referenced_ids, resources_of
-from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.serverless import function_logical_id, plugin_names
-from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function, render
-from slsguard.rules import Context, rule
-from slsguard.rules.monitoring._functions import (
+from slsguard.analysis.monitoring import (
     custom_of,
     deployed_names,
     on_aws,
@@ -67,6 +62,11 @@ from slsguard.rules.monitoring._functions import (
     settings_of,
     syntax_of,
 )
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.serverless import function_logical_id, plugin_names
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function, render
+from slsguard.rules import Context, rule
 from slsguard.tf_address import local_address, terraform_address
 
 _PREFIX = "/aws/lambda/"

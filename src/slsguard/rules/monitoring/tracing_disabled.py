@@ -53,11 +53,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.apis import Api, Stage, apis
-from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function
-from slsguard.rules import Context, rule
-from slsguard.rules.monitoring._functions import (
+from slsguard.analysis.monitoring import (
     literal_true,
     on_aws,
     provider_of,
@@ -65,6 +61,10 @@ from slsguard.rules.monitoring._functions import (
     settings_of,
     syntax_of,
 )
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function
+from slsguard.rules import Context, rule
 from slsguard.tf_address import local_address, terraform_address
 
 _WHY = "a failing or slow request cannot be followed through {}"

@@ -58,6 +58,7 @@ functions:
 from collections.abc import Iterator
 from typing import Any
 
+from slsguard.analysis.event_sources import NOUNS, Usage, used_resources
 from slsguard.analysis.resources import (
     BUCKET,
     QUEUE,
@@ -66,15 +67,14 @@ from slsguard.analysis.resources import (
     ResourceIndex,
     referenced_ids,
 )
+from slsguard.analysis.service import environment_once
+from slsguard.analysis.urls import insecure_urls, secure_scheme, shown
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.iam.effective import describe_functions
 from slsguard.loading.policies import child_origin
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
-from slsguard.rules._common import environment_once
-from slsguard.rules.network._sources import NOUNS, Usage, used_resources
-from slsguard.rules.network._urls import insecure_urls, secure_scheme, shown
 from slsguard.tf_address import local_address, resource_name, terraform_address
 
 # Requests a TLS-only policy must refuse: reading and writing.

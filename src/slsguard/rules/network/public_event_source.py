@@ -95,6 +95,7 @@ Resources:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.event_sources import NOUNS, Source, event_sources
 from slsguard.analysis.resources import (
     BUCKET,
     QUEUE,
@@ -108,7 +109,6 @@ from slsguard.iam.effective import describe_functions
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
-from slsguard.rules.network._sources import NOUNS, Source, event_sources
 
 WRITE_ACTIONS = {BUCKET: "s3:PutObject", QUEUE: "sqs:SendMessage", TOPIC: "sns:Publish"}
 

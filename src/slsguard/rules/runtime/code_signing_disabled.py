@@ -55,11 +55,11 @@ Resources:
 from collections.abc import Iterator
 from typing import Any
 
+from slsguard.analysis.templates import is_container_image, is_lambda_app, syntax_of
 from slsguard.findings import Severity, Violation
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
-from slsguard.rules.runtime._helpers import is_container_image, is_lambda_app, syntax_of
 
 
 @rule(

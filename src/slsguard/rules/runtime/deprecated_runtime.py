@@ -47,11 +47,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from slsguard.findings import Origin, Severity, Violation, format_path
-from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function
-from slsguard.rules import Context, rule
-from slsguard.rules.runtime._helpers import (
+from slsguard.analysis.runtime_table import WARN_DAYS, RuntimeInfo, RuntimeTable, load_table
+from slsguard.analysis.templates import (
     Syntax,
     describe,
     is_container_image,
@@ -60,7 +57,10 @@ from slsguard.rules.runtime._helpers import (
     parameter_default,
     syntax_of,
 )
-from slsguard.rules.runtime._table import WARN_DAYS, RuntimeInfo, RuntimeTable, load_table
+from slsguard.findings import Origin, Severity, Violation, format_path
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function
+from slsguard.rules import Context, rule
 
 
 @dataclass(frozen=True, slots=True)

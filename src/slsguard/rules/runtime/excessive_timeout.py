@@ -60,12 +60,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function
-from slsguard.rules import Context, rule
-from slsguard.rules.runtime._apis import ApiLimit, api_limits
-from slsguard.rules.runtime._helpers import (
+from slsguard.analysis.api_timeouts import ApiLimit, api_limits
+from slsguard.analysis.templates import (
     Syntax,
     describe,
     is_lambda_app,
@@ -74,6 +70,10 @@ from slsguard.rules.runtime._helpers import (
     resource,
     syntax_of,
 )
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function
+from slsguard.rules import Context, rule
 
 LAMBDA_MAX_SECONDS = 900
 

@@ -64,17 +64,17 @@ functions:
 
 from collections.abc import Iterator
 
-from slsguard.findings import Severity, Violation
-from slsguard.model import Application, Function
-from slsguard.rules import Context, rule
-from slsguard.rules.runtime._failures import (
+from slsguard.analysis.failures import (
     AsyncSource,
     async_sources,
     has_async_failure_handling,
     stream_mappings,
     unredriven_queues,
 )
-from slsguard.rules.runtime._helpers import Syntax, describe, is_lambda_app, syntax_of
+from slsguard.analysis.templates import Syntax, describe, is_lambda_app, syntax_of
+from slsguard.findings import Severity, Violation
+from slsguard.model import Application, Function
+from slsguard.rules import Context, rule
 
 
 @rule(

@@ -40,11 +40,11 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.templates import is_lambda_app, key_name, syntax_of
 from slsguard.findings import Severity, Violation
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.runtime._helpers import is_lambda_app, key_name, syntax_of
 
 
 @rule(

@@ -59,12 +59,12 @@ functions:
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from slsguard.analysis.layers import LayerRef, layer_refs, own_accounts
+from slsguard.analysis.runtime_table import RuntimeTable, load_table
+from slsguard.analysis.templates import describe, is_lambda_app, syntax_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.runtime._helpers import describe, is_lambda_app, syntax_of
-from slsguard.rules.runtime._layers import LayerRef, layer_refs, own_accounts
-from slsguard.rules.runtime._table import RuntimeTable, load_table
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,10 +45,10 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.service import service_level_origin
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
-from slsguard.rules._common import service_level_origin
 from slsguard.secrets.detect import is_secret_name
 
 

@@ -54,11 +54,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from slsguard.analysis.secret_wording import describe, severity_of
 from slsguard.findings import KeyPath, Origin, Severity, Violation
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
-from slsguard.rules.secrets._shared import describe, severity_of
 from slsguard.secrets.detect import (
     classify,
     find_token,

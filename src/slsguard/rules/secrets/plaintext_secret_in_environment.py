@@ -50,11 +50,11 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.secret_wording import describe, severity_of
+from slsguard.analysis.service import environment_once
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, Deferred, EnvVar, is_literal, render
 from slsguard.rules import Context, rule
-from slsguard.rules._common import environment_once
-from slsguard.rules.secrets._shared import describe, severity_of
 from slsguard.secrets.detect import (
     SecretMatch,
     classify,

@@ -49,10 +49,10 @@ functions:
 import re
 from collections.abc import Iterator
 
+from slsguard.analysis.service import environment_once
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, Deferred, Reference, render
 from slsguard.rules import Context, rule
-from slsguard.rules._common import environment_once
 from slsguard.secrets.detect import is_secret_name
 
 # The name may hold `!Sub` placeholders: `{{resolve:secretsmanager:${Stage}/db:SecretString}}`.

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from slsguard.findings import Origin
-from slsguard.loading.yaml import YList, YMap
-from slsguard.model import Application, Function, render
-from slsguard.rules.runtime._helpers import (
+from slsguard.analysis.templates import (
     Syntax,
     logical_id_of,
     mentions,
     resource,
     resources_of_type,
 )
+from slsguard.findings import Origin
+from slsguard.loading.yaml import YList, YMap
+from slsguard.model import Application, Function, render
 
 REST_SECONDS = 29.0
 HTTP_API_SECONDS = 30.0

@@ -11,11 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from slsguard.findings import Origin
-from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function, render
-from slsguard.rules.runtime._apis import is_async_http
-from slsguard.rules.runtime._helpers import (
+from slsguard.analysis.api_timeouts import is_async_http
+from slsguard.analysis.templates import (
     Resource,
     Syntax,
     logical_id_of,
@@ -24,6 +21,9 @@ from slsguard.rules.runtime._helpers import (
     resources_of_type,
     syntax_of,
 )
+from slsguard.findings import Origin
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function, render
 
 # Serverless event names and SAM event types that invoke a function asynchronously.
 _SLS_ASYNC = {

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from slsguard.analysis.intrinsics import resource_type, text_of
+from slsguard.analysis.service import service_level_origin
 from slsguard.findings import Origin, Violation
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function, render
-from slsguard.rules._common import service_level_origin
 
 FunctionSyntax = Literal["serverless", "sam", "cloudformation"]
 

@@ -13,15 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from slsguard.findings import Origin
-from slsguard.loading.yaml import YList, YMap
-from slsguard.model import Application, Function, render
-from slsguard.rules.runtime._helpers import (
+from slsguard.analysis.templates import (
     Syntax,
     logical_id_of,
     parameter_default,
     resource,
 )
+from slsguard.findings import Origin
+from slsguard.loading.yaml import YList, YMap
+from slsguard.model import Application, Function, render
 
 # One ARN field: plain text, or variables such as `${AWS::Region}` that contain colons.
 _FIELD = r"(?:\$\{[^}]*\}|#\{[^}]*\}|[^:$#])"
