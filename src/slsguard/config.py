@@ -16,8 +16,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.findings import Severity
-from slsguard.loading.yaml import YMap, load_file
+from slsguard.loading.yaml import MAX_FILE_BYTES, YMap, load_file
 from slsguard.rules import all_rules, find_rule
 
 if sys.version_info >= (3, 11):
@@ -117,7 +118,7 @@ def scan_root(paths: Sequence[Path]) -> Path:
 
 def find_config(root: Path) -> Path | None:
     """The configuration file at `root`; two of them is an error (which one would win?)."""
-    found = [root / name for name in YAML_NAMES if (root / name).is_file()]
+    found = [root / name for name in YAML_NAMES if (root / name).exists()]
     pyproject = root / PYPROJECT
     if pyproject.is_file() and _pyproject_table(pyproject) is not None:
         found.append(pyproject)
@@ -131,7 +132,7 @@ def load_config(path: Path) -> Config:
     """The settings in one configuration file (YAML, or a pyproject.toml)."""
     if path.name == PYPROJECT:
         return parse(_pyproject_table(path) or {}, f"{path} [tool.slsguard]", path.parent)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"{path}: no such configuration file")
     loaded = load_file(str(path), str(path))
     for problem in loaded.problems:
@@ -146,15 +147,17 @@ def load_config(path: Path) -> Config:
 
 def _pyproject_table(path: Path) -> Mapping[str, Any] | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = files.read_text(path, MAX_FILE_BYTES)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
     if "tool.slsguard" not in text:
         return None  # Someone else's broken pyproject must not stop a scan.
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, ValueError) as error:  # ValueError: 5,000-digit integers
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     table = data.get("tool", {}).get("slsguard")
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.slsguard] must be a table")

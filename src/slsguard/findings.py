@@ -213,7 +213,8 @@ class Finding:
     def fingerprint(self) -> str:
         """A stable identity that survives edits elsewhere in the file (no line numbers)."""
         text = f"{self.rule.id}|{self.location.identity()}|{self.subject}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        # surrogatepass: a file name that is not UTF-8 still has a stable fingerprint
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from slsguard import files
 from slsguard.findings import Origin
 
 try:  # The C parser is what makes a 1000-template scan take seconds, not minutes.
@@ -50,6 +51,7 @@ class _Loader(_Base):  # type: ignore[misc]
                         return str(tag)
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
+
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """CloudFormation caps templates at 1 MB; four leaves room for generated JSON."""
@@ -166,17 +168,17 @@ def load_text(text: str, file: str) -> Loaded:
 def load_file(path: str, display_name: str) -> Loaded:
     """Read and load a file; unreadable or oversized files become a parse-error problem."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        text = files.read_text(path, MAX_FILE_BYTES)
     except OSError as error:
-        return _failed(display_name, f"cannot read file: {error.strerror or error}", (1, 1))
-    if len(data) > MAX_FILE_BYTES:
-        return _failed(display_name, f"file is larger than {MAX_FILE_BYTES // 1048576} MiB", (1, 1))
-    try:
-        text = data.decode("utf-8-sig")
+        return _failed(display_name, str(error), (1, 1))
     except UnicodeDecodeError as error:
-        return _failed(display_name, f"file is not UTF-8 text ({error.reason})", (1, 1))
+        message = f"file is not {_encoding(error)} text ({error.reason})"
+        return _failed(display_name, message, (1, 1))
     return load_text(text, display_name)
+
+
+def _encoding(error: UnicodeDecodeError) -> str:
+    return "UTF-16" if "16" in error.encoding else "UTF-32" if "32" in error.encoding else "UTF-8"
 
 
 def _failed(file: str, message: str, position: Position) -> Loaded:
@@ -244,8 +246,10 @@ class _Builder:
             position = _position(key_node)
             if key in positions:
                 self._duplicate(key, positions[key], position)
-            result[key] = self._plain(value_node) if _is_text(value_node) else self.build(
-                value_node, depth + 1
+            result[key] = (
+                self._plain(value_node)
+                if _is_text(value_node)
+                else self.build(value_node, depth + 1)
             )
             positions[key] = position
         for source in merged:  # Explicit keys win over merged ones, as YAML specifies.
