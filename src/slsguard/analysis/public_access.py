@@ -19,6 +19,7 @@ present is off, in CloudFormation and in Terraform alike. Object ownership defau
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -41,6 +42,8 @@ _NEGATIVE = frozenset(
     {"stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals"}
     | {"arnnotlike", "notipaddress"}
 )
+_POLICY_VARIABLE = re.compile(r"\$\{[a-z0-9-]+:[a-z]", re.I)
+"""An IAM policy variable (`${aws:username}`): the caller fills it in, so it fixes no one."""
 PUBLIC_ACLS = {"publicread": "PublicRead", "publicreadwrite": "PublicReadWrite"}
 
 
@@ -55,7 +58,7 @@ def _fixed(condition: Condition) -> bool:
         return False
     for value in condition.values:
         text = value.strip()
-        if not text or "*" in text or "?" in text:
+        if not text or "*" in text or "?" in text or _POLICY_VARIABLE.search(text):
             return False
         if condition.key == "aws:sourceip" and _public_range(text):
             return False

@@ -247,11 +247,15 @@ def _policy_statements(resource: Resource) -> Iterator[PolicyStatement]:
 
 
 def document_statements(resource: Resource, key: str) -> Iterator[PolicyStatement]:
-    """The statements of the policy document under property `key` of `resource`."""
-    document = resource.properties.get(key)
+    """The statements of the policy document under property `key` of `resource`.
+
+    An empty `key` reads the properties themselves (`AWS::Events::EventBusPolicy` holds its
+    `Statement` directly).
+    """
+    document = resource.properties.get(key) if key else resource.properties
     if not isinstance(document, YMap):
         return
-    where = resource.origin_of(key)
+    where = resource.origin_of(key) if key else resource.properties_origin
     raw = document.get("Statement")
     for item, origin in _items(raw, child_origin(document, "Statement", where)):
         statement = _statement(item, origin)

@@ -93,7 +93,9 @@ def load_root_module(
 
     add_lambda_modules(loader, resources, addresses)
     merge_properties(resources)
-    merge_stores(resources)
+    for made, owner in merge_stores(resources).items():
+        if owner in addresses:
+            addresses[made] = addresses[owner]
     for logical, address in addresses.items():
         node = resources.get(logical)
         if isinstance(node, YMap):

@@ -128,8 +128,6 @@ _ACLS = {"public-read-write": "PublicReadWrite", "public-read": "PublicRead"}
 
 def extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     """Policy documents, Kinesis encryption, the bucket's inline ACL, a pool's password policy."""
-    from slsguard.loading.terraform.translate import properties_of
-
     body = resource.block.body
     document = _DOCUMENTS.get(resource.type)
     if document is not None and document[0] in body.attributes:
@@ -137,39 +135,62 @@ def extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
         properties[document[1]] = policy_document(evaluator, attribute, resource.file)
         properties.key_positions[document[1]] = attribute.pos
     if resource.type == "aws_kinesis_stream":
-        attribute = body.attributes.get("encryption_type")
-        value = evaluator.value(attribute.expr, resource.file) if attribute else None
-        if attribute is not None and render(value).upper() == "KMS":
-            encryption = YMap(resource.file, attribute.pos)
-            encryption["EncryptionType"] = "KMS"
-            properties["StreamEncryption"] = encryption
-            properties.key_positions["StreamEncryption"] = attribute.pos
+        _kinesis(evaluator, resource, properties)
     if resource.type == "aws_s3_bucket":
-        attribute = body.attributes.get("acl")  # provider v3's inline ACL
-        acl = (
-            _ACLS.get(render(evaluator.value(attribute.expr, resource.file))) if attribute else None
-        )
-        if attribute is not None and acl is not None:
+        _bucket_inline(evaluator, resource, properties)
+    if resource.type == "aws_cognito_user_pool":
+        _password_policy(evaluator, resource, properties)
+
+
+def _kinesis(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
+    attribute = resource.block.body.attributes.get("encryption_type")
+    if attribute is None:
+        return
+    if render(evaluator.value(attribute.expr, resource.file)).upper() == "KMS":
+        encryption = YMap(resource.file, attribute.pos)
+        encryption["EncryptionType"] = "KMS"
+        properties["StreamEncryption"] = encryption
+        properties.key_positions["StreamEncryption"] = attribute.pos
+
+
+def _bucket_inline(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
+    """Provider v3's inline `acl` argument and `website` block."""
+    body = resource.block.body
+    attribute = body.attributes.get("acl")
+    if attribute is not None:
+        acl = _ACLS.get(render(evaluator.value(attribute.expr, resource.file)))
+        if acl is not None:
             properties["AccessControl"] = acl
             properties.key_positions["AccessControl"] = attribute.pos
-        website = body.block("website")
-        if website is not None:
-            properties["WebsiteConfiguration"] = YMap(resource.file, website.pos)
-            properties.key_positions["WebsiteConfiguration"] = website.pos
-    if resource.type == "aws_cognito_user_pool":
-        block = body.block("password_policy")
-        if block is not None:
-            policies = YMap(resource.file, block.pos)
-            policies["PasswordPolicy"] = properties_of(
-                evaluator, block.body, _PASSWORD, resource.file, block.pos
-            )
-            policies.key_positions["PasswordPolicy"] = block.pos
-            properties["Policies"] = policies
-            properties.key_positions["Policies"] = block.pos
+    website = body.block("website")
+    if website is not None:
+        properties["WebsiteConfiguration"] = YMap(resource.file, website.pos)
+        properties.key_positions["WebsiteConfiguration"] = website.pos
 
 
-def merge(resources: YMap) -> None:
-    """Fold split bucket settings into the bucket; inline policies into policy resources."""
+def _password_policy(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
+    """`password_policy` as CloudFormation's `Policies.PasswordPolicy`."""
+    from slsguard.loading.terraform.translate import properties_of
+
+    block = resource.block.body.block("password_policy")
+    if block is None:
+        return
+    policies = YMap(resource.file, block.pos)
+    policies["PasswordPolicy"] = properties_of(
+        evaluator, block.body, _PASSWORD, resource.file, block.pos
+    )
+    policies.key_positions["PasswordPolicy"] = block.pos
+    properties["Policies"] = policies
+    properties.key_positions["Policies"] = block.pos
+
+
+def merge(resources: YMap) -> dict[str, str]:
+    """Fold split bucket settings into the bucket; inline policies into policy resources.
+
+    Returns each policy resource made from an inline `policy` with the resource it came from
+    (the two share a Terraform address).
+    """
+    made: dict[str, str] = {}
     for logical, node in list(resources.items()):
         if not isinstance(node, YMap) or not isinstance(node.get("Properties"), YMap):
             continue
@@ -180,7 +201,8 @@ def merge(resources: YMap) -> None:
                 _fold(bucket, props, kind)
             del resources[logical]
         elif kind in _INLINE_POLICIES and "PolicyDocument" in props:
-            _policy_resource(resources, logical, node)
+            made[_policy_resource(resources, logical, node)] = logical
+    return made
 
 
 def _bucket(resources: YMap, props: YMap) -> YMap | None:
@@ -214,7 +236,7 @@ def _fold(bucket: YMap, props: YMap, kind: str) -> None:
     bucket.key_positions["OwnershipControls"] = props.position
 
 
-def _policy_resource(resources: YMap, logical: str, node: YMap) -> None:
+def _policy_resource(resources: YMap, logical: str, node: YMap) -> str:
     """`aws_sqs_queue.x.policy` as the `AWS::SQS::QueuePolicy` CloudFormation would have."""
     props: YMap = node["Properties"]
     cfn_type, target, as_list = _INLINE_POLICIES[node["Type"]]
@@ -234,3 +256,4 @@ def _policy_resource(resources: YMap, logical: str, node: YMap) -> None:
     files = getattr(resources, "key_files", None)
     if isinstance(files, dict) and logical in files:
         files[name] = files[logical]
+    return name
