@@ -7,6 +7,7 @@ whose role grants actions on the store, whose environment names it, or that it t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slsguard.analysis.event_sources import event_sources
 from slsguard.analysis.resources import Resource, ResourceIndex, referenced_ids
@@ -58,7 +59,29 @@ def store_users(
         if source.resource is store:
             functions[source.function.name] = None
             ways["event source"] = None
+    for fn in app.functions:  # streams and other sources event_sources does not resolve
+        if any(store.logical_id in references_in(trigger.settings) for trigger in fn.triggers):
+            functions[fn.name] = None
+            ways["event source"] = None
     return StoreUsers(tuple(functions), tuple(writers), tuple(ways))
+
+
+def references_in(value: Any, depth: int = 0) -> set[str]:
+    """Every logical id that a value refers to, however deep (`!GetAtt`, `!Ref`, `${X}`)."""
+    found: set[str] = set()
+    if depth > 40:
+        return found
+    if isinstance(value, str):
+        found.update(referenced_ids(value))
+    elif isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt", "Fn::Sub"):
+            found.update(referenced_ids(value))
+        for item in value.values():
+            found |= references_in(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            found |= references_in(item, depth + 1)
+    return found
 
 
 def _names(index: ResourceIndex, value: object, store: Resource) -> bool:
@@ -70,4 +93,4 @@ def _names(index: ResourceIndex, value: object, store: Resource) -> bool:
     return index.designated(render(value), store.type) is store
 
 
-__all__ = ["StoreUsers", "store_users"]
+__all__ = ["StoreUsers", "references_in", "store_users"]

@@ -66,7 +66,8 @@ Resources:
 from collections.abc import Iterator
 from typing import Any
 
-from slsguard.analysis.resources import Resource, ResourceIndex, referenced_ids
+from slsguard.analysis.resources import Resource, ResourceIndex
+from slsguard.analysis.store_users import references_in
 from slsguard.findings import Severity, Violation
 from slsguard.loading.policies import child_origin
 from slsguard.loading.yaml import YMap
@@ -154,22 +155,7 @@ def _referenced_outside_cognito(template: Any) -> set[str]:
                 for node in resources.values():
                     kind = render(node.get("Type")) if isinstance(node, dict) else ""
                     if not kind.startswith("AWS::Cognito::"):
-                        _collect(node, found, 0)
+                        found |= references_in(node)
             continue
-        _collect(value, found, 0)
+        found |= references_in(value)
     return found
-
-
-def _collect(value: Any, found: set[str], depth: int) -> None:
-    if depth > 40:
-        return
-    if isinstance(value, str):
-        found.update(referenced_ids(value))
-    elif isinstance(value, dict):
-        if len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt", "Fn::Sub"):
-            found.update(referenced_ids(value))
-        for item in value.values():
-            _collect(item, found, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _collect(item, found, depth + 1)
