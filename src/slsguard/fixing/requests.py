@@ -65,6 +65,8 @@ def _yaml_edits(document: YamlDocument, request: Request) -> list[Edit]:
         return merge(document, anchor, value)
     if request.action == "replace":
         return [document.set_value(anchor, value)]
+    if request.action == "append-item":
+        return [document.append_item(anchor, value)]
     if request.action == "append":
         if isinstance(value, dict) and list(value) == [request.key]:
             return [document.add_resource(request.key, value[request.key], anchor)]
