@@ -28,6 +28,8 @@ def read_module(path: Path, scan_root: Path) -> str | None:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
+
+
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
