@@ -104,8 +104,12 @@ def _finding_lines(finding: Finding) -> list[Line]:
     if finding.flow:  # taint findings in handler code: source → steps → sink
         lines.append([("      ", ""), ("path:", "bold")])
         lines += [
-            [("        ", ""), (_clean(f"{s.file}:{s.line}:{s.column}"), "blue"), ("  ", ""),
-             (_clean(s.text), "")]
+            [
+                ("        ", ""),
+                (_clean(f"{s.file}:{s.line}:{s.column}"), "blue"),
+                ("  ", ""),
+                (_clean(s.text), ""),
+            ]
             for s in finding.flow
         ]
     fix = finding.fix.strip("\n").splitlines()
