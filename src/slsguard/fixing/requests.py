@@ -137,7 +137,8 @@ def _nested_block(text: str, key: str, unit: int) -> tuple[Block, str] | None:
     """
     stripped = text.strip()
     if not stripped.startswith((key + " {", key + "{")):
-        inner = "\n".join(" " * unit + line if line.strip() else "" for line in stripped.split("\n"))
+        pad = " " * unit
+        inner = "\n".join(pad + line if line.strip() else "" for line in stripped.split("\n"))
         stripped = f"{key} {{\n{inner}\n}}"
     try:
         body = parse_hcl(stripped)
