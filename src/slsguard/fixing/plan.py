@@ -71,7 +71,8 @@ class FilePlan:
     base: str = ""
     claimed: set[str] = field(default_factory=set)
     """What earlier rounds set (edit targets): a later fix may not set it differently."""
-    changes: int = 0
+    rounds: list[list[Edit]] = field(default_factory=list)
+    """The edits of each finished round, against the text that round started from."""
 
     def __post_init__(self) -> None:
         self.base = self.base or self.source.text
@@ -86,7 +87,7 @@ class FilePlan:
             return
         self.base = self.new_text()
         self.claimed.update(edit.target for edit in self.edits if edit.target)
-        self.changes += len(self.edits)
+        self.rounds.append(self.edits)
         self.edits = []
         current = Source(self.base, self.source.bom, self.source.newline)
         self.document = HclDocument(current) if is_hcl(self.path) else YamlDocument(current)
@@ -110,7 +111,7 @@ class Plan:
     @property
     def changed(self) -> list[FilePlan]:
         """The files with at least one accepted edit, in path order."""
-        return [plan for _, plan in sorted(self.files.items()) if plan.changes or plan.edits]
+        return [plan for _, plan in sorted(self.files.items()) if plan.rounds or plan.edits]
 
     @property
     def applied(self) -> list[Outcome]:
