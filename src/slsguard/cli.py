@@ -22,11 +22,13 @@ from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Report, Severity
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
+from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_file
 
 if TYPE_CHECKING:
     from slsguard.config import Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_DEBUG_HELP = "show the traceback of an internal error"
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -55,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="slsguard", description="Security scanner for serverless applications."
     )
     parser.add_argument("--version", action="version", version=f"slsguard {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
 
     scan = commands.add_parser("scan", help="scan templates under the given paths")
@@ -136,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument(
         "--write-docs", type=Path, metavar="DIR", help="write one Markdown page per rule to DIR"
     )
+    for command in commands.choices.values():  # `slsguard scan . --debug` reads naturally
+        command.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     return parser
 
 
@@ -180,7 +185,47 @@ def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (2 for any internal error, never a raise).
+
+    An unexpected exception anywhere becomes one line on stderr naming the problem and a
+    hint; `--debug` adds the traceback. A closed output pipe ends the run quietly.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(arguments)
+    except OutputError as error:
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("slsguard: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # RecursionError and MemoryError included
+        return _internal_error(error, debug="--debug" in arguments)
+
+
+def _internal_error(error: BaseException, *, debug: bool) -> int:
+    """Say what went wrong in one line (the traceback with `--debug`); exit code 2."""
+    import traceback
+
+    if debug:
+        traceback.print_exception(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    text = str(error)[:300]
+    hint = (
+        "rerun with --debug for the traceback"
+        if not debug
+        else "please report this traceback to the slsguard developers"
+    )
+    name = type(error).__name__
+    print(f"slsguard: internal error: {name}: {text}{where} ({hint})", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _main(argv: list[str]) -> int:
     # A scan builds many small objects and frees almost none until it ends; the default
     # collector thresholds make it traverse that growing heap over and over (a third of a
     # corpus scan). Collect young objects less often: memory use barely changes.
@@ -224,7 +269,7 @@ def _inventory(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = render_json(report)
     else:
-        text = render_table(report, color=args.output is None and sys.stdout.isatty())
+        text = render_table(report, color=to_stdout(args.output) and sys.stdout.isatty())
     emit(text, args.output)
     return EXIT_OK
 
@@ -266,7 +311,7 @@ def _scan(args: argparse.Namespace) -> int:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     color = args.color == "always" or (
-        args.color == "auto" and args.output is None and sys.stdout.isatty()
+        args.color == "auto" and to_stdout(args.output) and sys.stdout.isatty()
     )
     display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
     text = render(settings.format, report, color=color, **display)
@@ -315,7 +360,7 @@ def _baselined(report: Report, settings: Settings, write_to: Path | None) -> Rep
     from slsguard import baseline
 
     if write_to is not None:
-        write_to.write_text(baseline.render(report.findings), encoding="utf-8")
+        write_file(write_to, baseline.render(report.findings), what="the baseline")
         print(f"slsguard: wrote {len(report.findings)} findings to {write_to}", file=sys.stderr)
         return baseline.apply(report, baseline.load(write_to))
     if settings.baseline is not None:
@@ -386,14 +431,6 @@ def paths_exist(paths: Sequence[Path]) -> bool:
     if missing:
         print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
     return not missing
-
-
-def emit(text: str, output: Path | None) -> None:
-    """Write `text` to `output`, or to stdout when no file is given."""
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
 
 
 def exit_code(report: Report, fail_on: Severity) -> int:

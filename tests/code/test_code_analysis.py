@@ -17,7 +17,7 @@ from slsguard.formats import render
 from slsguard.loading import LoadOptions, load_all
 from slsguard.scan import ScanOptions, scan
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared/schemas/sarif-2.1.0.schema.json"
+SCHEMA = Path(__file__).resolve().parents[1] / "schemas/sarif-2.1.0.schema.json"
 
 SLS = """service: orders
 provider:
@@ -127,8 +127,6 @@ def test_flow_is_in_text_and_sarif_with_code_flows(here: Path) -> None:
 
 def _validate(document: dict[str, object]) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    if not SCHEMA.is_file():
-        pytest.skip("the SARIF schema is not checked out next to the repository")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     validator_class = jsonschema.validators.validator_for(schema)
     errors = list(validator_class(schema).iter_errors(document))

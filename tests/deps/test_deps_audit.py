@@ -19,7 +19,7 @@ from slsguard.deps.options import DependencyOptions
 from slsguard.findings import Finding, Report
 from slsguard.scan import ScanOptions, scan
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
 SERVERLESS = """\
 service: shop

@@ -18,7 +18,7 @@ from slsguard.deps.osv_api import OsvApi
 from slsguard.deps.sources import SourceError
 from slsguard.deps.transport import Transport
 
-OSV_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "osv.schema.json"
+OSV_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "osv.schema.json"
 REQUESTS_OLD = PackageVersion("PyPI", "requests", "2.19.0")
 PACKAGES = [
     REQUESTS_OLD,

@@ -23,7 +23,7 @@ from slsguard.formats import FORMATS, render
 from slsguard.formats import junit as junit_format
 from slsguard.formats import markdown as markdown_format
 
-JUNIT_XSD = Path(__file__).resolve().parents[3] / "shared/schemas/junit.xsd"
+JUNIT_XSD = Path(__file__).resolve().parents[1] / "schemas/junit.xsd"
 STARTED = datetime(2026, 11, 29, 10, 30, 5, tzinfo=timezone.utc)
 HOSTILE_MESSAGE = (
     "GET /x</code><script>alert(1)</script> cc @octocat ![t](http://evil.example/t.png) | a "
@@ -100,8 +100,6 @@ def test_new_formats_are_registered_and_pure() -> None:
 
 def junit_schema() -> Any:
     xmlschema = pytest.importorskip("xmlschema")
-    if not JUNIT_XSD.is_file():
-        pytest.skip(f"JUnit schema not found at {JUNIT_XSD} (shared/schemas is not checked out)")
     return xmlschema.XMLSchema(str(JUNIT_XSD))
 
 

@@ -11,7 +11,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from slsguard.code.javascript_modules import JsModules, function_node
+from slsguard.code.javascript_handlers import function_node
+from slsguard.code.javascript_modules import JsModules
 from slsguard.code.locate import locate
 from slsguard.code.model import HandlerSource
 from slsguard.code.python_modules import Modules
