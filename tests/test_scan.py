@@ -39,7 +39,7 @@ def test_stale_reference_data_is_reported_only_when_old(tmp_path: Path) -> None:
     later = newest + timedelta(days=400)
     stale = scan([tmp_path], ScanOptions(select=("SLS009",), today=later))
     names = sorted(f.subject for f in stale.findings)
-    assert names == ["IAM actions", "Lambda runtimes", "SAM policy templates"]
+    assert names == ["IAM actions", "Lambda runtimes", "SAM policy templates", "SDK operations"]
     assert all("days old" in f.message for f in stale.findings)
     fixes = {f.subject: f.fix for f in stale.findings}
     assert fixes["IAM actions"].startswith("pip install")

@@ -20,6 +20,7 @@ from slsguard.audit import command as audit_cli
 from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Report, Severity
+from slsguard.fixing import command as fix_cli
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
 from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_file
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     dependency_cli.add_db_parser(commands)
     audit_cli.add_parser(commands)
     policy_cli.add_parser(commands)
+    fix_cli.add_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
@@ -247,6 +249,8 @@ def _main(argv: list[str]) -> int:
         return audit_cli.run(args)
     if args.command == "policy":
         return policy_cli.run(args)
+    if args.command == "fix":
+        return fix_cli.run(args)
     return _scan(args)
 
 

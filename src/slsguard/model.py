@@ -106,6 +106,22 @@ GrantedBy = Literal["user", "framework", "policy-template", "managed-policy"]
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    """One test of a statement's `Condition` block: `{operator: {key: values}}`.
+
+    `operator` is written as in the policy (`StringEquals`, `ForAnyValue:StringLike`,
+    `ArnLikeIfExists`); `values` are rendered as text. `known` is False when a value is a
+    reference or intrinsic only known at deploy time, or when the block could not be read
+    (then `operator` and `key` are `"<unknown>"`).
+    """
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+    known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One IAM policy statement, with actions and resources rendered as text."""
 
@@ -125,6 +141,8 @@ class Statement:
     """Where `Action` (or `NotAction`) is written."""
     resource_origin: Origin | None = None
     """Where `Resource` (or `NotResource`) is written."""
+    conditions: tuple[Condition, ...] = ()
+    """The `Condition` block, one entry per operator and key (see `slsguard.iam.evaluate`)."""
 
     @property
     def is_allow(self) -> bool:

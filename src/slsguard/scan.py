@@ -98,6 +98,13 @@ def _matching(key: str) -> tuple[Rule, ...]:
 
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     """Scan files and folders and return the report (never raises on bad input)."""
+    return scan_apps(paths, options)[0]
+
+
+def scan_apps(
+    paths: list[Path], options: ScanOptions | None = None
+) -> tuple[Report, tuple[Application, ...]]:
+    """`scan`, also returning the loaded applications (`slsguard fix` edits through them)."""
     options = options or ScanOptions()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
@@ -138,7 +145,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
         by_app.setdefault(finding.app, []).append(finding)
-    return Report(
+    report = Report(
         findings=tuple(sorted(findings, key=_order)),
         suppressed=tuple(sorted(suppressed, key=_order)),
         apps=tuple(
@@ -152,6 +159,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         rules=tuple(rule.info for rule in all_rules()),
         started_at=started_at,
     )
+    return report, tuple(loaded.apps)
 
 
 def run_rule(

@@ -22,6 +22,9 @@ APPS: dict[str, frozenset[str]] = {
     "os-command-injection/node-s3": frozenset(),
     "os-command-injection/python-s3": frozenset(),
     "os-command-injection/sam-cross-module": frozenset(),
+    "os-command-injection/terraform-packaging": frozenset(),
+    "os-command-injection/sam-image": frozenset(),
+    "os-command-injection/serverless-image": frozenset(),
     "not-analysed/unfollowable-handlers": frozenset({"factory.js", "web.py"}),
 }
 

@@ -141,6 +141,29 @@ class HclDocument:
         prefix = "" if not stripped else ("\n" if self.text.endswith("\n") else "\n\n")
         return Edit(at, at, self.source.lines(prefix) + lines + self.source.newline, target)
 
+    def append_text(self, text: str, target: str) -> Edit:
+        """Add top-level blocks written as HCL text at the end of the file.
+
+        EditError when the text does not parse or one of its blocks already exists.
+        """
+        try:
+            added = parse_hcl(text)
+        except HclError as error:
+            raise EditError(f"the fix text is not valid HCL: {error}") from None
+        for block in added.blocks:
+            if self.find([BlockRef(block.type, block.labels)]) is not None:
+                raise EditError(f"{BlockRef(block.type, block.labels)} already exists")
+        at = len(self.text)
+        prefix = "" if not self.text.strip() else ("\n" if self.text.endswith("\n") else "\n\n")
+        return Edit(at, at, self.source.lines(prefix + text.strip("\n") + "\n"), target)
+
+    def insert_text(self, path: BlockPath, text: str, target: str) -> Edit:
+        """Add arguments or nested blocks written as HCL text (unindented) to a block."""
+        block = self._require(path)
+        indent = self._inner_indent(block)
+        lines = [indent + line if line.strip() else "" for line in text.strip("\n").split("\n")]
+        return self._insert(block, lines, target)
+
     def remove_attribute(self, path: BlockPath, name: str) -> Edit:
         """Remove the line(s) of attribute `name` from the block at `path`."""
         block = self._require(path)

@@ -179,7 +179,7 @@ class YamlDocument:
     def _replace(self, path: KeyPath, node: yaml.Node, value: object) -> Edit:
         target = format_path(path)
         start, end = node.start_mark.index, self._content_end(node)
-        collection = isinstance(value, dict | list) and bool(value) and not _intrinsic(value)
+        collection = isinstance(value, dict | list) and bool(value) and not is_intrinsic(value)
         block_node = isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style
         if self.json or not (collection or block_node):
             style = node.style if isinstance(node, yaml.ScalarNode) else None
@@ -316,7 +316,7 @@ class YamlDocument:
     def _entry_lines(self, key: str, value: object, column: int) -> list[str]:
         pad = " " * column
         head = f"{pad}{self._key(key)}:"
-        if isinstance(value, dict) and value and not _intrinsic(value):
+        if isinstance(value, dict) and value and not is_intrinsic(value):
             return [head] + [
                 line
                 for sub_key, sub_value in value.items()
@@ -329,7 +329,7 @@ class YamlDocument:
 
     def _item_lines(self, item: object, dash: int) -> list[str]:
         pad = " " * dash
-        if isinstance(item, dict) and item and not _intrinsic(item):
+        if isinstance(item, dict) and item and not is_intrinsic(item):
             inner = [
                 line
                 for key, value in item.items()
@@ -350,7 +350,7 @@ class YamlDocument:
         if isinstance(value, Raw):
             return value.text
         if isinstance(value, dict):
-            if _intrinsic(value):
+            if is_intrinsic(value):
                 return self._tag(value)
             pairs = ", ".join(f"{self._key(str(k))}: {self._flow(v)}" for k, v in value.items())
             return "{" + pairs + "}"
@@ -407,7 +407,7 @@ def _own_line(text: str, offset: int) -> bool:
     return head.strip() in ("", "-")
 
 
-def _intrinsic(value: object) -> bool:
+def is_intrinsic(value: object) -> bool:
     """A CloudFormation function in long form: `{"Ref": x}`, `{"Fn::GetAtt": [...]}`."""
     if not isinstance(value, dict) or len(value) != 1:
         return False

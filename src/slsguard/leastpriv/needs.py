@@ -19,7 +19,7 @@ from slsguard.code.python_modules import Modules
 from slsguard.findings import Location
 from slsguard.iam import actions
 from slsguard.leastpriv import sdkmodel
-from slsguard.leastpriv.actionmap import TRIGGER_ACTIONS, actions_for
+from slsguard.leastpriv.actionmap import OPTIONAL, TRIGGER_ACTIONS, actions_for
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
@@ -52,6 +52,8 @@ class Need:
     """`s3.upload_file` or `the sqs trigger`."""
     implied: bool = False
     """Needed by a trigger's event source mapping rather than by the code."""
+    optional: bool = False
+    """Used when granted, not required (`actionmap.OPTIONAL`): never reported missing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,8 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
         for action in mapped:
             target = _target(app, fn, call, action)
             reason = call.via or f"{call.service}.{call.method}"
-            needs.append(Need(action, target, call.location, reason))
+            optional = action in OPTIONAL
+            needs.append(Need(action, target, call.location, reason, optional=optional))
     for trigger in fn.triggers:
         needs.extend(_trigger_needs(app, trigger))
     needs.extend(_key_needs(app, needs))

@@ -34,6 +34,21 @@ _RESOURCE_TYPES: dict[str, tuple[HandleKind, tuple[str, ...]]] = {
 }
 
 
+_POSITIONAL: dict[tuple[HandleKind, str], tuple[str, ...]] = {
+    ("client", "upload_file"): ("Filename", "Bucket", "Key"),
+    ("client", "upload_fileobj"): ("Fileobj", "Bucket", "Key"),
+    ("client", "download_file"): ("Bucket", "Key", "Filename"),
+    ("client", "download_fileobj"): ("Bucket", "Key", "Fileobj"),
+    ("bucket", "upload_file"): ("Filename", "Key"),
+    ("bucket", "upload_fileobj"): ("Fileobj", "Key"),
+    ("bucket", "download_file"): ("Key", "Filename"),
+    ("bucket", "download_fileobj"): ("Key", "Fileobj"),
+}
+"""The positional parameters of boto3's managed transfers, as boto3 defines them
+(https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/s3/client/
+download_file.html): `download_file(Bucket, Key, Filename)`, the file is never a resource."""
+
+
 @dataclass(frozen=True, slots=True)
 class Arg:
     """A resolved argument: a constant, an environment variable's name, or unknown text."""
@@ -241,10 +256,9 @@ class PythonCalls:
         method = _method(owner, attr, params)
         if method is None:
             return
-        if owner.kind == "client" and attr in ("upload_file", "download_file") and node.args:
-            positional = [self._arg(a, module) for a in node.args]
-            names = ("Filename", "Bucket", "Key")
-            params = params + tuple(zip(names, positional, strict=False))
+        names = _POSITIONAL.get((owner.kind, attr), ())
+        positional = [self._arg(a, module) for a in node.args[: len(names)]]
+        params = params + tuple(zip(names, positional, strict=False))
         if owner.kind == "client" and attr == "generate_presigned_url":
             target = next((a for k, a in params if k == "ClientMethod"), None)
             method = target.text if target and target.kind == "const" else ""
@@ -291,7 +305,9 @@ def _method(owner: Handle, attr: str, params: Params) -> str | None:
         mapped = {
             "put_object": "put_object",
             "upload_file": "upload_file",
+            "upload_fileobj": "upload_fileobj",
             "download_file": "download_file",
+            "download_fileobj": "download_fileobj",
             "delete_objects": "delete_objects",
         }
         return mapped.get(attr)
@@ -301,7 +317,9 @@ def _method(owner: Handle, attr: str, params: Params) -> str | None:
             "put": "put_object",
             "delete": "delete_object",
             "upload_file": "upload_file",
+            "upload_fileobj": "upload_fileobj",
             "download_file": "download_file",
+            "download_fileobj": "download_fileobj",
         }
         return mapped.get(attr)
     if owner.kind == "queue":

@@ -17,6 +17,7 @@ from slsguard.findings import Origin
 from slsguard.loading.terraform import api_gateway, hcl
 from slsguard.loading.terraform.datasources import policy_document
 from slsguard.loading.terraform.evaluate import Evaluator, Resource
+from slsguard.loading.terraform.packaging import InlineSource, code_of
 from slsguard.loading.yaml import YList, YMap
 
 Spec = dict[str, str | tuple[str, "Spec"]]
@@ -251,10 +252,7 @@ def _extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     if resource.type == "aws_lambda_function":
         if properties.get("ReservedConcurrentExecutions") == -1:
             del properties["ReservedConcurrentExecutions"]  # -1 is Terraform's "unreserved".
-        code = _code(evaluator, resource)
-        if code is not None:
-            properties["CodeUri"] = code
-            properties.key_positions["CodeUri"] = resource.block.pos
+        _code(evaluator, resource, properties)
 
 
 def _set(
@@ -309,17 +307,15 @@ def _role_reference(value: Any, evaluator: Evaluator) -> Any:
     return value
 
 
-def _code(evaluator: Evaluator, resource: Resource) -> str | None:
-    """The handler source folder or file: `filename` through `data "archive_file"`."""
-    from slsguard.loading.terraform.evaluate import traversal
-
-    attribute = resource.block.body.attributes.get("filename")
-    chain = traversal(attribute.expr) if attribute is not None else None
-    if chain and len(chain) >= 3 and chain[0] == "data" and chain[1] == "archive_file":
-        archive = evaluator.scope.resources.get(f"data.archive_file.{chain[2]}")
-        if archive is not None:
-            for key in ("source_dir", "source_file"):
-                value = evaluator.attribute(archive.block, key, archive.file)
-                if isinstance(value, str):
-                    return value
-    return None
+def _code(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
+    """The function's code: `CodeUri` for a local path, `Code.ZipFile` for inline sources."""
+    code = code_of(evaluator, resource)
+    if isinstance(code, str):
+        properties["CodeUri"] = code
+        properties.key_positions["CodeUri"] = resource.block.pos
+    elif isinstance(code, InlineSource):
+        inline = YMap(resource.file, code.pos)
+        inline["ZipFile"] = code.content
+        inline.key_positions["ZipFile"] = code.pos
+        properties["Code"] = inline
+        properties.key_positions["Code"] = code.pos

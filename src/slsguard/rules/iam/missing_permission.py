@@ -120,7 +120,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         if needs is None or fn.role is None or not judgeable(fn.role):
             continue
         permissions = RolePermissions(fn.role)
-        missing = [n for n in needs.needs if not n.implied and not allowed(app, permissions, n)]
+        required = [n for n in needs.needs if not n.implied and not n.optional]
+        missing = [n for n in required if not allowed(app, permissions, n)]
         for need in missing:
             if need.location is None:
                 continue

@@ -98,7 +98,11 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         if not paths:
             continue
         first = paths[0]
-        statement = permissions.allowed(first.actions[0], on_star=first.resource_star_only)
+        statement = permissions.allowed(
+            first.actions[0],
+            on_star=first.resource_star_only,
+            context=first.context(first.actions[0]),
+        )
         if statement is None:
             continue
         named = [_describe(path) for path in paths[:3]]
@@ -117,8 +121,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
 
 def _escalation_paths(permissions: RolePermissions) -> tuple[EscalationPath, ...]:
     return find_paths(
-        lambda action: permissions.allowed(action) is not None,
-        lambda action: permissions.allowed(action, on_star=True) is not None,
+        lambda action, known: permissions.allowed(action, context=known) is not None,
+        lambda action, known: permissions.allowed(action, on_star=True, context=known)
+        is not None,
     )
 
 
