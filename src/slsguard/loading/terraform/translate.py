@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from slsguard.findings import Origin
-from slsguard.loading.terraform import api_gateway, hcl
+from slsguard.loading.terraform import api_gateway, hcl, stores
 from slsguard.loading.terraform.datasources import policy_document
 from slsguard.loading.terraform.evaluate import Evaluator, Resource
 from slsguard.loading.terraform.packaging import InlineSource, code_of
@@ -123,6 +123,7 @@ _SPECS: dict[str, tuple[str, Spec]] = {
             "name": "QueueName",
             "redrive_policy": "RedrivePolicy",
             "kms_master_key_id": "KmsMasterKeyId",
+            "sqs_managed_sse_enabled": "SqsManagedSseEnabled",
         },
     ),
     "aws_sns_topic": (
@@ -156,6 +157,7 @@ _SPECS: dict[str, tuple[str, Spec]] = {
 
 
 _SPECS.update(api_gateway.SPECS)
+_SPECS.update(stores.SPECS)
 
 
 class FileMap(YMap):
@@ -236,6 +238,7 @@ def _extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     """What a spec cannot say: policy documents, inline policies, defaults that mean unset."""
     body = resource.block.body
     api_gateway.extra(evaluator, resource, properties)
+    stores.extra(evaluator, resource, properties)
     if resource.type == "aws_cloudwatch_log_group" and properties.get("RetentionInDays") == 0:
         del properties["RetentionInDays"]  # 0 is Terraform's "never expire".
     if resource.type in ("aws_iam_role_policy", "aws_iam_policy"):
