@@ -2,7 +2,9 @@
 
 Serverless Framework configs (any name, `service:` + `provider:`; `serverless.json`), SAM
 templates (the `AWS::Serverless-2016-10-31` transform), CloudFormation templates (YAML or
-JSON with `Resources` of `AWS::` types), CDK output when the user points at `cdk.out`.
+JSON with `Resources` of `AWS::` types), CDK apps (`cdk.json`: the templates of the `cdk.out`
+next to it are scanned even when git ignores that folder; elsewhere `cdk.out` is scanned
+when the user points at it).
 `serverless.ts`/`.js` configs are noted as not analysed (they would have to be executed).
 Terraform files (`.tf`, `.tf.json`) are recognised by name; each folder is a module.
 CI files are recognised by their path: GitHub Actions workflows (`.github/workflows/*.yml`),
@@ -41,7 +43,7 @@ TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
-FileKind = Literal["serverless", "template", "code-config", "ci", "terraform"]
+FileKind = Literal["serverless", "template", "code-config", "ci", "terraform", "cdk-app"]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
 _SLS_PROVIDER = re.compile(r"^provider\s*:", re.M)
@@ -80,6 +82,7 @@ def discover(paths: list[Path], cwd: Path | None = None) -> list[Candidate]:
     for given in paths:
         root = given.resolve()
         files = [root] if root.is_file() else _walk(root)
+        files += _cdk_outputs(files, seen)
         scan_root = root.parent if root.is_file() else root
         for file in files:
             if file in seen:
@@ -112,10 +115,29 @@ def _walk(root: Path) -> list[Path]:
     return files
 
 
+def _cdk_outputs(files: list[Path], seen: set[Path]) -> list[Path]:
+    """The templates in the `cdk.out` next to each `cdk.json`: the CDK app as synthesised,
+    scanned even when git ignores it (asset folders hold code, reached through templates)."""
+    found: list[Path] = []
+    for file in files:
+        output = file.parent / "cdk.out"
+        if file.name != "cdk.json" or output in seen or not output.is_dir():
+            continue
+        seen.add(output)
+        found += [
+            path
+            for path in _walk(output)
+            if not any(part.startswith("asset.") for part in path.relative_to(output).parts)
+        ]
+    return [path for path in found if path not in files]
+
+
 def classify(path: Path, display: str, root: Path, *, explicit: bool = False) -> Candidate | None:
     """The kind of a file from its name and content; None for files slsguard leaves alone."""
     if path.name in CODE_CONFIGS:
         return Candidate(path, display, root, "code-config")
+    if path.name == "cdk.json":
+        return Candidate(path, display, root, "cdk-app")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
     if is_terraform(path):

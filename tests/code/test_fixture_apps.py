@@ -7,6 +7,7 @@ the event: the only SLS004 notes are the ones a fixture asserts (`# ruleid: not-
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ APPS: dict[str, frozenset[str]] = {
     "os-command-injection/terraform-packaging": frozenset(),
     "os-command-injection/sam-image": frozenset(),
     "os-command-injection/serverless-image": frozenset(),
+    "os-command-injection/cdk-app": frozenset(),
     "not-analysed/unfollowable-handlers": frozenset({"factory.js", "web.py"}),
 }
 
@@ -33,6 +35,8 @@ APPS: dict[str, frozenset[str]] = {
 def test_every_function_has_its_code_located(app: str) -> None:
     folder = RULES / app
     result = scan([folder], ScanOptions(select=("SLS004", "SLS601")))
+    stale = [f for f in result.findings if "may be stale" in f.message]  # depends on checkout
+    result = replace(result, findings=tuple(f for f in result.findings if f not in stale))
     assert sum(len(app.functions) for app in result.apps) > 0
     notes = {
         Path(f.location.file or "").name: f.message
