@@ -36,6 +36,15 @@ def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _extra_report(text: str) -> tuple[str, Path]:
+    """`sarif=out.sarif` -> ("sarif", Path("out.sarif")): one more report from the same run."""
+    name, separator, file = text.partition("=")
+    if not separator or not file or name not in FORMATS:
+        names = ", ".join(FORMATS)
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of: {names}")
+    return name, Path(file)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -56,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
+    scan.add_argument(
+        "--also",
+        type=_extra_report,
+        action="append",
+        default=[],
+        metavar="FORMAT=FILE",
+        help="also write the same report in another format to FILE (repeatable)",
+    )
     scan.add_argument(
         "--fail-on",
         type=Severity.parse,
@@ -303,6 +320,10 @@ def _scan(args: argparse.Namespace) -> int:
     display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
     text = render(settings.format, report, color=color, **display)
     emit(text, args.output)
+    # One scan, several reports (the GitHub Action derives SARIF, the job summary and the
+    # pull-request comment from one run): files only, never coloured.
+    for name, file in args.also:
+        emit(render(name, report, color=False, **display), file)
     return exit_code(report, settings.fail_on)
 
 
