@@ -7,7 +7,8 @@ missing-permission for how calls are read) and reports, per statement and per se
 granted actions no call needs on that statement's resources. Only roles whose every function
 has analysed handler code are judged, each function by the code its own handler reaches; a
 call the analysis could not map (a client built from a variable, a method name computed at
-run time) keeps its service's grants from being called unused, and the message lists it. What the framework adds for a trigger, what the trigger needs (SQS receive/delete,
+run time) keeps its service's grants from being called unused, and the message lists it.
+What the framework adds for a trigger, what the trigger needs (SQS receive/delete,
 stream reads) and the logging and metrics every function writes are never reported.
 
 ## Why is this bad?
