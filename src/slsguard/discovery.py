@@ -2,11 +2,15 @@
 
 Serverless Framework configs (any name, `service:` + `provider:`; `serverless.json`), SAM
 templates (the `AWS::Serverless-2016-10-31` transform), CloudFormation templates (YAML or
-JSON with `Resources` of `AWS::` types), CDK output when the user points at `cdk.out`.
+JSON with `Resources` of `AWS::` types), CDK apps (`cdk.json`: the templates of the `cdk.out`
+next to it are scanned even when git ignores that folder; elsewhere `cdk.out` is scanned
+when the user points at it).
 `serverless.ts`/`.js` configs are noted as not analysed (they would have to be executed).
 Terraform files (`.tf`, `.tf.json`) are recognised by name; each folder is a module.
 CI files are recognised by their path: GitHub Actions workflows (`.github/workflows/*.yml`),
 `.gitlab-ci.yml`, `bitbucket-pipelines.yml`.
+Key files are recognised by name (`.pem`, `.key`, `id_rsa`, keystores such as `.p12`) and read
+later for a private-key block (committed keys are secrets too).
 Other YAML and JSON (OpenAPI, SDK models, package.json) is left alone silently.
 Symbolic links are never followed out of the scan root.
 """
@@ -42,7 +46,13 @@ TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
-FileKind = Literal["serverless", "template", "code-config", "ci", "terraform"]
+KEYSTORE_SUFFIXES = frozenset({".jks", ".keystore", ".p12", ".pfx"})
+KEY_SUFFIXES = frozenset({".pem", ".key", ".ppk", ".asc", ".gpg", ".p8"})
+KEY_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
+
+FileKind = Literal[
+    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file"
+]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
 _SLS_PROVIDER = re.compile(r"^provider\s*:", re.M)
@@ -90,6 +100,7 @@ def discover(paths: list[Path], cwd: Path | None = None) -> list[Candidate]:
     for given in paths:
         root = given.resolve()
         files = [root] if root.is_file() else _walk(root)
+        files += _cdk_outputs(files, seen)
         scan_root = root.parent if root.is_file() else root
         for file in files:
             if file in seen:
@@ -115,7 +126,7 @@ def _walk(root: Path) -> list[Path]:
         for name in sorted(names):
             path = base / name
             wanted = path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS
-            if wanted or is_terraform(path):
+            if wanted or is_terraform(path) or is_key_file_name(path):
                 if path.is_symlink() and not _inside(path, root):
                     continue  # Never read outside the scan root (nor round a symlink loop).
                 files.append(path)
@@ -128,14 +139,35 @@ def _inside(path: Path, root: Path) -> bool:
     return target.is_relative_to(root) and os.path.lexists(target) and target.exists()
 
 
+def _cdk_outputs(files: list[Path], seen: set[Path]) -> list[Path]:
+    """The templates in the `cdk.out` next to each `cdk.json`: the CDK app as synthesised,
+    scanned even when git ignores it (asset folders hold code, reached through templates)."""
+    found: list[Path] = []
+    for file in files:
+        output = file.parent / "cdk.out"
+        if file.name != "cdk.json" or output in seen or not output.is_dir():
+            continue
+        seen.add(output)
+        found += [
+            path
+            for path in _walk(output)
+            if not any(part.startswith("asset.") for part in path.relative_to(output).parts)
+        ]
+    return [path for path in found if path not in files]
+
+
 def classify(path: Path, display: str, root: Path, *, explicit: bool = False) -> Candidate | None:
     """The kind of a file from its name and content; None for files slsguard leaves alone."""
     if path.name in CODE_CONFIGS:
         return Candidate(path, display, root, "code-config")
+    if path.name == "cdk.json":
+        return Candidate(path, display, root, "cdk-app")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
     if is_terraform(path):
         return Candidate(path, display, root, "terraform")
+    if is_key_file_name(path):
+        return Candidate(path, display, root, "key-file")
     if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
         return None
     try:
@@ -158,6 +190,12 @@ def _decoded(data: bytes) -> tuple[str, bool]:
         return files.decode(data), True
     except UnicodeDecodeError:
         return files.decode(data, errors="replace"), False
+
+
+def is_key_file_name(path: Path) -> bool:
+    """Whether a file is named like a private key or a keystore."""
+    suffix = path.suffix.lower()
+    return suffix in KEY_SUFFIXES or suffix in KEYSTORE_SUFFIXES or path.name in KEY_NAMES
 
 
 def is_terraform(path: Path) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from slsguard import __version__, reference, suppress
+from slsguard import __version__, dialects, reference, suppress
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded, scan_root
 from slsguard.deps.audit import analyse as analyse_dependencies
@@ -31,6 +31,7 @@ from slsguard.findings import (
     Report,
     Severity,
     Violation,
+    number_occurrences,
 )
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
@@ -98,6 +99,13 @@ def _matching(key: str) -> tuple[Rule, ...]:
 
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     """Scan files and folders and return the report (never raises on bad input)."""
+    return scan_apps(paths, options)[0]
+
+
+def scan_apps(
+    paths: list[Path], options: ScanOptions | None = None
+) -> tuple[Report, tuple[Application, ...]]:
+    """`scan`, also returning the loaded applications (`slsguard fix` edits through them)."""
     options = options or ScanOptions()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
@@ -134,11 +142,12 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
+    findings = number_occurrences(findings)
     findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
         by_app.setdefault(finding.app, []).append(finding)
-    return Report(
+    report = Report(
         findings=tuple(sorted(findings, key=_order)),
         suppressed=tuple(sorted(suppressed, key=_order)),
         apps=tuple(
@@ -152,6 +161,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         rules=tuple(rule.info for rule in all_rules()),
         started_at=started_at,
     )
+    return report, tuple(loaded.apps)
 
 
 def run_rule(
@@ -187,18 +197,40 @@ def _notes(
 
 
 def _finding(rule: Rule, violation: Violation, app: Application | None) -> Finding:
+    location = violation.location or Location.of(violation.origin)
+    fix = violation.fix
+    if app is not None:
+        location = native_location(app, location, violation)
+        if violation.intents and not fix:
+            fix = dialects.render_fix(app, violation.intents, violation.origin)
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
         message=violation.message,
-        location=violation.location or Location.of(violation.origin),
-        fix=violation.fix,
+        location=location,
+        fix=fix,
+        intents=violation.intents,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
         flow=violation.flow,
     )
+
+
+def native_location(app: Application, location: Location, violation: Violation) -> Location:
+    """A template location named by its dialect (a Terraform place by its address, never by
+    the CloudFormation shape it was translated into)."""
+    if location.kind != "template" or location.file is None or violation.location is not None:
+        return location
+    dialect = dialects.for_place(app, violation.origin)
+    address = dialect.name_of(app, violation.origin)
+    if dialect.name == "terraform":
+        legacy = location.key_path
+        return replace(
+            location, key_path=(), address=address, dialect=dialect.name, legacy_path=legacy
+        )
+    return replace(location, address=address, dialect=dialect.name)
 
 
 def _overridden(findings: list[Finding], options: ScanOptions) -> list[Finding]:

@@ -104,8 +104,12 @@ def _finding_lines(finding: Finding) -> list[Line]:
     if finding.flow:  # taint findings in handler code: source → steps → sink
         lines.append([("      ", ""), ("path:", "bold")])
         lines += [
-            [("        ", ""), (_clean(f"{s.file}:{s.line}:{s.column}"), "blue"), ("  ", ""),
-             (_clean(s.text), "")]
+            [
+                ("        ", ""),
+                (_clean(f"{s.file}:{s.line}:{s.column}"), "blue"),
+                ("  ", ""),
+                (_clean(s.text), ""),
+            ]
             for s in finding.flow
         ]
     fix = finding.fix.strip("\n").splitlines()
@@ -178,6 +182,9 @@ def summary_line(report: Report) -> str:
     scope = f"{_plural(len(report.apps), 'app')}, {_plural(function_count(report), 'function')}"
     seconds = report.duration_seconds
     shown = f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}"
+    if not report.apps:  # "No findings" would read as "secure" when nothing was analysed
+        found = f"{head}; " if total else ""
+        return f"{found}0 apps analysed{_accepted(report)}; {shown} s"
     return f"{head} in {scope}{_accepted(report)}; {shown} s"
 
 

@@ -165,6 +165,15 @@ def load_text(text: str, file: str) -> Loaded:
     return Loaded(file, root, builder.problems)
 
 
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of `text` with character offsets on every node (for `slsguard fix`).
+
+    Raises `yaml.YAMLError` when the text is not valid YAML/JSON.
+    """
+    node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+    return node
+
+
 def load_file(path: str, display_name: str) -> Loaded:
     """Read and load a file; unreadable or oversized files become a parse-error problem."""
     try:
