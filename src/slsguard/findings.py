@@ -304,6 +304,9 @@ class ReferenceData:
     source: str
 
 
+MAX_SHARED_NAMES = 20
+
+
 @dataclass(frozen=True, slots=True)
 class FunctionSummary:
     """One function at a glance: what reaches it, what it runs as, how it is watched."""
@@ -314,6 +317,10 @@ class FunctionSummary:
     """One line per trigger: `POST /orders (httpApi, public, no auth)`, `sqs orders-queue`."""
     role: str = ""
     role_shared_with: tuple[str, ...] = ()
+    """The other functions running as the same role: the first `MAX_SHARED_NAMES` of them
+    (listing all 9,999 others on each of 10,000 functions would make reports quadratic)."""
+    role_shared_count: int = 0
+    """How many other functions run as the same role (all of them, listed or not)."""
     admin: bool = False
     """The role has an admin or full-access policy or a `*` action."""
     secrets: tuple[str, ...] = ()

@@ -29,8 +29,17 @@ _CHILD = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
 from slsguard.cli import main
-sys.exit(main(sys.argv[1:]))
+try:
+    code = main(sys.argv[1:])
+finally:
+    with open("/proc/self/status") as status, open({peak!r}, "w") as peak:
+        peak.write(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+sys.exit(code)
 """
+# The child's own high-water mark (VmHWM) is its peak RSS. `ru_maxrss` from `wait4` would be
+# the same but for one Linux detail: a process forked from a large parent (pytest, hundreds
+# of MiB into a full run) starts with the parent's maximum, kept across `exec`. The smaller of
+# the two is the child's true peak.
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,9 @@ class Outcome:
 
     exit_code: int
     seconds: float
+    """Wall-clock time (it includes waiting for a CPU on a busy machine)."""
+    cpu_seconds: float
+    """User and system time of the child: the scan's own cost, whatever the machine's load."""
     rss_mib: float
     findings: tuple[dict[str, Any], ...]
     stderr: str
@@ -83,8 +95,9 @@ def run(case: Case, folder: Path) -> Outcome:
 
 def run_command(argv: list[str], cwd: Path, report: Path | None) -> Outcome:
     """Run `slsguard argv` in `cwd` under the limits; the JSON report is read from `report`."""
-    code = _CHILD.format(limit=ADDRESS_SPACE_BYTES)
     errors = cwd.parent / "stderr.txt"
+    peak = cwd.parent / "peak-kib.txt"
+    code = _CHILD.format(limit=ADDRESS_SPACE_BYTES, peak=str(peak))
     started = time.perf_counter()
     with errors.open("wb") as stderr:
         child = subprocess.Popen(
@@ -106,11 +119,20 @@ def run_command(argv: list[str], cwd: Path, report: Path | None) -> Outcome:
     return Outcome(
         exit_code=os.waitstatus_to_exitcode(status),
         seconds=seconds,
-        rss_mib=usage.ru_maxrss / 1024,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        rss_mib=min(usage.ru_maxrss, _kib(peak)) / 1024,
         findings=findings,
         stderr=errors.read_text(encoding="utf-8", errors="replace"),
         killed=killed,
     )
+
+
+def _kib(path: Path) -> int:
+    """The peak the child wrote (KiB), or a huge number when it could not write it."""
+    try:
+        return int(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 1 << 40
 
 
 def _wait(pid: int) -> tuple[int, resource.struct_rusage, bool]:

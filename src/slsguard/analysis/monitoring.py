@@ -90,7 +90,7 @@ def report_per_service(
         message, fix = summary(len(grouped), names)
         covered = tuple(fn.name for fn, _ in grouped)
         yield Violation(origin, message, fix, subject="service", functions=covered)
-        flagged = [item for item in flagged if item not in grouped]
+        flagged = [(fn, where) for fn, where in flagged if not service_wide(fn)]
     for fn, where in flagged:
         yield single(fn, where)
 
