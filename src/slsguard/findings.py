@@ -11,7 +11,10 @@ import enum
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from slsguard.fixes import Intent
 
 
 class Severity(enum.Enum):
@@ -100,6 +103,11 @@ class Location:
     arn: str | None = None
     region: str | None = None
     account: str | None = None
+    address: str = ""
+    """The place as its dialect names it (`aws_lambda_function.charge.runtime`,
+    `functions.create.events[0].http`, `MyFunction.Properties.Runtime`): set by the engine."""
+    dialect: str = ""
+    """The dialect the place is written in (`slsguard.model.Dialect`), when known."""
 
     @classmethod
     def of(cls, origin: Origin) -> Location:
@@ -115,10 +123,15 @@ class Location:
             return f"{self.file}:{self.line}:{self.column}"
         return self.file or "?"
 
+    @property
+    def place(self) -> str:
+        """The native address, else the key path as recorded."""
+        return self.address or format_path(self.key_path)
+
     def identity(self) -> str:
         """The part of a fingerprint that names this place without its line number."""
         if self.kind == "template":
-            return f"{self.file}|{format_path(self.key_path)}"
+            return f"{self.file}|{self.place}"
         if self.kind == "source":
             return f"{self.file}|{self.symbol or ''}|{' '.join(self.snippet.split())}"
         return f"{self.arn}|{format_path(self.key_path)}"
@@ -154,6 +167,9 @@ class Violation:
     """A source-code place (kind `source`), used instead of `origin` when set."""
     flow: tuple[FlowStep, ...] = ()
     """For taint findings in handler code: source → steps → sink."""
+    intents: tuple[Intent, ...] = ()
+    """The fix as intents (`slsguard.fixes`): the engine renders them in the dialect of the
+    place they change (into `Finding.fix`) unless `fix` is already written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +220,8 @@ class Finding:
     """Set on the findings in `Report.suppressed`: the ignore that accepted it."""
     flow: tuple[FlowStep, ...] = ()
     """For taint findings in handler code: source → steps → sink."""
+    intents: tuple[Intent, ...] = ()
+    """The fix as intents, for `slsguard fix` (`fix` is their rendering)."""
 
     def concerns(self, function: str) -> bool:
         """Whether the finding is about `function`."""

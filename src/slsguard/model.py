@@ -8,6 +8,7 @@ resolve are explicit `Reference`s, never guesses and never silently dropped.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,8 +16,27 @@ from typing import Any, Literal
 from slsguard.delivery import DotenvFile, Pipeline
 from slsguard.findings import Origin, Violation
 
-AppKind = Literal["serverless", "sam", "cloudformation", "terraform", "pipeline"]
-"""`pipeline`: a CI file (see `slsguard.delivery`); it has no functions, only `pipeline`."""
+Dialect = Literal[
+    "serverless",
+    "sam",
+    "cloudformation",
+    "terraform",
+    "cdk",
+    "live",
+    "openapi",
+    "chalice",
+    "zappa",
+]
+"""The one vocabulary for "which syntax": the syntax a place is written in (and its fix must
+use). `live` is a deployed account (places are ARNs); `openapi` an OpenAPI body a template
+uses (`x-amazon-apigateway-*` extensions); `chalice` and `zappa` are frameworks
+whose loaders join later. Each has one home under `slsguard.dialects`."""
+
+DIALECTS: tuple[Dialect, ...] = typing.get_args(Dialect)
+
+AppKind = Literal[Dialect, "pipeline"]
+"""What an application was loaded from: a dialect, or `pipeline` for a CI file (see
+`slsguard.delivery`; it has no functions, only `pipeline`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from slsguard import __version__, reference, suppress
+from slsguard import __version__, dialects, reference, suppress
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded, scan_root
 from slsguard.deps.audit import analyse as analyse_dependencies
@@ -195,18 +195,37 @@ def _notes(
 
 
 def _finding(rule: Rule, violation: Violation, app: Application | None) -> Finding:
+    location = violation.location or Location.of(violation.origin)
+    fix = violation.fix
+    if app is not None:
+        location = native_location(app, location, violation)
+        if violation.intents and not fix:
+            fix = dialects.render_fix(app, violation.intents, violation.origin)
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
         message=violation.message,
-        location=violation.location or Location.of(violation.origin),
-        fix=violation.fix,
+        location=location,
+        fix=fix,
+        intents=violation.intents,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
         flow=violation.flow,
     )
+
+
+def native_location(app: Application, location: Location, violation: Violation) -> Location:
+    """A template location named by its dialect (a Terraform place by its address, never by
+    the CloudFormation shape it was translated into)."""
+    if location.kind != "template" or location.file is None or violation.location is not None:
+        return location
+    dialect = dialects.for_place(app, violation.origin)
+    address = dialect.name_of(app, violation.origin)
+    if dialect.name == "terraform":
+        return replace(location, key_path=(), address=address, dialect=dialect.name)
+    return replace(location, address=address, dialect=dialect.name)
 
 
 def _overridden(findings: list[Finding], options: ScanOptions) -> list[Finding]:

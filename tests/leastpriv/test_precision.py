@@ -92,3 +92,147 @@ def test_transfer_arguments_are_read_in_the_sdk_order(tmp_path: Path) -> None:
         ("s3:PutObject", "arn:aws:s3:::media-bucket/out/thumb.jpg"),
         ("s3:AbortMultipartUpload", "arn:aws:s3:::media-bucket/out/thumb.jpg"),
     }
+
+
+PER_HANDLER = {
+    "handlers.py": """import boto3
+
+from lib import storage
+from lib.events import publish
+
+table = boto3.resource("dynamodb").Table("orders")
+
+
+def _read(key):
+    return table.get_item(Key={"id": key})
+
+
+def get(event, context):
+    return _read(event["id"])
+
+
+def create(event, context):
+    table.put_item(Item=event)
+    storage.Archive().keep(event)
+    retry(publish)
+
+
+def retry(callback):
+    return callback()
+""",
+    "lib/__init__.py": "",
+    "lib/storage.py": """import boto3
+
+s3 = boto3.client("s3")
+
+
+class Archive:
+    def keep(self, item):
+        s3.put_object(Bucket="archive-bucket", Key="item.json", Body=b"")
+
+
+def purge():
+    s3.delete_object(Bucket="archive-bucket", Key="item.json")
+""",
+    "lib/events.py": """import boto3
+
+sns = boto3.client("sns")
+
+
+def publish():
+    sns.publish(TopicArn="arn:aws:sns:us-east-1:123456789012:done", Message="x")
+""",
+    "report.py": """import boto3
+
+from lib.storage import purge
+
+
+def run(event, context):
+    purge()
+""",
+}
+
+
+def test_each_handler_needs_only_the_code_it_reaches(tmp_path: Path) -> None:
+    functions = (
+        "  get:\n    handler: handlers.get\n  create:\n    handler: handlers.create\n"
+        "  report:\n    handler: report.run\n"
+    )
+    files = {**PER_HANDLER, "serverless.yml": serverless("", functions)}
+    found = needs(write(tmp_path, files))
+    table = "arn:aws:dynamodb:*:*:table/orders"
+    assert found["get"] == {("dynamodb:GetItem", table)}
+    assert found["create"] == {
+        ("dynamodb:PutItem", table),
+        ("s3:PutObject", "arn:aws:s3:::archive-bucket/item.json"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
+    }
+    assert found["report"] == {("s3:DeleteObject", "arn:aws:s3:::archive-bucket/item.json")}
+
+
+JS_PER_HANDLER = {
+    "src/handlers.js": """const { DynamoDBClient, GetItemCommand, PutItemCommand } =
+  require("@aws-sdk/client-dynamodb");
+const utils = require("./utils");
+const { publish } = require("./events");
+
+const db = new DynamoDBClient({});
+
+async function read(id) {
+  return db.send(new GetItemCommand({ TableName: "orders", Key: { id: { S: id } } }));
+}
+
+exports.get = async (event) => read(event.id);
+
+exports.create = async (event) => {
+  await db.send(new PutItemCommand({ TableName: "orders", Item: {} }));
+  await utils.archive(event);
+  await retry(publish);
+};
+
+function retry(callback) {
+  return callback();
+}
+""",
+    "src/utils.js": """import { S3Client, PutObjectCommand, DeleteObjectCommand }
+  from "@aws-sdk/client-s3";
+
+const s3 = new S3Client({});
+
+export async function archive(item) {
+  await s3.send(new PutObjectCommand({ Bucket: "archive-bucket", Key: "item.json" }));
+}
+
+export async function purge() {
+  await s3.send(new DeleteObjectCommand({ Bucket: "archive-bucket", Key: "item.json" }));
+}
+""",
+    "src/events.js": """const { SNSClient, PublishCommand } = require("@aws-sdk/client-sns");
+
+const sns = new SNSClient({});
+
+module.exports.publish = async () =>
+  sns.send(new PublishCommand({ TopicArn: "arn:aws:sns:us-east-1:123456789012:done" }));
+""",
+    "src/report.js": """const { purge } = require("./utils");
+
+exports.run = async () => purge();
+""",
+}
+
+
+def test_each_node_handler_needs_only_the_code_it_reaches(tmp_path: Path) -> None:
+    functions = (
+        "  get:\n    handler: src/handlers.get\n  create:\n    handler: src/handlers.create\n"
+        "  report:\n    handler: src/report.run\n"
+    )
+    yml = serverless("", functions).replace("python3.12", "nodejs20.x")
+    found = needs(write(tmp_path, {**JS_PER_HANDLER, "serverless.yml": yml}))
+    table = "arn:aws:dynamodb:*:*:table/orders"
+    assert found["get"] == {("dynamodb:GetItem", table)}
+    assert found["create"] == {
+        ("dynamodb:PutItem", table),
+        ("s3:PutObject", "arn:aws:s3:::archive-bucket/item.json"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
+    }
+    assert found["report"] == {("s3:DeleteObject", "arn:aws:s3:::archive-bucket/item.json")}

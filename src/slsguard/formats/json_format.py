@@ -85,6 +85,7 @@ def _location(loc: Location) -> JsonObject:
         "end_line": loc.end_line,
         "end_column": loc.end_column,
         "key_path": format_path(loc.key_path) or None,
+        "address": loc.address or None,
         "symbol": loc.symbol,
         "arn": loc.arn,
         "region": loc.region,

@@ -138,6 +138,8 @@ def _location(finding: Finding) -> JsonObject:
         )
     if loc.kind == "cloud" and loc.arn:
         logical.append({"fullyQualifiedName": loc.arn, "kind": "resource"})
+    elif loc.address:
+        logical.append({"fullyQualifiedName": loc.address, "kind": "member"})
     if logical:
         out["logicalLocations"] = logical
     return out

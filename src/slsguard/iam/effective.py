@@ -18,6 +18,7 @@ from slsguard.iam.evaluate import (
     action_match,
     condition_match,
     evaluate,
+    granted_actions,
     narrowing_conditions,
 )
 from slsguard.model import Application, Role, Statement
@@ -149,13 +150,6 @@ def boundary_note(roles: tuple[Role, ...]) -> str:
     )
 
 
-def grants_any(grant: Grant, pattern: str) -> bool:
-    """Whether `pattern` grants at least one action once boundaries are applied."""
-    if not any(role.boundary is not None and role.boundary.known for role in grant.roles):
-        return actions.is_known_pattern(pattern)  # No boundary in the template to narrow it.
-    return any(True for _ in expand_effective(grant, pattern))
-
-
 def may_allow_any(role: Role, services: frozenset[str]) -> bool:
     """A cheap necessary condition: does any Allow statement name one of `services`?"""
     for statement in role.all_statements():
@@ -171,8 +165,11 @@ def may_allow_any(role: Role, services: frozenset[str]) -> bool:
 
 
 def expand_effective(grant: Grant, pattern: str) -> Iterator[actions.ActionInfo]:
-    """The concrete actions of `pattern` that survive every role's boundary in the grant."""
-    checkers = [RolePermissions(role) for role in grant.roles]
-    for info in actions.expand(pattern):
-        if any(checker.within_boundary(info.full_name) for checker in checkers):
-            yield info
+    """The concrete actions of `pattern` the grant's statement still grants on its own
+    resources once each role's Denies and boundary are applied (see `granted_actions`)."""
+    seen: set[actions.ActionInfo] = set()
+    for role in grant.roles:
+        for info in granted_actions(grant.statement, Policies.of_role(role), pattern):
+            if info not in seen:
+                seen.add(info)
+                yield info

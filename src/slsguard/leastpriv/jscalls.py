@@ -18,6 +18,7 @@ from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
 from slsguard.code.model import source_location
 from slsguard.leastpriv import sdkmodel
 from slsguard.leastpriv.actionmap import Coverage, actions_for, unmappable
+from slsguard.leastpriv.jsreach import Reachability
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
 
 HandleKind = Literal["client", "document"]
@@ -172,14 +173,22 @@ class JavaScriptCalls:
         self.calls: list[SdkCall] = []
         self._seen: list[JsModule] = []
 
-    def run(self, handler: JsModule) -> tuple[SdkCall, ...]:
-        """The SDK calls of `handler` and of every local module it imports."""
+    def run(
+        self, handler: JsModule, entry: tuple[JsModule, Node] | None = None
+    ) -> tuple[SdkCall, ...]:
+        """The SDK calls of the code the `entry` function (in its module) can reach, or of all
+        of `handler` and the local modules it imports when no entry is given."""
         self._collect(handler)
+        if entry is not None:
+            self._collect(entry[0])
         for module in self._seen:
             self._bind(module)
+        reach = Reachability(self.modules, self._seen) if entry is not None else None
+        reached = reach.from_entry(*entry) if reach is not None and entry is not None else set()
         for module in self._seen:
             for node in _walk(module.root, ("new_expression", "call_expression")):
-                self._call(module, node)
+                if reach is None or reach.owner_of(module, node) in reached:
+                    self._call(module, node)
         return tuple(self.calls)
 
     def _collect(self, module: JsModule) -> None:

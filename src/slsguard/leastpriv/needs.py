@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from slsguard.code.javascript_handlers import function_node
+from slsguard.code.javascript_handlers import Followed, follow_handler
 from slsguard.code.javascript_modules import JsModules
 from slsguard.code.locate import locate
 from slsguard.code.model import HandlerSource
@@ -117,14 +117,15 @@ class _Loaders:
             module = loader.handler(located)
             if module is None or located.symbol not in module.functions:
                 return None
-            return PythonCalls(loader).run(module)
+            return PythonCalls(loader).run(module, module.functions[located.symbol])
         if located.language not in ("javascript", "typescript"):
             return None
         js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
         handler = js.handler(located)
-        if handler is None or function_node(handler, located.symbol) is None:
+        followed = follow_handler(handler, located.symbol, js) if handler is not None else None
+        if handler is None or not isinstance(followed, Followed):
             return None
-        return JavaScriptCalls(js).run(handler)
+        return JavaScriptCalls(js).run(handler, (followed.module, followed.node))
 
 
 def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> FunctionNeeds:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.code.model import source_location
-from slsguard.code.python_modules import Module, Modules
+from slsguard.code.python_modules import FunctionNode, Module, Modules
 from slsguard.findings import Location
 from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv.pyreach import Owner, Reachability, owned_nodes, owners
 
 ArgKind = Literal["const", "env", "unknown"]
 HandleKind = Literal[
@@ -95,15 +96,20 @@ class PythonCalls:
         self.names: dict[int, dict[str, Handle | Arg]] = {}
         self.calls: list[SdkCall] = []
         self._seen: list[Module] = []
+        self._reached: dict[int, set[int]] = {}
 
-    def run(self, handler: Module) -> tuple[SdkCall, ...]:
-        """The SDK calls reachable from `handler` (every local module it imports)."""
+    def run(self, handler: Module, entry: FunctionNode | None = None) -> tuple[SdkCall, ...]:
+        """The SDK calls of the code the `entry` function of `handler` can reach (all the
+        code of `handler` and the local modules it imports when no entry is given)."""
         self._collect(handler)
         for _ in range(2):  # bindings, then arguments passed to package functions
             for module in self._seen:
                 self._bind(module)
+        reached = None
+        if entry is not None:
+            reached = Reachability(self.modules, self._seen).from_entry(handler, entry)
         for module in self._seen:
-            self._calls(module)
+            self._calls(module, reached)
         return tuple(self.calls)
 
     def _collect(self, module: Module) -> None:
@@ -227,13 +233,15 @@ class PythonCalls:
         value = self.eval(node, module)
         return value if isinstance(value, Arg) else Arg("unknown", ast.unparse(node))
 
-    def _calls(self, module: Module) -> None:
+    def _calls(self, module: Module, reached: set[Owner] | None) -> None:
         from slsguard.leastpriv.powertools import utility_calls
 
         def evaluate(node: ast.expr) -> Arg:
             return self._arg(node, module)
 
         for symbol, node in _calls_by_function(module.tree):
+            if reached is not None and id(node) not in self._reached_calls(module, reached):
+                continue
             self.calls.extend(utility_calls(module, evaluate, symbol, node))
             func = node.func
             if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
@@ -246,6 +254,20 @@ class PythonCalls:
             owner = self.eval(func.value, module)
             if isinstance(owner, Handle):
                 self._operation(module, node, symbol, owner, func.attr)
+
+    def _reached_calls(self, module: Module, reached: set[Owner]) -> set[int]:
+        key = id(module)
+        cached = self._reached.get(key)
+        if cached is None:
+            cached = {
+                id(node)
+                for name, root in owners(module)
+                if (key, name) in reached
+                for node in owned_nodes(root, name)
+                if isinstance(node, ast.Call)
+            }
+            self._reached[key] = cached
+        return cached
 
     def _operation(
         self, module: Module, node: ast.Call, symbol: str, owner: Handle, attr: str

@@ -51,6 +51,7 @@ class _Loader(_Base):  # type: ignore[misc]
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
+
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """CloudFormation caps templates at 1 MB; four leaves room for generated JSON."""
 MAX_DEPTH = 200
@@ -253,8 +254,10 @@ class _Builder:
             position = _position(key_node)
             if key in positions:
                 self._duplicate(key, positions[key], position)
-            result[key] = self._plain(value_node) if _is_text(value_node) else self.build(
-                value_node, depth + 1
+            result[key] = (
+                self._plain(value_node)
+                if _is_text(value_node)
+                else self.build(value_node, depth + 1)
             )
             positions[key] = position
         for source in merged:  # Explicit keys win over merged ones, as YAML specifies.

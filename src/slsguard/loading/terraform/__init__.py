@@ -24,6 +24,7 @@ from slsguard.loading.terraform import hcl
 from slsguard.loading.terraform.api_gateway import merge as merge_properties
 from slsguard.loading.terraform.iam import attach_policies, readable_policies
 from slsguard.loading.terraform.module import Loader, parse_directory
+from slsguard.loading.terraform.stores import merge as merge_stores
 from slsguard.loading.terraform.translate import FileMap, translate
 from slsguard.loading.terraform.triggers import add_triggers
 from slsguard.loading.yaml import YList, YMap
@@ -92,6 +93,9 @@ def load_root_module(
 
     add_lambda_modules(loader, resources, addresses)
     merge_properties(resources)
+    for made, owner in merge_stores(resources).items():
+        if owner in addresses:
+            addresses[made] = addresses[owner]
     for logical, address in addresses.items():
         node = resources.get(logical)
         if isinstance(node, YMap):

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from slsguard.findings import Origin
-from slsguard.loading.terraform import api_gateway, hcl
+from slsguard.loading.terraform import api_gateway, hcl, stores
 from slsguard.loading.terraform.datasources import policy_document
 from slsguard.loading.terraform.evaluate import Evaluator, Resource
 from slsguard.loading.terraform.packaging import InlineSource, code_of
@@ -123,6 +123,7 @@ _SPECS: dict[str, tuple[str, Spec]] = {
             "name": "QueueName",
             "redrive_policy": "RedrivePolicy",
             "kms_master_key_id": "KmsMasterKeyId",
+            "sqs_managed_sse_enabled": "SqsManagedSseEnabled",
         },
     ),
     "aws_sns_topic": (
@@ -156,6 +157,7 @@ _SPECS: dict[str, tuple[str, Spec]] = {
 
 
 _SPECS.update(api_gateway.SPECS)
+_SPECS.update(stores.SPECS)
 
 
 class FileMap(YMap):
@@ -236,6 +238,7 @@ def _extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     """What a spec cannot say: policy documents, inline policies, defaults that mean unset."""
     body = resource.block.body
     api_gateway.extra(evaluator, resource, properties)
+    stores.extra(evaluator, resource, properties)
     if resource.type == "aws_cloudwatch_log_group" and properties.get("RetentionInDays") == 0:
         del properties["RetentionInDays"]  # 0 is Terraform's "never expire".
     if resource.type in ("aws_iam_role_policy", "aws_iam_policy"):
@@ -319,3 +322,44 @@ def _code(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
         inline.key_positions["ZipFile"] = code.pos
         properties["Code"] = inline
         properties.key_positions["Code"] = code.pos
+
+
+def argument_path(terraform_type: str, properties: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The Terraform argument path of a translated property path (the inverse of the specs):
+    (`TracingConfig`, `Mode`) of an `aws_lambda_function` is (`tracing_config`, `mode`).
+
+    A policy document keeps its JSON keys under its argument (`policy.Statement[0].Action`);
+    a property no spec names is written in snake case.
+    """
+    known = _SPECS.get(terraform_type)
+    spec: Spec = known[1] if known else {}
+    out: list[str | int] = []
+    for index, part in enumerate(properties):
+        if isinstance(part, int):
+            out.append(part)
+            continue
+        if part in ("PolicyDocument", "AssumeRolePolicyDocument"):
+            name = "policy" if part == "PolicyDocument" else "assume_role_policy"
+            return (*out, name, *properties[index + 1 :])
+        found = _argument(spec, part)
+        if found is None:
+            return (*out, _snake(part), *properties[index + 1 :])
+        name, inner = found
+        out.append(name)
+        spec = inner
+    return tuple(out)
+
+
+def _argument(spec: Spec, cfn_name: str) -> tuple[str, Spec] | None:
+    for argument, target in spec.items():
+        if target == cfn_name:
+            return argument, {}
+        if isinstance(target, tuple) and target[0] == cfn_name:
+            return argument, target[1]
+    return None
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
