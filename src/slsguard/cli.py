@@ -27,6 +27,7 @@ from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_
 
 if TYPE_CHECKING:
     from slsguard.config import Settings
+    from slsguard.scan import ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _DEBUG_HELP = "show the traceback of an internal error"
@@ -34,6 +35,15 @@ _DEBUG_HELP = "show the traceback of an internal error"
 
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _extra_report(text: str) -> tuple[str, Path]:
+    """`sarif=out.sarif` -> ("sarif", Path("out.sarif")): one more report from the same run."""
+    name, separator, file = text.partition("=")
+    if not separator or not file or name not in FORMATS:
+        names = ", ".join(FORMATS)
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of: {names}")
+    return name, Path(file)
 
 
 def _date(text: str) -> date:
@@ -56,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
+    scan.add_argument(
+        "--also",
+        type=_extra_report,
+        action="append",
+        default=[],
+        metavar="FORMAT=FILE",
+        help="also write the same report in another format to FILE (repeatable)",
+    )
     scan.add_argument(
         "--fail-on",
         type=Severity.parse,
@@ -271,7 +289,7 @@ def _inventory(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
-    from slsguard.scan import ScanOptions, UnknownRuleError, scan
+    from slsguard.scan import ScanOptions, UnknownRuleError
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
@@ -301,7 +319,9 @@ def _scan(args: argparse.Namespace) -> int:
         min_confidence=args.min_confidence,
     )
     try:
-        report = _baselined(scan(list(args.paths), options), settings, args.write_baseline)
+        report = _baselined(
+            _scanned(args.paths, options, settings.format), settings, args.write_baseline
+        )
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -311,7 +331,27 @@ def _scan(args: argparse.Namespace) -> int:
     display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
     text = render(settings.format, report, color=color, **display)
     emit(text, args.output)
+    # One scan, several reports (the GitHub Action derives SARIF, the job summary and the
+    # pull-request comment from one run): files only, never coloured.
+    for name, file in args.also:
+        emit(render(name, report, color=False, **display), file)
     return exit_code(report, settings.fail_on)
+
+
+FORMATS_WITH_EDITS = ("sarif", "markdown")
+"""Formats that show each fix's exact edit (SARIF `fixes`, Markdown ```diff blocks)."""
+
+
+def _scanned(paths: Sequence[Path], options: ScanOptions, format_name: str) -> Report:
+    """The scan's report; with each fix's exact edit for the formats that show them."""
+    from slsguard.config import scan_root
+    from slsguard.fixing.changes import with_changes
+    from slsguard.scan import scan_apps
+
+    report, apps = scan_apps(list(paths), options)
+    if format_name not in FORMATS_WITH_EDITS:
+        return report
+    return with_changes(report, apps, scan_root(paths), Path.cwd())
 
 
 def _settings(args: argparse.Namespace) -> Settings:
