@@ -32,6 +32,7 @@ from slsguard.findings import (
     Report,
     Severity,
     Violation,
+    number_occurrences,
 )
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
@@ -144,6 +145,7 @@ def scan_apps(
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
+    findings = number_occurrences(findings)
     findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
     findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
@@ -240,7 +242,10 @@ def native_location(app: Application, location: Location, violation: Violation) 
     dialect = dialects.for_place(app, violation.origin)
     address = dialect.name_of(app, violation.origin)
     if dialect.name == "terraform":
-        return replace(location, key_path=(), address=address, dialect=dialect.name)
+        legacy = location.key_path
+        return replace(
+            location, key_path=(), address=address, dialect=dialect.name, legacy_path=legacy
+        )
     return replace(location, address=address, dialect=dialect.name)
 
 
