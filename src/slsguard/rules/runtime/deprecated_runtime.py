@@ -63,6 +63,7 @@ from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
 
+_TEST_IT = "then test the code on the new runtime"
 _UPGRADE = unsafe("a newer runtime can change how the code behaves: test it on the new runtime")
 
 
@@ -187,7 +188,10 @@ def _violation(
         target = (
             service_target(app, origin, covered) if inherited else function_target(app, first.fn)
         )
-        intents = (SetSetting(target, "runtime", successor.identifier, applicability=_UPGRADE),)
+        upgrade = SetSetting(
+            target, "runtime", successor.identifier, applicability=_UPGRADE, note=_TEST_IT
+        )
+        intents = (upgrade,)
     return Violation(
         origin,
         message,
