@@ -27,6 +27,7 @@ from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_
 
 if TYPE_CHECKING:
     from slsguard.config import Settings
+    from slsguard.scan import ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _DEBUG_HELP = "show the traceback of an internal error"
@@ -325,7 +326,7 @@ def _inventory(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
-    from slsguard.scan import ScanOptions, UnknownRuleError, scan
+    from slsguard.scan import ScanOptions, UnknownRuleError
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
@@ -355,7 +356,9 @@ def _scan(args: argparse.Namespace) -> int:
         dependencies=dependency_cli.options(args, settings),
     )
     try:
-        report = _baselined(scan(list(args.paths), options), settings, args.write_baseline)
+        report = _baselined(
+            _scanned(args.paths, options, settings.format), settings, args.write_baseline
+        )
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -370,6 +373,22 @@ def _scan(args: argparse.Namespace) -> int:
     for name, file in args.also:
         emit(render(name, report, color=False, **display), file)
     return exit_code(report, settings.fail_on)
+
+
+FORMATS_WITH_EDITS = ("sarif", "markdown")
+"""Formats that show each fix's exact edit (SARIF `fixes`, Markdown ```diff blocks)."""
+
+
+def _scanned(paths: Sequence[Path], options: ScanOptions, format_name: str) -> Report:
+    """The scan's report; with each fix's exact edit for the formats that show them."""
+    from slsguard.config import scan_root
+    from slsguard.fixing.changes import with_changes
+    from slsguard.scan import scan_apps
+
+    report, apps = scan_apps(list(paths), options)
+    if format_name not in FORMATS_WITH_EDITS:
+        return report
+    return with_changes(report, apps, scan_root(paths), Path.cwd())
 
 
 def _settings(args: argparse.Namespace) -> Settings:

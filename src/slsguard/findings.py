@@ -173,6 +173,31 @@ class Violation:
 
 
 @dataclass(frozen=True, slots=True)
+class Replacement:
+    """One exact text change of a fix: a region of a file (1-based lines, columns in UTF-16
+    code units as SARIF counts them; empty for an insertion) and the text that replaces it."""
+
+    file: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    inserted: str
+
+
+@dataclass(frozen=True, slots=True)
+class FixChange:
+    """The exact edit of one fix of a finding, as `slsguard fix` would make it alone."""
+
+    title: str
+    safe: bool
+    replacements: tuple[Replacement, ...]
+    diff: str
+    """A unified diff of the change, secrets masked."""
+    unsafe_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RuleInfo:
     """The metadata of a rule that findings and formats need."""
 
@@ -222,6 +247,8 @@ class Finding:
     """For taint findings in handler code: source → steps → sink."""
     intents: tuple[Intent, ...] = ()
     """The fix as intents, for `slsguard fix` (`fix` is their rendering)."""
+    changes: tuple[FixChange, ...] = ()
+    """The exact edits of the intents that have one (filled in for SARIF and Markdown)."""
 
     def concerns(self, function: str) -> bool:
         """Whether the finding is about `function`."""

@@ -25,7 +25,8 @@ class Request:
 
 def proposal(request: Request | None, safe: bool = True, title: str = "fix") -> Proposal:
     finding = Finding(RULE, Severity.LOW, "m", Location("template", request and request.file))
-    return Proposal(finding, title, safe, "" if safe else "deletes old log events", request)
+    reason = "" if safe else "deletes old log events"
+    return Proposal(finding, title, safe, reason, (request,) if request else ())
 
 
 SERVERLESS = (

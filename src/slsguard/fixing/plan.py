@@ -34,9 +34,10 @@ class Proposal:
     title: str
     safe: bool
     unsafe_reason: str = ""
-    request: Request | None = None
+    requests: tuple[Request, ...] = ()
+    """The fix, then the grants it needs: applied together or not at all."""
     no_edit: str = ""
-    """Why the dialect has no exact edit (when `request` is None)."""
+    """Why there is no exact edit (when `requests` is empty)."""
 
 
 CONFLICT = "another fix changes the same place first"
@@ -70,7 +71,8 @@ class FilePlan:
     base: str = ""
     claimed: set[str] = field(default_factory=set)
     """What earlier rounds set (edit targets): a later fix may not set it differently."""
-    changes: int = 0
+    rounds: list[list[Edit]] = field(default_factory=list)
+    """The edits of each finished round, against the text that round started from."""
 
     def __post_init__(self) -> None:
         self.base = self.base or self.source.text
@@ -85,7 +87,7 @@ class FilePlan:
             return
         self.base = self.new_text()
         self.claimed.update(edit.target for edit in self.edits if edit.target)
-        self.changes += len(self.edits)
+        self.rounds.append(self.edits)
         self.edits = []
         current = Source(self.base, self.source.bom, self.source.newline)
         self.document = HclDocument(current) if is_hcl(self.path) else YamlDocument(current)
@@ -109,7 +111,7 @@ class Plan:
     @property
     def changed(self) -> list[FilePlan]:
         """The files with at least one accepted edit, in path order."""
-        return [plan for _, plan in sorted(self.files.items()) if plan.changes or plan.edits]
+        return [plan for _, plan in sorted(self.files.items()) if plan.rounds or plan.edits]
 
     @property
     def applied(self) -> list[Outcome]:
@@ -155,46 +157,64 @@ def _decide(
     cwd: Path,
     unsafe: bool,
 ) -> Outcome:
-    request = proposal.request
-    if request is None:
+    """Accept every request of the proposal (the fix and the grants it needs) or none."""
+    if not proposal.requests:
         return Outcome(proposal, False, proposal.no_edit or "no exact edit for this fix")
+    first = proposal.requests[0].file
     if not proposal.safe and not unsafe:
         reason = f"unsafe ({proposal.unsafe_reason}); use --unsafe-fixes to apply it"
-        return Outcome(proposal, False, reason, request.file)
-    name = request.file
+        return Outcome(proposal, False, reason, first)
+    staged: list[tuple[FilePlan, list[Edit]]] = []
+    for request in proposal.requests:
+        file_plan = _file_plan(request.file, result, failed, root, cwd)
+        if isinstance(file_plan, str):
+            return Outcome(proposal, False, file_plan, request.file)
+        earlier = [edit for plan_, edits in staged if plan_ is file_plan for edit in edits]
+        edits = _edits(request, file_plan, earlier)
+        if isinstance(edits, str):
+            return Outcome(proposal, False, edits, request.file)
+        staged.append((file_plan, edits))
+    for file_plan, edits in staged:
+        file_plan.edits.extend(edit for edit in edits if edit not in file_plan.edits)
+    return Outcome(proposal, True, "", first)
+
+
+def _file_plan(
+    name: str, result: Plan, failed: dict[str, str], root: Path, cwd: Path
+) -> FilePlan | str:
+    """The plan of one file (opened once), or why it cannot be edited."""
     if name in failed:
-        return Outcome(proposal, False, failed[name], name)
+        return failed[name]
     file_plan = result.files.get(name)
     if file_plan is None:
         try:
             file_plan = _open(cwd / name, name, root)
         except EditError as error:
             failed[name] = str(error)
-            return Outcome(proposal, False, str(error), name)
+            return str(error)
         result.files[name] = file_plan
-    return _accept(proposal, request, file_plan)
+    return file_plan
 
 
-def _accept(proposal: Proposal, request: Request, file_plan: FilePlan) -> Outcome:
-    name = file_plan.display
+def _edits(request: Request, file_plan: FilePlan, staged: list[Edit]) -> list[Edit] | str:
+    """The request's new edits in the file, or why they cannot be made."""
     try:
         edits = text_edits(file_plan.document, request)
     except EditError as error:
-        return Outcome(proposal, False, str(error), name)
-    edits = [edit for edit in edits if edit not in file_plan.edits]  # The same fix twice.
-    if not edits:
-        return Outcome(proposal, True, "", name)
+        return str(error)
+    base = file_plan.base
+    accepted = [*file_plan.edits, *staged]
+    edits = [e for e in edits if e not in accepted and base[e.start : e.end] != e.new]
     if any(edit.target in file_plan.claimed for edit in edits):
-        return Outcome(proposal, False, "an earlier fix already sets this differently", name)
-    if first_conflict(file_plan.edits, edits) is not None:
-        return Outcome(proposal, False, CONFLICT, name)
-    current = Source(file_plan.base, file_plan.source.bom, file_plan.source.newline)
+        return "an earlier fix already sets this differently"
+    if first_conflict(accepted, edits) is not None:
+        return CONFLICT
+    current = Source(base, file_plan.source.bom, file_plan.source.newline)
     try:
-        edited_text(file_plan.path, current, [*file_plan.edits, *edits])
+        edited_text(file_plan.path, current, [*accepted, *edits])
     except EditError as error:
-        return Outcome(proposal, False, str(error), name)
-    file_plan.edits.extend(edits)
-    return Outcome(proposal, True, "", name)
+        return str(error)
+    return edits
 
 
 def _open(path: Path, display: str, root: Path) -> FilePlan:

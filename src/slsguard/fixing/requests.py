@@ -65,6 +65,8 @@ def _yaml_edits(document: YamlDocument, request: Request) -> list[Edit]:
         return merge(document, anchor, value)
     if request.action == "replace":
         return [document.set_value(anchor, value)]
+    if request.action == "append-item":
+        return [document.append_item(anchor, value)]
     if request.action == "append":
         if isinstance(value, dict) and list(value) == [request.key]:
             return [document.add_resource(request.key, value[request.key], anchor)]
@@ -120,25 +122,32 @@ def _hcl_edits(document: HclDocument, request: Request) -> list[Edit]:
             return [document.remove_attribute(path, request.key)]
         return [document.remove_block(path)]
     if request.action in ("set", "replace"):
-        nested = _nested_block(request.text, request.key)
+        nested = _nested_block(request.text, request.key, document.unit)
         if nested is None:
             return [document.set_attribute(path, request.key, Raw(request.text.strip()))]
-        return _merge_block(document, path, nested, request.text)
+        return _merge_block(document, path, *nested)
     if request.action == "insert":
         return [document.insert_text(path, request.text, target)]
     raise EditError(f"unknown edit action {request.action!r}")
 
 
-def _nested_block(text: str, key: str) -> Block | None:
-    """The block `key { ... }` when the fix text is one, else None (an expression)."""
-    if not text.lstrip().startswith(key + " {") and not text.lstrip().startswith(key + "{"):
-        return None
+def _nested_block(text: str, key: str, unit: int) -> tuple[Block, str] | None:
+    """The nested block `key { ... }` (and its text) when the fix text is one: the whole
+    block, or only its body (`mode = "Active"` for `tracing_config`); None for an expression.
+    """
+    stripped = text.strip()
+    if not stripped.startswith((key + " {", key + "{")):
+        pad = " " * unit
+        inner = "\n".join(pad + line if line.strip() else "" for line in stripped.split("\n"))
+        stripped = f"{key} {{\n{inner}\n}}"
     try:
-        body = parse_hcl(text)
-    except HclError as error:
-        raise EditError(f"the fix text is not valid HCL: {error}") from None
+        body = parse_hcl(stripped)
+    except HclError:
+        return None  # Not a block: an expression (`"Active"`, `{ a = 1 }`).
     block = body.block(key)
-    return block if block is not None and not body.attributes else None
+    if block is None or body.attributes or not (block.body.attributes or block.body.blocks):
+        return None
+    return block, stripped
 
 
 def _merge_block(document: HclDocument, path: list[BlockRef], new: Block, text: str) -> list[Edit]:

@@ -11,7 +11,7 @@ import re
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from slsguard.findings import Finding, Location, Report, RuleInfo, Severity
+from slsguard.findings import Finding, FixChange, Location, Report, RuleInfo, Severity
 from slsguard.formats.json_format import (
     TOOL_NAME,
     JsonObject,
@@ -164,12 +164,38 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
     }
     if finding.flow:
         result["codeFlows"] = [_code_flow(finding)]
+    if finding.changes:
+        result["fixes"] = [_fix(change) for change in finding.changes]
     if finding.suppression is not None:
         # Viewers (GitHub code scanning among them) show a suppressed result as dismissed.
         result["suppressions"] = [
             {"kind": finding.suppression.kind, "justification": finding.suppression.reason}
         ]
     return result
+
+
+def _fix(change: FixChange) -> JsonObject:
+    """One exact fix: its description and the replacements per file (`slsguard fix` edits)."""
+    by_file: dict[str, list[JsonObject]] = {}
+    for item in change.replacements:
+        region: JsonObject = {
+            "startLine": item.start_line,
+            "startColumn": item.start_column,
+            "endLine": item.end_line,
+            "endColumn": item.end_column,
+        }
+        replacement: JsonObject = {"deletedRegion": region}
+        if item.inserted:
+            replacement["insertedContent"] = {"text": item.inserted}
+        by_file.setdefault(item.file, []).append(replacement)
+    applicability = "safe" if change.safe else f"unsafe: {change.unsafe_reason}"
+    return {
+        "description": {"text": f"{change.title} ({applicability})"},
+        "artifactChanges": [
+            {"artifactLocation": artifact_location(file), "replacements": replacements}
+            for file, replacements in by_file.items()
+        ],
+    }
 
 
 def _code_flow(finding: Finding) -> JsonObject:
