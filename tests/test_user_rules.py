@@ -128,7 +128,7 @@ def test_a_rule_that_raises_is_an_internal_error_for_that_rule_only(tmp_path: Pa
     project = _project(tmp_path)
     text = RULE_MODULE.replace(
         "    for fn in app.functions:", "    raise KeyError('boom')\n    for fn in app.functions:"
-    )  # noqa: E501
+    )
     folder = _rules_dir(tmp_path, "raises", text)
     code, findings = _scan(project, tmp_path, "--rules-dir", str(folder))
     (error,) = [f for f in findings if f["rule_id"] == "SLS003"]
@@ -151,7 +151,7 @@ def test_installed_entry_points_are_loaded(tmp_path: Path, monkeypatch: pytest.M
     (dist_info / "entry_points.txt").write_text("[slsguard.rules]\nacme = acme_rules_pkg\n")
     monkeypatch.syspath_prepend(str(site))
     project = _project(tmp_path)
-    code, findings = _scan(project, tmp_path)
+    _, findings = _scan(project, tmp_path)
     assert [f["message"] for f in findings if f["rule_id"] == "ACME002"] == ["api may run 900 s"]
     sys.modules.pop("acme_rules_pkg", None)
 
