@@ -25,12 +25,14 @@ from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import discover
 from slsguard.findings import (
     AppSummary,
+    Confidence,
     Finding,
     FunctionSummary,
     Location,
     Report,
     Severity,
     Violation,
+    number_occurrences,
 )
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
@@ -60,6 +62,8 @@ class ScanOptions:
     """How packages are audited (off by default: the scan never uses the network alone)."""
     rule_problems: tuple[Violation, ...] = ()
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
+    min_confidence: Confidence = Confidence.LOW
+    """Findings below this confidence are left out of the report."""
 
 
 class UnknownRuleError(ValueError):
@@ -145,6 +149,8 @@ def scan_apps(
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
+    findings = number_occurrences(findings)
+    findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
     findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
@@ -205,6 +211,7 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         location = native_location(app, location, violation)
         if violation.intents and not fix:
             fix = dialects.render_fix(app, violation.intents, violation.origin)
+    confidence, reason = _confidence(rule, violation)
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
@@ -217,7 +224,18 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
         flow=violation.flow,
+        confidence=confidence,
+        confidence_reason=reason,
     )
+
+
+def _confidence(rule: Rule, violation: Violation) -> tuple[Confidence, str]:
+    """The rule's confidence, lowered (never raised) by the violation's, with its reason."""
+    declared = rule.info.confidence
+    lowered = violation.confidence
+    if lowered is None or lowered.rank >= declared.rank:
+        return declared, ""
+    return lowered, violation.confidence_reason
 
 
 def native_location(app: Application, location: Location, violation: Violation) -> Location:
@@ -228,7 +246,10 @@ def native_location(app: Application, location: Location, violation: Violation) 
     dialect = dialects.for_place(app, violation.origin)
     address = dialect.name_of(app, violation.origin)
     if dialect.name == "terraform":
-        return replace(location, key_path=(), address=address, dialect=dialect.name)
+        legacy = location.key_path
+        return replace(
+            location, key_path=(), address=address, dialect=dialect.name, legacy_path=legacy
+        )
     return replace(location, address=address, dialect=dialect.name)
 
 
