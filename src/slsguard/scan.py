@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from slsguard import __version__, dialects, reference, suppress
+from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded, scan_root
 from slsguard.deps.audit import analyse as analyse_dependencies
@@ -125,6 +126,7 @@ def scan_apps(
     root = scan_root(paths)
     candidates = [c for c in discover(paths, cwd) if not excluded(c.path, root, options.exclude)]
     loaded = load_all(candidates, options.load, cwd, options.progress)
+    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
     auditing = bool({"SLS701", "SLS703"} & active.keys())
     dependencies = analyse_dependencies(
         loaded.apps, paths, options.dependencies, cwd, audit=auditing

@@ -50,7 +50,7 @@ functions:
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slsguard.analysis.intrinsics import Ref, parameters, pieces, referenced_ids, resources_of
 from slsguard.analysis.monitoring import (
@@ -62,14 +62,22 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
+from slsguard.analysis.targets import function_target, resource_target, service_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import AddResource, Intent, SetSetting, unsafe
 from slsguard.loading.serverless import function_logical_id, plugin_names
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function, render
 from slsguard.rules import Context, rule
-from slsguard.tf_address import local_address, terraform_address
+from slsguard.tf_address import terraform_address
 
 _PREFIX = "/aws/lambda/"
+DAYS = 400
+"""Long enough for PCI DSS 10.5.1 (a year), short enough to end "forever"."""
+_DELETES = unsafe(f"deletes log events older than {DAYS} days")
+_NEW_GROUP = unsafe(
+    "a new /aws/lambda/ log group fails the deploy if Lambda already created that group"
+)
 _WHY = "Lambda creates a log group that never expires, and everything logged stays forever"
 
 
@@ -115,16 +123,15 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         elif not found.keeps and found.logical_id not in reported:
             reported.add(found.logical_id)
             address = terraform_address(app, found.logical_id)
+            target = resource_target(app, found.logical_id, found.origin)
             yield Violation(
                 found.origin,
                 f"log group {address or found.logical_id} of function {fn.name} has no "
                 f"{'retention_in_days' if address else 'RetentionInDays'}: "
                 "everything logged stays forever",
-                f"retention_in_days = 400\n(in {address})"
-                if address
-                else f"RetentionInDays: 400\n(under `Properties:` of {found.logical_id})",
                 function=fn.name,
                 subject=found.logical_id,
+                intents=(SetSetting(target, "log-retention", DAYS, applicability=_DELETES),),
             )
     yield from _missing(app, missing)
 
@@ -134,47 +141,32 @@ def _missing(app: Application, missing: list[tuple[Function, Origin]]) -> Iterat
         return syntax_of(app, fn) == "serverless"
 
     def summary(count: int, names: str) -> tuple[str, str]:
-        return (
-            f"{count} functions ({names}) have no log retention: {_WHY}",
-            "provider:\n  logRetentionInDays: 400",
-        )
+        return f"{count} functions ({names}) have no log retention: {_WHY}", ""
 
     def single(fn: Function, where: Origin) -> Violation:
         return Violation(
             where,
             f"function {fn.name} has no log retention: {_WHY}",
-            _fix(app, fn),
             function=fn.name,
             subject=fn.name,
+            intents=(_intent(app, fn),),
         )
 
-    yield from report_per_service(app, missing, service_wide, summary, single)
+    for violation in report_per_service(app, missing, service_wide, summary, single):
+        if violation.subject == "service":
+            target = service_target(app, violation.origin, violation.functions)
+            intent = SetSetting(target, "log-retention", DAYS, applicability=_DELETES)
+            violation = replace(violation, intents=(intent,))
+        yield violation
 
 
-def _terraform_fix(address: str) -> str:
-    """An `aws_cloudwatch_log_group` with a retention for the function at `address`."""
-    name = address.rsplit(".", 1)[-1]
-    address = local_address(address)
-    return (
-        f'resource "aws_cloudwatch_log_group" "{name}" {{\n'
-        f'  name              = "/aws/lambda/${{{address}.function_name}}"\n'
-        "  retention_in_days = 400\n}"
-    )
-
-
-def _fix(app: Application, fn: Function) -> str:
+def _intent(app: Application, fn: Function) -> Intent:
+    """Retention on the function where the framework makes its log group, else a new group."""
+    target = function_target(app, fn)
     if syntax_of(app, fn) == "serverless":
-        return "logRetentionInDays: 400\n(under the function, or once under `provider:`)"
-    reference = fn.logical_id or fn.name
-    address = terraform_address(app, reference)
-    if address is not None:
-        return _terraform_fix(address)
-    taken = isinstance(app.resources, YMap) and f"{reference}LogGroup" in app.resources
-    name = f"{reference}{'Logs' if taken else 'LogGroup'}"
-    return (
-        f"{name}:\n  Type: AWS::Logs::LogGroup\n  Properties:\n"
-        f"    LogGroupName: !Sub /aws/lambda/${{{reference}}}\n    RetentionInDays: 400"
-    )
+        return SetSetting(target, "log-retention", DAYS, applicability=_DELETES)
+    days = (("retention_days", DAYS),)
+    return AddResource(target, "log-group", days, applicability=_NEW_GROUP)
 
 
 _SET = _LogGroup("", Origin(""), True, None, frozenset(), "")
