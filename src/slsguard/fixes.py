@@ -54,6 +54,18 @@ class Target:
     """The deployed name when the template says it (`orders-dev-create`)."""
     functions: tuple[str, ...] = ()
     """For `service` targets: the functions the service-wide setting covers."""
+    variant: str = ""
+    """What distinguishes targets of one kind that dialects write differently: the API kind
+    of a stage (`rest`, `http`, `websocket`), the event kind of a trigger (`http`, `sqs`)."""
+
+    def lookup_keys(self) -> tuple[str, ...]:
+        """What dialect tables are searched by, most specific first: the resource type,
+        `kind:variant`, the kind."""
+        keys = [self.resource_type] if self.resource_type else []
+        if self.variant:
+            keys.append(f"{self.kind}:{self.variant}")
+        keys.append(self.kind)
+        return tuple(keys)
 
 
 Setting = Literal[

@@ -24,12 +24,11 @@ def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
     logical = target.logical_id or _camel(target.name)
     kind = intent.kind
     if kind == "log-group":
-        name = target.deployed_name or Placeholder("the function's name")
         return f"{logical}LogGroup", {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
-                "LogGroupName": f"/aws/lambda/{name}" if isinstance(name, str) else name,
-                "RetentionInDays": intent.value_of("retention_days", 30),
+                "LogGroupName": {"Fn::Sub": "/aws/lambda/${" + logical + "}"},
+                "RetentionInDays": intent.value_of("log-retention", 30),
             },
         }
     if kind == "alarm":

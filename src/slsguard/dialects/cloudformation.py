@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
+from slsguard.fixes import AddedKind
 
 SETTINGS = {
     ("function", "tracing"): Key(("TracingConfig", "Mode")),
@@ -28,4 +29,9 @@ SETTINGS = {
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),
 }
 
-DIALECT = TemplateDialect("cloudformation", SETTINGS, "Properties", cfn_resource)
+AS_RESOURCE: dict[tuple[str, str], AddedKind] = {("function", "log-retention"): "log-group"}
+"""Settings CloudFormation writes as a resource of their own."""
+
+DIALECT = TemplateDialect(
+    "cloudformation", SETTINGS, "Properties", cfn_resource, as_resource=AS_RESOURCE
+)

@@ -9,10 +9,30 @@ from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
+from slsguard.fixes import AddResource
 
 
 def _true(_value: object) -> object:
     return True
+
+
+_ALERTS: dict[str, object] = {
+    "plugins": ["serverless-plugin-aws-alerts"],
+    "custom": {
+        "alerts": {
+            "topics": {"alarm": "${self:service}-${sls:stage}-alerts"},
+            "alarms": ["functionErrors", "functionThrottles"],
+        }
+    },
+}
+
+
+def add_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
+    """Alarms for the whole service through serverless-plugin-aws-alerts; anything else as a
+    CloudFormation resource under `resources.Resources`."""
+    if intent.kind == "alarm" and intent.target.kind == "service":
+        return "", _ALERTS
+    return cfn_resource(intent)
 
 
 SETTINGS = {
@@ -38,7 +58,7 @@ DIALECT = TemplateDialect(
     "serverless",
     SETTINGS,
     properties_key=None,
-    add_resource=cfn_resource,
+    add_resource=add_resource,
     resources_path=("resources", "Resources"),
     framework_grants=frozenset({"tracing", "api-tracing"}),
     secret_reference=lambda intent: "${ssm:" + (intent.parameter or "/<name>") + "}",
