@@ -30,8 +30,11 @@ from typing import Literal
 
 from slsguard.findings import Origin
 
-TargetKind = Literal["function", "api", "stage", "route", "resource", "role", "policy", "service"]
-"""What a fix changes. `service` is the service-wide block (`provider:`, SAM `Globals`)."""
+TargetKind = Literal[
+    "function", "api", "stage", "route", "resource", "role", "policy", "service", "setting"
+]
+"""What a fix changes. `service` is the service-wide block (`provider:`, SAM `Globals`);
+`setting` the mapping that holds a setting already written (to change it in place)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,8 @@ Setting = Literal[
     "request-validation",
     "cors-origins",
     "secure-transport",
+    "execution-logging",
+    "deployment-role",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 

@@ -35,7 +35,25 @@ def add_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
     return cfn_resource(intent)
 
 
+def _api_logs(_value: object) -> object:
+    return {
+        "accessLogging": True,
+        "executionLogging": True,
+        "level": "ERROR",
+        "fullExecutionData": False,
+    }
+
+
+_REST_LOGS = Key(("provider", "logs", "restApi"), _api_logs, from_root=True)
+_WEBSOCKET_LOGS = Key(("provider", "logs", "websocket"), _api_logs, from_root=True)
+
 SETTINGS = {
+    ("stage:rest", "access-logging"): _REST_LOGS,
+    ("stage:rest", "execution-logging"): _REST_LOGS,
+    ("stage:websocket", "access-logging"): _WEBSOCKET_LOGS,
+    ("stage:websocket", "execution-logging"): _WEBSOCKET_LOGS,
+    ("stage:http", "access-logging"): Key(("provider", "logs", "httpApi"), _true, from_root=True),
+    ("setting", "data-trace"): Key(("fullExecutionData",)),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),
     ("function", "runtime"): Key(("runtime",)),

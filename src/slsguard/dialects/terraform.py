@@ -65,6 +65,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
         ("default_route_settings{}", "logging_level")
     ),
     ("AWS::Logs::LogGroup", "log-retention"): Key(("retention_in_days",)),
+    ("setting", "data-trace"): Key(("data_trace_enabled",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
