@@ -19,7 +19,7 @@ from slsguard import __version__
 from slsguard.audit import command as audit_cli
 from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
-from slsguard.findings import Report, Severity
+from slsguard.findings import Confidence, Report, Severity
 from slsguard.fixing import command as fix_cli
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Severity.parse,
         metavar="SEVERITY",
         help="lowest severity that fails the run (critical, high, medium, low, info; default low)",
+    )
+    scan.add_argument(
+        "--min-confidence",
+        type=Confidence.parse,
+        default=Confidence.LOW,
+        metavar="CONFIDENCE",
+        help="leave out findings below this confidence (high, medium, low; default low: all)",
     )
     scan.add_argument("--select", type=_ids, help="only these rules (IDs, names)")
     scan.add_argument("--ignore", type=_ids, help="skip these rules")
@@ -309,6 +316,7 @@ def _scan(args: argparse.Namespace) -> int:
             var_files=tuple(args.var_file),
         ),
         dependencies=dependency_cli.options(args, settings),
+        min_confidence=args.min_confidence,
     )
     try:
         report = _baselined(

@@ -9,6 +9,8 @@ when the user points at it).
 Terraform files (`.tf`, `.tf.json`) are recognised by name; each folder is a module.
 CI files are recognised by their path: GitHub Actions workflows (`.github/workflows/*.yml`),
 `.gitlab-ci.yml`, `bitbucket-pipelines.yml`.
+Key files are recognised by name (`.pem`, `.key`, `id_rsa`, keystores such as `.p12`) and read
+later for a private-key block (committed keys are secrets too).
 Other YAML and JSON (OpenAPI, SDK models, package.json) is left alone silently.
 Symbolic links are never followed out of the scan root.
 """
@@ -43,7 +45,13 @@ TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
-FileKind = Literal["serverless", "template", "code-config", "ci", "terraform", "cdk-app"]
+KEYSTORE_SUFFIXES = frozenset({".jks", ".keystore", ".p12", ".pfx"})
+KEY_SUFFIXES = frozenset({".pem", ".key", ".ppk", ".asc", ".gpg", ".p8"})
+KEY_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
+
+FileKind = Literal[
+    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file"
+]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
 _SLS_PROVIDER = re.compile(r"^provider\s*:", re.M)
@@ -108,7 +116,7 @@ def _walk(root: Path) -> list[Path]:
         for name in sorted(names):
             path = base / name
             wanted = path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS
-            if wanted or is_terraform(path):
+            if wanted or is_terraform(path) or is_key_file_name(path):
                 if path.is_symlink() and not path.resolve().is_relative_to(root):
                     continue  # Never read outside the scan root.
                 files.append(path)
@@ -142,6 +150,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
         return Candidate(path, display, root, "ci")
     if is_terraform(path):
         return Candidate(path, display, root, "terraform")
+    if is_key_file_name(path):
+        return Candidate(path, display, root, "key-file")
     if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
         return None
     try:
@@ -156,6 +166,12 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
     if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
         return None
     return Candidate(path, display, root, kind, text) if kind else None
+
+
+def is_key_file_name(path: Path) -> bool:
+    """Whether a file is named like a private key or a keystore."""
+    suffix = path.suffix.lower()
+    return suffix in KEY_SUFFIXES or suffix in KEYSTORE_SUFFIXES or path.name in KEY_NAMES
 
 
 def is_terraform(path: Path) -> bool:

@@ -25,6 +25,7 @@ from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import discover
 from slsguard.findings import (
     AppSummary,
+    Confidence,
     Finding,
     FunctionSummary,
     Location,
@@ -59,6 +60,8 @@ class ScanOptions:
     """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    min_confidence: Confidence = Confidence.LOW
+    """Findings below this confidence are left out of the report."""
 
 
 class UnknownRuleError(ValueError):
@@ -143,6 +146,7 @@ def scan_apps(
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
     findings = number_occurrences(findings)
+    findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
     findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
@@ -203,6 +207,7 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         location = native_location(app, location, violation)
         if violation.intents and not fix:
             fix = dialects.render_fix(app, violation.intents, violation.origin)
+    confidence, reason = _confidence(rule, violation)
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
@@ -215,7 +220,18 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
         flow=violation.flow,
+        confidence=confidence,
+        confidence_reason=reason,
     )
+
+
+def _confidence(rule: Rule, violation: Violation) -> tuple[Confidence, str]:
+    """The rule's confidence, lowered (never raised) by the violation's, with its reason."""
+    declared = rule.info.confidence
+    lowered = violation.confidence
+    if lowered is None or lowered.rank >= declared.rank:
+        return declared, ""
+    return lowered, violation.confidence_reason
 
 
 def native_location(app: Application, location: Location, violation: Violation) -> Location:

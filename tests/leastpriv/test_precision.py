@@ -33,7 +33,9 @@ def needs(root: Path) -> dict[str, set[tuple[str, str]]]:
 def findings(root: Path, rule: str) -> list[str]:
     """`file:line` of each finding of `rule`."""
     found = scan([root], ScanOptions(select=(rule,))).findings
-    return sorted(f"{f.location.file}:{f.location.line}" if f.location else "-" for f in found)
+    return sorted(
+        f"{Path(f.location.file).name}:{f.location.line}" if f.location else "-" for f in found
+    )
 
 
 def serverless(statements: str, functions: str) -> str:
@@ -236,3 +238,83 @@ def test_each_node_handler_needs_only_the_code_it_reaches(tmp_path: Path) -> Non
         ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
     }
     assert found["report"] == {("s3:DeleteObject", "arn:aws:s3:::archive-bucket/item.json")}
+
+
+PUT = """import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+def handler(event, context):
+    table.put_item(Item=event)
+"""
+TABLE_APP = """  fn:
+    handler: handler.handler
+    environment:
+      TABLE: !Ref Orders
+resources:
+  Resources:
+    Orders:
+      Type: AWS::DynamoDB::Table
+    Audit:
+      Type: AWS::DynamoDB::Table
+"""
+
+
+def _table_app(tmp_path: Path, statements: str) -> Path:
+    return write(tmp_path, {"handler.py": PUT, "serverless.yml": serverless(statements, TABLE_APP)})
+
+
+def test_sls110_reports_a_grant_on_another_template_resource(tmp_path: Path) -> None:
+    grants = "        - Effect: Allow\n          Action: [dynamodb:PutItem]\n"
+    grants += "          Resource: !GetAtt Audit.Arn\n"
+    assert findings(_table_app(tmp_path, grants), "SLS110") == ["handler.py:9"]
+
+
+def test_sls110_reports_an_explicit_deny(tmp_path: Path) -> None:
+    grants = (
+        "        - Effect: Allow\n          Action: ['dynamodb:*']\n          Resource: '*'\n"
+        "        - Effect: Deny\n          Action: [dynamodb:PutItem]\n          Resource: '*'\n"
+    )
+    assert findings(_table_app(tmp_path, grants), "SLS110") == ["handler.py:9"]
+
+
+def test_sls110_stays_silent_when_iam_cannot_be_sure(tmp_path: Path) -> None:
+    # A generated table name may match a name pattern; a condition on a key only known
+    # at run time may hold: neither is a certain denial.
+    pattern = "        - Effect: Allow\n          Action: [dynamodb:PutItem]\n"
+    pattern += "          Resource: arn:aws:dynamodb:*:*:table/app-*\n"
+    assert findings(_table_app(tmp_path / "pattern", pattern), "SLS110") == []
+    condition = (
+        "        - Effect: Allow\n          Action: [dynamodb:PutItem]\n"
+        "          Resource: !GetAtt Orders.Arn\n"
+        "          Condition:\n            StringEquals:\n"
+        "              aws:PrincipalTag/team: orders\n"
+    )
+    assert findings(_table_app(tmp_path / "condition", condition), "SLS110") == []
+
+
+DYNAMIC = """import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    s3.put_object(Bucket="exports", Key="a.csv", Body=b"")
+    getattr(s3, event["op"])(Bucket="exports")
+"""
+
+
+def test_sls109_claims_nothing_unused_where_the_code_is_not_understood(tmp_path: Path) -> None:
+    grants = (
+        "        - Effect: Allow\n          Action: ['s3:*', 'sns:Publish']\n"
+        "          Resource: '*'\n"
+    )
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": DYNAMIC, "serverless.yml": serverless(grants, functions)})
+    found = scan([root], ScanOptions(select=("SLS109",))).findings
+    assert [f.subject for f in found] == ["sns"]
+    assert "calls not understood at" in found[0].message
+    assert "handler.py:8" in found[0].message

@@ -90,6 +90,8 @@ class _Run:
             self.sources.append((fn.name, sources))
             if located.language == "python":
                 self.python(located, sources)
+            elif located.language == "go":
+                self.go(located, sources)
             else:
                 self.javascript(located, sources)
 
@@ -109,6 +111,13 @@ class _Run:
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
+
+        result = analyse(source, sources, self.cwd)
+        self.hits.extend(result.hits)
+        self.notes.extend(result.notes)
+
+    def go(self, source: HandlerSource, sources: Sources) -> None:
+        from slsguard.code.go import analyse  # tree-sitter-go loads only for Go code
 
         result = analyse(source, sources, self.cwd)
         self.hits.extend(result.hits)

@@ -24,6 +24,7 @@ from slsguard.loading.cloudformation import (
     not_analysed,
 )
 from slsguard.loading.dotenv import dotenv_files
+from slsguard.loading.keyfiles import key_file_notes
 from slsguard.loading.sam import is_sam, load_sam_parts
 from slsguard.loading.serverless import load_serverless, unresolved_notes
 from slsguard.loading.variables import Resolver, VariableContext
@@ -69,6 +70,7 @@ def load_all(
         "template": 2,
         "terraform": 2,
         "ci": 3,
+        "key-file": 3,
     }
     ordered = sorted(candidates, key=lambda item: order[item.kind])
     terraform: dict[Path, Path] = {}  # module folder -> its scan root
@@ -85,6 +87,9 @@ def load_all(
             continue
         if candidate.kind == "ci":
             _pipeline(candidate, result)
+            continue
+        if candidate.kind == "key-file":
+            result.file_notes.extend(key_file_notes(candidate))
             continue
         if candidate.kind == "terraform":
             terraform.setdefault(candidate.path.parent, candidate.root)

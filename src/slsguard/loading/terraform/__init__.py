@@ -175,6 +175,8 @@ def literal_tree(body: hcl.Body, file: str) -> YMap:
 
 
 def _literal(expr: object, file: str) -> object:
+    if isinstance(expr, hcl.Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+        return _literal(expr.args[0], file)  # `secret_string = jsonencode({password = "…"})`
     if isinstance(expr, hcl.Template) and all(isinstance(p, str) for p in expr.parts):
         return "".join(str(p) for p in expr.parts)
     if isinstance(expr, hcl.ObjectExpr):
