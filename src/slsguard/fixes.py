@@ -163,7 +163,7 @@ class AddResource:
     """Add a resource of `kind` for `target` (a log group for a function, a DLQ, ...).
 
     `properties` are the model-level facts the resource needs, by neutral name
-    (`retention_days`, `metric`, `threshold`, `queue`, `web_acl`): each dialect maps them.
+    (`log-retention`, `metric`, `threshold`, `queue`, `web_acl`): each dialect maps them.
     """
 
     target: Target

@@ -18,6 +18,15 @@ def _camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in text.replace("-", "_").split("_"))
 
 
+def _log_group_name(deployed_name: str, logical_id: str) -> object:
+    """`/aws/lambda/<name>`: the literal name, or the function's `Ref` (which is its name)."""
+    if deployed_name:
+        return f"/aws/lambda/{deployed_name}"
+    if logical_id:
+        return {"Fn::Sub": "/aws/lambda/${" + logical_id + "}"}
+    return Placeholder("the function's name")
+
+
 def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
     """The added resource as (logical id, `{Type, Properties}`)."""
     target = intent.target
@@ -27,7 +36,7 @@ def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
         return f"{logical}LogGroup", {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
-                "LogGroupName": {"Fn::Sub": "/aws/lambda/${" + logical + "}"},
+                "LogGroupName": _log_group_name(target.deployed_name, target.logical_id),
                 "RetentionInDays": intent.value_of("log-retention", 30),
             },
         }
