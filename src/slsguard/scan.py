@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from slsguard import __version__, dialects, reference, suppress
+from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded, scan_root
 from slsguard.deps.audit import analyse as analyse_dependencies
@@ -60,6 +61,8 @@ class ScanOptions:
     """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    rule_problems: tuple[Violation, ...] = ()
+    """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
 
@@ -123,6 +126,7 @@ def scan_apps(
     root = scan_root(paths)
     candidates = [c for c in discover(paths, cwd) if not excluded(c.path, root, options.exclude)]
     loaded = load_all(candidates, options.load, cwd, options.progress)
+    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
     auditing = bool({"SLS701", "SLS703"} & active.keys())
     dependencies = analyse_dependencies(
         loaded.apps, paths, options.dependencies, cwd, audit=auditing
@@ -130,6 +134,8 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    internal_error = all_rules_by_id()["SLS003"]
+    findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
     for app in loaded.apps:
         findings.extend(_notes(app.notes, active, app))

@@ -33,6 +33,7 @@ APPS: dict[str, frozenset[str]] = {
     "os-command-injection/cdk-app": frozenset(),
     "os-command-injection/go-sam": frozenset(),
     "os-command-injection/go-serverless": frozenset(),
+    "os-command-injection/nested-stacks": frozenset(),
     "not-analysed/unfollowable-handlers": frozenset({"factory.js", "web.py"}),
 }
 

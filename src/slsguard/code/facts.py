@@ -15,13 +15,14 @@ from pathlib import Path
 from slsguard.code.locate import Missing, locate
 from slsguard.code.model import CodeNote, HandlerSource, Hit, Sources
 from slsguard.code.python import Analysis
+from slsguard.code.python_access import check_access
 from slsguard.code.python_checks import check_module
 from slsguard.code.python_modules import Modules, NotFollowed
 from slsguard.code.sources import sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.model import Application, Function, Note
 
-CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 12))})
+CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class _Run:
         self.hits.extend(analysis.hits)
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
             self.hits.extend(check_module(checked, source.function))
+            self.hits.extend(check_access(checked, source.function))
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
