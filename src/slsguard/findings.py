@@ -41,6 +41,33 @@ class Severity(enum.Enum):
             raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
 
 
+class Confidence(enum.Enum):
+    """How sure a finding is to be right: what a rule can know statically, per finding.
+
+    A rule declares its confidence; a finding may lower it (never raise it) with a reason,
+    e.g. an unresolved value on the path or a wrapper the analysis does not understand.
+    """
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """2 for high down to 0 for low: larger is surer."""
+        return {Confidence.HIGH: 2, Confidence.MEDIUM: 1, Confidence.LOW: 0}[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        """The confidence named by `text` (case-insensitive); ValueError when unknown."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown confidence {text!r} (expected one of: high, medium, low)"
+            ) from None
+
+
 _RANK = {
     Severity.CRITICAL: 4,
     Severity.HIGH: 3,
@@ -173,6 +200,10 @@ class Violation:
     intents: tuple[Intent, ...] = ()
     """The fix as intents (`slsguard.fixes`): the engine renders them in the dialect of the
     place they change (into `Finding.fix`) unless `fix` is already written."""
+    confidence: Confidence | None = None
+    """Lowers the rule's confidence for this finding (never raises it); say why in
+    `confidence_reason`."""
+    confidence_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +244,8 @@ class RuleInfo:
     """(framework key, control) pairs: ("cwe", "CWE-798"), ("pci-dss-4.0", "8.6.2"), ..."""
     doc: str = ""
     default_enabled: bool = True
+    confidence: Confidence = Confidence.HIGH
+    """How often the rule's findings are right, as far as its analysis can tell."""
 
     def controls(self, framework: str) -> tuple[str, ...]:
         """The controls this rule maps to in one framework."""
@@ -252,6 +285,9 @@ class Finding:
     """The fix as intents, for `slsguard fix` (`fix` is their rendering)."""
     changes: tuple[FixChange, ...] = ()
     """The exact edits of the intents that have one (filled in for SARIF and Markdown)."""
+    confidence: Confidence = Confidence.HIGH
+    confidence_reason: str = ""
+    """Why the confidence is below the rule's, when it is."""
 
     def concerns(self, function: str) -> bool:
         """Whether the finding is about `function`."""

@@ -312,6 +312,11 @@ class Application:
     scan_root: str | None = None
     """The folder the scan was started from: local files a template names (OpenAPI bodies)
     are read only when they are under it."""
+    stack_functions: tuple[tuple[str, str], ...] = ()
+    """Functions of other stacks this one references (`Child.Outputs.FnArn` or
+    `import:<export name>` → function name), linked by `analysis.stacks`."""
+    caller_apps: tuple[Application, ...] = ()
+    """The applications whose APIs run this one's functions (nested parents, importers)."""
 
     def functions_using(self, role: Role) -> tuple[Function, ...]:
         """The functions whose execution role is `role`."""

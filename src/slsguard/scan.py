@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from slsguard import __version__, dialects, reference, suppress
+from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded, scan_root
 from slsguard.deps.audit import analyse as analyse_dependencies
@@ -25,6 +26,7 @@ from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import discover
 from slsguard.findings import (
     AppSummary,
+    Confidence,
     Finding,
     FunctionSummary,
     Location,
@@ -59,6 +61,10 @@ class ScanOptions:
     """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    rule_problems: tuple[Violation, ...] = ()
+    """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
+    min_confidence: Confidence = Confidence.LOW
+    """Findings below this confidence are left out of the report."""
 
 
 class UnknownRuleError(ValueError):
@@ -120,6 +126,7 @@ def scan_apps(
     root = scan_root(paths)
     candidates = [c for c in discover(paths, cwd) if not excluded(c.path, root, options.exclude)]
     loaded = load_all(candidates, options.load, cwd, options.progress)
+    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
     auditing = bool({"SLS701", "SLS703"} & active.keys())
     dependencies = analyse_dependencies(
         loaded.apps, paths, options.dependencies, cwd, audit=auditing
@@ -127,6 +134,8 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    internal_error = all_rules_by_id()["SLS003"]
+    findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
     for app in loaded.apps:
         findings.extend(_notes(app.notes, active, app))
@@ -142,7 +151,8 @@ def scan_apps(
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
-    findings = number_occurrences(findings)
+    findings = number_occurrences(_once(findings))
+    findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
     findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
@@ -162,6 +172,28 @@ def scan_apps(
         started_at=started_at,
     )
     return report, tuple(loaded.apps)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each finding once: a file two apps share (a manifest, a handler) is judged by both."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for finding in findings:
+        location = finding.location
+        key = (
+            finding.rule.id,
+            location.kind,
+            location.file,
+            location.line,
+            location.column,
+            location.arn,
+            finding.subject,
+            finding.message,
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
 
 
 def run_rule(
@@ -203,6 +235,7 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         location = native_location(app, location, violation)
         if violation.intents and not fix:
             fix = dialects.render_fix(app, violation.intents, violation.origin)
+    confidence, reason = _confidence(rule, violation)
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
@@ -215,7 +248,18 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
         flow=violation.flow,
+        confidence=confidence,
+        confidence_reason=reason,
     )
+
+
+def _confidence(rule: Rule, violation: Violation) -> tuple[Confidence, str]:
+    """The rule's confidence, lowered (never raised) by the violation's, with its reason."""
+    declared = rule.info.confidence
+    lowered = violation.confidence
+    if lowered is None or lowered.rank >= declared.rank:
+        return declared, ""
+    return lowered, violation.confidence_reason
 
 
 def native_location(app: Application, location: Location, violation: Violation) -> Location:

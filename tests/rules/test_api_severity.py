@@ -65,6 +65,6 @@ def test_unvalidated_body_is_low_only_where_it_cannot_be_fixed_at_the_gateway() 
     assert {severity for key, severity in found.items() if key not in low} == {"medium"}
 
 
-def test_permissive_cors_is_medium() -> None:
-    found = _severities("permissive-cors")
-    assert found and set(found.values()) == {"medium"}
+def test_permissive_cors_is_medium_or_low() -> None:
+    found = _severities("permissive-cors")  # low: credentials with `*` (see test_cors_severity)
+    assert found and set(found.values()) == {"medium", "low"}

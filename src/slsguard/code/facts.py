@@ -15,13 +15,14 @@ from pathlib import Path
 from slsguard.code.locate import Missing, locate
 from slsguard.code.model import CodeNote, HandlerSource, Hit, Sources
 from slsguard.code.python import Analysis
+from slsguard.code.python_access import check_access
 from slsguard.code.python_checks import check_module
 from slsguard.code.python_modules import Modules, NotFollowed
 from slsguard.code.sources import sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.model import Application, Function, Note
 
-CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 12))})
+CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,8 @@ class _Run:
             try:
                 if located.language == "python":
                     self.python(located, sources)
+                elif located.language == "go":
+                    self.go(located, sources)
                 else:
                     self.javascript(located, sources)
             except RecursionError:  # a safety net: the depth limit should stop this first
@@ -109,9 +112,17 @@ class _Run:
         self.hits.extend(analysis.hits)
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
             self.hits.extend(check_module(checked, source.function))
+            self.hits.extend(check_access(checked, source.function))
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
+
+        result = analyse(source, sources, self.cwd)
+        self.hits.extend(result.hits)
+        self.notes.extend(result.notes)
+
+    def go(self, source: HandlerSource, sources: Sources) -> None:
+        from slsguard.code.go import analyse  # tree-sitter-go loads only for Go code
 
         result = analyse(source, sources, self.cwd)
         self.hits.extend(result.hits)

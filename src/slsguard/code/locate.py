@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from slsguard import files
+from slsguard.code.go_locate import go_package, is_go_runtime
 from slsguard.code.model import CodeNote, HandlerSource, Language
 from slsguard.discovery import display_name
 from slsguard.findings import Origin
@@ -106,6 +107,9 @@ def _serverless(
         command = _table(image).get("command")
         handler = str(command[0]) if isinstance(command, list) and command else None
         return _image(fn, where, base / context, dockerfile, handler, root, cwd)
+    if is_go_runtime(fn.runtime):
+        binary = Path(fn.handler or "").name
+        return _go(fn, where, base, (binary, fn.name), root, cwd)
     return _file(fn, fn.handler, base, root, cwd, where, ())
 
 
@@ -137,6 +141,9 @@ def _stack(
     target = (base / directory).resolve()
     if not target.is_relative_to(root):
         return _note(fn, where, f"code outside the scan root ({directory})")
+    if is_go_runtime(fn.runtime):
+        names = (Path(fn.handler or "").name, fn.name, str(settings.get("FunctionName", "")))
+        return _go(fn, where, target, names, root, cwd)
     entries = _entry_points(resource)
     return _file(fn, fn.handler, target, root, cwd, where, entries)
 
@@ -177,6 +184,18 @@ def _image(
     return _note(
         fn, where, f"a container image whose handler {handler} is not in {shown}'s COPY sources"
     )
+
+
+def _go(
+    fn: Function, where: Origin, base: Path, names: tuple[str, ...], root: Path, cwd: Path
+) -> Located:
+    """The Go package of a function built into a binary (`go_locate` says how)."""
+    entry, looked = go_package(base, tuple(n for n in names if n and n != "bootstrap"), root)
+    if entry is None:
+        shown = ", ".join(display_name(folder, cwd) for folder in looked[:4]) or "nothing"
+        what = f"a {fn.runtime} binary whose Go source (a `lambda.Start` package) is not found"
+        return _note(fn, where, f"{what}; looked in {shown}")
+    return HandlerSource(fn.name, "go", entry, display_name(entry, cwd), "main", entry.parent, root)
 
 
 def _code_root(settings: Any, resource: dict[str, Any], code: object) -> str | None:

@@ -106,6 +106,11 @@ class YamlDocument:
             return self._create(path, value)
         if self.text[existing.start_mark.index : existing.start_mark.index + 1] in ("&", "*"):
             raise EditError(f"{format_path(path)}: an anchored value is shared elsewhere")
+        if _from_elsewhere(existing):
+            raise EditError(
+                f"{format_path(path)} takes its value from a variable or reference "
+                "defined elsewhere: change it where it is defined"
+            )
         return self._replace(path, existing, value)
 
     def insert_key(self, path: KeyPath, key: str, value: object, after: str | None = None) -> Edit:
@@ -390,6 +395,14 @@ def _pair(node: yaml.MappingNode, key: str | None) -> tuple[yaml.Node, yaml.Node
         if key_node.tag != _MERGE and key_node.value == key:
             return key_node, value_node
     return None
+
+
+def _from_elsewhere(node: yaml.Node) -> bool:
+    """A scalar that a variable (`${self:custom.x}`) or an intrinsic (`!Ref X`) fills in."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    tagged = str(node.tag or "").startswith("!") and not str(node.tag).startswith("!!")
+    return tagged or "${" in str(node.value)
 
 
 def _is_null(node: yaml.Node) -> bool:

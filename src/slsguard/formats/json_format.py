@@ -98,6 +98,8 @@ def _finding(finding: Finding) -> JsonObject:
         "rule_id": finding.rule.id,
         "rule": finding.rule.name,
         "severity": finding.severity.value,
+        "confidence": finding.confidence.value,
+        "confidence_reason": finding.confidence_reason or None,
         "message": finding.message,
         "fix": finding.fix,
         "app": finding.app or None,

@@ -11,7 +11,15 @@ import re
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from slsguard.findings import Finding, FixChange, Location, Report, RuleInfo, Severity
+from slsguard.findings import (
+    Confidence,
+    Finding,
+    FixChange,
+    Location,
+    Report,
+    RuleInfo,
+    Severity,
+)
 from slsguard.formats.json_format import (
     TOOL_NAME,
     JsonObject,
@@ -41,6 +49,10 @@ SECURITY_SEVERITY = {
     Severity.LOW: "3.0",
     Severity.INFO: "0.0",
 }
+
+CONFIDENCE_RANK = {Confidence.HIGH: 90.0, Confidence.MEDIUM: 60.0, Confidence.LOW: 30.0}
+"""SARIF `rank` (0-100, how much a result deserves attention) from the finding's confidence;
+the rule's own confidence is its `precision` property, as GitHub code scanning reads it."""
 
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 _HEADING = re.compile(r"^\s*#*\s*(?P<title>[^#].*?)\s*:?\s*$")
@@ -80,7 +92,7 @@ def _rule(rule: RuleInfo) -> JsonObject:
         "properties": {
             "security-severity": SECURITY_SEVERITY[rule.severity],
             "tags": tags,
-            "precision": "high",
+            "precision": rule.confidence.value,
         },
     }
 
@@ -156,12 +168,16 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
         "message": {"text": text},
         "locations": [_location(finding)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "rank": CONFIDENCE_RANK[finding.confidence],
         "properties": {
             "security-severity": SECURITY_SEVERITY[finding.severity],
             "app": finding.app or None,
             "function": finding.function,
+            "confidence": finding.confidence.value,
         },
     }
+    if finding.confidence_reason:
+        result["properties"]["confidenceReason"] = finding.confidence_reason
     if finding.flow:
         result["codeFlows"] = [_code_flow(finding)]
     if finding.changes:

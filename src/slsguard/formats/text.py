@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from io import StringIO
 from urllib.parse import urlsplit
 
-from slsguard.findings import Finding, Location, ReferenceData, Report, Severity
+from slsguard.findings import Confidence, Finding, Location, ReferenceData, Report, Severity
 from slsguard.formats.json_format import finding_order, function_count, severity_counts
 
 Segment = tuple[str, str]
@@ -101,6 +101,11 @@ def _finding_lines(finding: Finding) -> list[Line]:
         ]
     ]
     lines += [[("      ", ""), (_clean(text), "")] for text in finding.message.splitlines()]
+    if finding.confidence is not Confidence.HIGH:
+        reason = f": {finding.confidence_reason}" if finding.confidence_reason else ""
+        lines.append(
+            [("      ", ""), (_clean(f"{finding.confidence.value} confidence{reason}"), "dim")]
+        )
     if finding.flow:  # taint findings in handler code: source → steps → sink
         lines.append([("      ", ""), ("path:", "bold")])
         lines += [

@@ -4,7 +4,8 @@ A rule module defines one module-level `Rule`, made by the `rule(...)` decorator
 check function (or by `meta_rule(...)` for findings the engine emits itself, such as parse
 errors). The module docstring is the rule's documentation (What it does / Why is this bad? /
 Example / Fix / References): `slsguard rules --explain`, SARIF `help` and the docs use it.
-`all_rules()` imports every module under this package and rejects duplicate IDs or names.
+`builtin_rules()` imports every module under this package and rejects duplicate IDs or names;
+`all_rules()` adds the user rules made active for the current scan (`slsguard.user_rules`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slsguard.findings import RuleInfo, Severity, Violation
+from slsguard.findings import Confidence, RuleInfo, Severity, Violation
 from slsguard.model import Application
 
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ class Rule:
 
     info: RuleInfo
     check: Check | None = None
+    origin: str = "built-in"
+    """Where the rule comes from: `built-in`, or the user package or file that defines it."""
 
     @property
     def id(self) -> str:
@@ -72,6 +77,7 @@ def _info(
     practice: str,
     mappings: dict[str, str | tuple[str, ...]],
     default_enabled: bool,
+    confidence: Confidence = Confidence.HIGH,
 ) -> RuleInfo:
     pairs: list[tuple[str, str]] = [("practice", practice)]
     for key, value in mappings.items():
@@ -80,7 +86,9 @@ def _info(
         values = (value,) if isinstance(value, str) else value
         pairs.extend((key, item) for item in values)
     doc = (sys.modules[module].__doc__ or "").strip()
-    return RuleInfo(rule_id, name, severity, summary, practice, tuple(pairs), doc, default_enabled)
+    return RuleInfo(
+        rule_id, name, severity, summary, practice, tuple(pairs), doc, default_enabled, confidence
+    )
 
 
 def rule(
@@ -92,12 +100,24 @@ def rule(
     practice: str,
     mappings: dict[str, str | tuple[str, ...]],
     default_enabled: bool = True,
+    confidence: Confidence = Confidence.HIGH,
 ) -> Callable[[Check], Rule]:
-    """Make a `Rule` from a check function; the module docstring becomes its documentation."""
+    """Make a `Rule` from a check function; the module docstring becomes its documentation.
+
+    `confidence` says how often its findings are right (see `Confidence`).
+    """
 
     def wrap(check: Check) -> Rule:
         info = _info(
-            check.__module__, rule_id, name, severity, summary, practice, mappings, default_enabled
+            check.__module__,
+            rule_id,
+            name,
+            severity,
+            summary,
+            practice,
+            mappings,
+            default_enabled,
+            confidence,
         )
         return Rule(info, check)
 
@@ -122,9 +142,27 @@ def meta_rule(
     return Rule(info)
 
 
-@cache
+_USER_RULES: ContextVar[tuple[Rule, ...]] = ContextVar("user_rules", default=())
+
+
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, sorted by ID; duplicate IDs or names are a programming error."""
+    """Every rule of this scan: the built-in ones, then the active user rules, each by ID."""
+    return (*builtin_rules(), *_USER_RULES.get())
+
+
+@contextmanager
+def user_rules_active(rules: tuple[Rule, ...]) -> Iterator[None]:
+    """Make `rules` part of `all_rules()` inside the `with` block (and only there)."""
+    token = _USER_RULES.set(tuple(sorted(rules, key=lambda item: item.id)))
+    try:
+        yield
+    finally:
+        _USER_RULES.reset(token)
+
+
+@cache
+def builtin_rules() -> tuple[Rule, ...]:
+    """Every built-in rule, sorted by ID; duplicate IDs or names are a programming error."""
     found: dict[str, Rule] = {}
     names: dict[str, str] = {}
     for module_info in pkgutil.walk_packages(__path__, prefix=__name__ + "."):
