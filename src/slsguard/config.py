@@ -5,6 +5,9 @@ The scan root is the first given path (its folder when it is a file). Keys: `sel
 `format`, `report-unused-ignores`, `baseline`, and the dependency audit's `audit-dependencies`,
 `offline`, `advisory-db` (a path relative to the file). Command-line flags override the file; an
 unknown key or a bad value is a `ConfigError`, which the CLI turns into exit code 2.
+
+A configuration file inside the project root (found there, or named by `--config`) is
+repository content: see `trusted` for what such a file may not decide.
 """
 
 from __future__ import annotations
@@ -93,19 +96,76 @@ class Settings:
     advisory_db: Path | None = None
     source: Path | None = None
     """The configuration file used, if any."""
+    ignored: tuple[str, ...] = ()
+    """Values of a repository's configuration file not used (see `trusted`), each saying why."""
 
 
 def resolve(paths: Sequence[Path], flags: Config, config_file: Path | None = None) -> Settings:
     """The settings for scanning `paths`: `flags` over the configuration file's values."""
-    source = config_file if config_file is not None else find_config(scan_root(paths))
+    root = scan_root(paths)
+    source = config_file if config_file is not None else find_config(root)
     file_config = load_config(source) if source is not None else Config()
+    ignored: tuple[str, ...] = ()
+    if source is not None and _resolves_inside(source, root):
+        file_config, ignored = trusted(file_config, root, source)
     merged = flags.over(file_config)
     chosen = {
         item.name: getattr(merged, item.name)
         for item in fields(merged)
         if getattr(merged, item.name) is not None
     }
-    return Settings(**chosen, source=source)
+    return Settings(**chosen, source=source, ignored=ignored)
+
+
+_ONLY_INSIDE = "is ignored: a configuration file inside the project may only name"
+_ROOT = "inside the project root (links followed)"
+_NO_NETWORK = (
+    "is ignored: a configuration file inside the project cannot turn network access on "
+    "(use --audit-dependencies on the command line)"
+)
+
+
+def trusted(config: Config, root: Path, source: Path) -> tuple[Config, tuple[str, ...]]:
+    """A repository's configuration without what a repository may not decide.
+
+    A file inside the scanned project is written by whoever writes the project (a pull
+    request): its paths are used only when they resolve, links followed, inside the project
+    to the expected kind of entry, and it can never turn network access on (that is the
+    command line's alone). Returns the config to use and why each value was dropped.
+    """
+    dropped: dict[str, str] = {}
+    if config.baseline is not None and not _regular_inside(config.baseline, root):
+        dropped["baseline"] = f"`baseline: {config.baseline}` {_ONLY_INSIDE} a regular file {_ROOT}"
+    if config.advisory_db is not None and not _database_inside(config.advisory_db, root):
+        dropped["advisory_db"] = (
+            f"`advisory-db: {config.advisory_db}` {_ONLY_INSIDE} a folder, an OSV `.zip` "
+            f"export or a JSON file {_ROOT}"
+        )
+    if config.audit_dependencies:
+        dropped["audit_dependencies"] = f"`audit-dependencies: true` {_NO_NETWORK}"
+    if config.offline is False:
+        dropped["offline"] = f"`offline: false` {_NO_NETWORK}"
+    reasons = tuple(f"{source.name}: {text}" for text in dropped.values())
+    return replace(config, **dict.fromkeys(dropped)), reasons
+
+
+def _resolves_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _regular_inside(path: Path, root: Path) -> bool:
+    return _resolves_inside(path, root) and files.is_regular(path)
+
+
+def _database_inside(path: Path, root: Path) -> bool:
+    if not _resolves_inside(path, root):
+        return False
+    if path.is_dir():
+        return True
+    return files.is_regular(path) and path.suffix.lower() in (".zip", ".json")
 
 
 def scan_root(paths: Sequence[Path]) -> Path:

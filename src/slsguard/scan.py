@@ -60,6 +60,8 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()
     """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
+    notes: tuple[Note, ...] = ()
+    """Findings about the run itself, such as configuration values that were ignored."""
     """How packages are audited (off by default: the scan never uses the network alone)."""
     rule_problems: tuple[Violation, ...] = ()
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
@@ -134,6 +136,7 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    findings.extend(_notes(options.notes, active, app=None))
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
