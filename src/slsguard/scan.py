@@ -61,6 +61,8 @@ class ScanOptions:
     """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    rule_problems: tuple[Violation, ...] = ()
+    """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
 
@@ -132,6 +134,8 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    internal_error = all_rules_by_id()["SLS003"]
+    findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
     for app in loaded.apps:
         findings.extend(_notes(app.notes, active, app))
