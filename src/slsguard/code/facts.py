@@ -15,6 +15,7 @@ from pathlib import Path
 from slsguard.code.locate import Missing, locate
 from slsguard.code.model import CodeNote, EventRef, HandlerSource, Hit, Sources
 from slsguard.code.python import WHOLE_EVENT, Analysis
+from slsguard.code.python_access import check_access
 from slsguard.code.python_checks import check_module
 from slsguard.code.python_modules import Modules, NotFollowed
 from slsguard.code.sources import route_sources, sources_of
@@ -22,7 +23,7 @@ from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
 from slsguard.model import Application, Function, Note
 
-CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 12))})
+CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class _Run:
         self.hits.extend(analysis.hits)
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
             self.hits.extend(check_module(checked, source.function))
+            self.hits.extend(check_access(checked, source.function))
 
     def views(
         self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str]]
@@ -136,6 +138,7 @@ class _Run:
             self.hits.extend(analysis.hits)
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
             self.hits.extend(check_module(checked, source.function))
+            self.hits.extend(check_access(checked, source.function))
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code

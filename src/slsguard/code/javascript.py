@@ -13,6 +13,7 @@ from pathlib import Path
 
 from slsguard.code import javascript_sinks
 from slsguard.code.events import contained, reach
+from slsguard.code.javascript_access import check_access
 from slsguard.code.javascript_checks import check_module
 from slsguard.code.javascript_handlers import Followed, follow_handler, function_node
 from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
@@ -93,6 +94,7 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     reached = {id(m): m for m in (module, *modules.cache.values()) if m is not None}
     for checked in reached.values():
         hits.extend(check_module(checked, source.function))
+        hits.extend(check_access(checked, source.function))
     return Result(tuple(hits), tuple(notes))
 
 

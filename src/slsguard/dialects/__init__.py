@@ -89,11 +89,13 @@ def native_address(app: model.Application, origin: Origin) -> str:
 
 def render_fix(app: model.Application, intents: Iterable[Intent], origin: Origin) -> str:
     """The fix text of a finding: each intent in the syntax of the place it changes."""
-    parts = []
+    parts: list[str] = []
     for intent in intents:
         dialect = for_place(app, _target_origin(intent, origin))
-        parts.append(dialect.render(app, intent).rstrip("\n"))
-    return "\n".join(part for part in parts if part)
+        text = dialect.render(app, intent).rstrip("\n")
+        if text and text not in parts:  # One block can carry two intents (sls `logs:`).
+            parts.append(text)
+    return "\n".join(parts)
 
 
 def edits(

@@ -37,7 +37,7 @@ def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
                 "LogGroupName": _log_group_name(target.deployed_name, target.logical_id),
-                "RetentionInDays": intent.value_of("retention_days", 30),
+                "RetentionInDays": intent.value_of("log-retention", 30),
             },
         }
     if kind == "alarm":

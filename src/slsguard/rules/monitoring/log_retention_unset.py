@@ -50,7 +50,7 @@ functions:
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from slsguard.analysis.intrinsics import Ref, parameters, pieces, referenced_ids, resources_of
 from slsguard.analysis.monitoring import (
@@ -62,22 +62,17 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
-from slsguard.analysis.targets import function_target, resource_target, service_target
+from slsguard.analysis.service import covered_by_service
+from slsguard.analysis.targets import function_target, resource_target
 from slsguard.findings import Origin, Severity, Violation
-from slsguard.fixes import AddResource, Intent, SetSetting, unsafe
+from slsguard.fixes import SetSetting, Target, unsafe
 from slsguard.loading.serverless import function_logical_id, plugin_names
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function, render
 from slsguard.rules import Context, rule
-from slsguard.tf_address import terraform_address
+from slsguard.tf_address import resource_name
 
 _PREFIX = "/aws/lambda/"
-DAYS = 400
-"""Long enough for PCI DSS 10.5.1 (a year), short enough to end "forever"."""
-_DELETES = unsafe(f"deletes log events older than {DAYS} days")
-_NEW_GROUP = unsafe(
-    "a new /aws/lambda/ log group fails the deploy if Lambda already created that group"
-)
 _WHY = "Lambda creates a log group that never expires, and everything logged stays forever"
 
 
@@ -122,23 +117,28 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             missing.append((fn, fn.origin))
         elif not found.keeps and found.logical_id not in reported:
             reported.add(found.logical_id)
-            address = terraform_address(app, found.logical_id)
             target = resource_target(app, found.logical_id, found.origin)
             yield Violation(
                 found.origin,
-                f"log group {address or found.logical_id} of function {fn.name} has no "
-                f"{'retention_in_days' if address else 'RetentionInDays'}: "
-                "everything logged stays forever",
+                f"log group {resource_name(app, found.logical_id)} of function {fn.name} has no "
+                "retention period: everything logged stays forever",
                 function=fn.name,
                 subject=found.logical_id,
-                intents=(SetSetting(target, "log-retention", DAYS, applicability=_DELETES),),
+                intents=(_retention(target),),
             )
     yield from _missing(app, missing)
 
 
+_DELETES = unsafe("log events older than the retention period are deleted")
+
+
+def _retention(target: Target) -> SetSetting:
+    return SetSetting(target, "log-retention", 400, _DELETES)
+
+
 def _missing(app: Application, missing: list[tuple[Function, Origin]]) -> Iterator[Violation]:
     def service_wide(fn: Function) -> bool:
-        return syntax_of(app, fn) == "serverless"
+        return covered_by_service(app, fn, "log-retention")
 
     def summary(count: int, names: str) -> tuple[str, str]:
         return f"{count} functions ({names}) have no log retention: {_WHY}", ""
@@ -149,24 +149,12 @@ def _missing(app: Application, missing: list[tuple[Function, Origin]]) -> Iterat
             f"function {fn.name} has no log retention: {_WHY}",
             function=fn.name,
             subject=fn.name,
-            intents=(_intent(app, fn),),
+            intents=(_retention(function_target(app, fn)),),
         )
 
-    for violation in report_per_service(app, missing, service_wide, summary, single):
-        if violation.subject == "service":
-            target = service_target(app, violation.origin, violation.functions)
-            intent = SetSetting(target, "log-retention", DAYS, applicability=_DELETES)
-            violation = replace(violation, intents=(intent,))
-        yield violation
-
-
-def _intent(app: Application, fn: Function) -> Intent:
-    """Retention on the function where the framework makes its log group, else a new group."""
-    target = function_target(app, fn)
-    if syntax_of(app, fn) == "serverless":
-        return SetSetting(target, "log-retention", DAYS, applicability=_DELETES)
-    days = (("retention_days", DAYS),)
-    return AddResource(target, "log-group", days, applicability=_NEW_GROUP)
+    yield from report_per_service(
+        app, missing, service_wide, summary, single, lambda target: (_retention(target),)
+    )
 
 
 _SET = _LogGroup("", Origin(""), True, None, frozenset(), "")
