@@ -15,9 +15,10 @@ from pathlib import Path
 from slsguard.code.locate import Missing, locate
 from slsguard.code.model import CodeNote, EventRef, HandlerSource, Hit, Sources
 from slsguard.code.python import WHOLE_EVENT, Analysis
-from slsguard.code.python_access import check_access
+from slsguard.code.python_access import check_access, check_errors
 from slsguard.code.python_checks import check_module
-from slsguard.code.python_modules import Modules, NotFollowed
+from slsguard.code.python_identity import check_identity
+from slsguard.code.python_modules import Module, Modules, NotFollowed
 from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
@@ -114,9 +115,16 @@ class _Run:
         if why is not None:
             self.notes.append(_undefined(source, why))
         self.hits.extend(analysis.hits)
+        self.checks(module, modules, source.function)
+
+    def checks(self, module: Module, modules: Modules, function: str) -> None:
+        """The file-level checks of a handler's module and of every module it reached."""
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
-            self.hits.extend(check_module(checked, source.function))
-            self.hits.extend(check_access(checked, source.function))
+            self.hits.extend(check_module(checked, function))
+            self.hits.extend(check_access(checked, function))
+        # What the handler returns and decides: its own module, attributed to it alone.
+        self.hits.extend(check_errors(module, function))
+        self.hits.extend(check_identity(module, function))
 
     def views(
         self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str]]
@@ -136,9 +144,7 @@ class _Run:
             analysis = Analysis(route_sources(self.app, fn, method, path), modules, fn.name)
             analysis.run_view(written, node, request_argument=False)
             self.hits.extend(analysis.hits)
-        for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
-            self.hits.extend(check_module(checked, source.function))
-            self.hits.extend(check_access(checked, source.function))
+        self.checks(module, modules, source.function)
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
