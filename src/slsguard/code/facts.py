@@ -15,8 +15,9 @@ from pathlib import Path
 from slsguard.code.locate import Missing, locate
 from slsguard.code.model import CodeNote, HandlerSource, Hit, Sources
 from slsguard.code.python import Analysis
-from slsguard.code.python_access import check_access
+from slsguard.code.python_access import check_access, check_errors
 from slsguard.code.python_checks import check_module
+from slsguard.code.python_identity import check_identity
 from slsguard.code.python_modules import Modules, NotFollowed
 from slsguard.code.sources import sources_of
 from slsguard.findings import Origin, Severity, Violation
@@ -110,6 +111,9 @@ class _Run:
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
             self.hits.extend(check_module(checked, source.function))
             self.hits.extend(check_access(checked, source.function))
+        # What the handler returns and decides: its own module, attributed to it alone.
+        self.hits.extend(check_errors(module, source.function))
+        self.hits.extend(check_identity(module, source.function))
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code

@@ -94,7 +94,7 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     reached = {id(m): m for m in (module, *modules.cache.values()) if m is not None}
     for checked in reached.values():
         hits.extend(check_module(checked, source.function))
-        hits.extend(check_access(checked, source.function))
+        hits.extend(check_access(checked, source.function, checked is module))
     return Result(tuple(hits), tuple(notes))
 
 
