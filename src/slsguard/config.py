@@ -107,7 +107,7 @@ def resolve(paths: Sequence[Path], flags: Config, config_file: Path | None = Non
     file_config = load_config(source) if source is not None else Config()
     ignored: tuple[str, ...] = ()
     if source is not None and _resolves_inside(source, root):
-        file_config, ignored = trusted(file_config, root, source)
+        file_config, ignored = trusted(file_config, flags, root, source)
     merged = flags.over(file_config)
     chosen = {
         item.name: getattr(merged, item.name)
@@ -125,13 +125,17 @@ _NO_NETWORK = (
 )
 
 
-def trusted(config: Config, root: Path, source: Path) -> tuple[Config, tuple[str, ...]]:
+def trusted(
+    config: Config, flags: Config, root: Path, source: Path
+) -> tuple[Config, tuple[str, ...]]:
     """A repository's configuration without what a repository may not decide.
 
     A file inside the scanned project is written by whoever writes the project (a pull
     request): its paths are used only when they resolve, links followed, inside the project
     to the expected kind of entry, and it can never turn network access on (that is the
-    command line's alone). Returns the config to use and why each value was dropped.
+    command line's alone): `offline: false` is ignored, and so is `audit-dependencies: true`
+    unless the audit it asks for stays offline. Returns the config to use and why each value
+    was dropped.
     """
     dropped: dict[str, str] = {}
     if config.baseline is not None and not _regular_inside(config.baseline, root):
@@ -141,12 +145,18 @@ def trusted(config: Config, root: Path, source: Path) -> tuple[Config, tuple[str
             f"`advisory-db: {config.advisory_db}` {_ONLY_INSIDE} a folder, an OSV `.zip` "
             f"export or a JSON file {_ROOT}"
         )
-    if config.audit_dependencies:
+    kept = replace(config, **dict.fromkeys(dropped))
+    if config.audit_dependencies and _online(flags.over(kept)):
         dropped["audit_dependencies"] = f"`audit-dependencies: true` {_NO_NETWORK}"
     if config.offline is False:
         dropped["offline"] = f"`offline: false` {_NO_NETWORK}"
     reasons = tuple(f"{source.name}: {text}" for text in dropped.values())
     return replace(config, **dict.fromkeys(dropped)), reasons
+
+
+def _online(config: Config) -> bool:
+    """Whether an audit with these settings would ask the OSV API (see `deps.audit`)."""
+    return config.advisory_db is None and not config.offline
 
 
 def _resolves_inside(path: Path, root: Path) -> bool:
