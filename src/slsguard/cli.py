@@ -267,7 +267,9 @@ def _internal_error(error: BaseException, *, debug: bool) -> int:
         traceback.print_exception(error)
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    text = str(error)[:300]
+    from slsguard.secrets.detect import mask_text
+
+    text = mask_text(str(error))[:300]
     hint = (
         "rerun with --debug for the traceback"
         if not debug

@@ -39,6 +39,7 @@ from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
 from slsguard.rules import Context, Rule, all_rules, find_rule
+from slsguard.secrets.detect import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,15 +243,16 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
-        message=violation.message,
+        # Every string taken from the scanned files that reaches an output passes here.
+        message=mask_text(violation.message),
         location=location,
-        fix=fix,
+        fix=mask_text(fix),
         intents=violation.intents,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
-        flow=violation.flow,
+        flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
         confidence=confidence,
         confidence_reason=reason,
     )
