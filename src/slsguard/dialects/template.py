@@ -45,6 +45,10 @@ class Key:
         """The value as this dialect writes it."""
         return self.transform(value) if self.transform is not None else value
 
+    def path_for(self, target: Target) -> tuple[str, ...]:
+        """The path with `{logical_id}` filled in (Serverless `resources.extensions.<id>`)."""
+        return tuple(part.replace("{logical_id}", target.logical_id) for part in self.path)
+
 
 SettingTable = Mapping[tuple[str, str], Key]
 """(resource type or target kind, setting) → where it is written."""
@@ -209,7 +213,7 @@ class TemplateDialect:
                     intent.note,
                 ]
             )
-        text = yaml_block(key.path, key.value(intent.value))
+        text = yaml_block(key.path_for(intent.target), key.value(intent.value))
         grants = () if intent.setting in self.framework_grants else intent.grants
         anchor = self._settings_anchor(app, intent.target)
         where = self.name_of(app, replace(intent.target.origin, path=anchor))
@@ -231,7 +235,8 @@ class TemplateDialect:
             return NotApplied("the value must be chosen by you", intent.title)
         origin = intent.target.origin
         anchor: KeyPath = () if key.from_root else self._settings_anchor(app, intent.target)
-        rest = key.path[1:]
+        path = key.path_for(intent.target)
+        rest = path[1:]
         text = yaml_block(rest, value) if rest else yaml_scalar(value)
         line, column = (1, 1) if key.from_root else (origin.line, origin.column)
         return Edit(
@@ -241,7 +246,7 @@ class TemplateDialect:
             column,
             "set",
             text,
-            key.path[0],
+            path[0],
             intent.applicability,
             intent.title,
         )
