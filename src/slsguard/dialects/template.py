@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from slsguard import model
 from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.statements import yaml_statements
 from slsguard.dialects.text import yaml_block, yaml_scalar
 from slsguard.findings import KeyPath, Origin, format_path
 from slsguard.fixes import (
@@ -179,7 +180,7 @@ class TemplateDialect:
                 origin.path,
                 origin.line,
                 origin.column,
-                "replace",
+                "append" if intent.add else "replace",
                 text,
                 applicability=intent.applicability,
                 title=intent.title,
@@ -259,22 +260,12 @@ class TemplateDialect:
 
     def _render_statements(self, app: model.Application, intent: ReplaceStatements) -> str:
         where = self._where(app, intent.target)
-        return comment([f"replace the statements of {where} with", intent.note]) + (
+        return comment([_statements_verb(intent, where), intent.note]) + (
             self._statements_yaml(intent.statements)
         )
 
     def _statements_yaml(self, statements: tuple[PolicyStatement, ...]) -> str:
-        effect, action, resource = self.statement_keys
-        out = []
-        for statement in statements:
-            out.append(comment(list(statement.evidence)).rstrip("\n"))
-            item = {
-                effect: statement.effect,
-                action: list(statement.actions),
-                resource: list(statement.resources),
-            }
-            out.append(yaml_block((), [item]))
-        return "\n".join(line for line in out if line)
+        return yaml_statements(statements).rstrip("\n")
 
 
 def _has_placeholder(value: object) -> bool:
@@ -289,3 +280,7 @@ def _has_placeholder(value: object) -> bool:
 
 def _free_text(intent: Intent) -> str:
     return intent.text if isinstance(intent, FreeText) else intent.title
+
+
+def _statements_verb(intent: ReplaceStatements, where: str) -> str:
+    return f"add to {where}" if intent.add else f"replace the statements of {where} with"

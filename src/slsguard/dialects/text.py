@@ -25,6 +25,8 @@ def yaml_scalar(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
+    if text.startswith("*") and "'" not in text:
+        return f"'{text}'"
     plain = _PLAIN.match(text) and ": " not in text and not text.endswith(":")
     if plain and text.lower() not in _YAML_WORDS and not text[0].isdigit():
         return text

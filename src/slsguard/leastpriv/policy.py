@@ -11,9 +11,11 @@ import json
 import re
 from dataclasses import dataclass
 
+from slsguard import fixes
 from slsguard.iam import actions
 from slsguard.leastpriv.needs import FunctionNeeds, Need
 from slsguard.leastpriv.resources import Target
+from slsguard.model import DIALECTS, Application
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,31 +60,45 @@ def _reason(need: Need) -> str:
     return f"{where} {need.reason}{unresolved}"
 
 
-def render(statements: tuple[PolicyStatement, ...], syntax: str, indent: int = 0) -> str:
-    """The statements as YAML (serverless, sam, cloudformation), HCL or JSON text."""
+def render(
+    statements: tuple[PolicyStatement, ...],
+    syntax: str,
+    indent: int = 0,
+    app: Application | None = None,
+) -> str:
+    """The statements as JSON, or in a dialect's syntax through the one statement renderer
+    (`slsguard.dialects.statements`; `app` names Terraform resources by address)."""
     if syntax == "json":
         return json.dumps(_document(statements), indent=2) + "\n"
-    if syntax == "terraform":
-        body = json.dumps(_document(statements), indent=2).replace("\n", "\n  ")
-        notes = "".join(f"# {r}\n" for s in statements for r in s.reasons)
-        return (
-            f'{notes}data "aws_iam_policy_document" "minimal" {{}}\npolicy = <<EOF\n  {body}\nEOF\n'
-        )
-    pad = " " * indent
-    lines: list[str] = []
-    for statement in statements:
-        lines += [f"{pad}# {reason}" for reason in statement.reasons]
-        lines.append(f"{pad}- Effect: Allow")
-        lines.append(f"{pad}  Action: [{', '.join(statement.actions)}]")
-        lines.append(f"{pad}  Resource:")
-        lines += [f"{pad}    - {_yaml(target)}" for target in statement.targets]
-    return "\n".join(lines) + "\n"
+    from slsguard.dialects.statements import render_statements
+
+    dialect = syntax if syntax in DIALECTS else "cloudformation"
+    return render_statements(as_intent(statements), dialect, app, indent=indent)
 
 
-def _yaml(target: Target) -> str:
-    if target.cfn:
-        return target.cfn
-    return f"'{target.arn}'" if target.arn.startswith("*") else target.arn
+def as_intent(statements: tuple[PolicyStatement, ...]) -> tuple[fixes.PolicyStatement, ...]:
+    """The statements as fix-intent statements (resources as `ResourceRef`s where known)."""
+    return tuple(
+        fixes.PolicyStatement(s.actions, tuple(_resource(t) for t in s.targets), s.reasons)
+        for s in statements
+    )
+
+
+_GETATT = re.compile(r"^!GetAtt (\w+)\.(\w+)$")
+_REF = re.compile(r"^!Ref (\w+)$")
+_SUB = re.compile(r"^!Sub '\$\{(\w+)\.(\w+)\}(.*)'$")
+
+
+def _resource(target: Target) -> str | fixes.ResourceRef:
+    """The template resource a target's CloudFormation value names, else its ARN."""
+    cfn = target.cfn
+    if found := _GETATT.match(cfn):
+        return fixes.ResourceRef(found.group(1), found.group(2))
+    if found := _REF.match(cfn):
+        return fixes.ResourceRef(found.group(1), "Ref")
+    if found := _SUB.match(cfn):
+        return fixes.ResourceRef(found.group(1), found.group(2), found.group(3))
+    return target.arn
 
 
 def _document(statements: tuple[PolicyStatement, ...]) -> dict[str, object]:
