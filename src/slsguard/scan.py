@@ -151,7 +151,7 @@ def scan_apps(
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
-    findings = number_occurrences(findings)
+    findings = number_occurrences(_once(findings))
     findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
     findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
@@ -172,6 +172,28 @@ def scan_apps(
         started_at=started_at,
     )
     return report, tuple(loaded.apps)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each finding once: a file two apps share (a manifest, a handler) is judged by both."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for finding in findings:
+        location = finding.location
+        key = (
+            finding.rule.id,
+            location.kind,
+            location.file,
+            location.line,
+            location.column,
+            location.arn,
+            finding.subject,
+            finding.message,
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
 
 
 def run_rule(

@@ -1,13 +1,13 @@
-"""The one renderer of minimal IAM statements, in each dialect's syntax.
+"""Minimal IAM statements in the YAML template dialects.
 
-SLS109/SLS110 fixes (through `ReplaceStatements` intents) and `slsguard policy` both write
-statements here: YAML lists for Serverless, SAM and CloudFormation (resources as `!GetAtt`,
-`!Ref` or `!Sub`), a `data "aws_iam_policy_document"` for Terraform, ARNs for a live account.
+SLS109/SLS110 fixes (`ReplaceStatements` intents) are written here as YAML lists for
+Serverless, SAM and CloudFormation (resources as `!GetAtt`, `!Ref` or `!Sub`); Terraform's
+`data "aws_iam_policy_document"` is `terraform.policy_document`, which `slsguard policy`
+shares.
 """
 
 from __future__ import annotations
 
-from slsguard import model
 from slsguard.dialects.text import yaml_block
 from slsguard.fixes import PolicyStatement, ResourceRef
 
@@ -37,18 +37,3 @@ def yaml_statements(statements: tuple[PolicyStatement, ...], indent: int = 0) ->
         resources = [yaml_resource(r) for r in statement.resources]
         lines += [f"{pad}    {line}" for line in yaml_block((), resources).splitlines()]
     return "\n".join(lines) + "\n" if lines else ""
-
-
-def render_statements(
-    statements: tuple[PolicyStatement, ...],
-    dialect: model.Dialect,
-    app: model.Application | None = None,
-    name: str = "minimal",
-    indent: int = 0,
-) -> str:
-    """The statements in `dialect` (`app` names Terraform resources by address)."""
-    if dialect == "terraform":
-        from slsguard.dialects.terraform import policy_document
-
-        return policy_document(app, name, statements) + "\n"
-    return yaml_statements(statements, indent)

@@ -156,9 +156,11 @@ class HclDocument:
             added = parse_hcl(text)
         except HclError as error:
             raise EditError(f"the fix text is not valid HCL: {error}") from None
-        for block in added.blocks:
+        names = [str(BlockRef(block.type, block.labels)) for block in added.blocks]
+        for block, name in zip(added.blocks, names, strict=True):
             if self.find([BlockRef(block.type, block.labels)]) is not None:
-                raise EditError(f"{BlockRef(block.type, block.labels)} already exists")
+                raise EditError(f"{name} already exists")
+        target = target or " + ".join(names)
         at = len(self.text)
         prefix = "" if not self.text.strip() else ("\n" if self.text.endswith("\n") else "\n\n")
         body = align_equals(text.strip("\n"))

@@ -99,7 +99,7 @@ from slsguard.findings import Severity, Violation
 from slsguard.fixes import ReplaceStatements, Target, unsafe
 from slsguard.leastpriv.compare import decision, judgeable
 from slsguard.leastpriv.needs import FunctionNeeds, function_needs
-from slsguard.leastpriv.policy import as_intent, minimal
+from slsguard.leastpriv.policy import intents, minimal
 from slsguard.model import Application, Role
 from slsguard.rules import Context, rule
 
@@ -125,25 +125,26 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         required = [n for n in needs.needs if not n.implied and not n.optional]
         missing = [n for n in required if decision(app, role, n).denied]
         for need in missing:
-            if need.location is None:
+            if need.location is None and need.origin is None:
                 continue
             only = FunctionNeeds(fn.name, (need,))
+            what = f"`{need.reason}`" if need.location else f"{need.reason} of {fn.name}"
             yield Violation(
-                fn.origin,
-                f"`{need.reason}` needs `{need.action}` on {need.target.arn} "
+                need.origin or fn.origin,
+                f"{what} needs `{need.action}` on {need.target.arn} "
                 f"({need.target.label or 'constant'}), which the role of {fn.name} does not "
                 "allow: the call fails with AccessDenied",
                 function=fn.name,
                 subject=need.action,
                 location=need.location,
-                intents=(_grant(role, only),),
+                intents=(_grant(app, role, only),),
             )
 
 
 _WIDER = unsafe("grants the role more than it has today")
 
 
-def _grant(role: Role, needs: FunctionNeeds) -> ReplaceStatements:
+def _grant(app: Application, role: Role, needs: FunctionNeeds) -> ReplaceStatements:
     """The statements the call needs, added to the function's role."""
     target = Target("role", role.name, role.origin)
-    return ReplaceStatements(target, as_intent(minimal(needs)), _WIDER, add=True)
+    return ReplaceStatements(target, intents(minimal(needs), app), _WIDER, add=True)

@@ -99,7 +99,7 @@ from slsguard.iam import actions
 from slsguard.iam.effective import describe_functions, function_roles
 from slsguard.leastpriv.compare import judgeable, may_serve
 from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
-from slsguard.leastpriv.policy import as_intent, minimal
+from slsguard.leastpriv.policy import intents, minimal
 from slsguard.model import Application, Statement
 from slsguard.rules import Context, rule
 
@@ -162,15 +162,17 @@ def _statement(
         f"{_used(needs.needs)}{_unknowns(needs)}",
         subject=",".join(sorted(unused)),
         functions=names,
-        intents=(_narrow(statement, needs, serves_any),),
+        intents=(_narrow(app, statement, needs, serves_any),),
     )
 
 
-def _narrow(statement: Statement, needs: FunctionNeeds, serves_any: bool) -> Intent:
+def _narrow(
+    app: Application, statement: Statement, needs: FunctionNeeds, serves_any: bool
+) -> Intent:
     """The minimal statements instead; removing the statement when the code needs nothing
     it grants (never an empty list)."""
     target = Target("policy", statement.policy, statement.origin)
-    statements = as_intent(minimal(needs))
+    statements = intents(minimal(needs), app)
     if not serves_any or not statements:
         return RemoveGrant(target, "statement", note="the code needs nothing it grants")
     return ReplaceStatements(target, statements, note="grant only what the code calls")
