@@ -11,7 +11,7 @@ from slsguard.cli import main
 from slsguard.fixing.files import check_parses, is_hcl
 from slsguard.scan import scan
 
-APPS = ["orders-api", "thumbnails", "terraform-app"]
+APPS = ["orders-api", "thumbnails", "terraform-app", "inventory"]
 TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json", ".tf")
 
 
