@@ -151,7 +151,7 @@ def test_values_set_elsewhere_are_not_replaced_but_written_ones_are() -> None:
     )
     document = HclDocument(Source.decode(text.encode()))
     path = [BlockRef("resource", ("aws_lambda_function", "f"))]
-    with pytest.raises(EditError, match="var.runtime"):
+    with pytest.raises(EditError, match=r"var\.runtime"):
         document.set_attribute(path, "runtime", "python3.13")
     with pytest.raises(EditError, match="change the value where it is defined"):
         document.set_attribute(path, "handler", "x.main")
