@@ -412,3 +412,33 @@ def test_every_client_is_found_with_its_own_service(tmp_path: Path) -> None:
         ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:jobs"),
     }
+
+
+SIGNED = """import os
+
+import requests
+from aws_requests_auth.boto_utils import BotoAWSRequestsAuth
+from requests_aws4auth import AWS4Auth
+
+
+def handler(event, context):
+    auth = BotoAWSRequestsAuth(aws_host="api.example.com", aws_region="eu-west-1",
+                               aws_service="execute-api")
+    requests.post(os.environ["API_URL"] + "/orders", json=event, auth=auth)
+    graph = AWS4Auth("key", "secret", "eu-west-1", "appsync")
+    requests.post(os.environ["GRAPHQL_URL"], json={"query": "{ a }"}, auth=graph)
+"""
+
+
+def test_sigv4_signed_requests_need_the_invoke_actions(tmp_path: Path) -> None:
+    grants = (
+        "        - Effect: Allow\n          Action: [execute-api:Invoke, appsync:GraphQL]\n"
+        "          Resource: '*'\n"
+    )
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": SIGNED, "serverless.yml": serverless(grants, functions)})
+    assert needs(root)["fn"] == {
+        ("execute-api:Invoke", "arn:aws:execute-api:*:*:*"),
+        ("appsync:GraphQL", "arn:aws:appsync:*:*:apis/*"),
+    }
+    assert findings(root, "SLS109") == []

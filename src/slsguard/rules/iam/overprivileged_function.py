@@ -96,6 +96,7 @@ from collections.abc import Iterator
 from slsguard.findings import Severity, Violation
 from slsguard.iam import actions
 from slsguard.iam.effective import describe_functions, function_roles
+from slsguard.leastpriv.actionmap import TRIGGER_ACTIONS
 from slsguard.leastpriv.compare import judgeable, may_serve
 from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
 from slsguard.leastpriv.policy import minimal, render
@@ -143,7 +144,7 @@ def _statement(
     unused: dict[str, list[str]] = {}
     for pattern in statement.actions:
         for info in actions.expand(pattern):
-            expected = info.full_name.lower() in actions.EXPECTED_ON_STAR
+            expected = info.full_name.lower() in _NOT_JUDGED
             if expected or needs.uncertain_about(info.service):
                 continue
             if not any(may_serve(app, statement, n, info.full_name) for n in needs.needs):
@@ -159,6 +160,13 @@ def _statement(
         subject=",".join(sorted(unused)),
         functions=names,
     )
+
+
+_NOT_JUDGED = actions.EXPECTED_ON_STAR | {
+    action.lower() for group in TRIGGER_ACTIONS.values() for action in group
+}
+"""Telemetry and network actions every function may use, and what an event source mapping
+needs: a queue or stream trigger may be configured outside the scanned files."""
 
 
 def _unknowns(needs: FunctionNeeds) -> str:
