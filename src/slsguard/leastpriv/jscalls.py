@@ -270,6 +270,10 @@ class JavaScriptCalls:
         if dotted in names:
             return names[dotted]
         qualified = _qualified(dotted, module)
+        whole = self.modules.resolve(qualified, module) if qualified.startswith(".") else None
+        if whole is not None:  # `const db = require("./db")` where `module.exports = client`
+            exported = self.names.get(id(whole), {})
+            return exported.get("module.exports") or exported.get("exports")
         owner, _, name = qualified.rpartition(".")
         found = self.modules.resolve(owner, module) if owner.startswith(".") else None
         return self.names.get(id(found), {}).get(name) if found is not None else None
