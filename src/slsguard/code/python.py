@@ -61,10 +61,37 @@ _PROPAGATORS = frozenset(
         *("urllib.parse.unquote", "urllib.parse.unquote_plus", "urllib.parse.parse_qs"),
         *("urllib.parse.urljoin", "urllib.parse.urlparse", "os.path.join", "posixpath.join"),
         *("pathlib.Path", "pathlib.PurePath", "os.path.abspath", "os.path.normpath"),
+        *("os.path.splitext", "posixpath.splitext", "os.path.dirname", "os.path.expanduser"),
         *("codecs.decode", "html.unescape", "textwrap.dedent", "string.Template"),
     }
 )
 _STRING_BUILDERS = frozenset({"join", "format", "format_map", "replace", "substitute"})
+
+
+def _concatenated(node: ast.BinOp) -> list[ast.expr]:
+    """The operands of a `+` chain (`BASE + "/items/" + id`), else the two operands."""
+    if not isinstance(node.op, ast.Add):
+        return [node.left, node.right]
+    left = _concatenated(node.left) if isinstance(node.left, ast.BinOp) else [node.left]
+    return [*left, node.right]
+
+
+def _configured_base(parts: list[ast.expr], values: list[Value]) -> bool:
+    """Whether a URL's scheme and host come from configuration and the event only adds a path.
+
+    True when the text starts with a value the event does not control (an environment
+    variable, a setting, a constant) and a literal `/` separates it from the first part the
+    event controls: `f"{API_URL}/items/{item_id}"`, `BASE + "/items/" + item_id`.
+    """
+    first = parts[0].value if isinstance(parts[0], ast.FormattedValue) else parts[0]
+    if isinstance(first, ast.Constant) or values[0] is not None:
+        return False
+    for part, value in zip(parts[1:], values[1:], strict=True):
+        if value is not None:
+            return False
+        if isinstance(part, ast.Constant) and isinstance(part.value, str) and "/" in part.value:
+            return True
+    return False
 
 
 class Analysis:
@@ -258,9 +285,10 @@ class Frame:
         if isinstance(node, ast.JoinedStr):
             return self._formatted(node, node.values, leading_text(node))
         if isinstance(node, ast.BinOp):
-            left = node.left
-            prefix = left.value if isinstance(left, ast.Constant) else None
-            return self._formatted(node, [left, node.right], prefix)
+            parts = _concatenated(node)
+            first = parts[0]
+            prefix = first.value if isinstance(first, ast.Constant) else None
+            return self._formatted(node, parts, prefix)
         return self._other(node)
 
     def _other(self, node: ast.expr) -> Value:
@@ -300,8 +328,13 @@ class Frame:
         return self.expr(node.elt)
 
     def _formatted(self, node: ast.expr, parts: list[ast.expr], prefix: object) -> Value:
-        value = self.merge(node, [self.expr(part) for part in parts])
-        if isinstance(value, Taint) and isinstance(prefix, str) and _FIXED_HOST.match(prefix):
+        values = [self.expr(part) for part in parts]
+        value = self.merge(node, values)
+        if not isinstance(value, Taint):
+            return value
+        if isinstance(prefix, str) and _FIXED_HOST.match(prefix):
+            return value.safe_for(frozenset({"ssrf"}))
+        if _configured_base(parts, values):
             return value.safe_for(frozenset({"ssrf"}))
         return value
 
