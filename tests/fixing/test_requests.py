@@ -98,3 +98,33 @@ def test_addresses_name_the_block_in_the_file() -> None:
     ]
     with pytest.raises(EditError):
         block_path("local")
+
+
+def test_replaced_statements_take_the_list_style_of_the_file() -> None:
+    text = (
+        "provider:\n  iam:\n    role:\n      statements:\n"
+        "        - Effect: Allow\n          Action: dynamodb:*\n          Resource: '*'\n"
+        "functions: {}\n"
+    )
+    minimal = (
+        "# handler.py:14 table.put_item\n"
+        "- Effect: Allow\n  Action:\n    - dynamodb:PutItem\n  Resource:\n    - !GetAtt Table.Arn\n"
+    )
+    anchor: KeyPath = ("provider", "iam", "role", "statements")
+    after = yml(Request("s.yml", anchor, "replace", minimal), text)
+    assert after == (
+        "provider:\n  iam:\n    role:\n      statements:\n"
+        "        - Effect: Allow\n          Action:\n            - dynamodb:PutItem\n"
+        "          Resource:\n            - !GetAtt Table.Arn\n"
+        "functions: {}\n"
+    )
+
+
+def test_one_statement_is_replaced_by_several_in_its_place() -> None:
+    text = "Statement:\n  - Sid: a\n    Action: s3:*\n  - Sid: b\n"
+    request = Request("t.yml", ("Statement", 0), "replace", "- Sid: a1\n- Sid: a2\n")
+    assert yml(request, text) == "Statement:\n  - Sid: a1\n  - Sid: a2\n  - Sid: b\n"
+    flow = "Statement: [{Sid: a}, {Sid: b}]\n"
+    assert yml(Request("t.yml", ("Statement", 1), "replace", "[{Sid: c}]"), flow) == (
+        "Statement: [{Sid: a}, {Sid: c}]\n"
+    )

@@ -34,7 +34,17 @@ __all__ = [
 
 def get(name: str) -> Dialect:
     """The dialect with this name (CloudFormation for the kinds without their own module)."""
-    from slsguard.dialects import cdk, cloudformation, live, openapi, sam, serverless, terraform
+    from slsguard.dialects import (
+        cdk,
+        chalice,
+        cloudformation,
+        live,
+        openapi,
+        sam,
+        serverless,
+        terraform,
+        zappa,
+    )
 
     table: dict[str, Dialect] = {
         "serverless": serverless.DIALECT,
@@ -44,6 +54,8 @@ def get(name: str) -> Dialect:
         "live": live.DIALECT,
         "openapi": openapi.DIALECT,
         "cdk": cdk.DIALECT,
+        "chalice": chalice.DIALECT,
+        "zappa": zappa.DIALECT,
     }
     return table.get(name, cloudformation.DIALECT)
 

@@ -1,17 +1,17 @@
 """Which fixes `slsguard fix` applies, in which files, and why the others are not applied.
 
 Each finding's intents arrive as `Proposal`s: a title, whether the fix is safe (and if not,
-why), and the dialect's located `Request` (or the reason the dialect has none). `plan`
-decides, proposal by proposal in the findings' order: unsafe ones wait for
+why), and its located requests, the fix and the grants it needs (or the reason there are
+none). `plan` decides, proposal by proposal in the findings' order: unsafe ones wait for
 `--unsafe-fixes`; generated files, links and paths outside the project are refused; a
-request that cannot be made exactly, or whose edits touch a place an earlier fix already
-changes, or that would leave the file unparsable, is not applied, with that reason. Nothing
-is guessed. The plan holds the edited text of every file; the command writes or diffs it.
+request that cannot be made exactly, or that would leave the file unparsable, is not
+applied, with that reason; one whose edits touch a place an earlier fix changed is tried
+again on the edited text in the next round. Nothing is guessed. The plan holds the edited
+text of every file; the command writes or diffs it.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +98,8 @@ class FilePlan:
 
     def diff(self) -> str:
         """A unified diff of the change (`a/` and `b/` paths, as `git diff` writes them)."""
+        from slsguard.fixing.diffs import unified_diff
+
         return unified_diff(self.display, self.source.text, self.new_text())
 
 
@@ -222,16 +224,10 @@ def _open(path: Path, display: str, root: Path) -> FilePlan:
     if generated:
         folder = sorted(generated)[0]
         raise EditError(f"{display} is generated (under {folder}/): fix the source it comes from")
+    if display.endswith(".tf.json"):
+        raise EditError(f"{display} is Terraform JSON: slsguard writes Terraform fixes in HCL only")
     check_editable(path, root)
     original = path.read_bytes()
     source = read_source(path)
     document: Document = HclDocument(source) if is_hcl(path) else YamlDocument(source)
     return FilePlan(path, display, original, source, document)
-
-
-def unified_diff(display: str, before: str, after: str) -> str:
-    """`before` → `after` as a unified diff of `display` (line endings shown as `\\n`)."""
-    old = before.replace("\r\n", "\n").splitlines(keepends=True)
-    new = after.replace("\r\n", "\n").splitlines(keepends=True)
-    lines = difflib.unified_diff(old, new, f"a/{display}", f"b/{display}")
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

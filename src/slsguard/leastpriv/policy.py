@@ -72,13 +72,26 @@ def render(statements: tuple[PolicyStatement, ...], syntax: str, indent: int = 0
         lines.append(f"{pad}- Effect: Allow")
         lines.append(f"{pad}  Action: [{', '.join(statement.actions)}]")
         lines.append(f"{pad}  Resource:")
-        lines += [f"{pad}    - {_yaml(target)}" for target in statement.targets]
+        lines += [f"{pad}    - {_yaml(target, syntax)}" for target in statement.targets]
     return "\n".join(lines) + "\n"
 
 
-def _yaml(target: Target) -> str:
+_PSEUDO = {
+    "serverless": ("${aws:region}", "${aws:accountId}"),
+    "sam": ("${AWS::Region}", "${AWS::AccountId}"),
+    "cloudformation": ("${AWS::Region}", "${AWS::AccountId}"),
+}
+"""How each YAML syntax writes the deployment's region and account."""
+
+
+def _yaml(target: Target, syntax: str) -> str:
     if target.cfn:
         return target.cfn
+    parts = target.arn.split(":", 5)
+    if len(parts) == 6 and parts[3] == "*" and parts[4] == "*" and syntax in _PSEUDO:
+        parts[3], parts[4] = _PSEUDO[syntax]
+        arn = ":".join(parts)
+        return f"'{arn}'" if syntax == "serverless" else f"!Sub '{arn}'"
     return f"'{target.arn}'" if target.arn.startswith("*") else target.arn
 
 
@@ -126,11 +139,30 @@ def _terraform_resource(target: Target, app: Application | None) -> str | fixes.
     logical = target.logical_id if target.resolved else None
     if app is not None and logical and terraform_address(app, logical) is not None:
         return fixes.ResourceRef(logical, "Arn", _suffix(target))
+    if app is not None and app.kind != "terraform":
+        return _template_resource(target)
     parts = target.arn.split(":", 5)
     if len(parts) == 6 and parts[3] == "*" and parts[4] == "*":
         parts[3] = "${data.aws_region.current.name}"
         parts[4] = "${data.aws_caller_identity.current.account_id}"
         return HclExpression(json.dumps(":".join(parts)))
+    return target.arn
+
+
+_GETATT = re.compile(r"^!GetAtt (\w+)\.(\w+)$")
+_REF = re.compile(r"^!Ref (\w+)$")
+_SUB = re.compile(r"^!Sub '\$\{(\w+)\.(\w+)\}(.*)'$")
+
+
+def _template_resource(target: Target) -> str | fixes.ResourceRef:
+    """The template resource a target's CloudFormation value names, else its ARN."""
+    cfn = target.cfn
+    if found := _GETATT.match(cfn):
+        return fixes.ResourceRef(found.group(1), found.group(2))
+    if found := _REF.match(cfn):
+        return fixes.ResourceRef(found.group(1), "Ref")
+    if found := _SUB.match(cfn):
+        return fixes.ResourceRef(found.group(1), found.group(2), found.group(3))
     return target.arn
 
 

@@ -67,6 +67,8 @@ def load_all(
         "serverless": 0,
         "code-config": 1,
         "cdk-app": 1,
+        "chalice": 2,
+        "zappa": 2,
         "template": 2,
         "terraform": 2,
         "ci": 3,
@@ -84,6 +86,9 @@ def load_all(
             continue
         if candidate.kind == "cdk-app":
             result.file_notes.extend(cdk_notes(candidate))
+            continue
+        if candidate.kind in ("chalice", "zappa"):
+            _framework(candidate, result, cwd)
             continue
         if candidate.kind == "ci":
             _pipeline(candidate, result)
@@ -108,6 +113,17 @@ def load_all(
     if terraform:
         result.apps.extend(_terraform(terraform, cwd, options.var_files))
     return result
+
+
+def _framework(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
+    """The applications (one per stage) of a Chalice or Zappa project."""
+    from slsguard.loading.chalice import load_chalice
+    from slsguard.loading.zappa import load_zappa
+
+    load = load_chalice if candidate.kind == "chalice" else load_zappa
+    apps, problems = load(candidate.path, lambda p: display_name(p, cwd), candidate.root)
+    result.file_notes.extend(_problem_notes(Loaded(candidate.display, None, problems)))
+    result.apps.extend(_with_notes(app, external_role_notes(app)) for app in apps)
 
 
 def _terraform(
