@@ -143,6 +143,9 @@ def _stack(
     target = (base / directory).resolve()
     if not target.is_relative_to(root):
         return _note(fn, where, f"code outside the scan root ({directory})")
+    if target.suffix.lower() in (".zip", ".jar") and target.is_file():
+        shown = display_name(target, cwd)
+        return _note(fn, where, f"a package committed as {shown}, which is not opened")
     if is_go_runtime(fn.runtime):
         names = (Path(fn.handler or "").name, fn.name, str(settings.get("FunctionName", "")))
         return _go(fn, where, target, names, root, cwd)
