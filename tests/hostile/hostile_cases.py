@@ -268,7 +268,8 @@ def _tf_locals(folder: Path) -> list[str]:
         f'  l{i} = "${{local.l{i - 1}}}${{local.l{i - 1}}}"' for i in range(1, 64)
     ]
     used = _TF_FUNCTION.replace(
-        'handler = "handler.main"', 'handler = "handler.main"\n  description = local.l63'
+        'handler = "handler.main"',
+        'handler = "handler.main"\n  environment {\n    variables = { V = local.l63 }\n  }',
     )
     write(folder, "main.tf", used + "locals {\n" + "\n".join(lines) + "\n}\n")
     return []
@@ -277,7 +278,8 @@ def _tf_locals(folder: Path) -> list[str]:
 def _tf_replace(folder: Path) -> list[str]:
     lines = ['  r0 = "xx"'] + [f'  r{i} = replace(local.r{i - 1}, "x", "xx")' for i in range(1, 64)]
     used = _TF_FUNCTION.replace(
-        'handler = "handler.main"', 'handler = "handler.main"\n  description = local.r63'
+        'handler = "handler.main"',
+        'handler = "handler.main"\n  environment {\n    variables = { V = local.r63 }\n  }',
     )
     write(folder, "main.tf", used + "locals {\n" + "\n".join(lines) + "\n}\n")
     return []
@@ -324,8 +326,8 @@ def _pnpm_aliases(folder: Path) -> list[str]:
 AMPLIFICATION = [
     Case("serverless ${self:} DAG 2^63", _self_dag, "SLS001", "cut short", also=("SLS101",)),
     Case("serverless ${file()} DAG 3^40", _file_dag, "SLS001", "cut short", also=("SLS101",)),
-    Case("terraform locals doubling 2^63", _tf_locals, None, also=("SLS101",)),
-    Case("terraform replace() growth", _tf_replace, None, also=("SLS101",)),
+    Case("terraform locals doubling 2^63", _tf_locals, "SLS001", "cut short", also=("SLS101",)),
+    Case("terraform replace() growth", _tf_replace, "SLS001", "cut short", also=("SLS101",)),
     Case("handler fan-out 24x24", _fan_out, "SLS601", also=("SLS101",)),
     Case("pnpm alias graph", _pnpm_aliases, None, also=("SLS101",)),
 ]

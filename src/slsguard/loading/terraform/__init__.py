@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from slsguard.findings import Origin
+from slsguard.findings import Origin, Violation
 from slsguard.loading.cloudformation import (
     build_stack,
     lambda_functions,
@@ -22,6 +22,7 @@ from slsguard.loading.cloudformation import (
 )
 from slsguard.loading.terraform import hcl
 from slsguard.loading.terraform.api_gateway import merge as merge_properties
+from slsguard.loading.terraform.evaluate import MAX_DEPTH, MAX_STRING
 from slsguard.loading.terraform.iam import attach_policies, readable_policies
 from slsguard.loading.terraform.module import Loader, parse_directory
 from slsguard.loading.terraform.stores import merge as merge_stores
@@ -167,9 +168,29 @@ def load_root_module(
         template=template,
         resources=resources,
         resources_origin=origin,
-        notes=tuple(loader.notes),
+        notes=(*loader.notes, *_cut_short(loader)),
         scan_root=str(scan_root),
     )
+
+
+def _cut_short(loader: Loader) -> list[Note]:
+    """SLS001 where evaluation stopped at its depth limit (a local built on a local built on
+    ... that doubles each step would otherwise quietly become "unknown")."""
+    notes = []
+    for _prefix, evaluator in loader.evaluators:
+        for file, (line, column), reason in evaluator.cut_short:
+            limit = (
+                f"nests or refers deeper than {MAX_DEPTH} levels (the evaluation depth limit)"
+                if reason == "nesting too deep"
+                else f"builds a string longer than {MAX_STRING:,} characters (the size limit)"
+            )
+            message = (
+                f"analysis cut short: an expression here {limit}; its value, and what is "
+                "built from it, is unknown to the rules"
+            )
+            fix = "simplify the expression (fewer levels of locals, templates and functions)"
+            notes.append(Note("SLS001", Violation(Origin(file, (), line, column), message, fix)))
+    return notes
 
 
 def _app_name(directory: Path, scan_root: Path) -> str:

@@ -23,6 +23,9 @@ from slsguard.model import Deferred, Reference, render
 
 MAX_READ_BYTES = 1024 * 1024
 MAX_DEPTH = 64
+MAX_STRING = 1_000_000
+"""Longest string an expression may build: locals that each double the last would otherwise
+reach 2^63 characters (gigabytes after 30 steps)."""
 _REF_ATTRIBUTES = frozenset({"id", "name", "function_name", "url", "bucket", "role"})
 _ARN_ATTRIBUTES = frozenset({"arn", "invoke_arn", "qualified_arn", "qualified_invoke_arn"})
 _NEGATIVE = re.compile(r"-\s*\d+")
@@ -76,11 +79,13 @@ class Evaluator:
         self.scope = scope
         self._locals: dict[str, object] = {}
         self._busy: set[str] = set()
+        self.cut_short: list[tuple[str, tuple[int, int], str]] = []
+        """(file, position) of expressions left unknown at the depth limit (reported)."""
 
     def value(self, expr: object, file: str, depth: int = 0) -> object:
         """The value of an expression: literals, located YMap/YList, intrinsics or references."""
         if depth > MAX_DEPTH:
-            return _unknown(expr, "nesting too deep")
+            return self._limit(expr, file, "nesting too deep")
         if isinstance(expr, hcl.Lit):
             return expr.value
         if isinstance(expr, hcl.Opaque) and _NEGATIVE.fullmatch(expr.text.strip()):
@@ -98,12 +103,21 @@ class Evaluator:
         if isinstance(expr, hcl.Call):
             from slsguard.loading.terraform.functions import call
 
-            return call(self, expr, file, depth + 1)
+            result = call(self, expr, file, depth + 1)
+            if isinstance(result, str) and len(result) > MAX_STRING:
+                return self._limit(expr, file, "string too large")
+            return result
         if isinstance(expr, hcl.Conditional):
             return self._conditional(expr, file, depth)
         if isinstance(expr, hcl.Name | hcl.GetAttr | hcl.Index):
             return self._traversal(expr, file, depth)
         return _unknown(expr, "expression not evaluated")
+
+    def _limit(self, expr: object, file: str, reason: str) -> Reference:
+        """An unknown value where a limit of slsguard's own stopped evaluation (reported)."""
+        if not self.cut_short:
+            self.cut_short.append((file, getattr(expr, "pos", (1, 1)), reason))
+        return _unknown(expr, reason)
 
     def _template(self, expr: hcl.Template, file: str, depth: int) -> object:
         values = [
@@ -113,9 +127,14 @@ class Evaluator:
         if len(values) == 1 and not isinstance(expr.parts[0], str):
             return values[0]
         if all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values):
+            if sum(len(v) for v in values if isinstance(v, str)) > MAX_STRING:
+                return self._limit(expr, file, "string too large")
             return "".join(str(v) for v in values)
         references = tuple(v for v in values if isinstance(v, Reference))
         references += tuple(r for v in values if isinstance(v, Deferred) for r in v.references)
+        references = tuple(dict.fromkeys(references))  # the same local used twice is one
+        if sum(len(_deferred_text(v)) for v in values) > MAX_STRING:
+            return self._limit(expr, file, "string too large")
         if not references:
             text = "".join(_sub_text(v) for v in values)
             sub = YMap(file, expr.pos)
@@ -309,7 +328,9 @@ def _dig(value: object, rest: list[str], expr: object) -> object:
     for name in rest:
         if isinstance(value, dict) and name in value and not _is_intrinsic(value):
             value = value[name]
-        elif isinstance(value, list) and name.isdigit() and int(name) < len(value):
+        elif (
+            isinstance(value, list) and name.isdigit() and len(name) < 19 and int(name) < len(value)
+        ):
             value = value[int(name)]
         else:
             return _reference(expr, "terraform", "a part of a value not known")
@@ -357,3 +378,8 @@ def _deferred_text(value: object) -> str:
     if isinstance(value, Reference):
         return "${" + value.text + "}"
     return value.text if isinstance(value, Deferred) else _sub_text(value)
+
+
+def _index_in(name: str, length: int) -> bool:
+    """Whether `name` is a list index below `length` (a 100,000-digit one never is)."""
+    return name.isdigit() and len(name) <= 18 and int(name) < length
