@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="scan templates under the given paths")
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_root_flag(scan)
     scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
     scan.add_argument(
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "inventory", help="every function with its triggers, role, secrets and findings"
     )
     inventory.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_root_flag(inventory)
     inventory.add_argument("--format", choices=("table", "json"), default="table")
     inventory.add_argument("--output", "-o", type=Path, help="write the inventory to a file")
     inventory.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
@@ -120,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-docs", type=Path, metavar="DIR", help="write one Markdown page per rule to DIR"
     )
     return parser
+
+
+def _add_root_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="the project root file names are relative to (default: the nearest folder with "
+        ".slsguard.yml or [tool.slsguard], else the git top level, else the first path)",
+    )
 
 
 def _add_workflow_flags(scan: argparse.ArgumentParser) -> None:
@@ -153,6 +165,7 @@ def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "report", help="per control of a compliance framework: findings, none, or not covered"
     )
     report.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_root_flag(report)
     report.add_argument("--framework", choices=REPORTABLE, required=True)
     report.add_argument("--format", dest="report_format", choices=("text", "json"), default="text")
     report.add_argument("--output", "-o", type=Path, help="write the statement to a file")
@@ -192,17 +205,21 @@ def _inventory(args: argparse.Namespace) -> int:
     from slsguard.config import resolve
     from slsguard.inventory import render_json, render_table
     from slsguard.loading import LoadOptions
+    from slsguard.project import find as find_project
     from slsguard.scan import ScanOptions, scan
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
-        settings = resolve(args.paths, dependency_cli.config_flags(args))
-    except ValueError as error:  # ConfigError
+        project = find_project(args.paths, args.root)
+        settings = resolve(args.paths, dependency_cli.config_flags(args), root=project.root)
+    except ValueError as error:  # ConfigError, ProjectError
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     dependencies = dependency_cli.options(args, settings)
-    options = ScanOptions(load=LoadOptions(stage=args.stage), dependencies=dependencies)
+    options = ScanOptions(
+        load=LoadOptions(stage=args.stage), dependencies=dependencies, project=project
+    )
     report = scan(list(args.paths), options)
     if args.format == "json":
         text = render_json(report)
@@ -215,13 +232,15 @@ def _inventory(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
+    from slsguard.project import find as find_project
     from slsguard.scan import ScanOptions, UnknownRuleError, scan
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
-        settings = _settings(args)
-    except ValueError as error:  # ConfigError, or --group-by for a format that cannot group
+        project = find_project(args.paths, args.root)
+        settings = _settings(args, project.root)
+    except ValueError as error:  # Config/ProjectError, or --group-by a format cannot group
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     options = ScanOptions(
@@ -242,6 +261,7 @@ def _scan(args: argparse.Namespace) -> int:
             var_files=tuple(args.var_file),
         ),
         dependencies=dependency_cli.options(args, settings),
+        project=project,
     )
     try:
         report = _baselined(scan(list(args.paths), options), settings, args.write_baseline)
@@ -257,7 +277,7 @@ def _scan(args: argparse.Namespace) -> int:
     return exit_code(report, settings.fail_on)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, root: Path) -> Settings:
     """Command-line flags over the configuration file (ValueError on a bad one)."""
     from slsguard.config import Config, resolve
     from slsguard.formats import accepts
@@ -272,7 +292,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         report_unused_ignores=args.report_unused_ignores,
         baseline=args.baseline,
     ).over(dependency_cli.config_flags(args))
-    settings = resolve(args.paths, flags, args.config)
+    settings = resolve(args.paths, flags, args.config, root)
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")
     return settings
@@ -307,12 +327,14 @@ def _report(args: argparse.Namespace) -> int:
     from slsguard import compliance, frameworks
     from slsguard.config import Config, resolve
     from slsguard.loading import LoadOptions
+    from slsguard.project import find as find_project
     from slsguard.scan import ScanOptions, UnknownRuleError, scan, select_rules
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
-        settings = resolve(args.paths, Config(), args.config)
+        project = find_project(args.paths, args.root)
+        settings = resolve(args.paths, Config(), args.config, project.root)
         options = ScanOptions(
             select=_selected(settings),
             ignore=settings.ignore,
@@ -321,6 +343,7 @@ def _report(args: argparse.Namespace) -> int:
             exclude=settings.exclude,
             today=args.as_of,
             load=LoadOptions(stage=args.stage, region=args.region),
+            project=project,
         )
         ran = {rule.id for rule in select_rules(options)}
         report = scan(list(args.paths), options)

@@ -1,6 +1,7 @@
-"""Configuration: `.slsguard.yml` or `[tool.slsguard]` in `pyproject.toml` at the scan root.
+"""Configuration: `.slsguard.yml` or `[tool.slsguard]` in `pyproject.toml` at the project root.
 
-The scan root is the first given path (its folder when it is a file). Keys: `select`,
+The project root is found by `slsguard.project` (`--root`, else the nearest folder with a
+configuration file, else the git top level, else the first path). Keys: `select`,
 `ignore`, `enable`, `severity` (rule -> severity), `exclude` (glob paths), `fail-on`,
 `format`, `report-unused-ignores`, `baseline`, and the dependency audit's `audit-dependencies`,
 `offline`, `advisory-db` (a path relative to the file). Command-line flags override the file; an
@@ -18,6 +19,7 @@ from typing import Any
 
 from slsguard.findings import Severity
 from slsguard.loading.yaml import YMap, load_file
+from slsguard.project import find as find_project
 from slsguard.rules import all_rules, find_rule
 
 if sys.version_info >= (3, 11):
@@ -94,9 +96,13 @@ class Settings:
     """The configuration file used, if any."""
 
 
-def resolve(paths: Sequence[Path], flags: Config, config_file: Path | None = None) -> Settings:
-    """The settings for scanning `paths`: `flags` over the configuration file's values."""
-    source = config_file if config_file is not None else find_config(scan_root(paths))
+def resolve(
+    paths: Sequence[Path], flags: Config, config_file: Path | None = None, root: Path | None = None
+) -> Settings:
+    """The settings for scanning `paths`: `flags` over the configuration file's values (the
+    file at the project root `root`, found from the paths when not given)."""
+    folder = root if root is not None else scan_root(paths)
+    source = config_file if config_file is not None else find_config(folder)
     file_config = load_config(source) if source is not None else Config()
     merged = flags.over(file_config)
     chosen = {
@@ -108,11 +114,9 @@ def resolve(paths: Sequence[Path], flags: Config, config_file: Path | None = Non
 
 
 def scan_root(paths: Sequence[Path]) -> Path:
-    """The folder configuration and exclude patterns are relative to: the first path's."""
-    if not paths:
-        return Path.cwd().resolve()
-    first = paths[0].resolve()
-    return first if first.is_dir() else first.parent
+    """The folder configuration and exclude patterns are relative to: the project root
+    (see `slsguard.project`; ProjectError, a ValueError, when a path is outside it)."""
+    return find_project(paths).root
 
 
 def find_config(root: Path) -> Path | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from slsguard import __version__, reference, suppress
 from slsguard.code.facts import code_notes
-from slsguard.config import excluded, scan_root
+from slsguard.config import excluded
 from slsguard.deps.audit import analyse as analyse_dependencies
 from slsguard.deps.facts import DependencyFacts
 from slsguard.deps.options import DependencyOptions
@@ -35,6 +35,8 @@ from slsguard.findings import (
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
+from slsguard.project import Project
+from slsguard.project import find as find_project
 from slsguard.rules import Context, Rule, all_rules, find_rule
 
 
@@ -55,7 +57,9 @@ class ScanOptions:
     severity: tuple[tuple[str, Severity], ...] = ()
     """Per-rule severity overrides: (rule ID, name or prefix, severity)."""
     exclude: tuple[str, ...] = ()
-    """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
+    """Glob patterns of paths to skip, relative to the project root."""
+    project: Project | None = None
+    """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
 
@@ -108,13 +112,14 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         runtimes_file=options.runtimes_file,
         trusted_accounts=options.trusted_accounts,
     )
-    cwd = Path.cwd()
-    root = scan_root(paths)
-    candidates = [c for c in discover(paths, cwd) if not excluded(c.path, root, options.exclude)]
-    loaded = load_all(candidates, options.load, cwd, options.progress)
+    project = options.project or find_project(paths)
+    root = project.root
+    found = discover(paths, project=project)
+    candidates = [c for c in found if not excluded(c.path, root, options.exclude)]
+    loaded = load_all(candidates, options.load, root, options.progress)
     auditing = bool({"SLS701", "SLS703"} & active.keys())
     dependencies = analyse_dependencies(
-        loaded.apps, paths, options.dependencies, cwd, audit=auditing
+        loaded.apps, paths, options.dependencies, root, audit=auditing
     )
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
@@ -134,7 +139,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
-    findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
+    findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, root)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
         by_app.setdefault(finding.app, []).append(finding)
@@ -151,7 +156,15 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         tool_version=__version__,
         rules=tuple(rule.info for rule in all_rules()),
         started_at=started_at,
+        source_prefix=_source_prefix(project),
     )
+
+
+def _source_prefix(project: Project) -> str:
+    """The project root relative to the git top level, for SARIF."""
+    if project.git_top is None or project.git_top == project.root:
+        return ""
+    return project.root.relative_to(project.git_top).as_posix()
 
 
 def run_rule(

@@ -98,13 +98,17 @@ def _natural(rule_id: str) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", rule_id))
 
 
-def artifact_location(file: str) -> JsonObject:
-    """A relative path under %SRCROOT% with forward slashes; absolute paths as file URIs."""
+def artifact_location(file: str, prefix: str = "") -> JsonObject:
+    """A relative path under %SRCROOT% with forward slashes; absolute paths as file URIs.
+
+    `prefix` is the project root relative to the git top level (%SRCROOT%, which code
+    scanning maps to the repository): file names are relative to the project root."""
     posix = file.replace("\\", "/")
     if _WINDOWS_ABSOLUTE.match(file):
         return {"uri": PureWindowsPath(file).as_uri()}
     if posix.startswith("/"):
         return {"uri": PurePosixPath(posix).as_uri()}
+    posix = f"{prefix}/{posix}" if prefix else posix
     return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
 
 
@@ -121,11 +125,11 @@ def _region(loc: Location) -> JsonObject | None:
     return region
 
 
-def _location(finding: Finding) -> JsonObject:
+def _location(finding: Finding, prefix: str) -> JsonObject:
     loc = finding.location
     out: JsonObject = {}
     if loc.file:
-        physical: JsonObject = {"artifactLocation": artifact_location(loc.file)}
+        physical: JsonObject = {"artifactLocation": artifact_location(loc.file, prefix)}
         region = _region(loc)
         if region:
             physical["region"] = region
@@ -143,7 +147,7 @@ def _location(finding: Finding) -> JsonObject:
     return out
 
 
-def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
+def _result(finding: Finding, index: dict[str, int], prefix: str) -> JsonObject:
     text = finding.message
     if finding.fix:
         text += "\n\nFix: " + finding.fix
@@ -152,7 +156,7 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
         "ruleIndex": index[finding.rule.id],
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [_location(finding)],
+        "locations": [_location(finding, prefix)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "security-severity": SECURITY_SEVERITY[finding.severity],
@@ -161,7 +165,7 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
         },
     }
     if finding.flow:
-        result["codeFlows"] = [_code_flow(finding)]
+        result["codeFlows"] = [_code_flow(finding, prefix)]
     if finding.suppression is not None:
         # Viewers (GitHub code scanning among them) show a suppressed result as dismissed.
         result["suppressions"] = [
@@ -170,12 +174,13 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
     return result
 
 
-def _code_flow(finding: Finding) -> JsonObject:
+def _code_flow(finding: Finding, prefix: str) -> JsonObject:
     """The taint path of a code finding: one thread flow from the source to the sink."""
     steps: list[JsonObject] = []
     for step in finding.flow:
         region: JsonObject = {"startLine": step.line, "startColumn": max(step.column, 1)}
-        physical: JsonObject = {"artifactLocation": artifact_location(step.file), "region": region}
+        where = artifact_location(step.file, prefix)
+        physical: JsonObject = {"artifactLocation": where, "region": region}
         location: JsonObject = {"physicalLocation": physical, "message": {"text": step.text}}
         steps.append({"location": location})
     return {"threadFlows": [{"locations": steps}]}
@@ -203,7 +208,9 @@ def document(report: Report) -> JsonObject:
             {
                 "tool": {"driver": driver},
                 "invocations": [{"executionSuccessful": True}],
-                "results": [_result(f, index) for f in _with_suppressed(report)],
+                "results": [
+                    _result(f, index, report.source_prefix) for f in _with_suppressed(report)
+                ],
                 "properties": {"referenceData": reference_data(report)},
             }
         ],

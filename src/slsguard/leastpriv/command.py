@@ -25,11 +25,17 @@ def run(args: argparse.Namespace) -> int:
     from slsguard.leastpriv.policy import minimal, render
     from slsguard.leastpriv.samfit import fit, render_sam
     from slsguard.loading import LoadOptions, load_all
+    from slsguard.project import find as find_project
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
-    cwd = Path.cwd()
-    loaded = load_all(list(discover(list(args.paths), cwd)), LoadOptions(), cwd)
+    try:
+        project = find_project(list(args.paths))
+    except ValueError as error:  # a path outside the project root
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    candidates = discover(list(args.paths), project=project)
+    loaded = load_all(candidates, LoadOptions(), project.root)
     for app in loaded.apps:
         syntax = args.policy_format or _syntax(app.kind)
         for name, needs in function_needs(app).items():
