@@ -24,13 +24,36 @@ from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
 
 if TYPE_CHECKING:
-    from slsguard.config import Settings
+    from slsguard.config import FailOn, Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+class _Accumulate(argparse.Action):
+    """A repeatable flag whose values add up; each value may be a comma-separated list."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        previous = getattr(namespace, self.dest) or ()
+        setattr(namespace, self.dest, (*previous, *_ids(str(values))))
+
+
+def _fail_on(text: str) -> FailOn:
+    from slsguard.config import parse_fail_on
+
+    try:
+        return parse_fail_on(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _date(text: str) -> date:
@@ -55,13 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
     scan.add_argument(
         "--fail-on",
-        type=Severity.parse,
+        type=_fail_on,
         metavar="SEVERITY",
-        help="lowest severity that fails the run (critical, high, medium, low, info; default low)",
+        help="lowest severity that fails the run (critical, high, medium, low, info, or never; "
+        "default low)",
     )
-    scan.add_argument("--select", type=_ids, help="only these rules (IDs, names)")
-    scan.add_argument("--ignore", type=_ids, help="skip these rules")
-    scan.add_argument("--enable", type=_ids, help="turn on opt-in rules")
+    repeatable = "repeatable, or comma-separated"
+    scan.add_argument(
+        "--select", action=_Accumulate, help=f"only these rules (IDs, names; {repeatable})"
+    )
+    scan.add_argument("--ignore", action=_Accumulate, help=f"skip these rules ({repeatable})")
+    scan.add_argument("--enable", action=_Accumulate, help=f"turn on opt-in rules ({repeatable})")
+    scan.add_argument(
+        "--quiet", "-q", action="store_true", help="print only findings and errors"
+    )
+    scan.add_argument(
+        "--no-inline-ignores",
+        dest="inline_ignores",
+        action="store_false",
+        help="disregard `slsguard: ignore` comments (a baseline still applies)",
+    )
     _add_workflow_flags(scan)
     dependency_cli.add_flags(scan)
     scan.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
@@ -94,12 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument(
         "--trusted-accounts",
-        type=_ids,
+        action=_Accumulate,
         default=(),
         metavar="IDS",
         help="AWS account IDs whose layers are trusted (comma-separated)",
     )
-    scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    scan.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it",
+    )
 
     inventory = commands.add_parser(
         "inventory", help="every function with its triggers, role, secrets and findings"
@@ -139,7 +180,12 @@ def _add_workflow_flags(scan: argparse.ArgumentParser) -> None:
     from slsguard.formats.grouping import GROUP_KEYS
 
     scan.add_argument("--config", type=Path, metavar="FILE", help="configuration file to use")
-    scan.add_argument("--exclude", type=_ids, metavar="GLOBS", help="paths to skip (globs)")
+    scan.add_argument(
+        "--exclude",
+        action=_Accumulate,
+        metavar="GLOBS",
+        help="paths to skip (globs relative to the project root; repeatable, or comma-separated)",
+    )
     scan.add_argument("--baseline", type=Path, metavar="FILE", help="report only new findings")
     scan.add_argument(
         "--write-baseline", type=Path, metavar="FILE", help="accept today's findings into FILE"
@@ -224,13 +270,13 @@ def _inventory(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = render_json(report)
     else:
-        text = render_table(report, color=args.output is None and sys.stdout.isatty())
+        text = render_table(report, color=use_color("auto", args.output is None))
     emit(text, args.output)
     return EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from slsguard.formats import render
+    from slsguard.formats import accepts, render
     from slsguard.loading import LoadOptions
     from slsguard.project import find as find_project
     from slsguard.scan import ScanOptions, UnknownRuleError, scan
@@ -253,7 +299,8 @@ def _scan(args: argparse.Namespace) -> int:
         today=args.as_of,
         runtimes_file=args.runtimes_file,
         trusted_accounts=args.trusted_accounts,
-        progress=_progress_on_terminal(),
+        progress=None if args.quiet else _progress_on_terminal(),
+        inline_ignores=args.inline_ignores,
         load=LoadOptions(
             stage=args.stage,
             region=args.region,
@@ -264,14 +311,15 @@ def _scan(args: argparse.Namespace) -> int:
         project=project,
     )
     try:
-        report = _baselined(scan(list(args.paths), options), settings, args.write_baseline)
+        report = scan(list(args.paths), options)
+        report = _baselined(report, settings, args.write_baseline, quiet=args.quiet)
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
-    color = args.color == "always" or (
-        args.color == "auto" and args.output is None and sys.stdout.isatty()
-    )
+    color = use_color(args.color, args.output is None)
     display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
+    if args.quiet and accepts(settings.format, "quiet"):
+        display["quiet"] = True
     text = render(settings.format, report, color=color, **display)
     emit(text, args.output)
     return exit_code(report, settings.fail_on)
@@ -309,13 +357,16 @@ def _enabled(settings: Settings) -> tuple[str, ...]:
     return (*settings.enable, *unused)
 
 
-def _baselined(report: Report, settings: Settings, write_to: Path | None) -> Report:
+def _baselined(
+    report: Report, settings: Settings, write_to: Path | None, *, quiet: bool = False
+) -> Report:
     """The report without baselined findings; `--write-baseline` accepts all of today's."""
     from slsguard import baseline
 
     if write_to is not None:
         write_to.write_text(baseline.render(report.findings), encoding="utf-8")
-        print(f"slsguard: wrote {len(report.findings)} findings to {write_to}", file=sys.stderr)
+        if not quiet:
+            print(f"slsguard: wrote {len(report.findings)} findings to {write_to}", file=sys.stderr)
         return baseline.apply(report, baseline.load(write_to))
     if settings.baseline is not None:
         return baseline.apply(report, baseline.load(settings.baseline))
@@ -390,6 +441,19 @@ def paths_exist(paths: Sequence[Path]) -> bool:
     return not missing
 
 
+def use_color(choice: str, to_stdout: bool) -> bool:
+    """Whether to colour the output: `--color always/never` wins; with `auto`, never into a
+    file, never when NO_COLOR is set (no-color.org), always when FORCE_COLOR is set (and not
+    0), else only on a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if not to_stdout or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return sys.stdout.isatty()
+
+
 def emit(text: str, output: Path | None) -> None:
     """Write `text` to `output`, or to stdout when no file is given."""
     if output is not None:
@@ -398,10 +462,13 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
 
 
-def exit_code(report: Report, fail_on: Severity) -> int:
-    """2 if any internal error, else 1 if any finding at or above `fail_on`, else 0."""
+def exit_code(report: Report, fail_on: FailOn) -> int:
+    """2 if any internal error, else 1 if any finding at or above `fail_on` (never, with
+    `never`), else 0."""
     if any(finding.rule.id == "SLS003" for finding in report.findings):
         return EXIT_ERROR
+    if not isinstance(fail_on, Severity):  # `never`
+        return EXIT_OK
     if any(finding.severity.rank >= fail_on.rank for finding in report.findings):
         return EXIT_FINDINGS
     return EXIT_OK

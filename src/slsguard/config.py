@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from slsguard.findings import Severity
 from slsguard.loading.yaml import YMap, load_file
@@ -45,6 +45,18 @@ KEYS = (
 )
 
 
+NEVER: Literal["never"] = "never"
+FailOn = Severity | Literal["never"]
+"""The lowest severity that fails a run, or `never` (only internal errors fail it)."""
+
+
+def parse_fail_on(text: str) -> FailOn:
+    """A severity name or `never`; ValueError otherwise."""
+    if text.strip().lower() == NEVER:
+        return NEVER
+    return Severity.parse(text)
+
+
 class ConfigError(ValueError):
     """A configuration file that cannot be read, or holds an unknown key or a bad value."""
 
@@ -58,7 +70,7 @@ class Config:
     enable: tuple[str, ...] | None = None
     severity: tuple[tuple[str, Severity], ...] | None = None
     exclude: tuple[str, ...] | None = None
-    fail_on: Severity | None = None
+    fail_on: FailOn | None = None
     format: str | None = None
     report_unused_ignores: bool | None = None
     baseline: Path | None = None
@@ -85,7 +97,7 @@ class Settings:
     enable: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
     exclude: tuple[str, ...] = ()
-    fail_on: Severity = Severity.LOW
+    fail_on: FailOn = Severity.LOW
     format: str = "text"
     report_unused_ignores: bool = False
     baseline: Path | None = None
@@ -180,7 +192,7 @@ def parse(data: Mapping[str, Any], source: str, base: Path) -> Config:
     if "severity" in data:
         values["severity"] = _severities(data["severity"], source)
     if "fail-on" in data:
-        values["fail_on"] = _severity(data["fail-on"], "fail-on", source)
+        values["fail_on"] = _fail_on(data["fail-on"], source)
     if "format" in data:
         values["format"] = _format(data["format"], source)
     if "baseline" in data:
@@ -231,6 +243,12 @@ def _severity(value: object, key: str, source: str) -> Severity:
         return Severity.parse(value)
     except ValueError as error:
         raise ConfigError(f"{source}: `{key}`: {error}") from None
+
+
+def _fail_on(value: object, source: str) -> FailOn:
+    if isinstance(value, str) and value.strip().lower() == NEVER:
+        return NEVER
+    return _severity(value, "fail-on", source)
 
 
 def _severities(value: object, source: str) -> tuple[tuple[str, Severity], ...]:

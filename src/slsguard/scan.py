@@ -58,6 +58,8 @@ class ScanOptions:
     """Per-rule severity overrides: (rule ID, name or prefix, severity)."""
     exclude: tuple[str, ...] = ()
     """Glob patterns of paths to skip, relative to the project root."""
+    inline_ignores: bool = True
+    """Whether `slsguard: ignore` comments suppress findings (CI may disregard them)."""
     project: Project | None = None
     """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
@@ -139,7 +141,10 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
-    findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, root)
+    findings = _overridden(findings, options)
+    suppressed: list[Finding] = []
+    if options.inline_ignores:
+        findings, suppressed = _suppress(findings, loaded.apps, active, root)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
         by_app.setdefault(finding.app, []).append(finding)

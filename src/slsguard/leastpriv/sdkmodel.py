@@ -2,7 +2,10 @@
 
 Nothing is read at import time: the first question about a service reads that service's
 newest `service-2.json(.gz)` (and `waiters-2.json` when a waiter is used). botocore itself is
-never imported; its data directory is found with `importlib.util.find_spec`.
+never imported; its data directory is found with `importlib.util.find_spec`. botocore is a
+declared dependency: when it is missing, `SdkModelsUnavailableError` says so (the rule that
+needed it becomes an internal-error finding) rather than least privilege finding nothing.
+This is the one place that reads botocore (issue 16 replaces it with a generated data file).
 """
 
 from __future__ import annotations
@@ -19,23 +22,29 @@ _FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
 _ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
 
 
+class SdkModelsUnavailableError(RuntimeError):
+    """botocore's service models are not installed: least privilege cannot be judged."""
+
+
 @functools.cache
-def data_dir() -> Path | None:
-    """botocore's `data` directory, or None when botocore is not installed."""
+def data_dir() -> Path:
+    """botocore's `data` directory; SdkModelsUnavailableError when botocore is missing."""
     spec = importlib.util.find_spec("botocore")
     for location in list(spec.submodule_search_locations or ()) if spec else []:
         candidate = Path(location) / "data"
         if candidate.is_dir():
             return candidate
-    return None
+    raise SdkModelsUnavailableError(
+        "the AWS SDK service models (botocore's data files) are not installed, so SDK calls "
+        "cannot be turned into IAM actions; install slsguard with its dependencies "
+        "(pip install botocore)"
+    )
 
 
 @functools.cache
 def services() -> tuple[str, ...]:
     """Every SDK service name (`s3`, `dynamodb`, `stepfunctions`, ...), sorted."""
     root = data_dir()
-    if root is None:
-        return ()
     return tuple(sorted(p.name for p in root.iterdir() if p.is_dir() and _newest(p) is not None))
 
 
@@ -62,7 +71,7 @@ def _read(path: Path) -> Any:
 @functools.cache
 def _service_model(service: str) -> dict[str, Any]:
     root = data_dir()
-    if root is None or not (root / service).is_dir():
+    if not (root / service).is_dir():
         return {}
     version = _newest(root / service)
     path = _model_file(version, "service-2") if version else None
@@ -101,7 +110,7 @@ def service_id(service: str) -> str:
 def waiter_operation(service: str, waiter: str) -> str | None:
     """The operation a waiter polls (`table_exists` → `DescribeTable`)."""
     root = data_dir()
-    version = _newest(root / service) if root and (root / service).is_dir() else None
+    version = _newest(root / service) if (root / service).is_dir() else None
     path = _model_file(version, "waiters-2") if version else None
     if path is None:
         return None
