@@ -80,7 +80,7 @@ def test_baseline_file_is_sorted_stable_and_without_line_numbers(workdir: Path) 
     first = (workdir / "one.json").read_text()
     assert first == (workdir / "two.json").read_text()
     document = json.loads(first)
-    assert document["tool"] == "slsguard" and document["version"] == 1
+    assert document["tool"] == "slsguard" and document["version"] == 2
     entries = document["findings"]
     keys = [(e["file"], e["rule"], e["fingerprint"], e["message"]) for e in entries]
     assert keys == sorted(keys)
@@ -107,3 +107,36 @@ def test_baseline_from_config_and_bad_baselines(
     assert "is not a slsguard baseline" in capsys.readouterr().err
     assert main(["scan", "app", "--baseline", "missing.json", "-o", "r.txt"]) == 2
     assert "cannot read baseline missing.json" in capsys.readouterr().err
+
+
+def test_version_1_baselines_still_match(workdir: Path) -> None:
+    """A baseline written before fingerprint v2 (rule + file + key path) still accepts."""
+    from slsguard.scan import scan
+
+    findings = scan([workdir / "app"]).findings
+    entries = [
+        {"fingerprint": f.fingerprint_v1, "rule": f.rule.id, "file": "", "message": ""}
+        for f in findings
+    ]
+    document = {"tool": "slsguard", "version": 1, "findings": entries}
+    (workdir / "baseline.json").write_text(json.dumps(document))
+    assert _new_findings(workdir) == []
+
+
+def test_identical_findings_at_one_place_get_distinct_fingerprints() -> None:
+    """Fingerprint v2 counts identical keys in file order: never a line number."""
+    from slsguard.findings import Finding, Location, RuleInfo, Severity, number_occurrences
+
+    rule = RuleInfo("SLS101", "wildcard-iam-action", Severity.HIGH, "", "P1")
+    place = Location("template", "t.tf", 9, 3, address="aws_iam_policy.p.policy")
+    first = Finding(rule, Severity.HIGH, "m", place)
+    second = Finding(
+        rule, Severity.HIGH, "m", Location("template", "t.tf", 4, 1, address=place.address)
+    )
+    numbered = number_occurrences([first, second])
+    assert [f.occurrence for f in numbered] == [1, 0]
+    assert numbered[0].fingerprint != numbered[1].fingerprint
+    moved = Finding(
+        rule, Severity.HIGH, "m", Location("template", "t.tf", 90, 3, address=place.address)
+    )
+    assert moved.fingerprint == second.fingerprint  # the line number plays no part

@@ -8,6 +8,7 @@ virtualenv with pip; the test is skipped when that environment cannot be created
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -47,9 +48,12 @@ def load_yaml(path: Path) -> Any:
 def test_pre_commit_hook_definition() -> None:
     (hook,) = load_yaml(HOOKS)
     assert hook["id"] == "slsguard"
-    assert hook["entry"] == "slsguard scan"
+    # In the entry, not in `args:`: users' own args add to it instead of replacing it.
+    assert hook["entry"] == "slsguard scan --fail-on high"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
+    # pre-commit ANDs `types` with `files`, and identify has no type for .env or lockfiles.
+    assert "types" not in hook and "types_or" not in hook
 
 
 @pytest.mark.parametrize(
@@ -59,13 +63,39 @@ def test_pre_commit_hook_definition() -> None:
         ("services/orders/serverless.yaml", True),
         ("serverless-prod.yml", True),
         ("serverless.json", True),
+        ("serverless.ts", True),
         ("template.yaml", True),
-        ("infra/template.json", True),
+        ("infra/stack.json", True),
         ("cdk.out/OrdersStack.template.json", True),
-        ("serverless.ts", False),
-        ("src/handler.py", False),
-        ("config/app.yml", False),
-        ("templates/readme.md", False),
+        ("infra/main.tf", True),
+        ("infra/prod.tfvars", True),
+        ("infra/main.tf.json", True),
+        ("src/handler.py", True),
+        ("src/handler.mjs", True),
+        ("src/handler.cjs", True),
+        ("src/handler.ts", True),
+        ("cmd/api/main.go", True),
+        (".env", True),
+        ("services/api/.env.production", True),
+        ("package-lock.json", True),
+        ("yarn.lock", True),
+        ("pnpm-lock.yaml", True),
+        ("requirements.txt", True),
+        ("requirements-dev.in", True),
+        ("poetry.lock", True),
+        ("Pipfile.lock", True),
+        ("go.mod", True),
+        ("go.sum", True),
+        (".chalice/config.json", True),
+        ("zappa_settings.toml", True),
+        (".github/workflows/deploy.yml", True),
+        (".gitlab-ci.yml", True),
+        ("bitbucket-pipelines.yml", True),
+        ("keys/deploy.pem", True),
+        ("README.md", False),
+        ("docs/diagram.png", False),
+        ("environment.txt", False),
+        ("Cargo.lock", False),
     ],
 )
 def test_pre_commit_hook_files_pattern(path: str, matches: bool) -> None:
@@ -88,7 +118,7 @@ def _hook_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "hook-repo"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     shutil.copytree(ROOT / "src", repo / "src", ignore=ignore)
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml"):
         shutil.copy2(ROOT / name, repo / name)
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
@@ -104,8 +134,8 @@ def _sample_repo(tmp_path: Path) -> Path:
     (sample / "mail").mkdir()
     (sample / "mail" / "template.json").write_text(NOT_A_TEMPLATE)
     # Not a file name the hook matches: never passed to slsguard.
-    (sample / "config").mkdir()
-    (sample / "config" / "app.yml").write_text(SECRET_APP)
+    (sample / "notes").mkdir()
+    (sample / "notes" / "README.md").write_text("sk_live_4eC39HqLyjWDarjtT1zdp7dc\n")
     _git(sample, "init", "-q")
     _git(sample, "add", "-A")
     return sample
@@ -151,27 +181,105 @@ def test_pre_commit_try_repo(tmp_path: Path) -> None:
     assert code == 1, output
     assert re.search(r"^slsguard\.+Failed$", output, re.MULTILINE), output
     assert "SLS301 plaintext-secret-in-environment  payments/serverless.yml:6:5" in output
-    assert "config/app.yml" not in output
+    assert "notes/README.md" not in output
     assert "sk_live_4eC39HqLyjWDarjtT1zdp7dc" not in output
 
 
 # --- the GitHub Action ----------------------------------------------------------------------
 
 
-def test_action_is_a_composite_action() -> None:
+def _action_steps() -> list[dict[str, Any]]:
     action = load_yaml(ACTION)
     assert action["runs"]["using"] == "composite"
-    steps = action["runs"]["steps"]
-    uses = [step["uses"].split("@")[0] for step in steps if "uses" in step]
-    assert uses == ["actions/setup-python", "github/codeql-action/upload-sarif"]
-    assert set(action["inputs"]) >= {"path", "fail-on", "sarif-file", "comment", "python-version"}
-    runs = "\n".join(step.get("run", "") for step in steps)
-    assert "--format sarif" in runs and "--format markdown" in runs
+    steps: list[dict[str, Any]] = action["runs"]["steps"]
+    return steps
+
+
+def _runs() -> str:
+    return "\n".join(step.get("run", "") for step in _action_steps())
+
+
+def test_action_inputs() -> None:
+    inputs = set(load_yaml(ACTION)["inputs"])
+    assert inputs >= {"path", "fail-on", "diff-base", "config", "baseline", "comment"}
+    assert "python-version" not in inputs
+
+
+def test_action_scans_once_and_derives_every_report_from_that_run() -> None:
+    runs = _runs()
+    assert runs.count("slsguard scan") + runs.count("/slsguard\" scan") == 1, runs
+    assert '--also "sarif=$SARIF_FILE"' in runs
+    assert '--also "markdown=$RUNNER_TEMP/slsguard.md"' in runs
+    assert "$GITHUB_STEP_SUMMARY" in runs
+
+
+def test_action_leaves_the_callers_python_alone() -> None:
+    """setup-python changes PATH for the caller's later steps: a private venv does not."""
+    uses = [step["uses"] for step in _action_steps() if "uses" in step]
+    assert not any(use.startswith("actions/setup-python") for use in uses)
+    runs = _runs()
+    assert 'python3 -m venv "$venv"' in runs
+    assert '"$RUNNER_TEMP/slsguard-venv/bin/slsguard" scan' in runs
+
+
+def test_action_pins_third_party_actions_by_commit_sha() -> None:
+    text = ACTION.read_text(encoding="utf-8")
+    pins = re.findall(r"uses:\s*([\w./-]+)@(\S+)(.*)", text)
+    assert pins, "the action uses no other action?"
+    for name, ref, rest in pins:
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{name} is pinned by {ref}, not a commit"
+        assert re.fullmatch(r"\s*# v\d+\.\d+\.\d+", rest), f"{name}: no `# vX.Y.Z` comment"
+
+
+def test_action_skips_sarif_upload_on_forks_and_dependabot_with_a_notice() -> None:
+    steps = {step["name"]: step for step in _action_steps()}
+    upload = steps["Upload SARIF to code scanning"]
+    condition = " ".join(upload["if"].split())
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "github.actor != 'dependabot[bot]'" in condition
+    notice = steps["Explain a skipped SARIF upload"]
+    assert "::notice" in notice["run"]
+    assert "github.event.pull_request.head.repo.full_name != github.repository" in " ".join(
+        notice["if"].split()
+    )
+
+
+def test_action_updates_only_its_own_comment() -> None:
+    step = {step["name"]: step for step in _action_steps()}["Comment on the pull request"]
+    run = step["run"]
+    assert "slsguard-action:" in run  # a marker of its own, not the report's generic one
+    assert "--edit-last" not in run  # would edit the token's last comment, whoever wrote it
+    assert "select(.body | startswith(" in run
 
 
 def test_action_passes_inputs_through_the_environment() -> None:
     """`${{ inputs.x }}` pasted into a script is a script injection; env variables are not."""
-    for step in load_yaml(ACTION)["runs"]["steps"]:
+    for step in _action_steps():
         assert "${{" not in step.get("run", ""), step.get("name")
         if "run" in step:
             assert step["shell"] == "bash"
+
+
+def test_one_scan_writes_several_reports(tmp_path: Path) -> None:
+    from slsguard.cli import main
+
+    (tmp_path / "serverless.yml").write_text(SECRET_APP)
+    sarif, markdown = tmp_path / "r.sarif", tmp_path / "r.md"
+    report = tmp_path / "r.json"
+    code = main(
+        [
+            "scan", str(tmp_path), "--format", "json", "--output", str(report),
+            "--also", f"sarif={sarif}", "--also", f"markdown={markdown}",
+        ]
+    )  # fmt: skip
+    assert code == 1
+    findings = json.loads(report.read_text())["findings"]
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert sorted(f["rule_id"] for f in findings) == sorted(r["ruleId"] for r in results)
+    assert markdown.read_text().startswith("<!-- slsguard -->")
+
+
+def test_also_rejects_an_unknown_format(tmp_path: Path) -> None:
+    from slsguard.cli import main
+
+    assert main(["scan", str(tmp_path), "--also", "pdf=out.pdf"]) == 2

@@ -19,14 +19,18 @@ from slsguard import __version__
 from slsguard.audit import command as audit_cli
 from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
-from slsguard.findings import Report, Severity
+from slsguard.findings import Confidence, Report, Severity
+from slsguard.fixing import command as fix_cli
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
+from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_file
 
 if TYPE_CHECKING:
     from slsguard.config import FailOn, Settings
+    from slsguard.scan import ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_DEBUG_HELP = "show the traceback of an internal error"
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -56,6 +60,15 @@ def _fail_on(text: str) -> FailOn:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _extra_report(text: str) -> tuple[str, Path]:
+    """`sarif=out.sarif` -> ("sarif", Path("out.sarif")): one more report from the same run."""
+    name, separator, file = text.partition("=")
+    if not separator or not file or name not in FORMATS:
+        names = ", ".join(FORMATS)
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of: {names}")
+    return name, Path(file)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -69,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="slsguard", description="Security scanner for serverless applications."
     )
     parser.add_argument("--version", action="version", version=f"slsguard {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
 
     scan = commands.add_parser("scan", help="scan templates under the given paths")
@@ -77,11 +91,26 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
     scan.add_argument(
+        "--also",
+        type=_extra_report,
+        action="append",
+        default=[],
+        metavar="FORMAT=FILE",
+        help="also write the same report in another format to FILE (repeatable)",
+    )
+    scan.add_argument(
         "--fail-on",
         type=_fail_on,
         metavar="SEVERITY",
         help="lowest severity that fails the run (critical, high, medium, low, info, or never; "
         "default low)",
+    )
+    scan.add_argument(
+        "--min-confidence",
+        type=Confidence.parse,
+        default=Confidence.LOW,
+        metavar="CONFIDENCE",
+        help="leave out findings below this confidence (high, medium, low; default low: all)",
     )
     repeatable = "repeatable, or comma-separated"
     scan.add_argument(
@@ -89,9 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--ignore", action=_Accumulate, help=f"skip these rules ({repeatable})")
     scan.add_argument("--enable", action=_Accumulate, help=f"turn on opt-in rules ({repeatable})")
-    scan.add_argument(
-        "--quiet", "-q", action="store_true", help="print only findings and errors"
-    )
+    scan.add_argument("--quiet", "-q", action="store_true", help="print only findings and errors")
     scan.add_argument(
         "--no-inline-ignores",
         dest="inline_ignores",
@@ -156,12 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     dependency_cli.add_db_parser(commands)
     audit_cli.add_parser(commands)
     policy_cli.add_parser(commands)
+    fix_cli.add_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
     rules.add_argument(
         "--write-docs", type=Path, metavar="DIR", help="write one Markdown page per rule to DIR"
     )
+    for command in commands.choices.values():  # `slsguard scan . --debug` reads naturally
+        command.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     return parser
 
 
@@ -222,7 +252,47 @@ def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (2 for any internal error, never a raise).
+
+    An unexpected exception anywhere becomes one line on stderr naming the problem and a
+    hint; `--debug` adds the traceback. A closed output pipe ends the run quietly.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(arguments)
+    except OutputError as error:
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("slsguard: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # RecursionError and MemoryError included
+        return _internal_error(error, debug="--debug" in arguments)
+
+
+def _internal_error(error: BaseException, *, debug: bool) -> int:
+    """Say what went wrong in one line (the traceback with `--debug`); exit code 2."""
+    import traceback
+
+    if debug:
+        traceback.print_exception(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    text = str(error)[:300]
+    hint = (
+        "rerun with --debug for the traceback"
+        if not debug
+        else "please report this traceback to the slsguard developers"
+    )
+    name = type(error).__name__
+    print(f"slsguard: internal error: {name}: {text}{where} ({hint})", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _main(argv: list[str]) -> int:
     # A scan builds many small objects and frees almost none until it ends; the default
     # collector thresholds make it traverse that growing heap over and over (a third of a
     # corpus scan). Collect young objects less often: memory use barely changes.
@@ -244,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return audit_cli.run(args)
     if args.command == "policy":
         return policy_cli.run(args)
+    if args.command == "fix":
+        return fix_cli.run(args)
     return _scan(args)
 
 
@@ -270,16 +342,16 @@ def _inventory(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = render_json(report)
     else:
-        text = render_table(report, color=use_color("auto", args.output is None))
+        text = render_table(report, color=use_color("auto", to_stdout(args.output)))
     emit(text, args.output)
     return EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from slsguard.formats import accepts, render
+    from slsguard.formats import render
     from slsguard.loading import LoadOptions
     from slsguard.project import find as find_project
-    from slsguard.scan import ScanOptions, UnknownRuleError, scan
+    from slsguard.scan import ScanOptions, UnknownRuleError
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
@@ -301,6 +373,7 @@ def _scan(args: argparse.Namespace) -> int:
         trusted_accounts=args.trusted_accounts,
         progress=None if args.quiet else _progress_on_terminal(),
         inline_ignores=args.inline_ignores,
+        project=project,
         load=LoadOptions(
             stage=args.stage,
             region=args.region,
@@ -308,21 +381,47 @@ def _scan(args: argparse.Namespace) -> int:
             var_files=tuple(args.var_file),
         ),
         dependencies=dependency_cli.options(args, settings),
-        project=project,
+        min_confidence=args.min_confidence,
     )
     try:
-        report = scan(list(args.paths), options)
+        report = _scanned(args.paths, options, settings.format)
         report = _baselined(report, settings, args.write_baseline, quiet=args.quiet)
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
-    color = use_color(args.color, args.output is None)
+    color = use_color(args.color, to_stdout(args.output))
     display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
-    if args.quiet and accepts(settings.format, "quiet"):
-        display["quiet"] = True
-    text = render(settings.format, report, color=color, **display)
+    text = render(settings.format, report, color=color, **_quiet(display, args, settings.format))
     emit(text, args.output)
+    # One scan, several reports (the GitHub Action derives SARIF, the job summary and the
+    # pull-request comment from one run): files only, never coloured.
+    for name, file in args.also:
+        emit(render(name, report, color=False, **_quiet(display, args, name)), file)
     return exit_code(report, settings.fail_on)
+
+
+def _quiet(display: dict[str, object], args: argparse.Namespace, name: str) -> dict[str, object]:
+    """The display options, with `quiet` for the formats that have it (`--quiet`)."""
+    from slsguard.formats import accepts
+
+    return {**display, "quiet": True} if args.quiet and accepts(name, "quiet") else display
+
+
+FORMATS_WITH_EDITS = ("sarif", "markdown")
+"""Formats that show each fix's exact edit (SARIF `fixes`, Markdown ```diff blocks)."""
+
+
+def _scanned(paths: Sequence[Path], options: ScanOptions, format_name: str) -> Report:
+    """The scan's report; with each fix's exact edit for the formats that show them."""
+    from slsguard.fixing.changes import with_changes
+    from slsguard.project import find as find_project
+    from slsguard.scan import scan_apps
+
+    report, apps = scan_apps(list(paths), options)
+    if format_name not in FORMATS_WITH_EDITS:
+        return report
+    root = (options.project or find_project(paths)).root  # file names are relative to it
+    return with_changes(report, apps, root, root)
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
@@ -364,7 +463,7 @@ def _baselined(
     from slsguard import baseline
 
     if write_to is not None:
-        write_to.write_text(baseline.render(report.findings), encoding="utf-8")
+        write_file(write_to, baseline.render(report.findings), what="the baseline")
         if not quiet:
             print(f"slsguard: wrote {len(report.findings)} findings to {write_to}", file=sys.stderr)
         return baseline.apply(report, baseline.load(write_to))
@@ -433,14 +532,6 @@ def _progress_on_terminal() -> Callable[[int, int], None] | None:
     return show
 
 
-def paths_exist(paths: Sequence[Path]) -> bool:
-    """True when every path exists; otherwise says which do not, on stderr."""
-    missing = [str(path) for path in paths if not path.exists()]
-    if missing:
-        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
-    return not missing
-
-
 def use_color(choice: str, to_stdout: bool) -> bool:
     """Whether to colour the output: `--color always/never` wins; with `auto`, never into a
     file, never when NO_COLOR is set (no-color.org), always when FORCE_COLOR is set (and not
@@ -454,12 +545,12 @@ def use_color(choice: str, to_stdout: bool) -> bool:
     return sys.stdout.isatty()
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write `text` to `output`, or to stdout when no file is given."""
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+def paths_exist(paths: Sequence[Path]) -> bool:
+    """True when every path exists; otherwise says which do not, on stderr."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        print(f"slsguard: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    return not missing
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:

@@ -2,11 +2,15 @@
 
 Serverless Framework configs (any name, `service:` + `provider:`; `serverless.json`), SAM
 templates (the `AWS::Serverless-2016-10-31` transform), CloudFormation templates (YAML or
-JSON with `Resources` of `AWS::` types), CDK output when the user points at `cdk.out`.
+JSON with `Resources` of `AWS::` types), CDK apps (`cdk.json`: the templates of the `cdk.out`
+next to it are scanned even when git ignores that folder; elsewhere `cdk.out` is scanned
+when the user points at it).
 `serverless.ts`/`.js` configs are noted as not analysed (they would have to be executed).
 Terraform files (`.tf`, `.tf.json`) are recognised by name; each folder is a module.
 CI files are recognised by their path: GitHub Actions workflows (`.github/workflows/*.yml`),
 `.gitlab-ci.yml`, `bitbucket-pipelines.yml`.
+Key files are recognised by name (`.pem`, `.key`, `id_rsa`, keystores such as `.p12`) and read
+later for a private-key block (committed keys are secrets too).
 Other YAML and JSON (OpenAPI, SDK models, package.json) is left alone silently.
 Symbolic links are never followed out of the scan root.
 """
@@ -43,7 +47,13 @@ TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
-FileKind = Literal["serverless", "template", "code-config", "ci", "terraform"]
+KEYSTORE_SUFFIXES = frozenset({".jks", ".keystore", ".p12", ".pfx"})
+KEY_SUFFIXES = frozenset({".pem", ".key", ".ppk", ".asc", ".gpg", ".p8"})
+KEY_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
+
+FileKind = Literal[
+    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file"
+]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
 _SLS_PROVIDER = re.compile(r"^provider\s*:", re.M)
@@ -88,6 +98,7 @@ def discover(
     for given in paths:
         start = given.resolve()
         files = [start] if start.is_file() else _walk(start, project)
+        files += _cdk_outputs(files, seen, project)
         for file in files:
             if file in seen:
                 continue
@@ -116,7 +127,7 @@ def _walk(start: Path, project: Project) -> list[Path]:
         for name in sorted(names):
             path = base / name
             wanted = path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS
-            if not (wanted or is_terraform(path)):
+            if not (wanted or is_terraform(path) or is_key_file_name(path)):
                 continue
             if honoured and project.ignored(path, is_folder=False):
                 continue
@@ -126,14 +137,35 @@ def _walk(start: Path, project: Project) -> list[Path]:
     return files
 
 
+def _cdk_outputs(files: list[Path], seen: set[Path], project: Project) -> list[Path]:
+    """The templates in the `cdk.out` next to each `cdk.json`: the CDK app as synthesised,
+    scanned even when git ignores it (asset folders hold code, reached through templates)."""
+    found: list[Path] = []
+    for file in files:
+        output = file.parent / "cdk.out"
+        if file.name != "cdk.json" or output in seen or not output.is_dir():
+            continue
+        seen.add(output)
+        found += [
+            path
+            for path in _walk(output, project)
+            if not any(part.startswith("asset.") for part in path.relative_to(output).parts)
+        ]
+    return [path for path in found if path not in files]
+
+
 def classify(path: Path, display: str, root: Path, *, explicit: bool = False) -> Candidate | None:
     """The kind of a file from its name and content; None for files slsguard leaves alone."""
     if path.name in CODE_CONFIGS:
         return Candidate(path, display, root, "code-config")
+    if path.name == "cdk.json":
+        return Candidate(path, display, root, "cdk-app")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
     if is_terraform(path):
         return Candidate(path, display, root, "terraform")
+    if is_key_file_name(path):
+        return Candidate(path, display, root, "key-file")
     if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
         return None
     try:
@@ -148,6 +180,12 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
     if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
         return None
     return Candidate(path, display, root, kind, text) if kind else None
+
+
+def is_key_file_name(path: Path) -> bool:
+    """Whether a file is named like a private key or a keystore."""
+    suffix = path.suffix.lower()
+    return suffix in KEY_SUFFIXES or suffix in KEYSTORE_SUFFIXES or path.name in KEY_NAMES
 
 
 def is_terraform(path: Path) -> bool:

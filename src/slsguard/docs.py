@@ -62,6 +62,7 @@ def rule_page(rule: RuleInfo) -> str:
         "| | |",
         "|---|---|",
         f"| Severity | {rule.severity.value} |",
+        f"| Confidence | {rule.confidence.value} |",
         f"| Enabled | {enabled} |",
         *_mapping_rows(rule),
         f"| Suppress | `# slsguard: ignore[{rule.name}] <reason>` |",

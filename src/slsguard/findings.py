@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from slsguard.fixes import Intent
 
 
 class Severity(enum.Enum):
@@ -36,6 +39,33 @@ class Severity(enum.Enum):
         except ValueError:
             names = ", ".join(s.value for s in cls)
             raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+
+class Confidence(enum.Enum):
+    """How sure a finding is to be right: what a rule can know statically, per finding.
+
+    A rule declares its confidence; a finding may lower it (never raise it) with a reason,
+    e.g. an unresolved value on the path or a wrapper the analysis does not understand.
+    """
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """2 for high down to 0 for low: larger is surer."""
+        return {Confidence.HIGH: 2, Confidence.MEDIUM: 1, Confidence.LOW: 0}[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        """The confidence named by `text` (case-insensitive); ValueError when unknown."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown confidence {text!r} (expected one of: high, medium, low)"
+            ) from None
 
 
 _RANK = {
@@ -100,6 +130,14 @@ class Location:
     arn: str | None = None
     region: str | None = None
     account: str | None = None
+    address: str = ""
+    """The place as its dialect names it (`aws_lambda_function.charge.runtime`,
+    `functions.create.events[0].http`, `MyFunction.Properties.Runtime`): set by the engine."""
+    dialect: str = ""
+    """The dialect the place is written in (`slsguard.model.Dialect`), when known."""
+    legacy_path: KeyPath = ()
+    """The key path an internal translation used (Terraform as CloudFormation), kept only for
+    `Finding.fingerprint_v1`; never shown."""
 
     @classmethod
     def of(cls, origin: Origin) -> Location:
@@ -115,10 +153,15 @@ class Location:
             return f"{self.file}:{self.line}:{self.column}"
         return self.file or "?"
 
+    @property
+    def place(self) -> str:
+        """The native address, else the key path as recorded."""
+        return self.address or format_path(self.key_path)
+
     def identity(self) -> str:
         """The part of a fingerprint that names this place without its line number."""
         if self.kind == "template":
-            return f"{self.file}|{format_path(self.key_path)}"
+            return f"{self.file}|{self.place}"
         if self.kind == "source":
             return f"{self.file}|{self.symbol or ''}|{' '.join(self.snippet.split())}"
         return f"{self.arn}|{format_path(self.key_path)}"
@@ -154,6 +197,38 @@ class Violation:
     """A source-code place (kind `source`), used instead of `origin` when set."""
     flow: tuple[FlowStep, ...] = ()
     """For taint findings in handler code: source → steps → sink."""
+    intents: tuple[Intent, ...] = ()
+    """The fix as intents (`slsguard.fixes`): the engine renders them in the dialect of the
+    place they change (into `Finding.fix`) unless `fix` is already written."""
+    confidence: Confidence | None = None
+    """Lowers the rule's confidence for this finding (never raises it); say why in
+    `confidence_reason`."""
+    confidence_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """One exact text change of a fix: a region of a file (1-based lines, columns in UTF-16
+    code units as SARIF counts them; empty for an insertion) and the text that replaces it."""
+
+    file: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    inserted: str
+
+
+@dataclass(frozen=True, slots=True)
+class FixChange:
+    """The exact edit of one fix of a finding, as `slsguard fix` would make it alone."""
+
+    title: str
+    safe: bool
+    replacements: tuple[Replacement, ...]
+    diff: str
+    """A unified diff of the change, secrets masked."""
+    unsafe_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +244,8 @@ class RuleInfo:
     """(framework key, control) pairs: ("cwe", "CWE-798"), ("pci-dss-4.0", "8.6.2"), ..."""
     doc: str = ""
     default_enabled: bool = True
+    confidence: Confidence = Confidence.HIGH
+    """How often the rule's findings are right, as far as its analysis can tell."""
 
     def controls(self, framework: str) -> tuple[str, ...]:
         """The controls this rule maps to in one framework."""
@@ -204,15 +281,47 @@ class Finding:
     """Set on the findings in `Report.suppressed`: the ignore that accepted it."""
     flow: tuple[FlowStep, ...] = ()
     """For taint findings in handler code: source → steps → sink."""
+    intents: tuple[Intent, ...] = ()
+    """The fix as intents, for `slsguard fix` (`fix` is their rendering)."""
+    changes: tuple[FixChange, ...] = ()
+    """The exact edits of the intents that have one (filled in for SARIF and Markdown)."""
+    confidence: Confidence = Confidence.HIGH
+    confidence_reason: str = ""
+    """Why the confidence is below the rule's, when it is."""
 
     def concerns(self, function: str) -> bool:
         """Whether the finding is about `function`."""
         return self.function == function or function in self.functions
 
+    occurrence: int = 0
+    """Which of the findings with the same fingerprint key this is, in file order (0 first):
+    set by the engine so that identical findings at one place keep distinct fingerprints."""
+
+    def fingerprint_key(self) -> str:
+        """What fingerprint v2 hashes: rule, path, native address (or sink text), subject."""
+        return f"{self.rule.id}|{self.location.identity()}|{self.subject}"
+
     @property
     def fingerprint(self) -> str:
-        """A stable identity that survives edits elsewhere in the file (no line numbers)."""
-        text = f"{self.rule.id}|{self.location.identity()}|{self.subject}"
+        """Fingerprint v2: a stable identity that survives edits elsewhere in the file.
+
+        Rule + the file's project-relative path + the place's native address (for code, the
+        enclosing function and the normalised sink line) + what distinguishes findings at one
+        place, + the occurrence index among identical keys; never a line number.
+        """
+        text = f"v2|{self.fingerprint_key()}|{self.occurrence}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    @property
+    def fingerprint_v1(self) -> str:
+        """The fingerprint of releases before v2 (baselines of `"version": 1` still match)."""
+        location = self.location
+        path = location.legacy_path or location.key_path
+        if location.kind == "template":
+            identity = f"{location.file}|{format_path(path)}"
+        else:
+            identity = location.identity()
+        text = f"{self.rule.id}|{identity}|{self.subject}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -294,3 +403,21 @@ class Report:
     source_prefix: str = ""
     """The project root relative to the git top level (`services/api`; empty when they are
     the same or outside git): SARIF names files from the top level, as code scanning does."""
+
+
+def number_occurrences(findings: list[Finding]) -> list[Finding]:
+    """The findings with their occurrence index among identical fingerprint keys, counted in
+    file order (line, then column), so that identical findings get distinct fingerprints."""
+    seen: dict[str, int] = {}
+    numbered: dict[int, Finding] = {}
+    order = sorted(
+        range(len(findings)),
+        key=lambda i: (findings[i].location.line, findings[i].location.column, i),
+    )
+    for index in order:
+        finding = findings[index]
+        key = finding.fingerprint_key()
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        numbered[index] = replace(finding, occurrence=count) if count else finding
+    return [numbered[i] for i in range(len(findings))]

@@ -8,6 +8,7 @@ resolve are explicit `Reference`s, never guesses and never silently dropped.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,27 @@ from typing import Any, Literal
 from slsguard.delivery import DotenvFile, Pipeline
 from slsguard.findings import Origin, Violation
 
-AppKind = Literal["serverless", "sam", "cloudformation", "terraform", "pipeline"]
-"""`pipeline`: a CI file (see `slsguard.delivery`); it has no functions, only `pipeline`."""
+Dialect = Literal[
+    "serverless",
+    "sam",
+    "cloudformation",
+    "terraform",
+    "cdk",
+    "live",
+    "openapi",
+    "chalice",
+    "zappa",
+]
+"""The one vocabulary for "which syntax": the syntax a place is written in (and its fix must
+use). `live` is a deployed account (places are ARNs); `openapi` an OpenAPI body a template
+uses (`x-amazon-apigateway-*` extensions); `chalice` and `zappa` are frameworks
+whose loaders join later. Each has one home under `slsguard.dialects`."""
+
+DIALECTS: tuple[Dialect, ...] = typing.get_args(Dialect)
+
+AppKind = Literal[Dialect, "pipeline"]
+"""What an application was loaded from: a dialect, or `pipeline` for a CI file (see
+`slsguard.delivery`; it has no functions, only `pipeline`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +127,22 @@ GrantedBy = Literal["user", "framework", "policy-template", "managed-policy"]
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    """One test of a statement's `Condition` block: `{operator: {key: values}}`.
+
+    `operator` is written as in the policy (`StringEquals`, `ForAnyValue:StringLike`,
+    `ArnLikeIfExists`); `values` are rendered as text. `known` is False when a value is a
+    reference or intrinsic only known at deploy time, or when the block could not be read
+    (then `operator` and `key` are `"<unknown>"`).
+    """
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+    known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One IAM policy statement, with actions and resources rendered as text."""
 
@@ -126,6 +162,8 @@ class Statement:
     """Where `Action` (or `NotAction`) is written."""
     resource_origin: Origin | None = None
     """Where `Resource` (or `NotResource`) is written."""
+    conditions: tuple[Condition, ...] = ()
+    """The `Condition` block, one entry per operator and key (see `slsguard.iam.evaluate`)."""
 
     @property
     def is_allow(self) -> bool:

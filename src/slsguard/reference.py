@@ -12,14 +12,21 @@ from pathlib import Path
 from slsguard.analysis.runtime_table import RuntimeTableError, load_table
 from slsguard.findings import Origin, ReferenceData, Violation
 from slsguard.iam import actions
+from slsguard.leastpriv import sdkmodel
 from slsguard.loading import sam_policies
 
-FRESHNESS_DAYS = {"IAM actions": 120, "SAM policy templates": 365, "Lambda runtimes": 120}
+FRESHNESS_DAYS = {
+    "IAM actions": 120,
+    "SAM policy templates": 365,
+    "Lambda runtimes": 120,
+    "SDK operations": 180,
+}
 _UPDATE = {
     "Lambda runtimes": "upgrade slsguard, or pass `--runtimes-file` with a newer copy of "
     "lambda_runtimes.json (same format, dates from the AWS Lambda runtimes page)",
-    "SAM policy templates": "upgrade slsguard (its maintainers refresh the templates with "
-    "scripts/refresh_sam_policy_templates.py)",
+    "SDK operations": "upgrade slsguard (maintainers: scripts/refresh_sdk_operations.py)",
+    "SAM policy templates": "upgrade slsguard "
+    "(maintainers: scripts/refresh_sam_policy_templates.py)",
 }
 
 
@@ -33,6 +40,9 @@ def datasets(runtimes_file: Path | None = None) -> tuple[ReferenceData, ...]:
             sam_policies.templates_release(),
             sam_policies.templates_date(),
             "aws-sam-translator",
+        ),
+        ReferenceData(
+            "SDK operations", sdkmodel.dataset_version(), sdkmodel.dataset_date(), "botocore"
         ),
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from slsguard import __version__, reference, suppress
+from slsguard import __version__, dialects, reference, suppress
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded
 from slsguard.deps.audit import analyse as analyse_dependencies
@@ -25,12 +25,14 @@ from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import discover
 from slsguard.findings import (
     AppSummary,
+    Confidence,
     Finding,
     FunctionSummary,
     Location,
     Report,
     Severity,
     Violation,
+    number_occurrences,
 )
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
@@ -64,6 +66,8 @@ class ScanOptions:
     """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    min_confidence: Confidence = Confidence.LOW
+    """Findings below this confidence are left out of the report."""
 
 
 class UnknownRuleError(ValueError):
@@ -103,7 +107,15 @@ def _matching(key: str) -> tuple[Rule, ...]:
 
 
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
-    """Scan files and folders and return the report (never raises on bad input)."""
+    """Scan files and folders and return the report (never raises on bad input; a path
+    outside the project root is a ProjectError)."""
+    return scan_apps(paths, options)[0]
+
+
+def scan_apps(
+    paths: list[Path], options: ScanOptions | None = None
+) -> tuple[Report, tuple[Application, ...]]:
+    """`scan`, also returning the loaded applications (`slsguard fix` edits through them)."""
     options = options or ScanOptions()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
@@ -141,6 +153,8 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
+    findings = number_occurrences(findings)
+    findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
     findings = _overridden(findings, options)
     suppressed: list[Finding] = []
     if options.inline_ignores:
@@ -148,7 +162,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
         by_app.setdefault(finding.app, []).append(finding)
-    return Report(
+    report = Report(
         findings=tuple(sorted(findings, key=_order)),
         suppressed=tuple(sorted(suppressed, key=_order)),
         apps=tuple(
@@ -163,6 +177,7 @@ def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
         started_at=started_at,
         source_prefix=_source_prefix(project),
     )
+    return report, tuple(loaded.apps)
 
 
 def _source_prefix(project: Project) -> str:
@@ -205,18 +220,52 @@ def _notes(
 
 
 def _finding(rule: Rule, violation: Violation, app: Application | None) -> Finding:
+    location = violation.location or Location.of(violation.origin)
+    fix = violation.fix
+    if app is not None:
+        location = native_location(app, location, violation)
+        if violation.intents and not fix:
+            fix = dialects.render_fix(app, violation.intents, violation.origin)
+    confidence, reason = _confidence(rule, violation)
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
         message=violation.message,
-        location=violation.location or Location.of(violation.origin),
-        fix=violation.fix,
+        location=location,
+        fix=fix,
+        intents=violation.intents,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
         flow=violation.flow,
+        confidence=confidence,
+        confidence_reason=reason,
     )
+
+
+def _confidence(rule: Rule, violation: Violation) -> tuple[Confidence, str]:
+    """The rule's confidence, lowered (never raised) by the violation's, with its reason."""
+    declared = rule.info.confidence
+    lowered = violation.confidence
+    if lowered is None or lowered.rank >= declared.rank:
+        return declared, ""
+    return lowered, violation.confidence_reason
+
+
+def native_location(app: Application, location: Location, violation: Violation) -> Location:
+    """A template location named by its dialect (a Terraform place by its address, never by
+    the CloudFormation shape it was translated into)."""
+    if location.kind != "template" or location.file is None or violation.location is not None:
+        return location
+    dialect = dialects.for_place(app, violation.origin)
+    address = dialect.name_of(app, violation.origin)
+    if dialect.name == "terraform":
+        legacy = location.key_path
+        return replace(
+            location, key_path=(), address=address, dialect=dialect.name, legacy_path=legacy
+        )
+    return replace(location, address=address, dialect=dialect.name)
 
 
 def _overridden(findings: list[Finding], options: ScanOptions) -> list[Finding]:

@@ -241,7 +241,7 @@ def test_text_summary_line() -> None:
 
 def test_text_empty_report() -> None:
     out = render("text", Report(findings=(), duration_seconds=0.04))
-    assert out == "No findings in 0 apps, 0 functions; 0.04 s\n"
+    assert out == "0 apps analysed; 0.04 s\n"
 
 
 def test_text_plain_has_no_ansi_and_colour_only_adds_styles() -> None:
@@ -381,7 +381,4 @@ def test_sarif_rules_and_locations() -> None:
 def test_sarif_absolute_paths_become_file_uris() -> None:
     assert sarif_format.artifact_location("/repo/a b.yml") == {"uri": "file:///repo/a%20b.yml"}
     assert sarif_format.artifact_location("C:\\repo\\x.yml") == {"uri": "file:///C:/repo/x.yml"}
-    assert (
-        text_format.summary_line(Report(findings=()))
-        == "No findings in 0 apps, 0 functions; 0.00 s"
-    )
+    assert text_format.summary_line(Report(findings=())) == "0 apps analysed; 0.00 s"

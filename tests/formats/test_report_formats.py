@@ -387,7 +387,7 @@ def test_markdown_summary_tables() -> None:
 
 def test_markdown_empty_report() -> None:
     out = render("markdown", Report(findings=(), duration_seconds=0.04))
-    assert out == "<!-- slsguard -->\n## slsguard\n\nNo findings in 0 apps, 0 functions; 0.04 s\n\n"
+    assert out == "<!-- slsguard -->\n## slsguard\n\n0 apps analysed; 0.04 s\n\n"
 
 
 # --- HTML ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import pytest
 
@@ -13,12 +13,12 @@ from slsguard.iam.escalation import PATHS, EscalationPath, find_paths
 _BY_ID = {path.id: path for path in PATHS}
 
 
-def _grants(actions: Iterable[str]) -> Callable[[str], bool]:
+def _grants(actions: Iterable[str]) -> Callable[[str, Mapping[str, str]], bool]:
     granted = {action.lower() for action in actions}
-    return lambda action: action.lower() in granted
+    return lambda action, context: action.lower() in granted
 
 
-def _nothing(action: str) -> bool:
+def _nothing(action: str, context: Mapping[str, str]) -> bool:
     return False
 
 
@@ -127,7 +127,7 @@ def test_path_found_exactly(path: EscalationPath) -> None:
 def test_callables_receive_canonical_names() -> None:
     seen: list[str] = []
 
-    def record(action: str) -> bool:
+    def record(action: str, context: Mapping[str, str]) -> bool:
         seen.append(action)
         return False
 
@@ -141,7 +141,7 @@ def test_nothing_allowed() -> None:
 
 
 def test_everything_allowed_finds_all_in_order() -> None:
-    def everything(action: str) -> bool:
+    def everything(action: str, context: Mapping[str, str]) -> bool:
         return True
 
     assert find_paths(everything, everything) == PATHS
@@ -192,3 +192,22 @@ def test_escalation_path_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         path.id = "other"  # type: ignore[misc]
     assert not hasattr(path, "__dict__")
+
+
+def test_passrole_paths_ask_with_the_service_the_role_is_passed_to() -> None:
+    def only_to_states(action: str, context: Mapping[str, str]) -> bool:
+        if action == "iam:PassRole":
+            return context.get("iam:PassedToService") == "states.amazonaws.com"
+        return True
+
+    found = {path.id for path in find_paths(only_to_states, _nothing)}
+    assert not any(identifier.startswith("passrole-") for identifier in found)
+
+    def only_to_lambda(action: str, context: Mapping[str, str]) -> bool:
+        if action == "iam:PassRole":
+            return context.get("iam:PassedToService") == "lambda.amazonaws.com"
+        return True
+
+    found = {path.id for path in find_paths(only_to_lambda, _nothing)}
+    assert "passrole-lambda-create" in found
+    assert "passrole-ec2-run-instances" not in found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,15 @@ import pytest
 from slsguard.cli import main
 from slsguard.discovery import discover
 from slsguard.iam import actions
-from slsguard.leastpriv.actionmap import IRREGULAR, TRIGGER_ACTIONS, actions_for
+from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv.actionmap import (
+    IRREGULAR,
+    TRIGGER_ACTIONS,
+    UNMAPPABLE,
+    actions_for,
+    coverage,
+    unmappable,
+)
 from slsguard.leastpriv.needs import function_needs
 from slsguard.leastpriv.policy import minimal
 from slsguard.loading import LoadOptions, load_all
@@ -22,6 +31,17 @@ APP = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "missing-perm
     [
         ("s3", "list_objects_v2", ("s3:ListBucket",)),
         ("s3", "upload_file", ("s3:PutObject", "s3:AbortMultipartUpload")),
+        ("s3", "delete_bucket_cors", ("s3:PutBucketCORS",)),
+        ("s3", "list_bucket_inventory_configurations", ("s3:GetInventoryConfiguration",)),
+        ("cloudwatch", "put_metric_data", ("cloudwatch:PutMetricData",)),
+        ("iot-data", "publish", ("iot:Publish",)),
+        ("iot-data", "get_thing_shadow", ("iot:GetThingShadow",)),
+        ("apigatewayv2", "get_apis", ("apigateway:GET",)),
+        ("apigatewayv2", "tag_resource", ("apigateway:POST",)),
+        ("cognito-idp", "initiate_auth", ()),
+        ("cognito-idp", "admin_initiate_auth", ("cognito-idp:AdminInitiateAuth",)),
+        ("sso", "get_role_credentials", ()),
+        ("kms", "re_encrypt", ("kms:ReEncryptFrom", "kms:ReEncryptTo")),
         ("s3", "download_file", ("s3:GetObject",)),
         ("dynamodb", "put_item", ("dynamodb:PutItem",)),
         ("dynamodb", "batch_writer", ("dynamodb:BatchWriteItem",)),
@@ -34,6 +54,26 @@ APP = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "missing-perm
 )
 def test_action_mapping(service: str, method: str, expected: tuple[str, ...] | None) -> None:
     assert actions_for(service, method) == expected
+
+
+def test_operation_data_is_shipped_with_its_source_version_and_date() -> None:
+    assert sdkmodel.dataset_version().count(".") == 2
+    assert date.fromisoformat(sdkmodel.dataset_date()) <= date.today()
+    assert "PutMetricData" in sdkmodel.operations("cloudwatch").values()
+    assert sdkmodel.waiter_operation("dynamodb", "table_exists") == "DescribeTable"
+
+
+def test_unmappable_operations_cite_aws() -> None:
+    assert all("https://docs.aws.amazon.com/" in why for why in UNMAPPABLE.values())
+    assert unmappable("dynamodb", "transact_write_items")
+    assert actions_for("dynamodb", "transact_write_items") is None
+
+
+def test_coverage_counts_mapped_and_unmappable_operations() -> None:
+    found = coverage()
+    assert found.total > 15_000 and found.unmappable >= 1
+    assert found.percent == 100.0 * found.mapped / (found.total - found.unmappable)
+    assert found.percent > 97.5
 
 
 def test_every_table_action_exists_in_the_iam_dataset() -> None:

@@ -72,8 +72,9 @@ ENVIRONMENT: list[tuple[str, str, str | None]] = [
     ("ADMIN_PASSWORD", "changeme", "low"),
     ("STRIPE_SECRET", "sk_" + "live_" + "x" * 24, "low"),
     ("STRIPE_API_KEY", "pk_" + "live_" + B24, None),
-    ("AWS_ACCESS_KEY", AWS_DOC_KEY_ID, None),
-    ("AWS_SECRET_KEY", AWS_DOC_SECRET, None),
+    # AWS documentation keys under secret names: low, with that explanation, never dropped.
+    ("AWS_ACCESS_KEY", AWS_DOC_KEY_ID, "low"),
+    ("AWS_SECRET_KEY", AWS_DOC_SECRET, "low"),
     ("TOKEN_EXPIRATION", "3600", None),
     ("DB_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", None),
 ]
@@ -191,6 +192,8 @@ def test_parameter_defaults_are_rated_like_environment_values(tmp_path: Path) ->
         ("params.json", line_of["GithubToken"]): "critical",
         ("params.json", line_of["DbPassword"]): "high",
         ("params.json", line_of["ApiToken"]): "low",
+        # An AWS documentation key in a secret-named parameter: low, with that explanation.
+        ("params.json", line_of["DeploySecret"]): "low",
     }
 
 

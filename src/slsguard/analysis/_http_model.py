@@ -15,7 +15,7 @@ from slsguard.analysis.resources import Resource, ResourceIndex, referenced_ids
 from slsguard.discovery import display_name
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YList, YMap, load_file
-from slsguard.model import Application, Deferred, Reference, render
+from slsguard.model import Application, Deferred, Dialect, Reference, render
 
 EndpointKind = Literal["rest", "http", "websocket", "url", "alb", "appsync"]
 AuthKind = Literal[
@@ -24,7 +24,6 @@ AuthKind = Literal[
 """`authorizer`: an authorizer whose type the templates do not show (an id, an unresolved
 name); `unknown`: whether anything checks the caller cannot be told from the templates."""
 ValidationState = Literal["validated", "not-validated", "impossible", "unknown"]
-Syntax = Literal["serverless", "sam", "cloudformation", "openapi"]
 Network = Literal["internet", "private", "restricted", "unknown"]
 
 AUTHENTICATED: frozenset[str] = frozenset({"iam", "cognito", "jwt", "lambda", "oidc", "authorizer"})
@@ -95,7 +94,7 @@ class Endpoint:
     cors: Cors | None
     origin: Origin
     """The event key, Method or Route resource, or OpenAPI operation that declares it."""
-    syntax: Syntax
+    syntax: Dialect
     network: Network = "internet"
     network_detail: str = ""
     preflight: bool = False

@@ -10,7 +10,6 @@ from slsguard.analysis._http_model import (
     Cors,
     Endpoint,
     Network,
-    Syntax,
     Validation,
     child,
     is_true,
@@ -20,7 +19,7 @@ from slsguard.analysis._http_model import (
 )
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YMap
-from slsguard.model import render
+from slsguard.model import Dialect, render
 
 _AUTHORIZER_KINDS: dict[str, AuthKind] = {
     "COGNITO_USER_POOLS": "cognito",
@@ -45,7 +44,7 @@ def authorizer_kind(type_name: str) -> AuthKind:
 
 
 def appsync_endpoint(
-    mode: object, additional: int, api: str, origin: Origin, syntax: Syntax
+    mode: object, additional: int, api: str, origin: Origin, syntax: Dialect
 ) -> Endpoint:
     """A GraphQL API: its default authentication mode decides, unless others are added."""
     name = upper(mode)
@@ -88,7 +87,7 @@ def url_endpoint(
     target: str,
     properties: YMap,
     origins: tuple[Origin, Origin],
-    syntax: Syntax,
+    syntax: Dialect,
 ) -> Endpoint:
     """A function URL from `FunctionUrlConfig` or `AWS::Lambda::Url` properties.
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.findings import Origin
+from slsguard.model import Dialect
 
 ApiKind = Literal["rest", "http", "websocket"]
-Syntax = Literal["serverless", "sam", "cloudformation"]
 """The syntax the API is written in, which is the syntax a fix must use."""
 
 IMPLICIT = "implicit"
@@ -86,7 +86,7 @@ class Api:
     """The key that opens it: the API resource, `provider:`, SAM `Globals.Api`."""
     public: bool
     """Reachable from the internet (a REST API with a PRIVATE endpoint is not)."""
-    syntax: Syntax
+    syntax: Dialect
     resource_id: str
     """The CloudFormation logical id the API gets, generated ones included
     (`ApiGatewayRestApi`, `HttpApi`, `ServerlessRestApi`): what other resources refer to."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slsguard.analysis.templates import (
-    Syntax,
     logical_id_of,
     mentions,
     resource,
@@ -22,7 +21,7 @@ from slsguard.analysis.templates import (
 )
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YList, YMap
-from slsguard.model import Application, Function, render
+from slsguard.model import Application, Dialect, Function, render
 
 REST_SECONDS = 29.0
 HTTP_API_SECONDS = 30.0
@@ -39,7 +38,7 @@ class ApiLimit:
     origin: Origin
 
 
-def api_limits(app: Application, fn: Function, syntax: Syntax) -> list[ApiLimit]:
+def api_limits(app: Application, fn: Function, syntax: Dialect) -> list[ApiLimit]:
     """Every API in front of the function with the time it waits."""
     limits: list[ApiLimit] = []
     for trigger in fn.triggers:

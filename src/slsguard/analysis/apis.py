@@ -25,7 +25,6 @@ from slsguard.analysis.api_model import (
     LoadBalancer,
     Setting,
     Stage,
-    Syntax,
 )
 from slsguard.analysis.api_readers import SLS_IDS, read_apis
 from slsguard.analysis.intrinsics import (
@@ -54,7 +53,6 @@ __all__ = [
     "LoadBalancer",
     "Setting",
     "Stage",
-    "Syntax",
     "apis",
     "distributions",
     "load_balancers",

@@ -14,7 +14,6 @@ from typing import Any
 from slsguard.analysis.api_timeouts import is_async_http
 from slsguard.analysis.templates import (
     Resource,
-    Syntax,
     logical_id_of,
     mentions,
     resource,
@@ -23,7 +22,7 @@ from slsguard.analysis.templates import (
 )
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function, render
+from slsguard.model import Application, Dialect, Function, render
 
 # Serverless event names and SAM event types that invoke a function asynchronously.
 _SLS_ASYNC = {
@@ -89,7 +88,7 @@ class Queue:
 # -- asynchronous invocations --------------------------------------------------------------
 
 
-def async_sources(app: Application, fn: Function, syntax: Syntax) -> list[AsyncSource]:
+def async_sources(app: Application, fn: Function, syntax: Dialect) -> list[AsyncSource]:
     """What invokes the function asynchronously: its events, and Lambda permissions."""
     found: list[AsyncSource] = []
     if syntax != "cloudformation":  # Plain Lambda functions have no `events`.
@@ -116,7 +115,7 @@ def _iot_rule(app: Application, source_arn: Any) -> bool:
     )
 
 
-def _event_source(kind: str, settings: Any, syntax: Syntax) -> AsyncSource | None:
+def _event_source(kind: str, settings: Any, syntax: Dialect) -> AsyncSource | None:
     if syntax == "serverless":
         if kind == "http" and is_async_http(settings):
             return AsyncSource("API Gateway (`async: true`)")
@@ -144,7 +143,7 @@ def _targets(function_text: str, fn: Function) -> bool:
     return own_name is not None and render(own_name) == function_text
 
 
-def has_async_failure_handling(app: Application, fn: Function, syntax: Syntax) -> bool:
+def has_async_failure_handling(app: Application, fn: Function, syntax: Dialect) -> bool:
     """Whether failed asynchronous events of the function are kept somewhere."""
     settings = fn.settings if isinstance(fn.settings, YMap) else YMap()
     if syntax == "serverless":
@@ -220,7 +219,7 @@ def _function_names(app: Application, target: Any) -> tuple[str, ...]:
     return names or (render(target),)
 
 
-_STREAM_FIX: dict[Syntax, str] = {
+_STREAM_FIX: dict[Dialect, str] = {
     "serverless": "add `destinations: {onFailure: <SQS queue or SNS topic ARN>}` under this "
     "`stream` event (and consider `maximumRetryAttempts` and `bisectBatchOnFunctionError`)",
     "sam": "add `DestinationConfig: {OnFailure: {Type: SQS, Destination: <queue ARN>}}` to "
@@ -230,7 +229,7 @@ _STREAM_FIX: dict[Syntax, str] = {
 }
 
 
-def _stream_source(kind: str, settings: Any, syntax: Syntax) -> str | None:
+def _stream_source(kind: str, settings: Any, syntax: Dialect) -> str | None:
     if syntax == "serverless":
         if kind != "stream":
             return None
@@ -250,7 +249,7 @@ def _stream_source(kind: str, settings: Any, syntax: Syntax) -> str | None:
     }.get(render(settings.get("Type")))
 
 
-def _stream_has_destination(settings: Any, syntax: Syntax) -> bool:
+def _stream_has_destination(settings: Any, syntax: Dialect) -> bool:
     if not isinstance(settings, YMap):
         return False
     if syntax == "serverless":

@@ -24,7 +24,6 @@ from slsguard.analysis._http_model import (
     Endpoint,
     EndpointKind,
     Network,
-    Syntax,
     Validation,
     ValidationState,
 )
@@ -42,7 +41,6 @@ __all__ = [
     "Endpoint",
     "EndpointKind",
     "Network",
-    "Syntax",
     "Validation",
     "ValidationState",
     "describe",

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from slsguard.analysis.templates import (
-    Syntax,
     logical_id_of,
     parameter_default,
     resource,
 )
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YList, YMap
-from slsguard.model import Application, Function, render
+from slsguard.model import Application, Dialect, Function, render
 
 # One ARN field: plain text, or variables such as `${AWS::Region}` that contain colons.
 _FIELD = r"(?:\$\{[^}]*\}|#\{[^}]*\}|[^:$#])"
@@ -48,7 +47,7 @@ class LayerRef:
     note: str = ""
 
 
-def layer_refs(app: Application, fn: Function, syntax: Syntax) -> Iterator[LayerRef]:
+def layer_refs(app: Application, fn: Function, syntax: Dialect) -> Iterator[LayerRef]:
     """The external layers the function uses (layers of this template are left out)."""
     for value, origin in _written(app, fn, syntax):
         note = ""
@@ -64,7 +63,7 @@ def layer_refs(app: Application, fn: Function, syntax: Syntax) -> Iterator[Layer
             yield parsed
 
 
-def _written(app: Application, fn: Function, syntax: Syntax) -> Iterator[tuple[Any, Origin]]:
+def _written(app: Application, fn: Function, syntax: Dialect) -> Iterator[tuple[Any, Origin]]:
     """(value, origin) of every layer item that applies to the function."""
     if syntax == "serverless":
         settings = fn.settings if isinstance(fn.settings, YMap) else YMap()

@@ -1,28 +1,28 @@
-"""What the monitoring rules share about functions: the syntax a function is written in (so
-a fix uses it), its deployed name, and one finding for a service-wide setting missing on
-several functions."""
+"""What the monitoring rules share about functions: their deployed names, and one finding for
+a service-wide setting missing on several functions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any
 
-from slsguard.analysis.intrinsics import resource_type, text_of
+from slsguard.analysis.intrinsics import text_of
 from slsguard.analysis.service import service_level_origin
+from slsguard.analysis.templates import syntax_of
+
+__all__ = [
+    "custom_of",
+    "deployed_names",
+    "literal_true",
+    "on_aws",
+    "provider_of",
+    "report_per_service",
+    "settings_of",
+    "syntax_of",
+]
 from slsguard.findings import Origin, Violation
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function, render
-
-FunctionSyntax = Literal["serverless", "sam", "cloudformation"]
-
-
-def syntax_of(app: Application, fn: Function) -> FunctionSyntax:
-    """Whether a function is a Serverless `functions:` entry, a SAM or a plain CFN function."""
-    if app.kind == "serverless" and fn.origin.path[:1] == ("functions",):
-        return "serverless"
-    if resource_type(app, fn.logical_id or fn.name) == "AWS::Serverless::Function":
-        return "sam"
-    return "cloudformation"
 
 
 def on_aws(app: Application) -> bool:

@@ -243,10 +243,19 @@ def _parameter_defaults(template: Any) -> dict[str, Any]:
 
 
 def _policy_statements(resource: Resource) -> Iterator[PolicyStatement]:
-    document = resource.properties.get("PolicyDocument")
+    yield from document_statements(resource, "PolicyDocument")
+
+
+def document_statements(resource: Resource, key: str) -> Iterator[PolicyStatement]:
+    """The statements of the policy document under property `key` of `resource`.
+
+    An empty `key` reads the properties themselves (`AWS::Events::EventBusPolicy` holds its
+    `Statement` directly).
+    """
+    document = resource.properties.get(key) if key else resource.properties
     if not isinstance(document, YMap):
         return
-    where = resource.origin_of("PolicyDocument")
+    where = resource.origin_of(key) if key else resource.properties_origin
     raw = document.get("Statement")
     for item, origin in _items(raw, child_origin(document, "Statement", where)):
         statement = _statement(item, origin)
@@ -315,6 +324,7 @@ __all__ = [
     "Resource",
     "ResourceIndex",
     "ResourcePolicy",
+    "document_statements",
     "physical_name",
     "referenced_attributes",
     "referenced_ids",

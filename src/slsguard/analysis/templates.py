@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function, render
+from slsguard.model import Application, Dialect, Function, render
 
-Syntax = Literal["serverless", "sam", "cloudformation"]
-
-_RESOURCE_SYNTAX: dict[str, Syntax] = {
+_RESOURCE_SYNTAX: dict[str, Dialect] = {
     "AWS::Serverless::Function": "sam",
     "AWS::Lambda::Function": "cloudformation",
 }
@@ -70,7 +68,7 @@ def is_lambda_app(app: Application) -> bool:
     return name is None or render(name).strip().lower() == "aws"
 
 
-def syntax_of(app: Application, fn: Function) -> Syntax:
+def syntax_of(app: Application, fn: Function) -> Dialect:
     """The syntax the function is written in (what its fix must use)."""
     found = resource(app, fn.logical_id)
     if found is not None and found.type in _RESOURCE_SYNTAX:
@@ -78,7 +76,7 @@ def syntax_of(app: Application, fn: Function) -> Syntax:
     return "serverless" if app.kind == "serverless" else "cloudformation"
 
 
-def is_container_image(fn: Function, syntax: Syntax) -> bool:
+def is_container_image(fn: Function, syntax: Dialect) -> bool:
     """Whether the function is deployed as a container image (no managed runtime, no zip)."""
     settings = fn.settings
     if not isinstance(settings, YMap):
@@ -140,6 +138,6 @@ def describe(names: Iterable[str], limit: int = 4) -> str:
     return f"{len(unique)} functions ({shown})"
 
 
-def key_name(syntax: Syntax, serverless: str, cloudformation: str) -> str:
+def key_name(syntax: Dialect, serverless: str, cloudformation: str) -> str:
     """The name of a setting in the function's syntax: `timeout` or `Timeout`."""
     return serverless if syntax == "serverless" else cloudformation

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slsguard.findings import Severity
+from slsguard.output import emit, to_stdout
 
 if TYPE_CHECKING:
     from slsguard.audit.run import AuditResult
@@ -116,10 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if args.history is not None and not _record(args.history, result):
         return 2
     text = _rendered(args, result)
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)
     return exit_code(result.report, args.fail_on)
 
 
@@ -148,10 +146,7 @@ def _show_history(args: argparse.Namespace) -> int:
         print(f"slsguard: {error}", file=sys.stderr)
         return 2
     text = render_json(steps) if args.format == "json" else render_text(steps)
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)
     return 0
 
 
@@ -161,7 +156,7 @@ def _rendered(args: argparse.Namespace, result: AuditResult) -> str:
     from slsguard.formats.json_format import document
 
     color = args.color == "always" or (
-        args.color == "auto" and args.output is None and sys.stdout.isatty()
+        args.color == "auto" and to_stdout(args.output) and sys.stdout.isatty()
     )
     if args.compare is None:
         return render(args.format, result.report, color=color)

@@ -16,7 +16,7 @@ from slsguard.code.locate import Missing, locate
 from slsguard.code.model import CodeNote, HandlerSource, Hit, Sources
 from slsguard.code.python import Analysis
 from slsguard.code.python_checks import check_module
-from slsguard.code.python_modules import Modules
+from slsguard.code.python_modules import Modules, NotFollowed
 from slsguard.code.sources import sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.model import Application, Function, Note
@@ -56,8 +56,8 @@ def code_facts(app: Application) -> CodeFacts:
 
 
 def code_notes(app: Application, active: frozenset[str]) -> list[Note]:
-    """SLS004 and SLS001 notes about handler code, when a code rule runs."""
-    if not active & CODE_RULES or not app.functions:  # code is read only for code rules
+    """SLS004 and SLS001 notes about handler code, when a code rule (or SLS004) runs."""
+    if not active & (CODE_RULES | {"SLS004"}) or not app.functions:  # read only when asked
         return []
     notes = []
     for note in code_facts(app).notes:
@@ -90,6 +90,8 @@ class _Run:
             self.sources.append((fn.name, sources))
             if located.language == "python":
                 self.python(located, sources)
+            elif located.language == "go":
+                self.go(located, sources)
             else:
                 self.javascript(located, sources)
 
@@ -100,14 +102,22 @@ class _Run:
         if module is None:
             return
         analysis = Analysis(sources, modules, source.function)
-        if not analysis.run(module, source.symbol):
-            self.notes.append(_undefined(source))
+        why = analysis.run(module, source.symbol)
+        if why is not None:
+            self.notes.append(_undefined(source, why))
         self.hits.extend(analysis.hits)
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
             self.hits.extend(check_module(checked, source.function))
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
+
+        result = analyse(source, sources, self.cwd)
+        self.hits.extend(result.hits)
+        self.notes.extend(result.notes)
+
+    def go(self, source: HandlerSource, sources: Sources) -> None:
+        from slsguard.code.go import analyse  # tree-sitter-go loads only for Go code
 
         result = analyse(source, sources, self.cwd)
         self.hits.extend(result.hits)
@@ -132,11 +142,11 @@ def _compute(app: Application, cwd: Path) -> CodeFacts:
     return run.facts()
 
 
-def _undefined(source: HandlerSource) -> CodeNote:
-    origin = Origin(source.display, (), 1, 1)
+def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:
+    origin = Origin(source.display, (), why.line, 1)
     message = (
-        f"{source.display} does not define `{source.symbol}` as a function, the handler of "
-        f"{source.function}: its code is not analysed"
+        f"the handler `{source.symbol}` of {source.function} in {source.display} cannot be "
+        f"followed: {why.reason}; its code is not analysed"
     )
     return CodeNote("SLS004", origin, message, "check the handler name", source.function)
 

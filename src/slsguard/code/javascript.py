@@ -14,7 +14,8 @@ from pathlib import Path
 from slsguard.code import javascript_sinks
 from slsguard.code.events import contained, reach
 from slsguard.code.javascript_checks import check_module
-from slsguard.code.javascript_modules import JsModule, JsModules, Node, function_node, text_of
+from slsguard.code.javascript_handlers import Followed, follow_handler, function_node
+from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
 from slsguard.code.model import (
     CodeNote,
     EventRef,
@@ -66,18 +67,18 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     analysis = JsAnalysis(sources, modules, source.function)
     notes: list[CodeNote] = []
     if module is not None:
-        node = function_node(module, source.symbol)
-        if node is None:
-            origin = Origin(source.display, (), 1, 1)
-            message = (
-                f"{source.display} does not export `{source.symbol}`, the handler of "
-                f"{source.function}: its code is not analysed"
-            )
-            notes.append(
-                CodeNote("SLS004", origin, message, "check the handler name", source.function)
-            )
+        found = follow_handler(module, source.symbol, modules)
+        if isinstance(found, Followed):
+            analysis.invoke(found.module, found.node, [EventRef(())], 0, source.symbol)
         else:
-            analysis.invoke(module, node, [EventRef(())], 0, source.symbol)
+            line, column = found.module.position(found.node)[:2] if found.node else (1, 1)
+            origin = Origin(found.module.display, (), line, column)
+            message = (
+                f"the handler `{source.symbol}` of {source.function} in {source.display} "
+                f"cannot be followed: {found.reason}; its code is not analysed"
+            )
+            fix = "export the handler as a function slsguard can follow, or review it otherwise"
+            notes.append(CodeNote("SLS004", origin, message, fix, source.function))
     for failure in modules.failures:
         origin = Origin(failure.display, (), failure.line, failure.column)
         notes.append(

@@ -14,11 +14,12 @@ from typing import Any
 
 from slsguard.code.model import HandlerSource
 from slsguard.code.python_modules import ParseFailure, read_module
+from slsguard.code.tsconfig import alias_targets
 from slsguard.discovery import display_name
 
 Node = Any
 """A tree-sitter node (the binding ships no type information)."""
-_FUNCTIONS = ("arrow_function", "function_expression", "function", "function_declaration")
+_QUOTES = "'\"`"
 _SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", "/index.js", "/index.ts")
 
 
@@ -49,6 +50,7 @@ class JsModule:
     column_offset: int = 0
     imports: dict[str, str] = field(default_factory=dict)
     functions: dict[str, Node] = field(default_factory=dict)
+    classes: dict[str, Node] = field(default_factory=dict)
 
     def position(self, node: Node) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based."""
@@ -119,10 +121,18 @@ class JsModules:
         return module
 
     def resolve(self, specifier: str, importer: JsModule) -> JsModule | None:
-        """The local module a relative `require`/`import` names."""
+        """The local module a relative `require`/`import` (or a tsconfig alias) names."""
         if not specifier.startswith("."):
+            if specifier.startswith(("node:", "@aws-sdk/", "aws-sdk")):
+                return None  # never a path alias; skips the tsconfig lookup on hot paths
+            for base in alias_targets(specifier, importer.path, self.scan_root):
+                found = self._file_at(base)
+                if found is not None:
+                    return found
             return None
-        base = importer.path.parent / specifier
+        return self._file_at(importer.path.parent / specifier)
+
+    def _file_at(self, base: Path) -> JsModule | None:
         for suffix in _SUFFIXES:
             candidate = Path(str(base) + suffix) if suffix else base
             if candidate.is_file():
@@ -150,8 +160,12 @@ def _index(module: JsModule, root: Node) -> None:
         elif node.type in ("lexical_declaration", "variable_declaration"):
             for declarator in node.named_children:
                 _declarator(module, declarator)
+        elif node.type in ("class_declaration", "class"):
+            module.classes[text_of(node.child_by_field_name("name"))] = node
         elif node.type == "import_statement":
             _import(module, node)
+        elif node.type == "export_statement":
+            _export_clause(module, node)
         elif node.type == "expression_statement":
             _exports(module, node.named_children[0] if node.named_children else None)
 
@@ -217,39 +231,36 @@ def _exports(module: JsModule, node: Node | None) -> None:
     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
     target = text_of(left)
     if target.startswith(("exports.", "module.exports.")):
-        module.functions[target.rsplit(".", 1)[-1]] = right
+        _export(module, target.rsplit(".", 1)[-1], right)
     elif target == "module.exports" and right.type == "object":
         for item in right.named_children:
             if item.type == "pair":
-                module.functions[text_of(item.child_by_field_name("key"))] = (
-                    item.child_by_field_name("value")
-                )
+                key, value = item.child_by_field_name("key"), item.child_by_field_name("value")
+                _export(module, text_of(key), value)
+            elif item.type == "shorthand_property_identifier":
+                _export(module, text_of(item), item)
 
 
-def function_node(module: JsModule, name: str, depth: int = 0) -> Node | None:
-    """The function a module-level name stands for (through `middy(fn)` wrappers)."""
-    node = module.functions.get(name)
-    if node is None or depth > 3:
-        return None
-    if node.type in _FUNCTIONS or node.type == "function_declaration":
-        return node
-    if node.type == "identifier":
-        return function_node(module, text_of(node), depth + 1)
-    if node.type in ("call_expression", "member_expression"):
-        for child in _descendants(node):
-            if child.type == "identifier" and text_of(child) in module.functions:
-                found = function_node(module, text_of(child), depth + 1)
-                if found is not None:
-                    return found
-            if child.type in _FUNCTIONS:
-                return child
-    return None
+def _export(module: JsModule, name: str, value: Node) -> None:
+    # `exports.handler = handler` exports the local of the same name: keep the local.
+    if value.type in ("identifier", "shorthand_property_identifier") and text_of(value) == name:
+        return
+    module.functions[name] = value
 
 
-def _descendants(node: Node) -> list[Node]:
-    out, stack = [], [node]
-    while stack:
-        current = stack.pop(0)
-        out.append(current)
-        stack.extend(current.named_children)
-    return out
+def _export_clause(module: JsModule, node: Node) -> None:
+    """`export { inner as handler }`, `export { handler } from "./impl"`, `export default x`."""
+    source = node.child_by_field_name("source")
+    value = node.child_by_field_name("value")
+    if value is not None:
+        _export(module, "default", value)
+    for clause in node.named_children:
+        if clause.type != "export_clause":
+            continue
+        for spec in clause.named_children:
+            name = spec.child_by_field_name("name")
+            alias = text_of(spec.child_by_field_name("alias") or name)
+            if source is not None:
+                module.imports[alias] = f"{text_of(source).strip(_QUOTES)}.{text_of(name)}"
+            else:
+                _export(module, alias, name)

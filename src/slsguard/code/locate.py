@@ -18,10 +18,12 @@ Nothing outside the scan root is read.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slsguard.code.go_locate import go_package, is_go_runtime
 from slsguard.code.model import CodeNote, HandlerSource, Language
 from slsguard.discovery import display_name
 from slsguard.findings import Origin
@@ -70,7 +72,7 @@ def _locate(app: Application, fn: Function, cwd: Path) -> Located:
     root = Path(app.scan_root).resolve() if app.scan_root else base
     settings: Any = fn.settings if isinstance(fn.settings, dict) else {}
     if app.kind == "serverless":
-        return _serverless(fn, settings, base, root, cwd)
+        return _serverless(app, fn, settings, base, root, cwd)
     return _stack(app, fn, settings, base, root, cwd)
 
 
@@ -85,10 +87,28 @@ def language_of(runtime: str | None) -> Language | bool | None:
     return False
 
 
-def _serverless(fn: Function, settings: Any, base: Path, root: Path, cwd: Path) -> Located:
+def _serverless(
+    app: Application, fn: Function, settings: Any, base: Path, root: Path, cwd: Path
+) -> Located:
     where = child_origin(settings, "handler", fn.origin)
     if "image" in settings:
-        return _note(fn, child_origin(settings, "image", fn.origin), "a container image")
+        image = settings["image"]
+        where = child_origin(settings, "image", fn.origin)
+        name = image.get("name") if isinstance(image, dict) else image
+        images = _table(
+            _table(_table(_table(app.template).get("provider")).get("ecr")).get("images")
+        )
+        build = _table(images.get(name)) if isinstance(name, str) else {}
+        if not build:
+            return _note(fn, where, "a container image built outside this service")
+        context = str(build.get("path", "."))
+        dockerfile = str(build.get("file", "Dockerfile"))
+        command = _table(image).get("command")
+        handler = str(command[0]) if isinstance(command, list) and command else None
+        return _image(fn, where, base / context, dockerfile, handler, root, cwd)
+    if is_go_runtime(fn.runtime):
+        binary = Path(fn.handler or "").name
+        return _go(fn, where, base, (binary, fn.name), root, cwd)
     return _file(fn, fn.handler, base, root, cwd, where, ())
 
 
@@ -99,7 +119,15 @@ def _stack(
     resource = _table(_table(app.resources).get(fn.logical_id or ""))
     code = settings.get("Code")
     if settings.get("PackageType") == "Image" or (isinstance(code, dict) and "ImageUri" in code):
-        return _note(fn, fn.origin, "a container image")
+        metadata = _table(resource.get("Metadata"))
+        context = metadata.get("DockerContext", metadata.get("aws:asset:path"))
+        if not isinstance(context, str):
+            return _note(fn, fn.origin, "a container image built outside this template")
+        dockerfile = metadata.get("Dockerfile", metadata.get("aws:asset:dockerfile-path"))
+        command = _table(settings.get("ImageConfig")).get("Command")
+        handler = str(command[0]) if isinstance(command, list) and command else None
+        name = dockerfile if isinstance(dockerfile, str) else "Dockerfile"
+        return _image(fn, fn.origin, base / context, name, handler, root, cwd)
     inline = settings.get("InlineCode") if "InlineCode" in settings else None
     if isinstance(code, dict) and "ZipFile" in code:
         return _inline(fn, code, "ZipFile", base, root, cwd)
@@ -112,8 +140,61 @@ def _stack(
     target = (base / directory).resolve()
     if not target.is_relative_to(root):
         return _note(fn, where, f"code outside the scan root ({directory})")
+    if is_go_runtime(fn.runtime):
+        names = (Path(fn.handler or "").name, fn.name, str(settings.get("FunctionName", "")))
+        return _go(fn, where, target, names, root, cwd)
     entries = _entry_points(resource)
     return _file(fn, fn.handler, target, root, cwd, where, entries)
+
+
+def _image(
+    fn: Function,
+    where: Origin,
+    context: Path,
+    dockerfile: str,
+    handler: str | None,
+    root: Path,
+    cwd: Path,
+) -> Located:
+    """The handler of a container image, from its Dockerfile's base, CMD and COPY lines."""
+    from slsguard.code.dockerfile import read_dockerfile
+
+    context = context.resolve()
+    path = (context / dockerfile).resolve()
+    if not context.is_relative_to(root) or not path.is_relative_to(root):
+        return _note(fn, where, f"a container image built outside the scan root ({dockerfile})")
+    image = read_dockerfile(path)
+    shown = display_name(path, cwd)
+    if image is None:
+        return _note(fn, where, f"a container image whose Dockerfile ({shown}) is not found")
+    handler = handler or image.handler
+    if image.language is None or handler is None:
+        what = f"a container image on `{image.base}` (a base without a handler setting)"
+        return _note(fn, where, what)
+    for source in image.sources:
+        directory = (context / source).resolve()
+        if directory.is_dir() and directory.is_relative_to(root):
+            found = _file(fn, handler, directory, root, cwd, where, (), image.language)
+            if isinstance(found, HandlerSource):
+                return found
+    found = _file(fn, handler, context, root, cwd, where, (), image.language)
+    if isinstance(found, HandlerSource):
+        return found
+    return _note(
+        fn, where, f"a container image whose handler {handler} is not in {shown}'s COPY sources"
+    )
+
+
+def _go(
+    fn: Function, where: Origin, base: Path, names: tuple[str, ...], root: Path, cwd: Path
+) -> Located:
+    """The Go package of a function built into a binary (`go_locate` says how)."""
+    entry, looked = go_package(base, tuple(n for n in names if n and n != "bootstrap"), root)
+    if entry is None:
+        shown = ", ".join(display_name(folder, cwd) for folder in looked[:4]) or "nothing"
+        what = f"a {fn.runtime} binary whose Go source (a `lambda.Start` package) is not found"
+        return _note(fn, where, f"{what}; looked in {shown}")
+    return HandlerSource(fn.name, "go", entry, display_name(entry, cwd), "main", entry.parent, root)
 
 
 def _code_root(settings: Any, resource: dict[str, Any], code: object) -> str | None:
@@ -142,10 +223,11 @@ def _file(
     cwd: Path,
     where: Origin,
     entries: tuple[str, ...],
+    image_language: Language | None = None,
 ) -> Located:
     if not handler or "." not in handler:
         return None
-    language = language_of(fn.runtime)
+    language = image_language or language_of(fn.runtime)
     if language is False:
         return _note(fn, where, f"{fn.runtime} code (no code analysis for this language)")
     module, symbol = handler.rsplit(".", 1)
@@ -229,6 +311,8 @@ def _line_map(template: Path, key_line: int, count: int) -> tuple[tuple[int, ...
     except (OSError, UnicodeDecodeError):
         return (key_line,) * count, 0
     head = lines[key_line - 1] if 0 < key_line <= len(lines) else ""
+    if re.search(r"=\s*<<-?\s*\w+\s*$", head):  # an HCL heredoc: the code starts below
+        return tuple(key_line + 1 + index for index in range(count)), 0
     after = head.split(":", 1)[1].strip() if ":" in head else ""
     if not after.startswith(("|", ">")):
         return (key_line,) * count, 0  # a quoted or JSON string: all on the key's line

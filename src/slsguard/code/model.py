@@ -8,7 +8,7 @@ from typing import Literal
 
 from slsguard.findings import FlowStep, Location, Origin, Severity
 
-Language = Literal["python", "javascript", "typescript"]
+Language = Literal["python", "javascript", "typescript", "go"]
 Shape = Literal["text", "object", "json"]
 """`object`: a mapping of strings (query string); `json`: parsed JSON, any type."""
 Exposure = Literal["public", "internal", "scheduled", "direct"]

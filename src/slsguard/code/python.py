@@ -19,7 +19,13 @@ from slsguard.code import python_sinks
 from slsguard.code.events import ATTRIBUTES, METHODS, contained, reach
 from slsguard.code.model import EventRef, Hit, SourceField, Sources, Taint, Value
 from slsguard.code.python_guards import allow_list, base_name, element, leading_text, leaves, merge
-from slsguard.code.python_modules import FunctionNode, Module, Modules
+from slsguard.code.python_modules import (
+    FunctionNode,
+    Module,
+    Modules,
+    NotFollowed,
+    handler_function,
+)
 from slsguard.findings import FlowStep
 
 MAX_DEPTH = 4
@@ -74,14 +80,14 @@ class Analysis:
             self.module_state[key] = (frame.instances, frame.flags)
         return self.module_state[key]
 
-    def run(self, module: Module, symbol: str) -> bool:
-        """Analyse the handler `symbol` of `module`; False when the module does not define it."""
-        node = module.functions.get(symbol)
-        if node is None:
-            return False
+    def run(self, module: Module, symbol: str) -> NotFollowed | None:
+        """Analyse the handler `symbol` of `module`; why it cannot be followed, if so."""
+        found = handler_function(self.modules, module, symbol)
+        if isinstance(found, NotFollowed):
+            return found
         values: list[Value] = [EventRef(())]
-        self.invoke(module, node, values, 0)
-        return True
+        self.invoke(found[0], found[1], values, 0)
+        return None
 
     def invoke(self, module: Module, node: FunctionNode, values: list[Value], depth: int) -> Value:
         """Analyse a function with these argument values; the value it returns."""

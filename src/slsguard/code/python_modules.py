@@ -28,6 +28,8 @@ def read_module(path: Path, scan_root: Path) -> str | None:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
+
+
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -44,6 +46,8 @@ class Module:
     imports: dict[str, str] = field(default_factory=dict)
     """Local name → qualified name (`sp` → `subprocess`, `save` → `.db.save`)."""
     functions: dict[str, FunctionNode] = field(default_factory=dict)
+    assigned: dict[str, ast.Assign] = field(default_factory=dict)
+    """Module-level `name = <expression>` that is not a function (`handler = Mangum(app)`)."""
 
     def position(self, node: ast.AST) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, in the file as the user sees it."""
@@ -142,6 +146,8 @@ def _index(module: Module) -> None:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                     module.functions.setdefault(f"{node.name}.{item.name}", item)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            _assignment(module, node)
     for entry in ast.walk(module.tree):
         if isinstance(entry, ast.Import):
             for alias in entry.names:
@@ -152,3 +158,60 @@ def _index(module: Module) -> None:
             for alias in entry.names:
                 joined = f"{prefix}.{alias.name}" if entry.module else f"{prefix}{alias.name}"
                 module.imports[alias.asname or alias.name] = joined
+
+
+def _assignment(module: Module, node: ast.Assign) -> None:
+    """`handler = run` and `handler = wrap(run)` name the function they stand for."""
+    target, value = node.targets[0], node.value
+    if not isinstance(target, ast.Name):
+        return
+    wrapped = value.args if isinstance(value, ast.Call) else [value]
+    for item in wrapped:
+        if isinstance(item, ast.Name) and item.id in module.functions:
+            module.functions[target.id] = module.functions[item.id]
+            return
+    module.assigned[target.id] = node
+
+
+@dataclass(frozen=True, slots=True)
+class NotFollowed:
+    """Why a handler symbol cannot be followed to a function, and the line that says so."""
+
+    reason: str
+    line: int = 1
+
+
+def handler_function(
+    modules: Modules, module: Module, symbol: str, depth: int = 0
+) -> tuple[Module, FunctionNode] | NotFollowed:
+    """The function a handler symbol names (through aliases and local re-imports), or why
+    it cannot be followed."""
+    if symbol in module.functions:
+        return module, module.functions[symbol]
+    assigned = module.assigned.get(symbol)
+    if assigned is not None:
+        return NotFollowed(_why_not(assigned.value), module.position(assigned)[0])
+    imported = module.imports.get(symbol)
+    if imported is not None and depth < 4:
+        owner, _, name = imported.rpartition(".")
+        target = modules.resolve(owner, module) if owner else None
+        if target is not None:
+            return handler_function(modules, target, name, depth + 1)
+        return NotFollowed(f"it is imported from `{imported}`, which is not in the code")
+    return NotFollowed(f"{module.display} does not define `{symbol}` as a function")
+
+
+_ADAPTERS = {
+    "Mangum": "an ASGI adapter (Mangum) serving a web app",
+    "make_lambda_handler": "a WSGI adapter serving a web app",
+    "handle_request": "a WSGI adapter serving a web app",
+}
+
+
+def _why_not(value: ast.expr) -> str:
+    call = value.func if isinstance(value, ast.Call) else None
+    name = ast.unparse(call).rsplit(".", 1)[-1] if call is not None else ""
+    if name in _ADAPTERS:
+        return f"it is {_ADAPTERS[name]} (`{ast.unparse(value)}`), whose routes are not followed"
+    text = ast.unparse(value)
+    return f"it is `{text[:60]}`, not a function slsguard can follow"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 
-from slsguard.findings import Finding, Report, Severity
+from slsguard.findings import Finding, FixChange, Report, Severity
 from slsguard.formats.grouping import group, heading
 from slsguard.formats.labels import (
     FRAMEWORKS,
@@ -131,8 +131,29 @@ def finding_block(finding: Finding) -> str:
     mapped = _mappings(finding)
     if mapped:
         lines.append(f"<p><sub>{_html(mapped)}</sub></p>")
+    for change in finding.changes:
+        lines.extend(_diff_block(change))
     lines.append("</details>")
     return "\n".join(lines) + "\n"
+
+
+def _diff_block(change: FixChange) -> list[str]:
+    """The exact edit of one fix as a fenced ```diff block (`slsguard fix` would apply it).
+
+    A fenced block is not parsed as Markdown; its fence is longer than any run of
+    backticks in the diff, so text from the project cannot close it early.
+    """
+    applicability = "safe" if change.safe else f"unsafe: {change.unsafe_reason}"
+    longest = max((len(run) for run in re.findall(r"`+", change.diff)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [
+        f"<p><b>Exact edit</b>: {_html(change.title)} ({_html(applicability)})</p>",
+        "",
+        f"{fence}diff",
+        _clip(change.diff).rstrip("\n"),
+        fence,
+        "",
+    ]
 
 
 def _head(report: Report) -> str:

@@ -11,7 +11,15 @@ import re
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from slsguard.findings import Finding, Location, Report, RuleInfo, Severity
+from slsguard.findings import (
+    Confidence,
+    Finding,
+    FixChange,
+    Location,
+    Report,
+    RuleInfo,
+    Severity,
+)
 from slsguard.formats.json_format import (
     TOOL_NAME,
     JsonObject,
@@ -41,6 +49,10 @@ SECURITY_SEVERITY = {
     Severity.LOW: "3.0",
     Severity.INFO: "0.0",
 }
+
+CONFIDENCE_RANK = {Confidence.HIGH: 90.0, Confidence.MEDIUM: 60.0, Confidence.LOW: 30.0}
+"""SARIF `rank` (0-100, how much a result deserves attention) from the finding's confidence;
+the rule's own confidence is its `precision` property, as GitHub code scanning reads it."""
 
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 _HEADING = re.compile(r"^\s*#*\s*(?P<title>[^#].*?)\s*:?\s*$")
@@ -80,7 +92,7 @@ def _rule(rule: RuleInfo) -> JsonObject:
         "properties": {
             "security-severity": SECURITY_SEVERITY[rule.severity],
             "tags": tags,
-            "precision": "high",
+            "precision": rule.confidence.value,
         },
     }
 
@@ -142,6 +154,8 @@ def _location(finding: Finding, prefix: str) -> JsonObject:
         )
     if loc.kind == "cloud" and loc.arn:
         logical.append({"fullyQualifiedName": loc.arn, "kind": "resource"})
+    elif loc.address:
+        logical.append({"fullyQualifiedName": loc.address, "kind": "member"})
     if logical:
         out["logicalLocations"] = logical
     return out
@@ -158,20 +172,50 @@ def _result(finding: Finding, index: dict[str, int], prefix: str) -> JsonObject:
         "message": {"text": text},
         "locations": [_location(finding, prefix)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "rank": CONFIDENCE_RANK[finding.confidence],
         "properties": {
             "security-severity": SECURITY_SEVERITY[finding.severity],
             "app": finding.app or None,
             "function": finding.function,
+            "confidence": finding.confidence.value,
         },
     }
+    if finding.confidence_reason:
+        result["properties"]["confidenceReason"] = finding.confidence_reason
     if finding.flow:
         result["codeFlows"] = [_code_flow(finding, prefix)]
+    if finding.changes:
+        result["fixes"] = [_fix(change, prefix) for change in finding.changes]
     if finding.suppression is not None:
         # Viewers (GitHub code scanning among them) show a suppressed result as dismissed.
         result["suppressions"] = [
             {"kind": finding.suppression.kind, "justification": finding.suppression.reason}
         ]
     return result
+
+
+def _fix(change: FixChange, prefix: str) -> JsonObject:
+    """One exact fix: its description and the replacements per file (`slsguard fix` edits)."""
+    by_file: dict[str, list[JsonObject]] = {}
+    for item in change.replacements:
+        region: JsonObject = {
+            "startLine": item.start_line,
+            "startColumn": item.start_column,
+            "endLine": item.end_line,
+            "endColumn": item.end_column,
+        }
+        replacement: JsonObject = {"deletedRegion": region}
+        if item.inserted:
+            replacement["insertedContent"] = {"text": item.inserted}
+        by_file.setdefault(item.file, []).append(replacement)
+    applicability = "safe" if change.safe else f"unsafe: {change.unsafe_reason}"
+    return {
+        "description": {"text": f"{change.title} ({applicability})"},
+        "artifactChanges": [
+            {"artifactLocation": artifact_location(file, prefix), "replacements": replacements}
+            for file, replacements in by_file.items()
+        ],
+    }
 
 
 def _code_flow(finding: Finding, prefix: str) -> JsonObject:

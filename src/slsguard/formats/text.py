@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from io import StringIO
 from urllib.parse import urlsplit
 
-from slsguard.findings import Finding, Location, ReferenceData, Report, Severity
+from slsguard.findings import Confidence, Finding, Location, ReferenceData, Report, Severity
 from slsguard.formats.json_format import finding_order, function_count, severity_counts
 
 Segment = tuple[str, str]
@@ -101,11 +101,20 @@ def _finding_lines(finding: Finding) -> list[Line]:
         ]
     ]
     lines += [[("      ", ""), (_clean(text), "")] for text in finding.message.splitlines()]
+    if finding.confidence is not Confidence.HIGH:
+        reason = f": {finding.confidence_reason}" if finding.confidence_reason else ""
+        lines.append(
+            [("      ", ""), (_clean(f"{finding.confidence.value} confidence{reason}"), "dim")]
+        )
     if finding.flow:  # taint findings in handler code: source → steps → sink
         lines.append([("      ", ""), ("path:", "bold")])
         lines += [
-            [("        ", ""), (_clean(f"{s.file}:{s.line}:{s.column}"), "blue"), ("  ", ""),
-             (_clean(s.text), "")]
+            [
+                ("        ", ""),
+                (_clean(f"{s.file}:{s.line}:{s.column}"), "blue"),
+                ("  ", ""),
+                (_clean(s.text), ""),
+            ]
             for s in finding.flow
         ]
     fix = finding.fix.strip("\n").splitlines()
@@ -178,6 +187,9 @@ def summary_line(report: Report) -> str:
     scope = f"{_plural(len(report.apps), 'app')}, {_plural(function_count(report), 'function')}"
     seconds = report.duration_seconds
     shown = f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}"
+    if not report.apps:  # "No findings" would read as "secure" when nothing was analysed
+        found = f"{head}; " if total else ""
+        return f"{found}0 apps analysed{_accepted(report)}; {shown} s"
     return f"{head} in {scope}{_accepted(report)}; {shown} s"
 
 

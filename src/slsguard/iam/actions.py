@@ -35,6 +35,7 @@ __all__ = [
     "known_service",
     "lookup",
     "matches",
+    "resource_arns",
     "sensitive",
     "supports_resource_level",
 ]
@@ -321,6 +322,25 @@ def is_known_pattern(pattern: str) -> bool:
         if _only_stars(name) and not _has_wildcard(service):
             return known_service(service) and bool(_service_actions(service))
     return bool(_expand(lowered))
+
+
+@functools.cache
+def _resource_type_arns(service: str) -> dict[str, str]:
+    """Resource type name -> ARN template (``arn:${Partition}:s3:::${BucketName}``)."""
+    try:
+        raw = _read_json("resourceTypes", f"{service}.json")
+    except FileNotFoundError:
+        return {}
+    return {str(name): str(entry["arn"]) for name, entry in raw.items() if entry.get("arn")}
+
+
+def resource_arns(action: ActionInfo) -> tuple[str, ...]:
+    """The ARN templates of the resources `action` can be scoped to (``${...}`` parts unknown).
+
+    Empty when the action supports no resource-level permissions.
+    """
+    templates = _resource_type_arns(action.service)
+    return tuple(templates[name] for name in action.resource_types if name in templates)
 
 
 def supports_resource_level(action: ActionInfo) -> bool:

@@ -8,10 +8,19 @@ the functions it reaches) or of `RolePermissions` (one role), never of raw templ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from slsguard.iam import actions
+from slsguard.iam.evaluate import (
+    Match,
+    Policies,
+    action_match,
+    condition_match,
+    evaluate,
+    granted_actions,
+    narrowing_conditions,
+)
 from slsguard.model import Application, Role, Statement
 
 
@@ -50,58 +59,77 @@ def grants(app: Application, *, include_framework: bool = False) -> list[Grant]:
 
 
 class RolePermissions:
-    """Answers "does this role allow action A (on `*`)?" with Denies and boundaries applied."""
+    """Answers "does this role allow action A (on `*`)?" through `slsguard.iam.evaluate`.
+
+    Denies and a boundary defined in the template are applied; an answer that cannot be
+    known statically (a condition, a resource known only at deploy time) counts as
+    possibly allowed, so no finding says a permission is missing when it may not be.
+    """
 
     def __init__(self, role: Role) -> None:
         self.role = role
-        statements = list(role.all_statements())
-        self.allows = [s for s in statements if s.is_allow]
-        self.denies = [s for s in statements if not s.is_allow and not s.condition_keys]
-        boundary = role.boundary
-        self.boundary = list(boundary.statements) if boundary and boundary.known else None
-        self._answers: dict[tuple[str, bool], Statement | None] = {}
+        self.policies = Policies.of_role(role)
+        self._answers: dict[tuple[object, ...], Statement | None] = {}
 
-    def allowed(self, action: str, *, on_star: bool = False) -> Statement | None:
-        """The statement that allows `action` (on `*` when asked), or None."""
-        key = (action, on_star)
+    @property
+    def allows(self) -> list[Statement]:
+        """The role's Allow statements (identity policies)."""
+        return [s for s in self.policies.identity if s.is_allow]
+
+    @property
+    def denies(self) -> list[Statement]:
+        """The role's unconditional Deny statements (identity policies)."""
+        return [s for s in self.policies.identity if not s.is_allow and not s.conditions]
+
+    def allowed(
+        self,
+        action: str,
+        *,
+        on_star: bool = False,
+        context: Mapping[str, str] | None = None,
+    ) -> Statement | None:
+        """The statement that (possibly) allows `action`, or None when it is denied.
+
+        With `on_star`, only a statement on every resource counts: `*` (or `NotResource`)
+        and no narrowing condition, unless `context` satisfies that condition.
+        """
+        key = (action, on_star, tuple(sorted((context or {}).items())))
         if key not in self._answers:
-            self._answers[key] = self._allowed(action, on_star)
+            self._answers[key] = self._allowed(action, on_star, context or {})
         return self._answers[key]
 
-    def _allowed(self, action: str, on_star: bool) -> Statement | None:
-        if self._denied(action) or not self.within_boundary(action):
+    def _allowed(
+        self, action: str, on_star: bool, context: Mapping[str, str]
+    ) -> Statement | None:
+        result = evaluate(self.policies, action, "*" if on_star else None, context)
+        if result.denied:
             return None
-        for statement in self.allows:
-            if on_star and not _covers_star(statement):
-                continue
-            if statement_allows(statement, action):
+        for statement in result.allowing:
+            if not on_star or _reaches_everything(statement, context):
                 return statement
         return None
 
     def within_boundary(self, action: str) -> bool:
         """False only when a boundary defined in the template excludes `action`."""
-        if self.boundary is None:
+        boundary = self.policies.boundary
+        if boundary is None or not self.policies.boundary_known:
             return True
-        return any(s.is_allow and statement_allows(s, action) for s in self.boundary)
+        return evaluate(Policies(boundary), action).possible
 
-    def _denied(self, action: str) -> bool:
-        return any(
-            "*" in statement.resources and statement_allows(statement, action)
-            for statement in self.denies
-        )
+
+def _reaches_everything(statement: Statement, context: Mapping[str, str]) -> bool:
+    """On `*` and not narrowed, or narrowed only by conditions `context` satisfies."""
+    if not (statement.not_resources or statement.literal_star_resource()):
+        return False
+    return all(
+        condition_match(condition, context) is Match.YES
+        for condition in narrowing_conditions(statement)
+    )
 
 
 def statement_allows(statement: Statement, action: str) -> bool:
     """Whether a statement's Action (or NotAction) covers a concrete action."""
-    if statement.not_actions:
-        return not any(actions.matches(pattern, action) for pattern in statement.not_actions)
-    return any(actions.matches(pattern, action) for pattern in statement.actions)
-
-
-def _covers_star(statement: Statement) -> bool:
-    if statement.not_resources:
-        return True  # NotResource allows every resource but the listed ones.
-    return statement.literal_star_resource() or "*" in statement.resources
+    return action_match(statement, action)
 
 
 def describe_functions(names: tuple[str, ...], limit: int = 4) -> str:
@@ -122,13 +150,6 @@ def boundary_note(roles: tuple[Role, ...]) -> str:
     )
 
 
-def grants_any(grant: Grant, pattern: str) -> bool:
-    """Whether `pattern` grants at least one action once boundaries are applied."""
-    if not any(role.boundary is not None and role.boundary.known for role in grant.roles):
-        return actions.is_known_pattern(pattern)  # No boundary in the template to narrow it.
-    return any(True for _ in expand_effective(grant, pattern))
-
-
 def may_allow_any(role: Role, services: frozenset[str]) -> bool:
     """A cheap necessary condition: does any Allow statement name one of `services`?"""
     for statement in role.all_statements():
@@ -144,8 +165,11 @@ def may_allow_any(role: Role, services: frozenset[str]) -> bool:
 
 
 def expand_effective(grant: Grant, pattern: str) -> Iterator[actions.ActionInfo]:
-    """The concrete actions of `pattern` that survive every role's boundary in the grant."""
-    checkers = [RolePermissions(role) for role in grant.roles]
-    for info in actions.expand(pattern):
-        if any(checker.within_boundary(info.full_name) for checker in checkers):
-            yield info
+    """The concrete actions of `pattern` the grant's statement still grants on its own
+    resources once each role's Denies and boundary are applied (see `granted_actions`)."""
+    seen: set[actions.ActionInfo] = set()
+    for role in grant.roles:
+        for info in granted_actions(grant.statement, Policies.of_role(role), pattern):
+            if info not in seen:
+                seen.add(info)
+                yield info

@@ -9,7 +9,7 @@ resources and roles the grants cover, which the `resource_star_only` flag approx
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["PATHS", "EscalationPath", "find_paths"]
@@ -30,6 +30,14 @@ class EscalationPath:
     actions: tuple[str, ...]
     description: str
     resource_star_only: bool = False
+    passed_to: str = ""
+    """The service principal the path passes a role to (`iam:PassedToService`)."""
+
+    def context(self, action: str) -> dict[str, str]:
+        """The request context known for `action` on this path (the service PassRole feeds)."""
+        if self.passed_to and action.lower() == "iam:passrole":
+            return {"iam:PassedToService": self.passed_to}
+        return {}
 
 
 PATHS: tuple[EscalationPath, ...] = (
@@ -171,6 +179,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker creates a function running their code under a more privileged "
             "role and invokes it to act with that role's permissions."
         ),
+        passed_to="lambda.amazonaws.com",
     ),
     EscalationPath(
         id="passrole-lambda-create-event-source",
@@ -180,6 +189,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker creates a function under a more privileged role and wires it to "
             "a queue or stream so that new records run their code with that role."
         ),
+        passed_to="lambda.amazonaws.com",
     ),
     EscalationPath(
         id="passrole-lambda-create-add-permission",
@@ -189,6 +199,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker creates a function under a more privileged role and adds a "
             "resource policy letting them (or a service) invoke it."
         ),
+        passed_to="lambda.amazonaws.com",
     ),
     EscalationPath(
         id="passrole-lambda-update-configuration",
@@ -198,6 +209,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker switches an existing function to a more privileged role (or "
             "adds a malicious layer) so its next invocation runs with that role."
         ),
+        passed_to="lambda.amazonaws.com",
     ),
     EscalationPath(
         id="lambda-update-function-code-any",
@@ -217,6 +229,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker launches an instance with a privileged instance profile and "
             "takes its role credentials from the instance metadata service."
         ),
+        passed_to="ec2.amazonaws.com",
     ),
     EscalationPath(
         id="passrole-cloudformation-create-stack",
@@ -226,6 +239,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker deploys a stack with a privileged service role so CloudFormation "
             "creates resources (e.g. an admin user) on their behalf."
         ),
+        passed_to="cloudformation.amazonaws.com",
     ),
     EscalationPath(
         id="passrole-glue-create-dev-endpoint",
@@ -235,6 +249,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker creates a Glue dev endpoint with a privileged role, connects to "
             "it over SSH and uses that role's credentials."
         ),
+        passed_to="glue.amazonaws.com",
     ),
     EscalationPath(
         id="glue-update-dev-endpoint",
@@ -258,6 +273,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker creates and activates a pipeline that runs their shell commands "
             "under a more privileged role."
         ),
+        passed_to="datapipeline.amazonaws.com",
     ),
     EscalationPath(
         id="passrole-codebuild",
@@ -267,6 +283,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker creates a build project with a privileged service role whose "
             "buildspec runs their commands with that role's credentials."
         ),
+        passed_to="codebuild.amazonaws.com",
     ),
     EscalationPath(
         id="passrole-sagemaker-notebook",
@@ -280,6 +297,7 @@ PATHS: tuple[EscalationPath, ...] = (
             "The attacker creates a notebook instance with a privileged role, opens it via "
             "a presigned URL and uses that role from its terminal."
         ),
+        passed_to="sagemaker.amazonaws.com",
     ),
     EscalationPath(
         id="ssm-send-command-any",
@@ -296,32 +314,35 @@ PATHS: tuple[EscalationPath, ...] = (
 
 
 def find_paths(
-    allowed: Callable[[str], bool],
-    allowed_on_star: Callable[[str], bool],
+    allowed: Callable[[str, Mapping[str, str]], bool],
+    allowed_on_star: Callable[[str, Mapping[str, str]], bool],
 ) -> tuple[EscalationPath, ...]:
     """The paths in `PATHS` that a principal with the given permissions can take.
 
-    `allowed(action)` tells whether the principal may perform a concrete action (given
-    as ``"service:Action"``) on some resource, `allowed_on_star(action)` whether it may
-    on ``Resource: "*"``; being allowed on ``"*"`` implies being allowed. A path is
-    found when every action in it is allowed, or, for `resource_star_only` paths,
-    allowed on ``"*"``. Results keep the order of `PATHS`.
+    `allowed(action, context)` tells whether the principal may perform a concrete action
+    (``"service:Action"``) on some resource, given the request context the path implies
+    (`EscalationPath.context`: the service a role is passed to); `allowed_on_star` whether
+    it may on every resource. Being allowed on ``"*"`` implies being allowed. A path is
+    found when every action in it is allowed, or, for `resource_star_only` paths, allowed
+    on ``"*"``. Results keep the order of `PATHS`.
     """
-    star_cache: dict[str, bool] = {}
-    any_cache: dict[str, bool] = {}
+    star_cache: dict[tuple[str, str], bool] = {}
+    any_cache: dict[tuple[str, str], bool] = {}
 
-    def on_star(action: str) -> bool:
-        if action not in star_cache:
-            star_cache[action] = bool(allowed_on_star(action))
-        return star_cache[action]
+    def on_star(action: str, context: Mapping[str, str]) -> bool:
+        key = (action, str(sorted(context.items())))
+        if key not in star_cache:
+            star_cache[key] = bool(allowed_on_star(action, context))
+        return star_cache[key]
 
-    def anywhere(action: str) -> bool:
-        if action not in any_cache:
-            any_cache[action] = bool(allowed(action)) or on_star(action)
-        return any_cache[action]
+    def anywhere(action: str, context: Mapping[str, str]) -> bool:
+        key = (action, str(sorted(context.items())))
+        if key not in any_cache:
+            any_cache[key] = bool(allowed(action, context)) or on_star(action, context)
+        return any_cache[key]
 
-    return tuple(
-        path
-        for path in PATHS
-        if all((on_star if path.resource_star_only else anywhere)(a) for a in path.actions)
-    )
+    def takes(path: EscalationPath) -> bool:
+        check = on_star if path.resource_star_only else anywhere
+        return all(check(action, path.context(action)) for action in path.actions)
+
+    return tuple(path for path in PATHS if takes(path))

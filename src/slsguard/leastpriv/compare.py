@@ -1,17 +1,20 @@
-"""What a role grants compared with what the code needs, resource by resource.
+"""What a role grants compared with what the code needs, resource by resource, decided by
+the one IAM evaluator (`slsguard.iam.evaluate`: explicit denies, permissions boundaries,
+IAM's ARN wildcards, conditions whose keys are unknown give *unknown*).
 
 Granted resources are rendered template text (`!GetAtt OrdersTable.Arn`, `${Bucket.Arn}/*`,
-literal ARNs); they become ARN patterns with the template resources they name. A need and
-a grant *overlap* when some ARN matches both patterns; only a need that overlaps no
-allowing statement is missing, so unknown values never produce a false SLS110.
+literal ARNs); before evaluation they become the ARN patterns of the template resources they
+name (a generated name is `*`). A needed resource's unknown parts (region, account, a name
+computed at run time) are unknown to the evaluator, never wildcards: a need is *missing* only
+when IAM would certainly deny it, so unknown values never produce a false SLS110.
 """
 
 from __future__ import annotations
 
-import functools
 import re
+from dataclasses import replace
 
-from slsguard.iam.effective import RolePermissions, statement_allows
+from slsguard.iam.evaluate import Evaluation, Match, Policies, evaluate, statement_match
 from slsguard.leastpriv.needs import Need
 from slsguard.leastpriv.resources import from_resource
 from slsguard.model import Application, Role, Statement
@@ -52,13 +55,6 @@ def judgeable(role: Role) -> bool:
     return all(p.known or p.name in _BENIGN_MANAGED for p in role.managed_policies)
 
 
-def granted_patterns(app: Application, statement: Statement) -> tuple[Pattern, ...]:
-    """The statement's resources as ARN patterns (`*` for what is unknown)."""
-    if statement.not_resources:
-        return (("*", frozenset()),)
-    return tuple(_pattern(app, text) for text in statement.resources)
-
-
 def _pattern(app: Application, text: str) -> Pattern:
     match = _INTRINSIC.match(text.strip())
     if match:
@@ -85,45 +81,52 @@ def _arn_of(app: Application, logical: str) -> str | None:
     return from_resource(app, kind, logical, "").arn if kind else None
 
 
-def overlaps(need: Need, pattern: Pattern) -> bool:
-    """Whether some resource ARN is both needed and granted."""
-    logical = need.target.logical_id
-    arn, names = pattern
-    if logical and names and logical not in names:
-        return False
-    return _intersect(need.target.arn, arn)
+def role_policies(app: Application, role: Role, need: Need | None = None) -> Policies:
+    """The role's policies for the evaluator, with template references resolved to ARNs.
 
-
-@functools.lru_cache(maxsize=4096)
-def _intersect(left: str, right: str) -> bool:
-    """Whether two IAM globs (`*`, `?`) match at least one common string."""
-
-    @functools.cache
-    def walk(i: int, j: int) -> bool:
-        if i == len(left) and j == len(right):
-            return True
-        if i < len(left) and left[i] == "*":
-            return walk(i + 1, j) or (j < len(right) and walk(i, j + 1))
-        if j < len(right) and right[j] == "*":
-            return walk(i, j + 1) or (i < len(left) and walk(i + 1, j))
-        if i == len(left) or j == len(right):
-            return False
-        same = left[i] == right[j] or "?" in (left[i], right[j])
-        return same and walk(i + 1, j + 1)
-
-    return walk(0, 0)
-
-
-def allowed(app: Application, permissions: RolePermissions, need: Need) -> bool:
-    """Whether the role allows the needed action on the needed resource."""
-    action = need.action
-    if not permissions.within_boundary(action):
-        return False
-    for statement in permissions.denies:
-        if "*" in statement.resources and statement_allows(statement, action):
-            return False
-    return any(
-        statement_allows(statement, action)
-        and any(overlaps(need, p) for p in granted_patterns(app, statement))
-        for statement in permissions.allows
+    For a `need` on a template resource, Allow resources naming *other* template resources
+    are dropped first: two resources of one template are never the same resource, even when
+    both names are generated (`table/*`)."""
+    boundary = role.boundary
+    return Policies(
+        identity=tuple(_resolved(app, s, need) for s in role.all_statements()),
+        boundary=tuple(_resolved(app, s, need) for s in boundary.statements) if boundary else None,
+        boundary_known=boundary is None or boundary.known,
     )
+
+
+def _resolved(app: Application, statement: Statement, need: Need | None) -> Statement:
+    if statement.not_resources:
+        return statement
+    logical = need.target.logical_id if need is not None else None
+    kept: list[str] = []
+    for text in statement.resources:
+        arn, names = _pattern(app, text)
+        if statement.is_allow and logical and names and logical not in names:
+            continue
+        kept.append(arn if names else text)
+    if not kept:  # nothing left that may match: an Allow on no resource
+        return replace(statement, actions=(), not_actions=(), resources=())
+    return replace(statement, resources=tuple(kept))
+
+
+def requested(need: Need) -> str:
+    """The needed resource as the evaluator reads a request: `*` for actions without
+    resource-level permissions; otherwise unknown parts (`*` in the pattern) become holes."""
+    if need.target.arn == "*":
+        return "*"
+    return need.target.arn.replace("*", "${unknown}")
+
+
+def may_serve(app: Application, statement: Statement, need: Need, action: str) -> bool:
+    """Whether `statement` may be what allows `need` when it asks for `action` (SLS109: a
+    grant some need may use is never called unused)."""
+    if need.action.lower() != action.lower():
+        return False
+    resolved = _resolved(app, statement, need)
+    return statement_match(resolved, need.action, requested(need)) is not Match.NO
+
+
+def decision(app: Application, role: Role, need: Need) -> Evaluation:
+    """IAM's decision for the needed action on the needed resource."""
+    return evaluate(role_policies(app, role, need), need.action, requested(need))

@@ -17,7 +17,8 @@ from typing import Literal
 from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
 from slsguard.code.model import source_location
 from slsguard.leastpriv import sdkmodel
-from slsguard.leastpriv.actionmap import actions_for
+from slsguard.leastpriv.actionmap import Coverage, actions_for, unmappable
+from slsguard.leastpriv.jsreach import Reachability
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
 
 HandleKind = Literal["client", "document"]
@@ -141,23 +142,26 @@ def package_of(service: str) -> str:
     return "@aws-sdk/client-" + sdkmodel.service_id(service).lower().replace(" ", "-")
 
 
-def coverage() -> tuple[int, int]:
-    """(v3 commands mapped to IAM actions, all commands): one `<Operation>Command` per
-    operation of every service model, in the package named after its `serviceId`, plus the
-    `@aws-sdk/lib-dynamodb` commands. A command counts when its package resolves back to
-    the service and its operation maps to IAM actions."""
-    mapped = total = 0
-    for service in sdkmodel.services():
-        package = package_of(service)
-        for operation in sdkmodel.operations(service).values():
-            total += 1
-            found = command_method(f"{package}.{operation}Command")
-            mapped += found is not None and actions_for(*found) is not None
-    for name in DOCUMENT_COMMANDS:
+def coverage() -> Coverage:
+    """The v3 commands mapped to IAM actions: one `<Operation>Command` per operation of every
+    service model, in the package named after its `serviceId`, plus the `@aws-sdk/lib-dynamodb`
+    commands. A command counts when its package resolves back to the service and its
+    operation maps to IAM actions; one whose operation is listed unmappable is counted apart."""
+    mapped = listed = total = 0
+    commands = [
+        (f"{package_of(service)}.{operation}Command")
+        for service in sdkmodel.services()
+        for operation in sdkmodel.operations(service).values()
+    ]
+    commands += [f"@aws-sdk/lib-dynamodb.{name}" for name in DOCUMENT_COMMANDS]
+    for command in commands:
         total += 1
-        found = command_method(f"@aws-sdk/lib-dynamodb.{name}")
-        mapped += found is not None and actions_for(*found) is not None
-    return mapped, total
+        found = command_method(command)
+        if found is not None and actions_for(*found) is not None:
+            mapped += 1
+        elif found is not None and unmappable(*found):
+            listed += 1
+    return Coverage(mapped, listed, total)
 
 
 class JavaScriptCalls:
@@ -169,14 +173,22 @@ class JavaScriptCalls:
         self.calls: list[SdkCall] = []
         self._seen: list[JsModule] = []
 
-    def run(self, handler: JsModule) -> tuple[SdkCall, ...]:
-        """The SDK calls of `handler` and of every local module it imports."""
+    def run(
+        self, handler: JsModule, entry: tuple[JsModule, Node] | None = None
+    ) -> tuple[SdkCall, ...]:
+        """The SDK calls of the code the `entry` function (in its module) can reach, or of all
+        of `handler` and the local modules it imports when no entry is given."""
         self._collect(handler)
+        if entry is not None:
+            self._collect(entry[0])
         for module in self._seen:
             self._bind(module)
+        reach = Reachability(self.modules, self._seen) if entry is not None else None
+        reached = reach.from_entry(*entry) if reach is not None and entry is not None else set()
         for module in self._seen:
             for node in _walk(module.root, ("new_expression", "call_expression")):
-                self._call(module, node)
+                if reach is None or reach.owner_of(module, node) in reached:
+                    self._call(module, node)
         return tuple(self.calls)
 
     def _collect(self, module: JsModule) -> None:

@@ -11,14 +11,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from slsguard.code.javascript_modules import JsModules, function_node
+from slsguard.code.javascript_handlers import Followed, follow_handler
+from slsguard.code.javascript_modules import JsModules
 from slsguard.code.locate import locate
 from slsguard.code.model import HandlerSource
 from slsguard.code.python_modules import Modules
 from slsguard.findings import Location
 from slsguard.iam import actions
 from slsguard.leastpriv import sdkmodel
-from slsguard.leastpriv.actionmap import TRIGGER_ACTIONS, actions_for
+from slsguard.leastpriv.actionmap import OPTIONAL, TRIGGER_ACTIONS, actions_for
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
@@ -51,6 +52,8 @@ class Need:
     """`s3.upload_file` or `the sqs trigger`."""
     implied: bool = False
     """Needed by a trigger's event source mapping rather than by the code."""
+    optional: bool = False
+    """Used when granted, not required (`actionmap.OPTIONAL`): never reported missing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +117,15 @@ class _Loaders:
             module = loader.handler(located)
             if module is None or located.symbol not in module.functions:
                 return None
-            return PythonCalls(loader).run(module)
+            return PythonCalls(loader).run(module, module.functions[located.symbol])
         if located.language not in ("javascript", "typescript"):
             return None
         js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
         handler = js.handler(located)
-        if handler is None or function_node(handler, located.symbol) is None:
+        followed = follow_handler(handler, located.symbol, js) if handler is not None else None
+        if handler is None or not isinstance(followed, Followed):
             return None
-        return JavaScriptCalls(js).run(handler)
+        return JavaScriptCalls(js).run(handler, (followed.module, followed.node))
 
 
 def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> FunctionNeeds:
@@ -140,7 +144,8 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
         for action in mapped:
             target = _target(app, fn, call, action)
             reason = call.via or f"{call.service}.{call.method}"
-            needs.append(Need(action, target, call.location, reason))
+            optional = action in OPTIONAL
+            needs.append(Need(action, target, call.location, reason, optional=optional))
     for trigger in fn.triggers:
         needs.extend(_trigger_needs(app, trigger))
     needs.extend(_key_needs(app, needs))

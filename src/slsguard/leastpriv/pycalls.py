@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.code.model import source_location
-from slsguard.code.python_modules import Module, Modules
+from slsguard.code.python_modules import FunctionNode, Module, Modules
 from slsguard.findings import Location
 from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv.pyreach import Owner, Reachability, owned_nodes, owners
 
 ArgKind = Literal["const", "env", "unknown"]
 HandleKind = Literal[
@@ -32,6 +33,21 @@ _RESOURCE_TYPES: dict[str, tuple[HandleKind, tuple[str, ...]]] = {
     "Object": ("object", ("Bucket", "Key")),
     "Queue": ("queue", ("QueueUrl",)),
 }
+
+
+_POSITIONAL: dict[tuple[HandleKind, str], tuple[str, ...]] = {
+    ("client", "upload_file"): ("Filename", "Bucket", "Key"),
+    ("client", "upload_fileobj"): ("Fileobj", "Bucket", "Key"),
+    ("client", "download_file"): ("Bucket", "Key", "Filename"),
+    ("client", "download_fileobj"): ("Bucket", "Key", "Fileobj"),
+    ("bucket", "upload_file"): ("Filename", "Key"),
+    ("bucket", "upload_fileobj"): ("Fileobj", "Key"),
+    ("bucket", "download_file"): ("Key", "Filename"),
+    ("bucket", "download_fileobj"): ("Key", "Fileobj"),
+}
+"""The positional parameters of boto3's managed transfers, as boto3 defines them
+(https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/s3/client/
+download_file.html): `download_file(Bucket, Key, Filename)`, the file is never a resource."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +96,20 @@ class PythonCalls:
         self.names: dict[int, dict[str, Handle | Arg]] = {}
         self.calls: list[SdkCall] = []
         self._seen: list[Module] = []
+        self._reached: dict[int, set[int]] = {}
 
-    def run(self, handler: Module) -> tuple[SdkCall, ...]:
-        """The SDK calls reachable from `handler` (every local module it imports)."""
+    def run(self, handler: Module, entry: FunctionNode | None = None) -> tuple[SdkCall, ...]:
+        """The SDK calls of the code the `entry` function of `handler` can reach (all the
+        code of `handler` and the local modules it imports when no entry is given)."""
         self._collect(handler)
         for _ in range(2):  # bindings, then arguments passed to package functions
             for module in self._seen:
                 self._bind(module)
+        reached = None
+        if entry is not None:
+            reached = Reachability(self.modules, self._seen).from_entry(handler, entry)
         for module in self._seen:
-            self._calls(module)
+            self._calls(module, reached)
         return tuple(self.calls)
 
     def _collect(self, module: Module) -> None:
@@ -212,13 +233,15 @@ class PythonCalls:
         value = self.eval(node, module)
         return value if isinstance(value, Arg) else Arg("unknown", ast.unparse(node))
 
-    def _calls(self, module: Module) -> None:
+    def _calls(self, module: Module, reached: set[Owner] | None) -> None:
         from slsguard.leastpriv.powertools import utility_calls
 
         def evaluate(node: ast.expr) -> Arg:
             return self._arg(node, module)
 
         for symbol, node in _calls_by_function(module.tree):
+            if reached is not None and id(node) not in self._reached_calls(module, reached):
+                continue
             self.calls.extend(utility_calls(module, evaluate, symbol, node))
             func = node.func
             if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
@@ -232,6 +255,20 @@ class PythonCalls:
             if isinstance(owner, Handle):
                 self._operation(module, node, symbol, owner, func.attr)
 
+    def _reached_calls(self, module: Module, reached: set[Owner]) -> set[int]:
+        key = id(module)
+        cached = self._reached.get(key)
+        if cached is None:
+            cached = {
+                id(node)
+                for name, root in owners(module)
+                if (key, name) in reached
+                for node in owned_nodes(root, name)
+                if isinstance(node, ast.Call)
+            }
+            self._reached[key] = cached
+        return cached
+
     def _operation(
         self, module: Module, node: ast.Call, symbol: str, owner: Handle, attr: str
     ) -> None:
@@ -241,10 +278,9 @@ class PythonCalls:
         method = _method(owner, attr, params)
         if method is None:
             return
-        if owner.kind == "client" and attr in ("upload_file", "download_file") and node.args:
-            positional = [self._arg(a, module) for a in node.args]
-            names = ("Filename", "Bucket", "Key")
-            params = params + tuple(zip(names, positional, strict=False))
+        names = _POSITIONAL.get((owner.kind, attr), ())
+        positional = [self._arg(a, module) for a in node.args[: len(names)]]
+        params = params + tuple(zip(names, positional, strict=False))
         if owner.kind == "client" and attr == "generate_presigned_url":
             target = next((a for k, a in params if k == "ClientMethod"), None)
             method = target.text if target and target.kind == "const" else ""
@@ -291,7 +327,9 @@ def _method(owner: Handle, attr: str, params: Params) -> str | None:
         mapped = {
             "put_object": "put_object",
             "upload_file": "upload_file",
+            "upload_fileobj": "upload_fileobj",
             "download_file": "download_file",
+            "download_fileobj": "download_fileobj",
             "delete_objects": "delete_objects",
         }
         return mapped.get(attr)
@@ -301,7 +339,9 @@ def _method(owner: Handle, attr: str, params: Params) -> str | None:
             "put": "put_object",
             "delete": "delete_object",
             "upload_file": "upload_file",
+            "upload_fileobj": "upload_fileobj",
             "download_file": "download_file",
+            "download_fileobj": "download_fileobj",
         }
         return mapped.get(attr)
     if owner.kind == "queue":

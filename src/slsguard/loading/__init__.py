@@ -14,6 +14,7 @@ from pathlib import Path
 
 from slsguard.discovery import Candidate, ci_system, display_name
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.cdk import cdk_notes
 from slsguard.loading.ci import load_pipeline
 from slsguard.loading.cloudformation import (
     build_stack,
@@ -23,6 +24,7 @@ from slsguard.loading.cloudformation import (
     not_analysed,
 )
 from slsguard.loading.dotenv import dotenv_files
+from slsguard.loading.keyfiles import key_file_notes
 from slsguard.loading.sam import is_sam, load_sam_parts
 from slsguard.loading.serverless import load_serverless, unresolved_notes
 from slsguard.loading.variables import Resolver, VariableContext
@@ -62,7 +64,15 @@ def load_all(
     `cwd` is the folder file names are relative to: the project root."""
     result = LoadResult(files=len(candidates))
     included: set[str] = set()
-    order = {"serverless": 0, "code-config": 1, "template": 2, "terraform": 2, "ci": 3}
+    order = {
+        "serverless": 0,
+        "code-config": 1,
+        "cdk-app": 1,
+        "template": 2,
+        "terraform": 2,
+        "ci": 3,
+        "key-file": 3,
+    }
     ordered = sorted(candidates, key=lambda item: order[item.kind])
     terraform: dict[Path, Path] = {}  # module folder -> its scan root
     for done, candidate in enumerate(ordered):
@@ -73,8 +83,14 @@ def load_all(
         if candidate.kind == "code-config":
             result.file_notes.append(_code_config_note(candidate))
             continue
+        if candidate.kind == "cdk-app":
+            result.file_notes.extend(cdk_notes(candidate))
+            continue
         if candidate.kind == "ci":
             _pipeline(candidate, result)
+            continue
+        if candidate.kind == "key-file":
+            result.file_notes.extend(key_file_notes(candidate))
             continue
         if candidate.kind == "terraform":
             terraform.setdefault(candidate.path.parent, candidate.root)
@@ -219,7 +235,8 @@ def _template(candidate: Candidate, root: YMap) -> Application:
         kind = "cloudformation"
     notes = list(stack.notes)
     for logical_id, location, where in nested_templates(stack):
-        notes.extend(_nested_note(candidate, logical_id, location, where))
+        local = _cdk_asset(stack.resources, logical_id)  # CDK: the nested template in cdk.out
+        notes.extend(_nested_note(candidate, logical_id, local or location, where))
     roles = {fn.role.key: fn.role for fn in functions if fn.role is not None}
     for builder in stack.roles.values():
         roles.setdefault(builder.key, builder.freeze())
@@ -241,6 +258,14 @@ def _template(candidate: Candidate, root: YMap) -> Application:
         notes=tuple(notes),
         scan_root=str(candidate.root),
     )
+
+
+def _cdk_asset(resources: object, logical_id: str) -> str | None:
+    """The `aws:asset:path` CDK records for a resource (a file or folder in `cdk.out`)."""
+    resource = resources.get(logical_id) if isinstance(resources, dict) else None
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    path = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+    return path if isinstance(path, str) else None
 
 
 def _nested_note(

@@ -237,9 +237,7 @@ def resolve_role(stack: Stack, value: Any, origin: Origin) -> RoleBuilder:
     return RoleBuilder(text, text.rsplit("/", 1)[-1], origin, external=True)
 
 
-def environment(
-    variables: Any, origin: Origin, scope: EnvScope = "function"
-) -> list[EnvVar]:
+def environment(variables: Any, origin: Origin, scope: EnvScope = "function") -> list[EnvVar]:
     """Environment variables with the provenance of each value."""
     if not isinstance(variables, YMap):
         return []

@@ -13,7 +13,15 @@ from typing import Any
 
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YList, YMap
-from slsguard.model import Deferred, GrantedBy, Reference, Statement, render
+from slsguard.model import (
+    Condition,
+    Deferred,
+    GrantedBy,
+    Reference,
+    Statement,
+    is_literal,
+    render,
+)
 
 
 def parse_document(
@@ -64,17 +72,10 @@ def parse_statement(
     effect = raw.get("Effect", "Allow")
     resources, references = _resources(raw.get("Resource"))
     not_resources, _ = _resources(raw.get("NotResource"))
-    condition = raw.get("Condition")
-    condition_keys: tuple[str, ...] = ()
-    if isinstance(condition, YMap | dict):
-        condition_keys = tuple(
-            str(key)
-            for operator in condition.values()
-            if isinstance(operator, YMap | dict)
-            for key in operator
-        ) or ("<condition>",)
-    elif condition is not None:
-        condition_keys = ("<condition>",)
+    conditions = parse_conditions(raw.get("Condition"))
+    condition_keys = tuple(
+        "<condition>" if condition.key == _UNKNOWN else condition.key for condition in conditions
+    )
     return Statement(
         effect="Deny" if render(effect).strip().lower() == "deny" else "Allow",
         actions=_texts(raw.get("Action")),
@@ -88,7 +89,31 @@ def parse_statement(
         resource_references=references,
         action_origin=_key_origin(raw, ("Action", "NotAction"), origin),
         resource_origin=_key_origin(raw, ("Resource", "NotResource"), origin),
+        conditions=conditions,
     )
+
+
+_UNKNOWN = "<unknown>"
+
+
+def parse_conditions(block: Any) -> tuple[Condition, ...]:
+    """The tests of a `Condition` block; one unknown test when its shape cannot be read."""
+    if block is None:
+        return ()
+    unreadable = (Condition(_UNKNOWN, _UNKNOWN, (), known=False),)
+    if not isinstance(block, YMap | dict) or not block:
+        return unreadable
+    found: list[Condition] = []
+    for operator, tests in block.items():
+        if not isinstance(tests, YMap | dict) or not tests:
+            found.append(Condition(str(operator), _UNKNOWN, (), known=False))
+            continue
+        for key, value in tests.items():
+            items = value if isinstance(value, list) else [value]
+            known = all(is_literal(item) or isinstance(item, bool) for item in items)
+            values = tuple(render(item).strip() for item in items if item is not None)
+            found.append(Condition(str(operator), str(key), values, known))
+    return tuple(found)
 
 
 def _key_origin(raw: Any, keys: tuple[str, ...], origin: Origin) -> Origin:

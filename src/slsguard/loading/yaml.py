@@ -51,6 +51,7 @@ class _Loader(_Base):  # type: ignore[misc]
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
+
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """CloudFormation caps templates at 1 MB; four leaves room for generated JSON."""
 MAX_DEPTH = 200
@@ -163,6 +164,15 @@ def load_text(text: str, file: str) -> Loaded:
     return Loaded(file, root, builder.problems)
 
 
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of `text` with character offsets on every node (for `slsguard fix`).
+
+    Raises `yaml.YAMLError` when the text is not valid YAML/JSON.
+    """
+    node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+    return node
+
+
 def load_file(path: str, display_name: str) -> Loaded:
     """Read and load a file; unreadable or oversized files become a parse-error problem."""
     try:
@@ -244,8 +254,10 @@ class _Builder:
             position = _position(key_node)
             if key in positions:
                 self._duplicate(key, positions[key], position)
-            result[key] = self._plain(value_node) if _is_text(value_node) else self.build(
-                value_node, depth + 1
+            result[key] = (
+                self._plain(value_node)
+                if _is_text(value_node)
+                else self.build(value_node, depth + 1)
             )
             positions[key] = position
         for source in merged:  # Explicit keys win over merged ones, as YAML specifies.

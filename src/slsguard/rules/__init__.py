@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slsguard.findings import RuleInfo, Severity, Violation
+from slsguard.findings import Confidence, RuleInfo, Severity, Violation
 from slsguard.model import Application
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def _info(
     practice: str,
     mappings: dict[str, str | tuple[str, ...]],
     default_enabled: bool,
+    confidence: Confidence = Confidence.HIGH,
 ) -> RuleInfo:
     pairs: list[tuple[str, str]] = [("practice", practice)]
     for key, value in mappings.items():
@@ -80,7 +81,9 @@ def _info(
         values = (value,) if isinstance(value, str) else value
         pairs.extend((key, item) for item in values)
     doc = (sys.modules[module].__doc__ or "").strip()
-    return RuleInfo(rule_id, name, severity, summary, practice, tuple(pairs), doc, default_enabled)
+    return RuleInfo(
+        rule_id, name, severity, summary, practice, tuple(pairs), doc, default_enabled, confidence
+    )
 
 
 def rule(
@@ -92,12 +95,24 @@ def rule(
     practice: str,
     mappings: dict[str, str | tuple[str, ...]],
     default_enabled: bool = True,
+    confidence: Confidence = Confidence.HIGH,
 ) -> Callable[[Check], Rule]:
-    """Make a `Rule` from a check function; the module docstring becomes its documentation."""
+    """Make a `Rule` from a check function; the module docstring becomes its documentation.
+
+    `confidence` says how often its findings are right (see `Confidence`).
+    """
 
     def wrap(check: Check) -> Rule:
         info = _info(
-            check.__module__, rule_id, name, severity, summary, practice, mappings, default_enabled
+            check.__module__,
+            rule_id,
+            name,
+            severity,
+            summary,
+            practice,
+            mappings,
+            default_enabled,
+            confidence,
         )
         return Rule(info, check)
 

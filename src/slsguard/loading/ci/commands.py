@@ -50,7 +50,8 @@ _KEY_SETTERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "serverless config credentials --key",
         re.compile(
-            _B + r"(?:serverless|sls)(?:@\S+)?\s+config\s+credentials\b.*?\s(?:--key|-k)(?:\s+|=)"
+            _B
+            + r"(?:serverless|sls)(?:@\S+)?\s+config\s+credentials\b.*?\s(?:--key|-k)(?:\s+|=)"
             + _VALUE
         ),
     ),

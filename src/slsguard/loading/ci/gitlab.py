@@ -63,9 +63,7 @@ def _job(
     return builder.build()
 
 
-def _layers(
-    root: YMap, name: str, job: YMap, depth: int, seen: set[str]
-) -> list[tuple[str, YMap]]:
+def _layers(root: YMap, name: str, job: YMap, depth: int, seen: set[str]) -> list[tuple[str, YMap]]:
     """The templates a job extends (outermost first), then the job itself."""
     if depth > MAX_EXTENDS_DEPTH or name in seen:
         return [(name, job)]

@@ -24,6 +24,7 @@ from slsguard.loading.terraform import hcl
 from slsguard.loading.terraform.api_gateway import merge as merge_properties
 from slsguard.loading.terraform.iam import attach_policies, readable_policies
 from slsguard.loading.terraform.module import Loader, parse_directory
+from slsguard.loading.terraform.stores import merge as merge_stores
 from slsguard.loading.terraform.translate import FileMap, translate
 from slsguard.loading.terraform.triggers import add_triggers
 from slsguard.loading.yaml import YList, YMap
@@ -92,6 +93,9 @@ def load_root_module(
 
     add_lambda_modules(loader, resources, addresses)
     merge_properties(resources)
+    for made, owner in merge_stores(resources).items():
+        if owner in addresses:
+            addresses[made] = addresses[owner]
     for logical, address in addresses.items():
         node = resources.get(logical)
         if isinstance(node, YMap):
@@ -171,6 +175,8 @@ def literal_tree(body: hcl.Body, file: str) -> YMap:
 
 
 def _literal(expr: object, file: str) -> object:
+    if isinstance(expr, hcl.Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+        return _literal(expr.args[0], file)  # `secret_string = jsonencode({password = "…"})`
     if isinstance(expr, hcl.Template) and all(isinstance(p, str) for p in expr.parts):
         return "".join(str(p) for p in expr.parts)
     if isinstance(expr, hcl.ObjectExpr):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 Position = tuple[int, int]
+Span = tuple[int, int]
 
 MAX_TF_BYTES = 2 * 1024 * 1024
 """Terraform files are small; a larger one is generated data, not configuration."""
@@ -131,6 +132,10 @@ class Attribute:
     name: str
     expr: object
     pos: Position
+    span: Span = (0, 0)
+    """Character offsets of `name = expression` in the text (for `slsguard fix`)."""
+    value_span: Span = (0, 0)
+    """Character offsets of the expression alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,8 @@ class Block:
     labels: tuple[str, ...]
     body: Body
     pos: Position
+    span: Span = (0, 0)
+    """Character offsets from the block type to its closing brace (for `slsguard fix`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +222,11 @@ def _tree_pos(node: Any) -> Position:
     return (getattr(meta, "line", 1), getattr(meta, "column", 1))
 
 
+def _span(node: Any) -> Span:
+    meta = node.meta
+    return (getattr(meta, "start_pos", 0), getattr(meta, "end_pos", 0))
+
+
 def _is_tree(node: Any) -> bool:
     return hasattr(node, "data")
 
@@ -255,7 +267,9 @@ class _Converter:
             if child.data == "attribute":
                 trees = [c for c in child.children if _is_tree(c)]
                 name = self.name(trees[0])
-                attributes[name] = Attribute(name, self.expr(trees[1]), _tree_pos(child))
+                attributes[name] = Attribute(
+                    name, self.expr(trees[1]), _tree_pos(child), _span(child), _span(trees[1])
+                )
             elif child.data == "block":
                 blocks.append(self.block(child))
         return Body(attributes, tuple(blocks), _tree_pos(node))
@@ -264,7 +278,7 @@ class _Converter:
         trees = [c for c in node.children if _is_tree(c) and c.data != "new_line_or_comment"]
         kind = self.name(trees[0])
         labels = tuple(self.label(label) for label in trees[1:-1])
-        return Block(kind, labels, self.body(trees[-1]), _tree_pos(node))
+        return Block(kind, labels, self.body(trees[-1]), _tree_pos(node), _span(node))
 
     def name(self, node: Any) -> str:
         token: Any = node.children[0] if node.children else ""

@@ -14,9 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 from slsguard.findings import Origin
-from slsguard.loading.terraform import api_gateway, hcl
+from slsguard.loading.terraform import api_gateway, hcl, stores
 from slsguard.loading.terraform.datasources import policy_document
 from slsguard.loading.terraform.evaluate import Evaluator, Resource
+from slsguard.loading.terraform.packaging import InlineSource, code_of
 from slsguard.loading.yaml import YList, YMap
 
 Spec = dict[str, str | tuple[str, "Spec"]]
@@ -122,6 +123,7 @@ _SPECS: dict[str, tuple[str, Spec]] = {
             "name": "QueueName",
             "redrive_policy": "RedrivePolicy",
             "kms_master_key_id": "KmsMasterKeyId",
+            "sqs_managed_sse_enabled": "SqsManagedSseEnabled",
         },
     ),
     "aws_sns_topic": (
@@ -155,6 +157,7 @@ _SPECS: dict[str, tuple[str, Spec]] = {
 
 
 _SPECS.update(api_gateway.SPECS)
+_SPECS.update(stores.SPECS)
 
 
 class FileMap(YMap):
@@ -235,6 +238,7 @@ def _extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     """What a spec cannot say: policy documents, inline policies, defaults that mean unset."""
     body = resource.block.body
     api_gateway.extra(evaluator, resource, properties)
+    stores.extra(evaluator, resource, properties)
     if resource.type == "aws_cloudwatch_log_group" and properties.get("RetentionInDays") == 0:
         del properties["RetentionInDays"]  # 0 is Terraform's "never expire".
     if resource.type in ("aws_iam_role_policy", "aws_iam_policy"):
@@ -251,10 +255,7 @@ def _extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     if resource.type == "aws_lambda_function":
         if properties.get("ReservedConcurrentExecutions") == -1:
             del properties["ReservedConcurrentExecutions"]  # -1 is Terraform's "unreserved".
-        code = _code(evaluator, resource)
-        if code is not None:
-            properties["CodeUri"] = code
-            properties.key_positions["CodeUri"] = resource.block.pos
+        _code(evaluator, resource, properties)
 
 
 def _set(
@@ -309,17 +310,56 @@ def _role_reference(value: Any, evaluator: Evaluator) -> Any:
     return value
 
 
-def _code(evaluator: Evaluator, resource: Resource) -> str | None:
-    """The handler source folder or file: `filename` through `data "archive_file"`."""
-    from slsguard.loading.terraform.evaluate import traversal
+def _code(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
+    """The function's code: `CodeUri` for a local path, `Code.ZipFile` for inline sources."""
+    code = code_of(evaluator, resource)
+    if isinstance(code, str):
+        properties["CodeUri"] = code
+        properties.key_positions["CodeUri"] = resource.block.pos
+    elif isinstance(code, InlineSource):
+        inline = YMap(resource.file, code.pos)
+        inline["ZipFile"] = code.content
+        inline.key_positions["ZipFile"] = code.pos
+        properties["Code"] = inline
+        properties.key_positions["Code"] = code.pos
 
-    attribute = resource.block.body.attributes.get("filename")
-    chain = traversal(attribute.expr) if attribute is not None else None
-    if chain and len(chain) >= 3 and chain[0] == "data" and chain[1] == "archive_file":
-        archive = evaluator.scope.resources.get(f"data.archive_file.{chain[2]}")
-        if archive is not None:
-            for key in ("source_dir", "source_file"):
-                value = evaluator.attribute(archive.block, key, archive.file)
-                if isinstance(value, str):
-                    return value
+
+def argument_path(terraform_type: str, properties: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The Terraform argument path of a translated property path (the inverse of the specs):
+    (`TracingConfig`, `Mode`) of an `aws_lambda_function` is (`tracing_config`, `mode`).
+
+    A policy document keeps its JSON keys under its argument (`policy.Statement[0].Action`);
+    a property no spec names is written in snake case.
+    """
+    known = _SPECS.get(terraform_type)
+    spec: Spec = known[1] if known else {}
+    out: list[str | int] = []
+    for index, part in enumerate(properties):
+        if isinstance(part, int):
+            out.append(part)
+            continue
+        if part in ("PolicyDocument", "AssumeRolePolicyDocument"):
+            name = "policy" if part == "PolicyDocument" else "assume_role_policy"
+            return (*out, name, *properties[index + 1 :])
+        found = _argument(spec, part)
+        if found is None:
+            return (*out, _snake(part), *properties[index + 1 :])
+        name, inner = found
+        out.append(name)
+        spec = inner
+    return tuple(out)
+
+
+def _argument(spec: Spec, cfn_name: str) -> tuple[str, Spec] | None:
+    for argument, target in spec.items():
+        if target == cfn_name:
+            return argument, {}
+        if isinstance(target, tuple) and target[0] == cfn_name:
+            return argument, target[1]
     return None
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

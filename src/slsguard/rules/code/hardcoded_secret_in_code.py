@@ -7,6 +7,12 @@ string, or a literal assigned to a secret-named variable, keyword or key (`DB_PA
 `api_key="..."`). The same detection as the environment rule (SLS301): live-format tokens are
 critical, placeholders low, AWS documentation example keys are not reported.
 
+Committed key files are reported too, wherever they are in the repository: a file that holds
+a `-----BEGIN … PRIVATE KEY-----` or PGP private-key block (a key protected by a passphrase
+at medium), and keystores (`.jks`, `.keystore`, `.p12`, `.pfx`) at medium, as their
+protection cannot be told from outside. Certificates and public keys are not reported; a
+key under a test or fixture folder is low.
+
 ## Why is this bad?
 The secret is in the repository history, in every clone, CI log and deployment package.
 Rotating it means a commit and a deploy; until then anyone who saw the code holds it.

@@ -71,7 +71,7 @@ def ingest(event, context):
 from collections.abc import Iterator
 
 from slsguard.analysis.code_findings import code_violations
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Confidence, Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -86,6 +86,7 @@ from slsguard.rules import Context, rule
         "owasp-serverless": "S1",
         "cwe": "CWE-22",
     },
+    confidence=Confidence.MEDIUM,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`."""

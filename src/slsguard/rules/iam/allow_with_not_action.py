@@ -50,7 +50,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
-from slsguard.iam.effective import describe_functions, grants
+from slsguard.iam.effective import describe_functions, expand_effective, grants
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -74,6 +74,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         statement = grant.statement
         if not statement.is_allow:
             continue
+        if not any(True for _ in expand_effective(grant, "*")):
+            continue  # Deny statements or the boundary in the template remove all it grants.
         if statement.not_actions:
             yield Violation(
                 statement.action_origin or statement.origin,

@@ -7,10 +7,12 @@ commands, `lib-dynamodb`, `lib-storage` `Upload`, SDK v2 clients and `DocumentCl
 every SDK call to the IAM actions it needs (plus `kms:Decrypt`/`kms:GenerateDataKey` on the
 customer-managed key of an encrypted secret, queue, topic, table or bucket) and resolves the
 resource it touches (constants, environment variables defined in the template and the
-resources they reference). Reports a call whose action, or
-whose resource, no Allow statement of the function's role covers. Functions whose code was
-not found, roles defined outside the scan and roles with managed policies whose content is
-not in the scan are never judged.
+resources they reference). Reports a call that IAM would certainly deny
+(`slsguard.iam.evaluate`: no Allow covers the action on that resource, an explicit Deny, or
+the permissions boundary); a grant whose resource or condition cannot be known statically is
+never reported as missing. `s3:AbortMultipartUpload` for managed uploads is optional.
+Functions whose code was not found, roles defined outside the scan and roles with managed
+policies whose content is not in the scan are never judged.
 
 ## Why is this bad?
 The call fails with `AccessDenied` in production, often on a path tests do not cover.
@@ -94,8 +96,7 @@ resources:
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
-from slsguard.iam.effective import RolePermissions
-from slsguard.leastpriv.compare import allowed, judgeable
+from slsguard.leastpriv.compare import decision, judgeable
 from slsguard.leastpriv.needs import FunctionNeeds, function_needs
 from slsguard.leastpriv.policy import minimal, render
 from slsguard.model import Application
@@ -119,8 +120,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         needs = analysed.get(fn.name)
         if needs is None or fn.role is None or not judgeable(fn.role):
             continue
-        permissions = RolePermissions(fn.role)
-        missing = [n for n in needs.needs if not n.implied and not allowed(app, permissions, n)]
+        role = fn.role
+        required = [n for n in needs.needs if not n.implied and not n.optional]
+        missing = [n for n in required if decision(app, role, n).denied]
         for need in missing:
             if need.location is None:
                 continue

@@ -5,9 +5,10 @@ Compares what each statement of a function's role grants (after wildcard expansi
 the IAM dataset and the permissions boundary) with what the handler code needs (see
 missing-permission for how calls are read) and reports, per statement and per service, the
 granted actions no call needs on that statement's resources. Only roles whose every function
-has analysed handler code are judged; a call the analysis could not map (a client built from
-a variable, a method name computed at run time) keeps its service's grants from being called
-unused. What the framework adds for a trigger, what the trigger needs (SQS receive/delete,
+has analysed handler code are judged, each function by the code its own handler reaches; a
+call the analysis could not map (a client built from a variable, a method name computed at
+run time) keeps its service's grants from being called unused, and the message lists it.
+What the framework adds for a trigger, what the trigger needs (SQS receive/delete,
 stream reads) and the logging and metrics every function writes are never reported.
 
 ## Why is this bad?
@@ -95,7 +96,7 @@ from collections.abc import Iterator
 from slsguard.findings import Severity, Violation
 from slsguard.iam import actions
 from slsguard.iam.effective import describe_functions, function_roles
-from slsguard.leastpriv.compare import granted_patterns, judgeable, overlaps
+from slsguard.leastpriv.compare import judgeable, may_serve
 from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
 from slsguard.leastpriv.policy import minimal, render
 from slsguard.model import Application, Statement
@@ -139,14 +140,13 @@ def _statement(
 ) -> Iterator[Violation]:
     if statement.not_actions:
         return
-    patterns = granted_patterns(app, statement)
     unused: dict[str, list[str]] = {}
     for pattern in statement.actions:
         for info in actions.expand(pattern):
             expected = info.full_name.lower() in actions.EXPECTED_ON_STAR
             if expected or needs.uncertain_about(info.service):
                 continue
-            if not any(_uses(need, info.full_name, patterns) for need in needs.needs):
+            if not any(may_serve(app, statement, n, info.full_name) for n in needs.needs):
                 unused.setdefault(info.service, []).append(info.name)
     if not unused:
         return
@@ -154,15 +154,20 @@ def _statement(
         statement.action_origin or statement.origin,
         f"{statement.policy} grants {_summary(unused)} on {', '.join(statement.resources)} "
         f"that the code of {describe_functions(names)} never needs; "
-        f"{_used(needs.needs)}",
+        f"{_used(needs.needs)}{_unknowns(needs)}",
         "grant only what the code calls:\n" + render(minimal(needs), "serverless"),
         subject=",".join(sorted(unused)),
         functions=names,
     )
 
 
-def _uses(need: Need, action: str, patterns: tuple[tuple[str, frozenset[str]], ...]) -> bool:
-    return need.action.lower() == action.lower() and any(overlaps(need, p) for p in patterns)
+def _unknowns(needs: FunctionNeeds) -> str:
+    """The calls the analysis could not map: their services' grants were not judged."""
+    if not needs.uncertain:
+        return ""
+    services = sorted({u.service or "any service" for u in needs.uncertain})
+    where = ", ".join(dict.fromkeys(u.location.display for u in needs.uncertain))
+    return f" (not judged, calls not understood at {where}: {', '.join(services)})"
 
 
 def _summary(unused: dict[str, list[str]]) -> str:

@@ -98,7 +98,11 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         if not paths:
             continue
         first = paths[0]
-        statement = permissions.allowed(first.actions[0], on_star=first.resource_star_only)
+        statement = permissions.allowed(
+            first.actions[0],
+            on_star=first.resource_star_only,
+            context=first.context(first.actions[0]),
+        )
         if statement is None:
             continue
         named = [_describe(path) for path in paths[:3]]
@@ -108,8 +112,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             f"role {role.name} of {describe_functions(names)} allows "
             f"{len(paths)} privilege-escalation path{'s' if len(paths) > 1 else ''}: "
             f"{'; '.join(named)}{more}. {first.description}",
-            "remove the escalation actions from the role, or scope them to named resources "
-            "(`iam:PassRole` to one role ARN with an `iam:PassedToService` condition)",
+            _fix(permissions, paths),
             subject=role.key,
             functions=names,
         )
@@ -117,9 +120,26 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
 
 def _escalation_paths(permissions: RolePermissions) -> tuple[EscalationPath, ...]:
     return find_paths(
-        lambda action: permissions.allowed(action) is not None,
-        lambda action: permissions.allowed(action, on_star=True) is not None,
+        lambda action, known: permissions.allowed(action, context=known) is not None,
+        lambda action, known: permissions.allowed(action, on_star=True, context=known)
+        is not None,
     )
+
+
+def _fix(permissions: RolePermissions, paths: tuple[EscalationPath, ...]) -> str:
+    """What to change, never recommending a condition the PassRole statement already has."""
+    advice = "remove the escalation actions from the role, or scope them to named resources"
+    passing = [path for path in paths if "iam:PassRole" in path.actions]
+    if not passing:
+        return advice
+    path = passing[0]
+    statement = permissions.allowed("iam:PassRole", context=path.context("iam:PassRole"))
+    has_condition = statement is not None and any(
+        condition.key.lower() == "iam:passedtoservice" for condition in statement.conditions
+    )
+    if has_condition:
+        return advice + " (`iam:PassRole` to the ARN of the one role it has to pass)"
+    return advice + " (`iam:PassRole` to one role ARN with an `iam:PassedToService` condition)"
 
 
 def _describe(path: EscalationPath) -> str:

@@ -100,13 +100,12 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
 
 
 def _grants_something(role: Role) -> bool:
-    if (
-        role.external
-        or (role.managed_policies
+    if role.external or (
+        role.managed_policies
         and any(
             not policy.name.startswith("AWSLambdaBasicExecutionRole")
             for policy in role.managed_policies
-        ))
+        )
     ):
         return True
     return any(statement.granted_by != "framework" for statement in role.all_statements())

@@ -3,7 +3,10 @@
 ## What it does
 Reports an Allow statement, inline or in a customer-managed policy, whose `Action` is `*`
 (every action of every service: critical) or `service:*` (every action of one service:
-high), on a role that runs a function. Statements the framework adds by itself and AWS
+high), on a role that runs a function. What the statement really grants decides: `*` on
+the ARNs of one service (one S3 object, one table) is every action of that service on
+them (high, not account admin), and actions removed by a `Deny` or a permissions boundary
+in the template are subtracted first. Statements the framework adds by itself and AWS
 managed policies are not judged here (see admin-managed-policy).
 
 ## Why is this bad?
@@ -55,8 +58,14 @@ from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
 from slsguard.iam import actions
-from slsguard.iam.effective import boundary_note, describe_functions, grants, grants_any
-from slsguard.model import Application
+from slsguard.iam.effective import (
+    Grant,
+    boundary_note,
+    describe_functions,
+    expand_effective,
+    grants,
+)
+from slsguard.model import Application, Statement
 from slsguard.rules import Context, rule
 
 
@@ -75,7 +84,7 @@ from slsguard.rules import Context, rule
     },
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
-    """Allow statements with a full or service-wide action wildcard."""
+    """Allow statements with a full or service-wide action wildcard, judged on their Resource."""
     for grant in grants(app):
         statement = grant.statement
         if not statement.is_allow:
@@ -85,22 +94,77 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             full = pattern == "*"
             if not full and not (name == "*" and actions.known_service(service)):
                 continue
-            if not grants_any(grant, pattern):
-                continue  # A boundary in the template removes every action it grants.
-            where = statement.action_origin or statement.origin
-            scope = "every action of every service" if full else f"every {service} action"
-            examples = _examples(service) if not full else ""
-            yield Violation(
-                where,
-                f"{statement.policy} allows `{pattern}` ({scope}) to "
-                f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
-                f"replace `{pattern}` with the actions the code calls"
-                + (f", for example {examples}" if examples else "")
-                + (_TERRAFORM_FIX if app.kind == "terraform" else ""),
-                severity=Severity.CRITICAL if full else Severity.HIGH,
-                subject=pattern,
-                functions=grant.functions,
-            )
+            violation = _judge(app, grant, pattern)
+            if violation is not None:
+                yield violation
+
+
+def _judge(app: Application, grant: Grant, pattern: str) -> Violation | None:
+    """The finding for one wildcard, at the severity of what it really grants."""
+    statement = grant.statement
+    survivors = list(expand_effective(grant, pattern))
+    if not survivors:
+        return None  # Denies or a boundary in the template remove every action it grants.
+    full = pattern == "*"
+    reached = _services_reached(statement)
+    remaining = sorted({info.service for info in survivors})
+    if full and reached is not None:
+        scope = (
+            f"every action, but only on {_resources(statement)}: in effect every "
+            f"{'/'.join(reached)} action on {'it' if len(statement.resources) == 1 else 'them'}"
+        )
+        severity = Severity.HIGH
+    elif full and len(remaining) <= 3:
+        scope = f"every action the Deny statements leave: every {'/'.join(remaining)} action"
+        severity = Severity.HIGH
+    elif full:
+        scope = "every action of every service"
+        severity = Severity.CRITICAL
+    else:
+        scope = f"every {pattern.partition(':')[0]} action"
+        severity = Severity.HIGH
+    examples = _examples(reached[0] if full and reached else pattern.partition(":")[0])
+    return Violation(
+        statement.action_origin or statement.origin,
+        f"{statement.policy} allows `{pattern}` ({scope}) to "
+        f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
+        f"replace `{pattern}` with the actions the code calls"
+        + (f", for example {examples}" if examples and (reached or not full) else "")
+        + (_TERRAFORM_FIX if app.kind == "terraform" else ""),
+        severity=severity,
+        subject=pattern,
+        functions=grant.functions,
+    )
+
+
+def _services_reached(statement: Statement) -> list[str] | None:
+    """The services whose resources the statement names, or None when it reaches them all.
+
+    None for `*`, `NotResource`, a resource whose service is a wildcard, or one not known
+    statically (a reference can be any ARN).
+    """
+    if statement.not_resources or not statement.resources:
+        return None
+    services: list[str] = []
+    for index, resource in enumerate(statement.resources):
+        from_reference = (
+            index < len(statement.resource_references) and statement.resource_references[index]
+        )
+        parts = resource.split(":")
+        if from_reference or len(parts) < 6 or parts[0] != "arn":
+            return None
+        service = parts[2]
+        if not service or "*" in service or "?" in service or "$" in service:
+            return None
+        if service not in services:
+            services.append(service)
+    return services
+
+
+def _resources(statement: Statement) -> str:
+    shown = statement.resources[:2]
+    more = len(statement.resources) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 _TERRAFORM_FIX = (
@@ -110,6 +174,8 @@ _TERRAFORM_FIX = (
 
 
 def _examples(service: str) -> str:
+    if not service or service == "*":
+        return ""
     read_write = [
         info.full_name
         for info in actions.expand(f"{service}:*")

@@ -65,6 +65,7 @@ from slsguard.iam.effective import (
     expand_effective,
     grants,
 )
+from slsguard.iam.evaluate import narrowing_conditions
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -88,6 +89,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         statement = grant.statement
         if not statement.is_allow or not statement.literal_star_resource():
             continue
+        if narrowing_conditions(statement):
+            continue  # `iam:PassedToService`, `kms:ViaService`, ...: not every resource.
         if statement.not_actions or "*" in statement.actions:
             continue  # Reported as allow-with-not-action / wildcard-iam-action.
         risky = {

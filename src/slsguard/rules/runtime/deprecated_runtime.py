@@ -49,7 +49,6 @@ from datetime import date
 
 from slsguard.analysis.runtime_table import WARN_DAYS, RuntimeInfo, RuntimeTable, load_table
 from slsguard.analysis.templates import (
-    Syntax,
     describe,
     is_container_image,
     is_lambda_app,
@@ -59,7 +58,7 @@ from slsguard.analysis.templates import (
 )
 from slsguard.findings import Origin, Severity, Violation, format_path
 from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function
+from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
 
 
@@ -69,7 +68,7 @@ class _Use:
 
     fn: Function
     info: RuntimeInfo
-    syntax: Syntax
+    syntax: Dialect
     parameter: str | None = None
     """The template parameter whose default gives the runtime (`Runtime: !Ref Param`)."""
 

@@ -62,7 +62,6 @@ from typing import Any
 
 from slsguard.analysis.api_timeouts import ApiLimit, api_limits
 from slsguard.analysis.templates import (
-    Syntax,
     describe,
     is_lambda_app,
     key_name,
@@ -72,7 +71,7 @@ from slsguard.analysis.templates import (
 )
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.yaml import YMap
-from slsguard.model import Application, Function
+from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
 
 LAMBDA_MAX_SECONDS = 900
@@ -91,7 +90,7 @@ class _Hit:
     """A function whose timeout is too long, and the API limit it exceeds (if any)."""
 
     fn: Function
-    syntax: Syntax
+    syntax: Dialect
     seconds: float
     limit: ApiLimit | None
 
@@ -127,7 +126,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             yield _maximum_violation(origin, found, users[origin])
 
 
-def _hit(app: Application, fn: Function, syntax: Syntax, seconds: float) -> _Hit | None:
+def _hit(app: Application, fn: Function, syntax: Dialect, seconds: float) -> _Hit | None:
     limits = api_limits(app, fn, syntax)
     tightest = min(limits, key=lambda limit: limit.seconds, default=None)
     if tightest is not None and seconds > tightest.seconds:
@@ -138,7 +137,7 @@ def _hit(app: Application, fn: Function, syntax: Syntax, seconds: float) -> _Hit
     return None
 
 
-def _timeout(app: Application, fn: Function, syntax: Syntax) -> _Timeout:
+def _timeout(app: Application, fn: Function, syntax: Dialect) -> _Timeout:
     """The function's timeout in seconds and where it is written."""
     template = app.template if isinstance(app.template, YMap) else YMap()
     if syntax == "serverless":
@@ -223,7 +222,9 @@ def _maximum_violation(origin: Origin, hits: list[_Hit], users: list[str]) -> Vi
     )
 
 
-def _fix(syntax: Syntax, seconds: int | None, names: list[str], users: list[str], hint: str) -> str:
+def _fix(
+    syntax: Dialect, seconds: int | None, names: list[str], users: list[str], hint: str
+) -> str:
     key = key_name(syntax, "timeout", "Timeout")
     value = str(seconds) if seconds is not None else "<what the work needs>"
     setting = f"`{key}: {value}`" + (f" {hint}" if hint else "")

@@ -71,9 +71,9 @@ from slsguard.analysis.failures import (
     stream_mappings,
     unredriven_queues,
 )
-from slsguard.analysis.templates import Syntax, describe, is_lambda_app, syntax_of
+from slsguard.analysis.templates import describe, is_lambda_app, syntax_of
 from slsguard.findings import Severity, Violation
-from slsguard.model import Application, Function
+from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
 
 
@@ -117,7 +117,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         )
 
 
-def _async_violation(fn: Function, syntax: Syntax, sources: list[AsyncSource]) -> Violation:
+def _async_violation(fn: Function, syntax: Dialect, sources: list[AsyncSource]) -> Violation:
     kinds = ", ".join(dict.fromkeys(source.description for source in sources))
     target_dlq = any(source.target_dlq for source in sources)
     note = (
@@ -137,7 +137,7 @@ def _async_violation(fn: Function, syntax: Syntax, sources: list[AsyncSource]) -
     )
 
 
-_ASYNC_FIX: dict[Syntax, str] = {
+_ASYNC_FIX: dict[Dialect, str] = {
     "serverless": "add `destinations: {onFailure: <SQS queue, SNS topic, EventBridge bus or "
     "function ARN>}` to the function (or `onError: <SNS topic ARN>`)",
     "sam": "add `EventInvokeConfig: {DestinationConfig: {OnFailure: {Type: SQS}}}` (SAM creates "

@@ -54,12 +54,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from slsguard.analysis.secret_wording import describe, severity_of
+from slsguard.analysis.secret_wording import describe, documentation_key, severity_of
 from slsguard.findings import KeyPath, Origin, Severity, Violation
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import (
+    SecretMatch,
     classify,
     find_token,
     is_aws_documentation_key,
@@ -70,6 +71,13 @@ from slsguard.secrets.detect import (
 # Template properties under secret-like names often hold enumerations (`HttpTokens: required`,
 # `AccessToken: hours`); a single word of letters is not judged a secret here.
 _ENUM_LIKE = re.compile(r"[A-Za-z]+")
+# Mapping templates (mock integration responses, request templates) are text with fields in
+# them: `{"apiKey": "…"}` or `#set($token = "…")`.
+_TEMPLATE_KEYS = frozenset(
+    {"RequestTemplates", "ResponseTemplates", "request_templates", "response_templates"}
+    | {"template", "responseTemplates", "requestTemplates"}
+)
+_EMBEDDED = re.compile(r"""["'$]?([A-Za-z][\w-]*)["']?\s*[:=]\s*["']([^"'\s$]{4,})["']""")
 
 
 @rule(
@@ -94,18 +102,38 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     }
     for document in app.documents:
         for key, value, where in _literals(document.root, document.file):
-            if (where.file, where.line) in environment or is_aws_documentation_key(value):
+            if (where.file, where.line) in environment:
                 continue
-            match = classify(key, value) if key and not key.endswith(".$") else find_token(value)
-            if match is None or (match.kind == "named" and _ENUM_LIKE.fullmatch(value)):
-                continue
-            yield Violation(
-                where,
-                f"{_describe_place(where)} holds {describe(match)} ({mask(value)})",
-                _fix(where),
-                severity=severity_of(match),
-                subject=".".join(str(part) for part in where.path),
-            )
+            for text, match in _secrets(key, value, where):
+                yield Violation(
+                    where,
+                    f"{_describe_place(where)} holds {describe(match)} ({mask(text)})",
+                    _fix(where),
+                    severity=severity_of(match),
+                    subject=".".join(str(part) for part in where.path),
+                )
+
+
+def _secrets(key: str | None, value: str, where: Origin) -> Iterator[tuple[str, SecretMatch]]:
+    """The secrets a value holds: itself, or the fields written in a mapping template."""
+    if _in_mapping_template(where.path):
+        for name, text in _EMBEDDED.findall(value):
+            match = documentation_key(name, text) or classify(name, text)
+            if match is not None and match.kind != "placeholder":
+                yield text, match
+        return
+    if is_aws_documentation_key(value):
+        match = documentation_key(key, value)
+    else:
+        match = classify(key, value) if key and not key.endswith(".$") else find_token(value)
+    if match is None or (match.kind == "named" and _ENUM_LIKE.fullmatch(value)):
+        return
+    yield value, match
+
+
+def _in_mapping_template(path: KeyPath) -> bool:
+    """A request or response mapping template (a mock integration's body, a VTL template)."""
+    return any(str(part) in _TEMPLATE_KEYS for part in path)
 
 
 def _literals(root: Any, file: str) -> Iterator[tuple[str | None, str, Origin]]:
@@ -121,21 +149,32 @@ def _literals(root: Any, file: str) -> Iterator[tuple[str | None, str, Origin]]:
             continue
         items = container.items() if isinstance(container, YMap) else enumerate(container)
         for name, item in items:
-            # A parameter's secret lives in `Default`; its name is the parameter's.
-            name_for = (
-                (key if name in ("Default", "Value") and key else name)
-                if isinstance(name, str)
-                else None
-            )
+            name_for = _name_for(container, name, key)
             if isinstance(item, YMap | YList):
                 stack.append((item, name_for, (*path, name)))
-            elif isinstance(item, str) and _worth_a_look(name_for, item):
+            elif isinstance(item, str) and _worth_a_look(name_for, item, (*path, name)):
                 yield name_for, item, container.origin_of(name, Origin(file, path))
 
 
-def _worth_a_look(key: str | None, value: str) -> bool:
+def _name_for(container: Any, name: object, key: str | None) -> str | None:
+    """The name a value goes by: its key, its parameter's, or a SecureString parameter's."""
+    if not isinstance(name, str):
+        return None
+    if name in ("Default", "Value") and key:
+        return key  # A parameter's secret lives in `Default`; its name is the parameter's.
+    if name == "value" and isinstance(container, YMap):  # Terraform `aws_ssm_parameter`
+        if str(container.get("type", "")).lower() == "securestring":
+            return "secret"  # a SecureString holds a secret whatever its name
+        parameter = container.get("name")
+        return parameter if isinstance(parameter, str) else name
+    return name
+
+
+def _worth_a_look(key: str | None, value: str, path: KeyPath) -> bool:
     if key is not None and is_secret_name(key):
         return True
+    if _in_mapping_template(path):
+        return _EMBEDDED.search(value) is not None
     return find_token(value) is not None
 
 

@@ -7,8 +7,10 @@ private key, a JWT, a URL or DSN with a password), or a literal in a secret-name
 variable (`DB_PASSWORD`, `JWT_SECRET`, `STRIPE_API_KEY`). Live-format tokens are critical
 (`sk_live_`), test-format ones high (`sk_test_`); obvious placeholders in a secret-named
 variable (`changeme`, `xxx`, `<token>`) are low. References, ARNs, names and paths
-(`DB_SECRET_ARN`, `TABLE_NAME`, `${ssm:...}`) and AWS's documentation example keys are
-not reported.
+(`DB_SECRET_ARN`, `TABLE_NAME`, `${ssm:...}`) are not reported. AWS's documentation
+example keys (`AKIAIOSFODNN7EXAMPLE`, `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`) in a
+secret-named variable are reported at low with that explanation: they are not working
+credentials, but they are still a plaintext key pair in the environment.
 
 ## Why is this bad?
 The secret is in the repository history, in every clone and CI log, in the deployment
@@ -50,7 +52,7 @@ functions:
 
 from collections.abc import Iterator
 
-from slsguard.analysis.secret_wording import describe, severity_of
+from slsguard.analysis.secret_wording import describe, documentation_key, severity_of
 from slsguard.analysis.service import environment_once
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, Deferred, EnvVar, is_literal, render
@@ -127,7 +129,9 @@ def _secret(variable: EnvVar) -> tuple[str, SecretMatch] | None:
         match = find_token(text)
     else:
         return None
-    if match is None or is_aws_documentation_key(text):
+    if is_aws_documentation_key(text):
+        match = documentation_key(variable.name, text)  # low, with that explanation
+    if match is None:
         return None
     return text, match
 

@@ -1,0 +1,60 @@
+"""The targets of fix intents (`slsguard.fixes.Target`), made from the model and analyses.
+
+A rule says *what* to change (`tracing` on this function); the target says *which thing* in
+model terms (its kind, name, CloudFormation type and logical id, where it is written), so
+that every dialect can write the change its own way.
+"""
+
+from __future__ import annotations
+
+from slsguard.analysis.api_model import IMPLICIT, Api, Stage
+from slsguard.analysis.intrinsics import resource_type
+from slsguard.analysis.monitoring import deployed_names
+from slsguard.findings import Origin
+from slsguard.fixes import Target
+from slsguard.model import Application, Function
+
+
+def function_target(app: Application, fn: Function) -> Target:
+    """The function itself (its key, or its resource's logical id)."""
+    logical = fn.logical_id or fn.name
+    names = sorted(deployed_names(app, fn))
+    return Target(
+        "function",
+        fn.name,
+        fn.origin,
+        resource_type=resource_type(app, logical) or "AWS::Lambda::Function",
+        logical_id=logical,
+        deployed_name=names[0] if len(names) == 1 else "",
+    )
+
+
+def service_target(app: Application, origin: Origin, functions: tuple[str, ...]) -> Target:
+    """The service-wide block (`provider:`, SAM `Globals`) for settings every function shares."""
+    return Target("service", app.name, origin, functions=functions)
+
+
+def resource_target(app: Application, logical_id: str, origin: Origin, name: str = "") -> Target:
+    """A resource of the template, by logical id."""
+    return Target(
+        "resource",
+        name or logical_id,
+        origin,
+        resource_type=resource_type(app, logical_id) or "",
+        logical_id=logical_id,
+    )
+
+
+def stage_target(app: Application, api: Api, stage: Stage) -> Target:
+    """The resource that holds a stage's settings (the stage, its deployment, or the API)."""
+    name = f"{api.resource_id}:{stage.name}"
+    if api.syntax == "sam" and api.logical_id == IMPLICIT:
+        return Target("service", name, stage.origin)
+    logical = stage.logical_id or ""
+    kind = resource_type(app, logical) if logical else None
+    if kind is None:  # A generated stage: its settings live on the resource that opens it.
+        logical = next(
+            (str(p) for p in reversed(stage.origin.path) if resource_type(app, str(p))), ""
+        )
+        kind = resource_type(app, logical) if logical else None
+    return Target("stage", name, stage.origin, resource_type=kind or "", logical_id=logical)

@@ -1,0 +1,93 @@
+"""Dialects: one home per syntax (`slsguard.model.Dialect` names them).
+
+`for_place(app, origin)` is the dialect a place is written in: a CloudFormation resource in
+a Serverless service's `resources:` or a plain `AWS::Lambda::Function` in a SAM template is
+CloudFormation; everything else is the application's own dialect. The engine uses it to name
+every finding's place natively (`native_address`) and to render every fix intent in the
+syntax of the file it points at (`render_fix`); `slsguard fix` asks it for the `Edit`s.
+
+Adding a dialect: a loader that stamps its applications with the new name, plus one module
+here with a `DIALECT` that implements `base.Dialect` (see `docs/dialects.md`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from slsguard import model
+from slsguard.dialects.base import Dialect, Edit, NotApplied, resource_path
+from slsguard.findings import Origin
+from slsguard.fixes import Intent, Target
+
+__all__ = [
+    "Dialect",
+    "Edit",
+    "NotApplied",
+    "edits",
+    "for_app",
+    "for_place",
+    "get",
+    "native_address",
+    "render_fix",
+]
+
+
+def get(name: str) -> Dialect:
+    """The dialect with this name (CloudFormation for the kinds without their own module)."""
+    from slsguard.dialects import cdk, cloudformation, live, openapi, sam, serverless, terraform
+
+    table: dict[str, Dialect] = {
+        "serverless": serverless.DIALECT,
+        "sam": sam.DIALECT,
+        "cloudformation": cloudformation.DIALECT,
+        "terraform": terraform.DIALECT,
+        "live": live.DIALECT,
+        "openapi": openapi.DIALECT,
+        "cdk": cdk.DIALECT,
+    }
+    return table.get(name, cloudformation.DIALECT)
+
+
+def for_app(app: model.Application) -> Dialect:
+    """The application's own dialect."""
+    return get(app.kind)
+
+
+def for_place(app: model.Application, origin: Origin) -> Dialect:
+    """The dialect the place at `origin` is written in."""
+    path = origin.path
+    if app.kind == "serverless" and path[:1] == ("resources",):
+        return get("cloudformation")
+    found = resource_path(app, path) if app.kind == "sam" else None
+    if found is not None and isinstance(app.resources, dict):
+        raw = app.resources.get(found[0])
+        kind = raw.get("Type") if isinstance(raw, dict) else None
+        if isinstance(kind, str) and not kind.startswith("AWS::Serverless::"):
+            return get("cloudformation")
+    return for_app(app)
+
+
+def _target_origin(intent: Intent, fallback: Origin) -> Origin:
+    target = getattr(intent, "target", None)
+    return target.origin if isinstance(target, Target) else fallback
+
+
+def native_address(app: model.Application, origin: Origin) -> str:
+    """The place as its dialect names it."""
+    return for_place(app, origin).name_of(app, origin)
+
+
+def render_fix(app: model.Application, intents: Iterable[Intent], origin: Origin) -> str:
+    """The fix text of a finding: each intent in the syntax of the place it changes."""
+    parts = []
+    for intent in intents:
+        dialect = for_place(app, _target_origin(intent, origin))
+        parts.append(dialect.render(app, intent).rstrip("\n"))
+    return "\n".join(part for part in parts if part)
+
+
+def edits(
+    app: model.Application, intents: Iterable[Intent], origin: Origin
+) -> list[Edit | NotApplied]:
+    """The exact edits of a finding's intents (for `slsguard fix`), in order."""
+    return [for_place(app, _target_origin(intent, origin)).edit(app, intent) for intent in intents]

@@ -1,0 +1,97 @@
+"""Resources a fix adds, written as CloudFormation resources (Serverless `resources:`, SAM and
+CloudFormation templates all hold them)."""
+
+from __future__ import annotations
+
+from slsguard.fixes import AddResource, Placeholder
+
+
+def _ref(logical_id: str) -> dict[str, object]:
+    return {"Ref": logical_id}
+
+
+def _getatt(logical_id: str, attribute: str) -> dict[str, object]:
+    return {"Fn::GetAtt": f"{logical_id}.{attribute}"}
+
+
+def _camel(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in text.replace("-", "_").split("_"))
+
+
+def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
+    """The added resource as (logical id, `{Type, Properties}`)."""
+    target = intent.target
+    logical = target.logical_id or _camel(target.name)
+    kind = intent.kind
+    if kind == "log-group":
+        name = target.deployed_name or Placeholder("the function's name")
+        return f"{logical}LogGroup", {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{name}" if isinstance(name, str) else name,
+                "RetentionInDays": intent.value_of("retention_days", 30),
+            },
+        }
+    if kind == "alarm":
+        metric = str(intent.value_of("metric", "Errors"))
+        return f"{logical}{metric}Alarm", {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "Namespace": "AWS/Lambda",
+                "MetricName": metric,
+                "Dimensions": [{"Name": "FunctionName", "Value": _ref(logical)}],
+                "Statistic": "Sum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": intent.value_of("threshold", 1),
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "AlarmActions": [intent.value_of("notify", Placeholder("SNS topic ARN"))],
+            },
+        }
+    if kind in ("queue-policy", "topic-policy", "bucket-policy"):
+        return _transport_policy(intent, logical)
+    if kind == "dlq":
+        return f"{logical}DeadLetterQueue", {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"MessageRetentionPeriod": 1209600},
+        }
+    if kind == "waf-association":
+        return f"{logical}WebAclAssociation", {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "Properties": {
+                "ResourceArn": intent.value_of("resource_arn", Placeholder("stage ARN")),
+                "WebACLArn": intent.value_of("web_acl", Placeholder("web ACL ARN")),
+            },
+        }
+    return f"{logical}Permission", {"Type": "AWS::Lambda::Permission", "Properties": {}}
+
+
+_POLICY = {
+    "queue-policy": ("AWS::SQS::QueuePolicy", "Queues", "sqs:*", "Ref"),
+    "topic-policy": ("AWS::SNS::TopicPolicy", "Topics", "sns:Publish", "Ref"),
+    "bucket-policy": ("AWS::S3::BucketPolicy", "Bucket", "s3:*", "Arn"),
+}
+
+
+def _transport_policy(intent: AddResource, logical: str) -> tuple[str, dict[str, object]]:
+    """A resource policy that denies requests not sent over TLS."""
+    type_, holder, action, attribute = _POLICY[intent.kind]
+    arn = _ref(logical) if attribute == "Ref" else _getatt(logical, "Arn")
+    resources: list[object] = [arn]
+    if intent.kind == "bucket-policy":
+        resources = [arn, {"Fn::Sub": "${" + logical + ".Arn}/*"}]
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resources if len(resources) > 1 else arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    holder_value: object = _ref(logical) if intent.kind == "bucket-policy" else [_ref(logical)]
+    return f"{logical}TlsOnlyPolicy", {
+        "Type": type_,
+        "Properties": {
+            holder: holder_value,
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+        },
+    }

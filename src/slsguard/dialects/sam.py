@@ -1,0 +1,26 @@
+"""The AWS SAM dialect: `AWS::Serverless::*` properties and `Globals`.
+
+Named like CloudFormation (`MyFunction.Properties.Runtime`); settings shared by every
+function of the template go under `Globals.Function`.
+"""
+
+from __future__ import annotations
+
+from slsguard.dialects import cloudformation
+from slsguard.dialects.cfn_resources import cfn_resource
+from slsguard.dialects.template import Key, TemplateDialect
+
+SETTINGS = {
+    **cloudformation.SETTINGS,
+    ("function", "tracing"): Key(("Tracing",)),
+    ("function", "code-signing"): Key(("CodeSigningConfigArn",)),
+    ("service", "tracing"): Key(("Globals", "Function", "Tracing"), from_root=True),
+    ("service", "runtime"): Key(("Globals", "Function", "Runtime"), from_root=True),
+    ("service", "timeout"): Key(("Globals", "Function", "Timeout"), from_root=True),
+    ("service", "kms-key"): Key(("Globals", "Function", "KmsKeyArn"), from_root=True),
+    ("service", "api-tracing"): Key(("Globals", "Api", "TracingEnabled"), from_root=True),
+}
+
+DIALECT = TemplateDialect(
+    "sam", SETTINGS, "Properties", cfn_resource, framework_grants=frozenset({"tracing"})
+)

@@ -1,0 +1,45 @@
+"""The Serverless Framework dialect: `serverless.yml` keys (`provider:`, `functions:`).
+
+Places are named by their key path (`functions.createOrder.events[0].httpApi`); settings
+are written on the function, or once under `provider:` for the whole service; resources a
+fix adds go under `resources.Resources` in CloudFormation syntax.
+"""
+
+from __future__ import annotations
+
+from slsguard.dialects.cfn_resources import cfn_resource
+from slsguard.dialects.template import Key, TemplateDialect
+
+
+def _true(_value: object) -> object:
+    return True
+
+
+SETTINGS = {
+    ("function", "tracing"): Key(("tracing",)),
+    ("function", "kms-key"): Key(("kmsKeyArn",)),
+    ("function", "runtime"): Key(("runtime",)),
+    ("function", "timeout"): Key(("timeout",)),
+    ("function", "reserved-concurrency"): Key(("reservedConcurrency",)),
+    ("function", "vpc"): Key(("vpc",)),
+    ("function", "log-retention"): Key(("logRetentionInDays",)),
+    ("function", "failure-destination"): Key(("destinations", "onFailure")),
+    ("service", "tracing"): Key(("provider", "tracing", "lambda"), _true, from_root=True),
+    ("service", "api-tracing"): Key(("provider", "tracing", "apiGateway"), _true, from_root=True),
+    ("stage", "api-tracing"): Key(("provider", "tracing", "apiGateway"), _true, from_root=True),
+    ("service", "kms-key"): Key(("provider", "kmsKeyArn"), from_root=True),
+    ("service", "runtime"): Key(("provider", "runtime"), from_root=True),
+    ("service", "log-retention"): Key(("provider", "logRetentionInDays"), from_root=True),
+    ("service", "timeout"): Key(("provider", "timeout"), from_root=True),
+    ("service", "vpc"): Key(("provider", "vpc"), from_root=True),
+}
+
+DIALECT = TemplateDialect(
+    "serverless",
+    SETTINGS,
+    properties_key=None,
+    add_resource=cfn_resource,
+    resources_path=("resources", "Resources"),
+    framework_grants=frozenset({"tracing", "api-tracing"}),
+    secret_reference=lambda intent: "${ssm:" + (intent.parameter or "/<name>") + "}",
+)

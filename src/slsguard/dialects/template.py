@@ -1,0 +1,264 @@
+"""What the YAML/JSON template dialects share: settings written as key paths, fixes as YAML.
+
+Serverless, SAM and CloudFormation differ in their key names (`tracing`, `Tracing`,
+`TracingConfig.Mode`) and in where a resource's settings live (`Properties`), not in how a
+fix is written down; each of them is a `TemplateDialect` with its own table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from slsguard import model
+from slsguard.dialects.base import Edit, NotApplied, resource_path
+from slsguard.dialects.text import yaml_block, yaml_scalar
+from slsguard.findings import KeyPath, Origin, format_path
+from slsguard.fixes import (
+    AddResource,
+    FreeText,
+    Grant,
+    Intent,
+    MoveToSecret,
+    Placeholder,
+    PolicyStatement,
+    RemoveGrant,
+    ReplaceStatements,
+    SetSetting,
+    Target,
+)
+
+Transform = Callable[[object], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """Where a setting is written, relative to the target's settings, and how its value reads."""
+
+    path: tuple[str, ...]
+    transform: Transform | None = None
+    from_root: bool = False
+    """The path starts at the document root (`provider.tracing.lambda`), not at the target."""
+
+    def value(self, value: object) -> object:
+        """The value as this dialect writes it."""
+        return self.transform(value) if self.transform is not None else value
+
+
+SettingTable = Mapping[tuple[str, str], Key]
+"""(resource type or target kind, setting) → where it is written."""
+
+ResourceWriter = Callable[[AddResource], tuple[str, dict[str, object]]]
+"""An added resource as (logical id, its definition)."""
+
+
+def key_for(table: SettingTable, intent: SetSetting) -> Key | None:
+    """The key of a setting for the intent's target: by resource type first, then kind."""
+    target = intent.target
+    return table.get((target.resource_type, intent.setting)) or table.get(
+        (target.kind, intent.setting)
+    )
+
+
+def grant_comments(grants: tuple[Grant, ...]) -> list[str]:
+    """`# and allow xray:PutTraceSegments on * to the role (AWSXRayDaemonWriteAccess)`."""
+    out = []
+    for grant in grants:
+        policy = f" ({grant.managed_policy})" if grant.managed_policy else ""
+        out.append(f"and allow {', '.join(grant.actions)} on {grant.resource} to its role{policy}")
+    return out
+
+
+def comment(lines: list[str], marker: str = "#") -> str:
+    """Comment lines (empty when there are none), each starting with `marker`."""
+    return "".join(f"{marker} {line}\n" for line in lines if line)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateDialect:
+    """A YAML/JSON template syntax: its name, where settings go, how resources are added."""
+
+    name: model.Dialect
+    settings: SettingTable
+    properties_key: str | None
+    """`Properties` for CloudFormation-style resources; None for Serverless `functions:`."""
+    add_resource: ResourceWriter
+    resources_path: KeyPath = ("Resources",)
+    statement_keys: tuple[str, str, str] = ("Effect", "Action", "Resource")
+    framework_grants: frozenset[str] = frozenset()
+    """Settings whose permissions the framework grants itself (no grant note needed)."""
+    secret_reference: Callable[[MoveToSecret], str] = field(
+        default=lambda intent: "{{resolve:ssm:" + (intent.parameter or "/<name>") + "}}"
+    )
+
+    def name_of(self, app: model.Application, origin: Origin) -> str:
+        """The key path as written: `MyFunction.Properties.Runtime` (no `Resources.` prefix)."""
+        path = origin.path
+        if path[:1] == ("Resources",) and self.properties_key is not None:
+            path = path[1:]
+        return format_path(path)
+
+    def render(self, app: model.Application, intent: Intent) -> str:
+        """The intent as YAML with a comment saying where it goes."""
+        if isinstance(intent, SetSetting):
+            return self._render_setting(app, intent)
+        if isinstance(intent, AddResource):
+            logical_id, definition = self.add_resource(intent)
+            where = format_path(self._resources_path(app))
+            text = yaml_block((logical_id,), definition)
+            return (
+                comment([f"add under {where}", intent.note, *grant_comments(intent.grants)]) + text
+            )
+        if isinstance(intent, ReplaceStatements):
+            return self._render_statements(app, intent)
+        if isinstance(intent, RemoveGrant):
+            return comment(
+                [f"remove the {intent.what} at {self._where(app, intent.target)}", intent.note]
+            )
+        if isinstance(intent, MoveToSecret):
+            where = self._where(app, intent.target)
+            text = yaml_block((intent.variable,), self.secret_reference(intent))
+            return (
+                comment([f"in the environment of {where}", *grant_comments(intent.grants)]) + text
+            )
+        return _free_text(intent)
+
+    def edit(self, app: model.Application, intent: Intent) -> Edit | NotApplied:
+        """The exact edit, or why there is none."""
+        if isinstance(intent, SetSetting):
+            return self._edit_setting(app, intent)
+        if isinstance(intent, AddResource):
+            logical_id, definition = self.add_resource(intent)
+            path = self._resources_path(app)
+            origin = intent.target.origin
+            text = yaml_block((logical_id,), definition)
+            return Edit(
+                origin.file,
+                path,
+                0,
+                0,
+                "append",
+                text,
+                logical_id,
+                intent.applicability,
+                intent.title,
+            )
+        if isinstance(intent, RemoveGrant):
+            origin = intent.target.origin
+            return Edit(
+                origin.file,
+                origin.path,
+                origin.line,
+                origin.column,
+                "remove",
+                "",
+                applicability=intent.applicability,
+                title=intent.title,
+            )
+        if isinstance(intent, ReplaceStatements):
+            origin = intent.target.origin
+            text = self._statements_yaml(intent.statements)
+            return Edit(
+                origin.file,
+                origin.path,
+                origin.line,
+                origin.column,
+                "replace",
+                text,
+                applicability=intent.applicability,
+                title=intent.title,
+            )
+        if isinstance(intent, FreeText):
+            return NotApplied("free-text advice has no exact edit", intent.title)
+        return NotApplied(f"{self.name} has no exact edit for this fix yet", intent.title)
+
+    def _settings_anchor(self, app: model.Application, target: Target) -> KeyPath:
+        """Where the target's settings are written: a resource's `Properties`."""
+        path = target.origin.path
+        found = resource_path(app, path)
+        if self.properties_key is not None and found is not None and not found[1]:
+            return (*path, self.properties_key)
+        return path
+
+    def _render_setting(self, app: model.Application, intent: SetSetting) -> str:
+        key = key_for(self.settings, intent)
+        if key is None:
+            return comment(
+                [
+                    f"set {intent.setting} to {yaml_scalar(intent.value)} "
+                    f"on {self._where(app, intent.target)}",
+                    intent.note,
+                ]
+            )
+        text = yaml_block(key.path, key.value(intent.value))
+        grants = () if intent.setting in self.framework_grants else intent.grants
+        anchor = self._settings_anchor(app, intent.target)
+        where = self.name_of(app, replace(intent.target.origin, path=anchor))
+        notes = [] if key.from_root else [f"under {where or intent.target.name}"]
+        if intent.target.functions and key.from_root:
+            notes.append("for " + ", ".join(intent.target.functions))
+        notes += [intent.note, *grant_comments(grants)]
+        return comment(notes) + text
+
+    def _edit_setting(self, app: model.Application, intent: SetSetting) -> Edit | NotApplied:
+        key = key_for(self.settings, intent)
+        if key is None:
+            return NotApplied(f"{self.name} has no key for {intent.setting} here", intent.title)
+        value = key.value(intent.value)
+        if _has_placeholder(value):
+            return NotApplied("the value must be chosen by you", intent.title)
+        origin = intent.target.origin
+        anchor: KeyPath = () if key.from_root else self._settings_anchor(app, intent.target)
+        rest = key.path[1:]
+        text = yaml_block(rest, value) if rest else yaml_scalar(value)
+        line, column = (1, 1) if key.from_root else (origin.line, origin.column)
+        return Edit(
+            origin.file,
+            anchor,
+            line,
+            column,
+            "set",
+            text,
+            key.path[0],
+            intent.applicability,
+            intent.title,
+        )
+
+    def _where(self, app: model.Application, target: Target) -> str:
+        return self.name_of(app, target.origin) or target.name
+
+    def _resources_path(self, app: model.Application) -> KeyPath:
+        return ("resources", "Resources") if self.name == "serverless" else self.resources_path
+
+    def _render_statements(self, app: model.Application, intent: ReplaceStatements) -> str:
+        where = self._where(app, intent.target)
+        return comment([f"replace the statements of {where} with", intent.note]) + (
+            self._statements_yaml(intent.statements)
+        )
+
+    def _statements_yaml(self, statements: tuple[PolicyStatement, ...]) -> str:
+        effect, action, resource = self.statement_keys
+        out = []
+        for statement in statements:
+            out.append(comment(list(statement.evidence)).rstrip("\n"))
+            item = {
+                effect: statement.effect,
+                action: list(statement.actions),
+                resource: list(statement.resources),
+            }
+            out.append(yaml_block((), [item]))
+        return "\n".join(line for line in out if line)
+
+
+def _has_placeholder(value: object) -> bool:
+    if isinstance(value, Placeholder):
+        return True
+    if isinstance(value, dict):
+        return any(_has_placeholder(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_placeholder(item) for item in value)
+    return False
+
+
+def _free_text(intent: Intent) -> str:
+    return intent.text if isinstance(intent, FreeText) else intent.title

@@ -1,0 +1,307 @@
+"""The Terraform dialect: resources by address, arguments in HCL.
+
+The Terraform loader translates resources into CloudFormation shapes so that analyses can
+be shared, and records each resource's address (`slsguard.tf_address`); this dialect makes
+that translation invisible downstream: places are named `aws_lambda_function.charge.runtime`
+(`module.receipts.aws_sqs_queue.jobs` in a module), and fixes are HCL arguments, blocks and
+resources (`tracing_config { mode = "Active" }`, `aws_cloudwatch_metric_alarm`,
+`aws_iam_policy_document`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slsguard import model
+from slsguard.dialects.base import Edit, NotApplied, resource_path
+from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
+from slsguard.findings import Origin, format_path
+from slsguard.fixes import (
+    AddResource,
+    FreeText,
+    Grant,
+    Intent,
+    MoveToSecret,
+    Placeholder,
+    PolicyStatement,
+    RemoveGrant,
+    ReplaceStatements,
+    ResourceRef,
+    SetSetting,
+    Target,
+)
+from slsguard.loading.terraform.translate import argument_path
+from slsguard.tf_address import local_address, terraform_address
+
+SETTINGS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("function", "tracing"): ("tracing_config{}", "mode"),
+    ("function", "kms-key"): ("kms_key_arn",),
+    ("function", "runtime"): ("runtime",),
+    ("function", "timeout"): ("timeout",),
+    ("function", "reserved-concurrency"): ("reserved_concurrent_executions",),
+    ("function", "code-signing"): ("code_signing_config_arn",),
+    ("function", "vpc"): ("vpc_config{}",),
+    ("AWS::ApiGateway::Stage", "api-tracing"): ("xray_tracing_enabled",),
+    ("stage", "api-tracing"): ("xray_tracing_enabled",),
+    ("AWS::Logs::LogGroup", "log-retention"): ("retention_in_days",),
+    ("AWS::SQS::Queue", "redrive-policy"): ("redrive_policy",),
+    ("AWS::Lambda::Url", "auth"): ("authorization_type",),
+    ("AWS::ApiGateway::DomainName", "tls-policy"): ("security_policy",),
+}
+"""(resource type or target kind, setting) → argument path; `name{}` is a nested block."""
+
+
+def address_of(app: model.Application, target: Target) -> str:
+    """The Terraform address of a fix's target (`module.x.aws_lambda_function.charge`)."""
+    found = resource_path(app, target.origin.path)
+    logical = target.logical_id or (found[0] if found else "")
+    return terraform_address(app, logical) or target.name
+
+
+@dataclass(frozen=True, slots=True)
+class TerraformDialect:
+    """HCL for fixes, addresses for places."""
+
+    name: model.Dialect = "terraform"
+
+    def name_of(self, app: model.Application, origin: Origin) -> str:
+        """`aws_iam_role_policy.api.policy.Statement[0].Action` for a translated path."""
+        found = resource_path(app, origin.path)
+        if found is None:
+            return format_path(origin.path)
+        logical, rest = found
+        address = terraform_address(app, logical)
+        if address is None:
+            return format_path((logical, *rest))
+        properties = rest[1:] if rest[:1] == ("Properties",) else rest
+        terraform_type = local_address(address).split(".")[0]
+        argument = format_path(argument_path(terraform_type, properties))
+        return f"{address}.{argument}" if argument else address
+
+    def render(self, app: model.Application, intent: Intent) -> str:
+        """The intent as HCL, with `#` comments saying where it goes."""
+        if isinstance(intent, SetSetting):
+            return self._setting(app, intent)
+        if isinstance(intent, AddResource):
+            return _comment([intent.note, *_grants(intent.grants)]) + self._resource(app, intent)
+        if isinstance(intent, ReplaceStatements):
+            where = address_of(app, intent.target)
+            return _comment([f"replace the statements of {where} with", intent.note]) + (
+                self._policy_document(app, intent)
+            )
+        if isinstance(intent, RemoveGrant):
+            where = address_of(app, intent.target)
+            return _comment([f"remove the {intent.what} at {where}", intent.note])
+        if isinstance(intent, MoveToSecret):
+            return self._secret(app, intent)
+        return intent.text if isinstance(intent, FreeText) else intent.title
+
+    def edit(self, app: model.Application, intent: Intent) -> Edit | NotApplied:
+        """Arguments set in their resource block; new resources appended to its file."""
+        origin = _origin(intent)
+        if isinstance(intent, SetSetting):
+            path = _setting_path(intent)
+            if path is None or isinstance(intent.value, Placeholder):
+                return NotApplied("no exact Terraform argument for this fix", intent.title)
+            key = path[0].removesuffix("{}")
+            text = hcl_nested(path[1:], intent.value) if len(path) > 1 else hcl_value(intent.value)
+            anchor = (address_of(app, intent.target),)
+            return Edit(
+                origin.file,
+                anchor,
+                origin.line,
+                origin.column,
+                "set",
+                text,
+                key,
+                intent.applicability,
+                intent.title,
+            )
+        if isinstance(intent, AddResource):
+            return Edit(
+                origin.file,
+                (),
+                0,
+                0,
+                "append",
+                self._resource(app, intent),
+                applicability=intent.applicability,
+                title=intent.title,
+            )
+        if isinstance(intent, FreeText):
+            return NotApplied("free-text advice has no exact edit", intent.title)
+        return NotApplied("terraform has no exact edit for this fix yet", intent.title)
+
+    def _setting(self, app: model.Application, intent: SetSetting) -> str:
+        where = address_of(app, intent.target)
+        path = _setting_path(intent)
+        notes = [f"in {local_address(where)}", intent.note, *_grants(intent.grants)]
+        if path is None:
+            return _comment([f"set {intent.setting} to {hcl_value(intent.value)}", *notes])
+        return _comment(notes) + hcl_nested(path, intent.value)
+
+    def _resource(self, app: model.Application, intent: AddResource) -> str:
+        address = local_address(address_of(app, intent.target))
+        name = address.split(".")[-1]
+        function = HclExpression(f"{address}.function_name")
+        if intent.kind == "log-group":
+            return hcl_resource(
+                "aws_cloudwatch_log_group",
+                name,
+                {
+                    "name": HclExpression(f'"/aws/lambda/${{{address}.function_name}}"'),
+                    "retention_in_days": intent.value_of("retention_days", 30),
+                },
+            )
+        if intent.kind == "alarm":
+            metric = str(intent.value_of("metric", "Errors"))
+            return hcl_resource(
+                "aws_cloudwatch_metric_alarm",
+                f"{name}_{metric.lower()}",
+                {
+                    "namespace": "AWS/Lambda",
+                    "metric_name": metric,
+                    "dimensions": {"FunctionName": function},
+                    "statistic": "Sum",
+                    "period": 300,
+                    "evaluation_periods": 1,
+                    "threshold": intent.value_of("threshold", 1),
+                    "comparison_operator": "GreaterThanOrEqualToThreshold",
+                    "alarm_actions": [intent.value_of("notify", Placeholder("SNS topic ARN"))],
+                },
+            )
+        if intent.kind in ("queue-policy", "topic-policy", "bucket-policy"):
+            return _transport_policy(intent.kind, address, name)
+        if intent.kind == "dlq":
+            return hcl_resource(
+                "aws_sqs_queue",
+                f"{name}_dlq",
+                {
+                    "message_retention_seconds": 1209600,
+                },
+            )
+        if intent.kind == "waf-association":
+            return hcl_resource(
+                "aws_wafv2_web_acl_association",
+                name,
+                {
+                    "resource_arn": intent.value_of(
+                        "resource_arn", HclExpression(f"{address}.arn")
+                    ),
+                    "web_acl_arn": intent.value_of("web_acl", Placeholder("web ACL ARN")),
+                },
+            )
+        return _comment([intent.title])
+
+    def _policy_document(self, app: model.Application, intent: ReplaceStatements) -> str:
+        name = local_address(address_of(app, intent.target)).split(".")[-1]
+        return policy_document(app, name, intent.statements)
+
+    def _secret(self, app: model.Application, intent: MoveToSecret) -> str:
+        where = local_address(address_of(app, intent.target))
+        parameter = intent.parameter or "/<name>"
+        data = "aws_ssm_parameter" if intent.store == "ssm" else "aws_secretsmanager_secret_version"
+        label = intent.variable.lower()
+        key = "name" if intent.store == "ssm" else "secret_id"
+        value = "value" if intent.store == "ssm" else "secret_string"
+        return (
+            _comment(
+                [
+                    f"in the environment of {where}: {intent.variable} = "
+                    f"data.{data}.{label}.{value}",
+                    *_grants(intent.grants),
+                ]
+            )
+            + f'data "{data}" "{label}" {{\n  {key} = {hcl_value(parameter)}\n}}'
+        )
+
+
+def policy_document(
+    app: model.Application, name: str, statements: tuple[PolicyStatement, ...]
+) -> str:
+    """A `data "aws_iam_policy_document"` with one `statement` block per statement."""
+    lines = [f'data "aws_iam_policy_document" "{name}" {{']
+    for statement in statements:
+        lines += [f"  # {reason}" for reason in statement.evidence]
+        body = {
+            "effect": statement.effect,
+            "actions": list(statement.actions),
+            "resources": [_resource_text(app, r) for r in statement.resources],
+        }
+        lines += ["  statement {", hcl_body(body, 2), "  }"]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _resource_text(app: model.Application, resource: str | ResourceRef) -> object:
+    if isinstance(resource, str):
+        return resource
+    address = terraform_address(app, resource.logical_id)
+    if address is None:
+        return f"<{resource.logical_id} {resource.attribute}>{resource.suffix}"
+    reference = f"{local_address(address)}.{resource.attribute.lower()}"
+    if resource.suffix:
+        return HclExpression(f'"${{{reference}}}{resource.suffix}"')
+    return HclExpression(reference)
+
+
+def _transport_policy(kind: str, address: str, name: str) -> str:
+    arn = f"{address}.arn"
+    resources = [HclExpression(arn)]
+    if kind == "bucket-policy":
+        resources.append(HclExpression(f'"${{{arn}}}/*"'))
+    action = {"queue-policy": "sqs:*", "topic-policy": "sns:Publish", "bucket-policy": "s3:*"}[kind]
+    document = (
+        f'data "aws_iam_policy_document" "{name}_tls_only" {{\n'
+        "  statement {\n"
+        '    effect    = "Deny"\n'
+        f'    actions   = ["{action}"]\n'
+        f"    resources = {hcl_value(resources)}\n"
+        "    principals {\n"
+        '      type        = "*"\n'
+        '      identifiers = ["*"]\n'
+        "    }\n"
+        "    condition {\n"
+        '      test     = "Bool"\n'
+        '      variable = "aws:SecureTransport"\n'
+        '      values   = ["false"]\n'
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
+    kind_name, holder, holder_value = {
+        "queue-policy": ("aws_sqs_queue_policy", "queue_url", f"{address}.id"),
+        "topic-policy": ("aws_sns_topic_policy", "arn", f"{address}.arn"),
+        "bucket-policy": ("aws_s3_bucket_policy", "bucket", f"{address}.id"),
+    }[kind]
+    policy = HclExpression(f"data.aws_iam_policy_document.{name}_tls_only.json")
+    return document + hcl_resource(
+        kind_name, f"{name}_tls_only", {holder: HclExpression(holder_value), "policy": policy}
+    )
+
+
+def _setting_path(intent: SetSetting) -> tuple[str, ...] | None:
+    target = intent.target
+    return SETTINGS.get((target.resource_type, intent.setting)) or SETTINGS.get(
+        (target.kind, intent.setting)
+    )
+
+
+def _origin(intent: Intent) -> Origin:
+    target = getattr(intent, "target", None)
+    return target.origin if isinstance(target, Target) else Origin("")
+
+
+def _grants(grants: tuple[Grant, ...]) -> list[str]:
+    return [
+        f"and allow {', '.join(g.actions)} to its role"
+        + (f" (attach {g.managed_policy})" if g.managed_policy else "")
+        for g in grants
+    ]
+
+
+def _comment(lines: list[str]) -> str:
+    return "".join(f"# {line}\n" for line in lines if line)
+
+
+DIALECT = TerraformDialect()

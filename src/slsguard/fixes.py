@@ -1,0 +1,270 @@
+"""Fix intents: what a rule wants changed, in model terms, for a dialect to write.
+
+A rule never writes the lines of a fix itself: it yields a `Violation` with one or more
+*intents* from the small closed set below, and the dialect of the place renders them in
+the user's own syntax (`slsguard.dialects`): HCL for Terraform, `provider:`/`functions:`
+YAML for Serverless, CloudFormation properties, CDK construct props, console/CLI steps for
+a live account. `slsguard fix` asks the same dialect for the exact edits.
+
+The set is closed on purpose: a new kind of fix is a new intent type here plus one render
+(and edit) in every dialect (see `docs/dialects.md`), never a syntax branch in a rule.
+
+| intent | what it says |
+|---|---|
+| `SetSetting` | set a setting (tracing, KMS key, retention, runtime, ...) on a target |
+| `AddResource` | add a resource for a target (log group, alarm, queue policy, DLQ, WAF) |
+| `ReplaceStatements` | replace a policy's statements with the minimal ones |
+| `RemoveGrant` | remove a statement or a whole policy the code does not need |
+| `MoveToSecret` | move an environment value to a secrets-store reference |
+| `FreeText` | the exception: advice no intent can express yet |
+
+Every intent carries an `Applicability`: safe (no behaviour or deploy risk) or unsafe, with
+the reason, as ruff marks its fixes, and the `Grant`s the change needs on the function's
+role (X-Ray write for tracing, `kms:Decrypt` for a key, `sqs:SendMessage` for a DLQ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from slsguard.findings import Origin
+
+TargetKind = Literal["function", "api", "stage", "route", "resource", "role", "policy", "service"]
+"""What a fix changes. `service` is the service-wide block (`provider:`, SAM `Globals`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The model thing a fix changes, and where it is written.
+
+    `origin` is the key that opens the thing (the function key, the resource's logical id,
+    the event, the stage); a dialect names it natively from there. `resource_type` is the
+    CloudFormation type the model knows it as (`AWS::Lambda::Function`), `name` the model's
+    name for it (the function name, a logical id).
+    """
+
+    kind: TargetKind
+    name: str
+    origin: Origin
+    resource_type: str = ""
+    logical_id: str = ""
+    """The CloudFormation logical id (generated ones too: `CreateLambdaFunction`)."""
+    deployed_name: str = ""
+    """The deployed name when the template says it (`orders-dev-create`)."""
+    functions: tuple[str, ...] = ()
+    """For `service` targets: the functions the service-wide setting covers."""
+
+
+Setting = Literal[
+    "tracing",
+    "api-tracing",
+    "kms-key",
+    "log-retention",
+    "access-logging",
+    "data-trace",
+    "auth",
+    "authorization",
+    "tls-policy",
+    "throttling",
+    "redrive-policy",
+    "runtime",
+    "timeout",
+    "reserved-concurrency",
+    "code-signing",
+    "vpc",
+    "failure-destination",
+    "request-validation",
+    "cors-origins",
+    "secure-transport",
+]
+"""The settings a fix can set, named once for every dialect (each dialect knows its key)."""
+
+AddedKind = Literal[
+    "log-group",
+    "alarm",
+    "queue-policy",
+    "topic-policy",
+    "bucket-policy",
+    "dlq",
+    "waf-association",
+    "lambda-permission-condition",
+]
+"""The resources a fix can add for a target."""
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Permissions a fix needs on the role of the function it changes."""
+
+    actions: tuple[str, ...]
+    resource: str = "*"
+    managed_policy: str = ""
+    """An AWS managed policy that grants it (`AWSXRayDaemonWriteAccess`), when there is one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Applicability:
+    """Whether `slsguard fix` may apply an intent without `--unsafe-fixes`, and why not."""
+
+    safe: bool
+    reason: str = ""
+    """For unsafe intents: the behaviour or deploy risk (`deletes log events older than …`)."""
+
+
+SAFE = Applicability(True)
+REMOVES_ACCESS = Applicability(False, "a removed permission fails any call nobody traced")
+NEEDS_SECRET = Applicability(False, "the secret must exist in the store before the deploy")
+ADVICE_ONLY = Applicability(False, "free-text advice has no exact edit")
+
+
+def unsafe(reason: str) -> Applicability:
+    """An unsafe applicability with its reason."""
+    return Applicability(False, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class SetSetting:
+    """Set `setting` to `value` on `target` (`tracing` = `Active` on function create)."""
+
+    target: Target
+    setting: Setting
+    value: object
+    applicability: Applicability = SAFE
+    grants: tuple[Grant, ...] = ()
+    note: str = ""
+    """A clause the rendering appends, in model terms (`the newest python runtime`)."""
+
+    @property
+    def title(self) -> str:
+        """One line for lists of fixes: `set tracing on function create`."""
+        return f"set {self.setting} on {self.target.kind} {self.target.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddResource:
+    """Add a resource of `kind` for `target` (a log group for a function, a DLQ, ...).
+
+    `properties` are the model-level facts the resource needs, by neutral name
+    (`retention_days`, `metric`, `threshold`, `queue`, `web_acl`): each dialect maps them.
+    """
+
+    target: Target
+    kind: AddedKind
+    properties: tuple[tuple[str, object], ...] = ()
+    applicability: Applicability = SAFE
+    grants: tuple[Grant, ...] = ()
+    note: str = ""
+
+    def value_of(self, name: str, default: object = None) -> object:
+        """The value of one neutral property."""
+        return next((value for key, value in self.properties if key == name), default)
+
+    @property
+    def title(self) -> str:
+        """`add a log-group for function create`."""
+        return f"add a {self.kind} for {self.target.kind} {self.target.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyStatement:
+    """A minimal statement: what to allow on which resources, and why (code evidence)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str | ResourceRef, ...]
+    evidence: tuple[str, ...] = ()
+    """Comment lines (`handler.py:14 dynamodb.put_item`) a dialect may write above it."""
+    effect: Literal["Allow", "Deny"] = "Allow"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceStatements:
+    """Replace the statements of a policy (`target`, kind `policy` or `role`) with these."""
+
+    target: Target
+    statements: tuple[PolicyStatement, ...]
+    applicability: Applicability = REMOVES_ACCESS
+    note: str = ""
+
+    @property
+    def title(self) -> str:
+        """`replace the statements of policy X with the minimal ones`."""
+        return (
+            f"replace the statements of {self.target.kind} {self.target.name} with the minimal ones"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveGrant:
+    """Remove a statement (target kind `policy`, at the statement's origin) or a policy."""
+
+    target: Target
+    what: Literal["statement", "policy", "managed-policy"]
+    applicability: Applicability = REMOVES_ACCESS
+    note: str = ""
+
+    @property
+    def title(self) -> str:
+        """`remove the statement of policy X`."""
+        return f"remove the {self.what} {self.target.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class MoveToSecret:
+    """Move the environment variable `variable` of `target` to a secrets-store reference."""
+
+    target: Target
+    variable: str
+    store: Literal["ssm", "secretsmanager"] = "ssm"
+    parameter: str = ""
+    """The parameter or secret name to reference (`/orders/prod/STRIPE_KEY`)."""
+    applicability: Applicability = NEEDS_SECRET
+    grants: tuple[Grant, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """`move STRIPE_KEY of function charge to ssm`."""
+        return f"move {self.variable} of {self.target.kind} {self.target.name} to {self.store}"
+
+
+@dataclass(frozen=True, slots=True)
+class FreeText:
+    """The exception: advice in words, the same in every dialect. Never applied by `fix`."""
+
+    text: str
+    applicability: Applicability = ADVICE_ONLY
+
+    @property
+    def title(self) -> str:
+        """The first line of the advice."""
+        return self.text.splitlines()[0] if self.text else ""
+
+
+Intent = SetSetting | AddResource | ReplaceStatements | RemoveGrant | MoveToSecret | FreeText
+"""Every fix a rule can yield."""
+
+
+def grants_of(intent: Intent) -> tuple[Grant, ...]:
+    """The permissions an intent needs on the role it concerns (none for most)."""
+    if isinstance(intent, SetSetting | AddResource | MoveToSecret):
+        return intent.grants
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A value the user must supply (`<KMS key ARN>`): rendered as a placeholder in every
+    dialect, and never applied by `slsguard fix`."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """A resource of the application named in a fix (`Table`'s `Arn`): each dialect writes it
+    its way (`!GetAtt Table.Arn`, `aws_dynamodb_table.orders.arn`, the deployed ARN)."""
+
+    logical_id: str
+    attribute: str = "Arn"
+    suffix: str = ""
+    """Text after the reference (`/*` for the objects of a bucket)."""

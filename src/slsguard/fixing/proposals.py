@@ -1,0 +1,146 @@
+"""A finding's fix intents as proposals, each asked of the dialect of the place it changes.
+
+The dialect (`slsguard.dialects`) answers with a located edit or the reason it has none.
+An intent that needs permissions on the function's role (X-Ray write for tracing) gets
+them only on a role the project defines and only where the framework does not grant them
+itself: a managed policy attached to that role, in the role's own syntax. A role defined
+elsewhere, or a grant without a managed policy, leaves the fix "not applied" with the
+reason: a fix that would fail at run time is not a fix. Free-text advice is not a fix
+`slsguard fix` can apply and is not proposed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slsguard import dialects
+from slsguard.findings import Finding, KeyPath, Origin
+from slsguard.fixes import FreeText, Grant, Intent, SetSetting, grants_of
+from slsguard.fixing.plan import Proposal
+from slsguard.fixing.requests import Request
+from slsguard.model import Application, Function, Role
+from slsguard.tf_address import local_address, terraform_address
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRequest:
+    """A located request that attaches a managed policy to a role (see `requests.Request`)."""
+
+    file: str
+    anchor: KeyPath
+    action: str
+    text: str
+    key: str = ""
+
+
+def proposals_of(finding: Finding, app: Application) -> list[Proposal]:
+    """The proposals of one finding's intents, in order."""
+    intents = [intent for intent in finding.intents if not isinstance(intent, FreeText)]
+    if not intents:
+        return []
+    origin = Origin(finding.location.file or "", finding.location.key_path)
+    edits = dialects.edits(app, intents, origin)
+    return [_proposal(finding, app, i, e) for i, e in zip(intents, edits, strict=True)]
+
+
+def _proposal(
+    finding: Finding, app: Application, intent: Intent, edit: dialects.Edit | dialects.NotApplied
+) -> Proposal:
+    applicability = intent.applicability
+    title = intent.title
+    if isinstance(edit, dialects.NotApplied):
+        return Proposal(finding, title, applicability.safe, applicability.reason, (), edit.reason)
+    grants = _grants(app, intent, edit)
+    if isinstance(grants, str):
+        return Proposal(finding, title, applicability.safe, applicability.reason, (), grants)
+    requests: tuple[Request, ...] = (edit, *grants)
+    return Proposal(finding, title, applicability.safe, applicability.reason, requests)
+
+
+def _grants(
+    app: Application, intent: Intent, edit: dialects.Edit
+) -> tuple[GrantRequest, ...] | str:
+    """The requests that give the role what the fix needs, or why they cannot be made."""
+    needed = grants_of(intent)
+    dialect = dialects.for_place(app, Origin(edit.file, edit.anchor))
+    covered: frozenset[str] = getattr(dialect, "framework_grants", frozenset())
+    if not needed or (isinstance(intent, SetSetting) and intent.setting in covered):
+        return ()
+    roles = _roles(app, intent)
+    if isinstance(roles, str):
+        return roles
+    requests: list[GrantRequest] = []
+    for grant in needed:
+        for role in roles:
+            request = _attach(app, role, grant)
+            if isinstance(request, str):
+                return request
+            requests.append(request)
+    return tuple(requests)
+
+
+def _roles(app: Application, intent: Intent) -> list[Role] | str:
+    """The roles of the functions the intent changes; why not when one is not the project's."""
+    target = getattr(intent, "target", None)
+    if target is None:
+        return "the fix names no function whose role could be given what it needs"
+    names = target.functions or ((target.name,) if target.kind == "function" else ())
+    functions = [fn for fn in app.functions if fn.name in names]
+    if not functions:
+        return f"cannot tell which role needs {_actions(grants_of(intent))}"
+    roles: dict[str, Role] = {}
+    for fn in functions:
+        role = _role_of(fn)
+        if isinstance(role, str):
+            return f"{role}; it needs {_actions(grants_of(intent))}"
+        roles.setdefault(role.key, role)
+    return list(roles.values())
+
+
+def _role_of(fn: Function) -> Role | str:
+    role = fn.role
+    if role is None or role.external:
+        return f"the role of {fn.name} is defined outside the project"
+    return role
+
+
+def _attach(app: Application, role: Role, grant: Grant) -> GrantRequest | str:
+    """Attach the grant's managed policy to `role` in the role's syntax."""
+    if not grant.managed_policy:
+        return (
+            f"the role {role.name} needs {', '.join(grant.actions)}, which slsguard "
+            "cannot add as an exact edit yet: add it, then run fix again"
+        )
+    arn = f"arn:aws:iam::aws:policy/{grant.managed_policy}"
+    if app.kind == "terraform":
+        return _terraform_attachment(app, role, grant.managed_policy, arn)
+    if role.key == "provider" or role.origin.path[:1] not in (("Resources",), ("resources",)):
+        return f"the role {role.name} is not a role resource slsguard can extend"
+    anchor = (*role.origin.path[: _resource_depth(role.origin.path)], "Properties")
+    return GrantRequest(role.origin.file, (*anchor, "ManagedPolicyArns"), "append-item", arn)
+
+
+def _resource_depth(path: KeyPath) -> int:
+    """How many parts of `path` name the resource (`Resources.X` or `resources.Resources.X`)."""
+    return 3 if path[:2] == ("resources", "Resources") else 2
+
+
+def _terraform_attachment(
+    app: Application, role: Role, policy: str, arn: str
+) -> GrantRequest | str:
+    address = terraform_address(app, role.key)
+    if address is None:
+        return f"the role {role.name} is not a Terraform resource of this project"
+    local = local_address(address)
+    name = f"{local.split('.')[-1]}_{policy.lower().replace('-', '_')}"
+    text = (
+        f'resource "aws_iam_role_policy_attachment" "{name}" {{\n'
+        f"  role       = {local}.name\n"
+        f'  policy_arn = "{arn}"\n'
+        "}\n"
+    )
+    return GrantRequest(role.origin.file, (), "append", text, name)
+
+
+def _actions(grants: tuple[Grant, ...]) -> str:
+    return ", ".join(action for grant in grants for action in grant.actions) or "permissions"

@@ -1,0 +1,77 @@
+"""`slsguard fix` on copies of the example apps, in every dialect they are written in."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from slsguard.cli import main
+from slsguard.fixing.files import check_parses, is_hcl
+from slsguard.scan import scan
+
+APPS = ["orders-api", "thumbnails", "terraform-app"]
+TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json", ".tf")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def templates(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.suffix in TEMPLATE_SUFFIXES and p.is_file()]
+
+
+def comment_lines(path: Path) -> list[str]:
+    marker = "#" if not is_hcl(path) else ("#", "//")
+    return [line for line in path.read_text().splitlines() if line.strip().startswith(marker)]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_diff_changes_nothing_on_disk(
+    workspace: Path, app: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(workspace)
+    code = main(["fix", app, "--diff", "--unsafe-fixes"])
+    out = capsys.readouterr().out
+    assert snapshot(workspace) == before
+    assert code == 1
+    assert out.startswith(f"--- a/{app}/")
+    assert "\n+" in out
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_fix_applies_what_it_can_and_breaks_nothing(
+    workspace: Path, app: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = scan([Path(app)])
+    comments = {path: comment_lines(path) for path in templates(workspace / app)}
+    main(["fix", app, "--unsafe-fixes"])
+    out = capsys.readouterr().out
+    assert "fixed: " in out
+    for path in templates(workspace / app):
+        check_parses(path, path.read_text(encoding="utf-8-sig"))
+        assert set(comments.get(path, [])) <= set(comment_lines(path))
+    after = scan([Path(app)])
+    remaining = Counter(finding.rule.id for finding in after.findings)
+    assert remaining["SLS402"] == 0  # tracing
+    known = {finding.fingerprint for finding in before.findings}
+    new = [f for f in after.findings if f.fingerprint not in known]
+    assert not new, [f"{f.rule.id} {f.location.display} {f.message}" for f in new]
+    assert remaining["SLS110"] == 0
+    assert len(after.findings) < len(before.findings)
+
+
+def test_safe_fixes_only_without_the_flag(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["fix", "orders-api", "--select", "SLS402"])
+    out = capsys.readouterr().out
+    assert "fixed: orders-api/serverless.yml" in out
+    assert "  tracing:\n    lambda: true\n" in (workspace / "orders-api/serverless.yml").read_text()
+
+
+def test_usage_errors_exit_2(workspace: Path) -> None:
+    assert main(["fix", "missing-folder"]) == 2
+    assert main(["fix", "orders-api", "--select", "SLS999"]) == 2

@@ -1,0 +1,91 @@
+"""SARIF `fixes` and Markdown ```diff blocks carry each fix's exact edit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slsguard.findings import FixChange
+from slsguard.fixing.changes import with_changes
+from slsguard.formats import render
+from slsguard.formats.markdown import finding_block
+from slsguard.scan import scan_apps
+
+SCHEMA = Path(__file__).resolve().parents[1] / "schemas/sarif-2.1.0.schema.json"
+
+
+def apply_replacements(text: str, replacements: list[dict[str, Any]]) -> str:
+    """Apply SARIF replacements (ASCII files: UTF-16 columns are characters) bottom up."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return offsets[line - 1] + column - 1
+
+    ordered = sorted(
+        replacements,
+        key=lambda r: -offset(r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"]),
+    )
+    for item in ordered:
+        region = item["deletedRegion"]
+        start = offset(region["startLine"], region["startColumn"])
+        end = offset(region["endLine"], region["endColumn"])
+        text = text[:start] + item.get("insertedContent", {}).get("text", "") + text[end:]
+    return text
+
+
+@pytest.mark.parametrize("app", ["orders-api", "thumbnails", "terraform-app"])
+def test_sarif_fixes_are_valid_and_exact(workspace: Path, app: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    report, apps = scan_apps([Path(app)])
+    report = with_changes(report, apps, workspace / app, workspace)
+    log = json.loads(render("sarif", report))
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    assert not [error.message for error in validator.iter_errors(log)]
+    fixes = [fix for r in log["runs"][0]["results"] for fix in r.get("fixes", [])]
+    assert fixes
+    for fix in fixes:
+        for change in fix["artifactChanges"]:
+            path = workspace / change["artifactLocation"]["uri"]
+            edited = apply_replacements(path.read_text(), change["replacements"])
+            assert edited != path.read_text()
+
+
+def test_sarif_replacements_reproduce_the_fix(workspace: Path) -> None:
+    report, apps = scan_apps([Path("orders-api")])
+    report = with_changes(report, apps, workspace / "orders-api", workspace)
+    log = json.loads(render("sarif", report))
+    tracing = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "SLS402")
+    (change,) = tracing["fixes"][0]["artifactChanges"]
+    template = workspace / "orders-api/serverless.yml"
+    expected = template.read_text().replace(
+        '          Resource: "*"\n\nfunctions:',
+        '          Resource: "*"\n  tracing:\n    lambda: true\n\nfunctions:',
+    )
+    assert apply_replacements(template.read_text(), change["replacements"]) == expected
+    assert tracing["fixes"][0]["description"]["text"] == "set tracing on service orders-api (safe)"
+
+
+def test_markdown_shows_a_diff_block_that_text_cannot_close(workspace: Path) -> None:
+    report, apps = scan_apps([Path("orders-api")])
+    report = with_changes(report, apps, workspace / "orders-api", workspace)
+    finding = next(f for f in report.findings if f.rule.id == "SLS402")
+    block = finding_block(finding)
+    assert "```diff\n--- a/orders-api/serverless.yml\n" in block
+    assert "+  tracing:\n+    lambda: true\n" in block
+    hostile = FixChange("t", True, (), "+ x: ```\n+ @someone\n")
+    sneaky = finding_block(
+        type(finding)(
+            **{
+                **{name: getattr(finding, name) for name in finding.__slots__},
+                "changes": (hostile,),
+            }
+        )
+    )
+    assert "````diff\n+ x: ```\n+ @someone\n````" in sneaky

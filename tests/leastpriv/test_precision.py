@@ -1,0 +1,320 @@
+"""Least privilege on small apps written inline: what each function needs, and the
+SLS109/SLS110 findings that follow (no finding a correct app would not deserve)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from slsguard.discovery import discover
+from slsguard.leastpriv.needs import function_needs
+from slsguard.loading import LoadOptions, load_all
+from slsguard.scan import ScanOptions, scan
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """Write an app's files under `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def needs(root: Path) -> dict[str, set[tuple[str, str]]]:
+    """Each analysed function's (action, resource) needs from the code (triggers excluded)."""
+    cwd = Path.cwd()
+    app = load_all(list(discover([root], cwd)), LoadOptions(), cwd).apps[0]
+    return {
+        name: {(n.action, n.target.cfn or n.target.arn) for n in found.needs if not n.implied}
+        for name, found in function_needs(app).items()
+    }
+
+
+def findings(root: Path, rule: str) -> list[str]:
+    """`file:line` of each finding of `rule`."""
+    found = scan([root], ScanOptions(select=(rule,))).findings
+    return sorted(
+        f"{Path(f.location.file).name}:{f.location.line}" if f.location else "-" for f in found
+    )
+
+
+def serverless(statements: str, functions: str) -> str:
+    """A serverless.yml with the given role statements and functions."""
+    return (
+        "service: app\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n"
+        f"      statements:\n{statements}functions:\n{functions}"
+    )
+
+
+UPLOAD = """import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    s3.upload_file("/tmp/report.csv", "reports-bucket", "daily.csv")
+"""
+
+
+def test_a_managed_upload_needs_only_put_object(tmp_path: Path) -> None:
+    grants = (
+        "        - Effect: Allow\n          Action: [s3:PutObject]\n"
+        "          Resource: arn:aws:s3:::reports-bucket/*\n"
+    )
+    root = write(
+        tmp_path,
+        {
+            "handler.py": UPLOAD,
+            "serverless.yml": serverless(grants, "  up:\n    handler: handler.handler\n"),
+        },
+    )
+    assert findings(root, "SLS110") == []
+    assert needs(root)["up"] >= {("s3:PutObject", "arn:aws:s3:::reports-bucket/daily.csv")}
+
+
+TRANSFERS = """import boto3
+
+s3 = boto3.client("s3")
+bucket = boto3.resource("s3").Bucket("media-bucket")
+
+
+def handler(event, context):
+    s3.download_file("raw-bucket", "in/photo.jpg", "/tmp/photo.jpg")
+    bucket.download_file("in/video.mp4", "/tmp/video.mp4")
+    bucket.upload_file("/tmp/thumb.jpg", "out/thumb.jpg")
+"""
+
+
+def test_transfer_arguments_are_read_in_the_sdk_order(tmp_path: Path) -> None:
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": TRANSFERS, "serverless.yml": serverless("", functions)})
+    assert needs(root)["fn"] == {
+        ("s3:GetObject", "arn:aws:s3:::raw-bucket/in/photo.jpg"),
+        ("s3:GetObject", "arn:aws:s3:::media-bucket/in/video.mp4"),
+        ("s3:PutObject", "arn:aws:s3:::media-bucket/out/thumb.jpg"),
+        ("s3:AbortMultipartUpload", "arn:aws:s3:::media-bucket/out/thumb.jpg"),
+    }
+
+
+PER_HANDLER = {
+    "handlers.py": """import boto3
+
+from lib import storage
+from lib.events import publish
+
+table = boto3.resource("dynamodb").Table("orders")
+
+
+def _read(key):
+    return table.get_item(Key={"id": key})
+
+
+def get(event, context):
+    return _read(event["id"])
+
+
+def create(event, context):
+    table.put_item(Item=event)
+    storage.Archive().keep(event)
+    retry(publish)
+
+
+def retry(callback):
+    return callback()
+""",
+    "lib/__init__.py": "",
+    "lib/storage.py": """import boto3
+
+s3 = boto3.client("s3")
+
+
+class Archive:
+    def keep(self, item):
+        s3.put_object(Bucket="archive-bucket", Key="item.json", Body=b"")
+
+
+def purge():
+    s3.delete_object(Bucket="archive-bucket", Key="item.json")
+""",
+    "lib/events.py": """import boto3
+
+sns = boto3.client("sns")
+
+
+def publish():
+    sns.publish(TopicArn="arn:aws:sns:us-east-1:123456789012:done", Message="x")
+""",
+    "report.py": """import boto3
+
+from lib.storage import purge
+
+
+def run(event, context):
+    purge()
+""",
+}
+
+
+def test_each_handler_needs_only_the_code_it_reaches(tmp_path: Path) -> None:
+    functions = (
+        "  get:\n    handler: handlers.get\n  create:\n    handler: handlers.create\n"
+        "  report:\n    handler: report.run\n"
+    )
+    files = {**PER_HANDLER, "serverless.yml": serverless("", functions)}
+    found = needs(write(tmp_path, files))
+    table = "arn:aws:dynamodb:*:*:table/orders"
+    assert found["get"] == {("dynamodb:GetItem", table)}
+    assert found["create"] == {
+        ("dynamodb:PutItem", table),
+        ("s3:PutObject", "arn:aws:s3:::archive-bucket/item.json"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
+    }
+    assert found["report"] == {("s3:DeleteObject", "arn:aws:s3:::archive-bucket/item.json")}
+
+
+JS_PER_HANDLER = {
+    "src/handlers.js": """const { DynamoDBClient, GetItemCommand, PutItemCommand } =
+  require("@aws-sdk/client-dynamodb");
+const utils = require("./utils");
+const { publish } = require("./events");
+
+const db = new DynamoDBClient({});
+
+async function read(id) {
+  return db.send(new GetItemCommand({ TableName: "orders", Key: { id: { S: id } } }));
+}
+
+exports.get = async (event) => read(event.id);
+
+exports.create = async (event) => {
+  await db.send(new PutItemCommand({ TableName: "orders", Item: {} }));
+  await utils.archive(event);
+  await retry(publish);
+};
+
+function retry(callback) {
+  return callback();
+}
+""",
+    "src/utils.js": """import { S3Client, PutObjectCommand, DeleteObjectCommand }
+  from "@aws-sdk/client-s3";
+
+const s3 = new S3Client({});
+
+export async function archive(item) {
+  await s3.send(new PutObjectCommand({ Bucket: "archive-bucket", Key: "item.json" }));
+}
+
+export async function purge() {
+  await s3.send(new DeleteObjectCommand({ Bucket: "archive-bucket", Key: "item.json" }));
+}
+""",
+    "src/events.js": """const { SNSClient, PublishCommand } = require("@aws-sdk/client-sns");
+
+const sns = new SNSClient({});
+
+module.exports.publish = async () =>
+  sns.send(new PublishCommand({ TopicArn: "arn:aws:sns:us-east-1:123456789012:done" }));
+""",
+    "src/report.js": """const { purge } = require("./utils");
+
+exports.run = async () => purge();
+""",
+}
+
+
+def test_each_node_handler_needs_only_the_code_it_reaches(tmp_path: Path) -> None:
+    functions = (
+        "  get:\n    handler: src/handlers.get\n  create:\n    handler: src/handlers.create\n"
+        "  report:\n    handler: src/report.run\n"
+    )
+    yml = serverless("", functions).replace("python3.12", "nodejs20.x")
+    found = needs(write(tmp_path, {**JS_PER_HANDLER, "serverless.yml": yml}))
+    table = "arn:aws:dynamodb:*:*:table/orders"
+    assert found["get"] == {("dynamodb:GetItem", table)}
+    assert found["create"] == {
+        ("dynamodb:PutItem", table),
+        ("s3:PutObject", "arn:aws:s3:::archive-bucket/item.json"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
+    }
+    assert found["report"] == {("s3:DeleteObject", "arn:aws:s3:::archive-bucket/item.json")}
+
+
+PUT = """import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+def handler(event, context):
+    table.put_item(Item=event)
+"""
+TABLE_APP = """  fn:
+    handler: handler.handler
+    environment:
+      TABLE: !Ref Orders
+resources:
+  Resources:
+    Orders:
+      Type: AWS::DynamoDB::Table
+    Audit:
+      Type: AWS::DynamoDB::Table
+"""
+
+
+def _table_app(tmp_path: Path, statements: str) -> Path:
+    return write(tmp_path, {"handler.py": PUT, "serverless.yml": serverless(statements, TABLE_APP)})
+
+
+def test_sls110_reports_a_grant_on_another_template_resource(tmp_path: Path) -> None:
+    grants = "        - Effect: Allow\n          Action: [dynamodb:PutItem]\n"
+    grants += "          Resource: !GetAtt Audit.Arn\n"
+    assert findings(_table_app(tmp_path, grants), "SLS110") == ["handler.py:9"]
+
+
+def test_sls110_reports_an_explicit_deny(tmp_path: Path) -> None:
+    grants = (
+        "        - Effect: Allow\n          Action: ['dynamodb:*']\n          Resource: '*'\n"
+        "        - Effect: Deny\n          Action: [dynamodb:PutItem]\n          Resource: '*'\n"
+    )
+    assert findings(_table_app(tmp_path, grants), "SLS110") == ["handler.py:9"]
+
+
+def test_sls110_stays_silent_when_iam_cannot_be_sure(tmp_path: Path) -> None:
+    # A generated table name may match a name pattern; a condition on a key only known
+    # at run time may hold: neither is a certain denial.
+    pattern = "        - Effect: Allow\n          Action: [dynamodb:PutItem]\n"
+    pattern += "          Resource: arn:aws:dynamodb:*:*:table/app-*\n"
+    assert findings(_table_app(tmp_path / "pattern", pattern), "SLS110") == []
+    condition = (
+        "        - Effect: Allow\n          Action: [dynamodb:PutItem]\n"
+        "          Resource: !GetAtt Orders.Arn\n"
+        "          Condition:\n            StringEquals:\n"
+        "              aws:PrincipalTag/team: orders\n"
+    )
+    assert findings(_table_app(tmp_path / "condition", condition), "SLS110") == []
+
+
+DYNAMIC = """import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    s3.put_object(Bucket="exports", Key="a.csv", Body=b"")
+    getattr(s3, event["op"])(Bucket="exports")
+"""
+
+
+def test_sls109_claims_nothing_unused_where_the_code_is_not_understood(tmp_path: Path) -> None:
+    grants = (
+        "        - Effect: Allow\n          Action: ['s3:*', 'sns:Publish']\n"
+        "          Resource: '*'\n"
+    )
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": DYNAMIC, "serverless.yml": serverless(grants, functions)})
+    found = scan([root], ScanOptions(select=("SLS109",))).findings
+    assert [f.subject for f in found] == ["sns"]
+    assert "calls not understood at" in found[0].message
+    assert "handler.py:8" in found[0].message

@@ -1,0 +1,86 @@
+"""Confidence: declared per rule, lowered per finding, carried by SARIF/JSON/text, filtered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from slsguard.cli import main
+from slsguard.findings import Confidence, Origin, Severity, Violation
+from slsguard.formats import sarif
+from slsguard.formats.text import render as render_text
+from slsguard.model import Application
+from slsguard.rules import Context, Rule, all_rules, rule
+from slsguard.scan import ScanOptions, run_rule, scan
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
+CODE = FIXTURES / "os-command-injection" / "cloudformation-inline.yaml"
+
+
+def _probe(confidence: Confidence | None, reason: str = "") -> Rule:
+    @rule(
+        "SLS999",
+        "probe",
+        Severity.LOW,
+        "probe",
+        practice="P1",
+        mappings={},
+        confidence=Confidence.MEDIUM,
+    )
+    def check(app: Application, context: Context) -> Iterator[Violation]:
+        yield Violation(Origin("t.yml"), "m", confidence=confidence, confidence_reason=reason)
+
+    return check
+
+
+@pytest.mark.parametrize(
+    ("lowered", "expected", "reason"),
+    [
+        (None, Confidence.MEDIUM, ""),
+        (Confidence.HIGH, Confidence.MEDIUM, ""),  # never raised
+        (Confidence.LOW, Confidence.LOW, "an unknown wrapper"),
+    ],
+)
+def test_a_finding_may_lower_its_rules_confidence(
+    lowered: Confidence | None, expected: Confidence, reason: str
+) -> None:
+    probe = _probe(lowered, "an unknown wrapper")
+    app = Application(name="a", kind="serverless", file="t.yml", origin=Origin("t.yml"))
+    (finding,) = run_rule(probe, app, Context(), {})
+    assert finding.confidence is expected
+    assert finding.confidence_reason == reason
+
+
+def test_rules_declare_confidence() -> None:
+    by_id = {r.id: r.info.confidence for r in all_rules()}
+    assert by_id["SLS101"] is Confidence.HIGH
+    assert by_id["SLS601"] is Confidence.MEDIUM
+
+
+def test_sarif_carries_precision_and_rank() -> None:
+    report = scan([CODE], ScanOptions(select=("SLS601", "SLS101")))
+    document = sarif.document(report)
+    rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["SLS601"]["properties"]["precision"] == "medium"
+    assert rules["SLS101"]["properties"]["precision"] == "high"
+    result = next(r for r in document["runs"][0]["results"] if r["ruleId"] == "SLS601")
+    assert result["rank"] == 60.0
+    assert result["properties"]["confidence"] == "medium"
+
+
+def test_text_shows_medium_and_low_confidence() -> None:
+    report = scan([CODE], ScanOptions(select=("SLS601",)))
+    assert report.findings
+    assert "medium confidence" in render_text(report)
+
+
+def test_min_confidence_filters(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    args = ["scan", str(CODE), "--select", "SLS601", "--format", "json", "-o", str(out)]
+    main(args)
+    assert json.loads(out.read_text())["findings"]
+    main([*args, "--min-confidence", "high"])
+    assert json.loads(out.read_text())["findings"] == []
