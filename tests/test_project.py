@@ -93,6 +93,8 @@ def test_detection_never_climbs_above_the_git_top_level_or_home(tmp_path: Path) 
     assert detect_root(tmp_path / "repo" / "src") == tmp_path / "repo"
     home = tmp_path / "home" / "me"
     assert detect_root(home / "app", home=home) == home / "app"
+    (tmp_path / "home" / ".git").mkdir()  # a work tree above $HOME is not the project
+    assert detect_root(home / "app", home=home) == home / "app"
 
 
 def test_every_path_must_be_under_the_root(
@@ -222,7 +224,12 @@ def test_discovery_skips_what_gitignore_excludes(tmp_path: Path) -> None:
         },
     )
     names = {c.display for c in discover([tmp_path], tmp_path)}
-    assert names == {"serverless.yml", "nested/kept/serverless.yml"}
+    assert names == {
+        "serverless.yml",
+        "nested/kept/serverless.yml",
+        "infra/cdk.json",
+        "infra/cdk.out/App.template.json",  # CDK output is read even though it is ignored
+    }
     project = find([tmp_path], tmp_path)
     assert not project.ignored(tmp_path / "infra" / "cdk.out", is_folder=True)
     named = {c.display for c in discover([tmp_path / "build"], tmp_path)}

@@ -113,8 +113,9 @@ def discover(
 def _walk(start: Path, project: Project) -> list[Path]:
     # Pointing at cdk.out (or inside it) means the user wants CDK output scanned.
     inside_cdk_out = "cdk.out" in start.parts
-    # A folder the user names is scanned even if git ignores it; ignores apply below it.
-    honoured = not project.ignored(start, is_folder=True)
+    # A folder the user names (or a cdk.out next to its cdk.json) is scanned even if git
+    # ignores it, and then everything in it is.
+    honoured = not project.ignore.ignored(start, is_folder=True)
     files: list[Path] = []
     for directory, subdirectories, names in os.walk(start):
         base = Path(directory)

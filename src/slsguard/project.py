@@ -85,6 +85,7 @@ def find(paths: Sequence[Path], root: Path | None = None, home: Path | None = No
     if not paths and root is None:
         paths = [Path.cwd()]
     start = _folder(paths[0]) if paths else _folder(root or Path.cwd())
+    home = _folder(home) if home is not None else _home()
     chosen = _folder(root) if root is not None else detect_root(start, home)
     if not chosen.is_dir():
         raise ProjectError(f"the project root {chosen} is not a folder")
@@ -93,20 +94,29 @@ def find(paths: Sequence[Path], root: Path | None = None, home: Path | None = No
         raise ProjectError(
             f"{', '.join(outside)} is outside the project root {chosen} (see --root)"
         )
-    top = git.top_level(chosen)
+    top = work_tree(chosen, home)
     return Project(chosen, top, _tracked(chosen, top))
 
 
 def detect_root(start: Path, home: Path | None = None) -> Path:
     """The root for a scan starting at the folder `start` (see the module docstring)."""
-    top = git.top_level(start)
     home = _folder(home) if home is not None else _home()
+    top = work_tree(start, home)
     for folder in (start, *start.parents):
         if has_config(folder):
             return folder
         if folder in (top, home):
             break  # never climb above the work tree or the home folder
     return top or start
+
+
+def work_tree(folder: Path, home: Path | None) -> Path | None:
+    """The git top level holding `folder`; None outside git, and for a work tree above
+    `$HOME` when `folder` is under it (a dotfiles repository is not the project)."""
+    top = git.top_level(folder)
+    if top and home and folder.is_relative_to(home) and not top.is_relative_to(home):
+        return None
+    return top
 
 
 def has_config(folder: Path) -> bool:
