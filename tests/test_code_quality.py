@@ -17,7 +17,8 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_is_clean() -> None:
     pytest.importorskip("ruff")
-    result = _run(sys.executable, "-m", "ruff", "check", "src", "tests", "benchmarks")
+    paths = ("src", "tests", "benchmarks", "examples/custom-rule")
+    result = _run(sys.executable, "-m", "ruff", "check", *paths)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

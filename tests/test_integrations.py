@@ -283,3 +283,19 @@ def test_also_rejects_an_unknown_format(tmp_path: Path) -> None:
     from slsguard.cli import main
 
     assert main(["scan", str(tmp_path), "--also", "pdf=out.pdf"]) == 2
+
+
+def test_action_suggests_fixes_only_where_the_token_can_write() -> None:
+    step = {step["name"]: step for step in _action_steps()}["Suggest fixes on the pull request"]
+    condition = " ".join(step["if"].split())
+    assert "inputs.suggest-fixes == 'true'" in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "-m slsguard.review" in step["run"]
+
+
+def test_action_never_loads_rules_from_a_fork() -> None:
+    scan = {step["name"]: step for step in _action_steps()}["Scan"]
+    assert "head.repo.full_name != github.repository" in scan["env"]["FROM_FORK"]
+    run = scan["run"]
+    fork_branch = run[run.index('if [ "$FROM_FORK" = "true" ]') : run.index("else")]
+    assert "--rules-dir" not in fork_branch and "::notice" in fork_branch

@@ -37,7 +37,7 @@ def test_terraform_messages_and_fixes_in_hcl() -> None:
     assert "queue_url = aws_sqs_queue.jobs.id" in text
     assert 'resource "aws_cloudwatch_log_group" "refund"' in text  # SLS404 fix
     assert "retention_in_days = 400" in text
-    assert 'set `runtime = "' in text  # SLS501 fix
+    assert 'runtime = "python3.' in text  # SLS501 fix
 
 
 _REST = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "terraform-corpus" / "rest-api"

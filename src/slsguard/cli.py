@@ -19,7 +19,7 @@ from slsguard import __version__
 from slsguard.audit import command as audit_cli
 from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
-from slsguard.findings import Confidence, Report, Severity
+from slsguard.findings import Confidence, Report, Severity, Violation
 from slsguard.fixing import command as fix_cli
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="disregard `slsguard: ignore` comments (a baseline still applies)",
     )
     _add_workflow_flags(scan)
+    add_user_rule_flags(scan)
     dependency_cli.add_flags(scan)
     scan.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
     scan.add_argument("--region", help="region for ${opt:region}")
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
+    add_user_rule_flags(rules)
     rules.add_argument(
         "--write-docs", type=Path, metavar="DIR", help="write one Markdown page per rule to DIR"
     )
@@ -203,6 +205,46 @@ def _add_root_flag(command: argparse.ArgumentParser) -> None:
         help="the project root file names are relative to (default: the nearest folder with "
         ".slsguard.yml or [tool.slsguard], else the git top level, else the first path)",
     )
+
+
+def add_user_rule_flags(parser: argparse.ArgumentParser) -> None:
+    """`--rules-dir` and `--trust-project-rules`: rules of the user's own (custom-rules.md)."""
+    parser.add_argument(
+        "--rules-dir",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="load the rule modules in DIR too (repeatable; runs their Python code)",
+    )
+    parser.add_argument(
+        "--trust-project-rules",
+        action="store_true",
+        help="allow a --rules-dir inside the scanned project (you have reviewed its code)",
+    )
+
+
+def _with_user_rules(args: argparse.Namespace, run: Callable[[argparse.Namespace], int]) -> int:
+    """Run a command with the installed and `--rules-dir` user rules active."""
+    from slsguard import git, user_rules
+    from slsguard.config import scan_root
+    from slsguard.rules import user_rules_active
+
+    paths = list(getattr(args, "paths", None) or [])
+    root = scan_root(paths) if paths else None
+    project = (git.top_level(root) or root) if root is not None else None
+    try:
+        loaded = user_rules.load(
+            args.rules_dir,
+            project_root=project,
+            trust_project_rules=args.trust_project_rules,
+        )
+    except user_rules.UntrustedRulesError as error:
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    args.rule_problems = loaded.problems
+    with user_rules_active(loaded.rules):
+        return run(args)
 
 
 def _add_workflow_flags(scan: argparse.ArgumentParser) -> None:
@@ -303,7 +345,9 @@ def _main(argv: list[str]) -> int:
     except SystemExit as exit_:
         return EXIT_ERROR if exit_.code not in (0, None) else EXIT_OK
     if args.command == "rules":
-        return _write_docs(args.write_docs) if args.write_docs else _rules(args.explain)
+        if args.write_docs:
+            return _write_docs(args.write_docs)
+        return _with_user_rules(args, lambda parsed: _rules(parsed.explain, parsed.rule_problems))
     if args.command == "report":
         return _report(args)
     if args.command == "inventory":
@@ -316,7 +360,7 @@ def _main(argv: list[str]) -> int:
         return policy_cli.run(args)
     if args.command == "fix":
         return fix_cli.run(args)
-    return _scan(args)
+    return _with_user_rules(args, _scan)
 
 
 def _inventory(args: argparse.Namespace) -> int:
@@ -368,6 +412,7 @@ def _scan(args: argparse.Namespace) -> int:
         severity=settings.severity,
         exclude=settings.exclude,
         verbose=args.verbose,
+        rule_problems=args.rule_problems,
         today=args.as_of,
         runtimes_file=args.runtimes_file,
         trusted_accounts=args.trusted_accounts,
@@ -565,9 +610,11 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
     return EXIT_OK
 
 
-def _rules(explain: str | None) -> int:
+def _rules(explain: str | None, problems: Sequence[Violation] = ()) -> int:
     from slsguard.rules import all_rules, find_rule
 
+    for problem in problems:  # User rules that cannot be loaded: said, never dropped.
+        print(f"slsguard: {problem.message}", file=sys.stderr)
     if explain:
         rule = find_rule(explain)
         if rule is None:
@@ -575,10 +622,14 @@ def _rules(explain: str | None) -> int:
             return EXIT_ERROR
         info = rule.info
         controls = ", ".join(f"{key} {value}" for key, value in info.mappings)
-        print(f"{info.id} {info.name} ({info.severity.value})\n{controls}\n\n{info.doc}")
-        return EXIT_OK
+        origin = "" if rule.origin == "built-in" else f"\nfrom {rule.origin}"
+        print(f"{info.id} {info.name} ({info.severity.value}){origin}\n{controls}\n\n{info.doc}")
+        return EXIT_ERROR if problems else EXIT_OK
     for rule in all_rules():
         info = rule.info
         optional = "" if info.default_enabled else "  (opt-in)"
-        print(f"{info.id}  {info.name:<36} {info.severity.value:<8} {info.summary}{optional}")
-    return EXIT_OK
+        origin = "" if rule.origin == "built-in" else f"  [{rule.origin}]"
+        print(
+            f"{info.id}  {info.name:<36} {info.severity.value:<8} {info.summary}{optional}{origin}"
+        )
+    return EXIT_ERROR if problems else EXIT_OK

@@ -52,7 +52,7 @@ KEY_SUFFIXES = frozenset({".pem", ".key", ".ppk", ".asc", ".gpg", ".p8"})
 KEY_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
 
 FileKind = Literal[
-    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file"
+    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file", "chalice"
 ]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
@@ -161,6 +161,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
         return Candidate(path, display, root, "code-config")
     if path.name == "cdk.json":
         return Candidate(path, display, root, "cdk-app")
+    if path.name == "config.json" and path.parent.name == ".chalice":
+        return Candidate(path, display, root, "chalice")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
     if is_terraform(path):

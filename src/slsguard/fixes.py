@@ -30,8 +30,11 @@ from typing import Literal
 
 from slsguard.findings import Origin
 
-TargetKind = Literal["function", "api", "stage", "route", "resource", "role", "policy", "service"]
-"""What a fix changes. `service` is the service-wide block (`provider:`, SAM `Globals`)."""
+TargetKind = Literal[
+    "function", "api", "stage", "route", "resource", "role", "policy", "service", "setting"
+]
+"""What a fix changes. `service` is the service-wide block (`provider:`, SAM `Globals`);
+`setting` the mapping that holds a setting already written (to change it in place)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,18 @@ class Target:
     """The deployed name when the template says it (`orders-dev-create`)."""
     functions: tuple[str, ...] = ()
     """For `service` targets: the functions the service-wide setting covers."""
+    variant: str = ""
+    """What distinguishes targets of one kind that dialects write differently: the API kind
+    of a stage (`rest`, `http`, `websocket`), the event kind of a trigger (`http`, `sqs`)."""
+
+    def lookup_keys(self) -> tuple[str, ...]:
+        """What dialect tables are searched by, most specific first: the resource type,
+        `kind:variant`, the kind."""
+        keys = [self.resource_type] if self.resource_type else []
+        if self.variant:
+            keys.append(f"{self.kind}:{self.variant}")
+        keys.append(self.kind)
+        return tuple(keys)
 
 
 Setting = Literal[
@@ -77,6 +92,8 @@ Setting = Literal[
     "request-validation",
     "cors-origins",
     "secure-transport",
+    "execution-logging",
+    "deployment-role",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 
@@ -146,7 +163,7 @@ class AddResource:
     """Add a resource of `kind` for `target` (a log group for a function, a DLQ, ...).
 
     `properties` are the model-level facts the resource needs, by neutral name
-    (`retention_days`, `metric`, `threshold`, `queue`, `web_acl`): each dialect maps them.
+    (`log-retention`, `metric`, `threshold`, `queue`, `web_acl`): each dialect maps them.
     """
 
     target: Target

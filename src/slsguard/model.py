@@ -313,6 +313,11 @@ class Application:
     scan_root: str | None = None
     """The folder local files a template names (OpenAPI bodies) must be under: the project
     root of a scan."""
+    stack_functions: tuple[tuple[str, str], ...] = ()
+    """Functions of other stacks this one references (`Child.Outputs.FnArn` or
+    `import:<export name>` → function name), linked by `analysis.stacks`."""
+    caller_apps: tuple[Application, ...] = ()
+    """The applications whose APIs run this one's functions (nested parents, importers)."""
     project_root: str | None = None
     """The folder its file names are relative to (the project root); None: the working
     directory."""

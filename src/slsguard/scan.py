@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from slsguard import __version__, dialects, reference, suppress
+from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded
 from slsguard.deps.audit import analyse as analyse_dependencies
@@ -66,6 +67,8 @@ class ScanOptions:
     """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    rule_problems: tuple[Violation, ...] = ()
+    """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
 
@@ -131,6 +134,7 @@ def scan_apps(
     found = discover(paths, project=project)
     candidates = [c for c in found if not excluded(c.path, root, options.exclude)]
     loaded = load_all(candidates, options.load, root, options.progress)
+    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
     auditing = bool({"SLS701", "SLS703"} & active.keys())
     dependencies = analyse_dependencies(
         loaded.apps, paths, options.dependencies, root, audit=auditing
@@ -138,6 +142,8 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    internal_error = all_rules_by_id()["SLS003"]
+    findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
     for app in loaded.apps:
         findings.extend(_notes(app.notes, active, app))
@@ -153,7 +159,7 @@ def scan_apps(
         stale_db = stale_databases(dependencies, context.today)
         findings.extend(_finding(active["SLS009"], v, None) for v in stale_db)
     rules_run = frozenset(active)
-    findings = number_occurrences(findings)
+    findings = number_occurrences(_once(findings))
     findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
     findings = _overridden(findings, options)
     suppressed: list[Finding] = []
@@ -185,6 +191,28 @@ def _source_prefix(project: Project) -> str:
     if project.git_top is None or project.git_top == project.root:
         return ""
     return project.root.relative_to(project.git_top).as_posix()
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each finding once: a file two apps share (a manifest, a handler) is judged by both."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for finding in findings:
+        location = finding.location
+        key = (
+            finding.rule.id,
+            location.kind,
+            location.file,
+            location.line,
+            location.column,
+            location.arn,
+            finding.subject,
+            finding.message,
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
 
 
 def run_rule(

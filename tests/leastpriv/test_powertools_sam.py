@@ -113,8 +113,7 @@ def test_policy_format_sam(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_json_statement_ids_name_the_code_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", str(ORDERS), "--function", "worker", "--format", "json"]) == 0
-    text = capsys.readouterr().out
-    document = json.loads(text[text.index("{") :])
+    document = json.loads(capsys.readouterr().out)["worker"]
     sids = {s["Sid"]: s["Action"] for s in document["Statement"]}
     assert sids["HandlerL21DbL10"] == ["dynamodb:GetItem", "dynamodb:PutItem"]
     assert sids["SqsTrigger"] == [

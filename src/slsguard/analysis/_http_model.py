@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from slsguard.analysis.resources import Resource, ResourceIndex, referenced_ids
+from slsguard.analysis.stacks import function_reference
 from slsguard.discovery import display_name
 from slsguard.findings import Origin
 from slsguard.loading.yaml import YList, YMap, load_file
@@ -131,7 +132,7 @@ class Build:
         for logical_id in referenced_ids(value):
             if logical_id in self.functions:
                 return self.functions[logical_id]
-        return None
+        return function_reference(self.app, value)  # a function of another stack
 
     def resource(self, value: object, *types: str) -> Resource | None:
         """The resource of one of `types` that `!Ref X`/`!GetAtt X.Y` names."""

@@ -35,11 +35,16 @@ def code_violations(app: Application, kind: str, default: Severity) -> Iterator[
             hit.fix,
             severity=None if severity == default else severity,
             function=hit.functions[0] if len(hit.functions) == 1 else None,
-            subject=hit.subject,
+            subject=hit.subject or _what(hit),
             functions=hit.functions,
             location=location,
             flow=flow,
         )
+
+
+def _what(hit: Hit) -> str:
+    """A stable subject for fingerprints: the tainted field that reaches the sink."""
+    return hit.taint.field if hit.taint is not None else ""
 
 
 def _adjusted(default: Severity, hit: Hit, facts: CodeFacts) -> Severity:

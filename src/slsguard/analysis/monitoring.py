@@ -21,6 +21,7 @@ __all__ = [
     "syntax_of",
 ]
 from slsguard.findings import Origin, Violation
+from slsguard.fixes import Intent, Target
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function, render
 
@@ -77,11 +78,13 @@ def report_per_service(
     service_wide: Callable[[Function], bool],
     summary: Callable[[int, str], tuple[str, str]],
     single: Callable[[Function, Origin], Violation],
+    service_fix: Callable[[Target], tuple[Intent, ...]] | None = None,
 ) -> Iterator[Violation]:
     """One violation at `provider:`/`Globals` when several functions that a service-wide
     setting covers (`service_wide`) lack it, else one per function.
 
-    `summary(count, names)` gives the message and fix of the service-wide finding.
+    `summary(count, names)` gives the message and fix of the service-wide finding;
+    `service_fix(target)` its fix intents for the service-wide target instead.
     """
     origin = service_level_origin(app)
     grouped = [(fn, where) for fn, where in flagged if service_wide(fn)]
@@ -89,7 +92,9 @@ def report_per_service(
         names = ", ".join(fn.name for fn, _ in grouped[:5]) + (", …" if len(grouped) > 5 else "")
         message, fix = summary(len(grouped), names)
         covered = tuple(fn.name for fn, _ in grouped)
-        yield Violation(origin, message, fix, subject="service", functions=covered)
+        target = Target("service", app.name, origin, functions=covered)
+        intents = service_fix(target) if service_fix is not None else ()
+        yield Violation(origin, message, fix, subject="service", functions=covered, intents=intents)
         flagged = [item for item in flagged if item not in grouped]
     for fn, where in flagged:
         yield single(fn, where)

@@ -42,3 +42,20 @@ def environment_once(app: Application) -> Iterator[tuple[EnvVar, tuple[Function,
                 entry[1].append(fn)
     for variable, functions in seen.values():
         yield variable, tuple(functions)
+
+
+_SERVICE_WIDE: dict[str, tuple[str, ...]] = {
+    "tracing": ("serverless", "sam"),
+    "log-retention": ("serverless",),
+    "alarm": ("serverless",),
+}
+"""Per setting, the dialects where one service-wide entry (`provider:`, SAM `Globals`) sets it
+for every function that does not set it itself."""
+
+
+def covered_by_service(app: Application, fn: Function, setting: str) -> bool:
+    """Whether a service-wide entry of `setting` reaches `fn` (a Serverless `functions:`
+    entry for `provider:`, a SAM function for `Globals.Function`)."""
+    from slsguard.analysis.templates import syntax_of
+
+    return syntax_of(app, fn) in _SERVICE_WIDE.get(setting, ())

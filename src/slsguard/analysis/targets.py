@@ -49,7 +49,7 @@ def stage_target(app: Application, api: Api, stage: Stage) -> Target:
     """The resource that holds a stage's settings (the stage, its deployment, or the API)."""
     name = f"{api.resource_id}:{stage.name}"
     if api.syntax == "sam" and api.logical_id == IMPLICIT:
-        return Target("service", name, stage.origin)
+        return Target("service", name, stage.origin, variant=api.kind)
     logical = stage.logical_id or ""
     kind = resource_type(app, logical) if logical else None
     if kind is None:  # A generated stage: its settings live on the resource that opens it.
@@ -57,4 +57,12 @@ def stage_target(app: Application, api: Api, stage: Stage) -> Target:
             (str(p) for p in reversed(stage.origin.path) if resource_type(app, str(p))), ""
         )
         kind = resource_type(app, logical) if logical else None
-    return Target("stage", name, stage.origin, resource_type=kind or "", logical_id=logical)
+    return Target(
+        "stage", name, stage.origin, resource_type=kind or "", logical_id=logical, variant=api.kind
+    )
+
+
+def holder_target(api: Api, stage: Stage, setting: Origin) -> Target:
+    """The mapping that holds a stage setting written at `setting` (to change it in place)."""
+    holder = Origin(setting.file, setting.path[:-1], setting.line, setting.column)
+    return Target("setting", f"{api.resource_id}:{stage.name}", holder, variant=api.kind)

@@ -35,7 +35,7 @@ def _node(module: JsModule, node: Node, function: str, verifies: bool) -> Iterat
         key = text_of(node.child_by_field_name("key")).strip("'\"")
         value = node.child_by_field_name("value")
         if key == "rejectUnauthorized" and text_of(value) == "false":
-            yield _hit(
+            yield file_hit(
                 module,
                 node,
                 "tls-verification-disabled",
@@ -55,7 +55,7 @@ def _node(module: JsModule, node: Node, function: str, verifies: bool) -> Iterat
     elif kind == "assignment_expression":
         left = text_of(node.child_by_field_name("left"))
         if left.endswith("NODE_TLS_REJECT_UNAUTHORIZED"):
-            yield _hit(
+            yield file_hit(
                 module,
                 node,
                 "tls-verification-disabled",
@@ -87,7 +87,7 @@ def _literal(module: JsModule, node: Node, name: str, function: str) -> Iterator
     )
     message = f"{name or 'the code'} holds {what} ({mask(text)})"
     fix = "move it to Secrets Manager and read it at run time; rotate the exposed value"
-    hit = _hit(module, node, "hardcoded-secret-in-code", function, message, fix)
+    hit = file_hit(module, node, "hardcoded-secret-in-code", function, message, fix)
     if match.kind == "placeholder":
         hit = replace(hit, severity=Severity.LOW)
     elif match.live:
@@ -111,7 +111,7 @@ def _env(module: JsModule, node: Node, name: str, function: str) -> Hit:
         f"keep it in Secrets Manager, pass `{name}_ARN` and read it at run time "
         "(Powertools `getSecret`, or the Parameters and Secrets extension)"
     )
-    return _hit(module, node, "secret-read-from-environment", function, message, fix, name)
+    return file_hit(module, node, "secret-read-from-environment", function, message, fix, name)
 
 
 def _jwt(module: JsModule, node: Node, function: str, verifies: bool) -> Iterator[Hit]:
@@ -119,7 +119,7 @@ def _jwt(module: JsModule, node: Node, function: str, verifies: bool) -> Iterato
     arguments = text_of(node.child_by_field_name("arguments"))
     fix = 'verify it: `jwt.verify(token, key, { algorithms: ["RS256"] })`'
     if func.endswith(("jwt.decode", "jsonwebtoken.decode", "decodeJwt")) and not verifies:
-        yield _hit(
+        yield file_hit(
             module,
             node,
             "jwt-signature-not-verified",
@@ -128,7 +128,7 @@ def _jwt(module: JsModule, node: Node, function: str, verifies: bool) -> Iterato
             fix,
         )
     elif func.endswith("verify") and "'none'" in arguments.replace('"', "'"):
-        yield _hit(
+        yield file_hit(
             module,
             node,
             "jwt-signature-not-verified",
@@ -138,7 +138,7 @@ def _jwt(module: JsModule, node: Node, function: str, verifies: bool) -> Iterato
         )
 
 
-def _hit(
+def file_hit(
     module: JsModule,
     node: Node,
     kind: str,

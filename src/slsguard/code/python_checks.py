@@ -32,8 +32,9 @@ _UNVERIFIED = frozenset({"jose.jwt.get_unverified_claims", "jwt.get_unverified_c
 def check_module(module: Module, function: str) -> Iterator[Hit]:
     """Every file-level hit of one module."""
     seen: set[int] = set()
+    excused = _reads_before_verifying(module)
     for node in ast.walk(module.tree):
-        if isinstance(node, ast.Call):
+        if isinstance(node, ast.Call) and id(node) not in excused:
             yield from _call(module, node, function)
         elif isinstance(node, ast.Subscript):
             yield from _environ_subscript(module, node, function)
@@ -43,8 +44,8 @@ def check_module(module: Module, function: str) -> Iterator[Hit]:
             assert isinstance(node, ast.Constant)
             seen.add(id(node))
             yield from _literal(module, node, "", find_token(str(node.value)), function)
-        if isinstance(node, ast.Attribute) and _qualname(module, node) == "ssl.CERT_NONE":
-            yield _hit(
+        if isinstance(node, ast.Attribute) and qualname(module, node) == "ssl.CERT_NONE":
+            yield file_hit(
                 module,
                 node,
                 "tls-verification-disabled",
@@ -55,7 +56,7 @@ def check_module(module: Module, function: str) -> Iterator[Hit]:
 
 
 def _call(module: Module, node: ast.Call, function: str) -> Iterator[Hit]:
-    qual = _qualname(module, node.func) or ""
+    qual = qualname(module, node.func) or ""
     keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
     if qual in _JWT_DECODE or qual in _UNVERIFIED:
         reason = _jwt_unverified(qual, keywords)
@@ -64,16 +65,54 @@ def _call(module: Module, node: ast.Call, function: str) -> Iterator[Hit]:
                 'verify it: `jwt.decode(token, key, algorithms=["RS256"], '
                 "audience=...)` with the issuer's key"
             )
-            yield _hit(module, node, "jwt-signature-not-verified", function, reason, fix)
+            yield file_hit(module, node, "jwt-signature-not-verified", function, reason, fix)
         return
     yield from _tls(module, node, qual, keywords, function)
     method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if method == "inject_lambda_context" and _is(keywords.get("log_event"), True):
         fix = "drop `log_event=True` (or set `POWERTOOLS_LOGGER_LOG_EVENT` only while debugging)"
         message = "`inject_lambda_context(log_event=True)` logs the whole event"
-        yield _hit(module, node, "sensitive-data-logged", function, message, fix)
+        yield file_hit(module, node, "sensitive-data-logged", function, message, fix)
     if qual.endswith(_ENV_READS) or qual == "os.getenv":
         yield from _environment_read(module, node, function)
+
+
+def _reads_before_verifying(module: Module) -> set[int]:
+    """Unverified JWT reads in a function that then verifies the signature (ids of calls).
+
+    Reading the header or claims first to pick the key (`kid`, issuer) is how JWKS
+    verification works: `get_unverified_header/claims` or a decode with the signature check
+    off, followed by `jwk.construct(...).verify(...)`, `jws.verify(...)` or
+    `jwt.decode(token, key, algorithms=[...])` in the same function.
+    """
+    excused: set[int] = set()
+    for scope in ast.walk(module.tree):
+        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        calls = [node for node in ast.walk(scope) if isinstance(node, ast.Call)]
+        if any(_verifies(module, call) for call in calls):
+            excused.update(id(call) for call in calls if _reads_unverified(module, call))
+    return excused
+
+
+def _keywords(node: ast.Call) -> dict[str, ast.expr]:
+    return {kw.arg: kw.value for kw in node.keywords if kw.arg}
+
+
+def _verifies(module: Module, node: ast.Call) -> bool:
+    """A call that checks a JWT's signature with a key."""
+    qual = qualname(module, node.func) or ""
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "verify":
+        return True  # jwk.construct(key).verify(message, signature), jws.verify(...)
+    has_key = len(node.args) >= 2 or "key" in _keywords(node)
+    return qual in _JWT_DECODE and has_key and not _jwt_unverified(qual, _keywords(node))
+
+
+def _reads_unverified(module: Module, node: ast.Call) -> bool:
+    """A read of a JWT's header or claims without the signature (never the `none` algorithm)."""
+    qual = qualname(module, node.func) or ""
+    reason = _jwt_unverified(qual, _keywords(node)) if qual in _JWT_DECODE | _UNVERIFIED else ""
+    return bool(reason) and "`none`" not in reason
 
 
 def _jwt_unverified(qual: str, keywords: dict[str, ast.expr]) -> str:
@@ -103,7 +142,7 @@ def _tls(
 ) -> Iterator[Hit]:
     fix = 'remove `verify=False`; pass `verify="/path/to/ca.pem"` for a private CA'
     if _is(keywords.get("verify"), False):
-        yield _hit(
+        yield file_hit(
             module,
             node,
             "tls-verification-disabled",
@@ -112,7 +151,7 @@ def _tls(
             fix,
         )
     elif qual.startswith("aiohttp") and _is(keywords.get("ssl"), False):
-        yield _hit(
+        yield file_hit(
             module,
             node,
             "tls-verification-disabled",
@@ -121,7 +160,7 @@ def _tls(
             fix,
         )
     elif qual == "ssl._create_unverified_context":
-        yield _hit(
+        yield file_hit(
             module,
             node,
             "tls-verification-disabled",
@@ -130,7 +169,7 @@ def _tls(
             "use `ssl.create_default_context()`",
         )
     elif _is(keywords.get("cert_reqs"), "CERT_NONE"):
-        yield _hit(
+        yield file_hit(
             module,
             node,
             "tls-verification-disabled",
@@ -147,7 +186,7 @@ def _environment_read(module: Module, node: ast.Call, function: str) -> Iterator
 
 
 def _environ_subscript(module: Module, node: ast.Subscript, function: str) -> Iterator[Hit]:
-    base = _qualname(module, node.value) or ""
+    base = qualname(module, node.value) or ""
     key = node.slice
     name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
     if base.endswith("environ") and is_secret_name(name) and isinstance(node.ctx, ast.Load):
@@ -160,7 +199,7 @@ def _env_hit(module: Module, node: ast.AST, name: str, function: str) -> Hit:
         f"keep it in Secrets Manager, pass `{name}_ARN` (or its name) and read it at run time, "
         'e.g. `parameters.get_secret(os.environ["' + name + '_ARN"])` (Powertools)'
     )
-    return _hit(module, node, "secret-read-from-environment", function, message, fix, name)
+    return file_hit(module, node, "secret-read-from-environment", function, message, fix, name)
 
 
 def _named_literals(module: Module, node: ast.AST, function: str, seen: set[int]) -> Iterator[Hit]:
@@ -195,7 +234,7 @@ def _literal(
     what = f"{name} holds " if name else "the code holds "
     message = f"{what}{_describe(match)} ({mask(text)})"
     fix = "move it to Secrets Manager and read it at run time; rotate the exposed value"
-    hit = _hit(module, node, "hardcoded-secret-in-code", function, message, fix)
+    hit = file_hit(module, node, "hardcoded-secret-in-code", function, message, fix)
     if match.kind == "placeholder":
         hit = replace(hit, severity=Severity.LOW)
     elif match.live:
@@ -203,7 +242,7 @@ def _literal(
     yield hit
 
 
-def _hit(
+def file_hit(
     module: Module,
     node: ast.AST,
     kind: str,
@@ -227,11 +266,11 @@ def _enclosing(module: Module, line: int) -> str:
     return "<module>"
 
 
-def _qualname(module: Module, node: ast.expr) -> str | None:
+def qualname(module: Module, node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return module.imports.get(node.id, node.id)
     if isinstance(node, ast.Attribute):
-        base = _qualname(module, node.value)
+        base = qualname(module, node.value)
         return f"{base}.{node.attr}" if base else None
     return None
 

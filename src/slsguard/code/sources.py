@@ -12,6 +12,7 @@ input, so only a direct invocation can change it: such flows are kept, at a lowe
 from __future__ import annotations
 
 from slsguard.analysis.http import Endpoint, endpoints
+from slsguard.analysis.stacks import routes_to
 from slsguard.code.model import Exposure, Shape, SourceField, Sources
 from slsguard.model import Application, Function, Trigger, render
 
@@ -50,7 +51,8 @@ _SCHEDULE = frozenset({"schedule"})
 
 def sources_of(app: Application, fn: Function) -> Sources:
     """The attacker-controlled event fields of `fn` and how exposed they are."""
-    routes = [e for e in endpoints(app) if e.function == fn.name and not e.preflight]
+    own = [e for e in endpoints(app) if e.function == fn.name and not e.preflight]
+    routes = own + [e for e in routes_to(app, fn) if not e.preflight]  # from other stacks
     fields: list[SourceField] = []
     if routes:
         fields.extend(_http_fields(_describe_route(routes[0])))
@@ -78,6 +80,20 @@ def sources_of(app: Application, fn: Function) -> Sources:
         whole = "a scheduled event (direct invocation)" if kinds else "a direct invocation"
         return Sources((), whole, "scheduled" if kinds else "direct", validated)
     return Sources(tuple(fields), None, exposure, validated)
+
+
+def route_sources(app: Application, fn: Function, method: str, path: str) -> Sources:
+    """The attacker-controlled fields of one route of `fn` (a web framework's view)."""
+    routes = [
+        e
+        for e in endpoints(app)
+        if e.function == fn.name and e.method == method and e.path == path and not e.preflight
+    ]
+    if not routes:
+        return sources_of(app, fn)
+    validated = routes[0].validation.state == "validated"
+    fields = _http_fields(_describe_route(routes[0]))
+    return Sources(tuple(fields), None, _exposure(routes, set()), validated)
 
 
 def _http_fields(trigger: str) -> list[SourceField]:

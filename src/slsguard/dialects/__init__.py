@@ -34,7 +34,16 @@ __all__ = [
 
 def get(name: str) -> Dialect:
     """The dialect with this name (CloudFormation for the kinds without their own module)."""
-    from slsguard.dialects import cdk, cloudformation, live, openapi, sam, serverless, terraform
+    from slsguard.dialects import (
+        cdk,
+        chalice,
+        cloudformation,
+        live,
+        openapi,
+        sam,
+        serverless,
+        terraform,
+    )
 
     table: dict[str, Dialect] = {
         "serverless": serverless.DIALECT,
@@ -44,6 +53,7 @@ def get(name: str) -> Dialect:
         "live": live.DIALECT,
         "openapi": openapi.DIALECT,
         "cdk": cdk.DIALECT,
+        "chalice": chalice.DIALECT,
     }
     return table.get(name, cloudformation.DIALECT)
 
@@ -79,11 +89,13 @@ def native_address(app: model.Application, origin: Origin) -> str:
 
 def render_fix(app: model.Application, intents: Iterable[Intent], origin: Origin) -> str:
     """The fix text of a finding: each intent in the syntax of the place it changes."""
-    parts = []
+    parts: list[str] = []
     for intent in intents:
         dialect = for_place(app, _target_origin(intent, origin))
-        parts.append(dialect.render(app, intent).rstrip("\n"))
-    return "\n".join(part for part in parts if part)
+        text = dialect.render(app, intent).rstrip("\n")
+        if text and text not in parts:  # One block can carry two intents (sls `logs:`).
+            parts.append(text)
+    return "\n".join(parts)
 
 
 def edits(

@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 
 from slsguard import model
 from slsguard.findings import KeyPath, Origin
-from slsguard.fixes import SAFE, Applicability, Intent
+from slsguard.fixes import SAFE, AddedKind, AddResource, Applicability, Intent, SetSetting
 
 EditAction = Literal["set", "insert", "append", "replace", "remove"]
 
@@ -98,3 +98,24 @@ def resource_path(app: model.Application, path: KeyPath) -> tuple[str, KeyPath] 
         if isinstance(logical, str) and isinstance(resources, dict) and logical in resources:
             return logical, path[len(prefix) + 1 :]
     return None
+
+
+_NEW_RESOURCE_RISK = {
+    "log-group": "a new /aws/lambda/ log group fails the deploy if Lambda already created it",
+}
+
+
+def new_resource_for(intent: SetSetting, kind: AddedKind) -> AddResource:
+    """A setting a dialect writes as a resource of its own (a function's log retention as a
+    log group), with the deploy risk that adds."""
+    risk = _NEW_RESOURCE_RISK.get(kind, "")
+    reasons = [r for r in (intent.applicability.reason, risk) if r]
+    applicability = Applicability(False, "; ".join(reasons)) if reasons else intent.applicability
+    return AddResource(
+        intent.target,
+        kind,
+        (("value", intent.value), (intent.setting, intent.value)),
+        applicability,
+        intent.grants,
+        intent.note,
+    )

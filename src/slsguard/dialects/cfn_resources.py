@@ -18,18 +18,26 @@ def _camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in text.replace("-", "_").split("_"))
 
 
+def _log_group_name(deployed_name: str, logical_id: str) -> object:
+    """`/aws/lambda/<name>`: the literal name, or the function's `Ref` (which is its name)."""
+    if deployed_name:
+        return f"/aws/lambda/{deployed_name}"
+    if logical_id:
+        return {"Fn::Sub": "/aws/lambda/${" + logical_id + "}"}
+    return Placeholder("the function's name")
+
+
 def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
     """The added resource as (logical id, `{Type, Properties}`)."""
     target = intent.target
     logical = target.logical_id or _camel(target.name)
     kind = intent.kind
     if kind == "log-group":
-        name = target.deployed_name or Placeholder("the function's name")
         return f"{logical}LogGroup", {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
-                "LogGroupName": f"/aws/lambda/{name}" if isinstance(name, str) else name,
-                "RetentionInDays": intent.value_of("retention_days", 30),
+                "LogGroupName": _log_group_name(target.deployed_name, target.logical_id),
+                "RetentionInDays": intent.value_of("log-retention", 30),
             },
         }
     if kind == "alarm":

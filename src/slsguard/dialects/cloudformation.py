@@ -9,8 +9,53 @@ from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
+from slsguard.fixes import AddedKind
+
+_FORMAT = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"requestTime":"$context.requestTime","routeKey":"$context.routeKey",'
+    '"status":"$context.status"}'
+)
+
+
+def _access_log(_value: object) -> object:
+    return {"DestinationArn": {"Fn::GetAtt": "ApiAccessLogs.Arn"}, "Format": _FORMAT}
+
+
+def _method_settings(value: object) -> object:
+    return [{"ResourcePath": "/*", "HttpMethod": "*", "LoggingLevel": value}]
+
+
+def _route_settings(value: object) -> object:
+    return {"LoggingLevel": value, "DataTraceEnabled": False}
+
+
+ACCESS_NOTE = "ApiAccessLogs: an AWS::Logs::LogGroup with RetentionInDays"
 
 SETTINGS = {
+    ("AWS::ApiGateway::Stage", "access-logging"): Key(("AccessLogSetting",), _access_log),
+    ("AWS::ApiGateway::Stage", "execution-logging"): Key(("MethodSettings",), _method_settings),
+    ("AWS::ApiGatewayV2::Stage", "access-logging"): Key(("AccessLogSettings",), _access_log),
+    ("AWS::ApiGatewayV2::Stage", "execution-logging"): Key(
+        ("DefaultRouteSettings",), _route_settings
+    ),
+    ("AWS::ApiGateway::Deployment", "access-logging"): Key(
+        ("StageDescription", "AccessLogSetting"), _access_log
+    ),
+    ("AWS::ApiGateway::Deployment", "execution-logging"): Key(("StageDescription", "LoggingLevel")),
+    ("AWS::Serverless::Api", "access-logging"): Key(("AccessLogSetting",), _access_log),
+    ("AWS::Serverless::Api", "execution-logging"): Key(("MethodSettings",), _method_settings),
+    ("AWS::Serverless::HttpApi", "access-logging"): Key(("AccessLogSettings",), _access_log),
+    ("service:rest", "access-logging"): Key(
+        ("Globals", "Api", "AccessLogSetting"), _access_log, from_root=True
+    ),
+    ("service:rest", "execution-logging"): Key(
+        ("Globals", "Api", "MethodSettings"), _method_settings, from_root=True
+    ),
+    ("service:http", "access-logging"): Key(
+        ("Globals", "HttpApi", "AccessLogSettings"), _access_log, from_root=True
+    ),
+    ("setting", "data-trace"): Key(("DataTraceEnabled",)),
     ("function", "tracing"): Key(("TracingConfig", "Mode")),
     ("function", "kms-key"): Key(("KmsKeyArn",)),
     ("function", "runtime"): Key(("Runtime",)),
@@ -28,4 +73,9 @@ SETTINGS = {
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),
 }
 
-DIALECT = TemplateDialect("cloudformation", SETTINGS, "Properties", cfn_resource)
+AS_RESOURCE: dict[tuple[str, str], AddedKind] = {("function", "log-retention"): "log-group"}
+"""Settings CloudFormation writes as a resource of their own."""
+
+DIALECT = TemplateDialect(
+    "cloudformation", SETTINGS, "Properties", cfn_resource, as_resource=AS_RESOURCE
+)

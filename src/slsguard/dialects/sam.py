@@ -22,5 +22,10 @@ SETTINGS = {
 }
 
 DIALECT = TemplateDialect(
-    "sam", SETTINGS, "Properties", cfn_resource, framework_grants=frozenset({"tracing"})
+    "sam",
+    SETTINGS,
+    "Properties",
+    cfn_resource,
+    as_resource=cloudformation.AS_RESOURCE,
+    framework_grants=frozenset({"tracing"}),
 )

@@ -9,13 +9,51 @@ from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
+from slsguard.fixes import AddResource
 
 
 def _true(_value: object) -> object:
     return True
 
 
+_ALERTS: dict[str, object] = {
+    "plugins": ["serverless-plugin-aws-alerts"],
+    "custom": {
+        "alerts": {
+            "topics": {"alarm": "${self:service}-${sls:stage}-alerts"},
+            "alarms": ["functionErrors", "functionThrottles"],
+        }
+    },
+}
+
+
+def add_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
+    """Alarms for the whole service through serverless-plugin-aws-alerts; anything else as a
+    CloudFormation resource under `resources.Resources`."""
+    if intent.kind == "alarm" and intent.target.kind == "service":
+        return "", _ALERTS
+    return cfn_resource(intent)
+
+
+def _api_logs(_value: object) -> object:
+    return {
+        "accessLogging": True,
+        "executionLogging": True,
+        "level": "ERROR",
+        "fullExecutionData": False,
+    }
+
+
+_REST_LOGS = Key(("provider", "logs", "restApi"), _api_logs, from_root=True)
+_WEBSOCKET_LOGS = Key(("provider", "logs", "websocket"), _api_logs, from_root=True)
+
 SETTINGS = {
+    ("stage:rest", "access-logging"): _REST_LOGS,
+    ("stage:rest", "execution-logging"): _REST_LOGS,
+    ("stage:websocket", "access-logging"): _WEBSOCKET_LOGS,
+    ("stage:websocket", "execution-logging"): _WEBSOCKET_LOGS,
+    ("stage:http", "access-logging"): Key(("provider", "logs", "httpApi"), _true, from_root=True),
+    ("setting", "data-trace"): Key(("fullExecutionData",)),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),
     ("function", "runtime"): Key(("runtime",)),
@@ -38,7 +76,7 @@ DIALECT = TemplateDialect(
     "serverless",
     SETTINGS,
     properties_key=None,
-    add_resource=cfn_resource,
+    add_resource=add_resource,
     resources_path=("resources", "Resources"),
     framework_grants=frozenset({"tracing", "api-tracing"}),
     secret_reference=lambda intent: "${ssm:" + (intent.parameter or "/<name>") + "}",

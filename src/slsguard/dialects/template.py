@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from slsguard import model
-from slsguard.dialects.base import Edit, NotApplied, resource_path
+from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
 from slsguard.dialects.text import yaml_block, yaml_scalar
 from slsguard.findings import KeyPath, Origin, format_path
 from slsguard.fixes import (
+    AddedKind,
     AddResource,
     FreeText,
     Grant,
@@ -53,11 +54,12 @@ ResourceWriter = Callable[[AddResource], tuple[str, dict[str, object]]]
 
 
 def key_for(table: SettingTable, intent: SetSetting) -> Key | None:
-    """The key of a setting for the intent's target: by resource type first, then kind."""
-    target = intent.target
-    return table.get((target.resource_type, intent.setting)) or table.get(
-        (target.kind, intent.setting)
-    )
+    """The key of a setting for the intent's target (see `Target.lookup_keys`)."""
+    for key in intent.target.lookup_keys():
+        found = table.get((key, intent.setting))
+        if found is not None:
+            return found
+    return None
 
 
 def grant_comments(grants: tuple[Grant, ...]) -> list[str]:
@@ -85,6 +87,8 @@ class TemplateDialect:
     add_resource: ResourceWriter
     resources_path: KeyPath = ("Resources",)
     statement_keys: tuple[str, str, str] = ("Effect", "Action", "Resource")
+    as_resource: Mapping[tuple[str, str], AddedKind] = field(default_factory=dict)
+    """Settings written as a resource of their own (a function's log retention: a log group)."""
     framework_grants: frozenset[str] = frozenset()
     """Settings whose permissions the framework grants itself (no grant note needed)."""
     secret_reference: Callable[[MoveToSecret], str] = field(
@@ -104,6 +108,9 @@ class TemplateDialect:
             return self._render_setting(app, intent)
         if isinstance(intent, AddResource):
             logical_id, definition = self.add_resource(intent)
+            if not logical_id:  # Framework settings at the document root, not a resource.
+                notes = [intent.note, *grant_comments(intent.grants)]
+                return comment(notes) + yaml_block((), definition)
             where = format_path(self._resources_path(app))
             text = yaml_block((logical_id,), definition)
             return (
@@ -129,8 +136,13 @@ class TemplateDialect:
             return self._edit_setting(app, intent)
         if isinstance(intent, AddResource):
             logical_id, definition = self.add_resource(intent)
-            path = self._resources_path(app)
+            path = self._resources_path(app) if logical_id else ()
             origin = intent.target.origin
+            if not logical_id:
+                text = yaml_block((), definition)
+                return Edit(
+                    origin.file, (), 1, 1, "insert", text, "", intent.applicability, intent.title
+                )
             text = yaml_block((logical_id,), definition)
             return Edit(
                 origin.file,
@@ -180,7 +192,14 @@ class TemplateDialect:
             return (*path, self.properties_key)
         return path
 
+    def _as_resource(self, intent: SetSetting) -> AddResource | None:
+        kind = self.as_resource.get((intent.target.kind, intent.setting))
+        return new_resource_for(intent, kind) if kind is not None else None
+
     def _render_setting(self, app: model.Application, intent: SetSetting) -> str:
+        as_resource = self._as_resource(intent)
+        if as_resource is not None:
+            return self.render(app, as_resource)
         key = key_for(self.settings, intent)
         if key is None:
             return comment(
@@ -201,6 +220,9 @@ class TemplateDialect:
         return comment(notes) + text
 
     def _edit_setting(self, app: model.Application, intent: SetSetting) -> Edit | NotApplied:
+        as_resource = self._as_resource(intent)
+        if as_resource is not None:
+            return self.edit(app, as_resource)
         key = key_for(self.settings, intent)
         if key is None:
             return NotApplied(f"{self.name} has no key for {intent.setting} here", intent.title)

@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slsguard import model
-from slsguard.dialects.base import Edit, NotApplied, resource_path
+from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
 from slsguard.fixes import (
+    AddedKind,
     AddResource,
     FreeText,
     Grant,
@@ -33,22 +35,45 @@ from slsguard.fixes import (
 from slsguard.loading.terraform.translate import argument_path
 from slsguard.tf_address import local_address, terraform_address
 
-SETTINGS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("function", "tracing"): ("tracing_config{}", "mode"),
-    ("function", "kms-key"): ("kms_key_arn",),
-    ("function", "runtime"): ("runtime",),
-    ("function", "timeout"): ("timeout",),
-    ("function", "reserved-concurrency"): ("reserved_concurrent_executions",),
-    ("function", "code-signing"): ("code_signing_config_arn",),
-    ("function", "vpc"): ("vpc_config{}",),
-    ("AWS::ApiGateway::Stage", "api-tracing"): ("xray_tracing_enabled",),
-    ("stage", "api-tracing"): ("xray_tracing_enabled",),
-    ("AWS::Logs::LogGroup", "log-retention"): ("retention_in_days",),
-    ("AWS::SQS::Queue", "redrive-policy"): ("redrive_policy",),
-    ("AWS::Lambda::Url", "auth"): ("authorization_type",),
-    ("AWS::ApiGateway::DomainName", "tls-policy"): ("security_policy",),
+_ACCESS_FORMAT = HclExpression(
+    'jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", '
+    'requestTime = "$context.requestTime", routeKey = "$context.routeKey", '
+    'status = "$context.status" })'
+)
+
+
+def _access_log(_value: object) -> object:
+    return {
+        "destination_arn": HclExpression("aws_cloudwatch_log_group.api_access.arn"),
+        "format": _ACCESS_FORMAT,
+    }
+
+
+SETTINGS: dict[tuple[str, str], Key] = {
+    ("function", "tracing"): Key(("tracing_config{}", "mode")),
+    ("function", "kms-key"): Key(("kms_key_arn",)),
+    ("function", "runtime"): Key(("runtime",)),
+    ("function", "timeout"): Key(("timeout",)),
+    ("function", "reserved-concurrency"): Key(("reserved_concurrent_executions",)),
+    ("function", "code-signing"): Key(("code_signing_config_arn",)),
+    ("function", "vpc"): Key(("vpc_config{}",)),
+    ("AWS::ApiGateway::Stage", "api-tracing"): Key(("xray_tracing_enabled",)),
+    ("stage", "api-tracing"): Key(("xray_tracing_enabled",)),
+    ("AWS::ApiGateway::Stage", "access-logging"): Key(("access_log_settings{}",), _access_log),
+    ("AWS::ApiGatewayV2::Stage", "access-logging"): Key(("access_log_settings{}",), _access_log),
+    ("AWS::ApiGatewayV2::Stage", "execution-logging"): Key(
+        ("default_route_settings{}", "logging_level")
+    ),
+    ("AWS::Logs::LogGroup", "log-retention"): Key(("retention_in_days",)),
+    ("setting", "data-trace"): Key(("data_trace_enabled",)),
+    ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",)),
+    ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
+    ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
 }
-"""(resource type or target kind, setting) → argument path; `name{}` is a nested block."""
+"""(see `Target.lookup_keys`, setting) → argument path; `name{}` is a nested block."""
+
+AS_RESOURCE: dict[tuple[str, str], AddedKind] = {("function", "log-retention"): "log-group"}
+"""Settings Terraform writes as a resource of their own (a function's log group)."""
 
 
 def address_of(app: model.Application, target: Target) -> str:
@@ -100,11 +125,20 @@ class TerraformDialect:
         """Arguments set in their resource block; new resources appended to its file."""
         origin = _origin(intent)
         if isinstance(intent, SetSetting):
-            path = _setting_path(intent)
-            if path is None or isinstance(intent.value, Placeholder):
+            as_resource = _as_resource(intent)
+            if as_resource is not None:
+                return self.edit(app, as_resource)
+            found = _setting_key(intent)
+            if found is None or isinstance(intent.value, Placeholder):
                 return NotApplied("no exact Terraform argument for this fix", intent.title)
+            path, value = found.path, found.value(intent.value)
             key = path[0].removesuffix("{}")
-            text = hcl_nested(path[1:], intent.value) if len(path) > 1 else hcl_value(intent.value)
+            if len(path) > 1:
+                text = hcl_nested(path[1:], value)
+            elif path[0].endswith("{}") and isinstance(value, dict):
+                text = hcl_body(value)
+            else:
+                text = hcl_value(value)
             anchor = (address_of(app, intent.target),)
             return Edit(
                 origin.file,
@@ -133,12 +167,15 @@ class TerraformDialect:
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
 
     def _setting(self, app: model.Application, intent: SetSetting) -> str:
+        as_resource = _as_resource(intent)
+        if as_resource is not None:
+            return self.render(app, as_resource)
         where = address_of(app, intent.target)
-        path = _setting_path(intent)
+        found = _setting_key(intent)
         notes = [f"in {local_address(where)}", intent.note, *_grants(intent.grants)]
-        if path is None:
+        if found is None:
             return _comment([f"set {intent.setting} to {hcl_value(intent.value)}", *notes])
-        return _comment(notes) + hcl_nested(path, intent.value)
+        return _comment(notes) + hcl_nested(found.path, found.value(intent.value))
 
     def _resource(self, app: model.Application, intent: AddResource) -> str:
         address = local_address(address_of(app, intent.target))
@@ -150,7 +187,7 @@ class TerraformDialect:
                 name,
                 {
                     "name": HclExpression(f'"/aws/lambda/${{{address}.function_name}}"'),
-                    "retention_in_days": intent.value_of("retention_days", 30),
+                    "retention_in_days": intent.value_of("log-retention", 30),
                 },
             )
         if intent.kind == "alarm":
@@ -280,11 +317,19 @@ def _transport_policy(kind: str, address: str, name: str) -> str:
     )
 
 
-def _setting_path(intent: SetSetting) -> tuple[str, ...] | None:
-    target = intent.target
-    return SETTINGS.get((target.resource_type, intent.setting)) or SETTINGS.get(
-        (target.kind, intent.setting)
-    )
+def _setting_key(intent: SetSetting) -> Key | None:
+    for key in intent.target.lookup_keys():
+        found = SETTINGS.get((key, intent.setting))
+        if found is not None:
+            return found
+    return None
+
+
+def _as_resource(intent: SetSetting) -> AddResource | None:
+    kind = AS_RESOURCE.get((intent.target.kind, intent.setting))
+    if kind is None:
+        return None
+    return new_resource_for(intent, kind)
 
 
 def _origin(intent: Intent) -> Origin:

@@ -10,7 +10,8 @@ from slsguard.fixes import Placeholder
 
 Nested = dict[str, "object"]
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_./:*@${}()\-][A-Za-z0-9_./:*@${}()\- ]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_./$(][A-Za-z0-9_./:*@${}()\- ]*$")
+"""Text YAML reads back as the same plain string (no leading indicator, no `: ` or ` #`)."""
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", ""}
 
 
@@ -23,7 +24,8 @@ def yaml_scalar(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _YAML_WORDS and not text[0].isdigit():
+    plain = _PLAIN.match(text) and ": " not in text and not text.endswith(":")
+    if plain and text.lower() not in _YAML_WORDS and not text[0].isdigit():
         return text
     return json.dumps(text)
 

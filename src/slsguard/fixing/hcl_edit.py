@@ -13,6 +13,7 @@ Values are plain Python data written as HCL literals (`"text"`, `true`, `30`, `[
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from slsguard.fixing.text import (
     line_start,
     literal,
 )
-from slsguard.loading.terraform.hcl import Block, Body, HclError, parse_hcl
+from slsguard.loading.terraform.hcl import Block, Body, HclError, Lit, Template, parse_hcl
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,11 @@ class HclDocument:
         attribute = block.body.attributes.get(name)
         if attribute is not None:
             start, end = attribute.value_span
+            if not isinstance(attribute.expr, Lit | Template) or _interpolates(attribute.expr):
+                raise EditError(
+                    f"{target} is the expression {self.text[start:end]!r}: "
+                    "change the value where it is defined"
+                )
             return Edit(start, end, self._value(value, start), target)
         line = self._attribute_line(block, name, value)
         last = max((a.span[1] for a in block.body.attributes.values()), default=0)
@@ -150,18 +156,22 @@ class HclDocument:
             added = parse_hcl(text)
         except HclError as error:
             raise EditError(f"the fix text is not valid HCL: {error}") from None
-        for block in added.blocks:
+        names = [str(BlockRef(block.type, block.labels)) for block in added.blocks]
+        for block, name in zip(added.blocks, names, strict=True):
             if self.find([BlockRef(block.type, block.labels)]) is not None:
-                raise EditError(f"{BlockRef(block.type, block.labels)} already exists")
+                raise EditError(f"{name} already exists")
+        target = target or " + ".join(names)
         at = len(self.text)
         prefix = "" if not self.text.strip() else ("\n" if self.text.endswith("\n") else "\n\n")
-        return Edit(at, at, self.source.lines(prefix + text.strip("\n") + "\n"), target)
+        body = align_equals(text.strip("\n"))
+        return Edit(at, at, self.source.lines(prefix + body + "\n"), target)
 
     def insert_text(self, path: BlockPath, text: str, target: str) -> Edit:
         """Add arguments or nested blocks written as HCL text (unindented) to a block."""
         block = self._require(path)
         indent = self._inner_indent(block)
-        lines = [indent + line if line.strip() else "" for line in text.strip("\n").split("\n")]
+        body = align_equals(text.strip("\n"))
+        lines = [indent + line if line.strip() else "" for line in body.split("\n")]
         return self._insert(block, lines, target)
 
     def remove_attribute(self, path: BlockPath, name: str) -> Edit:
@@ -267,6 +277,34 @@ def hcl_value(value: object, indent: str = "", unit: str = "  ") -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+_ARGUMENT = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<name>[A-Za-z_][\w-]*)[ \t]*=(?!=)[ \t]*(?P<rest>.*)$"
+)
+
+
+def align_equals(text: str) -> str:
+    """Align the `=` of consecutive one-line arguments at one indentation (`terraform fmt`)."""
+    lines = text.split("\n")
+    runs: list[list[int]] = []
+    previous_indent: str | None = None
+    for index, line in enumerate(lines):
+        match = _ARGUMENT.match(line)
+        if match is None:
+            previous_indent = None
+            continue
+        if match["indent"] != previous_indent:
+            runs.append([])
+        runs[-1].append(index)
+        previous_indent = match["indent"]
+    for run in runs:
+        matches = [_ARGUMENT.match(lines[index]) for index in run]
+        width = max(len(m["name"]) for m in matches if m)
+        for index, m in zip(run, matches, strict=True):
+            if m:
+                lines[index] = f"{m['indent']}{m['name'].ljust(width)} = {m['rest']}"
+    return "\n".join(lines)
+
+
 def _object_key(key: str) -> str:
     return key if key.replace("_", "a").replace("-", "a").isalnum() else json.dumps(key)
 
@@ -279,6 +317,11 @@ def _aligned(text: str, block: Block) -> bool:
         equals = text.find("=", start, end)
         columns.add(equals - line_start(text, start))
     return len(columns) == 1 and len(block.body.attributes) > 1
+
+
+def _interpolates(expr: Lit | Template) -> bool:
+    """A string with `${...}` in it takes part of its value from elsewhere."""
+    return isinstance(expr, Template) and any(not isinstance(p, str) for p in expr.parts)
 
 
 def _name(path: BlockPath) -> str:

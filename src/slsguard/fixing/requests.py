@@ -42,8 +42,15 @@ class Request(Protocol):
 Document = YamlDocument | HclDocument
 
 
+_PLACEHOLDER = re.compile(r"(?<![\w<])<[A-Za-z][\w .,'/-]*>(?![\w>])")
+"""How the dialects write a value the user must choose (`<SNS topic ARN>`)."""
+
+
 def text_edits(document: Document, request: Request) -> list[Edit]:
     """The edits that make `request` in `document`; EditError when it cannot be exact."""
+    placeholder = _PLACEHOLDER.search(request.text)
+    if placeholder is not None:
+        raise EditError(f"a value must be chosen by you: {placeholder.group(0)}")
     if isinstance(document, HclDocument):
         return _hcl_edits(document, request)
     return _yaml_edits(document, request)
@@ -87,8 +94,6 @@ def _yaml_value(text: str) -> object:
     loaded = load_text(text, "<fix>")
     if loaded.problems:
         raise EditError(f"the fix text does not parse: {loaded.problems[0].message}")
-    if isinstance(loaded.root, str) and "<" in loaded.root and ">" in loaded.root:
-        raise EditError("the value must be chosen by you")
     return loaded.root
 
 
@@ -112,7 +117,7 @@ def block_path(address: str) -> list[BlockRef]:
 
 def _hcl_edits(document: HclDocument, request: Request) -> list[Edit]:
     if request.action == "append":
-        return [document.append_text(request.text, request.key or request.text[:40])]
+        return [document.append_text(request.text, request.key)]
     if not request.anchor:
         raise EditError("the fix names no block")
     path = block_path(str(request.anchor[0]))

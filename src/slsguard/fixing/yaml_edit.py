@@ -70,6 +70,10 @@ class YamlDocument:
         where = format_path(path)
         if _is_null(node):  # `environment:` with nothing under it: every child is missing.
             return None
+        if _from_elsewhere(node):
+            raise EditError(
+                f"{where}: its parent comes from a variable or reference ({node.value})"
+            )
         if isinstance(part, int):
             if not isinstance(node, yaml.SequenceNode):
                 raise EditError(f"{where}: the parent is not a list")
@@ -106,6 +110,11 @@ class YamlDocument:
             return self._create(path, value)
         if self.text[existing.start_mark.index : existing.start_mark.index + 1] in ("&", "*"):
             raise EditError(f"{format_path(path)}: an anchored value is shared elsewhere")
+        if _from_elsewhere(existing):
+            raise EditError(
+                f"{format_path(path)} takes its value from a variable or reference "
+                "defined elsewhere: change it where it is defined"
+            )
         return self._replace(path, existing, value)
 
     def insert_key(self, path: KeyPath, key: str, value: object, after: str | None = None) -> Edit:
@@ -390,6 +399,14 @@ def _pair(node: yaml.MappingNode, key: str | None) -> tuple[yaml.Node, yaml.Node
         if key_node.tag != _MERGE and key_node.value == key:
             return key_node, value_node
     return None
+
+
+def _from_elsewhere(node: yaml.Node) -> bool:
+    """A scalar that a variable (`${self:custom.x}`) or an intrinsic (`!Ref X`) fills in."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    tagged = str(node.tag or "").startswith("!") and not str(node.tag).startswith("!!")
+    return tagged or "${" in str(node.value)
 
 
 def _is_null(node: yaml.Node) -> bool:

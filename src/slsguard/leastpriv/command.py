@@ -1,10 +1,32 @@
-"""`slsguard policy PATH [--function NAME] [--format ...]`: each function's minimal policy."""
+"""`slsguard policy PATH [--function NAME] [--format ...]`: each function's minimal policy.
+
+Every format is one valid document on stdout, ready to paste or deploy:
+
+- `json`: one JSON object keyed by function name, each value an IAM policy document;
+- `terraform`: one `data "aws_iam_policy_document"` per function (HCL written by the
+  Terraform dialect), with the code lines that need each statement as comments;
+- `serverless`, `sam`, `cloudformation`: one YAML document (`---`) per function, holding
+  the statements to put under the role (for `sam`, the function's `Policies` items).
+
+What the reader must know (calls not mapped, a role defined outside the scan, a SAM `Role:`
+that makes SAM ignore `Policies`, functions whose code was not found) is written as comments
+in the YAML and HCL formats, and to stderr for JSON. An unknown `--function` exits 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slsguard.leastpriv.needs import FunctionNeeds
+    from slsguard.model import Application, Function
 
 FORMATS = ("serverless", "sam", "cloudformation", "terraform", "json")
 
@@ -17,13 +39,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     policy.add_argument("--format", dest="policy_format", choices=FORMATS)
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One function to print: its app, and its needs (None when its code was not analysed)."""
+
+    app: Application
+    function: Function
+    needs: FunctionNeeds | None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Print the minimal policy of every analysed function; 2 when a path is missing."""
+    """Print the minimal policy of every selected function; 2 for a missing path or an
+    unknown function name."""
     from slsguard.cli import EXIT_ERROR, paths_exist
     from slsguard.discovery import discover
-    from slsguard.leastpriv.needs import function_needs
-    from slsguard.leastpriv.policy import minimal, render
-    from slsguard.leastpriv.samfit import fit, render_sam
     from slsguard.loading import LoadOptions, load_all
     from slsguard.project import find as find_project
 
@@ -36,23 +65,143 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     candidates = discover(list(args.paths), project=project)
     loaded = load_all(candidates, LoadOptions(), project.root)
-    for app in loaded.apps:
-        syntax = args.policy_format or _syntax(app.kind)
-        for name, needs in function_needs(app).items():
-            if args.function and name not in args.function:
-                continue
-            implied = syntax not in ("serverless", "sam")  # the framework adds those
-            header = f"# {app.name} › {name} ({app.file})\n"
-            if syntax == "sam":
-                uses, rest = fit(app, needs)
-                text = render_sam(uses, minimal(rest, implied=False))
-            else:
-                text = render(minimal(needs, implied=implied), syntax)
-            sys.stdout.write(header + text)
-            for item in needs.uncertain:
-                sys.stdout.write(f"# not mapped: {item.location.display} {item.message}\n")
+    entries = list(_entries(loaded.apps, set(args.function)))
+    known = {e.function.name for e in entries}
+    unknown = [name for name in args.function if name not in known]
+    if unknown:
+        every = sorted({fn.name for app in loaded.apps for fn in app.functions})
+        sys.stderr.write(
+            f"slsguard policy: no function named {', '.join(unknown)} "
+            f"(functions: {', '.join(every) or 'none found'})\n"
+        )
+        return EXIT_ERROR
+    syntax = args.policy_format
+    if syntax == "json":
+        sys.stdout.write(_json(entries))
+    elif syntax == "terraform" or (syntax is None and _all_kind(entries, "terraform")):
+        sys.stdout.write(_terraform(entries))
+    else:
+        sys.stdout.write(_yaml(entries, syntax))
     return 0
 
 
+def _entries(apps: list[Application], wanted: set[str]) -> Iterator[_Entry]:
+    from slsguard.leastpriv.needs import function_needs
+
+    for app in apps:
+        analysed = function_needs(app)
+        for fn in app.functions:
+            if not wanted or fn.name in wanted:
+                yield _Entry(app, fn, analysed.get(fn.name))
+
+
+def _all_kind(entries: list[_Entry], kind: str) -> bool:
+    return bool(entries) and all(e.app.kind == kind for e in entries)
+
+
+def notes(entry: _Entry, syntax: str) -> list[str]:
+    """What the reader must know before pasting this function's policy."""
+    fn, needs = entry.function, entry.needs
+    found: list[str] = []
+    if needs is None:
+        found.append(f"{fn.name}: not analysed (its handler code was not found or not parsed)")
+        return found
+    role = fn.role
+    if role is not None and role.external:
+        found.append(
+            f"the role of {fn.name} is defined outside the scan ({role.key}): "
+            "add these statements to that role where it is defined"
+        )
+    if _sam_role(entry):
+        where = role.key if role is not None else "its role"
+        found.append(
+            f"{fn.name} sets `Role:`, so SAM ignores its `Policies`: add these statements "
+            f"to {where}"
+        )
+    found += [f"not mapped: {u.location.display} {u.message}" for u in needs.uncertain]
+    if syntax in ("serverless", "sam") and any(n.implied for n in needs.needs):
+        found.append("trigger permissions are added by the framework and left out")
+    return found
+
+
+def _sam_role(entry: _Entry) -> bool:
+    settings = entry.function.settings
+    return entry.app.kind == "sam" and isinstance(settings, dict) and "Role" in settings
+
+
+def _implied(entry: _Entry, syntax: str) -> bool:
+    """Whether trigger permissions belong in the output (the frameworks add them to the
+    roles they generate)."""
+    role = entry.function.role
+    generated = role is None or not role.external
+    return not (syntax in ("serverless", "sam") and generated and not _sam_role(entry))
+
+
+def _json(entries: list[_Entry]) -> str:
+    from slsguard.leastpriv.policy import document, minimal
+
+    out: dict[str, object] = {}
+    for entry in entries:
+        for note in notes(entry, "json"):
+            sys.stderr.write(f"# {note}\n")
+        if entry.needs is not None:
+            statements = minimal(entry.needs, implied=_implied(entry, "json"))
+            out[entry.function.name] = document(statements)
+    return json.dumps(out, indent=2) + "\n"
+
+
+def _terraform(entries: list[_Entry]) -> str:
+    from slsguard.dialects.terraform import policy_document
+    from slsguard.leastpriv.policy import TERRAFORM_DATA, intents, minimal
+
+    blocks: list[str] = [TERRAFORM_DATA.rstrip("\n")]
+    names: set[str] = set()
+    for entry in entries:
+        header = [f"# {entry.app.name} > {entry.function.name} ({entry.app.file})"]
+        header += [f"# {note}" for note in notes(entry, "terraform")]
+        if entry.needs is None:
+            blocks.append("\n".join(header))
+            continue
+        name = _hcl_name(entry.function.name, names)
+        statements = minimal(entry.needs, implied=_implied(entry, "terraform"))
+        intents_ = intents(statements, entry.app)
+        blocks.append("\n".join([*header, policy_document(entry.app, name, intents_)]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _hcl_name(function: str, taken: set[str]) -> str:
+    """A Terraform label for the function's document: letters, digits, `_`, `-`."""
+    base = re.sub(r"[^A-Za-z0-9_-]", "_", function)
+    base = base if base[:1].isalpha() or base[:1] == "_" else f"fn_{base}"
+    name, count = base, 1
+    while name in taken:
+        count += 1
+        name = f"{base}_{count}"
+    taken.add(name)
+    return name
+
+
+def _yaml(entries: list[_Entry], chosen: str | None) -> str:
+    from slsguard.leastpriv.policy import minimal, render
+    from slsguard.leastpriv.samfit import fit, render_sam
+
+    documents: list[str] = []
+    for entry in entries:
+        syntax = chosen or _syntax(entry.app.kind)
+        lines = [f"# {entry.app.name} > {entry.function.name} ({entry.app.file})"]
+        lines += [f"# {note}" for note in notes(entry, syntax)]
+        if entry.needs is None:
+            documents.append("\n".join(["---", *lines, "[]"]) + "\n")
+            continue
+        implied = _implied(entry, syntax)
+        if syntax == "sam" and not _sam_role(entry):
+            uses, rest = fit(entry.app, entry.needs)
+            text = render_sam(uses, minimal(rest, implied=implied))
+        else:
+            text = render(minimal(entry.needs, implied=implied), syntax)
+        documents.append("\n".join(["---", *lines, text.rstrip("\n") or "[]"]) + "\n")
+    return "".join(documents)
+
+
 def _syntax(kind: str) -> str:
-    return kind if kind in ("serverless", "sam", "terraform") else "cloudformation"
+    return kind if kind in ("serverless", "sam") else "cloudformation"

@@ -102,6 +102,8 @@ class Reachability:
             node = stack.pop()
             if node is not root and self.roots.get(node.id, owner) != owner:
                 continue  # another owner's code: reached only when referred to
+            if _exported(node):
+                continue  # `module.exports = {a, b}`, `exports.a = a`: a definition, not a use
             if node.type in ("identifier", "shorthand_property_identifier"):
                 yield from self._named(module, text_of(node))
             elif node.type == "property_identifier" and not _defined_here(node):
@@ -124,10 +126,13 @@ class Reachability:
         if found is not None:
             yield from self._named(found, member)
 
-    def _member(self, module: JsModule, name: str) -> Iterator[Owner]:
+    def _member(self, module: JsModule, name: str, depth: int = 0) -> Iterator[Owner]:
         if (id(module), name) in self._nodes:
             yield id(module), name
         yield from self._classes.get((id(module), name), ())
+        alias = module.functions.get(name)  # `module.exports = { read: readItem }`
+        if alias is not None and alias.type == "identifier" and depth < 4:
+            yield from self._member(module, text_of(alias), depth + 1)
 
     def _imported_member(self, module: JsModule, node: Node) -> Iterator[Owner]:
         obj = node.child_by_field_name("object")
@@ -153,4 +158,21 @@ def _defined_here(node: Node) -> bool:
         and grand is not None
         and grand.type == "assignment_expression"
         and grand.child_by_field_name("left") == parent
+    )
+
+
+def _exported(node: Node) -> bool:
+    """Whether `node` is what an export names (`exports.a = a`, `module.exports = {a, b}`,
+    `export { a }`): a definition, not a use."""
+    if node.type in ("export_clause", "export_specifier"):
+        return True
+    parent = node.parent
+    if node.type not in ("identifier", "object") or parent is None:
+        return False
+    if parent.type != "assignment_expression" or parent.child_by_field_name("right") != node:
+        return False
+    left = parent.child_by_field_name("left")
+    target = text_of(left) if left is not None else ""
+    return target in ("module.exports", "exports") or target.startswith(
+        ("module.exports.", "exports.")
     )

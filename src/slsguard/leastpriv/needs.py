@@ -16,10 +16,11 @@ from slsguard.code.javascript_modules import JsModules
 from slsguard.code.locate import locate
 from slsguard.code.model import HandlerSource
 from slsguard.code.python_modules import Modules
-from slsguard.findings import Location
+from slsguard.findings import Location, Origin
 from slsguard.iam import actions
 from slsguard.leastpriv import sdkmodel
 from slsguard.leastpriv.actionmap import OPTIONAL, TRIGGER_ACTIONS, actions_for
+from slsguard.leastpriv.indirect import generated_role, setting_needs
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
@@ -54,6 +55,8 @@ class Need:
     """Needed by a trigger's event source mapping rather than by the code."""
     optional: bool = False
     """Used when granted, not required (`actionmap.OPTIONAL`): never reported missing."""
+    origin: Origin | None = None
+    """For a need of a setting (tracing, VPC, a dead-letter queue): where it is written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,9 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             needs.append(Need(action, target, call.location, reason, optional=optional))
     for trigger in fn.triggers:
         needs.extend(_trigger_needs(app, trigger))
+    generated = generated_role(app, fn)
+    for action, target, reason, origin in setting_needs(app, fn):
+        needs.append(Need(action, target, None, reason, implied=generated, origin=origin))
     needs.extend(_key_needs(app, needs))
     return FunctionNeeds(fn.name, tuple(needs), tuple(uncertain))
 
@@ -186,13 +192,25 @@ def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Targe
     return target
 
 
+def _trigger_source(settings: object) -> object:
+    """The queue or stream a trigger reads: Serverless `arn` (or the value itself), SAM
+    `Properties.Queue`/`Properties.Stream`, an event source mapping's `EventSourceArn`."""
+    if not isinstance(settings, dict):
+        return settings
+    properties = settings.get("Properties")
+    if isinstance(properties, dict):
+        settings = properties
+    for key in ("arn", "Queue", "Stream", "EventSourceArn"):
+        if key in settings:
+            return settings[key]
+    return None
+
+
 def _trigger_needs(app: Application, trigger: Trigger) -> list[Need]:
-    settings = trigger.settings
+    source = _trigger_source(trigger.settings)
     if trigger.kind == "sqs":
-        source = settings.get("arn") if isinstance(settings, dict) else settings
         kind, key = "sqs", "queue"
     elif trigger.kind == "stream":
-        source = settings.get("arn") if isinstance(settings, dict) else settings
         text = str(source)
         kind, key = ("kinesis", "stream") if "kinesis" in text else ("dynamodb-stream", "")
     else:

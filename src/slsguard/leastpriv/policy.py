@@ -11,9 +11,11 @@ import json
 import re
 from dataclasses import dataclass
 
+from slsguard import fixes
 from slsguard.iam import actions
 from slsguard.leastpriv.needs import FunctionNeeds, Need
 from slsguard.leastpriv.resources import Target
+from slsguard.model import Application
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +61,10 @@ def _reason(need: Need) -> str:
 
 
 def render(statements: tuple[PolicyStatement, ...], syntax: str, indent: int = 0) -> str:
-    """The statements as YAML (serverless, sam, cloudformation), HCL or JSON text."""
+    """The statements as YAML items (serverless, sam, cloudformation) or a JSON document
+    (`json`); Terraform is written by its dialect (`intents`)."""
     if syntax == "json":
-        return json.dumps(_document(statements), indent=2) + "\n"
-    if syntax == "terraform":
-        body = json.dumps(_document(statements), indent=2).replace("\n", "\n  ")
-        notes = "".join(f"# {r}\n" for s in statements for r in s.reasons)
-        return (
-            f'{notes}data "aws_iam_policy_document" "minimal" {{}}\npolicy = <<EOF\n  {body}\nEOF\n'
-        )
+        return json.dumps(document(statements), indent=2) + "\n"
     pad = " " * indent
     lines: list[str] = []
     for statement in statements:
@@ -75,17 +72,31 @@ def render(statements: tuple[PolicyStatement, ...], syntax: str, indent: int = 0
         lines.append(f"{pad}- Effect: Allow")
         lines.append(f"{pad}  Action: [{', '.join(statement.actions)}]")
         lines.append(f"{pad}  Resource:")
-        lines += [f"{pad}    - {_yaml(target)}" for target in statement.targets]
+        lines += [f"{pad}    - {_yaml(target, syntax)}" for target in statement.targets]
     return "\n".join(lines) + "\n"
 
 
-def _yaml(target: Target) -> str:
+_PSEUDO = {
+    "serverless": ("${aws:region}", "${aws:accountId}"),
+    "sam": ("${AWS::Region}", "${AWS::AccountId}"),
+    "cloudformation": ("${AWS::Region}", "${AWS::AccountId}"),
+}
+"""How each YAML syntax writes the deployment's region and account."""
+
+
+def _yaml(target: Target, syntax: str) -> str:
     if target.cfn:
         return target.cfn
+    parts = target.arn.split(":", 5)
+    if len(parts) == 6 and parts[3] == "*" and parts[4] == "*" and syntax in _PSEUDO:
+        parts[3], parts[4] = _PSEUDO[syntax]
+        arn = ":".join(parts)
+        return f"'{arn}'" if syntax == "serverless" else f"!Sub '{arn}'"
     return f"'{target.arn}'" if target.arn.startswith("*") else target.arn
 
 
-def _document(statements: tuple[PolicyStatement, ...]) -> dict[str, object]:
+def document(statements: tuple[PolicyStatement, ...]) -> dict[str, object]:
+    """The statements as an IAM policy document (ARN patterns; `Sid`s name code lines)."""
     sids = statement_ids(statements)
     return {
         "Version": "2012-10-17",
@@ -99,6 +110,47 @@ def _document(statements: tuple[PolicyStatement, ...]) -> dict[str, object]:
             for sid, s in zip(sids, statements, strict=True)
         ],
     }
+
+
+def intents(
+    statements: tuple[PolicyStatement, ...], app: Application | None = None
+) -> tuple[fixes.PolicyStatement, ...]:
+    """The statements as fix intents for a dialect to write: template resources as references
+    when `app` is Terraform (`aws_dynamodb_table.orders.arn`), else ARN patterns whose unknown
+    region and account are Terraform's `data.aws_region`/`data.aws_caller_identity`."""
+    return tuple(
+        fixes.PolicyStatement(
+            s.actions,
+            tuple(dict.fromkeys(_terraform_resource(t, app) for t in s.targets)),
+            s.reasons,
+        )
+        for s in statements
+    )
+
+
+TERRAFORM_DATA = 'data "aws_region" "current" {}\ndata "aws_caller_identity" "current" {}\n'
+"""The data sources `_terraform_resource` ARNs refer to."""
+
+
+def _terraform_resource(target: Target, app: Application | None) -> str | fixes.ResourceRef:
+    from slsguard.dialects.text import HclExpression
+    from slsguard.tf_address import terraform_address
+
+    logical = target.logical_id if target.resolved else None
+    if app is not None and logical and terraform_address(app, logical) is not None:
+        return fixes.ResourceRef(logical, "Arn", _suffix(target))
+    parts = target.arn.split(":", 5)
+    if len(parts) == 6 and parts[3] == "*" and parts[4] == "*":
+        parts[3] = "${data.aws_region.current.name}"
+        parts[4] = "${data.aws_caller_identity.current.account_id}"
+        return HclExpression(json.dumps(":".join(parts)))
+    return target.arn
+
+
+def _suffix(target: Target) -> str:
+    """`/*` of `!Sub '${Bucket.Arn}/*'`: what a child target adds to its resource's ARN."""
+    match = re.search(r"\}(/[^']*)'$", target.cfn)
+    return match.group(1) if match else ""
 
 
 _SID_PARTS = 4

@@ -68,6 +68,7 @@ def load_all(
         "serverless": 0,
         "code-config": 1,
         "cdk-app": 1,
+        "chalice": 2,
         "template": 2,
         "terraform": 2,
         "ci": 3,
@@ -85,6 +86,9 @@ def load_all(
             continue
         if candidate.kind == "cdk-app":
             result.file_notes.extend(cdk_notes(candidate))
+            continue
+        if candidate.kind == "chalice":
+            _chalice(candidate, result, cwd)
             continue
         if candidate.kind == "ci":
             _pipeline(candidate, result)
@@ -110,6 +114,15 @@ def load_all(
         result.apps.extend(_terraform(terraform, cwd, options.var_files))
     result.apps = [replace(app, project_root=os.path.abspath(cwd)) for app in result.apps]
     return result
+
+
+def _chalice(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
+    """The applications (one per stage) of a Chalice project."""
+    from slsguard.loading.chalice import load_chalice
+
+    apps, problems = load_chalice(candidate.path, lambda p: display_name(p, cwd), candidate.root)
+    result.file_notes.extend(_problem_notes(Loaded(candidate.display, None, problems)))
+    result.apps.extend(_with_notes(app, external_role_notes(app)) for app in apps)
 
 
 def _terraform(

@@ -4,7 +4,8 @@ A rule module defines one module-level `Rule`, made by the `rule(...)` decorator
 check function (or by `meta_rule(...)` for findings the engine emits itself, such as parse
 errors). The module docstring is the rule's documentation (What it does / Why is this bad? /
 Example / Fix / References): `slsguard rules --explain`, SARIF `help` and the docs use it.
-`all_rules()` imports every module under this package and rejects duplicate IDs or names.
+`builtin_rules()` imports every module under this package and rejects duplicate IDs or names;
+`all_rules()` adds the user rules made active for the current scan (`slsguard.user_rules`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -51,6 +54,8 @@ class Rule:
 
     info: RuleInfo
     check: Check | None = None
+    origin: str = "built-in"
+    """Where the rule comes from: `built-in`, or the user package or file that defines it."""
 
     @property
     def id(self) -> str:
@@ -137,9 +142,27 @@ def meta_rule(
     return Rule(info)
 
 
-@cache
+_USER_RULES: ContextVar[tuple[Rule, ...]] = ContextVar("user_rules", default=())
+
+
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, sorted by ID; duplicate IDs or names are a programming error."""
+    """Every rule of this scan: the built-in ones, then the active user rules, each by ID."""
+    return (*builtin_rules(), *_USER_RULES.get())
+
+
+@contextmanager
+def user_rules_active(rules: tuple[Rule, ...]) -> Iterator[None]:
+    """Make `rules` part of `all_rules()` inside the `with` block (and only there)."""
+    token = _USER_RULES.set(tuple(sorted(rules, key=lambda item: item.id)))
+    try:
+        yield
+    finally:
+        _USER_RULES.reset(token)
+
+
+@cache
+def builtin_rules() -> tuple[Rule, ...]:
+    """Every built-in rule, sorted by ID; duplicate IDs or names are a programming error."""
     found: dict[str, Rule] = {}
     names: dict[str, str] = {}
     for module_info in pkgutil.walk_packages(__path__, prefix=__name__ + "."):

@@ -1,20 +1,24 @@
-"""permissive-cors (SLS206): any web site may read the API's responses in a user's browser.
+"""permissive-cors (SLS206): another web site may read the API's authenticated responses.
 
 ## What it does
-Reports a CORS setting that allows every origin (`*`) together with credentials
-(`allowCredentials: true`, `AllowCredentials: true`), or that allows every origin on an API
-whose routes authenticate callers. Serverless `cors: true` means `*`. Covers Serverless
-`http` events, `provider.httpApi.cors` and `url.cors`; SAM `Cors`, `CorsConfiguration` and
-`FunctionUrlConfig.Cors`; CloudFormation `CorsConfiguration`, `AWS::Lambda::Url` `Cors` and
-the `Access-Control-Allow-Origin` header of `OPTIONS` mock integrations (also in OpenAPI
-definitions). One finding per CORS setting, naming the routes it applies to.
+Reports a CORS setting that lets another web site read responses a browser fetched with
+the user's credentials: credentials allowed (`allowCredentials: true`,
+`AllowCredentials: true`, `Access-Control-Allow-Credentials: 'true'`) together with an origin
+that is reflected from the request (`method.request.header.Origin`), `null`, or an
+over-broad pattern (`https://*`, `*.com`) (medium). Credentials with `*` are reported at
+low: browsers refuse that combination, so CORS is broken rather than open. `*` without
+credentials is not reported: browsers then send no cookies, and bearer tokens, API keys
+and SigV4 signatures are never attached by the browser on its own. Covers Serverless
+`http` events, `provider.httpApi.cors` and `url.cors`; SAM `Cors`, `CorsConfiguration`
+and `FunctionUrlConfig.Cors`; CloudFormation `CorsConfiguration`, `AWS::Lambda::Url`
+`Cors` and the headers of `OPTIONS` mock integrations (also in OpenAPI definitions). One
+finding per CORS setting, naming the routes it applies to.
 
 ## Why is this bad?
 CORS decides which web sites may read responses from the API inside a visitor's browser.
-A wildcard on an API that identifies its callers lets any page the user opens call it
-with their session and read the answer (or invites code that echoes the caller's origin
-to make credentials work); with credentials it says so outright. Listing the front-end
-origins keeps other sites out at no cost.
+With credentials allowed, a reflected or `null` origin (sandboxed frames send `null`), or
+a pattern any attacker can register a domain under, lets a page the user opens call the
+API with their cookies and read the answer.
 
 ## Example
 ```yaml
@@ -29,8 +33,9 @@ functions:
       - http:
           path: me
           method: get
-          authorizer: aws_iam
-          cors: true
+          cors:
+            origins: ["null", https://app.example.com]
+            allowCredentials: true
 ```
 
 ## Fix
@@ -46,9 +51,9 @@ functions:
       - http:
           path: me
           method: get
-          authorizer: aws_iam
           cors:
             origin: https://app.example.com
+            allowCredentials: true
 ```
 
 ## References
@@ -93,7 +98,7 @@ _FIX = {
     "SLS206",
     "permissive-cors",
     Severity.MEDIUM,
-    "`Access-Control-Allow-Origin: *` with credentials, or on an authenticated API",
+    "CORS lets other sites read credentialed responses (reflected, `null`, broad origins)",
     practice="P4",
     mappings={
         "owasp-serverless": "S6",
@@ -102,41 +107,66 @@ _FIX = {
     },
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
-    """Wildcard CORS origins with credentials or in front of authenticated routes."""
+    """Credentialed CORS with a reflected, `null` or over-broad origin (or `*`, at low)."""
     for cors, routes in _by_setting(endpoints(app)).items():
         served = [endpoint for endpoint in routes if not endpoint.preflight] or routes
-        authenticated = [e for e in served if e.auth.authenticated]
-        if cors.allow_credentials:
+        risky = [origin for origin in cors.allow_origins if _risky(origin)]
+        if risky:
             why = (
-                "with credentials: any web site can make credentialed requests and read the answers"
+                f"allows credentials with the origin {_describe_origin(risky[0])}: another web "
+                "site can call it with the user's cookies and read the answers"
             )
-        elif authenticated:
-            guards = sorted({e.auth.authorizer or e.auth.kind for e in authenticated})
+            severity = Severity.MEDIUM
+        elif cors.wildcard:
             why = (
-                f"on routes that authenticate callers ({', '.join(guards)}): any web site a "
-                "signed-in user visits can call them from the browser and read the answers"
+                "allows credentials with every origin (`*`): browsers refuse this combination, "
+                "so credentialed calls from the front end fail (CORS is broken, not open)"
             )
+            severity = Severity.LOW
         else:
             continue
         first = served[0]
         yield Violation(
             cors.origin,
-            f"{describe(app, first)}{_more(served)}: CORS allows every origin (`*`) {why}",
+            f"{describe(app, first)}{_more(served)}: CORS {why}",
             _FIX.get((first.syntax, first.kind), _FIX[("cloudformation", "http")]),
+            severity=severity,
             function=first.function,
             subject="cors",
         )
 
 
 def _by_setting(found: tuple[Endpoint, ...]) -> dict[Cors, list[Endpoint]]:
-    """Endpoints grouped by the wildcard CORS setting that applies to them."""
+    """Endpoints grouped by the credentialed CORS setting that applies to them."""
     groups: dict[Origin, tuple[Cors, list[Endpoint]]] = {}
     for endpoint in found:
         cors = endpoint.cors
-        if cors is None or not cors.wildcard:
+        if cors is None or not cors.allow_credentials:
             continue
         groups.setdefault(cors.origin, (cors, []))[1].append(endpoint)
     return {cors: routes for cors, routes in groups.values()}
+
+
+_REFLECTED = "method.request.header.origin"
+
+
+def _risky(origin: str) -> bool:
+    """A reflected origin, `null`, or a wildcard pattern anyone can match (not `*` itself)."""
+    text = origin.strip().lower()
+    if text in (_REFLECTED, "null"):
+        return True
+    if "*" not in text or text == "*":
+        return False
+    host = text.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    fixed = host.rsplit("*", 1)[-1].strip(".")
+    # `*.example.com` keeps a registrable domain; `https://*`, `*.com`, `example.*` do not.
+    return host.index("*") != 0 or fixed.count(".") < 1
+
+
+def _describe_origin(origin: str) -> str:
+    if origin.strip().lower() == _REFLECTED:
+        return "reflected from the request (`method.request.header.Origin`)"
+    return f"`{origin}`"
 
 
 def _more(routes: list[Endpoint]) -> str:

@@ -4,7 +4,9 @@
 Reports logging (`logging`, Powertools `Logger`, `print`, `console.*`) of the whole event,
 its headers or cookies, a variable named like a token or secret, or a value read from a
 secret store; and Powertools' `inject_lambda_context(log_event=True)`. Logging
-`context.aws_request_id` or chosen fields is fine.
+`context.aws_request_id` or chosen fields is fine. The whole event is only reported where it
+can carry credentials or personal data: API requests, authorizer events and Cognito
+triggers (a Step Functions input or a queue message is the application's own data).
 
 ## Why is this bad?
 Events carry `Authorization` headers, session cookies, personal data and message payloads.
@@ -70,8 +72,9 @@ def login(event, context):
 from collections.abc import Iterator
 
 from slsguard.analysis.code_findings import code_violations
+from slsguard.analysis.http import endpoints
 from slsguard.findings import Confidence, Severity, Violation
-from slsguard.model import Application
+from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
 
 
@@ -88,5 +91,48 @@ from slsguard.rules import Context, rule
     confidence=Confidence.MEDIUM,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
-    """The flows and calls this rule looks for, in the handler code of `app`."""
-    yield from code_violations(app, "sensitive-data-logged", Severity.MEDIUM)
+    """The flows and calls this rule looks for, in the handler code of `app`.
+
+    Logging the whole event only counts where the event can carry credentials or personal
+    data: API requests (headers, cookies, bodies), authorizer events (the token) and Cognito
+    triggers (user attributes); a queue message or a Step Functions input is the app's own.
+    """
+    carriers = _functions_with_credentials_in_events(app)
+    for violation in code_violations(app, "sensitive-data-logged", Severity.MEDIUM):
+        whole_event = WHOLE_EVENT in violation.message
+        if whole_event and not any(name in carriers for name in violation.functions):
+            continue
+        yield violation
+
+
+WHOLE_EVENT = "the whole event"
+"""How the code analysis names a logged event (`the whole event is logged`)."""
+
+_CARRIER_TRIGGERS = frozenset(
+    {"http", "httpApi", "url", "alb", "websocket", "cognito", "cognitoUserPool"}
+)
+
+
+def _functions_with_credentials_in_events(app: Application) -> frozenset[str]:
+    """Functions behind an API, used as an authorizer, or triggered by Cognito."""
+    found = {e.function for e in endpoints(app) if e.function and not e.preflight}
+    authorizers = {
+        e.auth.authorizer for e in endpoints(app) if e.auth.kind in ("lambda", "authorizer")
+    }
+    for fn in app.functions:
+        triggered = bool({trigger.kind for trigger in fn.triggers} & _CARRIER_TRIGGERS)
+        if triggered or any(_names(authorizer, fn) for authorizer in authorizers if authorizer):
+            found.add(fn.name)
+    return frozenset(found)
+
+
+def _names(authorizer: str, fn: Function) -> bool:
+    """Whether an authorizer reference (name, logical id, ARN, expression) is `fn`."""
+    candidates = {fn.name, fn.logical_id or fn.name}
+    return any(
+        authorizer == name
+        or authorizer.endswith((f":{name}", f"/{name}", f".{name}"))
+        or f"{name}LambdaFunction" in authorizer
+        or f" {name}." in f" {authorizer}"
+        for name in candidates
+    )

@@ -124,12 +124,13 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         required = [n for n in needs.needs if not n.implied and not n.optional]
         missing = [n for n in required if decision(app, role, n).denied]
         for need in missing:
-            if need.location is None:
+            if need.location is None and need.origin is None:
                 continue
             only = FunctionNeeds(fn.name, (need,))
+            what = f"`{need.reason}`" if need.location else f"{need.reason} of {fn.name}"
             yield Violation(
-                fn.origin,
-                f"`{need.reason}` needs `{need.action}` on {need.target.arn} "
+                need.origin or fn.origin,
+                f"{what} needs `{need.action}` on {need.target.arn} "
                 f"({need.target.label or 'constant'}), which the role of {fn.name} does not "
                 "allow: the call fails with AccessDenied",
                 "add to the function's role:\n" + render(minimal(only), "serverless"),

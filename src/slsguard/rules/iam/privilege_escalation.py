@@ -121,8 +121,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
 def _escalation_paths(permissions: RolePermissions) -> tuple[EscalationPath, ...]:
     return find_paths(
         lambda action, known: permissions.allowed(action, context=known) is not None,
-        lambda action, known: permissions.allowed(action, on_star=True, context=known)
-        is not None,
+        lambda action, known: permissions.allowed(action, on_star=True, context=known) is not None,
     )
 
 

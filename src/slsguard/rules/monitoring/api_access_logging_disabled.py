@@ -61,26 +61,14 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.apis import Api, Stage, apis
+from slsguard.analysis.targets import stage_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import SAFE, SetSetting, Target, unsafe
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
-_FORMAT = (
-    '\'{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
-    '"requestTime":"$context.requestTime","routeKey":"$context.routeKey",'
-    '"status":"$context.status"}\''
-)
-_SERVERLESS_FIX = {
-    "rest": (
-        "provider:\n  logs:\n    restApi:\n      accessLogging: true\n"
-        "      executionLogging: true\n      level: ERROR\n      fullExecutionData: false"
-    ),
-    "http": "provider:\n  logs:\n    httpApi: true",
-    "websocket": (
-        "provider:\n  logs:\n    websocket:\n      accessLogging: true\n"
-        "      executionLogging: true\n      level: ERROR\n      fullExecutionData: false"
-    ),
-}
+ACCESS_LOG_GROUP = "the destination is a log group with a retention period"
+_NEEDS_ROLE = unsafe("needs the account's API Gateway CloudWatch Logs role")
 
 
 @rule(
@@ -103,7 +91,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         for stage in api.stages:
             missing = _missing(api, stage)
             if missing:
-                yield _violation(api, stage, missing)
+                yield _violation(app, api, stage, missing)
 
 
 def _missing(api: Api, stage: Stage) -> list[str]:
@@ -115,7 +103,7 @@ def _missing(api: Api, stage: Stage) -> list[str]:
     return missing
 
 
-def _violation(api: Api, stage: Stage, missing: list[str]) -> Violation:
+def _violation(app: Application, api: Api, stage: Stage, missing: list[str]) -> Violation:
     serves = f" ({api.serves()})" if api.functions else ""
     what = " and no ".join(missing)
     why = (
@@ -126,72 +114,15 @@ def _violation(api: Api, stage: Stage, missing: list[str]) -> Violation:
     return Violation(
         stage.origin,
         f"{api.describe(stage)}{serves} has no {what}: {why}",
-        _fix(api, stage, missing),
         subject=f"{api.resource_id}:{stage.name}",
+        intents=tuple(_intents(stage_target(app, api, stage), api, missing)),
     )
 
 
-def _fix(api: Api, stage: Stage, missing: list[str]) -> str:
-    if api.syntax == "serverless":
-        return _SERVERLESS_FIX[api.kind]
-    if api.address is not None and api.syntax == "cloudformation":
-        return _terraform_fix(api, stage, missing)
-    lines: list[str] = []
+def _intents(target: Target, api: Api, missing: list[str]) -> Iterator[SetSetting]:
     if "access logging" in missing:
-        key = "AccessLogSetting" if api.kind == "rest" else "AccessLogSettings"
-        lines += [
-            f"{key}:",
-            "  DestinationArn: !GetAtt ApiAccessLogs.Arn",
-            f"  Format: {_FORMAT}",
-        ]
+        # HTTP APIs log without the account-wide CloudWatch role; REST and WebSocket need it.
+        risk = SAFE if api.kind == "http" else _NEEDS_ROLE
+        yield SetSetting(target, "access-logging", True, risk, note=ACCESS_LOG_GROUP)
     if "execution logging" in missing:
-        lines += _execution_lines(api, stage)
-    lines.append(f"({api.placement(stage)}")
-    if "access logging" in missing:
-        lines[-1] += "; ApiAccessLogs is an AWS::Logs::LogGroup with RetentionInDays"
-    lines[-1] += ")"
-    return "\n".join(lines)
-
-
-def _execution_lines(api: Api, stage: Stage) -> list[str]:
-    if api.kind == "websocket":
-        return ["DefaultRouteSettings:", "  LoggingLevel: ERROR", "  DataTraceEnabled: false"]
-    if api.syntax == "cloudformation" and stage.logical_id is None:
-        return ["LoggingLevel: ERROR"]  # A deployment's StageDescription takes it directly.
-    return [
-        "MethodSettings:",
-        '  - ResourcePath: "/*"',
-        '    HttpMethod: "*"',
-        "    LoggingLevel: ERROR",
-    ]
-
-
-_TERRAFORM_FORMAT = (
-    'jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", '
-    'requestTime = "$context.requestTime", routeKey = "$context.routeKey", '
-    'status = "$context.status" })'
-)
-
-
-def _terraform_fix(api: Api, stage: Stage, missing: list[str]) -> str:
-    """The logging arguments in HCL, for a stage written in Terraform."""
-    lines: list[str] = []
-    if "access logging" in missing:
-        lines += [
-            "access_log_settings {",
-            "  destination_arn = aws_cloudwatch_log_group.api_access.arn",
-            f"  format          = {_TERRAFORM_FORMAT}",
-            "}",
-        ]
-    if "execution logging" in missing and api.kind == "websocket":
-        lines += ["default_route_settings {", '  logging_level = "ERROR"', "}"]
-    lines.append(f"({api.placement(stage)}")
-    if "access logging" in missing:
-        lines[-1] += "; aws_cloudwatch_log_group.api_access with retention_in_days"
-    if "execution logging" in missing and api.kind == "rest":
-        lines[-1] += (
-            '; and an aws_api_gateway_method_settings with method_path = "*/*" and '
-            'settings { logging_level = "ERROR" }'
-        )
-    lines[-1] += ")"
-    return "\n".join(lines)
+        yield SetSetting(target, "execution-logging", "ERROR", _NEEDS_ROLE)

@@ -53,8 +53,10 @@ functions:
 
 from collections.abc import Iterator
 
-from slsguard.analysis.apis import Api, Stage, apis
+from slsguard.analysis.apis import Api, apis
+from slsguard.analysis.targets import holder_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import SetSetting
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -86,17 +88,10 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"{api.describe(stage)} logs full request and response bodies "
                 f"({trace.value}): passwords, tokens and personal data sent to "
                 f"{_whom(api)} end up in CloudWatch Logs",
-                _fix(api, stage),
                 subject=f"{api.resource_id}:{stage.name}",
+                intents=(SetSetting(holder_target(api, stage, trace.origin), "data-trace", False),),
             )
 
 
 def _whom(api: Api) -> str:
     return ", ".join(api.functions[:3]) if api.functions else "the API"
-
-
-def _fix(api: Api, stage: Stage) -> str:
-    if api.syntax == "serverless":
-        key = "restApi" if api.kind == "rest" else "websocket"
-        return f"provider:\n  logs:\n    {key}:\n      level: ERROR\n      fullExecutionData: false"
-    return f"DataTraceEnabled: false\n({api.placement(stage)}, where it is set to true)"

@@ -73,7 +73,10 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
+from slsguard.analysis.service import covered_by_service
+from slsguard.analysis.targets import function_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import AddResource, Target
 from slsguard.loading.serverless import plugin_names
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Application, Function, render
@@ -83,11 +86,6 @@ _WATCHED = frozenset(
     {"Errors", "Throttles", "DeadLetterErrors", "DestinationDeliveryFailures", "AsyncEventsDropped"}
 )
 _WHY = "failures and throttling go unnoticed until someone complains"
-_ALERTS_FIX = (
-    "plugins:\n  - serverless-plugin-aws-alerts\ncustom:\n  alerts:\n    topics:\n"
-    "      alarm: ${self:service}-${sls:stage}-alerts\n    alarms:\n      - functionErrors\n"
-    "      - functionThrottles"
-)
 ALL = "*"
 """Stands for every function: an alarm without a `FunctionName` dimension, a plugin."""
 
@@ -122,37 +120,27 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
 
     def service_wide(fn: Function) -> bool:
         # The plugin's service-wide alarms fix every function, when none has any yet.
-        return none_watched and syntax_of(app, fn) == "serverless"
+        return none_watched and covered_by_service(app, fn, "alarm")
 
     def summary(count: int, names: str) -> tuple[str, str]:
-        return f"no alarm watches the {count} functions ({names}): {_WHY}", _ALERTS_FIX
+        return f"no alarm watches the {count} functions ({names}): {_WHY}", ""
 
     def single(fn: Function, where: Origin) -> Violation:
         return Violation(
             where,
             f"no CloudWatch alarm watches the errors or throttles of function {fn.name}: {_WHY}",
-            _fix(app, fn),
             function=fn.name,
             subject=fn.name,
+            intents=(_alarm(function_target(app, fn)),),
         )
 
-    yield from report_per_service(app, unwatched, service_wide, summary, single)
-
-
-def _fix(app: Application, fn: Function) -> str:
-    if syntax_of(app, fn) == "serverless":
-        return "alarms:\n  - functionErrors\n  - functionThrottles\n(under the function, with " + (
-            "serverless-plugin-aws-alerts in `plugins:` and `custom.alerts.topics`)"
-        )
-    reference = fn.logical_id or fn.name
-    return (
-        f"{reference}ErrorsAlarm:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
-        "    Namespace: AWS/Lambda\n    MetricName: Errors\n    Dimensions:\n"
-        f"      - Name: FunctionName\n        Value: !Ref {reference}\n    Statistic: Sum\n"
-        "    Period: 60\n    EvaluationPeriods: 1\n    Threshold: 1\n"
-        "    ComparisonOperator: GreaterThanOrEqualToThreshold\n"
-        "    AlarmActions: [!Ref AlertsTopic]"
+    yield from report_per_service(
+        app, unwatched, service_wide, summary, single, lambda target: (_alarm(target),)
     )
+
+
+def _alarm(target: Target) -> AddResource:
+    return AddResource(target, "alarm", (("metric", "Errors"),))
 
 
 def _watched(app: Application) -> set[str]:

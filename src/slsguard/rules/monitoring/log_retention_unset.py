@@ -62,12 +62,15 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
+from slsguard.analysis.service import covered_by_service
+from slsguard.analysis.targets import function_target, resource_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import SetSetting, Target, unsafe
 from slsguard.loading.serverless import function_logical_id, plugin_names
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function, render
 from slsguard.rules import Context, rule
-from slsguard.tf_address import local_address, terraform_address
+from slsguard.tf_address import resource_name
 
 _PREFIX = "/aws/lambda/"
 _WHY = "Lambda creates a log group that never expires, and everything logged stays forever"
@@ -114,66 +117,43 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             missing.append((fn, fn.origin))
         elif not found.keeps and found.logical_id not in reported:
             reported.add(found.logical_id)
-            address = terraform_address(app, found.logical_id)
+            target = resource_target(app, found.logical_id, found.origin)
             yield Violation(
                 found.origin,
-                f"log group {address or found.logical_id} of function {fn.name} has no "
-                f"{'retention_in_days' if address else 'RetentionInDays'}: "
-                "everything logged stays forever",
-                f"retention_in_days = 400\n(in {address})"
-                if address
-                else f"RetentionInDays: 400\n(under `Properties:` of {found.logical_id})",
+                f"log group {resource_name(app, found.logical_id)} of function {fn.name} has no "
+                "retention period: everything logged stays forever",
                 function=fn.name,
                 subject=found.logical_id,
+                intents=(_retention(target),),
             )
     yield from _missing(app, missing)
 
 
+_DELETES = unsafe("log events older than the retention period are deleted")
+
+
+def _retention(target: Target) -> SetSetting:
+    return SetSetting(target, "log-retention", 400, _DELETES)
+
+
 def _missing(app: Application, missing: list[tuple[Function, Origin]]) -> Iterator[Violation]:
     def service_wide(fn: Function) -> bool:
-        return syntax_of(app, fn) == "serverless"
+        return covered_by_service(app, fn, "log-retention")
 
     def summary(count: int, names: str) -> tuple[str, str]:
-        return (
-            f"{count} functions ({names}) have no log retention: {_WHY}",
-            "provider:\n  logRetentionInDays: 400",
-        )
+        return f"{count} functions ({names}) have no log retention: {_WHY}", ""
 
     def single(fn: Function, where: Origin) -> Violation:
         return Violation(
             where,
             f"function {fn.name} has no log retention: {_WHY}",
-            _fix(app, fn),
             function=fn.name,
             subject=fn.name,
+            intents=(_retention(function_target(app, fn)),),
         )
 
-    yield from report_per_service(app, missing, service_wide, summary, single)
-
-
-def _terraform_fix(address: str) -> str:
-    """An `aws_cloudwatch_log_group` with a retention for the function at `address`."""
-    name = address.rsplit(".", 1)[-1]
-    address = local_address(address)
-    return (
-        f'resource "aws_cloudwatch_log_group" "{name}" {{\n'
-        f'  name              = "/aws/lambda/${{{address}.function_name}}"\n'
-        "  retention_in_days = 400\n}"
-    )
-
-
-def _fix(app: Application, fn: Function) -> str:
-    if syntax_of(app, fn) == "serverless":
-        return "logRetentionInDays: 400\n(under the function, or once under `provider:`)"
-    reference = fn.logical_id or fn.name
-    address = terraform_address(app, reference)
-    if address is not None:
-        return _terraform_fix(address)
-    taken = isinstance(app.resources, YMap) and f"{reference}LogGroup" in app.resources
-    name = f"{reference}{'Logs' if taken else 'LogGroup'}"
-    return (
-        f"{name}:\n  Type: AWS::Logs::LogGroup\n  Properties:\n"
-        f"    LogGroupName: !Sub /aws/lambda/${{{reference}}}\n    RetentionInDays: 400"
+    yield from report_per_service(
+        app, missing, service_wide, summary, single, lambda target: (_retention(target),)
     )
 
 

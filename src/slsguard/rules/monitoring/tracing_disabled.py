@@ -51,7 +51,6 @@ functions:
 """
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from slsguard.analysis.apis import Api, Stage, apis
 from slsguard.analysis.monitoring import (
@@ -62,7 +61,7 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
-from slsguard.analysis.targets import function_target, service_target, stage_target
+from slsguard.analysis.targets import function_target, stage_target
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.fixes import Grant, SetSetting, Target
 from slsguard.loading.yaml import YMap
@@ -127,11 +126,9 @@ def _functions(app: Application) -> Iterator[Violation]:
             intents=(_trace(function_target(app, fn)),),
         )
 
-    for violation in report_per_service(app, flagged, service_wide, summary, single):
-        if violation.subject == "service":
-            target = service_target(app, violation.origin, violation.functions)
-            violation = replace(violation, intents=(_trace(target),))
-        yield violation
+    yield from report_per_service(
+        app, flagged, service_wide, summary, single, lambda target: (_trace(target),)
+    )
 
 
 def _trace(target: Target) -> SetSetting:

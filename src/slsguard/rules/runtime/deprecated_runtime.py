@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from slsguard.analysis.runtime_table import WARN_DAYS, RuntimeInfo, RuntimeTable, load_table
+from slsguard.analysis.targets import function_target, service_target
 from slsguard.analysis.templates import (
     describe,
     is_container_image,
@@ -57,9 +58,13 @@ from slsguard.analysis.templates import (
     syntax_of,
 )
 from slsguard.findings import Origin, Severity, Violation, format_path
+from slsguard.fixes import Intent, SetSetting, unsafe
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
+
+_TEST_IT = "then test the code on the new runtime"
+_UPGRADE = unsafe("a newer runtime can change how the code behaves: test it on the new runtime")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +103,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         if use is not None and _status(use.info, context.today) is not None:
             places.setdefault(fn.runtime_origin or fn.origin, []).append(use)
     for origin, uses in places.items():
-        yield _violation(origin, uses, table, context.today)
+        yield _violation(app, origin, uses, table, context.today)
 
 
 def _use(app: Application, fn: Function, table: RuntimeTable) -> _Use | None:
@@ -150,7 +155,9 @@ def _blocks(info: RuntimeInfo, today: date) -> str:
     return "; " + " and ".join(parts) if parts else ""
 
 
-def _violation(origin: Origin, uses: list[_Use], table: RuntimeTable, today: date) -> Violation:
+def _violation(
+    app: Application, origin: Origin, uses: list[_Use], table: RuntimeTable, today: date
+) -> Violation:
     first = uses[0]
     info = first.info
     status = _status(info, today)
@@ -167,14 +174,24 @@ def _violation(origin: Origin, uses: list[_Use], table: RuntimeTable, today: dat
         message = f"function {names[0]} runs on {runtime}, which {standing}"
     successor = table.successor(info, today)
     key = key_name(first.syntax, "runtime", "Runtime")
-    target = successor.identifier if successor else "<a supported runtime>"
-    fix = f"set `{key}: {target}` here and test the code on it"
-    if origin.file.endswith((".tf", ".tf.json")):
-        fix = f'set `runtime = "{target}"` here and test the code on it'
-    if first.parameter:
-        fix = f"set `Default: {target}` on parameter {first.parameter} and test the code on it"
-    if successor is None:
-        fix += " (see the supported runtimes in the AWS Lambda runtimes page)"
+    intents: tuple[Intent, ...] = ()
+    fix = ""
+    if first.parameter or successor is None:
+        value = successor.identifier if successor else "<a supported runtime>"
+        fix = f"set `{key}: {value}` here and test the code on it"
+        if first.parameter:
+            fix = f"set `Default: {value}` on parameter {first.parameter} and test the code on it"
+        if successor is None:
+            fix += " (see the supported runtimes in the AWS Lambda runtimes page)"
+    else:
+        covered = tuple(names) if inherited else ()
+        target = (
+            service_target(app, origin, covered) if inherited else function_target(app, first.fn)
+        )
+        upgrade = SetSetting(
+            target, "runtime", successor.identifier, applicability=_UPGRADE, note=_TEST_IT
+        )
+        intents = (upgrade,)
     return Violation(
         origin,
         message,
@@ -182,4 +199,5 @@ def _violation(origin: Origin, uses: list[_Use], table: RuntimeTable, today: dat
         severity=severity,
         function=names[0] if len(names) == 1 else None,
         subject=info.identifier,
+        intents=intents,
     )

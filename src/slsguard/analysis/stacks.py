@@ -1,0 +1,184 @@
+"""Links between the stacks of one scan: nested stacks, their outputs, and exports.
+
+A parent stack (or a sibling nested stack) often defines the API while a child stack defines
+the functions: the integration URI then reads `!GetAtt Child.Outputs.FunctionArn`, or
+`!ImportValue orders-FunctionArn` from a stack that exports it. Each template is its own
+application, so without this module the route runs "no function" and the function "has no
+HTTP trigger". `link_stacks` resolves both across the applications of one scan:
+
+- the caller gets `stack_functions` (`Child.Outputs.FunctionArn` or `import:<name>` → the
+  function's name), so its endpoints name the function they run;
+- the function's application gets `callers`, so `routes_to(app, fn)` gives the function the
+  exposure (public, auth, validation) of the routes that reach it.
+
+Children are found through a local `TemplateURL` or CDK's `aws:asset:path`; export names are
+matched when literal, or as `Fn::Sub` text with the same variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slsguard.analysis.resources import referenced_ids
+from slsguard.model import Application, Function, render
+
+if TYPE_CHECKING:
+    from slsguard.analysis.http import Endpoint
+
+IMPORT = "import:"
+"""The key prefix of an imported value in `Application.stack_functions`."""
+
+
+def link_stacks(apps: Sequence[Application]) -> list[Application]:
+    """The applications, with the functions other stacks reference resolved both ways."""
+    by_file = {_path(app): index for index, app in enumerate(apps) if app.kind != "pipeline"}
+    exports: dict[str, tuple[int, str]] = {}
+    for index, app in enumerate(apps):
+        for name, function in _exported_functions(app):
+            exports[name] = (index, function)
+    linked: dict[int, dict[str, str]] = {}
+    callers: dict[int, list[int]] = {}
+    for index, app in enumerate(apps):
+        found: dict[str, str] = {}
+        for logical_id, location in _nested(app):
+            child = by_file.get(location)
+            if child is None:
+                continue
+            for output, function in _output_functions(apps[child]):
+                found[f"{logical_id}.Outputs.{output}"] = function
+                callers.setdefault(child, []).append(index)
+        for name in _imports(app.resources):
+            if name in exports and exports[name][0] != index:
+                found[IMPORT + name] = exports[name][1]
+                callers.setdefault(exports[name][0], []).append(index)
+        if found:
+            linked[index] = found
+    calling = list(apps)  # first the callers learn the functions they reference ...
+    for index, found in linked.items():
+        calling[index] = replace(calling[index], stack_functions=tuple(sorted(found.items())))
+    result = list(calling)  # ... then the called learn who calls them
+    for index, indexes in callers.items():
+        apps_calling = tuple(calling[i] for i in dict.fromkeys(indexes))
+        result[index] = replace(result[index], caller_apps=apps_calling)
+    return result
+
+
+def routes_to(app: Application, fn: Function) -> tuple[Endpoint, ...]:
+    """The endpoints of other stacks that run `fn` (with their auth and validation)."""
+    from slsguard.analysis.http import endpoints  # http builds on this module's lookups
+
+    own = {f.name for f in app.functions}
+    found: list[Endpoint] = []
+    for caller in app.caller_apps:
+        theirs = {f.name for f in caller.functions}
+        found += [
+            e
+            for e in endpoints(caller)
+            if e.function == fn.name and (fn.name not in theirs or fn.name not in own)
+        ]
+    return tuple(found)
+
+
+def function_reference(app: Application, value: object) -> str | None:
+    """The function of another stack an integration URI or ARN names, if linked."""
+    if not app.stack_functions:
+        return None
+    table = dict(app.stack_functions)
+    for key in (*_get_atts(value), *(IMPORT + name for name in _imports(value))):
+        if key in table:
+            return table[key]
+    return None
+
+
+def _path(app: Application) -> Path:
+    return (app.names_folder() / app.file).resolve()
+
+
+def _nested(app: Application) -> Iterator[tuple[str, Path]]:
+    """(logical id, resolved local template path) of each nested stack."""
+    resources = app.resources if isinstance(app.resources, dict) else {}
+    base = _path(app).parent
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict):
+            continue
+        kind = resource.get("Type")
+        if kind not in ("AWS::CloudFormation::Stack", "AWS::Serverless::Application"):
+            continue
+        properties = resource.get("Properties")
+        properties = properties if isinstance(properties, dict) else {}
+        metadata = resource.get("Metadata")
+        asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+        location = asset or properties.get("TemplateURL") or properties.get("Location")
+        if isinstance(location, str) and "://" not in location:
+            yield str(logical_id), (base / location).resolve()
+
+
+def _outputs(app: Application) -> dict[str, Any]:
+    template = app.template if isinstance(app.template, dict) else {}
+    outputs = template.get("Outputs")
+    return outputs if isinstance(outputs, dict) else {}
+
+
+def _output_functions(app: Application) -> Iterator[tuple[str, str]]:
+    """(output name, function name) for outputs whose value names a function."""
+    functions = {fn.logical_id: fn.name for fn in app.functions if fn.logical_id}
+    for name, output in _outputs(app).items():
+        value = output.get("Value") if isinstance(output, dict) else None
+        for logical_id in referenced_ids(value):
+            if logical_id in functions:
+                yield str(name), functions[logical_id]
+                break
+
+
+def _exported_functions(app: Application) -> Iterator[tuple[str, str]]:
+    """(export name, function name) for exported outputs that name a function."""
+    functions = dict(_output_functions(app))
+    for name, output in _outputs(app).items():
+        export = output.get("Export") if isinstance(output, dict) else None
+        exported = export.get("Name") if isinstance(export, dict) else None
+        if exported is not None and name in functions:
+            yield _import_name(exported), functions[name]
+
+
+def _get_atts(value: object, depth: int = 0) -> Iterator[str]:
+    """`Child.Outputs.Name` for every `Fn::GetAtt` in a value (`Fn::Sub` variables too)."""
+    if depth > 40:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Fn::GetAtt":
+                yield ".".join(map(str, item)) if isinstance(item, list) else str(item)
+            else:
+                yield from _get_atts(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _get_atts(item, depth + 1)
+    elif isinstance(value, str) and ".Outputs." in value:  # `${Child.Outputs.Name}` in a Sub
+        for part in value.replace("}", "${").split("${"):
+            if ".Outputs." in part:
+                yield part
+
+
+def _imports(value: object, depth: int = 0) -> Iterator[str]:
+    """The names every `Fn::ImportValue` in a value imports."""
+    if depth > 40:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Fn::ImportValue":
+                yield _import_name(item)
+            else:
+                yield from _imports(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _imports(item, depth + 1)
+
+
+def _import_name(value: object) -> str:
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return str(sub[0] if isinstance(sub, list) and sub else sub)
+    return render(value)

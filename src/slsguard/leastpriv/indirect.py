@@ -1,0 +1,164 @@
+"""Permissions a function's settings need on its own role, beyond its code's calls.
+
+- active tracing: `xray:PutTraceSegments`, `xray:PutTelemetryRecords` on `*`
+  (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html);
+- a dead-letter queue or topic, an on-failure destination: `sqs:SendMessage`, `sns:Publish`,
+  `lambda:InvokeFunction` or `events:PutEvents` on it
+  (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html);
+- a VPC: `ec2:CreateNetworkInterface`, `ec2:DescribeNetworkInterfaces`,
+  `ec2:DeleteNetworkInterface`, `ec2:AssignPrivateIpAddresses`,
+  `ec2:UnassignPrivateIpAddresses` on `*`
+  (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+
+The Serverless Framework and SAM add these to the roles they generate, so on a generated role
+they are *implied* (never reported, left out of `serverless`/`sam` output); on a role the
+project writes itself they are needs like the code's, reported at the setting. KMS actions
+for an encrypted dead-letter queue follow from `slsguard.leastpriv.kms` like any send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from slsguard.analysis.monitoring import literal_true, provider_of, settings_of, syntax_of
+from slsguard.findings import Origin
+from slsguard.leastpriv.resources import ANY, Target, from_resource, unresolved
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Function
+
+XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+VPC = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+_SEND = {
+    "sqs": ("sqs:SendMessage", "queue"),
+    "sns": ("sns:Publish", "topic"),
+    "lambda": ("lambda:InvokeFunction", "function"),
+    "events": ("events:PutEvents", ""),
+}
+_TYPES = {
+    "AWS::SQS::Queue": "sqs",
+    "AWS::SNS::Topic": "sns",
+    "AWS::Lambda::Function": "lambda",
+    "AWS::Serverless::Function": "lambda",
+    "AWS::Events::EventBus": "events",
+}
+
+SettingNeed = tuple[str, Target, str, Origin]
+"""(action, resource, reason, where the setting is written)."""
+
+
+def generated_role(app: Application, fn: Function) -> bool:
+    """Whether the framework generates the function's role (and adds these permissions)."""
+    role = fn.role
+    if role is None or role.external:
+        return False
+    syntax = syntax_of(app, fn)
+    if syntax == "serverless":
+        return role.key.endswith("IamRoleLambdaExecution")
+    if syntax == "sam":
+        return "Role" not in settings_of(fn)
+    return False
+
+
+def setting_needs(app: Application, fn: Function) -> Iterator[SettingNeed]:
+    """The actions the function's tracing, VPC and failure destinations need."""
+    settings = settings_of(fn)
+    syntax = syntax_of(app, fn)
+    traced = _tracing(app, fn, syntax)
+    if traced is not None:
+        yield from ((a, ANY, "active tracing", traced) for a in XRAY)
+    vpc = _vpc(app, fn)
+    if vpc is not None:
+        yield from ((a, ANY, "the function's VPC", vpc) for a in VPC)
+    for value, origin, what in _destinations(settings, syntax, fn.origin):
+        yield from _send(app, value, origin, what)
+
+
+def _tracing(app: Application, fn: Function, syntax: str) -> Origin | None:
+    settings = settings_of(fn)
+    if syntax == "serverless":
+        value = settings.get("tracing")
+        if value is None:
+            tracing = provider_of(app).get("tracing")
+            value = tracing.get("lambda") if isinstance(tracing, YMap) else None
+            origin = provider_of(app).origin_of("tracing", app.origin)
+        else:
+            origin = settings.origin_of("tracing", fn.origin)
+    else:
+        key = "Tracing" if syntax == "sam" else "TracingConfig"
+        value = settings.get(key)
+        value = value.get("Mode") if isinstance(value, YMap) else value
+        origin = settings.origin_of(key, fn.origin) if key in settings else fn.origin
+    active = value in ("Active", "active") or literal_true(value) is True
+    return origin if active else None
+
+
+def _vpc(app: Application, fn: Function) -> Origin | None:
+    settings = settings_of(fn)
+    for key in ("vpc", "VpcConfig"):
+        if settings.get(key) not in (None, "", {}):
+            return settings.origin_of(key, fn.origin)
+    if syntax_of(app, fn) == "serverless" and provider_of(app).get("vpc") not in (None, "", {}):
+        return provider_of(app).origin_of("vpc", app.origin)
+    return None
+
+
+def _destinations(settings: YMap, syntax: str, where: Origin) -> Iterator[tuple[Any, Origin, str]]:
+    """(the target value, where it is written, what it is) of each failure destination."""
+    if syntax == "serverless":
+        yield settings.get("onError"), settings.origin_of("onError", where), "the dead-letter topic"
+        destinations = settings.get("destinations")
+        if isinstance(destinations, YMap):
+            origin = destinations.origin_of("onFailure", where)
+            yield destinations.get("onFailure"), origin, "the on-failure destination"
+        return
+    dlq = settings.get("DeadLetterQueue" if syntax == "sam" else "DeadLetterConfig")
+    if isinstance(dlq, YMap):
+        yield dlq.get("TargetArn"), dlq.origin_of("TargetArn", where), "the dead-letter queue"
+    invoke = settings.get("EventInvokeConfig")
+    config = invoke.get("DestinationConfig") if isinstance(invoke, YMap) else None
+    failure = config.get("OnFailure") if isinstance(config, YMap) else None
+    if isinstance(failure, YMap):
+        yield (
+            failure.get("Destination"),
+            failure.origin_of("Destination", where),
+            ("the on-failure destination"),
+        )
+
+
+def _send(app: Application, value: Any, origin: Origin, what: str) -> Iterator[SettingNeed]:
+    if isinstance(value, YMap) and "arn" in value:  # Serverless `onFailure: {arn: ...}`
+        value = value.get("arn")
+    service, logical = _service_of(app, value)
+    if service not in _SEND:
+        return
+    action, kind = _SEND[service]
+    if logical and kind:
+        target = from_resource(app, kind, logical, what)
+    elif isinstance(value, str) and value.startswith("arn:"):
+        target = Target(value, label=what)
+    else:
+        target = unresolved(kind or None, f"{what} is only known at deploy time")
+    yield action, target, what, origin
+
+
+def _service_of(app: Application, value: Any) -> tuple[str, str]:
+    """The destination's service (`sqs`, ...) and its logical id when it is a reference."""
+    if isinstance(value, str):
+        parts = value.split(":")
+        return (parts[2], "") if value.startswith("arn:") and len(parts) > 2 else ("", "")
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, argument),) = value.items()
+        logical = argument[0] if isinstance(argument, list) and argument else argument
+        logical = str(logical).split(".")[0] if name in ("Ref", "Fn::GetAtt") else ""
+        resources = app.resources if isinstance(app.resources, dict) else {}
+        resource = resources.get(logical)
+        kind = resource.get("Type") if isinstance(resource, dict) else None
+        return _TYPES.get(str(kind), ""), logical
+    return "", ""
