@@ -226,20 +226,20 @@ def add_user_rule_flags(parser: argparse.ArgumentParser) -> None:
 
 def _with_user_rules(args: argparse.Namespace, run: Callable[[argparse.Namespace], int]) -> int:
     """Run a command with the installed and `--rules-dir` user rules active."""
-    from slsguard import git, user_rules
-    from slsguard.config import scan_root
+    from slsguard import user_rules
+    from slsguard.project import ProjectError
+    from slsguard.project import find as find_project
     from slsguard.rules import user_rules_active
 
     paths = list(getattr(args, "paths", None) or [])
-    root = scan_root(paths) if paths else None
-    project = (git.top_level(root) or root) if root is not None else None
     try:
+        found = find_project(paths, getattr(args, "root", None)) if paths else None
         loaded = user_rules.load(
             args.rules_dir,
-            project_root=project,
+            project_root=(found.git_top or found.root) if found else None,
             trust_project_rules=args.trust_project_rules,
         )
-    except user_rules.UntrustedRulesError as error:
+    except (ProjectError, user_rules.UntrustedRulesError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     args.rule_problems = loaded.problems
