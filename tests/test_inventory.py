@@ -23,6 +23,8 @@ def test_inventory_json_of_the_demo_apps(tmp_path: Path) -> None:
         ("examples/terraform-app", "charge"),
         ("examples/terraform-app", "refund"),
         ("examples/terraform-app", "module.receipts.worker"),
+        ("shop", "api"),  # the custom-rule example's fixture (examples/custom-rule/tests)
+        ("shop", "worker"),
     }
     create = rows[("orders-api", "createOrder")]
     assert create["runtime"] == "python3.12"

@@ -233,7 +233,9 @@ def _with_user_rules(args: argparse.Namespace, run: Callable[[argparse.Namespace
 
     paths = list(getattr(args, "paths", None) or [])
     try:
-        found = find_project(paths, getattr(args, "root", None)) if paths else None
+        # A missing path is the command's to report ("no such file"), not the root's.
+        known = paths and all(path.exists() for path in paths)
+        found = find_project(paths, getattr(args, "root", None)) if known else None
         loaded = user_rules.load(
             args.rules_dir,
             project_root=(found.git_top or found.root) if found else None,
