@@ -127,7 +127,7 @@ class _Run:
         self.hits.extend(check_identity(module, function))
 
     def views(
-        self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str]]
+        self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str, bool]]
     ) -> None:
         """A web framework's views (Chalice routes): each with the sources of its route."""
         key = (source.root, source.scan_root)
@@ -136,13 +136,13 @@ class _Run:
         if module is None:
             return
         self.sources.append((fn.name, sources_of(self.app, fn)))
-        for view, method, path, file in views:
+        for view, method, path, file, request in views:
             written = modules.file(source.root / file) if file else module
             node = written.functions.get(view) if written is not None else None
             if written is None or node is None:
                 continue
             analysis = Analysis(route_sources(self.app, fn, method, path), modules, fn.name)
-            analysis.run_view(written, node, request_argument=False)
+            analysis.run_view(written, node, request_argument=request)
             self.hits.extend(analysis.hits)
         self.checks(module, modules, source.function)
 
@@ -185,13 +185,14 @@ def _event_root(app: Application, fn: Function) -> EventRef:
     return EventRef(tuple(str(k) for k in root)) if isinstance(root, list) else EventRef(())
 
 
-def web_views(app: Application, fn: Function) -> list[tuple[str, str, str, str]]:
-    """(view, METHOD, path, file) of each route a web framework's function serves."""
-    views = _metadata(app, fn, VIEWS) if app.kind == "chalice" else None
+def web_views(app: Application, fn: Function) -> list[tuple[str, str, str, str, bool]]:
+    """(view, METHOD, path, file, takes the request) of each view a web framework's
+    function serves (Chalice routes, Flask routes and Django views behind Zappa)."""
+    views = _metadata(app, fn, VIEWS) if app.kind in ("chalice", "zappa") else None
     if not isinstance(views, list):
         return []
-    found = [[str(part) for part in v] for v in views if isinstance(v, list) and len(v) == 4]
-    return [(view, method, path, file) for view, method, path, file in found]
+    found = [[str(part) for part in v] for v in views if isinstance(v, list) and len(v) == 5]
+    return [(view, method, path, file, flag == "1") for view, method, path, file, flag in found]
 
 
 def _compute(app: Application, cwd: Path) -> CodeFacts:

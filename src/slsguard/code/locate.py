@@ -287,6 +287,14 @@ def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd:
     language = language_of(fn.runtime)
     if not isinstance(language, str):
         return _note(fn, origin, f"inline {fn.runtime or 'code of an unknown runtime'}")
+    if is_placeholder_code(text):
+        lines = len([line for line in text.splitlines() if line.strip()])
+        counted = f"{lines} lines that call" if lines != 1 else "1 line that calls"
+        what = (
+            f"placeholder inline code ({counted} nothing), meant to be replaced by the real "
+            "code at deploy time"
+        )
+        return _note(fn, origin, what)
     template = Path(os.path.abspath(cwd / origin.file))
     line_map, indent = _line_map(template, origin.line, text.count("\n") + 1)
     symbol = (fn.handler or "index.handler").rsplit(".", 1)[-1]
@@ -302,6 +310,28 @@ def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd:
         line_map=line_map,
         column_offset=indent,
     )
+
+
+_DEFINITION = re.compile(
+    r"\b(?:async\s+)?(?:def|function)\s*[\w$]*\s*\(|\basync\s*\(|=\s*\(|\blambda\b"
+)
+_CALL = re.compile(r"[A-Za-z_$][\w$.]*\s*\(")
+_COMMENT = ("#", "//", "/*", "*")
+
+
+def is_placeholder_code(text: str) -> bool:
+    """A stub handler: a few lines that define the handler and call nothing.
+
+    `exports.handler = async () => {}` or `def handler(event, context): return {}` in a
+    template meant to be deployed with the real code later; analysing it as the handler
+    would say the function needs no permission at all.
+    """
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.strip().startswith(_COMMENT)
+    ]
+    if len(lines) > 8:
+        return False
+    return _CALL.search(_DEFINITION.sub("", "\n".join(lines))) is None
 
 
 def _line_map(template: Path, key_line: int, count: int) -> tuple[tuple[int, ...], int]:

@@ -111,11 +111,11 @@ class TerraformDialect:
             return _comment([intent.note, *_grants(intent.grants)]) + self._resource(app, intent)
         if isinstance(intent, ReplaceStatements):
             where = address_of(app, intent.target)
-            return _comment([f"replace the statements of {where} with", intent.note]) + (
+            return _comment([_statements_verb(intent, where), intent.note]) + (
                 self._policy_document(app, intent)
             )
         if isinstance(intent, RemoveGrant):
-            where = address_of(app, intent.target)
+            where = self.name_of(app, intent.target.origin)
             return _comment([f"remove the {intent.what} at {where}", intent.note])
         if isinstance(intent, MoveToSecret):
             return self._secret(app, intent)
@@ -254,7 +254,7 @@ class TerraformDialect:
 
 
 def policy_document(
-    app: model.Application, name: str, statements: tuple[PolicyStatement, ...]
+    app: model.Application | None, name: str, statements: tuple[PolicyStatement, ...]
 ) -> str:
     """A `data "aws_iam_policy_document"` with one `statement` block per statement."""
     lines = [f'data "aws_iam_policy_document" "{name}" {{']
@@ -270,16 +270,21 @@ def policy_document(
     return "\n".join(lines)
 
 
-def _resource_text(app: model.Application, resource: str | ResourceRef) -> object:
+def _resource_text(app: model.Application | None, resource: str | ResourceRef) -> object:
     if isinstance(resource, str):
         return resource
-    address = terraform_address(app, resource.logical_id)
+    address = terraform_address(app, resource.logical_id) if app is not None else None
     if address is None:
         return f"<{resource.logical_id} {resource.attribute}>{resource.suffix}"
-    reference = f"{local_address(address)}.{resource.attribute.lower()}"
+    attribute = "arn" if resource.attribute == "Ref" else _snake(resource.attribute)
+    reference = f"{local_address(address)}.{attribute}"
     if resource.suffix:
         return HclExpression(f'"${{{reference}}}{resource.suffix}"')
     return HclExpression(reference)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def _transport_policy(kind: str, address: str, name: str) -> str:
@@ -350,3 +355,7 @@ def _comment(lines: list[str]) -> str:
 
 
 DIALECT = TerraformDialect()
+
+
+def _statements_verb(intent: ReplaceStatements, where: str) -> str:
+    return f"add to {where}" if intent.add else f"replace the statements of {where} with"

@@ -27,7 +27,18 @@ from slsguard.fixing.text import (
     line_start,
     literal,
 )
-from slsguard.loading.terraform.hcl import Block, Body, HclError, Lit, Template, parse_hcl
+from slsguard.loading.terraform.hcl import (
+    Block,
+    Body,
+    Conditional,
+    GetAttr,
+    HclError,
+    Index,
+    Name,
+    Opaque,
+    Template,
+    parse_hcl,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +115,7 @@ class HclDocument:
         attribute = block.body.attributes.get(name)
         if attribute is not None:
             start, end = attribute.value_span
-            if not isinstance(attribute.expr, Lit | Template) or _interpolates(attribute.expr):
+            if _defined_elsewhere(attribute.expr):
                 raise EditError(
                     f"{target} is the expression {self.text[start:end]!r}: "
                     "change the value where it is defined"
@@ -319,8 +330,13 @@ def _aligned(text: str, block: Block) -> bool:
     return len(columns) == 1 and len(block.body.attributes) > 1
 
 
-def _interpolates(expr: Lit | Template) -> bool:
-    """A string with `${...}` in it takes part of its value from elsewhere."""
+def _defined_elsewhere(expr: object) -> bool:
+    """An expression whose value is set somewhere else: a reference (`var.runtime`,
+    `local.x`, `aws_kms_key.k.arn`), a condition, or a string interpolating one. Literals,
+    objects, lists and calls such as `jsonencode({...})` are written here and may be replaced.
+    """
+    if isinstance(expr, Name | GetAttr | Index | Conditional | Opaque):
+        return True
     return isinstance(expr, Template) and any(not isinstance(p, str) for p in expr.parts)
 
 

@@ -115,7 +115,10 @@ def _attach(app: Application, role: Role, grant: Grant) -> GrantRequest | str:
     if app.kind == "terraform":
         return _terraform_policy(app, role, name, grant)
     statement = {"Effect": "Allow", "Action": list(grant.actions), "Resource": grant.resource}
-    if role.key == "provider" or role.origin.path[:1] not in (("Resources",), ("resources",)):
+    if app.kind == "serverless" and role.origin.path[:1] == ("provider",):
+        anchor = _provider_statements(app)
+        return GrantRequest(role.origin.file, anchor, "append-item", json.dumps(statement))
+    if role.origin.path[:1] not in (("Resources",), ("resources",)):
         return f"the role {role.name} is not a role resource slsguard can extend"
     anchor = (*role.origin.path[: _resource_depth(role.origin.path)], "Properties", "Policies")
     policy = {
@@ -123,6 +126,15 @@ def _attach(app: Application, role: Role, grant: Grant) -> GrantRequest | str:
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
     }
     return GrantRequest(role.origin.file, anchor, "append-item", json.dumps(policy))
+
+
+def _provider_statements(app: Application) -> KeyPath:
+    """Where the Serverless service role's statements are written (or will be)."""
+    template = app.template if isinstance(app.template, dict) else {}
+    provider = template.get("provider")
+    if isinstance(provider, dict) and "iamRoleStatements" in provider:
+        return ("provider", "iamRoleStatements")  # The older syntax, when the file uses it.
+    return ("provider", "iam", "role", "statements")
 
 
 def _policy_name(grant: Grant) -> str:

@@ -71,6 +71,8 @@ def _yaml_edits(document: YamlDocument, request: Request) -> list[Edit]:
     if request.action == "insert":
         return merge(document, anchor, value)
     if request.action == "replace":
+        if anchor and isinstance(anchor[-1], int) and isinstance(value, list):
+            return [document.replace_item(anchor, value)]  # One statement by several.
         return [document.set_value(anchor, value)]
     if request.action == "append-item":
         return [document.append_item(anchor, value)]
