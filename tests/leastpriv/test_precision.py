@@ -612,3 +612,37 @@ exports.produce = async (event) =>
     rest += "    environment:\n      QUEUE_URL: ${construct:jobs.queueUrl}\n"
     rest += "plugins:\n  - serverless-lift\n"
     assert findings(_node_app(tmp_path, code, rest), "SLS110") == []
+
+
+INDIRECT_CALLS = """import boto3
+
+s3 = boto3.client("s3")
+functions = boto3.client("lambda")
+ecs = boto3.client("ecs")
+
+
+def handler(event, context):
+    s3.put_object(Bucket="site", Key="index.html", Body=b"", ACL="public-read")
+    s3.upload_file("/tmp/a.png", "site", "a.png", ExtraArgs={"ACL": "public-read"})
+    functions.create_function(
+        FunctionName="child",
+        Role="arn:aws:iam::123456789012:role/child",
+        Code={"ZipFile": b""},
+    )
+    ecs.run_task(cluster="jobs", taskDefinition="report")
+"""
+
+
+def test_calls_need_passrole_and_object_acls(tmp_path: Path) -> None:
+    functions = "  fn:\n    handler: handler.handler\n"
+    files = {"handler.py": INDIRECT_CALLS, "serverless.yml": serverless("", functions)}
+    found = needs(write(tmp_path, files))["fn"]
+    assert {
+        ("s3:PutObjectAcl", "arn:aws:s3:::site/index.html"),
+        ("s3:PutObjectAcl", "arn:aws:s3:::site/a.png"),
+        ("iam:PassRole", "arn:aws:iam::123456789012:role/child"),
+        ("iam:PassRole", "arn:aws:iam::*:role/*"),
+    } <= found
+    reported = scan([tmp_path], ScanOptions(select=("SLS110",))).findings
+    passed = [f.location.line for f in reported if f.subject == "iam:PassRole" and f.location]
+    assert passed == [11]  # ECS passes its task definition's roles: optional, never reported

@@ -219,3 +219,62 @@ def may_reach_s3(service: str, method: str, texts: dict[str, str]) -> bool:
     analysis cannot see (a variable): its S3 grants must not be judged unused."""
     reaches = any(owner == service and method.startswith(p) for owner, p, *_ in CALL_NEEDS)
     return reaches and not texts
+
+
+PASS_ROLE: dict[tuple[str, str], tuple[str, bool]] = {
+    ("lambda", "create_function"): ("Role", True),
+    ("lambda", "update_function_configuration"): ("Role", False),
+    ("stepfunctions", "create_state_machine"): ("roleArn", True),
+    ("stepfunctions", "update_state_machine"): ("roleArn", False),
+    ("scheduler", "create_schedule"): ("Target", True),
+    ("scheduler", "update_schedule"): ("Target", True),
+    ("events", "put_targets"): ("RoleArn", False),
+    ("ecs", "run_task"): ("", False),
+    ("ecs", "start_task"): ("", False),
+    ("glue", "create_job"): ("Role", True),
+    ("sagemaker", "create_training_job"): ("RoleArn", True),
+    ("sagemaker", "create_processing_job"): ("RoleArn", True),
+    ("sagemaker", "create_model"): ("ExecutionRoleArn", True),
+    ("cloudformation", "create_stack"): ("RoleARN", False),
+    ("cloudformation", "update_stack"): ("RoleARN", False),
+    ("emr-serverless", "start_job_run"): ("executionRoleArn", True),
+    ("codebuild", "create_project"): ("serviceRole", True),
+}
+"""Calls that hand a role to a service: `iam:PassRole` on that role
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html). `True`: the
+role parameter is required, so the call always passes one; otherwise only when the code
+writes it (`events.put_targets` `RoleArn`), or optionally (ECS passes the task definition's
+roles, which the call does not show)."""
+
+ACL_METHODS = frozenset(
+    {
+        "put_object",
+        "upload_file",
+        "upload_fileobj",
+        "copy_object",
+        "copy",
+        "create_multipart_upload",
+    }
+)
+"""S3 writes that may set an ACL: with one they also need `s3:PutObjectAcl`
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html, "Permissions")."""
+
+
+def pass_role(service: str, method: str, texts: dict[str, str]) -> tuple[str, bool] | None:
+    """(the parameter naming the role, whether the need is certain) when the call passes a
+    role; None when it passes none."""
+    found = PASS_ROLE.get((service, method))
+    if found is None:
+        return None
+    param, required = found
+    if required:
+        return param, True
+    written = bool(param) and any(param in n or param in t for n, t in texts.items())
+    return (param, True) if written else ("", False)
+
+
+def sets_acl(service: str, method: str, texts: dict[str, str]) -> bool:
+    """Whether an S3 write (or a URL pre-signed for one) sets an object ACL."""
+    if service != "s3" or method not in ACL_METHODS:
+        return False
+    return any(n == "ACL" or "'ACL'" in t or '"ACL"' in t or "ACL:" in t for n, t in texts.items())

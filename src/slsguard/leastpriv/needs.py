@@ -25,6 +25,8 @@ from slsguard.leastpriv.indirect import (
     call_needs,
     generated_role,
     may_reach_s3,
+    pass_role,
+    sets_acl,
     setting_needs,
 )
 from slsguard.leastpriv.jscalls import JavaScriptCalls
@@ -167,6 +169,11 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             target = resolve(app, fn, "bucket", param).child("/*")
             reason = f"{call.service}.{call.method} reads or writes S3 as the caller"
             needs.append(Need(action, target, call.location, reason))
+        needs.extend(_passed_roles(app, fn, call))
+        if sets_acl(call.service, call.method, _texts(call)):
+            target = _target(app, fn, call, "s3:PutObject")
+            reason = f"{call.service}.{call.method} with an ACL"
+            needs.append(Need("s3:PutObjectAcl", target, call.location, reason))
         for action in mapped:
             target = _target(app, fn, call, action)
             reason = call.via or f"{call.service}.{call.method}"
@@ -184,6 +191,21 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
         needs.append(Need(action, target, None, reason, implied=generated, origin=origin))
     needs.extend(_key_needs(app, needs))
     return FunctionNeeds(fn.name, tuple(needs), tuple(uncertain))
+
+
+def _passed_roles(app: Application, fn: Function, call: SdkCall) -> list[Need]:
+    """`iam:PassRole` on the role a call hands to a service (`indirect.PASS_ROLE`)."""
+    found = pass_role(call.service, call.method, _texts(call))
+    if found is None:
+        return []
+    param, certain = found
+    arg = dict(call.params).get(param) if param else None
+    if arg is not None and arg.kind == "const" and arg.text.startswith("arn:"):
+        target = Target(arg.text, label=f'"{arg.text}"')
+    else:
+        target = unresolved("role", "the role is named at run time")
+    reason = f"{call.service}.{call.method} passes a role"
+    return [Need("iam:PassRole", target, call.location, reason, optional=not certain)]
 
 
 def _texts(call: SdkCall) -> dict[str, str]:
