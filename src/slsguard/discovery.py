@@ -42,6 +42,9 @@ SKIPPED_DIRECTORIES = frozenset(
     }
 )
 TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
+ZAPPA_SETTINGS = frozenset(
+    {"zappa_settings.json", "zappa_settings.yml", "zappa_settings.yaml", "zappa_settings.toml"}
+)
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
@@ -50,7 +53,15 @@ KEY_SUFFIXES = frozenset({".pem", ".key", ".ppk", ".asc", ".gpg", ".p8"})
 KEY_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
 
 FileKind = Literal[
-    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file", "chalice"
+    "serverless",
+    "template",
+    "code-config",
+    "ci",
+    "terraform",
+    "cdk-app",
+    "key-file",
+    "chalice",
+    "zappa",
 ]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
@@ -115,7 +126,11 @@ def _walk(root: Path) -> list[Path]:
         base = Path(directory)
         for name in sorted(names):
             path = base / name
-            wanted = path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS
+            wanted = (
+                path.suffix.lower() in TEMPLATE_SUFFIXES
+                or name in CODE_CONFIGS
+                or name in ZAPPA_SETTINGS
+            )
             if wanted or is_terraform(path) or is_key_file_name(path):
                 if path.is_symlink() and not path.resolve().is_relative_to(root):
                     continue  # Never read outside the scan root.
@@ -148,6 +163,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
         return Candidate(path, display, root, "cdk-app")
     if path.name == "config.json" and path.parent.name == ".chalice":
         return Candidate(path, display, root, "chalice")
+    if path.name in ZAPPA_SETTINGS:
+        return Candidate(path, display, root, "zappa")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
     if is_terraform(path):

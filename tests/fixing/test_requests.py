@@ -118,3 +118,13 @@ def test_replaced_statements_take_the_list_style_of_the_file() -> None:
         "          Resource:\n            - !GetAtt Table.Arn\n"
         "functions: {}\n"
     )
+
+
+def test_one_statement_is_replaced_by_several_in_its_place() -> None:
+    text = "Statement:\n  - Sid: a\n    Action: s3:*\n  - Sid: b\n"
+    request = Request("t.yml", ("Statement", 0), "replace", "- Sid: a1\n- Sid: a2\n")
+    assert yml(request, text) == "Statement:\n  - Sid: a1\n  - Sid: a2\n  - Sid: b\n"
+    flow = "Statement: [{Sid: a}, {Sid: b}]\n"
+    assert yml(Request("t.yml", ("Statement", 1), "replace", "[{Sid: c}]"), flow) == (
+        "Statement: [{Sid: a}, {Sid: c}]\n"
+    )

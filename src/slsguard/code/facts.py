@@ -127,7 +127,7 @@ class _Run:
         self.hits.extend(check_identity(module, function))
 
     def views(
-        self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str]]
+        self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str, bool]]
     ) -> None:
         """A web framework's views (Chalice routes): each with the sources of its route."""
         key = (source.root, source.scan_root)
@@ -136,13 +136,13 @@ class _Run:
         if module is None:
             return
         self.sources.append((fn.name, sources_of(self.app, fn)))
-        for view, method, path, file in views:
+        for view, method, path, file, request in views:
             written = modules.file(source.root / file) if file else module
             node = written.functions.get(view) if written is not None else None
             if written is None or node is None:
                 continue
             analysis = Analysis(route_sources(self.app, fn, method, path), modules, fn.name)
-            analysis.run_view(written, node, request_argument=False)
+            analysis.run_view(written, node, request_argument=request)
             self.hits.extend(analysis.hits)
         self.checks(module, modules, source.function)
 
@@ -167,8 +167,10 @@ class _Run:
                 message = f"handler code does not parse: {failure.message}"
                 fix = "fix the syntax; the code of this file was not analysed"
                 self.notes.append(CodeNote("SLS001", origin, message, fix))
-        if self.missing:
-            self.notes.append(_missing(self.missing))
+        for outside in (True, False):
+            group = [item for item in self.missing if item.outside is outside]
+            if group:
+                self.notes.append(_missing(group))
         return CodeFacts(_merged(self.hits), tuple(_unique(self.notes)), tuple(self.sources))
 
 
@@ -185,13 +187,14 @@ def _event_root(app: Application, fn: Function) -> EventRef:
     return EventRef(tuple(str(k) for k in root)) if isinstance(root, list) else EventRef(())
 
 
-def web_views(app: Application, fn: Function) -> list[tuple[str, str, str, str]]:
-    """(view, METHOD, path, file) of each route a web framework's function serves."""
-    views = _metadata(app, fn, VIEWS) if app.kind == "chalice" else None
+def web_views(app: Application, fn: Function) -> list[tuple[str, str, str, str, bool]]:
+    """(view, METHOD, path, file, takes the request) of each view a web framework's
+    function serves (Chalice routes, Flask routes and Django views behind Zappa)."""
+    views = _metadata(app, fn, VIEWS) if app.kind in ("chalice", "zappa") else None
     if not isinstance(views, list):
         return []
-    found = [[str(part) for part in v] for v in views if isinstance(v, list) and len(v) == 4]
-    return [(view, method, path, file) for view, method, path, file in found]
+    found = [[str(part) for part in v] for v in views if isinstance(v, list) and len(v) == 5]
+    return [(view, method, path, file, flag == "1") for view, method, path, file, flag in found]
 
 
 def _compute(app: Application, cwd: Path) -> CodeFacts:
@@ -211,14 +214,21 @@ def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:
 
 
 def _missing(missing: list[Missing]) -> CodeNote:
+    """One note for handlers whose files are missing for the same reason."""
     names = ", ".join(item.function for item in missing[:4])
     more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+    if missing[0].outside:
+        why = "is not under the scan root"
+        fix = "scan the folder that holds the handler code too"
+    else:
+        why = "is not found (the file does not exist; is it built before deploying?)"
+        fix = "check the handler path, or scan after the build that creates the file"
     message = (
-        f"the handler code of {names}{more} is not under the scan root "
+        f"the handler code of {names}{more} {why} "
         f"(expected {missing[0].expected}.*): it is not analysed"
     )
-    fix = "scan the folder that holds the handler code too"
-    return CodeNote("SLS004", missing[0].origin, message, fix)
+    function = missing[0].function if len(missing) == 1 else None
+    return CodeNote("SLS004", missing[0].origin, message, fix, function)
 
 
 def _merged(hits: list[Hit]) -> tuple[Hit, ...]:

@@ -462,4 +462,3 @@ def _configured_template(node: Node, substitutions: list[Node], values: list[Val
         if value is not None:
             return False
     return False
-

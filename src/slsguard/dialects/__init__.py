@@ -43,6 +43,7 @@ def get(name: str) -> Dialect:
         sam,
         serverless,
         terraform,
+        zappa,
     )
 
     table: dict[str, Dialect] = {
@@ -54,6 +55,7 @@ def get(name: str) -> Dialect:
         "openapi": openapi.DIALECT,
         "cdk": cdk.DIALECT,
         "chalice": chalice.DIALECT,
+        "zappa": zappa.DIALECT,
     }
     return table.get(name, cloudformation.DIALECT)
 

@@ -27,6 +27,8 @@ _BENIGN_MANAGED = frozenset(
         "AWSLambdaSQSQueueExecutionRole",
         "AWSLambdaKinesisExecutionRole",
         "AWSLambdaDynamoDBExecutionRole",
+        "CloudWatchLambdaInsightsExecutionRolePolicy",
+        "AWSXrayWriteOnlyAccess",
     }
 )
 _MANAGED_GRANTS = {
@@ -63,6 +65,16 @@ _SUB = re.compile(r"\$\{([^}]+)\}")
 
 Pattern = tuple[str, frozenset[str]]
 """An ARN glob and the logical ids of the template resources it names."""
+
+
+def role_complete(app: Application) -> bool:
+    """Whether the scanned files say everything the framework adds to the roles: not with
+    serverless-lift `constructs`, which grant functions access to what they reference."""
+    template = app.template if isinstance(app.template, dict) else {}
+    plugins = template.get("plugins")
+    names = plugins.get("modules", []) if isinstance(plugins, dict) else plugins
+    lift = isinstance(names, list) and "serverless-lift" in names
+    return app.kind != "serverless" or not (lift or template.get("constructs"))
 
 
 def judgeable(role: Role) -> bool:

@@ -11,12 +11,13 @@ are read too. Arguments naming resources become constants or `process.env` names
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
 from slsguard.code.model import source_location
-from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv import sdkmodel, wrappers
 from slsguard.leastpriv.actionmap import Coverage, actions_for, unmappable
 from slsguard.leastpriv.jsreach import Reachability
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
@@ -119,10 +120,23 @@ def service_of_package(package: str) -> str:
 
 
 def service_of_class(name: str) -> str:
-    """The SDK service of a v2 class name (`S3`, `DynamoDB`, `SecretsManager`)."""
+    """The SDK service of a v2 class name (`S3`, `DynamoDB`, `SecretsManager`,
+    `TranscribeService`): the service name, else the model's `serviceId` without spaces
+    (with or without a `Service` suffix)."""
     lowered = name.lower()
     candidate = V2_CLASSES.get(lowered, lowered)
-    return candidate if candidate in sdkmodel.services() else ""
+    if candidate in sdkmodel.services():
+        return candidate
+    by_id = _service_ids()
+    return by_id.get(lowered) or by_id.get(lowered.removesuffix("service"), "")
+
+
+@functools.cache
+def _service_ids() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for service in sdkmodel.services():
+        found.setdefault(sdkmodel.service_id(service).replace(" ", "").lower(), service)
+    return found
 
 
 def command_method(qualified: str) -> tuple[str, str] | None:
@@ -189,7 +203,15 @@ class JavaScriptCalls:
             for node in _walk(module.root, ("new_expression", "call_expression")):
                 if reach is None or reach.owner_of(module, node) in reached:
                     self._call(module, node)
+            self._wrappers(module)
         return tuple(self.calls)
+
+    def _wrappers(self, module: JsModule) -> None:
+        """A call not understood for each SDK-wrapping library the module imports."""
+        specifiers = iter(set(module.imports.values()))
+        for package, service in wrappers.imported(specifiers, wrappers.JAVASCRIPT, "/"):
+            location = wrappers.where(module.display, module.lines, package)
+            self.calls.append(SdkCall(service, "", (), location, True, via=package))
 
     def _collect(self, module: JsModule) -> None:
         if any(m is module for m in self._seen):
@@ -248,6 +270,10 @@ class JavaScriptCalls:
         if dotted in names:
             return names[dotted]
         qualified = _qualified(dotted, module)
+        whole = self.modules.resolve(qualified, module) if qualified.startswith(".") else None
+        if whole is not None:  # `const db = require("./db")` where `module.exports = client`
+            exported = self.names.get(id(whole), {})
+            return exported.get("module.exports") or exported.get("exports")
         owner, _, name = qualified.rpartition(".")
         found = self.modules.resolve(owner, module) if owner.startswith(".") else None
         return self.names.get(id(found), {}).get(name) if found is not None else None
@@ -264,8 +290,8 @@ class JavaScriptCalls:
             return None
         if parts[-1] == "DocumentClient":
             return JsHandle("document", "dynamodb")
-        service = service_of_class(parts[-1])
-        return JsHandle("client", service) if service else None
+        # An unknown class is still a client: its calls are listed as not understood.
+        return JsHandle("client", service_of_class(parts[-1]))
 
     def _from_call(self, node: Node, module: JsModule) -> JsHandle | None:
         func = node.child_by_field_name("function")

@@ -474,6 +474,9 @@ def _framework_statements(name: str, triggers: list[Trigger], where: Origin) -> 
             service = "kinesis" if ":kinesis:" in arn else "dynamodb"
             actions = ("GetRecords", "GetShardIterator", "DescribeStream", "ListStreams")
             grants.append((tuple(f"{service}:{action}" for action in actions), (arn,)))
+        elif trigger.kind == "websocket":  # to answer its clients with post_to_connection
+            connections = "arn:${AWS::Partition}:execute-api:*:*:*/@connections/*"
+            grants.append((("execute-api:ManageConnections",), (connections,)))
     return [
         Statement(
             "Allow", actions, (), resources, (), (), where, f"framework ({name})", "framework"

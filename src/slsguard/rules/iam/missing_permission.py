@@ -97,7 +97,7 @@ from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
 from slsguard.fixes import ReplaceStatements, Target, unsafe
-from slsguard.leastpriv.compare import decision, judgeable
+from slsguard.leastpriv.compare import decision, judgeable, role_complete
 from slsguard.leastpriv.needs import FunctionNeeds, function_needs
 from slsguard.leastpriv.policy import intents, minimal
 from slsguard.model import Application, Role
@@ -115,6 +115,8 @@ from slsguard.rules import Context, rule
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Code calls whose action or resource the function's role does not allow."""
     if not app.functions:
+        return
+    if not role_complete(app):
         return
     analysed = function_needs(app)
     for fn in app.functions:

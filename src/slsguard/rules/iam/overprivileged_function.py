@@ -97,6 +97,7 @@ from slsguard.findings import Severity, Violation
 from slsguard.fixes import Intent, RemoveGrant, ReplaceStatements, Target
 from slsguard.iam import actions
 from slsguard.iam.effective import describe_functions, function_roles
+from slsguard.leastpriv.actionmap import TRIGGER_ACTIONS
 from slsguard.leastpriv.compare import judgeable, may_serve
 from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
 from slsguard.leastpriv.policy import intents, minimal
@@ -145,7 +146,7 @@ def _statement(
     serves_any = False
     for pattern in statement.actions:
         for info in actions.expand(pattern):
-            expected = info.full_name.lower() in actions.EXPECTED_ON_STAR
+            expected = info.full_name.lower() in _NOT_JUDGED
             if expected or needs.uncertain_about(info.service):
                 serves_any = True
                 continue
@@ -164,6 +165,13 @@ def _statement(
         functions=names,
         intents=(_narrow(app, statement, needs, serves_any),),
     )
+
+
+_NOT_JUDGED = actions.EXPECTED_ON_STAR | {
+    action.lower() for group in TRIGGER_ACTIONS.values() for action in group
+}
+"""Telemetry and network actions every function may use, and what an event source mapping
+needs: a queue or stream trigger may be configured outside the scanned files."""
 
 
 def _narrow(
