@@ -38,11 +38,14 @@ _BUILD_DIRS = ("dist", "build", ".build", "lib", "out")
 
 @dataclass(frozen=True, slots=True)
 class Missing:
-    """A handler whose file is not under the scan root (reported once per application)."""
+    """A handler whose file is not found, or not under the scan root (reported once per
+    application and reason)."""
 
     function: str
     origin: Origin
     expected: str
+    outside: bool = True
+    """The expected file is outside the scan root (else: inside it, but missing)."""
 
 
 Located = HandlerSource | CodeNote | Missing | None
@@ -252,7 +255,8 @@ def _file(
                 root,
             )
     expected = display_name(directory / module, cwd)
-    return Missing(fn.name, where, expected)
+    outside = not Path(os.path.abspath(directory / module)).is_relative_to(root)
+    return Missing(fn.name, where, expected, outside)
 
 
 def _candidates(
