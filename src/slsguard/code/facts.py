@@ -18,7 +18,7 @@ from slsguard.code.python import WHOLE_EVENT, Analysis
 from slsguard.code.python_access import check_access, check_errors
 from slsguard.code.python_checks import check_module
 from slsguard.code.python_identity import check_identity
-from slsguard.code.python_modules import Module, Modules, NotFollowed
+from slsguard.code.python_modules import Module, Modules, NotFollowed, web_app_views
 from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
@@ -112,7 +112,10 @@ class _Run:
             return
         analysis = Analysis(sources, modules, source.function)
         why = analysis.run(module, source.symbol, event)
-        if why is not None:
+        views = web_app_views(module, source.symbol) if why is not None else []
+        for view in views:  # a web app behind Mangum or a WSGI adapter: each of its views
+            analysis.run_view(module, view, request_argument=False)
+        if why is not None and not views:
             self.notes.append(_undefined(source, why))
         self.hits.extend(analysis.hits)
         self.checks(module, modules, source.function)

@@ -112,7 +112,14 @@ def _serverless(
     if is_go_runtime(fn.runtime):
         binary = Path(fn.handler or "").name
         return _go(fn, where, base, (binary, fn.name), root, cwd)
-    return _file(fn, fn.handler, base, root, cwd, where, ())
+    served = _wsgi_app(app) if fn.handler == "wsgi_handler.handler" else None
+    return _file(fn, served or fn.handler, base, root, cwd, where, ())
+
+
+def _wsgi_app(app: Application) -> str | None:
+    """serverless-wsgi generates `wsgi_handler.handler` to serve `custom.wsgi.app`."""
+    wsgi = _table(_table(_table(app.template).get("custom")).get("wsgi")).get("app")
+    return wsgi if isinstance(wsgi, str) and "." in wsgi else None
 
 
 def _stack(
