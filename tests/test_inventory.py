@@ -23,7 +23,8 @@ def test_inventory_json_of_the_demo_apps(tmp_path: Path) -> None:
         ("examples/terraform-app", "charge"),
         ("examples/terraform-app", "refund"),
         ("examples/terraform-app", "module.receipts.worker"),
-        ("shop", "api"),  # the custom-rule example's fixture (examples/custom-rule/tests)
+        # The example rule package's annotated fixture (examples/custom-rule) is an app too.
+        ("shop", "api"),
         ("shop", "worker"),
     }
     create = rows[("orders-api", "createOrder")]

@@ -41,6 +41,7 @@ from slsguard.model import Application, Note
 from slsguard.project import Project
 from slsguard.project import find as find_project
 from slsguard.rules import Context, Rule, all_rules, find_rule
+from slsguard.secrets.detect import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,8 @@ class ScanOptions:
     project: Project | None = None
     """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
+    notes: tuple[Note, ...] = ()
+    """Findings about the run itself, such as configuration values that were ignored."""
     """How packages are audited (off by default: the scan never uses the network alone)."""
     rule_problems: tuple[Violation, ...] = ()
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
@@ -142,6 +145,7 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    findings.extend(_notes(options.notes, active, app=None))
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
@@ -258,15 +262,16 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
-        message=violation.message,
+        # Every string taken from the scanned files that reaches an output passes here.
+        message=mask_text(violation.message),
         location=location,
-        fix=fix,
+        fix=mask_text(fix),
         intents=violation.intents,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
-        flow=violation.flow,
+        flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
         confidence=confidence,
         confidence_reason=reason,
     )
