@@ -124,7 +124,7 @@ def discover(
             if file in seen:
                 continue
             seen.add(file)
-            name = project.name_of(file)
+            name = printable(project.name_of(file))
             candidate = classify(file, name, project.root, explicit=file == start)
             if candidate is not None:
                 found.append(replace(candidate, project=project))
