@@ -18,7 +18,7 @@ from slsguard.code.python import WHOLE_EVENT, Analysis
 from slsguard.code.python_access import check_access, check_errors
 from slsguard.code.python_checks import check_module
 from slsguard.code.python_identity import check_identity
-from slsguard.code.python_modules import Module, Modules, NotFollowed
+from slsguard.code.python_modules import Module, Modules, NotFollowed, web_app_views
 from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
@@ -95,12 +95,15 @@ class _Run:
                 return
             sources = sources_of(self.app, fn)
             self.sources.append((fn.name, sources))
-            if located.language == "python":
-                self.python(located, sources, _event_root(self.app, fn))
-            elif located.language == "go":
-                self.go(located, sources)
-            else:
-                self.javascript(located, sources)
+            try:
+                if located.language == "python":
+                    self.python(located, sources, _event_root(self.app, fn))
+                elif located.language == "go":
+                    self.go(located, sources)
+                else:
+                    self.javascript(located, sources)
+            except RecursionError:  # a safety net: the depth limit should stop this first
+                self.notes.append(_cut_short(located))
 
     def python(
         self, source: HandlerSource, sources: Sources, event: EventRef = WHOLE_EVENT
@@ -112,7 +115,10 @@ class _Run:
             return
         analysis = Analysis(sources, modules, source.function)
         why = analysis.run(module, source.symbol, event)
-        if why is not None:
+        views = web_app_views(module, source.symbol) if why is not None else []
+        for view in views:  # a web app behind Mangum or a WSGI adapter: each of its views
+            analysis.run_view(module, view, request_argument=False)
+        if why is not None and not views:
             self.notes.append(_undefined(source, why))
         self.hits.extend(analysis.hits)
         self.checks(module, modules, source.function)
@@ -164,9 +170,7 @@ class _Run:
         for modules in self.modules.values():
             for failure in modules.failures:
                 origin = Origin(failure.display, (), failure.line, failure.column)
-                message = f"handler code does not parse: {failure.message}"
-                fix = "fix the syntax; the code of this file was not analysed"
-                self.notes.append(CodeNote("SLS001", origin, message, fix))
+                self.notes.append(CodeNote("SLS001", origin, failure.text, failure.fix))
         for outside in (True, False):
             group = [item for item in self.missing if item.outside is outside]
             if group:
@@ -202,6 +206,16 @@ def _compute(app: Application, cwd: Path) -> CodeFacts:
     for fn in app.functions:
         run.function(fn)
     return run.facts()
+
+
+def _cut_short(source: HandlerSource) -> CodeNote:
+    origin = Origin(source.display, (), 1, 1)
+    message = (
+        f"handler code not analysed: the analysis of {source.function} reached Python's "
+        "recursion limit (the code nests or calls too deeply), so its findings are missing"
+    )
+    fix = "simplify the nesting; the code of this handler was not analysed"
+    return CodeNote("SLS001", origin, message, fix, source.function)
 
 
 def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:
