@@ -36,6 +36,7 @@ APPS: dict[str, frozenset[str]] = {
     "os-command-injection/nested-stacks": frozenset(),
     "os-command-injection/chalice-app": frozenset(),
     "os-command-injection/zappa-flask": frozenset(),
+    "os-command-injection/web-apps": frozenset(),
     "os-command-injection/zappa-django": frozenset({"zappa_settings.yml"}),  # external role
     "not-analysed/unfollowable-handlers": frozenset({"factory.js", "web.py"}),
 }

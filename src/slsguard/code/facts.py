@@ -18,7 +18,7 @@ from slsguard.code.python import WHOLE_EVENT, Analysis
 from slsguard.code.python_access import check_access, check_errors
 from slsguard.code.python_checks import check_module
 from slsguard.code.python_identity import check_identity
-from slsguard.code.python_modules import Module, Modules, NotFollowed
+from slsguard.code.python_modules import Module, Modules, NotFollowed, web_app_views
 from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
@@ -112,7 +112,10 @@ class _Run:
             return
         analysis = Analysis(sources, modules, source.function)
         why = analysis.run(module, source.symbol, event)
-        if why is not None:
+        views = web_app_views(module, source.symbol) if why is not None else []
+        for view in views:  # a web app behind Mangum or a WSGI adapter: each of its views
+            analysis.run_view(module, view, request_argument=False)
+        if why is not None and not views:
             self.notes.append(_undefined(source, why))
         self.hits.extend(analysis.hits)
         self.checks(module, modules, source.function)
@@ -167,8 +170,10 @@ class _Run:
                 message = f"handler code does not parse: {failure.message}"
                 fix = "fix the syntax; the code of this file was not analysed"
                 self.notes.append(CodeNote("SLS001", origin, message, fix))
-        if self.missing:
-            self.notes.append(_missing(self.missing))
+        for outside in (True, False):
+            group = [item for item in self.missing if item.outside is outside]
+            if group:
+                self.notes.append(_missing(group))
         return CodeFacts(_merged(self.hits), tuple(_unique(self.notes)), tuple(self.sources))
 
 
@@ -212,14 +217,21 @@ def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:
 
 
 def _missing(missing: list[Missing]) -> CodeNote:
+    """One note for handlers whose files are missing for the same reason."""
     names = ", ".join(item.function for item in missing[:4])
     more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+    if missing[0].outside:
+        why = "is not under the scan root"
+        fix = "scan the folder that holds the handler code too"
+    else:
+        why = "is not found (the file does not exist; is it built before deploying?)"
+        fix = "check the handler path, or scan after the build that creates the file"
     message = (
-        f"the handler code of {names}{more} is not under the scan root "
+        f"the handler code of {names}{more} {why} "
         f"(expected {missing[0].expected}.*): it is not analysed"
     )
-    fix = "scan the folder that holds the handler code too"
-    return CodeNote("SLS004", missing[0].origin, message, fix)
+    function = missing[0].function if len(missing) == 1 else None
+    return CodeNote("SLS004", missing[0].origin, message, fix, function)
 
 
 def _merged(hits: list[Hit]) -> tuple[Hit, ...]:

@@ -38,11 +38,14 @@ _BUILD_DIRS = ("dist", "build", ".build", "lib", "out")
 
 @dataclass(frozen=True, slots=True)
 class Missing:
-    """A handler whose file is not under the scan root (reported once per application)."""
+    """A handler whose file is not found, or not under the scan root (reported once per
+    application and reason)."""
 
     function: str
     origin: Origin
     expected: str
+    outside: bool = True
+    """The expected file is outside the scan root (else: inside it, but missing)."""
 
 
 Located = HandlerSource | CodeNote | Missing | None
@@ -109,7 +112,14 @@ def _serverless(
     if is_go_runtime(fn.runtime):
         binary = Path(fn.handler or "").name
         return _go(fn, where, base, (binary, fn.name), root, cwd)
-    return _file(fn, fn.handler, base, root, cwd, where, ())
+    served = _wsgi_app(app) if fn.handler == "wsgi_handler.handler" else None
+    return _file(fn, served or fn.handler, base, root, cwd, where, ())
+
+
+def _wsgi_app(app: Application) -> str | None:
+    """serverless-wsgi generates `wsgi_handler.handler` to serve `custom.wsgi.app`."""
+    wsgi = _table(_table(_table(app.template).get("custom")).get("wsgi")).get("app")
+    return wsgi if isinstance(wsgi, str) and "." in wsgi else None
 
 
 def _stack(
@@ -252,7 +262,8 @@ def _file(
                 root,
             )
     expected = display_name(directory / module, cwd)
-    return Missing(fn.name, where, expected)
+    outside = not Path(os.path.abspath(directory / module)).is_relative_to(root)
+    return Missing(fn.name, where, expected, outside)
 
 
 def _candidates(

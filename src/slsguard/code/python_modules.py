@@ -215,3 +215,41 @@ def _why_not(value: ast.expr) -> str:
         return f"it is {_ADAPTERS[name]} (`{ast.unparse(value)}`), whose routes are not followed"
     text = ast.unparse(value)
     return f"it is `{text[:60]}`, not a function slsguard can follow"
+
+
+_WEB_APPS = frozenset({"Flask", "FastAPI", "Starlette", "Quart", "Sanic", "APIRouter"})
+_WEB_DECORATORS = frozenset(
+    {"route", "get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket"}
+)
+
+
+def web_app_views(module: Module, symbol: str) -> list[FunctionNode]:
+    """The views of the web app a handler symbol serves: `handler = Mangum(app)` (ASGI),
+    `make_lambda_handler(app)`, or the `app = Flask(...)` a WSGI adapter plugin serves."""
+    assigned = module.assigned.get(symbol)
+    call = assigned.value if assigned is not None else None
+    if not isinstance(call, ast.Call):
+        return []
+    made = ast.unparse(call.func).rsplit(".", 1)[-1]
+    if made in _WEB_APPS:
+        app = symbol
+    elif made in _ADAPTERS and call.args and isinstance(call.args[0], ast.Name):
+        app = call.args[0].id
+    else:
+        return []
+    return [
+        node
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(_decorates(decorator, app) for decorator in node.decorator_list)
+    ]
+
+
+def _decorates(decorator: ast.expr, app: str) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == app
+        and target.attr in _WEB_DECORATORS
+    )

@@ -162,6 +162,8 @@ class TerraformDialect:
                 applicability=intent.applicability,
                 title=intent.title,
             )
+        if isinstance(intent, ReplaceStatements):
+            return _edit_statements(app, intent)
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
@@ -267,6 +269,52 @@ def policy_document(
         }
         lines += ["  statement {", hcl_body(body, 2), "  }"]
     lines.append("}")
+    return "\n".join(lines)
+
+
+_INLINE_POLICIES = frozenset({"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy"})
+"""Resources whose `policy` argument holds the statements (as `jsonencode({...})`)."""
+
+
+def _edit_statements(app: model.Application, intent: ReplaceStatements) -> Edit | NotApplied:
+    """The policy's `policy` argument written again with the minimal statements.
+
+    `slsguard fix` replaces it only when it is written in place (`jsonencode({...})`, a
+    heredoc); a policy document from elsewhere (`data.aws_iam_policy_document.x.json`) is
+    reported as not applied."""
+    address = address_of(app, intent.target)
+    if local_address(address).split(".")[0] not in _INLINE_POLICIES:
+        return NotApplied(f"{address} is not a policy slsguard can rewrite", intent.title)
+    origin = intent.target.origin
+    text = policy_json(app, intent.statements)
+    anchor = (address,)
+    return Edit(
+        origin.file,
+        anchor,
+        origin.line,
+        origin.column,
+        "set",
+        text,
+        "policy",
+        intent.applicability,
+        intent.title,
+    )
+
+
+def policy_json(app: model.Application | None, statements: tuple[PolicyStatement, ...]) -> str:
+    """`jsonencode({...})` of a policy with these statements, as `policy = ` takes it."""
+    lines = ["jsonencode({", '  Version = "2012-10-17"', "  Statement = ["]
+    for statement in statements:
+        resources = [_resource_text(app, r) for r in statement.resources]
+        lines += [f"    # {reason}" for reason in statement.evidence]
+        lines += [
+            "    {",
+            f"      Effect   = {hcl_value(statement.effect)}",
+            f"      Action   = {hcl_value(list(statement.actions))}",
+            f"      Resource = {hcl_value(resources)}",
+            "    },",
+        ]
+    lines += ["  ]", "})"]
     return "\n".join(lines)
 
 

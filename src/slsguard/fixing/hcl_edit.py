@@ -262,7 +262,11 @@ class HclDocument:
 
     def _value(self, value: object, at: int, indent: str | None = None) -> str:
         indent = indentation_of(self.text, at) if indent is None else indent
-        return self.source.lines(hcl_value(value, indent, " " * self.unit))
+        text = hcl_value(value, indent, " " * self.unit)
+        if isinstance(value, Raw) and "\n" in text:  # Continuation lines at the line's indent.
+            first, *rest = text.split("\n")
+            text = "\n".join([first, *(indent + line if line else line for line in rest)])
+        return self.source.lines(text)
 
 
 def hcl_value(value: object, indent: str = "", unit: str = "  ") -> str:

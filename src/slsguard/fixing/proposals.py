@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from slsguard import dialects
 from slsguard.findings import Finding, KeyPath, Origin
@@ -54,8 +55,35 @@ def _proposal(
     grants = _grants(app, intent, edit)
     if isinstance(grants, str):
         return Proposal(finding, title, applicability.safe, applicability.reason, (), grants)
-    requests: tuple[Request, ...] = (edit, *grants)
+    requests: tuple[Request, ...] = (edit, *grants, *_data_sources(edit))
     return Proposal(finding, title, applicability.safe, applicability.reason, requests)
+
+
+_DATA_SOURCES = {
+    "data.aws_region.current": 'data "aws_region" "current" {}',
+    "data.aws_caller_identity.current": 'data "aws_caller_identity" "current" {}',
+}
+"""Data sources a Terraform fix may refer to (ARNs in the region and account deployed to)."""
+
+
+def _data_sources(edit: dialects.Edit) -> tuple[GrantRequest, ...]:
+    """The data sources the fix text refers to that its module does not declare yet."""
+    if not edit.file.endswith(".tf"):
+        return ()
+    module = Path(edit.file).parent
+    declared = "\n".join(_read(path) for path in sorted(module.glob("*.tf")))
+    return tuple(
+        GrantRequest(edit.file, (), "ensure", block + "\n", name)
+        for name, block in _DATA_SOURCES.items()
+        if name in edit.text and block.removesuffix(" {}") not in declared
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _grants(

@@ -120,6 +120,9 @@ def block_path(address: str) -> list[BlockRef]:
 def _hcl_edits(document: HclDocument, request: Request) -> list[Edit]:
     if request.action == "append":
         return [document.append_text(request.text, request.key)]
+    if request.action == "ensure":  # Blocks the fix needs, added unless already there.
+        present = [b for b in parse_hcl(request.text).blocks if document.find(_ref(b)) is None]
+        return [document.append_text(request.text, request.key)] if present else []
     if not request.anchor:
         raise EditError("the fix names no block")
     path = block_path(str(request.anchor[0]))
@@ -178,6 +181,10 @@ def _dedent(text: str) -> str:
     last = lines[-1]
     cut = len(last) - len(last.lstrip())  # The closing brace sits at the block's own indent.
     return "\n".join([lines[0], *(line[cut:] for line in lines[1:])])
+
+
+def _ref(block: Block) -> list[BlockRef]:
+    return [BlockRef(block.type, block.labels)]
 
 
 def _name(path: list[BlockRef]) -> str:

@@ -181,7 +181,11 @@ def _role(
     stack: Stack, logical_id: str, properties: YMap, where: Origin, kind: PrincipalKind = "role"
 ) -> RoleBuilder:
     named = {"role": "RoleName", "user": "UserName", "group": "GroupName"}[kind]
-    role = RoleBuilder(logical_id, render(properties.get(named) or logical_id), where)
+    written = properties.get(named)
+    # A name built by an intrinsic (`!Sub ${AWS::StackName}-role`) reads worse than the
+    # resource's own name: only a literal name is used.
+    name = written if isinstance(written, str) and "${" not in written else logical_id
+    role = RoleBuilder(logical_id, name, where)
     role.kind = kind
     role.assumed_by = _trusted(properties.get("AssumeRolePolicyDocument"))
     policies = properties.get("Policies")
