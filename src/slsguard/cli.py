@@ -27,6 +27,7 @@ from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_
 
 if TYPE_CHECKING:
     from slsguard.config import Settings
+    from slsguard.model import Note
     from slsguard.scan import ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -266,7 +267,9 @@ def _internal_error(error: BaseException, *, debug: bool) -> int:
         traceback.print_exception(error)
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    text = str(error)[:300]
+    from slsguard.secrets.detect import mask_text
+
+    text = mask_text(str(error))[:300]
     hint = (
         "rerun with --debug for the traceback"
         if not debug
@@ -320,7 +323,11 @@ def _inventory(args: argparse.Namespace) -> int:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     dependencies = dependency_cli.options(args, settings)
-    options = ScanOptions(load=LoadOptions(stage=args.stage), dependencies=dependencies)
+    options = ScanOptions(
+        load=LoadOptions(stage=args.stage),
+        dependencies=dependencies,
+        notes=ignored_settings(settings),
+    )
     report = scan(list(args.paths), options)
     if args.format == "json":
         text = render_json(report)
@@ -362,6 +369,7 @@ def _scan(args: argparse.Namespace) -> int:
         ),
         dependencies=dependency_cli.options(args, settings),
         min_confidence=args.min_confidence,
+        notes=ignored_settings(settings),
     )
     try:
         report = _baselined(
@@ -418,6 +426,21 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")
     return settings
+
+
+def ignored_settings(settings: Settings) -> tuple[Note, ...]:
+    """SLS004 (low) at the configuration file for each of its values that was not used."""
+    from slsguard.discovery import display_name
+    from slsguard.findings import Origin, Violation
+    from slsguard.model import Note
+
+    if settings.source is None:
+        return ()
+    origin = Origin(display_name(settings.source.resolve(), Path.cwd().resolve()), (), 1, 1)
+    fix = "pass the setting on the command line, where the person running the scan decides"
+    return tuple(
+        Note("SLS004", Violation(origin, reason, fix, Severity.LOW)) for reason in settings.ignored
+    )
 
 
 def _selected(settings: Settings) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from slsguard import files
 from slsguard.delivery import CiSystem
 
 SKIPPED_DIRECTORIES = frozenset(
@@ -86,11 +87,20 @@ class Candidate:
 def display_name(path: Path, cwd: Path) -> str:
     """`path` relative to `cwd` (with `..` when needed), with forward slashes."""
     try:
-        return path.relative_to(cwd).as_posix()
+        shown = path.relative_to(cwd).as_posix()
     except ValueError:
         relative = os.path.relpath(path, cwd)
         # Far-away paths read better absolute than as a long climb of `..`.
-        return Path(relative).as_posix() if relative.count("..") <= 3 else path.as_posix()
+        shown = Path(relative).as_posix() if relative.count("..") <= 3 else path.as_posix()
+    return printable(shown)
+
+
+def printable(name: str) -> str:
+    """A file name that every output can encode: bytes that are not UTF-8 (which Python
+    keeps as lone surrogates) are shown as `\\xff` escapes."""
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def discover(paths: list[Path], cwd: Path | None = None) -> list[Candidate]:
@@ -132,10 +142,16 @@ def _walk(root: Path) -> list[Path]:
                 or name in ZAPPA_SETTINGS
             )
             if wanted or is_terraform(path) or is_key_file_name(path):
-                if path.is_symlink() and not path.resolve().is_relative_to(root):
-                    continue  # Never read outside the scan root.
+                if path.is_symlink() and not _inside(path, root):
+                    continue  # Never read outside the scan root (nor round a symlink loop).
                 files.append(path)
     return files
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when `path`, links followed, exists under `root` (False for a symlink loop)."""
+    target = Path(os.path.realpath(path))
+    return target.is_relative_to(root) and os.path.lexists(target) and target.exists()
 
 
 def _cdk_outputs(files: list[Path], seen: set[Path]) -> list[Path]:
@@ -174,17 +190,25 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
     if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
         return None
     try:
-        size = path.stat().st_size
-        if size > MAX_CANDIDATE_BYTES:
-            # Too large to read for a guess; a file named like a template is still reported.
-            return _oversized(path, display, root)
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        data = files.read_bytes(path, MAX_CANDIDATE_BYTES)
     except OSError:
+        # Too large to read for a guess, a FIFO, a socket, unreadable: a file named like a
+        # template is still reported (its loader says why it was not read).
         return Candidate(path, display, root, "template") if _named_like_template(path) else None
+    text, valid = _decoded(data)
     kind = _kind_of(path, text)
     if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
         return None
-    return Candidate(path, display, root, kind, text) if kind else None
+    # Undecodable text is left to the loader, which re-reads the file and says why.
+    return Candidate(path, display, root, kind, text if valid else "") if kind else None
+
+
+def _decoded(data: bytes) -> tuple[str, bool]:
+    """The text (by byte-order mark, else UTF-8) and whether it decoded cleanly."""
+    try:
+        return files.decode(data), True
+    except UnicodeDecodeError:
+        return files.decode(data, errors="replace"), False
 
 
 def is_key_file_name(path: Path) -> bool:
@@ -208,12 +232,6 @@ def ci_system(path: Path) -> CiSystem | None:
     folder = path.parent
     in_workflows = folder.name == "workflows" and folder.parent.name == ".github"
     return "github-actions" if in_workflows and name.endswith((".yml", ".yaml")) else None
-
-
-def _oversized(path: Path, display: str, root: Path) -> Candidate | None:
-    if _named_like_template(path):
-        return Candidate(path, display, root, "template")
-    return None
 
 
 def _named_like_template(path: Path) -> bool:

@@ -39,6 +39,7 @@ from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
 from slsguard.rules import Context, Rule, all_rules, find_rule
+from slsguard.secrets.detect import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()
     """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
+    notes: tuple[Note, ...] = ()
+    """Findings about the run itself, such as configuration values that were ignored."""
     """How packages are audited (off by default: the scan never uses the network alone)."""
     rule_problems: tuple[Violation, ...] = ()
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
@@ -134,6 +137,7 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    findings.extend(_notes(options.notes, active, app=None))
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
@@ -239,15 +243,16 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
-        message=violation.message,
+        # Every string taken from the scanned files that reaches an output passes here.
+        message=mask_text(violation.message),
         location=location,
-        fix=fix,
+        fix=mask_text(fix),
         intents=violation.intents,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
-        flow=violation.flow,
+        flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
         confidence=confidence,
         confidence_reason=reason,
     )

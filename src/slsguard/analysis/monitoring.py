@@ -98,7 +98,7 @@ def report_per_service(
         target = Target("service", app.name, origin, functions=covered)
         intents = service_fix(target) if service_fix is not None else ()
         yield Violation(origin, message, fix, subject="service", functions=covered, intents=intents)
-        flagged = [item for item in flagged if item not in grouped]
+        flagged = [(fn, where) for fn, where in flagged if not service_wide(fn)]
     for fn, where in flagged:
         yield single(fn, where)
 

@@ -95,12 +95,15 @@ class _Run:
                 return
             sources = sources_of(self.app, fn)
             self.sources.append((fn.name, sources))
-            if located.language == "python":
-                self.python(located, sources, _event_root(self.app, fn))
-            elif located.language == "go":
-                self.go(located, sources)
-            else:
-                self.javascript(located, sources)
+            try:
+                if located.language == "python":
+                    self.python(located, sources, _event_root(self.app, fn))
+                elif located.language == "go":
+                    self.go(located, sources)
+                else:
+                    self.javascript(located, sources)
+            except RecursionError:  # a safety net: the depth limit should stop this first
+                self.notes.append(_cut_short(located))
 
     def python(
         self, source: HandlerSource, sources: Sources, event: EventRef = WHOLE_EVENT
@@ -167,9 +170,7 @@ class _Run:
         for modules in self.modules.values():
             for failure in modules.failures:
                 origin = Origin(failure.display, (), failure.line, failure.column)
-                message = f"handler code does not parse: {failure.message}"
-                fix = "fix the syntax; the code of this file was not analysed"
-                self.notes.append(CodeNote("SLS001", origin, message, fix))
+                self.notes.append(CodeNote("SLS001", origin, failure.text, failure.fix))
         for outside in (True, False):
             group = [item for item in self.missing if item.outside is outside]
             if group:
@@ -205,6 +206,16 @@ def _compute(app: Application, cwd: Path) -> CodeFacts:
     for fn in app.functions:
         run.function(fn)
     return run.facts()
+
+
+def _cut_short(source: HandlerSource) -> CodeNote:
+    origin = Origin(source.display, (), 1, 1)
+    message = (
+        f"handler code not analysed: the analysis of {source.function} reached Python's "
+        "recursion limit (the code nests or calls too deeply), so its findings are missing"
+    )
+    fix = "simplify the nesting; the code of this handler was not analysed"
+    return CodeNote("SLS001", origin, message, fix, source.function)
 
 
 def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.code.go_locate import go_package, is_go_runtime
 from slsguard.code.model import CodeNote, HandlerSource, Language
 from slsguard.discovery import display_name
@@ -326,6 +327,7 @@ def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd:
     )
 
 
+MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 _DEFINITION = re.compile(
     r"\b(?:async\s+)?(?:def|function)\s*[\w$]*\s*\(|\basync\s*\(|=\s*\(|\blambda\b"
 )
@@ -351,7 +353,7 @@ def is_placeholder_code(text: str) -> bool:
 def _line_map(template: Path, key_line: int, count: int) -> tuple[tuple[int, ...], int]:
     """Template line numbers of each inline code line, and the block's indentation."""
     try:
-        lines = template.read_text(encoding="utf-8").splitlines()
+        lines = files.read_text(template, MAX_TEMPLATE_BYTES).splitlines()
     except (OSError, UnicodeDecodeError):
         return (key_line,) * count, 0
     head = lines[key_line - 1] if 0 < key_line <= len(lines) else ""

@@ -505,3 +505,33 @@ def mask(value: str) -> str:
 def _mask_password(match: re.Match[str]) -> str:
     start, end = match.span("body")
     return match.string[match.start() : start] + "****" + match.string[end : match.end()]
+
+
+_TEXT_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["']?\s*[:=]\s*["']?(?P<value>[^\s"',#}]+)""")
+_TEXT_WORD = re.compile(r"""[^\s"'`,;(){}\[\]<>=]{8,}""")
+
+
+def mask_text(text: str) -> str:
+    """`text` with every secret it shows masked through `mask`: tokens of a known format
+    anywhere, and the values of secret-named assignments (`DB_PASSWORD=...`, `token: ...`).
+
+    The one way a string taken from the scanned files reaches an output: the engine passes
+    every finding's message, fix and code-flow step through it, and `slsguard fix --diff`
+    every line it shows.
+    """
+    if len(text) < 8:
+        return text
+
+    def named(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if "****" in value or classify(match.group("name"), value) is None:
+            return match.group(0)
+        start = match.start("value") - match.start()
+        return match.group(0)[:start] + mask(value) + match.group(0)[start + len(value) :]
+
+    def token(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return mask(word) if "****" not in word and find_token(word) is not None else word
+
+    lines = text.split("\n")
+    return "\n".join(_TEXT_WORD.sub(token, _TEXT_ASSIGNMENT.sub(named, line)) for line in lines)
