@@ -25,8 +25,7 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 def needs(root: Path) -> dict[str, set[tuple[str, str]]]:
     """Each analysed function's (action, resource) needs from the code (triggers excluded)."""
-    cwd = Path.cwd()
-    app = load_all(list(discover([root], cwd)), LoadOptions(), cwd).apps[0]
+    app = load_all(discover([root], root), LoadOptions(), root).apps[0]
     return {
         name: {(n.action, n.target.cfn or n.target.arn) for n in found.needs if not n.implied}
         for name, found in function_needs(app).items()
@@ -647,3 +646,48 @@ def test_calls_need_passrole_and_object_acls(tmp_path: Path) -> None:
     reported = scan([tmp_path], ScanOptions(select=("SLS110",))).findings
     passed = [f.location.line for f in reported if f.subject == "iam:PassRole" and f.location]
     assert passed == [11]  # ECS passes its task definition's roles: optional, never reported
+
+
+JS_UTILITIES = {
+    "handler.js": """const AWSXRay = require("aws-xray-sdk-core");
+const AWS = AWSXRay.captureAWS(require("aws-sdk"));
+const { S3 } = require("@aws-sdk/client-s3");
+const middy = require("@middy/core");
+const ssm = require("@middy/ssm");
+const secretsManager = require("@middy/secrets-manager");
+const { getParameter } = require("@aws-lambda-powertools/parameters/ssm");
+const { getSecret } = require("@aws-lambda-powertools/parameters/secrets");
+const { DynamoDBPersistenceLayer } = require("@aws-lambda-powertools/idempotency/dynamodb");
+
+const sqs = new AWS.SQS();
+const s3 = AWSXRay.captureAWSv3Client(new S3({}));
+const store = new DynamoDBPersistenceLayer({ tableName: "idempotency" });
+
+const base = async () => {
+  await getParameter("/app/flag");
+  await getSecret("app/token");
+  await sqs.sendMessage({ QueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs" })
+    .promise();
+  await s3.putObject({ Bucket: "reports", Key: "r.csv" });
+};
+
+exports.handler = middy(base)
+  .use(ssm({ fetchData: { DB_URL: "/app/db-url", ALL: "/app/config/" } }))
+  .use(secretsManager({ fetchData: { API_KEY: "app/api-key" } }));
+""",
+}
+
+
+def test_node_utilities_and_xray_wrapped_clients(tmp_path: Path) -> None:
+    rest = "functions:\n  fn:\n    handler: handler.handler\n"
+    found = needs(_node_app(tmp_path, JS_UTILITIES, rest))["fn"]
+    assert {
+        ("ssm:GetParameter", "arn:aws:ssm:*:*:parameter/app/flag"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:app/token-*"),
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:jobs"),
+        ("s3:PutObject", "arn:aws:s3:::reports/r.csv"),
+        ("ssm:GetParameters", "arn:aws:ssm:*:*:parameter/app/db-url"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:app/api-key-*"),
+        ("dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/idempotency"),
+    } <= found
+    assert ("ssm:GetParametersByPath", "arn:aws:ssm:*:*:parameter/app/config/") in found

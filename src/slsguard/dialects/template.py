@@ -197,6 +197,27 @@ class TemplateDialect:
             return (*path, self.properties_key)
         return path
 
+    def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
+        """Several settings of one target as one block (two keys under one parent merge)."""
+        merged: dict[str, object] = {}
+        notes: list[str] = []
+        separate: list[str] = []
+        for intent in intents:
+            key = key_for(self.settings, intent)
+            if key is None or self._as_resource(intent) is not None:
+                separate.append(self.render(app, intent))
+                continue
+            _deep_set(merged, key.path_for(intent.target), key.value(intent.value))
+            grants = () if intent.setting in self.framework_grants else intent.grants
+            header = [] if key.from_root else [f"under {self._anchor_name(app, intent.target)}"]
+            notes += [n for n in (*header, intent.note, *grant_comments(grants)) if n not in notes]
+        block = comment(notes) + yaml_block((), merged) if merged else ""
+        return "\n".join(part.rstrip("\n") for part in (block, *separate) if part)
+
+    def _anchor_name(self, app: model.Application, target: Target) -> str:
+        anchor = self._settings_anchor(app, target)
+        return self.name_of(app, replace(target.origin, path=anchor)) or target.name
+
     def _as_resource(self, intent: SetSetting) -> AddResource | None:
         kind = self.as_resource.get((intent.target.kind, intent.setting))
         return new_resource_for(intent, kind) if kind is not None else None
@@ -268,6 +289,22 @@ class TemplateDialect:
         return yaml_statements(statements).rstrip("\n")
 
 
+def _deep_set(tree: dict[str, object], path: tuple[str, ...], value: object) -> None:
+    """Put `value` at `path`, merging mappings that meet on the way."""
+    node = tree
+    for part in path[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    last = path[-1]
+    existing = node.get(last)
+    if isinstance(existing, dict) and isinstance(value, dict):
+        existing.update(value)
+    else:
+        node[last] = value
+
+
 def _has_placeholder(value: object) -> bool:
     if isinstance(value, Placeholder):
         return True
@@ -279,7 +316,9 @@ def _has_placeholder(value: object) -> bool:
 
 
 def _free_text(intent: Intent) -> str:
-    return intent.text if isinstance(intent, FreeText) else intent.title
+    """Advice as YAML comments: the fix text of a template always parses in its syntax."""
+    text = intent.text if isinstance(intent, FreeText) else intent.title
+    return comment(text.splitlines()).rstrip("\n")
 
 
 def _statements_verb(intent: ReplaceStatements, where: str) -> str:

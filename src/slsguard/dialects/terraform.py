@@ -92,8 +92,13 @@ class TerraformDialect:
     def name_of(self, app: model.Application, origin: Origin) -> str:
         """`aws_iam_role_policy.api.policy.Statement[0].Action` for a translated path."""
         found = resource_path(app, origin.path)
-        if found is None:
-            return format_path(origin.path)
+        if found is None:  # A place in a file's literal tree: `resource.aws_x.name.argument`.
+            path = origin.path[1:] if origin.path[:1] == ("resource",) else origin.path
+            if path and str(path[0]).startswith("resource."):
+                path = (str(path[0]).removeprefix("resource."), *path[1:])
+            if len(path) == 2 and path[1] == "Default":  # A variable's default, read as a
+                return f"var.{path[0]}.default"  # CloudFormation parameter's `Default`.
+            return format_path(path)
         logical, rest = found
         address = terraform_address(app, logical)
         if address is None:
@@ -119,7 +124,8 @@ class TerraformDialect:
             return _comment([f"remove the {intent.what} at {where}", intent.note])
         if isinstance(intent, MoveToSecret):
             return self._secret(app, intent)
-        return intent.text if isinstance(intent, FreeText) else intent.title
+        text = intent.text if isinstance(intent, FreeText) else intent.title
+        return _comment(text.splitlines()).rstrip("\n")
 
     def edit(self, app: model.Application, intent: Intent) -> Edit | NotApplied:
         """Arguments set in their resource block; new resources appended to its file."""

@@ -20,6 +20,7 @@ from slsguard.code.model import source_location
 from slsguard.leastpriv import sdkmodel, wrappers
 from slsguard.leastpriv.actionmap import Coverage, actions_for, unmappable
 from slsguard.leastpriv.jsreach import Reachability
+from slsguard.leastpriv.jsutilities import utilities
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
 
 HandleKind = Literal["client", "document"]
@@ -226,6 +227,7 @@ class JavaScriptCalls:
 
     def _bind(self, module: JsModule) -> None:
         names = self.names[id(module)]
+        _captured_sdk(module)
         for node in _walk(module.root, ("variable_declarator", "assignment_expression")):
             declared = node.type == "variable_declarator"
             target = node.child_by_field_name("name" if declared else "left")
@@ -298,9 +300,19 @@ class JavaScriptCalls:
         qualified = _qualified(text_of(func), module) if func is not None else ""
         if qualified == "@aws-sdk/lib-dynamodb.DynamoDBDocument.from":
             return JsHandle("document", "dynamodb")
+        arguments = node.child_by_field_name("arguments")
+        args = arguments.named_children if arguments is not None else []
+        if qualified.rpartition(".")[2] in _CAPTURE and args:
+            found = self.eval(args[0], module)  # X-Ray returns the client it instruments
+            return found if isinstance(found, JsHandle) else None
         return None
 
     def _call(self, module: JsModule, node: Node) -> None:
+        for service, method, param, value, via in utilities(
+            node, lambda target: _qualified(text_of(target), module)
+        ):
+            named: Params = ((param, self._arg(value, module)),) if param and value else ()
+            self._add(module, node, service, method, named, via)
         arguments = node.child_by_field_name("arguments")
         args = arguments.named_children if arguments is not None else []
         if node.type == "new_expression":
@@ -361,13 +373,38 @@ class JavaScriptCalls:
         value = self.eval(node, module)
         return value if isinstance(value, Arg) else Arg("unknown", text_of(node))
 
-    def _add(self, module: JsModule, node: Node, service: str, method: str, params: Params) -> None:
+    def _add(
+        self,
+        module: JsModule,
+        node: Node,
+        service: str,
+        method: str,
+        params: Params,
+        via: str = "",
+    ) -> None:
         line, column, end_line, end_column = module.position(node)
         location = source_location(
             module.display, line, column, (end_line, end_column), _symbol(node), module.text(node)
         )
         dynamic = not service or not method
-        self.calls.append(SdkCall(service, method, params, location, dynamic))
+        self.calls.append(SdkCall(service, method, params, location, dynamic, via=via))
+
+
+_CAPTURE = frozenset({"captureAWSv3Client", "captureAWSClient"})
+"""X-Ray functions that instrument a client and return it."""
+
+
+def _captured_sdk(module: JsModule) -> None:
+    """`const AWS = AWSXRay.captureAWS(require("aws-sdk"))`: `AWS` is the SDK (v2)."""
+    for node in _walk(module.root, ("variable_declarator",)):
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if name is None or value is None or value.type != "call_expression":
+            continue
+        func = text_of(value.child_by_field_name("function"))
+        if func.rpartition(".")[2] == "captureAWS" and '"aws-sdk"' in text_of(value).replace(
+            "'", '"'
+        ):
+            module.imports.setdefault(text_of(name), "aws-sdk")
 
 
 def _qualified(dotted: str, module: JsModule) -> str:

@@ -59,7 +59,7 @@ from slsguard.analysis.targets import function_target
 from slsguard.analysis.templates import is_container_image, is_lambda_app, syntax_of
 from slsguard.findings import Severity, Violation
 from slsguard.fixes import Placeholder, SetSetting, Target, unsafe
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
 

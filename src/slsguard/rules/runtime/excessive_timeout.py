@@ -71,7 +71,7 @@ from slsguard.analysis.templates import (
     syntax_of,
 )
 from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
 

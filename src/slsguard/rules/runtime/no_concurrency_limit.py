@@ -44,7 +44,7 @@ from slsguard.analysis.targets import function_target
 from slsguard.analysis.templates import is_lambda_app, key_name, syntax_of
 from slsguard.findings import Severity, Violation
 from slsguard.fixes import Placeholder, SetSetting, unsafe
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 

@@ -56,7 +56,7 @@ from typing import Any
 
 from slsguard.analysis.secret_wording import describe, documentation_key, severity_of
 from slsguard.findings import KeyPath, Origin, Severity, Violation
-from slsguard.loading.yaml import YList, YMap
+from slsguard.located import YList, YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import (
