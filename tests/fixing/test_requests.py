@@ -98,3 +98,23 @@ def test_addresses_name_the_block_in_the_file() -> None:
     ]
     with pytest.raises(EditError):
         block_path("local")
+
+
+def test_replaced_statements_take_the_list_style_of_the_file() -> None:
+    text = (
+        "provider:\n  iam:\n    role:\n      statements:\n"
+        "        - Effect: Allow\n          Action: dynamodb:*\n          Resource: '*'\n"
+        "functions: {}\n"
+    )
+    minimal = (
+        "# handler.py:14 table.put_item\n"
+        "- Effect: Allow\n  Action:\n    - dynamodb:PutItem\n  Resource:\n    - !GetAtt Table.Arn\n"
+    )
+    anchor: KeyPath = ("provider", "iam", "role", "statements")
+    after = yml(Request("s.yml", anchor, "replace", minimal), text)
+    assert after == (
+        "provider:\n  iam:\n    role:\n      statements:\n"
+        "        - Effect: Allow\n          Action:\n            - dynamodb:PutItem\n"
+        "          Resource:\n            - !GetAtt Table.Arn\n"
+        "functions: {}\n"
+    )

@@ -288,3 +288,9 @@ def test_conflicting_edits_are_refused() -> None:
     with pytest.raises(EditError, match="same place"):
         apply_edits("abc", [Edit(1, 1, "x", "k"), Edit(2, 2, "y", "k")])
     assert apply_edits("abc", [Edit(1, 1, "x", "k"), Edit(1, 1, "x", "k")]) == "axbc"
+
+
+def test_a_parent_from_a_file_variable_is_named() -> None:
+    document = YamlDocument(Source.decode(b"resources: ${file(resources.yml)}\n"))
+    with pytest.raises(EditError, match=r"comes from a variable or reference \(\$\{file"):
+        document.add_resource("Q", {"Type": "AWS::SQS::Queue"}, ("resources", "Resources"))

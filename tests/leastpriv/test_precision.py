@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from slsguard.cli import main
 from slsguard.discovery import discover
 from slsguard.leastpriv.needs import function_needs
 from slsguard.loading import LoadOptions, load_all
@@ -22,8 +25,7 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 def needs(root: Path) -> dict[str, set[tuple[str, str]]]:
     """Each analysed function's (action, resource) needs from the code (triggers excluded)."""
-    cwd = Path.cwd()
-    app = load_all(list(discover([root], cwd)), LoadOptions(), cwd).apps[0]
+    app = load_all(discover([root], root), LoadOptions(), root).apps[0]
     return {
         name: {(n.action, n.target.cfn or n.target.arn) for n in found.needs if not n.implied}
         for name, found in function_needs(app).items()
@@ -318,3 +320,94 @@ def test_sls109_claims_nothing_unused_where_the_code_is_not_understood(tmp_path:
     assert [f.subject for f in found] == ["sns"]
     assert "calls not understood at" in found[0].message
     assert "handler.py:8" in found[0].message
+
+
+SIMPLE = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: handler.handler
+      Environment:
+        Variables:
+          TABLE: !Ref Sessions
+  Sessions:
+    Type: AWS::Serverless::SimpleTable
+"""
+CONSTANT = """import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table("audit")
+sessions = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+def handler(event, context):
+    table.put_item(Item=event)
+    sessions.get_item(Key={"id": "1"})
+"""
+
+
+@pytest.mark.parametrize(
+    ("syntax", "written"),
+    [
+        ("sam", "!Sub 'arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/audit'"),
+        ("cloudformation", "!Sub 'arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/audit'"),
+        ("serverless", "'arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/audit'"),
+    ],
+)
+def test_region_and_account_are_written_the_way_each_syntax_needs(
+    tmp_path: Path, syntax: str, written: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write(tmp_path, {"template.yaml": SIMPLE, "handler.py": CONSTANT})
+    assert main(["policy", str(root), "--format", syntax]) == 0
+    out = capsys.readouterr().out
+    assert f"- {written}" in out
+    assert "!GetAtt Sessions.Arn" in out  # a SAM SimpleTable is the table it becomes
+
+
+CLIENTS = """import os
+
+import boto3
+
+client = boto3.client("s3")
+resource = boto3.resource("dynamodb")
+_queue = None
+
+
+def sqs():
+    return boto3.client("sqs")
+
+
+def queue():
+    global _queue
+    if _queue is None:
+        _queue = boto3.client("sns")
+    return _queue
+
+
+def send(message):
+    client = sqs()
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+    client.send_message(QueueUrl=url, MessageBody=message)
+
+
+def handler(event, context):
+    client.put_object(Bucket="exports", Key="a.csv", Body=b"")
+    resource.meta.client.get_item(TableName="orders", Key={})
+    queue().publish(TopicArn="arn:aws:sns:us-east-1:123456789012:done", Message="x")
+    send("x")
+"""
+
+
+def test_every_client_is_found_with_its_own_service(tmp_path: Path) -> None:
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": CLIENTS, "serverless.yml": serverless("", functions)})
+    assert needs(root)["fn"] == {
+        ("s3:PutObject", "arn:aws:s3:::exports/a.csv"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/orders"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:jobs"),
+    }

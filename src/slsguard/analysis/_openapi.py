@@ -196,7 +196,17 @@ def _operation(
     build: Build,
     http_api: bool,
 ) -> Operation:
-    if "security" in operation:
+    native = mapping(operation.get("x-amazon-apigateway-auth"))
+    if (literal(native.get("type")) or "").upper() == "AWS_IAM":
+        # API Gateway's own per-operation extension: SigV4, whatever `security` says.
+        sigv4 = YMap(native.file, native.position)
+        sigv4["AWS_IAM"] = []
+        security, security_origin, is_global = (
+            [sigv4],
+            child(operation, "x-amazon-apigateway-auth", where),
+            False,
+        )
+    elif "security" in operation:
         security, security_origin, is_global = (
             operation["security"],
             child(operation, "security", where),

@@ -79,6 +79,23 @@ def is_async_http(settings: Any) -> bool:
     return isinstance(settings, YMap) and settings.get("async") is True
 
 
+_INVOCATION_TYPE = "integration.request.header.x-amz-invocation-type"
+
+
+def is_async_integration(integration: YMap) -> bool:
+    """A REST integration that asks Lambda for an asynchronous invocation.
+
+    `RequestParameters: {integration.request.header.X-Amz-Invocation-Type: "'Event'"}`.
+    """
+    parameters = integration.get("RequestParameters")
+    if not isinstance(parameters, YMap):
+        return False
+    for key, value in parameters.items():
+        if str(key).lower() == _INVOCATION_TYPE and render(value).strip("'\" ") == "Event":
+            return True
+    return False
+
+
 def _serverless_regional(app: Application) -> bool:
     provider = app.template.get("provider") if isinstance(app.template, YMap) else None
     endpoint = provider.get("endpointType") if isinstance(provider, YMap) else None
@@ -118,6 +135,8 @@ def _resource_limits(app: Application, logical_id: str) -> Iterator[ApiLimit]:
     for method in resources_of_type(app, "AWS::ApiGateway::Method"):
         integration = method.properties.get("Integration")
         if isinstance(integration, YMap) and mentions(integration.get("Uri"), logical_id):
+            if is_async_integration(integration):
+                continue  # API Gateway answers at once and invokes the function asynchronously.
             custom = _millis(integration.get("TimeoutInMillis"))
             yield ApiLimit("API Gateway REST API", custom or REST_SECONDS, method.origin)
     for integration in resources_of_type(app, "AWS::ApiGatewayV2::Integration"):

@@ -129,7 +129,7 @@ def _build_apis(app: Application) -> tuple[Api, ...]:
     template = _Template(
         frozenset(name for name, value in defaults.items() if value is None),
         tuple(_web_acl_associations(app, defaults)),
-        tuple(_usage_plans(app, defaults)),
+        (*_usage_plans(app, defaults), *_rate_based_rules(app, defaults)),
         _mapped_domains(app, defaults),
         distributions(app),
     )
@@ -210,6 +210,36 @@ def _web_acl_associations(app: Application, defaults: Mapping[str, Any]) -> Iter
         acl = properties.get("WebACLArn", properties.get("WebACLId"))
         text = f"web ACL {render(acl) or '?'} (associated by {logical_id})"
         yield _Attachment(found[0], found[1], Setting(text, where))
+
+
+def _rate_based_rules(app: Application, defaults: Mapping[str, Any]) -> Iterator[_Attachment]:
+    """Stages whose web ACL has a rate-based rule: the WAF throttles each client address."""
+    limited = {
+        logical_id
+        for logical_id, properties, _ in resources_of(app, "AWS::WAFv2::WebACL")
+        if "RateBasedStatement" in _keys(properties.get("Rules"))
+    }
+    for logical_id, properties, where in resources_of(app, *_ASSOCIATIONS):
+        acl = properties.get("WebACLArn", properties.get("WebACLId"))
+        rated = [name for name in referenced_ids(acl) if name in limited]
+        found = match_pieces(properties.get("ResourceArn"), _STAGE_ARN, defaults)
+        if rated and found is not None:
+            text = f"rate-based rule of web ACL {rated[0]} (associated by {logical_id})"
+            yield _Attachment(found[0], found[1], Setting(text, where))
+
+
+def _keys(value: Any, depth: int = 0) -> set[str]:
+    """Every mapping key in a nested value (bounded depth)."""
+    if depth > 12:
+        return set()
+    if isinstance(value, dict):
+        found = {str(key) for key in value}
+        for item in value.values():
+            found |= _keys(item, depth + 1)
+        return found
+    if isinstance(value, list):
+        return {key for item in value for key in _keys(item, depth + 1)}
+    return set()
 
 
 def _usage_plans(app: Application, defaults: Mapping[str, Any]) -> Iterator[_Attachment]:

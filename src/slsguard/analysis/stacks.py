@@ -94,7 +94,7 @@ def function_reference(app: Application, value: object) -> str | None:
 
 
 def _path(app: Application) -> Path:
-    return (Path.cwd() / app.file).resolve()
+    return (app.names_folder() / app.file).resolve()
 
 
 def _nested(app: Application) -> Iterator[tuple[str, Path]]:

@@ -47,6 +47,38 @@ METHODS: dict[str, tuple[str, ...]] = {
 """Powertools accessor methods → the keys they read (`?` is the key given as argument)."""
 
 
+WEB_REQUEST = "@request"
+"""The first key of a web framework's request object (Chalice `app.current_request`, Flask
+`request`, Django's `request` argument): its attributes map to event keys below."""
+WEB_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "json_body": ("body",),
+    "raw_body": ("body",),
+    "query_params": ("queryStringParameters",),
+    "uri_params": ("pathParameters",),
+    "headers": ("headers",),
+    "args": ("queryStringParameters",),
+    "values": ("queryStringParameters",),
+    "form": ("body",),
+    "json": ("body",),
+    "data": ("body",),
+    "files": ("body",),
+    "cookies": ("headers", "cookie"),
+    "GET": ("queryStringParameters",),
+    "POST": ("body",),
+    "body": ("body",),
+    "COOKIES": ("headers", "cookie"),
+    "META": ("headers",),
+    "path": ("rawPath",),
+    "url": ("rawPath",),
+    "query_string": ("rawQueryString",),
+}
+"""Request attributes of Chalice, Flask/Werkzeug and Django → the event keys they read."""
+WEB_METHODS: dict[str, tuple[str, ...]] = {
+    "get_json": ("body",),
+    "get_data": ("body",),
+}
+
+
 def reach(sources: Sources, path: tuple[str, ...]) -> SourceField | EventRef | None:
     """What `event` at `path` is: an attacker field, a part of the event, or trusted data."""
     if sources.whole_event is not None:

@@ -13,13 +13,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from slsguard.code.locate import Missing, locate
-from slsguard.code.model import CodeNote, HandlerSource, Hit, Sources
-from slsguard.code.python import Analysis
-from slsguard.code.python_access import check_access
+from slsguard.code.model import CodeNote, EventRef, HandlerSource, Hit, Sources
+from slsguard.code.python import WHOLE_EVENT, Analysis
+from slsguard.code.python_access import check_access, check_errors
 from slsguard.code.python_checks import check_module
-from slsguard.code.python_modules import Modules, NotFollowed
-from slsguard.code.sources import sources_of
+from slsguard.code.python_identity import check_identity
+from slsguard.code.python_modules import Module, Modules, NotFollowed
+from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.loading.chalice import EVENT_ROOT, VIEWS
 from slsguard.model import Application, Function, Note
 
 CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
@@ -49,7 +51,7 @@ def code_facts(app: Application) -> CodeFacts:
     if cached is not None and cached[0] is app:
         _cache.move_to_end(key)
         return cached[1]
-    facts = _compute(app, Path.cwd())
+    facts = _compute(app, app.names_folder())
     _cache[key] = (app, facts)
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
@@ -87,29 +89,62 @@ class _Run:
         elif isinstance(located, CodeNote):
             self.notes.append(located)
         elif isinstance(located, HandlerSource):
+            views = web_views(self.app, fn)
+            if views and located.language == "python":
+                self.views(fn, located, views)
+                return
             sources = sources_of(self.app, fn)
             self.sources.append((fn.name, sources))
             if located.language == "python":
-                self.python(located, sources)
+                self.python(located, sources, _event_root(self.app, fn))
             elif located.language == "go":
                 self.go(located, sources)
             else:
                 self.javascript(located, sources)
 
-    def python(self, source: HandlerSource, sources: Sources) -> None:
+    def python(
+        self, source: HandlerSource, sources: Sources, event: EventRef = WHOLE_EVENT
+    ) -> None:
         key = (source.root, source.scan_root)
         modules = self.modules.setdefault(key, Modules(source.root, source.scan_root, self.cwd))
         module = modules.handler(source)
         if module is None:
             return
         analysis = Analysis(sources, modules, source.function)
-        why = analysis.run(module, source.symbol)
+        why = analysis.run(module, source.symbol, event)
         if why is not None:
             self.notes.append(_undefined(source, why))
         self.hits.extend(analysis.hits)
+        self.checks(module, modules, source.function)
+
+    def checks(self, module: Module, modules: Modules, function: str) -> None:
+        """The file-level checks of a handler's module and of every module it reached."""
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
-            self.hits.extend(check_module(checked, source.function))
-            self.hits.extend(check_access(checked, source.function))
+            self.hits.extend(check_module(checked, function))
+            self.hits.extend(check_access(checked, function))
+        # What the handler returns and decides: its own module, attributed to it alone.
+        self.hits.extend(check_errors(module, function))
+        self.hits.extend(check_identity(module, function))
+
+    def views(
+        self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str]]
+    ) -> None:
+        """A web framework's views (Chalice routes): each with the sources of its route."""
+        key = (source.root, source.scan_root)
+        modules = self.modules.setdefault(key, Modules(source.root, source.scan_root, self.cwd))
+        module = modules.handler(source)
+        if module is None:
+            return
+        self.sources.append((fn.name, sources_of(self.app, fn)))
+        for view, method, path, file in views:
+            written = modules.file(source.root / file) if file else module
+            node = written.functions.get(view) if written is not None else None
+            if written is None or node is None:
+                continue
+            analysis = Analysis(route_sources(self.app, fn, method, path), modules, fn.name)
+            analysis.run_view(written, node, request_argument=False)
+            self.hits.extend(analysis.hits)
+        self.checks(module, modules, source.function)
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
@@ -135,6 +170,28 @@ class _Run:
         if self.missing:
             self.notes.append(_missing(self.missing))
         return CodeFacts(_merged(self.hits), tuple(_unique(self.notes)), tuple(self.sources))
+
+
+def _metadata(app: Application, fn: Function, key: str) -> object:
+    resources = app.resources if isinstance(app.resources, dict) else {}
+    resource = resources.get(fn.logical_id or "")
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    return metadata.get(key) if isinstance(metadata, dict) else None
+
+
+def _event_root(app: Application, fn: Function) -> EventRef:
+    """The event keys a framework's event object stands for (Chalice `S3Event`: the object)."""
+    root = _metadata(app, fn, EVENT_ROOT) if app.kind == "chalice" else None
+    return EventRef(tuple(str(k) for k in root)) if isinstance(root, list) else EventRef(())
+
+
+def web_views(app: Application, fn: Function) -> list[tuple[str, str, str, str]]:
+    """(view, METHOD, path, file) of each route a web framework's function serves."""
+    views = _metadata(app, fn, VIEWS) if app.kind == "chalice" else None
+    if not isinstance(views, list):
+        return []
+    found = [[str(part) for part in v] for v in views if isinstance(v, list) and len(v) == 4]
+    return [(view, method, path, file) for view, method, path, file in found]
 
 
 def _compute(app: Application, cwd: Path) -> CodeFacts:

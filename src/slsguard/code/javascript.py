@@ -94,7 +94,7 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     reached = {id(m): m for m in (module, *modules.cache.values()) if m is not None}
     for checked in reached.values():
         hits.extend(check_module(checked, source.function))
-        hits.extend(check_access(checked, source.function))
+        hits.extend(check_access(checked, source.function, checked is module))
     return Result(tuple(hits), tuple(notes))
 
 
@@ -222,19 +222,27 @@ class JsFrame:
         if kind in ("call_expression", "new_expression"):
             return self.call(node)
         if kind == "template_string":
-            parts = [
-                self.expr(c.named_children[0])
+            substitutions = [
+                c
                 for c in node.named_children
                 if c.type == "template_substitution" and c.named_children
             ]
-            value = self.merge(node, parts)
-            return self._fixed(value, text_of(node)[1:])
+            values = [self.expr(c.named_children[0]) for c in substitutions]
+            value = self._fixed(self.merge(node, values), text_of(node)[1:])
+            if isinstance(value, Taint) and _configured_template(node, substitutions, values):
+                return value.safe_for(frozenset({"ssrf"}))
+            return value
         if kind == "binary_expression":
-            left = node.child_by_field_name("left")
-            value = self.merge(
-                node, [self.expr(left), self.expr(node.child_by_field_name("right"))]
+            operands = _concatenated(node)
+            values = [self.expr(operand) for operand in operands]
+            first = operands[0]
+            value = self._fixed(
+                self.merge(node, values),
+                text_of(first).strip("'\"") if first.type == "string" else "",
             )
-            return self._fixed(value, text_of(left).strip("'\"") if left.type == "string" else "")
+            if isinstance(value, Taint) and _configured_sum(operands, values):
+                return value.safe_for(frozenset({"ssrf"}))
+            return value
         if kind == "assignment_expression":
             value = self.expr(node.child_by_field_name("right"))
             left = node.child_by_field_name("left")
@@ -416,3 +424,42 @@ class JsFrame:
         target = self.analysis.modules.resolve(owner, module) if owner else None
         found = function_node(target, attr) if target is not None else None
         return (target, attr, found) if target is not None and found is not None else None
+
+
+def _concatenated(node: Node) -> list[Node]:
+    """The operands of a `+` chain (`BASE + "/items/" + id`), else the two operands."""
+    left = node.child_by_field_name("left")
+    right = node.child_by_field_name("right")
+    operator = node.child_by_field_name("operator")
+    if operator is None or text_of(operator) != "+":
+        return [left, right]
+    head = _concatenated(left) if left.type == "binary_expression" else [left]
+    return [*head, right]
+
+
+def _configured_sum(operands: list[Node], values: list[Value]) -> bool:
+    """`BASE + "/items/" + id`: the host comes from configuration, the event adds a path."""
+    if operands[0].type in ("string", "template_string") or values[0] is not None:
+        return False
+    for operand, value in zip(operands[1:], values[1:], strict=True):
+        if value is not None:
+            return False
+        if operand.type == "string" and "/" in text_of(operand):
+            return True
+    return False
+
+
+def _configured_template(node: Node, substitutions: list[Node], values: list[Value]) -> bool:
+    """`${process.env.API_URL}/items/${id}`: configured host, a `/`, then the event's part."""
+    raw = text_of(node).encode()
+    start = node.start_byte + 1  # after the backtick
+    if not substitutions or substitutions[0].start_byte != start or values[0] is not None:
+        return False
+    for previous, current, value in zip(substitutions, substitutions[1:], values[1:], strict=False):
+        gap = raw[previous.end_byte - node.start_byte : current.start_byte - node.start_byte]
+        if b"/" in gap:
+            return True
+        if value is not None:
+            return False
+    return False
+

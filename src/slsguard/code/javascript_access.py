@@ -23,8 +23,8 @@ _PUBLIC_ACLS = frozenset({"public-read", "public-read-write"})
 _RESPONDERS = ("callback", "cb", "done")
 
 
-def check_access(module: JsModule, function: str) -> Iterator[Hit]:
-    """The key, ACL and error-detail hits of one module."""
+def check_access(module: JsModule, function: str, handler: bool) -> Iterator[Hit]:
+    """The key and ACL hits of one module; error details only in the handler's own module."""
     stack = [module.root]
     while stack:
         node = stack.pop()
@@ -33,7 +33,7 @@ def check_access(module: JsModule, function: str) -> Iterator[Hit]:
             yield from _signing_key(module, node, function)
         elif node.type == "pair":
             yield from _public_acl(module, node, function)
-        elif node.type == "try_statement":
+        elif node.type == "try_statement" and handler:
             yield from _error_details(module, node, function)
 
 

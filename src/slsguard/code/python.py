@@ -16,7 +16,15 @@ import re
 from collections.abc import Iterable
 
 from slsguard.code import python_sinks
-from slsguard.code.events import ATTRIBUTES, METHODS, contained, reach
+from slsguard.code.events import (
+    ATTRIBUTES,
+    METHODS,
+    WEB_ATTRIBUTES,
+    WEB_METHODS,
+    WEB_REQUEST,
+    contained,
+    reach,
+)
 from slsguard.code.model import EventRef, Hit, SourceField, Sources, Taint, Value
 from slsguard.code.python_guards import allow_list, base_name, element, leading_text, leaves, merge
 from slsguard.code.python_modules import (
@@ -28,6 +36,7 @@ from slsguard.code.python_modules import (
 )
 from slsguard.findings import FlowStep
 
+WHOLE_EVENT = EventRef(())
 MAX_DEPTH = 4
 _FIXED_HOST = re.compile(r"^[A-Za-z][\w+.-]*://[^/{}%]+/")
 _CLEAN = frozenset(
@@ -52,10 +61,37 @@ _PROPAGATORS = frozenset(
         *("urllib.parse.unquote", "urllib.parse.unquote_plus", "urllib.parse.parse_qs"),
         *("urllib.parse.urljoin", "urllib.parse.urlparse", "os.path.join", "posixpath.join"),
         *("pathlib.Path", "pathlib.PurePath", "os.path.abspath", "os.path.normpath"),
+        *("os.path.splitext", "posixpath.splitext", "os.path.dirname", "os.path.expanduser"),
         *("codecs.decode", "html.unescape", "textwrap.dedent", "string.Template"),
     }
 )
 _STRING_BUILDERS = frozenset({"join", "format", "format_map", "replace", "substitute"})
+
+
+def _concatenated(node: ast.BinOp) -> list[ast.expr]:
+    """The operands of a `+` chain (`BASE + "/items/" + id`), else the two operands."""
+    if not isinstance(node.op, ast.Add):
+        return [node.left, node.right]
+    left = _concatenated(node.left) if isinstance(node.left, ast.BinOp) else [node.left]
+    return [*left, node.right]
+
+
+def _configured_base(parts: list[ast.expr], values: list[Value]) -> bool:
+    """Whether a URL's scheme and host come from configuration and the event only adds a path.
+
+    True when the text starts with a value the event does not control (an environment
+    variable, a setting, a constant) and a literal `/` separates it from the first part the
+    event controls: `f"{API_URL}/items/{item_id}"`, `BASE + "/items/" + item_id`.
+    """
+    first = parts[0].value if isinstance(parts[0], ast.FormattedValue) else parts[0]
+    if isinstance(first, ast.Constant) or values[0] is not None:
+        return False
+    for part, value in zip(parts[1:], values[1:], strict=True):
+        if value is not None:
+            return False
+        if isinstance(part, ast.Constant) and isinstance(part.value, str) and "/" in part.value:
+            return True
+    return False
 
 
 class Analysis:
@@ -80,14 +116,27 @@ class Analysis:
             self.module_state[key] = (frame.instances, frame.flags)
         return self.module_state[key]
 
-    def run(self, module: Module, symbol: str) -> NotFollowed | None:
-        """Analyse the handler `symbol` of `module`; why it cannot be followed, if so."""
+    def run(self, module: Module, symbol: str, event: EventRef = WHOLE_EVENT) -> NotFollowed | None:
+        """Analyse the handler `symbol` of `module` (its first argument is `event`); why it
+        cannot be followed, if so."""
         found = handler_function(self.modules, module, symbol)
         if isinstance(found, NotFollowed):
             return found
-        values: list[Value] = [EventRef(())]
+        values: list[Value] = [event]
         self.invoke(found[0], found[1], values, 0)
         return None
+
+    def run_view(self, module: Module, node: FunctionNode, request_argument: bool) -> None:
+        """Analyse a web view: its parameters are path parameters (Chalice, Flask, FastAPI),
+        or its first one is the request (Django)."""
+        params = [*node.args.posonlyargs, *node.args.args]
+        frame = Frame(self, module, node, 0)
+        values: list[Value] = [
+            frame.access(WHOLE_EVENT, ("pathParameters", param.arg), param) for param in params
+        ]
+        if request_argument and params:
+            values[0] = EventRef((WEB_REQUEST,))
+        self.invoke(module, node, values, 0)
 
     def invoke(self, module: Module, node: FunctionNode, values: list[Value], depth: int) -> Value:
         """Analyse a function with these argument values; the value it returns."""
@@ -224,6 +273,8 @@ class Frame:
         if node is None or isinstance(node, ast.Constant | ast.Lambda):
             return None
         if isinstance(node, ast.Name):
+            if node.id not in self.env and self.module.imports.get(node.id) == "flask.request":
+                return EventRef((WEB_REQUEST,)) if self.analysis.sources.fields else None
             return self.env.get(node.id)
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
@@ -234,9 +285,10 @@ class Frame:
         if isinstance(node, ast.JoinedStr):
             return self._formatted(node, node.values, leading_text(node))
         if isinstance(node, ast.BinOp):
-            left = node.left
-            prefix = left.value if isinstance(left, ast.Constant) else None
-            return self._formatted(node, [left, node.right], prefix)
+            parts = _concatenated(node)
+            first = parts[0]
+            prefix = first.value if isinstance(first, ast.Constant) else None
+            return self._formatted(node, parts, prefix)
         return self._other(node)
 
     def _other(self, node: ast.expr) -> Value:
@@ -276,8 +328,13 @@ class Frame:
         return self.expr(node.elt)
 
     def _formatted(self, node: ast.expr, parts: list[ast.expr], prefix: object) -> Value:
-        value = self.merge(node, [self.expr(part) for part in parts])
-        if isinstance(value, Taint) and isinstance(prefix, str) and _FIXED_HOST.match(prefix):
+        values = [self.expr(part) for part in parts]
+        value = self.merge(node, values)
+        if not isinstance(value, Taint):
+            return value
+        if isinstance(prefix, str) and _FIXED_HOST.match(prefix):
+            return value.safe_for(frozenset({"ssrf"}))
+        if _configured_base(parts, values):
             return value.safe_for(frozenset({"ssrf"}))
         return value
 
@@ -293,12 +350,17 @@ class Frame:
 
     def _attribute(self, node: ast.Attribute) -> Value:
         base = self.expr(node.value)
+        if isinstance(base, EventRef) and base.path == (WEB_REQUEST,):
+            keys = WEB_ATTRIBUTES.get(node.attr)  # `request.args`, `app.current_request.json_body`
+            return self.access(EventRef(()), keys, node) if keys else None
         if isinstance(base, EventRef):
             return self.access(base, ATTRIBUTES.get(node.attr, (node.attr,)), node)
         if isinstance(base, Taint):
             return base.shaped("json" if node.attr == "json_body" else base.shape)
         if node.attr == "current_event" and self.analysis.sources.fields:
             return EventRef(())  # Powertools event handlers: `app.current_event`
+        if node.attr == "current_request" and self.analysis.sources.fields:
+            return EventRef((WEB_REQUEST,))  # Chalice: `app.current_request`
         return None
 
     def access(self, ref: EventRef, keys: tuple[str, ...], node: ast.AST) -> Value:
@@ -392,6 +454,9 @@ class Frame:
         return None
 
     def _event_method(self, ref: EventRef, method: str, node: ast.Call) -> Value:
+        if ref.path == (WEB_REQUEST,):
+            keys = WEB_METHODS.get(method)
+            return self.access(EventRef(()), keys, node) if keys else None
         if method in METHODS:
             keys = tuple(k for k in METHODS[method] if k != "?")
             return self.access(ref, keys, node)

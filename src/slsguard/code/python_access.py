@@ -39,12 +39,17 @@ _STACK_CALLS = frozenset({"traceback.format_exc", "traceback.format_exception"})
 
 
 def check_access(module: Module, function: str) -> Iterator[Hit]:
-    """The key, ACL and error-detail hits of one module."""
+    """The key and ACL hits of one module (any module the handler reaches)."""
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Call):
             yield from _signing_key(module, node, function)
             yield from _public_acl(module, node, function)
-        elif isinstance(node, ast.Try):
+
+
+def check_errors(module: Module, function: str) -> Iterator[Hit]:
+    """The error-detail hits of a function's own handler module (what it returns)."""
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Try):
             yield from _error_details(module, node, function)
 
 

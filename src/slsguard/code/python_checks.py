@@ -32,8 +32,9 @@ _UNVERIFIED = frozenset({"jose.jwt.get_unverified_claims", "jwt.get_unverified_c
 def check_module(module: Module, function: str) -> Iterator[Hit]:
     """Every file-level hit of one module."""
     seen: set[int] = set()
+    excused = _reads_before_verifying(module)
     for node in ast.walk(module.tree):
-        if isinstance(node, ast.Call):
+        if isinstance(node, ast.Call) and id(node) not in excused:
             yield from _call(module, node, function)
         elif isinstance(node, ast.Subscript):
             yield from _environ_subscript(module, node, function)
@@ -74,6 +75,44 @@ def _call(module: Module, node: ast.Call, function: str) -> Iterator[Hit]:
         yield file_hit(module, node, "sensitive-data-logged", function, message, fix)
     if qual.endswith(_ENV_READS) or qual == "os.getenv":
         yield from _environment_read(module, node, function)
+
+
+def _reads_before_verifying(module: Module) -> set[int]:
+    """Unverified JWT reads in a function that then verifies the signature (ids of calls).
+
+    Reading the header or claims first to pick the key (`kid`, issuer) is how JWKS
+    verification works: `get_unverified_header/claims` or a decode with the signature check
+    off, followed by `jwk.construct(...).verify(...)`, `jws.verify(...)` or
+    `jwt.decode(token, key, algorithms=[...])` in the same function.
+    """
+    excused: set[int] = set()
+    for scope in ast.walk(module.tree):
+        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        calls = [node for node in ast.walk(scope) if isinstance(node, ast.Call)]
+        if any(_verifies(module, call) for call in calls):
+            excused.update(id(call) for call in calls if _reads_unverified(module, call))
+    return excused
+
+
+def _keywords(node: ast.Call) -> dict[str, ast.expr]:
+    return {kw.arg: kw.value for kw in node.keywords if kw.arg}
+
+
+def _verifies(module: Module, node: ast.Call) -> bool:
+    """A call that checks a JWT's signature with a key."""
+    qual = qualname(module, node.func) or ""
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "verify":
+        return True  # jwk.construct(key).verify(message, signature), jws.verify(...)
+    has_key = len(node.args) >= 2 or "key" in _keywords(node)
+    return qual in _JWT_DECODE and has_key and not _jwt_unverified(qual, _keywords(node))
+
+
+def _reads_unverified(module: Module, node: ast.Call) -> bool:
+    """A read of a JWT's header or claims without the signature (never the `none` algorithm)."""
+    qual = qualname(module, node.func) or ""
+    reason = _jwt_unverified(qual, _keywords(node)) if qual in _JWT_DECODE | _UNVERIFIED else ""
+    return bool(reason) and "`none`" not in reason
 
 
 def _jwt_unverified(qual: str, keywords: dict[str, ast.expr]) -> str:

@@ -82,6 +82,20 @@ def sources_of(app: Application, fn: Function) -> Sources:
     return Sources(tuple(fields), None, exposure, validated)
 
 
+def route_sources(app: Application, fn: Function, method: str, path: str) -> Sources:
+    """The attacker-controlled fields of one route of `fn` (a web framework's view)."""
+    routes = [
+        e
+        for e in endpoints(app)
+        if e.function == fn.name and e.method == method and e.path == path and not e.preflight
+    ]
+    if not routes:
+        return sources_of(app, fn)
+    validated = routes[0].validation.state == "validated"
+    fields = _http_fields(_describe_route(routes[0]))
+    return Sources(tuple(fields), None, _exposure(routes, set()), validated)
+
+
 def _http_fields(trigger: str) -> list[SourceField]:
     return [SourceField((key,), label, trigger, shape) for key, label, shape in _HTTP_FIELDS]
 

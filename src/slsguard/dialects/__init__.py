@@ -34,7 +34,16 @@ __all__ = [
 
 def get(name: str) -> Dialect:
     """The dialect with this name (CloudFormation for the kinds without their own module)."""
-    from slsguard.dialects import cdk, cloudformation, live, openapi, sam, serverless, terraform
+    from slsguard.dialects import (
+        cdk,
+        chalice,
+        cloudformation,
+        live,
+        openapi,
+        sam,
+        serverless,
+        terraform,
+    )
 
     table: dict[str, Dialect] = {
         "serverless": serverless.DIALECT,
@@ -44,6 +53,7 @@ def get(name: str) -> Dialect:
         "live": live.DIALECT,
         "openapi": openapi.DIALECT,
         "cdk": cdk.DIALECT,
+        "chalice": chalice.DIALECT,
     }
     return table.get(name, cloudformation.DIALECT)
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from slsguard.findings import Finding, FixChange, Replacement, Report
-from slsguard.fixing.command import mask_secrets
+from slsguard.fixing.diffs import mask_secrets
 from slsguard.fixing.plan import FilePlan, Proposal, plan
 from slsguard.fixing.text import Edit
 from slsguard.model import Application

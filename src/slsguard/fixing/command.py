@@ -12,7 +12,6 @@ code is 1 when something would change.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from slsguard.findings import Finding, Report, Severity
 from slsguard.fixing.plan import Outcome, Plan, Proposal, plan
 
 if TYPE_CHECKING:
+    from slsguard.config import Settings
     from slsguard.model import Application
     from slsguard.scan import ScanOptions
 
@@ -64,13 +64,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         flags = Config(select=args.select, ignore=args.ignore, fail_on=args.fail_on)
         settings = resolve(args.paths, flags, args.config)
-        options = _options(args, settings.select, settings.ignore, settings.exclude)
+        options = _options(args, settings)
         report, apps = _scan(args.paths, options)
     except (ValueError, UnknownRuleError) as error:  # ConfigError, an unknown rule
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
-    root = scan_root(args.paths)
-    result = plan(proposals(report.findings, apps), root, Path.cwd(), args.unsafe_fixes)
+    root = scan_root(args.paths)  # the project root: file names are relative to it
+    result = plan(proposals(report.findings, apps), root, root, args.unsafe_fixes)
     if args.diff:
         sys.stdout.write(render_diff(result))
         _summary(result, sys.stderr, would=True)
@@ -80,21 +80,25 @@ def run(args: argparse.Namespace) -> int:
     write_all(result, root)
     _summary(result, sys.stdout, would=False)
     after, _ = _scan(args.paths, options) if result.changed else (report, apps)
-    _remaining(after, report, settings.fail_on)
+    if isinstance(settings.fail_on, Severity):  # nothing to list with `--fail-on never`
+        _remaining(after, report, settings.fail_on)
     return exit_code(after, settings.fail_on)
 
 
-def _options(
-    args: argparse.Namespace,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-) -> ScanOptions:
+def _options(args: argparse.Namespace, settings: Settings) -> ScanOptions:
     from slsguard.loading import LoadOptions
     from slsguard.scan import ScanOptions
 
     load = LoadOptions(stage=args.stage, region=args.region, var_files=tuple(args.var_file))
-    return ScanOptions(select=select, ignore=ignore, exclude=exclude, today=args.as_of, load=load)
+    return ScanOptions(
+        select=settings.select,
+        ignore=settings.ignore,
+        enable=settings.enable,
+        severity=settings.severity,
+        exclude=settings.exclude,
+        today=args.as_of,
+        load=load,
+    )
 
 
 def _scan(paths: Sequence[Path], options: ScanOptions) -> tuple[Report, tuple[Application, ...]]:
@@ -135,29 +139,9 @@ def write_all(result: Plan, root: Path) -> None:
 
 def render_diff(result: Plan) -> str:
     """The unified diff of every file the fixes change, secrets masked."""
+    from slsguard.fixing.diffs import mask_secrets
+
     return "".join(mask_secrets(file_plan.diff()) for file_plan in result.changed)
-
-
-_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["']?\s*[:=]\s*["']?(?P<value>[^\s"',#}]+)""")
-_WORD = re.compile(r"""[^\s"'`,;(){}\[\]<>=]{8,}""")
-
-
-def mask_secrets(text: str) -> str:
-    """`text` with every secret value it shows masked (`sk_l****`), through the one mask."""
-    from slsguard.secrets.detect import classify, find_token, mask
-
-    def named(match: re.Match[str]) -> str:
-        value = match.group("value")
-        if classify(match.group("name"), value) is None:
-            return match.group(0)
-        start = match.start("value") - match.start()
-        return match.group(0)[:start] + mask(value) + match.group(0)[start + len(value) :]
-
-    def token(match: re.Match[str]) -> str:
-        word = match.group(0)
-        return mask(word) if "****" not in word and find_token(word) is not None else word
-
-    return "\n".join(_WORD.sub(token, _ASSIGNMENT.sub(named, line)) for line in text.split("\n"))
 
 
 def _summary(result: Plan, out: TextIO, *, would: bool) -> None:

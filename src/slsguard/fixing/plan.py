@@ -11,7 +11,6 @@ is guessed. The plan holds the edited text of every file; the command writes or 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +97,8 @@ class FilePlan:
 
     def diff(self) -> str:
         """A unified diff of the change (`a/` and `b/` paths, as `git diff` writes them)."""
+        from slsguard.fixing.diffs import unified_diff
+
         return unified_diff(self.display, self.source.text, self.new_text())
 
 
@@ -222,16 +223,10 @@ def _open(path: Path, display: str, root: Path) -> FilePlan:
     if generated:
         folder = sorted(generated)[0]
         raise EditError(f"{display} is generated (under {folder}/): fix the source it comes from")
+    if display.endswith(".tf.json"):
+        raise EditError(f"{display} is Terraform JSON: slsguard writes Terraform fixes in HCL only")
     check_editable(path, root)
     original = path.read_bytes()
     source = read_source(path)
     document: Document = HclDocument(source) if is_hcl(path) else YamlDocument(source)
     return FilePlan(path, display, original, source, document)
-
-
-def unified_diff(display: str, before: str, after: str) -> str:
-    """`before` → `after` as a unified diff of `display` (line endings shown as `\\n`)."""
-    old = before.replace("\r\n", "\n").splitlines(keepends=True)
-    new = after.replace("\r\n", "\n").splitlines(keepends=True)
-    lines = difflib.unified_diff(old, new, f"a/{display}", f"b/{display}")
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

@@ -11,6 +11,7 @@ reason: a fix that would fail at run time is not a fix. Free-text advice is not 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from slsguard import dialects
@@ -105,19 +106,29 @@ def _role_of(fn: Function) -> Role | str:
 
 
 def _attach(app: Application, role: Role, grant: Grant) -> GrantRequest | str:
-    """Attach the grant's managed policy to `role` in the role's syntax."""
-    if not grant.managed_policy:
-        return (
-            f"the role {role.name} needs {', '.join(grant.actions)}, which slsguard "
-            "cannot add as an exact edit yet: add it, then run fix again"
-        )
-    arn = f"arn:aws:iam::aws:policy/{grant.managed_policy}"
+    """Grant the actions to `role` as an inline policy, in the role's syntax.
+
+    Inline, not the managed policy: the statements are then in the project for everyone
+    (and for least-privilege analysis) to read.
+    """
+    name = _policy_name(grant)
     if app.kind == "terraform":
-        return _terraform_attachment(app, role, grant.managed_policy, arn)
+        return _terraform_policy(app, role, name, grant)
+    statement = {"Effect": "Allow", "Action": list(grant.actions), "Resource": grant.resource}
     if role.key == "provider" or role.origin.path[:1] not in (("Resources",), ("resources",)):
         return f"the role {role.name} is not a role resource slsguard can extend"
-    anchor = (*role.origin.path[: _resource_depth(role.origin.path)], "Properties")
-    return GrantRequest(role.origin.file, (*anchor, "ManagedPolicyArns"), "append-item", arn)
+    anchor = (*role.origin.path[: _resource_depth(role.origin.path)], "Properties", "Policies")
+    policy = {
+        "PolicyName": name,
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+    }
+    return GrantRequest(role.origin.file, anchor, "append-item", json.dumps(policy))
+
+
+def _policy_name(grant: Grant) -> str:
+    """`xray-access`: named after the services it grants."""
+    services = sorted({action.split(":")[0] for action in grant.actions})
+    return "-".join(services) + "-access"
 
 
 def _resource_depth(path: KeyPath) -> int:
@@ -125,21 +136,27 @@ def _resource_depth(path: KeyPath) -> int:
     return 3 if path[:2] == ("resources", "Resources") else 2
 
 
-def _terraform_attachment(
-    app: Application, role: Role, policy: str, arn: str
-) -> GrantRequest | str:
+def _terraform_policy(app: Application, role: Role, name: str, grant: Grant) -> GrantRequest | str:
     address = terraform_address(app, role.key)
     if address is None:
         return f"the role {role.name} is not a Terraform resource of this project"
     local = local_address(address)
-    name = f"{local.split('.')[-1]}_{policy.lower().replace('-', '_')}"
+    label = f"{local.split('.')[-1]}_{name.replace('-', '_')}"
+    actions = ", ".join(json.dumps(action) for action in grant.actions)
     text = (
-        f'resource "aws_iam_role_policy_attachment" "{name}" {{\n'
-        f"  role       = {local}.name\n"
-        f'  policy_arn = "{arn}"\n'
+        f'resource "aws_iam_role_policy" "{label}" {{\n'
+        f"  role = {local}.id\n"
+        "  policy = jsonencode({\n"
+        '    Version = "2012-10-17"\n'
+        "    Statement = [{\n"
+        '      Effect   = "Allow"\n'
+        f"      Action   = [{actions}]\n"
+        f"      Resource = {json.dumps(grant.resource)}\n"
+        "    }]\n"
+        "  })\n"
         "}\n"
     )
-    return GrantRequest(role.origin.file, (), "append", text, name)
+    return GrantRequest(role.origin.file, (), "append", text, label)
 
 
 def _actions(grants: tuple[Grant, ...]) -> str:

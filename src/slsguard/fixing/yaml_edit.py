@@ -70,6 +70,10 @@ class YamlDocument:
         where = format_path(path)
         if _is_null(node):  # `environment:` with nothing under it: every child is missing.
             return None
+        if _from_elsewhere(node):
+            raise EditError(
+                f"{where}: its parent comes from a variable or reference ({node.value})"
+            )
         if isinstance(part, int):
             if not isinstance(node, yaml.SequenceNode):
                 raise EditError(f"{where}: the parent is not a list")

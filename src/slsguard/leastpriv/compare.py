@@ -31,6 +31,7 @@ _BENIGN_MANAGED = frozenset(
 )
 _KINDS = {
     "AWS::DynamoDB::Table": "table",
+    "AWS::Serverless::SimpleTable": "table",
     "AWS::S3::Bucket": "bucket",
     "AWS::SQS::Queue": "queue",
     "AWS::SNS::Topic": "topic",

@@ -72,13 +72,26 @@ def render(statements: tuple[PolicyStatement, ...], syntax: str, indent: int = 0
         lines.append(f"{pad}- Effect: Allow")
         lines.append(f"{pad}  Action: [{', '.join(statement.actions)}]")
         lines.append(f"{pad}  Resource:")
-        lines += [f"{pad}    - {_yaml(target)}" for target in statement.targets]
+        lines += [f"{pad}    - {_yaml(target, syntax)}" for target in statement.targets]
     return "\n".join(lines) + "\n"
 
 
-def _yaml(target: Target) -> str:
+_PSEUDO = {
+    "serverless": ("${aws:region}", "${aws:accountId}"),
+    "sam": ("${AWS::Region}", "${AWS::AccountId}"),
+    "cloudformation": ("${AWS::Region}", "${AWS::AccountId}"),
+}
+"""How each YAML syntax writes the deployment's region and account."""
+
+
+def _yaml(target: Target, syntax: str) -> str:
     if target.cfn:
         return target.cfn
+    parts = target.arn.split(":", 5)
+    if len(parts) == 6 and parts[3] == "*" and parts[4] == "*" and syntax in _PSEUDO:
+        parts[3], parts[4] = _PSEUDO[syntax]
+        arn = ":".join(parts)
+        return f"'{arn}'" if syntax == "serverless" else f"!Sub '{arn}'"
     return f"'{target.arn}'" if target.arn.startswith("*") else target.arn
 
 

@@ -97,6 +97,9 @@ class PythonCalls:
         self.calls: list[SdkCall] = []
         self._seen: list[Module] = []
         self._reached: dict[int, set[int]] = {}
+        self._scope = ""
+        """The function whose code is being read (its local names come first)."""
+        self._depth = 0
 
     def run(self, handler: Module, entry: FunctionNode | None = None) -> tuple[SdkCall, ...]:
         """The SDK calls of the code the `entry` function of `handler` can reach (all the
@@ -125,18 +128,44 @@ class PythonCalls:
 
     def _bind(self, module: Module) -> None:
         names = self.names[id(module)]
+        scopes = self._scopes_of(module)
         for node in sorted(_nodes(module.tree), key=lambda n: getattr(n, "lineno", 0)):
+            scope = scopes.get(id(node), ("", frozenset()))
+            self._scope = scope[0]
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 value = self.eval(node.value, module)
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    _store(names, target, value)
+                    _store(names, target, value, scope)
             elif isinstance(node, ast.With | ast.AsyncWith):
                 for item in node.items:
                     if item.optional_vars is not None:
-                        _store(names, item.optional_vars, self.eval(item.context_expr, module))
+                        value = self.eval(item.context_expr, module)
+                        _store(names, item.optional_vars, value, scope)
             elif isinstance(node, ast.Call):
                 self._pass_arguments(node, module)
+        self._scope = ""
+
+    def _scopes_of(self, module: Module) -> dict[int, tuple[str, frozenset[str]]]:
+        """id of each node → (its innermost function's name, the names it declares global)."""
+        found: dict[int, tuple[str, frozenset[str]]] = {}
+
+        def visit(node: ast.AST, scope: tuple[str, frozenset[str]]) -> None:
+            for child in ast.iter_child_nodes(node):
+                inner = scope
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                    declared = {
+                        name
+                        for n in ast.walk(child)
+                        if isinstance(n, ast.Global | ast.Nonlocal)
+                        for name in n.names
+                    }
+                    inner = (child.name, frozenset(declared))
+                found[id(child)] = inner
+                visit(child, inner)
+
+        visit(module.tree, ("", frozenset()))
+        return found
 
     def _pass_arguments(self, call: ast.Call, module: Module) -> None:
         target = self._function(call.func, module)
@@ -188,8 +217,16 @@ class PythonCalls:
     def _name(self, node: ast.Name | ast.Attribute, module: Module) -> Value:
         dotted = _dotted(node)
         names = self.names.get(id(module), {})
+        local = f"{self._scope}::{dotted}" if self._scope else ""
+        if local in names:
+            return names[local]
         if dotted in names:
             return names[dotted]
+        meta = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+        if meta and dotted.endswith(".meta.client"):  # `resource.meta.client`: its client
+            resource = self.eval(node.value.value, module)  # type: ignore[union-attr]
+            if isinstance(resource, Handle) and resource.service:
+                return Handle("client", resource.service)
         head, _, rest = dotted.partition(".")
         qualified = module.imports.get(head)
         if qualified is None:
@@ -203,6 +240,8 @@ class PythonCalls:
         if _dotted(func) in ("os.getenv", "os.environ.get", "environ.get", "getenv"):
             key = _constant(call.args[0]) if call.args else None
             return Arg("env", key) if key is not None else None
+        if isinstance(func, ast.Name):
+            return self._returned(func, module)
         if not isinstance(func, ast.Attribute):
             return None
         owner = self.eval(func.value, module)
@@ -211,6 +250,23 @@ class PythonCalls:
         if not isinstance(owner, Handle):
             return None
         return self._derived(owner, func.attr, call, module)
+
+    def _returned(self, func: ast.Name, module: Module) -> Value:
+        """What a local factory function returns (`def s3(): return boto3.client("s3")`)."""
+        target = self._function(func, module)
+        if target is None or self._depth > 3:
+            return None
+        callee, definition = target
+        self._depth += 1
+        try:
+            for node in ast.walk(definition):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    value = self.eval(node.value, callee)
+                    if isinstance(value, Handle):
+                        return value
+        finally:
+            self._depth -= 1
+        return None
 
     def _derived(self, owner: Handle, attr: str, call: ast.Call, module: Module) -> Value:
         if owner.kind == "resource" and attr in _RESOURCE_TYPES:
@@ -242,6 +298,7 @@ class PythonCalls:
         for symbol, node in _calls_by_function(module.tree):
             if reached is not None and id(node) not in self._reached_calls(module, reached):
                 continue
+            self._scope = "" if symbol == "<module>" else symbol
             self.calls.extend(utility_calls(module, evaluate, symbol, node))
             func = node.func
             if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
@@ -369,10 +426,20 @@ def _sdk_root(node: ast.expr, owner: Value) -> bool:
     return root in _SDK_ROOTS or isinstance(node, ast.Call) or owner is None
 
 
-def _store(names: dict[str, Handle | Arg], target: ast.expr, value: Value) -> None:
+def _store(
+    names: dict[str, Handle | Arg],
+    target: ast.expr,
+    value: Value,
+    scope: tuple[str, frozenset[str]],
+) -> None:
+    """Bind `target` to `value`; a plain name assigned in a function is that function's own
+    (`global` aside): `client` may be an S3 client at module level and SQS in `send`."""
     if value is None:
         return
     key = _dotted(target)
+    function, declared_global = scope
+    if key and function and isinstance(target, ast.Name) and key not in declared_global:
+        key = f"{function}::{key}"
     if key:
         names[key] = value
 

@@ -32,6 +32,9 @@ _TYPES: dict[str, tuple[str, str, str]] = {
 }
 """Resource kind → (CloudFormation type, name property, ARN pattern)."""
 
+_ALSO = {"table": "AWS::Serverless::SimpleTable"}
+"""SAM types that become the CloudFormation type under the same logical id."""
+
 _ARN_ATTRIBUTE = {
     "table": "Arn",
     "bucket": "Arn",
@@ -121,7 +124,7 @@ def from_resource(app: Application, kind: str, logical: str, via: str) -> Target
     if not isinstance(resource, dict) or kind not in _TYPES:
         return unresolved(kind, f"{via} references {logical}, not a resource of this template")
     cfn_type, name_key, pattern = _TYPES[kind]
-    if resource.get("Type") != cfn_type:
+    if resource.get("Type") not in (cfn_type, _ALSO.get(kind)):
         return unresolved(kind, f"{via} references {logical}, a {resource.get('Type')}")
     properties = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
     name = properties.get(name_key) if name_key and isinstance(properties, dict) else None

@@ -60,13 +60,15 @@ Progress = Callable[[int, int], None]
 def load_all(
     candidates: list[Candidate], options: LoadOptions, cwd: Path, progress: Progress | None = None
 ) -> LoadResult:
-    """Load every candidate; files included by a Serverless config are not loaded twice."""
+    """Load every candidate; files included by a Serverless config are not loaded twice.
+    `cwd` is the folder file names are relative to: the project root."""
     result = LoadResult(files=len(candidates))
     included: set[str] = set()
     order = {
         "serverless": 0,
         "code-config": 1,
         "cdk-app": 1,
+        "chalice": 2,
         "template": 2,
         "terraform": 2,
         "ci": 3,
@@ -84,6 +86,9 @@ def load_all(
             continue
         if candidate.kind == "cdk-app":
             result.file_notes.extend(cdk_notes(candidate))
+            continue
+        if candidate.kind == "chalice":
+            _chalice(candidate, result, cwd)
             continue
         if candidate.kind == "ci":
             _pipeline(candidate, result)
@@ -107,7 +112,17 @@ def load_all(
         result.apps.append(_with_notes(app, external_role_notes(app)))
     if terraform:
         result.apps.extend(_terraform(terraform, cwd, options.var_files))
+    result.apps = [replace(app, project_root=os.path.abspath(cwd)) for app in result.apps]
     return result
+
+
+def _chalice(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
+    """The applications (one per stage) of a Chalice project."""
+    from slsguard.loading.chalice import load_chalice
+
+    apps, problems = load_chalice(candidate.path, lambda p: display_name(p, cwd), candidate.root)
+    result.file_notes.extend(_problem_notes(Loaded(candidate.display, None, problems)))
+    result.apps.extend(_with_notes(app, external_role_notes(app)) for app in apps)
 
 
 def _terraform(
@@ -201,7 +216,9 @@ def _serverless(
         if extra.root is not None:
             documents.append(Document(extra.file, extra.root))
     app = load_serverless(resolved, candidate.display, tuple(documents))
-    dotenv = dotenv_files(resolved, candidate.path, candidate.root, lambda p: display_name(p, cwd))
+    dotenv = dotenv_files(
+        resolved, candidate.path, candidate.root, lambda p: display_name(p, cwd), candidate.project
+    )
     app = replace(app, dotenv_files=dotenv) if dotenv else app
     notes = unresolved_notes(context.problems, context.problem_keys, root, candidate.display)
     return _with_notes(app, notes)

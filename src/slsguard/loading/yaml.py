@@ -11,7 +11,7 @@ the number of values built (so alias "billion laughs" bombs stop early).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -87,6 +87,22 @@ class YMap(dict[str, Any]):
         """The origin of the value under `key`, given this map's own origin."""
         line, column = self.key_positions.get(key, self.position)
         return Origin(self.file or parent.file, (*parent.path, key), line, column)
+
+
+class FileMap(YMap):
+    """A YMap whose keys may be written in different files (a module's resources)."""
+
+    __slots__ = ("key_files",)
+
+    def __init__(self, file: str = "", position: Position = (1, 1)) -> None:
+        super().__init__(file, position)
+        self.key_files: dict[str, str] = {}
+
+    def origin_of(self, key: str, parent: Origin) -> Origin:
+        """The origin of `key`, in the file where it is written."""
+        origin = super().origin_of(key, parent)
+        where = self.key_files.get(key)
+        return replace(origin, file=where) if where else origin
 
 
 class YList(list[Any]):

@@ -25,9 +25,9 @@ from slsguard.loading.terraform.api_gateway import merge as merge_properties
 from slsguard.loading.terraform.iam import attach_policies, readable_policies
 from slsguard.loading.terraform.module import Loader, parse_directory
 from slsguard.loading.terraform.stores import merge as merge_stores
-from slsguard.loading.terraform.translate import FileMap, translate
+from slsguard.loading.terraform.translate import translate
 from slsguard.loading.terraform.triggers import add_triggers
-from slsguard.loading.yaml import YList, YMap
+from slsguard.loading.yaml import FileMap, YList, YMap
 from slsguard.model import Application, Document, Note
 from slsguard.tf_address import record_address
 

@@ -12,8 +12,7 @@ from slsguard.loading.terraform import hcl
 from slsguard.loading.terraform.datasources import policy_document
 from slsguard.loading.terraform.evaluate import Evaluator
 from slsguard.loading.terraform.module import Loader, logical_id
-from slsguard.loading.terraform.translate import FileMap
-from slsguard.loading.yaml import YList, YMap
+from slsguard.loading.yaml import FileMap, YList, YMap
 
 _INPUTS = {
     "function_name": "FunctionName",

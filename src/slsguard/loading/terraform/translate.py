@@ -10,10 +10,8 @@ arguments a rule reads are translated; the rest of a resource is left out.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from slsguard.findings import Origin
 from slsguard.loading.terraform import api_gateway, hcl, stores
 from slsguard.loading.terraform.datasources import policy_document
 from slsguard.loading.terraform.evaluate import Evaluator, Resource
@@ -158,22 +156,6 @@ _SPECS: dict[str, tuple[str, Spec]] = {
 
 _SPECS.update(api_gateway.SPECS)
 _SPECS.update(stores.SPECS)
-
-
-class FileMap(YMap):
-    """A YMap whose keys may be written in different files (a module's resources)."""
-
-    __slots__ = ("key_files",)
-
-    def __init__(self, file: str = "", position: tuple[int, int] = (1, 1)) -> None:
-        super().__init__(file, position)
-        self.key_files: dict[str, str] = {}
-
-    def origin_of(self, key: str, parent: Origin) -> Origin:
-        """The origin of `key`, in the file where it is written."""
-        origin = super().origin_of(key, parent)
-        where = self.key_files.get(key)
-        return replace(origin, file=where) if where else origin
 
 
 def translate(evaluator: Evaluator, resource: Resource) -> YMap | None:

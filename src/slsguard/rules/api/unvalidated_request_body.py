@@ -109,7 +109,8 @@ _HTTP_API_FIX = (
     },
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
-    """State-changing routes whose body reaches the code unchecked."""
+    """State-changing routes whose body reaches the code unchecked (HTTP APIs once each)."""
+    unvalidatable: dict[str, list[Endpoint]] = {}
     for endpoint in endpoints(app):
         if endpoint.method not in _WITH_BODY or endpoint.preflight:
             continue
@@ -125,15 +126,35 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 subject=endpoint.route,
             )
         elif endpoint.kind == "http" and state == "impossible":
-            yield Violation(
-                endpoint.origin,
-                f"{describe(app, endpoint)}: HTTP APIs cannot validate request bodies at the "
-                f"gateway, so every {endpoint.method} body reaches {_target(endpoint)} unchecked",
-                _HTTP_API_FIX,
-                severity=Severity.LOW,
-                function=endpoint.function,
-                subject=endpoint.route,
-            )
+            unvalidatable.setdefault(endpoint.api, []).append(endpoint)
+    for api, routes in unvalidatable.items():
+        yield _http_api_note(app, api, routes)
+
+
+def _http_api_note(app: Application, api: str, routes: list[Endpoint]) -> Violation:
+    """One design note per HTTP API: bodies cannot be validated there, whatever the route."""
+    first = routes[0]
+    shown = ", ".join(route.route for route in routes[:3])
+    more = f" and {len(routes) - 3} more" if len(routes) > 3 else ""
+    functions = tuple(dict.fromkeys(r.function for r in routes if r.function))
+    return Violation(
+        first.origin,
+        f"{describe(app, first)}: HTTP APIs cannot validate request bodies at the gateway, so "
+        f"the bodies of {len(routes)} route{'s' if len(routes) > 1 else ''} ({shown}{more}) "
+        f"reach {_functions(functions)} unchecked",
+        _HTTP_API_FIX,
+        severity=Severity.LOW,
+        function=functions[0] if len(functions) == 1 else None,
+        functions=functions,
+        subject=api,
+    )
+
+
+def _functions(names: tuple[str, ...]) -> str:
+    if not names:
+        return "the integrations"
+    shown = ", ".join(names[:4])
+    return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
 def _target(endpoint: Endpoint) -> str:

@@ -4,7 +4,10 @@
 Reports JWT decoding that skips the signature: PyJWT `jwt.decode` with
 `options={"verify_signature": False}`, `verify=False` or the `none` algorithm,
 python-jose `get_unverified_claims`; Node's `jsonwebtoken` `decode` (which never verifies)
-or `verify` with `algorithms: ["none"]`, `jose`'s `decodeJwt`.
+or `verify` with `algorithms: ["none"]`, `jose`'s `decodeJwt`. Reading the header or claims
+first to pick the key and then verifying the signature in the same function
+(`get_unverified_header` + `jwk.construct(...).verify(...)`, or a decode with a key and
+`algorithms`) is how JWKS verification works, and is not reported.
 
 ## Why is this bad?
 Anyone can write a token with any claims (`"admin": true`, another user's id): the function

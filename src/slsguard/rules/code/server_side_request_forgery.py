@@ -4,7 +4,9 @@
 Reports an outbound request whose URL comes from event data: `requests`, `httpx`,
 `urllib.request`, `urllib3`, `aiohttp`; Node's `axios`, `fetch`, `got`, `http(s).request`/`get`.
 A URL whose scheme and host are constant (`f"https://api.example.com/items/{id}"`) is not
-reported.
+reported. A URL whose scheme and host come from configuration (an environment
+variable, a setting) and whose path only is from the event (`f"{API_URL}/items/{id}"`) is
+not reported: the request cannot leave the configured host.
 
 ## Why is this bad?
 The function fetches what the caller names: the instance metadata or internal services
