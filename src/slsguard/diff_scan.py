@@ -132,7 +132,9 @@ def touched_folders(
     now = {_app_folder(c.path, current.root) for c in discover(list(paths), project=current)}
     base_paths = [base.path_of(current, path) for path in paths]
     existing = [path for path in base_paths if path.exists()]
-    then = {_app_folder(c.path, base.project.root) for c in discover(existing, project=base.project)}
+    then = {
+        _app_folder(c.path, base.project.root) for c in discover(existing, project=base.project)
+    }
     folders = now | then
     touched = {folder for folder in folders if any(_under(name, folder) for name in changed)}
     if any(not any(_under(name, folder) for folder in folders) for name in changed):

@@ -69,6 +69,9 @@ class ScanOptions:
     """How packages are audited (off by default: the scan never uses the network alone)."""
     rule_problems: tuple[Violation, ...] = ()
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
+    notes: tuple[Note, ...] = ()
+    """Findings about the scan itself that its caller knows of (a configuration file changed
+    since `--diff-base`), reported when their rule is active."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
 
@@ -142,6 +145,7 @@ def scan_apps(
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
     findings.extend(_notes(loaded.file_notes, active, app=None))
+    findings.extend(_notes(options.notes, active, app=None))
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
