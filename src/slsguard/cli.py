@@ -518,7 +518,7 @@ def _scanned_changes(
     folders = diff_scan.touched_folders(args.paths, project, base, changed)
     now = [project.root / folder for folder in folders if (project.root / folder).exists()]
     then = [base.project.root / folder for folder in folders]
-    options = replace(options, notes=_changed_gate_files(settings, project, base, changed))
+    options = replace(options, notes=_changed_gate_files(args, project, base, changed))
     current = _scanned(now, options, settings.format) if now else _empty(options)
     existing = [path for path in then if path.exists()]
     base_options = replace(options, project=base.project, rule_problems=(), notes=())
@@ -535,27 +535,38 @@ def _empty(options: ScanOptions) -> Report:
 
 
 def _changed_gate_files(
-    settings: Settings, project: Project, base: BaseTree, changed: frozenset[str]
+    args: argparse.Namespace, project: Project, base: BaseTree, changed: frozenset[str]
 ) -> tuple[Note, ...]:
     """SLS004 for a configuration or baseline file the change touches (the base's was used)."""
     from slsguard.findings import Origin, Severity
     from slsguard.model import Note
+    from slsguard.project import CONFIG_NAMES
 
-    gates = [settings.source, settings.baseline]
+    gates = [project.root / name for name in (*CONFIG_NAMES, "pyproject.toml")]
+    gates += [Path(value) for value in (args.config, args.baseline) if value is not None]
     notes = []
     for path in gates:
-        if path is None or not Path(path).resolve().is_relative_to(base.project.root):
+        absolute = Path(os.path.abspath(path))
+        if not absolute.is_relative_to(project.root):
             continue
-        name = Path(path).resolve().relative_to(base.project.root).as_posix()
-        if name in changed:
-            message = (
-                f"{name} changed since the merge base ({base.commit[:12]}): the base revision's "
-                "version was used for this scan, so a change cannot widen its own gate"
-            )
-            fix = "review the change to this file; it takes effect once merged"
-            violation = Violation(Origin(name), message, fix, Severity.LOW, subject=name)
-            notes.append(Note("SLS004", violation))
+        name = absolute.relative_to(project.root).as_posix()
+        if name not in changed or (name == "pyproject.toml" and not _slsguard_table(project, base)):
+            continue
+        message = (
+            f"{name} changed since the merge base ({base.commit[:12]}): the base revision's "
+            "version was used for this scan, so a change cannot widen its own gate"
+        )
+        fix = "review the change to this file; it takes effect once merged"
+        violation = Violation(Origin(name), message, fix, Severity.LOW, subject=name)
+        notes.append(Note("SLS004", violation))
     return tuple(notes)
+
+
+def _slsguard_table(project: Project, base: BaseTree) -> bool:
+    """Whether `pyproject.toml` holds slsguard settings now or at the base."""
+    from slsguard.project import has_config
+
+    return has_config(project.root) or has_config(base.project.root)
 
 
 FORMATS_WITH_EDITS = ("sarif", "markdown")
