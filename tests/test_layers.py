@@ -14,9 +14,7 @@ RULES = Path(__file__).resolve().parents[1] / "src" / "slsguard" / "rules"
 
 def test_rules_package_holds_no_private_helper_modules() -> None:
     private = sorted(
-        str(path.relative_to(RULES))
-        for path in RULES.rglob("_*.py")
-        if path.name != "__init__.py"
+        str(path.relative_to(RULES)) for path in RULES.rglob("_*.py") if path.name != "__init__.py"
     )
     assert private == []
 
@@ -30,3 +28,61 @@ def test_rule_modules_import_only_the_registry_from_rules() -> None:
         for match in pattern.findall(path.read_text(encoding="utf-8"))
     )
     assert offenders == []
+
+
+SYNTAX_BRANCH = re.compile(
+    r"terraform_address|local_address|\bapp\.kind\b|syntax_of\(|\.syntax\s*[!=]=|"
+    r"\bsyntax\s*[!=]=|key_name\("
+)
+"""What branching on the syntax looks like in a rule: the dialect, the app's kind, a Terraform
+address or a per-syntax key name."""
+
+STILL_BRANCHING = {
+    # Fix written as intents; detection still reads per-syntax keys (to move into analysis).
+    "monitoring/function_without_alarm.py": "reads the alerts plugin's per-function `alarms:`",
+    "monitoring/log_retention_unset.py": "reads Serverless and CloudFormation retention keys",
+    "monitoring/tracing_disabled.py": "reads `tracing`, `Tracing` and `TracingConfig.Mode`",
+    "runtime/code_signing_disabled.py": "reads `resources.extensions` in Serverless",
+    "runtime/deprecated_runtime.py": "reads the runtime key and parameter defaults per syntax",
+    "runtime/no_concurrency_limit.py": "reads `reservedConcurrency` or its CloudFormation name",
+    # Fix still written as text per syntax (not converted to intents yet).
+    "api/api_without_waf.py": "fix not converted",
+    "api/missing_throttling.py": "fix not converted",
+    "api/unauthenticated_endpoint.py": "fix not converted",
+    "api/unvalidated_request_body.py": "fix not converted",
+    "iam/shared_function_role.py": "fix not converted",
+    "iam/wildcard_iam_action.py": "fix not converted",
+    "iam/wildcard_iam_resource.py": "fix not converted",
+    "network/function_outside_vpc.py": "fix not converted",
+    "network/insecure_transport.py": "fix not converted",
+    "network/outdated_tls_policy.py": "fix not converted",
+    "pipeline/deploy_without_cfn_role.py": "fix not converted",
+    "runtime/excessive_timeout.py": "fix not converted",
+    "runtime/missing_failure_destination.py": "fix not converted",
+    "runtime/untrusted_layer.py": "fix not converted",
+    "secrets/plaintext_secret_in_environment.py": "fix not converted",
+    "secrets/secret_materialized_in_environment.py": "fix not converted",
+}
+"""Rule modules that still branch on the syntax, with what is left: this list only shrinks."""
+
+
+def test_rules_do_not_import_the_loaders() -> None:
+    """Rules read the model and analyses (`slsguard.located` for positions), never a loader."""
+    pattern = re.compile(r"^\s*(?:from|import)\s+slsguard\.loading\b", re.MULTILINE)
+    offenders = sorted(
+        str(path.relative_to(RULES))
+        for path in RULES.rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    )
+    assert offenders == []
+
+
+def test_no_rule_branches_on_the_syntax_beyond_the_known_list() -> None:
+    """A fix is an intent the dialect writes; a rule never asks which syntax it is in."""
+    branching = {
+        path.relative_to(RULES).as_posix()
+        for path in RULES.rglob("*.py")
+        if SYNTAX_BRANCH.search(path.read_text(encoding="utf-8"))
+    }
+    assert branching - STILL_BRANCHING.keys() == set()
+    assert STILL_BRANCHING.keys() - branching == set(), "converted: remove it from the list"

@@ -82,7 +82,7 @@ def test_the_nearest_configuration_wins_below_the_git_top_level(tmp_path: Path) 
 
 def test_pyproject_with_a_slsguard_table_is_a_configuration(tmp_path: Path) -> None:
     _write(tmp_path, {".git": "gitdir: elsewhere\n", "app/pyproject.toml": "[tool.slsguard]\n"})
-    _write(tmp_path, {"lib/pyproject.toml": "[tool.black]\n"})
+    _write(tmp_path, {"lib/pyproject.toml": "[tool.black]  # not [tool.slsguard]\n"})
     assert detect_root(tmp_path / "app") == tmp_path / "app"
     assert detect_root(tmp_path / "lib") == tmp_path  # a .git file: a work tree or submodule
 

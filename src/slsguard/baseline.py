@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.findings import Finding, Report
 
 FORMAT_VERSION = 2
@@ -49,6 +50,10 @@ def render(findings: Iterable[Finding]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+"""Far more than any real baseline; `--baseline /dev/zero` must not fill the memory."""
+
+
 @dataclass(frozen=True, slots=True)
 class Baseline:
     """The fingerprints a baseline accepts (with how many findings each accounts for), and
@@ -61,7 +66,7 @@ class Baseline:
 def load(path: Path) -> Baseline:
     """The fingerprints a baseline accepts, each with how many findings it accounts for."""
     try:
-        document: Any = json.loads(path.read_text(encoding="utf-8"))
+        document: Any = json.loads(files.read_text(path, MAX_BASELINE_BYTES))
     except OSError as error:
         raise BaselineError(f"cannot read baseline {path}: {error.strerror or error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -236,20 +236,22 @@ def add_user_rule_flags(parser: argparse.ArgumentParser) -> None:
 
 def _with_user_rules(args: argparse.Namespace, run: Callable[[argparse.Namespace], int]) -> int:
     """Run a command with the installed and `--rules-dir` user rules active."""
-    from slsguard import git, user_rules
-    from slsguard.config import scan_root
+    from slsguard import user_rules
+    from slsguard.project import ProjectError
+    from slsguard.project import find as find_project
     from slsguard.rules import user_rules_active
 
     paths = list(getattr(args, "paths", None) or [])
-    root = scan_root(paths) if paths else None
-    project = (git.top_level(root) or root) if root is not None else None
     try:
+        # A missing path is the command's to report ("no such file"), not the root's.
+        known = paths and all(path.exists() for path in paths)
+        found = find_project(paths, getattr(args, "root", None)) if known else None
         loaded = user_rules.load(
             args.rules_dir,
-            project_root=project,
+            project_root=(found.git_top or found.root) if found else None,
             trust_project_rules=args.trust_project_rules,
         )
-    except user_rules.UntrustedRulesError as error:
+    except (ProjectError, user_rules.UntrustedRulesError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     args.rule_problems = loaded.problems
@@ -333,7 +335,9 @@ def _internal_error(error: BaseException, *, debug: bool) -> int:
         traceback.print_exception(error)
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    text = str(error)[:300]
+    from slsguard.secrets.detect import mask_text
+
+    text = mask_text(str(error))[:300]
     hint = (
         "rerun with --debug for the traceback"
         if not debug
@@ -390,7 +394,10 @@ def _inventory(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     dependencies = dependency_cli.options(args, settings)
     options = ScanOptions(
-        load=LoadOptions(stage=args.stage), dependencies=dependencies, project=project
+        load=LoadOptions(stage=args.stage),
+        dependencies=dependencies,
+        notes=ignored_settings(settings),
+        project=project,
     )
     report = scan(list(args.paths), options)
     if args.format == "json":
@@ -448,6 +455,7 @@ def _scan_with(
         ),
         dependencies=dependency_cli.options(args, settings),
         min_confidence=args.min_confidence,
+        notes=ignored_settings(settings),
     )
     try:
         if base is None:
@@ -518,7 +526,8 @@ def _scanned_changes(
     folders = diff_scan.touched_folders(args.paths, project, base, changed)
     now = [project.root / folder for folder in folders if (project.root / folder).exists()]
     then = [base.project.root / folder for folder in folders]
-    options = replace(options, notes=_changed_gate_files(args, project, base, changed))
+    gates = _changed_gate_files(args, project, base, changed)
+    options = replace(options, notes=(*options.notes, *gates))
     current = _scanned(now, options, settings.format) if now else _empty(options)
     existing = [path for path in then if path.exists()]
     base_options = replace(options, project=base.project, rule_problems=(), notes=())
@@ -605,6 +614,21 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")
     return settings
+
+
+def ignored_settings(settings: Settings) -> tuple[Note, ...]:
+    """SLS004 (low) at the configuration file for each of its values that was not used."""
+    from slsguard.discovery import display_name
+    from slsguard.findings import Origin, Violation
+    from slsguard.model import Note
+
+    if settings.source is None:
+        return ()
+    origin = Origin(display_name(settings.source.resolve(), Path.cwd().resolve()), (), 1, 1)
+    fix = "pass the setting on the command line, where the person running the scan decides"
+    return tuple(
+        Note("SLS004", Violation(origin, reason, fix, Severity.LOW)) for reason in settings.ignored
+    )
 
 
 def _selected(settings: Settings) -> tuple[str, ...]:

@@ -6,6 +6,9 @@ configuration file, else the git top level, else the first path). Keys: `select`
 `format`, `report-unused-ignores`, `baseline`, and the dependency audit's `audit-dependencies`,
 `offline`, `advisory-db` (a path relative to the file). Command-line flags override the file; an
 unknown key or a bad value is a `ConfigError`, which the CLI turns into exit code 2.
+
+A configuration file inside the project root (found there, or named by `--config`) is
+repository content: see `trusted` for what such a file may not decide.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
+from slsguard import files
 from slsguard.findings import Severity
-from slsguard.loading.yaml import YMap, load_file
+from slsguard.loading.yaml import MAX_FILE_BYTES, YMap, load_file
 from slsguard.project import find as find_project
 from slsguard.rules import all_rules, find_rule
 
@@ -106,6 +110,8 @@ class Settings:
     advisory_db: Path | None = None
     source: Path | None = None
     """The configuration file used, if any."""
+    ignored: tuple[str, ...] = ()
+    """Values of a repository's configuration file not used (see `trusted`), each saying why."""
 
 
 def resolve(
@@ -113,16 +119,80 @@ def resolve(
 ) -> Settings:
     """The settings for scanning `paths`: `flags` over the configuration file's values (the
     file at the project root `root`, found from the paths when not given)."""
-    folder = root if root is not None else scan_root(paths)
-    source = config_file if config_file is not None else find_config(folder)
+    root = root if root is not None else scan_root(paths)
+    source = config_file if config_file is not None else find_config(root)
     file_config = load_config(source) if source is not None else Config()
+    ignored: tuple[str, ...] = ()
+    if source is not None and _resolves_inside(source, root):
+        file_config, ignored = trusted(file_config, flags, root, source)
     merged = flags.over(file_config)
     chosen = {
         item.name: getattr(merged, item.name)
         for item in fields(merged)
         if getattr(merged, item.name) is not None
     }
-    return Settings(**chosen, source=source)
+    return Settings(**chosen, source=source, ignored=ignored)
+
+
+_ONLY_INSIDE = "is ignored: a configuration file inside the project may only name"
+_ROOT = "inside the project root (links followed)"
+_NO_NETWORK = (
+    "is ignored: a configuration file inside the project cannot turn network access on "
+    "(use --audit-dependencies on the command line)"
+)
+
+
+def trusted(
+    config: Config, flags: Config, root: Path, source: Path
+) -> tuple[Config, tuple[str, ...]]:
+    """A repository's configuration without what a repository may not decide.
+
+    A file inside the scanned project is written by whoever writes the project (a pull
+    request): its paths are used only when they resolve, links followed, inside the project
+    to the expected kind of entry, and it can never turn network access on (that is the
+    command line's alone): `offline: false` is ignored, and so is `audit-dependencies: true`
+    unless the audit it asks for stays offline. Returns the config to use and why each value
+    was dropped.
+    """
+    dropped: dict[str, str] = {}
+    if config.baseline is not None and not _regular_inside(config.baseline, root):
+        dropped["baseline"] = f"`baseline: {config.baseline}` {_ONLY_INSIDE} a regular file {_ROOT}"
+    if config.advisory_db is not None and not _database_inside(config.advisory_db, root):
+        dropped["advisory_db"] = (
+            f"`advisory-db: {config.advisory_db}` {_ONLY_INSIDE} a folder, an OSV `.zip` "
+            f"export or a JSON file {_ROOT}"
+        )
+    kept = replace(config, **dict.fromkeys(dropped))
+    if config.audit_dependencies and _online(flags.over(kept)):
+        dropped["audit_dependencies"] = f"`audit-dependencies: true` {_NO_NETWORK}"
+    if config.offline is False:
+        dropped["offline"] = f"`offline: false` {_NO_NETWORK}"
+    reasons = tuple(f"{source.name}: {text}" for text in dropped.values())
+    return replace(config, **dict.fromkeys(dropped)), reasons
+
+
+def _online(config: Config) -> bool:
+    """Whether an audit with these settings would ask the OSV API (see `deps.audit`)."""
+    return config.advisory_db is None and not config.offline
+
+
+def _resolves_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _regular_inside(path: Path, root: Path) -> bool:
+    return _resolves_inside(path, root) and files.is_regular(path)
+
+
+def _database_inside(path: Path, root: Path) -> bool:
+    if not _resolves_inside(path, root):
+        return False
+    if path.is_dir():
+        return True
+    return files.is_regular(path) and path.suffix.lower() in (".zip", ".json")
 
 
 def scan_root(paths: Sequence[Path]) -> Path:
@@ -133,7 +203,7 @@ def scan_root(paths: Sequence[Path]) -> Path:
 
 def find_config(root: Path) -> Path | None:
     """The configuration file at `root`; two of them is an error (which one would win?)."""
-    found = [root / name for name in YAML_NAMES if (root / name).is_file()]
+    found = [root / name for name in YAML_NAMES if (root / name).exists()]
     pyproject = root / PYPROJECT
     if pyproject.is_file() and _pyproject_table(pyproject) is not None:
         found.append(pyproject)
@@ -147,7 +217,7 @@ def load_config(path: Path) -> Config:
     """The settings in one configuration file (YAML, or a pyproject.toml)."""
     if path.name == PYPROJECT:
         return parse(_pyproject_table(path) or {}, f"{path} [tool.slsguard]", path.parent)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"{path}: no such configuration file")
     loaded = load_file(str(path), str(path))
     for problem in loaded.problems:
@@ -162,15 +232,17 @@ def load_config(path: Path) -> Config:
 
 def _pyproject_table(path: Path) -> Mapping[str, Any] | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = files.read_text(path, MAX_FILE_BYTES)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
     if "tool.slsguard" not in text:
         return None  # Someone else's broken pyproject must not stop a scan.
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, ValueError) as error:  # ValueError: 5,000-digit integers
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     table = data.get("tool", {}).get("slsguard")
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.slsguard] must be a table")

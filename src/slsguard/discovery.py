@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from slsguard import files
 from slsguard.delivery import CiSystem
 from slsguard.project import Project
 from slsguard.project import find as find_project
@@ -44,6 +45,9 @@ SKIPPED_DIRECTORIES = frozenset(
     }
 )
 TEMPLATE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".template"})
+ZAPPA_SETTINGS = frozenset(
+    {"zappa_settings.json", "zappa_settings.yml", "zappa_settings.yaml", "zappa_settings.toml"}
+)
 CODE_CONFIGS = frozenset({"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"})
 MAX_CANDIDATE_BYTES = 4 * 1024 * 1024
 
@@ -52,7 +56,15 @@ KEY_SUFFIXES = frozenset({".pem", ".key", ".ppk", ".asc", ".gpg", ".p8"})
 KEY_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
 
 FileKind = Literal[
-    "serverless", "template", "code-config", "ci", "terraform", "cdk-app", "key-file", "chalice"
+    "serverless",
+    "template",
+    "code-config",
+    "ci",
+    "terraform",
+    "cdk-app",
+    "key-file",
+    "chalice",
+    "zappa",
 ]
 
 _SLS_SERVICE = re.compile(r"^service\s*:", re.M)
@@ -79,11 +91,20 @@ class Candidate:
 def display_name(path: Path, cwd: Path) -> str:
     """`path` relative to `cwd` (with `..` when needed), with forward slashes."""
     try:
-        return path.relative_to(cwd).as_posix()
+        shown = path.relative_to(cwd).as_posix()
     except ValueError:
         relative = os.path.relpath(path, cwd)
         # Far-away paths read better absolute than as a long climb of `..`.
-        return Path(relative).as_posix() if relative.count("..") <= 3 else path.as_posix()
+        shown = Path(relative).as_posix() if relative.count("..") <= 3 else path.as_posix()
+    return printable(shown)
+
+
+def printable(name: str) -> str:
+    """A file name that every output can encode: bytes that are not UTF-8 (which Python
+    keeps as lone surrogates) are shown as `\\xff` escapes."""
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def discover(
@@ -103,7 +124,7 @@ def discover(
             if file in seen:
                 continue
             seen.add(file)
-            name = project.name_of(file)
+            name = printable(project.name_of(file))
             candidate = classify(file, name, project.root, explicit=file == start)
             if candidate is not None:
                 found.append(replace(candidate, project=project))
@@ -127,15 +148,25 @@ def _walk(start: Path, project: Project) -> list[Path]:
         )
         for name in sorted(names):
             path = base / name
-            wanted = path.suffix.lower() in TEMPLATE_SUFFIXES or name in CODE_CONFIGS
+            wanted = (
+                path.suffix.lower() in TEMPLATE_SUFFIXES
+                or name in CODE_CONFIGS
+                or name in ZAPPA_SETTINGS
+            )
             if not (wanted or is_terraform(path) or is_key_file_name(path)):
                 continue
             if honoured and project.ignored(path, is_folder=False):
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(project.root):
-                continue  # Never read outside the project root.
+            if path.is_symlink() and not _inside(path, project.root):
+                continue  # Never read outside the project root (nor round a symlink loop).
             files.append(path)
     return files
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when `path`, links followed, exists under `root` (False for a symlink loop)."""
+    target = Path(os.path.realpath(path))
+    return target.is_relative_to(root) and os.path.lexists(target) and target.exists()
 
 
 def _cdk_outputs(files: list[Path], seen: set[Path], project: Project) -> list[Path]:
@@ -163,6 +194,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
         return Candidate(path, display, root, "cdk-app")
     if path.name == "config.json" and path.parent.name == ".chalice":
         return Candidate(path, display, root, "chalice")
+    if path.name in ZAPPA_SETTINGS:
+        return Candidate(path, display, root, "zappa")
     if ci_system(path) is not None:
         return Candidate(path, display, root, "ci")
     if is_terraform(path):
@@ -172,17 +205,25 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
     if path.suffix.lower() not in TEMPLATE_SUFFIXES and not explicit:
         return None
     try:
-        size = path.stat().st_size
-        if size > MAX_CANDIDATE_BYTES:
-            # Too large to read for a guess; a file named like a template is still reported.
-            return _oversized(path, display, root)
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        data = files.read_bytes(path, MAX_CANDIDATE_BYTES)
     except OSError:
+        # Too large to read for a guess, a FIFO, a socket, unreadable: a file named like a
+        # template is still reported (its loader says why it was not read).
         return Candidate(path, display, root, "template") if _named_like_template(path) else None
+    text, valid = _decoded(data)
     kind = _kind_of(path, text)
     if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
         return None
-    return Candidate(path, display, root, kind, text) if kind else None
+    # Undecodable text is left to the loader, which re-reads the file and says why.
+    return Candidate(path, display, root, kind, text if valid else "") if kind else None
+
+
+def _decoded(data: bytes) -> tuple[str, bool]:
+    """The text (by byte-order mark, else UTF-8) and whether it decoded cleanly."""
+    try:
+        return files.decode(data), True
+    except UnicodeDecodeError:
+        return files.decode(data, errors="replace"), False
 
 
 def is_key_file_name(path: Path) -> bool:
@@ -206,12 +247,6 @@ def ci_system(path: Path) -> CiSystem | None:
     folder = path.parent
     in_workflows = folder.name == "workflows" and folder.parent.name == ".github"
     return "github-actions" if in_workflows and name.endswith((".yml", ".yaml")) else None
-
-
-def _oversized(path: Path, display: str, root: Path) -> Candidate | None:
-    if _named_like_template(path):
-        return Candidate(path, display, root, "template")
-    return None
 
 
 def _named_like_template(path: Path) -> bool:

@@ -310,7 +310,7 @@ class Finding:
         place, + the occurrence index among identical keys; never a line number.
         """
         text = f"v2|{self.fingerprint_key()}|{self.occurrence}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        return _digest(text)
 
     @property
     def fingerprint_v1(self) -> str:
@@ -322,7 +322,12 @@ class Finding:
         else:
             identity = location.identity()
         text = f"{self.rule.id}|{identity}|{self.subject}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        return _digest(text)
+
+
+def _digest(text: str) -> str:
+    # surrogatepass: a file name that is not UTF-8 still has a stable fingerprint
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +340,9 @@ class ReferenceData:
     source: str
 
 
+MAX_SHARED_NAMES = 20
+
+
 @dataclass(frozen=True, slots=True)
 class FunctionSummary:
     """One function at a glance: what reaches it, what it runs as, how it is watched."""
@@ -345,6 +353,10 @@ class FunctionSummary:
     """One line per trigger: `POST /orders (httpApi, public, no auth)`, `sqs orders-queue`."""
     role: str = ""
     role_shared_with: tuple[str, ...] = ()
+    """The other functions running as the same role: the first `MAX_SHARED_NAMES` of them
+    (listing all 9,999 others on each of 10,000 functions would make reports quadratic)."""
+    role_shared_count: int = 0
+    """How many other functions run as the same role (all of them, listed or not)."""
     admin: bool = False
     """The role has an admin or full-access policy or a `*` action."""
     secrets: tuple[str, ...] = ()

@@ -196,19 +196,22 @@ class PolicyStatement:
 
 @dataclass(frozen=True, slots=True)
 class ReplaceStatements:
-    """Replace the statements of a policy (`target`, kind `policy` or `role`) with these."""
+    """Replace the statements of a policy (`target`, kind `policy` or `role`) with these, or
+    (`add`) add them to it."""
 
     target: Target
     statements: tuple[PolicyStatement, ...]
     applicability: Applicability = REMOVES_ACCESS
     note: str = ""
+    add: bool = False
 
     @property
     def title(self) -> str:
         """`replace the statements of policy X with the minimal ones`."""
-        return (
-            f"replace the statements of {self.target.kind} {self.target.name} with the minimal ones"
-        )
+        name = f"{self.target.kind} {self.target.name}"
+        if self.add:
+            return f"add the missing statements to {name}"
+        return f"replace the statements of {name} with the minimal ones"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,10 @@ project's); git itself says what it tracks (see `slsguard.git`).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 MAX_GITIGNORE_BYTES = 256 * 1024
 MAX_PATTERNS = 10_000
@@ -129,43 +130,64 @@ def _char_class(inside: str) -> str:
 
 @dataclass(slots=True)
 class IgnoreRules:
-    """The `.gitignore` files under `top`, read lazily, each once."""
+    """The `.gitignore` files under `top`, read lazily, each once.
+
+    Paths are handled as strings relative to `top` (a walk asks about every file, so the
+    verdicts of folders are remembered too)."""
 
     top: Path
-    _files: dict[Path, tuple[Pattern, ...]] = field(default_factory=dict)
+    _files: dict[str, tuple[Pattern, ...]] = field(default_factory=dict)
+    _folders: dict[str, bool] = field(default_factory=dict)
 
-    def patterns_of(self, folder: Path) -> tuple[Pattern, ...]:
-        """The patterns of `folder/.gitignore` (none when it is absent, unreadable or a link)."""
-        cached = self._files.get(folder)
-        if cached is None:
-            cached = parse(_read(folder / ".gitignore"))
-            self._files[folder] = cached
-        return cached
+    def ignored(self, path: Path, is_folder: bool | None = None) -> bool:
+        """Whether git ignores `path` (under `top`): it, or a folder above it, is ignored."""
+        relative = self._relative(path)
+        if not relative:
+            return False
+        parent = relative.rpartition("/")[0]
+        if parent and self._folder_ignored(parent):
+            return True
+        folder = path.is_dir() if is_folder is None else is_folder
+        return bool(self.verdict(relative, folder))
 
-    def verdict(self, path: Path, is_folder: bool) -> bool | None:
-        """True (ignored) or False (re-included) by the deepest matching pattern, else None;
-        the folders above `path` are not looked at (see `ignored`)."""
-        relative = path.relative_to(self.top)
-        folders = [self.top / Path(*relative.parts[:depth]) for depth in range(len(relative.parts))]
-        for folder in reversed(folders):  # the deepest file decides first
-            name = PurePosixPath(*path.relative_to(folder).parts).as_posix()
-            for pattern in reversed(self.patterns_of(folder)):
+    def verdict(self, relative: str, is_folder: bool) -> bool | None:
+        """True (ignored) or False (re-included) by the deepest matching pattern, else None,
+        for a path relative to `top`; the folders above it are not looked at."""
+        parts = relative.split("/")
+        for depth in range(len(parts) - 1, -1, -1):  # the deepest file decides first
+            patterns = self.patterns_of("/".join(parts[:depth]))
+            name = "/".join(parts[depth:])
+            for pattern in reversed(patterns):
                 if pattern.folders_only and not is_folder:
                     continue
                 if pattern.regex.fullmatch(name):
                     return not pattern.negated
         return None
 
-    def ignored(self, path: Path, is_folder: bool | None = None) -> bool:
-        """Whether git ignores `path` (under `top`): it, or a folder above it, is ignored."""
-        if not path.is_relative_to(self.top) or path == self.top:
-            return False
-        parts = path.relative_to(self.top).parts
-        for depth in range(1, len(parts)):
-            if self.verdict(self.top.joinpath(*parts[:depth]), True):
-                return True
-        folder = path.is_dir() if is_folder is None else is_folder
-        return bool(self.verdict(path, folder))
+    def patterns_of(self, folder: str) -> tuple[Pattern, ...]:
+        """The patterns of the `.gitignore` in `folder` (relative to `top`; "" for `top`),
+        none when it is absent, unreadable or a symbolic link."""
+        cached = self._files.get(folder)
+        if cached is None:
+            cached = parse(_read(self.top / folder / ".gitignore"))
+            self._files[folder] = cached
+        return cached
+
+    def _folder_ignored(self, relative: str) -> bool:
+        cached = self._folders.get(relative)
+        if cached is None:
+            parent = relative.rpartition("/")[0]
+            above = bool(parent) and self._folder_ignored(parent)
+            cached = above or bool(self.verdict(relative, True))
+            self._folders[relative] = cached
+        return cached
+
+    def _relative(self, path: Path) -> str:
+        """`path` relative to `top` with forward slashes; "" for `top` and paths outside."""
+        top, text = os.fspath(self.top), os.path.abspath(path)
+        if not text.startswith(top.rstrip(os.sep) + os.sep):
+            return ""
+        return text[len(top.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
 
 
 def _read(path: Path) -> str:

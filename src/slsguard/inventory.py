@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from slsguard.analysis.http import Endpoint, endpoints
-from slsguard.findings import Finding, FunctionSummary, Report, Severity
+from slsguard.findings import MAX_SHARED_NAMES, Finding, FunctionSummary, Report, Severity
 from slsguard.formats.json_format import function_summary
 from slsguard.model import Application, EnvVar, Function, Trigger, render
 from slsguard.secrets.detect import classify, is_secret_name
@@ -43,7 +43,16 @@ def describe(app: Application) -> tuple[FunctionSummary, ...]:
     The scan calls this right after an application's rules ran, while the analyses the
     rules used (HTTP endpoints, ...) are still cached for it.
     """
-    return tuple(_describe(app, fn) for fn in app.functions)
+    # Grouped once: asking each of 10,000 functions about every other is quadratic.
+    by_role: dict[str, list[str]] = {}
+    for fn in app.functions:
+        if fn.role is not None:
+            by_role.setdefault(fn.role.key, []).append(fn.name)
+    by_function: dict[str, list[Endpoint]] = {}
+    for endpoint in endpoints(app):
+        if endpoint.function is not None and not endpoint.preflight:
+            by_function.setdefault(endpoint.function, []).append(endpoint)
+    return tuple(_describe(app, fn, by_role, by_function.get(fn.name, [])) for fn in app.functions)
 
 
 def with_monitoring(
@@ -53,28 +62,36 @@ def with_monitoring(
     rules_run: frozenset[str],
 ) -> tuple[FunctionSummary, ...]:
     """`details` with what watches each function, read from the findings that remain."""
+    # (rule, function) pairs with a finding, gathered once rather than per function.
+    lacking = {
+        (finding.rule.id, name)
+        for finding in findings
+        if finding.app == app.name and finding.rule.id in _MONITORING_RULES
+        for name in {finding.function, *finding.functions}
+        if name
+    }
     return tuple(
-        replace(detail, monitoring=_monitoring(app, fn, findings, rules_run))
+        replace(detail, monitoring=_monitoring(fn, lacking, rules_run))
         for detail, fn in zip(details, app.functions, strict=True)
     )
 
 
-def _describe(app: Application, fn: Function) -> FunctionSummary:
+def _describe(
+    app: Application, fn: Function, by_role: dict[str, list[str]], entry_points: list[Endpoint]
+) -> FunctionSummary:
     role = fn.role
-    shared = tuple(
-        other.name
-        for other in app.functions
-        if other is not fn
-        and role is not None
-        and other.role is not None
-        and other.role.key == role.key
-    )
+    sharing = by_role.get(role.key, []) if role is not None else []
+    count = max(len(sharing) - 1, 0)
+    shared = tuple(name for name in sharing[: MAX_SHARED_NAMES + 1] if name != fn.name)[
+        :MAX_SHARED_NAMES
+    ]
     return FunctionSummary(
         name=fn.name,
         runtime=fn.runtime,
-        triggers=_triggers(app, fn),
+        triggers=_triggers(fn, entry_points),
         role=role.name if role is not None else "",
         role_shared_with=shared,
+        role_shared_count=count,
         admin=_is_admin(fn),
         secrets=_secret_names(fn),
     )
@@ -84,9 +101,8 @@ def _describe(app: Application, fn: Function) -> FunctionSummary:
 _HTTP_KINDS = frozenset({"http", "httpApi", "websocket", "url", "alb"})
 
 
-def _triggers(app: Application, fn: Function) -> tuple[str, ...]:
+def _triggers(fn: Function, entry_points: list[Endpoint]) -> tuple[str, ...]:
     """HTTP entry points with their exposure, then every other trigger."""
-    entry_points = [e for e in endpoints(app) if e.function == fn.name and not e.preflight]
     described = [describe_endpoint(endpoint) for endpoint in entry_points]
     others = [t for t in fn.triggers if not (entry_points and t.kind in _HTTP_KINDS)]
     return (*described, *(describe_trigger(trigger) for trigger in others))
@@ -179,16 +195,13 @@ def _holds_secret(variable: EnvVar) -> bool:
 
 
 def _monitoring(
-    app: Application, fn: Function, findings: Sequence[Finding], rules_run: frozenset[str]
+    fn: Function, lacking: set[tuple[str, str]], rules_run: frozenset[str]
 ) -> tuple[str, ...]:
     states = []
     for rule_id, (present, missing) in _MONITORING_RULES.items():
         if rule_id not in rules_run:
             continue
-        lacking = any(
-            f.rule.id == rule_id and f.app == app.name and f.concerns(fn.name) for f in findings
-        )
-        states.append(missing if lacking else present)
+        states.append(missing if (rule_id, fn.name) in lacking else present)
     return tuple(states)
 
 

@@ -123,6 +123,7 @@ class EnvVar:
     scope: EnvScope = "function"
 
 
+PrincipalKind = Literal["role", "user", "group"]
 GrantedBy = Literal["user", "framework", "policy-template", "managed-policy"]
 
 
@@ -213,6 +214,10 @@ class Role:
     boundary: PolicyRef | None = None
     external: bool = False
     """Defined outside the scanned files (an ARN or name): its permissions are unknown."""
+    kind: PrincipalKind = "role"
+    """An IAM user or group is modelled like a role: its policies, managed policies, boundary."""
+    assumed_by: tuple[str, ...] = ()
+    """For a role: the principals its trust policy names (`codebuild.amazonaws.com`, an ARN)."""
 
     def all_statements(self) -> Iterator[Statement]:
         """Inline statements and those of customer-managed policies defined in the template."""

@@ -16,11 +16,18 @@ is what code scanning maps to the repository.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from slsguard import git
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 from slsguard.gitignore import IgnoreRules
 
 CONFIG_NAMES = (".slsguard.yml", ".slsguard.yaml")
@@ -126,9 +133,12 @@ def has_config(folder: Path) -> bool:
     pyproject = folder / "pyproject.toml"
     try:
         text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-    except (OSError, UnicodeDecodeError):
+        if "tool.slsguard" not in text:
+            return False  # the common case, without parsing TOML
+        table = tomllib.loads(text).get("tool", {}).get("slsguard")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
-    return "[tool.slsguard]" in text or "[tool.slsguard." in text
+    return table is not None
 
 
 def _tracked(root: Path, top: Path | None) -> frozenset[Path] | None:

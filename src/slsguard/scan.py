@@ -41,6 +41,7 @@ from slsguard.model import Application, Note
 from slsguard.project import Project
 from slsguard.project import find as find_project
 from slsguard.rules import Context, Rule, all_rules, find_rule
+from slsguard.secrets.detect import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +68,11 @@ class ScanOptions:
     """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    notes: tuple[Note, ...] = ()
+    """Findings about the run itself that its caller knows of (configuration values that were
+    ignored, a configuration file changed since `--diff-base`), reported when active."""
     rule_problems: tuple[Violation, ...] = ()
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
-    notes: tuple[Note, ...] = ()
-    """Findings about the scan itself that its caller knows of (a configuration file changed
-    since `--diff-base`), reported when their rule is active."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
 
@@ -262,15 +263,16 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
-        message=violation.message,
+        # Every string taken from the scanned files that reaches an output passes here.
+        message=mask_text(violation.message),
         location=location,
-        fix=fix,
+        fix=mask_text(fix),
         intents=violation.intents,
         app=app.name if app else "",
         function=violation.function,
         subject=violation.subject,
         functions=violation.functions or ((violation.function,) if violation.function else ()),
-        flow=violation.flow,
+        flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
         confidence=confidence,
         confidence_reason=reason,
     )

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from slsguard import files
 from slsguard.findings import Finding, Origin, Suppression, Violation
 from slsguard.loading.yaml import MAX_FILE_BYTES
 from slsguard.rules import find_rule
@@ -125,13 +126,12 @@ def _rule_id(entry: str) -> str | None:
 def read_ignores(name: str, path: Path) -> list[Ignore]:
     """Every suppression written in one file (comments and template `Metadata`)."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = files.read_bytes(path, MAX_FILE_BYTES)
     except OSError:
         return []
-    if b"slsguard" not in data or len(data) > MAX_FILE_BYTES:
+    if b"slsguard" not in data and b"s\x00l\x00s\x00g" not in data:  # UTF-8 or UTF-16
         return []
-    return find_ignores(name, data.decode("utf-8-sig", errors="replace"))
+    return find_ignores(name, files.decode(data, errors="replace"))
 
 
 def find_ignores(name: str, text: str) -> list[Ignore]:

@@ -35,6 +35,9 @@ APPS: dict[str, frozenset[str]] = {
     "os-command-injection/go-serverless": frozenset(),
     "os-command-injection/nested-stacks": frozenset(),
     "os-command-injection/chalice-app": frozenset(),
+    "os-command-injection/zappa-flask": frozenset(),
+    "os-command-injection/web-apps": frozenset(),
+    "os-command-injection/zappa-django": frozenset({"zappa_settings.yml"}),  # external role
     "not-analysed/unfollowable-handlers": frozenset({"factory.js", "web.py"}),
 }
 
@@ -94,7 +97,8 @@ def _sidecar(
     import yaml
 
     spec = yaml.safe_load(file.read_text()) or {}
-    json_file = file.with_name(file.name.removesuffix(".expect.yml") + ".json")
+    stem = file.name.removesuffix(".expect.yml")
+    json_file = next(file.parent.glob(stem + ".json"), file.with_name(stem + ".json"))
     name = json_file.relative_to(folder).as_posix()
     for key, target in (("ruleid", expected), ("ok", quiet)):
         for item in spec.get(key, []):

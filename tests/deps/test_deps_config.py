@@ -4,6 +4,7 @@ over them."""
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,7 @@ def test_flags_win_over_the_file(tmp_path: Path) -> None:
     (tmp_path / ".slsguard.yml").write_text(
         "audit-dependencies: true\noffline: true\nadvisory-db: osv\n"
     )
+    (tmp_path / "osv").mkdir()  # a repository's config names only what is inside the project
     from_file = _options(tmp_path, [])
     assert (from_file.audit, from_file.offline) == (True, True)
     assert from_file.advisory_db == tmp_path.resolve() / "osv"
@@ -72,7 +74,9 @@ def test_scan_and_inventory_read_the_advisory_db_from_the_file(
         "functions:\n  f:\n    handler: handler.main\n"
     )
     (tmp_path / "requirements.txt").write_text("requests==2.19.0\n")
-    (tmp_path / ".slsguard.yml").write_text(f"advisory-db: {OSV_FIXTURES}\n")
+    # A repository's config may name an advisory database inside the project only.
+    shutil.copytree(OSV_FIXTURES, tmp_path / "osv")
+    (tmp_path / ".slsguard.yml").write_text("advisory-db: osv\n")
     main(["scan", str(tmp_path), "--format", "json", "--select", "SLS701,SLS703"])
     assert "SLS701" in capsys.readouterr().out
     main(["scan", str(tmp_path), "--format", "json", "--advisory-db", str(tmp_path / "none")])

@@ -79,12 +79,6 @@ def test_usage_errors_exit_2(workspace: Path) -> None:
     assert main(["fix", "orders-api", "--select", "SLS999"]) == 2
 
 
-@pytest.mark.xfail(
-    reason="measured 2026-12-07: orders-api 21 -> 19, thumbnails 10 -> 7, terraform-app "
-    "22 -> 18, inventory 4 -> 1; the least-privilege, secret and auth rules do not yield "
-    "fix intents yet",
-    strict=False,
-)
 def test_findings_drop_by_at_least_30_percent(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

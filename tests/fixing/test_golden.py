@@ -19,6 +19,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = [
     ("serverless", "orders-api", "SLS402"),
     ("serverless", "orders-api", "SLS404"),
+    ("serverless", "orders-api", "SLS109"),
     ("sam", "thumbnails", "SLS402"),
     ("sam", "thumbnails", "SLS404"),
     ("cloudformation", "inventory", "SLS402"),
@@ -27,6 +28,7 @@ CASES = [
     ("terraform", "terraform-app", "SLS402"),
     ("terraform", "terraform-app", "SLS404"),
     ("terraform", "terraform-app", "SLS501"),
+    ("terraform", "terraform-app", "SLS109"),
 ]
 
 

@@ -139,3 +139,21 @@ def test_values() -> None:
     assert hcl_value({"a": [1, True, None], "long_name": "x${y}"}) == (
         '{\n  a         = [1, true, null]\n  long_name = "x$${y}"\n}'
     )
+
+
+def test_values_set_elsewhere_are_not_replaced_but_written_ones_are() -> None:
+    text = (
+        'resource "aws_lambda_function" "f" {\n'
+        "  runtime = var.runtime\n"
+        '  handler = "${local.prefix}.main"\n'
+        '  policy  = jsonencode({ a = "b" })\n'
+        "}\n"
+    )
+    document = HclDocument(Source.decode(text.encode()))
+    path = [BlockRef("resource", ("aws_lambda_function", "f"))]
+    with pytest.raises(EditError, match=r"var\.runtime"):
+        document.set_attribute(path, "runtime", "python3.13")
+    with pytest.raises(EditError, match="change the value where it is defined"):
+        document.set_attribute(path, "handler", "x.main")
+    edit = document.set_attribute(path, "policy", Raw('jsonencode({ a = "c" })'))
+    assert edit.new == 'jsonencode({ a = "c" })'

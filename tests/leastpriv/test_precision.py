@@ -411,3 +411,283 @@ def test_every_client_is_found_with_its_own_service(tmp_path: Path) -> None:
         ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:done"),
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:jobs"),
     }
+
+
+SIGNED = """import os
+
+import requests
+from aws_requests_auth.boto_utils import BotoAWSRequestsAuth
+from requests_aws4auth import AWS4Auth
+
+
+def handler(event, context):
+    auth = BotoAWSRequestsAuth(aws_host="api.example.com", aws_region="eu-west-1",
+                               aws_service="execute-api")
+    requests.post(os.environ["API_URL"] + "/orders", json=event, auth=auth)
+    graph = AWS4Auth("key", "secret", "eu-west-1", "appsync")
+    requests.post(os.environ["GRAPHQL_URL"], json={"query": "{ a }"}, auth=graph)
+"""
+
+
+def test_sigv4_signed_requests_need_the_invoke_actions(tmp_path: Path) -> None:
+    grants = (
+        "        - Effect: Allow\n          Action: [execute-api:Invoke, appsync:GraphQL]\n"
+        "          Resource: '*'\n"
+    )
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": SIGNED, "serverless.yml": serverless(grants, functions)})
+    assert needs(root)["fn"] == {
+        ("execute-api:Invoke", "arn:aws:execute-api:*:*:*"),
+        ("appsync:GraphQL", "arn:aws:appsync:*:*:apis/*"),
+    }
+    assert findings(root, "SLS109") == []
+
+
+# False-positive patterns found on public apps (benchmarks/judged/leastpriv.json), each as a
+# small app written for this project.
+
+NODE = "service: app\nprovider:\n  name: aws\n  runtime: nodejs20.x\n"
+
+
+def _node_app(tmp_path: Path, code: dict[str, str], rest: str) -> Path:
+    return write(tmp_path, {**code, "serverless.yml": NODE + rest})
+
+
+def test_a_websocket_function_may_answer_its_clients(tmp_path: Path) -> None:
+    code = {
+        "handler.js": """const AWS = require("aws-sdk");
+
+exports.message = async (event) => {
+  const api = new AWS.ApiGatewayManagementApi({ endpoint: event.requestContext.domainName });
+  await api.postToConnection({ ConnectionId: event.requestContext.connectionId, Data: "hi" })
+    .promise();
+};
+"""
+    }
+    rest = "functions:\n  message:\n    handler: handler.message\n"
+    rest += "    events:\n      - websocket:\n          route: $default\n"
+    assert findings(_node_app(tmp_path, code, rest), "SLS110") == []
+
+
+def test_a_client_exported_by_a_module_is_followed(tmp_path: Path) -> None:
+    code = {
+        "db.js": """const AWS = require("aws-sdk");
+
+module.exports = new AWS.DynamoDB.DocumentClient();
+""",
+        "create.js": """const db = require("./db");
+
+exports.create = async (event) => db.put({ TableName: "todos", Item: event }).promise();
+""",
+    }
+    rest = "functions:\n  create:\n    handler: create.create\n"
+    found = needs(_node_app(tmp_path, code, rest))
+    assert found["create"] == {("dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/todos")}
+
+
+def test_s3_read_by_rekognition_as_the_caller_is_never_called_unused(tmp_path: Path) -> None:
+    code = {
+        "handler.js": """const AWS = require("aws-sdk");
+
+const rekognition = new AWS.Rekognition();
+
+exports.labels = async (event) => {
+  const params = { Image: { S3Object: { Bucket: event.bucket, Name: event.key } } };
+  return rekognition.detectLabels(params).promise();
+};
+"""
+    }
+    rest = "  iam:\n    role:\n      statements:\n"
+    rest += "        - Effect: Allow\n          Action: [s3:GetObject, rekognition:DetectLabels]\n"
+    rest += "          Resource: '*'\n"
+    rest += "functions:\n  labels:\n    handler: handler.labels\n"
+    assert findings(_node_app(tmp_path, code, rest), "SLS109") == []
+
+
+def test_transcribe_v2_client_reads_and_writes_s3_as_the_caller(tmp_path: Path) -> None:
+    code = {
+        "handler.js": """const sdk = require("aws-sdk");
+
+const transcribe = new sdk.TranscribeService();
+
+exports.run = async (event) =>
+  transcribe.startTranscriptionJob({
+    TranscriptionJobName: event.name,
+    Media: { MediaFileUri: `s3://records/${event.key}` },
+    OutputBucketName: "transcripts",
+  }).promise();
+"""
+    }
+    rest = "functions:\n  run:\n    handler: handler.run\n"
+    assert needs(_node_app(tmp_path, code, rest))["run"] == {
+        ("transcribe:StartTranscriptionJob", "'*'"),
+        ("s3:GetObject", "arn:aws:s3:::*/*"),
+        ("s3:PutObject", "arn:aws:s3:::transcripts/*"),
+    }
+
+
+def test_an_object_mapper_is_a_call_not_understood(tmp_path: Path) -> None:
+    code = """from pynamodb.models import Model
+
+
+class Asset(Model):
+    class Meta:
+        table_name = "assets"
+
+
+def handler(event, context):
+    return Asset.get(event["id"])
+"""
+    grants = "        - Effect: Allow\n          Action: [dynamodb:GetItem]\n"
+    grants += "          Resource: arn:aws:dynamodb:*:*:table/assets\n"
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": code, "serverless.yml": serverless(grants, functions)})
+    assert findings(root, "SLS109") == []
+
+
+def test_stream_reads_for_a_mapping_outside_the_template_are_not_unused(tmp_path: Path) -> None:
+    code = """def handler(event, context):
+    return len(event["Records"])
+"""
+    grants = (
+        "        - Effect: Allow\n"
+        "          Action: [dynamodb:GetRecords, dynamodb:GetShardIterator,"
+        " dynamodb:DescribeStream, dynamodb:ListStreams]\n"
+        "          Resource: arn:aws:dynamodb:*:*:table/orders/stream/*\n"
+    )
+    functions = "  fn:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": code, "serverless.yml": serverless(grants, functions)})
+    assert findings(root, "SLS109") == []
+
+
+MAPPING = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: handler.handler
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Table.StreamArn
+            StartingPosition: TRIM_HORIZON
+            DestinationConfig:
+              OnFailure:
+                Destination: !GetAtt Failures.Outputs.QueueArn
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: [sqs:SendMessage]
+              Resource: !GetAtt Failures.Outputs.QueueArn
+  Failures:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: ./queue.yaml
+  Table:
+    Type: AWS::DynamoDB::Table
+"""
+
+
+def test_a_mapping_on_failure_destination_uses_the_role(tmp_path: Path) -> None:
+    code = "def handler(event, context):\n    return None\n"
+    root = write(tmp_path, {"template.yaml": MAPPING, "handler.py": code})
+    assert findings(root, "SLS109") == []
+
+
+def test_serverless_lift_constructs_grant_what_functions_reference(tmp_path: Path) -> None:
+    code = {
+        "index.js": """const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");
+
+const sqs = new SQSClient({});
+
+exports.produce = async (event) =>
+  sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: event.body }));
+"""
+    }
+    rest = "constructs:\n  jobs:\n    type: queue\n    worker:\n      handler: index.consume\n"
+    rest += "functions:\n  produce:\n    handler: index.produce\n"
+    rest += "    environment:\n      QUEUE_URL: ${construct:jobs.queueUrl}\n"
+    rest += "plugins:\n  - serverless-lift\n"
+    assert findings(_node_app(tmp_path, code, rest), "SLS110") == []
+
+
+INDIRECT_CALLS = """import boto3
+
+s3 = boto3.client("s3")
+functions = boto3.client("lambda")
+ecs = boto3.client("ecs")
+
+
+def handler(event, context):
+    s3.put_object(Bucket="site", Key="index.html", Body=b"", ACL="public-read")
+    s3.upload_file("/tmp/a.png", "site", "a.png", ExtraArgs={"ACL": "public-read"})
+    functions.create_function(
+        FunctionName="child",
+        Role="arn:aws:iam::123456789012:role/child",
+        Code={"ZipFile": b""},
+    )
+    ecs.run_task(cluster="jobs", taskDefinition="report")
+"""
+
+
+def test_calls_need_passrole_and_object_acls(tmp_path: Path) -> None:
+    functions = "  fn:\n    handler: handler.handler\n"
+    files = {"handler.py": INDIRECT_CALLS, "serverless.yml": serverless("", functions)}
+    found = needs(write(tmp_path, files))["fn"]
+    assert {
+        ("s3:PutObjectAcl", "arn:aws:s3:::site/index.html"),
+        ("s3:PutObjectAcl", "arn:aws:s3:::site/a.png"),
+        ("iam:PassRole", "arn:aws:iam::123456789012:role/child"),
+        ("iam:PassRole", "arn:aws:iam::*:role/*"),
+    } <= found
+    reported = scan([tmp_path], ScanOptions(select=("SLS110",))).findings
+    passed = [f.location.line for f in reported if f.subject == "iam:PassRole" and f.location]
+    assert passed == [11]  # ECS passes its task definition's roles: optional, never reported
+
+
+JS_UTILITIES = {
+    "handler.js": """const AWSXRay = require("aws-xray-sdk-core");
+const AWS = AWSXRay.captureAWS(require("aws-sdk"));
+const { S3 } = require("@aws-sdk/client-s3");
+const middy = require("@middy/core");
+const ssm = require("@middy/ssm");
+const secretsManager = require("@middy/secrets-manager");
+const { getParameter } = require("@aws-lambda-powertools/parameters/ssm");
+const { getSecret } = require("@aws-lambda-powertools/parameters/secrets");
+const { DynamoDBPersistenceLayer } = require("@aws-lambda-powertools/idempotency/dynamodb");
+
+const sqs = new AWS.SQS();
+const s3 = AWSXRay.captureAWSv3Client(new S3({}));
+const store = new DynamoDBPersistenceLayer({ tableName: "idempotency" });
+
+const base = async () => {
+  await getParameter("/app/flag");
+  await getSecret("app/token");
+  await sqs.sendMessage({ QueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs" })
+    .promise();
+  await s3.putObject({ Bucket: "reports", Key: "r.csv" });
+};
+
+exports.handler = middy(base)
+  .use(ssm({ fetchData: { DB_URL: "/app/db-url", ALL: "/app/config/" } }))
+  .use(secretsManager({ fetchData: { API_KEY: "app/api-key" } }));
+""",
+}
+
+
+def test_node_utilities_and_xray_wrapped_clients(tmp_path: Path) -> None:
+    rest = "functions:\n  fn:\n    handler: handler.handler\n"
+    found = needs(_node_app(tmp_path, JS_UTILITIES, rest))["fn"]
+    assert {
+        ("ssm:GetParameter", "arn:aws:ssm:*:*:parameter/app/flag"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:app/token-*"),
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:jobs"),
+        ("s3:PutObject", "arn:aws:s3:::reports/r.csv"),
+        ("ssm:GetParameters", "arn:aws:ssm:*:*:parameter/app/db-url"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:app/api-key-*"),
+        ("dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/idempotency"),
+    } <= found
+    assert ("ssm:GetParametersByPath", "arn:aws:ssm:*:*:parameter/app/config/") in found

@@ -38,3 +38,8 @@ def test_escalation_fix_does_not_recommend_a_condition_already_there() -> None:
     assert "passrole-lambda" not in finding.message  # Paths are described by their actions.
     assert "iam:PassedToService` condition" not in finding.fix
     assert "to the ARN of the one role it has to pass" in finding.fix
+
+
+def test_roles_are_named_by_resource_name_not_an_expression() -> None:
+    (finding,) = _findings("shared-function-role", "role-name-expression.yaml").values()
+    assert finding.message.startswith("role SharedRole ")

@@ -213,3 +213,17 @@ def test_committed_fixture_severities() -> None:
     assert sls302 and set(sls302.values()) == {"medium"}
     sls304 = _findings(FIXTURES / "environment-without-cmk", "environment-without-cmk")
     assert sls304 and set(sls304.values()) == {"low"}
+
+
+def test_weak_password_is_real_and_placeholders_are_low() -> None:
+    from slsguard.scan import ScanOptions, scan
+
+    path = (
+        Path(__file__).resolve().parents[1]
+        / "fixtures/rules/hardcoded-secret-in-template/rds-weak-and-placeholder.yaml"
+    )
+    report = scan([path], ScanOptions(select=("SLS303",)))
+    found = {f.location.line: f.severity.value for f in report.findings}
+    assert found[20] == "high"
+    assert found[29] == "low"
+    assert found[38] == "low"

@@ -218,8 +218,17 @@ def test_aws_documentation_keys_are_never_tokens(name: str, value: str) -> None:
         # Placeholders.
         ("DB_PASSWORD", "changeme", PLACEHOLDER),
         ("DB_PASSWORD", "change-me", PLACEHOLDER),
-        ("DB_PASSWORD", "password", PLACEHOLDER),
-        ("JWT_SECRET", "secret", PLACEHOLDER),
+        # A weak password is still the password: reported at its real severity.
+        ("DB_PASSWORD", "password", NAMED),
+        ("MasterUserPassword", "Password123", NAMED),
+        # Placeholders, whatever the field: left-literal templates, angle brackets, markers.
+        ("DB_PASSWORD", "${DB_PASSWORD}", PLACEHOLDER),
+        ("API_KEY", "{{api_key}}", PLACEHOLDER),
+        ("API_KEY", "<your-key>", PLACEHOLDER),
+        ("API_KEY", "<>", PLACEHOLDER),
+        ("API_KEY", "TODO", PLACEHOLDER),
+        ("API_KEY", "xxxx", PLACEHOLDER),
+        ("JWT_SECRET", "secret", NAMED),  # the signing key really is "secret"
         ("API_KEY", "xxxxxxxx", PLACEHOLDER),
         ("API_KEY", "XXXX-XXXX-XXXX", PLACEHOLDER),
         ("API_KEY", "<your-key>", PLACEHOLDER),

@@ -9,6 +9,7 @@ function's own timeout.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -178,16 +179,14 @@ def alb_idle_timeout(app: Application) -> float:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A finite number (`1e999999` and `nan` are not limits anyone can rely on)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _millis(value: Any) -> float | None:

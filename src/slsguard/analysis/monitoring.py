@@ -89,13 +89,16 @@ def report_per_service(
     origin = service_level_origin(app)
     grouped = [(fn, where) for fn, where in flagged if service_wide(fn)]
     if origin is not None and len(grouped) > 1:
-        names = ", ".join(fn.name for fn, _ in grouped[:5]) + (", …" if len(grouped) > 5 else "")
+        more = len(grouped) - 5
+        names = ", ".join(fn.name for fn, _ in grouped[:5]) + (
+            f" and {more} more" if more > 0 else ""
+        )
         message, fix = summary(len(grouped), names)
         covered = tuple(fn.name for fn, _ in grouped)
         target = Target("service", app.name, origin, functions=covered)
         intents = service_fix(target) if service_fix is not None else ()
         yield Violation(origin, message, fix, subject="service", functions=covered, intents=intents)
-        flagged = [item for item in flagged if item not in grouped]
+        flagged = [(fn, where) for fn, where in flagged if not service_wide(fn)]
     for fn, where in flagged:
         yield single(fn, where)
 

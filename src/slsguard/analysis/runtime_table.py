@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
+
 BUNDLED = "lambda_runtimes.json"
 WARN_DAYS = 90
 """How long before a runtime's deprecation date deprecated-runtime starts warning."""
@@ -90,13 +92,17 @@ def load_table(path: Path | None = None) -> RuntimeTable:
     return _load(str(path) if path is not None else None)
 
 
+MAX_TABLE_BYTES = 4 * 1024 * 1024
+"""A runtime table is a few KiB; `--runtimes-file /dev/zero` must not fill the memory."""
+
+
 @cache
 def _load(path: str | None) -> RuntimeTable:
     bundled = _parse(_read_bundled(), BUNDLED)
     if path is None:
         return bundled
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        document = json.loads(files.read_text(path, MAX_TABLE_BYTES))
     except (OSError, ValueError) as error:
         raise RuntimeTableError(f"cannot read runtime table {path}: {error}") from None
     table = _parse(document, path)

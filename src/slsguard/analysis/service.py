@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from slsguard.findings import Origin
-from slsguard.loading.yaml import YMap
+from slsguard.loading.policies import child_origin
+from slsguard.loading.serverless import framework_major, function_logical_id, plugin_names
+from slsguard.located import YMap
 from slsguard.model import Application, EnvVar, Function
+
+__all__ = [
+    "child_origin",
+    "covered_by_service",
+    "environment_once",
+    "framework_major",
+    "function_logical_id",
+    "plugin_names",
+    "service_level_origin",
+]
+"""`child_origin`, `plugin_names`, `function_logical_id` and `framework_major` are what the
+loaders know that rules need too: re-exported here so rules never import a loader."""
 
 
 def service_level_origin(app: Application) -> Origin | None:

@@ -134,7 +134,8 @@ def describe(names: Iterable[str], limit: int = 4) -> str:
     unique = list(dict.fromkeys(names))
     if len(unique) == 1:
         return f"function {unique[0]}"
-    shown = ", ".join(unique[:limit]) + (", …" if len(unique) > limit else "")
+    more = len(unique) - limit
+    shown = ", ".join(unique[:limit]) + (f" and {more} more" if more > 0 else "")
     return f"{len(unique)} functions ({shown})"
 
 

@@ -76,6 +76,9 @@ WEB_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 WEB_METHODS: dict[str, tuple[str, ...]] = {
     "get_json": ("body",),
     "get_data": ("body",),
+    "json": ("body",),
+    "body": ("body",),
+    "form": ("body",),
 }
 
 

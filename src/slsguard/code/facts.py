@@ -18,7 +18,7 @@ from slsguard.code.python import WHOLE_EVENT, Analysis
 from slsguard.code.python_access import check_access, check_errors
 from slsguard.code.python_checks import check_module
 from slsguard.code.python_identity import check_identity
-from slsguard.code.python_modules import Module, Modules, NotFollowed
+from slsguard.code.python_modules import Module, Modules, NotFollowed, web_app_views
 from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
@@ -95,12 +95,15 @@ class _Run:
                 return
             sources = sources_of(self.app, fn)
             self.sources.append((fn.name, sources))
-            if located.language == "python":
-                self.python(located, sources, _event_root(self.app, fn))
-            elif located.language == "go":
-                self.go(located, sources)
-            else:
-                self.javascript(located, sources)
+            try:
+                if located.language == "python":
+                    self.python(located, sources, _event_root(self.app, fn))
+                elif located.language == "go":
+                    self.go(located, sources)
+                else:
+                    self.javascript(located, sources)
+            except RecursionError:  # a safety net: the depth limit should stop this first
+                self.notes.append(_cut_short(located))
 
     def python(
         self, source: HandlerSource, sources: Sources, event: EventRef = WHOLE_EVENT
@@ -112,7 +115,10 @@ class _Run:
             return
         analysis = Analysis(sources, modules, source.function)
         why = analysis.run(module, source.symbol, event)
-        if why is not None:
+        views = web_app_views(module, source.symbol) if why is not None else []
+        for view in views:  # a web app behind Mangum or a WSGI adapter: each of its views
+            analysis.run_view(module, view, request_argument=False)
+        if why is not None and not views:
             self.notes.append(_undefined(source, why))
         self.hits.extend(analysis.hits)
         self.checks(module, modules, source.function)
@@ -127,7 +133,7 @@ class _Run:
         self.hits.extend(check_identity(module, function))
 
     def views(
-        self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str]]
+        self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str, bool]]
     ) -> None:
         """A web framework's views (Chalice routes): each with the sources of its route."""
         key = (source.root, source.scan_root)
@@ -136,13 +142,13 @@ class _Run:
         if module is None:
             return
         self.sources.append((fn.name, sources_of(self.app, fn)))
-        for view, method, path, file in views:
+        for view, method, path, file, request in views:
             written = modules.file(source.root / file) if file else module
             node = written.functions.get(view) if written is not None else None
             if written is None or node is None:
                 continue
             analysis = Analysis(route_sources(self.app, fn, method, path), modules, fn.name)
-            analysis.run_view(written, node, request_argument=False)
+            analysis.run_view(written, node, request_argument=request)
             self.hits.extend(analysis.hits)
         self.checks(module, modules, source.function)
 
@@ -164,11 +170,11 @@ class _Run:
         for modules in self.modules.values():
             for failure in modules.failures:
                 origin = Origin(failure.display, (), failure.line, failure.column)
-                message = f"handler code does not parse: {failure.message}"
-                fix = "fix the syntax; the code of this file was not analysed"
-                self.notes.append(CodeNote("SLS001", origin, message, fix))
-        if self.missing:
-            self.notes.append(_missing(self.missing))
+                self.notes.append(CodeNote("SLS001", origin, failure.text, failure.fix))
+        for outside in (True, False):
+            group = [item for item in self.missing if item.outside is outside]
+            if group:
+                self.notes.append(_missing(group))
         return CodeFacts(_merged(self.hits), tuple(_unique(self.notes)), tuple(self.sources))
 
 
@@ -185,13 +191,14 @@ def _event_root(app: Application, fn: Function) -> EventRef:
     return EventRef(tuple(str(k) for k in root)) if isinstance(root, list) else EventRef(())
 
 
-def web_views(app: Application, fn: Function) -> list[tuple[str, str, str, str]]:
-    """(view, METHOD, path, file) of each route a web framework's function serves."""
-    views = _metadata(app, fn, VIEWS) if app.kind == "chalice" else None
+def web_views(app: Application, fn: Function) -> list[tuple[str, str, str, str, bool]]:
+    """(view, METHOD, path, file, takes the request) of each view a web framework's
+    function serves (Chalice routes, Flask routes and Django views behind Zappa)."""
+    views = _metadata(app, fn, VIEWS) if app.kind in ("chalice", "zappa") else None
     if not isinstance(views, list):
         return []
-    found = [[str(part) for part in v] for v in views if isinstance(v, list) and len(v) == 4]
-    return [(view, method, path, file) for view, method, path, file in found]
+    found = [[str(part) for part in v] for v in views if isinstance(v, list) and len(v) == 5]
+    return [(view, method, path, file, flag == "1") for view, method, path, file, flag in found]
 
 
 def _compute(app: Application, cwd: Path) -> CodeFacts:
@@ -199,6 +206,16 @@ def _compute(app: Application, cwd: Path) -> CodeFacts:
     for fn in app.functions:
         run.function(fn)
     return run.facts()
+
+
+def _cut_short(source: HandlerSource) -> CodeNote:
+    origin = Origin(source.display, (), 1, 1)
+    message = (
+        f"handler code not analysed: the analysis of {source.function} reached Python's "
+        "recursion limit (the code nests or calls too deeply), so its findings are missing"
+    )
+    fix = "simplify the nesting; the code of this handler was not analysed"
+    return CodeNote("SLS001", origin, message, fix, source.function)
 
 
 def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:
@@ -211,14 +228,21 @@ def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:
 
 
 def _missing(missing: list[Missing]) -> CodeNote:
+    """One note for handlers whose files are missing for the same reason."""
     names = ", ".join(item.function for item in missing[:4])
     more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+    if missing[0].outside:
+        why = "is not under the scan root"
+        fix = "scan the folder that holds the handler code too"
+    else:
+        why = "is not found (the file does not exist; is it built before deploying?)"
+        fix = "check the handler path, or scan after the build that creates the file"
     message = (
-        f"the handler code of {names}{more} is not under the scan root "
+        f"the handler code of {names}{more} {why} "
         f"(expected {missing[0].expected}.*): it is not analysed"
     )
-    fix = "scan the folder that holds the handler code too"
-    return CodeNote("SLS004", missing[0].origin, message, fix)
+    function = missing[0].function if len(missing) == 1 else None
+    return CodeNote("SLS004", missing[0].origin, message, fix, function)
 
 
 def _merged(hits: list[Hit]) -> tuple[Hit, ...]:

@@ -82,14 +82,7 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
             notes.append(CodeNote("SLS004", origin, message, fix, source.function))
     for failure in modules.failures:
         origin = Origin(failure.display, (), failure.line, failure.column)
-        notes.append(
-            CodeNote(
-                "SLS001",
-                origin,
-                "handler code does not parse: syntax error",
-                "fix the syntax; the code of this file was not analysed",
-            )
-        )
+        notes.append(CodeNote("SLS001", origin, failure.text, failure.fix))
     hits = list(analysis.hits)
     reached = {id(m): m for m in (module, *modules.cache.values()) if m is not None}
     for checked in reached.values():
@@ -462,4 +455,3 @@ def _configured_template(node: Node, substitutions: list[Node], values: list[Val
         if value is not None:
             return False
     return False
-

@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from slsguard.code.model import HandlerSource
-from slsguard.code.python_modules import ParseFailure, read_module
+from slsguard.code.python_modules import (
+    MAX_SYNTAX_DEPTH,
+    ParseFailure,
+    read_module,
+    too_deep,
+)
 from slsguard.code.tsconfig import alias_targets
 from slsguard.discovery import display_name
 
@@ -116,6 +121,11 @@ class JsModules:
             line, column = _first_error(root)
             self.failures.append(ParseFailure(display, line, column, "syntax error"))
             return None
+        deep = _deeper_than(root, MAX_SYNTAX_DEPTH)
+        if deep is not None:
+            line, column = deep
+            self.failures.append(too_deep(display, line, column))
+            return None
         module = JsModule(path, display, root, text.splitlines())
         _index(module, root)
         return module
@@ -140,6 +150,24 @@ class JsModules:
         if base.suffix == ".js":  # TypeScript sources import their compiled `.js` name
             return self.file(base.with_suffix(".ts")) if base.with_suffix(".ts").is_file() else None
         return None
+
+
+def _deeper_than(root: Node, limit: int) -> tuple[int, int] | None:
+    """(line, column) of the first node deeper than `limit`, walked with a cursor (no
+    recursion, no Python object per node)."""
+    cursor = root.walk()
+    depth = 0
+    while True:
+        if depth > limit:
+            point = cursor.node.start_point
+            return point[0] + 1, point[1] + 1
+        if cursor.goto_first_child():
+            depth += 1
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return None
+            depth -= 1
 
 
 def _first_error(root: Node) -> tuple[int, int]:

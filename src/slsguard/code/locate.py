@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.code.go_locate import go_package, is_go_runtime
 from slsguard.code.model import CodeNote, HandlerSource, Language
 from slsguard.discovery import display_name
@@ -38,11 +39,14 @@ _BUILD_DIRS = ("dist", "build", ".build", "lib", "out")
 
 @dataclass(frozen=True, slots=True)
 class Missing:
-    """A handler whose file is not under the scan root (reported once per application)."""
+    """A handler whose file is not found, or not under the scan root (reported once per
+    application and reason)."""
 
     function: str
     origin: Origin
     expected: str
+    outside: bool = True
+    """The expected file is outside the scan root (else: inside it, but missing)."""
 
 
 Located = HandlerSource | CodeNote | Missing | None
@@ -109,7 +113,14 @@ def _serverless(
     if is_go_runtime(fn.runtime):
         binary = Path(fn.handler or "").name
         return _go(fn, where, base, (binary, fn.name), root, cwd)
-    return _file(fn, fn.handler, base, root, cwd, where, ())
+    served = _wsgi_app(app) if fn.handler == "wsgi_handler.handler" else None
+    return _file(fn, served or fn.handler, base, root, cwd, where, ())
+
+
+def _wsgi_app(app: Application) -> str | None:
+    """serverless-wsgi generates `wsgi_handler.handler` to serve `custom.wsgi.app`."""
+    wsgi = _table(_table(_table(app.template).get("custom")).get("wsgi")).get("app")
+    return wsgi if isinstance(wsgi, str) and "." in wsgi else None
 
 
 def _stack(
@@ -140,6 +151,9 @@ def _stack(
     target = (base / directory).resolve()
     if not target.is_relative_to(root):
         return _note(fn, where, f"code outside the scan root ({directory})")
+    if target.suffix.lower() in (".zip", ".jar") and target.is_file():
+        shown = display_name(target, cwd)
+        return _note(fn, where, f"a package committed as {shown}, which is not opened")
     if is_go_runtime(fn.runtime):
         names = (Path(fn.handler or "").name, fn.name, str(settings.get("FunctionName", "")))
         return _go(fn, where, target, names, root, cwd)
@@ -249,7 +263,8 @@ def _file(
                 root,
             )
     expected = display_name(directory / module, cwd)
-    return Missing(fn.name, where, expected)
+    outside = not Path(os.path.abspath(directory / module)).is_relative_to(root)
+    return Missing(fn.name, where, expected, outside)
 
 
 def _candidates(
@@ -287,6 +302,14 @@ def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd:
     language = language_of(fn.runtime)
     if not isinstance(language, str):
         return _note(fn, origin, f"inline {fn.runtime or 'code of an unknown runtime'}")
+    if is_placeholder_code(text):
+        lines = len([line for line in text.splitlines() if line.strip()])
+        counted = f"{lines} lines that call" if lines != 1 else "1 line that calls"
+        what = (
+            f"placeholder inline code ({counted} nothing), meant to be replaced by the real "
+            "code at deploy time"
+        )
+        return _note(fn, origin, what)
     template = Path(os.path.abspath(cwd / origin.file))
     line_map, indent = _line_map(template, origin.line, text.count("\n") + 1)
     symbol = (fn.handler or "index.handler").rsplit(".", 1)[-1]
@@ -304,10 +327,33 @@ def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd:
     )
 
 
+MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
+_DEFINITION = re.compile(
+    r"\b(?:async\s+)?(?:def|function)\s*[\w$]*\s*\(|\basync\s*\(|=\s*\(|\blambda\b"
+)
+_CALL = re.compile(r"[A-Za-z_$][\w$.]*\s*\(")
+_COMMENT = ("#", "//", "/*", "*")
+
+
+def is_placeholder_code(text: str) -> bool:
+    """A stub handler: a few lines that define the handler and call nothing.
+
+    `exports.handler = async () => {}` or `def handler(event, context): return {}` in a
+    template meant to be deployed with the real code later; analysing it as the handler
+    would say the function needs no permission at all.
+    """
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.strip().startswith(_COMMENT)
+    ]
+    if len(lines) > 8:
+        return False
+    return _CALL.search(_DEFINITION.sub("", "\n".join(lines))) is None
+
+
 def _line_map(template: Path, key_line: int, count: int) -> tuple[tuple[int, ...], int]:
     """Template line numbers of each inline code line, and the block's indentation."""
     try:
-        lines = template.read_text(encoding="utf-8").splitlines()
+        lines = files.read_text(template, MAX_TEMPLATE_BYTES).splitlines()
     except (OSError, UnicodeDecodeError):
         return (key_line,) * count, 0
     head = lines[key_line - 1] if 0 < key_line <= len(lines) else ""

@@ -136,6 +136,9 @@ class Analysis:
         ]
         if request_argument and params:
             values[0] = EventRef((WEB_REQUEST,))
+        for index, param in enumerate(params):  # FastAPI/Starlette `request: Request`
+            if param.annotation is not None and ast.unparse(param.annotation).endswith("Request"):
+                values[index] = EventRef((WEB_REQUEST,))
         self.invoke(module, node, values, 0)
 
     def invoke(self, module: Module, node: FunctionNode, values: list[Value], depth: int) -> Value:

@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slsguard import files
 from slsguard.code.model import HandlerSource
 from slsguard.discovery import display_name
 
@@ -23,9 +24,7 @@ def read_module(path: Path, scan_root: Path) -> str | None:
     if not path.is_relative_to(scan_root) or not path.is_file():
         return None
     try:
-        if path.stat().st_size > MAX_MODULE_BYTES:
-            return None
-        return path.read_text(encoding="utf-8-sig")
+        return files.read_text(path, MAX_MODULE_BYTES)
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -68,14 +67,41 @@ class Module:
         return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
 
 
+MAX_SYNTAX_DEPTH = 200
+"""Deepest syntax tree analysed. The analyses recurse over the tree, so a 50,000-term chain
+or 50,000 nested parentheses would exhaust Python's stack; real code stays far below this."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParseFailure:
-    """A Python file that could not be parsed (an SLS001 finding)."""
+    """A source file that could not be parsed, or was too deep to analyse (SLS001)."""
 
     display: str
     line: int
     column: int
     message: str
+    limit: bool = False
+    """True when the file parsed but a limit of slsguard's own stopped its analysis."""
+
+    @property
+    def text(self) -> str:
+        """The finding's message."""
+        if self.limit:
+            return f"handler code not analysed: {self.message}"
+        return f"handler code does not parse: {self.message}"
+
+    @property
+    def fix(self) -> str:
+        """What the finding asks for."""
+        if self.limit:
+            return "simplify the nesting; the code of this file was not analysed"
+        return "fix the syntax; the code of this file was not analysed"
+
+
+def too_deep(display: str, line: int, column: int) -> ParseFailure:
+    """The failure for a syntax tree deeper than `MAX_SYNTAX_DEPTH`."""
+    reason = f"its syntax nests deeper than {MAX_SYNTAX_DEPTH} levels (the depth limit)"
+    return ParseFailure(display, line, column, reason, limit=True)
 
 
 class Modules:
@@ -120,6 +146,14 @@ class Modules:
             reason = getattr(error, "msg", str(error))
             self.failures.append(ParseFailure(display, line, column, reason))
             return None
+        except (RecursionError, MemoryError):  # the parser's own stack, on absurd nesting
+            self.failures.append(too_deep(display, 1, 1))
+            return None
+        deep = _deeper_than(tree, MAX_SYNTAX_DEPTH)
+        if deep is not None:
+            line, column = getattr(deep, "lineno", 1), getattr(deep, "col_offset", 0) + 1
+            self.failures.append(too_deep(display, line, column))
+            return None
         module = Module(path, display, tree, text.splitlines())
         _index(module)
         return module
@@ -136,6 +170,17 @@ class Modules:
                 if name and candidate.is_file():
                     return self.file(candidate)
         return None
+
+
+def _deeper_than(tree: ast.AST, limit: int) -> ast.AST | None:
+    """The first node deeper than `limit` levels (found without recursion), or None."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return node
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return None
 
 
 def _index(module: Module) -> None:
@@ -215,3 +260,41 @@ def _why_not(value: ast.expr) -> str:
         return f"it is {_ADAPTERS[name]} (`{ast.unparse(value)}`), whose routes are not followed"
     text = ast.unparse(value)
     return f"it is `{text[:60]}`, not a function slsguard can follow"
+
+
+_WEB_APPS = frozenset({"Flask", "FastAPI", "Starlette", "Quart", "Sanic", "APIRouter"})
+_WEB_DECORATORS = frozenset(
+    {"route", "get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket"}
+)
+
+
+def web_app_views(module: Module, symbol: str) -> list[FunctionNode]:
+    """The views of the web app a handler symbol serves: `handler = Mangum(app)` (ASGI),
+    `make_lambda_handler(app)`, or the `app = Flask(...)` a WSGI adapter plugin serves."""
+    assigned = module.assigned.get(symbol)
+    call = assigned.value if assigned is not None else None
+    if not isinstance(call, ast.Call):
+        return []
+    made = ast.unparse(call.func).rsplit(".", 1)[-1]
+    if made in _WEB_APPS:
+        app = symbol
+    elif made in _ADAPTERS and call.args and isinstance(call.args[0], ast.Name):
+        app = call.args[0].id
+    else:
+        return []
+    return [
+        node
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(_decorates(decorator, app) for decorator in node.decorator_list)
+    ]
+
+
+def _decorates(decorator: ast.expr, app: str) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == app
+        and target.attr in _WEB_DECORATORS
+    )

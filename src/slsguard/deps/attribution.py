@@ -68,6 +68,7 @@ def _function(
     else:
         uses = list(_stack_uses(app, fn, base, cache, ecosystems))
         excluded = frozenset()
+    uses += _vendored_uses(app, fn, base, cache, ecosystems)
     unique = list({str(use.manifest.path): use for use in uses}.values())
     environment = marker_environment(fn)
     packages = dict.fromkeys(
@@ -77,6 +78,22 @@ def _function(
         if package.key not in excluded and _installed(package, environment)
     )
     return FunctionDependencies(fn.name, tuple(unique), tuple(packages))
+
+
+def _vendored_uses(
+    app: Application, fn: Function, base: Path, cache: ManifestCache, ecosystems: frozenset[str]
+) -> list[ManifestUse]:
+    """Packages committed in the function's code root (Chalice `vendor/`, `node_modules`)."""
+    root = base if app.kind == "serverless" else code_directory(app, fn, base, cache)
+    if root is None:
+        return []
+    if app.kind in ("chalice", "zappa"):
+        ecosystems = frozenset({"PyPI"})  # they package Python code only
+    return [
+        ManifestUse(manifest, f"vendored in {_relative(manifest.path, base)}")
+        for manifest in cache.vendored(root)
+        if manifest.ecosystem in ecosystems
+    ]
 
 
 def marker_environment(fn: Function) -> dict[str, str]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from slsguard import archive
+from slsguard.deps.offline import EXPORT_LIMITS
 from slsguard.deps.options import DEFAULT_ECOSYSTEMS, DEFAULT_EXPORT_URL
 from slsguard.deps.sources import SourceError
 from slsguard.deps.transport import Transport
@@ -60,11 +61,6 @@ def _one(directory: Path, ecosystem: str, base_url: str, transport: Transport) -
 
 def _advisories(path: Path, ecosystem: str) -> int:
     try:
-        with zipfile.ZipFile(path) as archive:
-            broken = archive.testzip()
-            names = [name for name in archive.namelist() if name.endswith(".json")]
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SourceError(f"the {ecosystem} export is not a valid zip ({error})") from None
-    if broken is not None:
-        raise SourceError(f"the {ecosystem} export is corrupt ({broken})")
-    return len(names)
+        return sum(1 for _ in archive.members(path, EXPORT_LIMITS, suffix=".json"))
+    except archive.ArchiveRefused as error:
+        raise SourceError(f"the {ecosystem} export is refused: {error}") from None

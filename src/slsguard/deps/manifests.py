@@ -34,6 +34,7 @@ from slsguard.deps.python_manifests import (
 )
 from slsguard.deps.reading import ReadContext, UnreadableError, resolved, table
 from slsguard.deps.requirements import parse_requirements
+from slsguard.deps.vendored import vendored
 
 Parser = Callable[[Path, ReadContext], "Manifest | None"]
 
@@ -96,6 +97,7 @@ class ManifestCache:
     _read: dict[Path, Manifest | None] = field(default_factory=dict)
     _listings: dict[Path, frozenset[str]] = field(default_factory=dict)
     _workspaces: dict[Path, Manifest | None] = field(default_factory=dict)
+    _vendored: dict[Path, tuple[Manifest, ...]] = field(default_factory=dict)
 
     def get(self, path: Path) -> Manifest | None:
         """The manifest at `path`, None when absent, outside the root, or not a manifest."""
@@ -112,6 +114,12 @@ class ManifestCache:
             except OSError:
                 self._listings[directory] = frozenset()
         return self._listings[directory]
+
+    def vendored(self, directory: Path) -> tuple[Manifest, ...]:
+        """The packages committed in a code root (read once per directory)."""
+        if directory not in self._vendored:
+            self._vendored[directory] = vendored(directory, self.context)
+        return self._vendored[directory]
 
     def python(self, directory: Path, groups: tuple[PythonGroup, ...]) -> Manifest | None:
         """The directory's Python dependency file under a tool's convention."""

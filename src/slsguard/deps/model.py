@@ -30,10 +30,11 @@ ManifestKind = Literal[
     "package-lock",
     "yarn-lock",
     "pnpm-lock",
+    "vendored",
 ]
 
 LOCKFILE_KINDS: frozenset[ManifestKind] = frozenset(
-    {"pipfile-lock", "poetry-lock", "uv-lock", "package-lock", "yarn-lock", "pnpm-lock"}
+    {"pipfile-lock", "poetry-lock", "uv-lock", "package-lock", "yarn-lock", "pnpm-lock", "vendored"}
 )
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slsguard import archive
 from slsguard.deps.matching import PackageVersion
 from slsguard.deps.osv import Advisory, AdvisoryFormatError, package_names, parse_advisory
 from slsguard.deps.sources import SourceError
@@ -131,14 +131,16 @@ def _small(path: Path) -> bool:
         return False
 
 
+EXPORT_LIMITS = archive.Limits(files=2_000_000, unpacked=8 * 1024**3, entry=MAX_DOCUMENT_BYTES)
+"""An OSV export of a whole ecosystem holds a few hundred thousand small documents."""
+
+
 def _zip_documents(path: Path) -> Iterator[tuple[str, Any]]:
     try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.filename.endswith(".json") and info.file_size <= MAX_DOCUMENT_BYTES:
-                    yield info.filename, _decode(archive.read(info))
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SourceError(f"advisory database {path} is not a readable zip: {error}") from None
+        for name, data in archive.members(path, EXPORT_LIMITS, suffix=".json"):
+            yield name, _decode(data)
+    except archive.ArchiveRefused as error:
+        raise SourceError(f"advisory database {path} is refused: {error}") from None
 
 
 def _decode(raw: bytes) -> Any:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.discovery import display_name
 from slsguard.findings import Origin
 
@@ -61,11 +62,9 @@ class ReadContext:
         if not self.allowed(path):
             raise UnreadableError(f"{path.name} is outside the scan root or not a file")
         try:
-            if path.stat().st_size > MAX_MANIFEST_BYTES:
-                raise UnreadableError(f"{path.name} is larger than 32 MiB")
-            return path.read_bytes().decode("utf-8-sig", errors="replace")
+            return files.read_text(path, MAX_MANIFEST_BYTES, errors="replace")
         except OSError as error:
-            raise UnreadableError(f"{path.name} cannot be read: {error.strerror}") from None
+            raise UnreadableError(f"{path.name}: {error.strerror}") from None
 
 
 @lru_cache(maxsize=8192)
@@ -94,6 +93,8 @@ def load_json(text: str, name: str) -> Any:
         ) from None
     except RecursionError:
         raise UnreadableError(f"{name} is nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise UnreadableError(f"{name} is not valid JSON ({error})") from None
 
 
 def load_toml(text: str, name: str) -> dict[str, Any]:
@@ -101,6 +102,10 @@ def load_toml(text: str, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        raise UnreadableError(f"{name} is not valid TOML ({error})") from None
+    except RecursionError:
+        raise UnreadableError(f"{name} is nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python converts
         raise UnreadableError(f"{name} is not valid TOML ({error})") from None
 
 

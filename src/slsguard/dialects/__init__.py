@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from slsguard import model
 from slsguard.dialects.base import Dialect, Edit, NotApplied, resource_path
 from slsguard.findings import Origin
-from slsguard.fixes import Intent, Target
+from slsguard.fixes import Intent, SetSetting, Target
 
 __all__ = [
     "Dialect",
@@ -43,6 +43,7 @@ def get(name: str) -> Dialect:
         sam,
         serverless,
         terraform,
+        zappa,
     )
 
     table: dict[str, Dialect] = {
@@ -54,6 +55,7 @@ def get(name: str) -> Dialect:
         "openapi": openapi.DIALECT,
         "cdk": cdk.DIALECT,
         "chalice": chalice.DIALECT,
+        "zappa": zappa.DIALECT,
     }
     return table.get(name, cloudformation.DIALECT)
 
@@ -90,12 +92,36 @@ def native_address(app: model.Application, origin: Origin) -> str:
 def render_fix(app: model.Application, intents: Iterable[Intent], origin: Origin) -> str:
     """The fix text of a finding: each intent in the syntax of the place it changes."""
     parts: list[str] = []
-    for intent in intents:
-        dialect = for_place(app, _target_origin(intent, origin))
-        text = dialect.render(app, intent).rstrip("\n")
-        if text and text not in parts:  # One block can carry two intents (sls `logs:`).
+    bodies: set[str] = set()
+    for group in _grouped(app, list(intents), origin):
+        dialect = for_place(app, _target_origin(group[0], origin))
+        settings = [i for i in group if isinstance(i, SetSetting)]
+        if len(group) > 1 and len(settings) == len(group) and hasattr(dialect, "render_settings"):
+            text = dialect.render_settings(app, settings).rstrip("\n")
+        else:
+            text = "\n".join(dialect.render(app, i).rstrip("\n") for i in group)
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        if text and (not body or body not in bodies):  # One block can carry two intents.
             parts.append(text)
+            bodies.add(body)
     return "\n".join(parts)
+
+
+def _grouped(app: model.Application, intents: list[Intent], origin: Origin) -> list[list[Intent]]:
+    """Consecutive settings of one target together (written as one block), the rest alone."""
+    groups: list[list[Intent]] = []
+    for intent in intents:
+        last = groups[-1][-1] if groups else None
+        same = (
+            isinstance(intent, SetSetting)
+            and isinstance(last, SetSetting)
+            and last.target == intent.target
+        )
+        if same:
+            groups[-1].append(intent)
+        else:
+            groups.append([intent])
+    return groups
 
 
 def edits(

@@ -61,6 +61,10 @@ SETTINGS = {
     ("function", "reserved-concurrency"): Key(("reservedConcurrency",)),
     ("function", "vpc"): Key(("vpc",)),
     ("function", "log-retention"): Key(("logRetentionInDays",)),
+    ("function", "code-signing"): Key(
+        ("resources", "extensions", "{logical_id}", "Properties", "CodeSigningConfigArn"),
+        from_root=True,
+    ),
     ("function", "failure-destination"): Key(("destinations", "onFailure")),
     ("service", "tracing"): Key(("provider", "tracing", "lambda"), _true, from_root=True),
     ("service", "api-tracing"): Key(("provider", "tracing", "apiGateway"), _true, from_root=True),

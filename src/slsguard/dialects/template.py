@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from slsguard import model
 from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.statements import yaml_statements
 from slsguard.dialects.text import yaml_block, yaml_scalar
 from slsguard.findings import KeyPath, Origin, format_path
 from slsguard.fixes import (
@@ -44,6 +45,10 @@ class Key:
     def value(self, value: object) -> object:
         """The value as this dialect writes it."""
         return self.transform(value) if self.transform is not None else value
+
+    def path_for(self, target: Target) -> tuple[str, ...]:
+        """The path with `{logical_id}` filled in (Serverless `resources.extensions.<id>`)."""
+        return tuple(part.replace("{logical_id}", target.logical_id) for part in self.path)
 
 
 SettingTable = Mapping[tuple[str, str], Key]
@@ -175,7 +180,7 @@ class TemplateDialect:
                 origin.path,
                 origin.line,
                 origin.column,
-                "replace",
+                "append" if intent.add else "replace",
                 text,
                 applicability=intent.applicability,
                 title=intent.title,
@@ -191,6 +196,27 @@ class TemplateDialect:
         if self.properties_key is not None and found is not None and not found[1]:
             return (*path, self.properties_key)
         return path
+
+    def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
+        """Several settings of one target as one block (two keys under one parent merge)."""
+        merged: dict[str, object] = {}
+        notes: list[str] = []
+        separate: list[str] = []
+        for intent in intents:
+            key = key_for(self.settings, intent)
+            if key is None or self._as_resource(intent) is not None:
+                separate.append(self.render(app, intent))
+                continue
+            _deep_set(merged, key.path_for(intent.target), key.value(intent.value))
+            grants = () if intent.setting in self.framework_grants else intent.grants
+            header = [] if key.from_root else [f"under {self._anchor_name(app, intent.target)}"]
+            notes += [n for n in (*header, intent.note, *grant_comments(grants)) if n not in notes]
+        block = comment(notes) + yaml_block((), merged) if merged else ""
+        return "\n".join(part.rstrip("\n") for part in (block, *separate) if part)
+
+    def _anchor_name(self, app: model.Application, target: Target) -> str:
+        anchor = self._settings_anchor(app, target)
+        return self.name_of(app, replace(target.origin, path=anchor)) or target.name
 
     def _as_resource(self, intent: SetSetting) -> AddResource | None:
         kind = self.as_resource.get((intent.target.kind, intent.setting))
@@ -209,7 +235,7 @@ class TemplateDialect:
                     intent.note,
                 ]
             )
-        text = yaml_block(key.path, key.value(intent.value))
+        text = yaml_block(key.path_for(intent.target), key.value(intent.value))
         grants = () if intent.setting in self.framework_grants else intent.grants
         anchor = self._settings_anchor(app, intent.target)
         where = self.name_of(app, replace(intent.target.origin, path=anchor))
@@ -231,7 +257,8 @@ class TemplateDialect:
             return NotApplied("the value must be chosen by you", intent.title)
         origin = intent.target.origin
         anchor: KeyPath = () if key.from_root else self._settings_anchor(app, intent.target)
-        rest = key.path[1:]
+        path = key.path_for(intent.target)
+        rest = path[1:]
         text = yaml_block(rest, value) if rest else yaml_scalar(value)
         line, column = (1, 1) if key.from_root else (origin.line, origin.column)
         return Edit(
@@ -241,7 +268,7 @@ class TemplateDialect:
             column,
             "set",
             text,
-            key.path[0],
+            path[0],
             intent.applicability,
             intent.title,
         )
@@ -254,22 +281,28 @@ class TemplateDialect:
 
     def _render_statements(self, app: model.Application, intent: ReplaceStatements) -> str:
         where = self._where(app, intent.target)
-        return comment([f"replace the statements of {where} with", intent.note]) + (
+        return comment([_statements_verb(intent, where), intent.note]) + (
             self._statements_yaml(intent.statements)
         )
 
     def _statements_yaml(self, statements: tuple[PolicyStatement, ...]) -> str:
-        effect, action, resource = self.statement_keys
-        out = []
-        for statement in statements:
-            out.append(comment(list(statement.evidence)).rstrip("\n"))
-            item = {
-                effect: statement.effect,
-                action: list(statement.actions),
-                resource: list(statement.resources),
-            }
-            out.append(yaml_block((), [item]))
-        return "\n".join(line for line in out if line)
+        return yaml_statements(statements).rstrip("\n")
+
+
+def _deep_set(tree: dict[str, object], path: tuple[str, ...], value: object) -> None:
+    """Put `value` at `path`, merging mappings that meet on the way."""
+    node = tree
+    for part in path[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    last = path[-1]
+    existing = node.get(last)
+    if isinstance(existing, dict) and isinstance(value, dict):
+        existing.update(value)
+    else:
+        node[last] = value
 
 
 def _has_placeholder(value: object) -> bool:
@@ -283,4 +316,10 @@ def _has_placeholder(value: object) -> bool:
 
 
 def _free_text(intent: Intent) -> str:
-    return intent.text if isinstance(intent, FreeText) else intent.title
+    """Advice as YAML comments: the fix text of a template always parses in its syntax."""
+    text = intent.text if isinstance(intent, FreeText) else intent.title
+    return comment(text.splitlines()).rstrip("\n")
+
+
+def _statements_verb(intent: ReplaceStatements, where: str) -> str:
+    return f"add to {where}" if intent.add else f"replace the statements of {where} with"

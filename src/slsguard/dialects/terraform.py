@@ -92,8 +92,13 @@ class TerraformDialect:
     def name_of(self, app: model.Application, origin: Origin) -> str:
         """`aws_iam_role_policy.api.policy.Statement[0].Action` for a translated path."""
         found = resource_path(app, origin.path)
-        if found is None:
-            return format_path(origin.path)
+        if found is None:  # A place in a file's literal tree: `resource.aws_x.name.argument`.
+            path = origin.path[1:] if origin.path[:1] == ("resource",) else origin.path
+            if path and str(path[0]).startswith("resource."):
+                path = (str(path[0]).removeprefix("resource."), *path[1:])
+            if len(path) == 2 and path[1] == "Default":  # A variable's default, read as a
+                return f"var.{path[0]}.default"  # CloudFormation parameter's `Default`.
+            return format_path(path)
         logical, rest = found
         address = terraform_address(app, logical)
         if address is None:
@@ -111,15 +116,16 @@ class TerraformDialect:
             return _comment([intent.note, *_grants(intent.grants)]) + self._resource(app, intent)
         if isinstance(intent, ReplaceStatements):
             where = address_of(app, intent.target)
-            return _comment([f"replace the statements of {where} with", intent.note]) + (
+            return _comment([_statements_verb(intent, where), intent.note]) + (
                 self._policy_document(app, intent)
             )
         if isinstance(intent, RemoveGrant):
-            where = address_of(app, intent.target)
+            where = self.name_of(app, intent.target.origin)
             return _comment([f"remove the {intent.what} at {where}", intent.note])
         if isinstance(intent, MoveToSecret):
             return self._secret(app, intent)
-        return intent.text if isinstance(intent, FreeText) else intent.title
+        text = intent.text if isinstance(intent, FreeText) else intent.title
+        return _comment(text.splitlines()).rstrip("\n")
 
     def edit(self, app: model.Application, intent: Intent) -> Edit | NotApplied:
         """Arguments set in their resource block; new resources appended to its file."""
@@ -162,6 +168,8 @@ class TerraformDialect:
                 applicability=intent.applicability,
                 title=intent.title,
             )
+        if isinstance(intent, ReplaceStatements):
+            return _edit_statements(app, intent)
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
@@ -254,7 +262,7 @@ class TerraformDialect:
 
 
 def policy_document(
-    app: model.Application, name: str, statements: tuple[PolicyStatement, ...]
+    app: model.Application | None, name: str, statements: tuple[PolicyStatement, ...]
 ) -> str:
     """A `data "aws_iam_policy_document"` with one `statement` block per statement."""
     lines = [f'data "aws_iam_policy_document" "{name}" {{']
@@ -270,16 +278,67 @@ def policy_document(
     return "\n".join(lines)
 
 
-def _resource_text(app: model.Application, resource: str | ResourceRef) -> object:
+_INLINE_POLICIES = frozenset({"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy"})
+"""Resources whose `policy` argument holds the statements (as `jsonencode({...})`)."""
+
+
+def _edit_statements(app: model.Application, intent: ReplaceStatements) -> Edit | NotApplied:
+    """The policy's `policy` argument written again with the minimal statements.
+
+    `slsguard fix` replaces it only when it is written in place (`jsonencode({...})`, a
+    heredoc); a policy document from elsewhere (`data.aws_iam_policy_document.x.json`) is
+    reported as not applied."""
+    address = address_of(app, intent.target)
+    if local_address(address).split(".")[0] not in _INLINE_POLICIES:
+        return NotApplied(f"{address} is not a policy slsguard can rewrite", intent.title)
+    origin = intent.target.origin
+    text = policy_json(app, intent.statements)
+    anchor = (address,)
+    return Edit(
+        origin.file,
+        anchor,
+        origin.line,
+        origin.column,
+        "set",
+        text,
+        "policy",
+        intent.applicability,
+        intent.title,
+    )
+
+
+def policy_json(app: model.Application | None, statements: tuple[PolicyStatement, ...]) -> str:
+    """`jsonencode({...})` of a policy with these statements, as `policy = ` takes it."""
+    lines = ["jsonencode({", '  Version = "2012-10-17"', "  Statement = ["]
+    for statement in statements:
+        resources = [_resource_text(app, r) for r in statement.resources]
+        lines += [f"    # {reason}" for reason in statement.evidence]
+        lines += [
+            "    {",
+            f"      Effect   = {hcl_value(statement.effect)}",
+            f"      Action   = {hcl_value(list(statement.actions))}",
+            f"      Resource = {hcl_value(resources)}",
+            "    },",
+        ]
+    lines += ["  ]", "})"]
+    return "\n".join(lines)
+
+
+def _resource_text(app: model.Application | None, resource: str | ResourceRef) -> object:
     if isinstance(resource, str):
         return resource
-    address = terraform_address(app, resource.logical_id)
+    address = terraform_address(app, resource.logical_id) if app is not None else None
     if address is None:
         return f"<{resource.logical_id} {resource.attribute}>{resource.suffix}"
-    reference = f"{local_address(address)}.{resource.attribute.lower()}"
+    attribute = "arn" if resource.attribute == "Ref" else _snake(resource.attribute)
+    reference = f"{local_address(address)}.{attribute}"
     if resource.suffix:
         return HclExpression(f'"${{{reference}}}{resource.suffix}"')
     return HclExpression(reference)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def _transport_policy(kind: str, address: str, name: str) -> str:
@@ -350,3 +409,7 @@ def _comment(lines: list[str]) -> str:
 
 
 DIALECT = TerraformDialect()
+
+
+def _statements_verb(intent: ReplaceStatements, where: str) -> str:
+    return f"add to {where}" if intent.add else f"replace the statements of {where} with"

@@ -18,12 +18,15 @@ _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", ""}
 def yaml_scalar(value: object) -> str:
     """A value as a YAML scalar: plain when safe, quoted otherwise; `<what>` for placeholders."""
     if isinstance(value, Placeholder):
-        return f"<{value.text}>"
+        shown = f"<{value.text}>"
+        return shown if ": " not in shown and " #" not in shown else json.dumps(shown)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
+    if text.startswith("*") and "'" not in text:
+        return f"'{text}'"
     plain = _PLAIN.match(text) and ": " not in text and not text.endswith(":")
     if plain and text.lower() not in _YAML_WORDS and not text[0].isdigit():
         return text

@@ -27,7 +27,18 @@ from slsguard.fixing.text import (
     line_start,
     literal,
 )
-from slsguard.loading.terraform.hcl import Block, Body, HclError, Lit, Template, parse_hcl
+from slsguard.loading.terraform.hcl import (
+    Block,
+    Body,
+    Conditional,
+    GetAttr,
+    HclError,
+    Index,
+    Name,
+    Opaque,
+    Template,
+    parse_hcl,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +115,7 @@ class HclDocument:
         attribute = block.body.attributes.get(name)
         if attribute is not None:
             start, end = attribute.value_span
-            if not isinstance(attribute.expr, Lit | Template) or _interpolates(attribute.expr):
+            if _defined_elsewhere(attribute.expr):
                 raise EditError(
                     f"{target} is the expression {self.text[start:end]!r}: "
                     "change the value where it is defined"
@@ -251,7 +262,11 @@ class HclDocument:
 
     def _value(self, value: object, at: int, indent: str | None = None) -> str:
         indent = indentation_of(self.text, at) if indent is None else indent
-        return self.source.lines(hcl_value(value, indent, " " * self.unit))
+        text = hcl_value(value, indent, " " * self.unit)
+        if isinstance(value, Raw) and "\n" in text:  # Continuation lines at the line's indent.
+            first, *rest = text.split("\n")
+            text = "\n".join([first, *(indent + line if line else line for line in rest)])
+        return self.source.lines(text)
 
 
 def hcl_value(value: object, indent: str = "", unit: str = "  ") -> str:
@@ -319,8 +334,13 @@ def _aligned(text: str, block: Block) -> bool:
     return len(columns) == 1 and len(block.body.attributes) > 1
 
 
-def _interpolates(expr: Lit | Template) -> bool:
-    """A string with `${...}` in it takes part of its value from elsewhere."""
+def _defined_elsewhere(expr: object) -> bool:
+    """An expression whose value is set somewhere else: a reference (`var.runtime`,
+    `local.x`, `aws_kms_key.k.arn`), a condition, or a string interpolating one. Literals,
+    objects, lists and calls such as `jsonencode({...})` are written here and may be replaced.
+    """
+    if isinstance(expr, Name | GetAttr | Index | Conditional | Opaque):
+        return True
     return isinstance(expr, Template) and any(not isinstance(p, str) for p in expr.parts)
 
 

@@ -1,12 +1,13 @@
 """Which fixes `slsguard fix` applies, in which files, and why the others are not applied.
 
 Each finding's intents arrive as `Proposal`s: a title, whether the fix is safe (and if not,
-why), and the dialect's located `Request` (or the reason the dialect has none). `plan`
-decides, proposal by proposal in the findings' order: unsafe ones wait for
+why), and its located requests, the fix and the grants it needs (or the reason there are
+none). `plan` decides, proposal by proposal in the findings' order: unsafe ones wait for
 `--unsafe-fixes`; generated files, links and paths outside the project are refused; a
-request that cannot be made exactly, or whose edits touch a place an earlier fix already
-changes, or that would leave the file unparsable, is not applied, with that reason. Nothing
-is guessed. The plan holds the edited text of every file; the command writes or diffs it.
+request that cannot be made exactly, or that would leave the file unparsable, is not
+applied, with that reason; one whose edits touch a place an earlier fix changed is tried
+again on the edited text in the next round. Nothing is guessed. The plan holds the edited
+text of every file; the command writes or diffs it.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ class Plan:
         return [outcome for outcome in self.outcomes if not outcome.applied]
 
 
-MAX_ROUNDS = 5
+MAX_ROUNDS = 20
+"""Rounds of fixes that met at one place (each round applies at least one more)."""
 
 
 def plan(proposals: list[Proposal], root: Path, cwd: Path, unsafe: bool) -> Plan:

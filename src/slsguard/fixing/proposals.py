@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from slsguard import dialects
 from slsguard.findings import Finding, KeyPath, Origin
@@ -54,8 +55,35 @@ def _proposal(
     grants = _grants(app, intent, edit)
     if isinstance(grants, str):
         return Proposal(finding, title, applicability.safe, applicability.reason, (), grants)
-    requests: tuple[Request, ...] = (edit, *grants)
+    requests: tuple[Request, ...] = (edit, *grants, *_data_sources(edit))
     return Proposal(finding, title, applicability.safe, applicability.reason, requests)
+
+
+_DATA_SOURCES = {
+    "data.aws_region.current": 'data "aws_region" "current" {}',
+    "data.aws_caller_identity.current": 'data "aws_caller_identity" "current" {}',
+}
+"""Data sources a Terraform fix may refer to (ARNs in the region and account deployed to)."""
+
+
+def _data_sources(edit: dialects.Edit) -> tuple[GrantRequest, ...]:
+    """The data sources the fix text refers to that its module does not declare yet."""
+    if not edit.file.endswith(".tf"):
+        return ()
+    module = Path(edit.file).parent
+    declared = "\n".join(_read(path) for path in sorted(module.glob("*.tf")))
+    return tuple(
+        GrantRequest(edit.file, (), "ensure", block + "\n", name)
+        for name, block in _DATA_SOURCES.items()
+        if name in edit.text and block.removesuffix(" {}") not in declared
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _grants(
@@ -115,7 +143,10 @@ def _attach(app: Application, role: Role, grant: Grant) -> GrantRequest | str:
     if app.kind == "terraform":
         return _terraform_policy(app, role, name, grant)
     statement = {"Effect": "Allow", "Action": list(grant.actions), "Resource": grant.resource}
-    if role.key == "provider" or role.origin.path[:1] not in (("Resources",), ("resources",)):
+    if app.kind == "serverless" and role.origin.path[:1] == ("provider",):
+        anchor = _provider_statements(app)
+        return GrantRequest(role.origin.file, anchor, "append-item", json.dumps(statement))
+    if role.origin.path[:1] not in (("Resources",), ("resources",)):
         return f"the role {role.name} is not a role resource slsguard can extend"
     anchor = (*role.origin.path[: _resource_depth(role.origin.path)], "Properties", "Policies")
     policy = {
@@ -123,6 +154,15 @@ def _attach(app: Application, role: Role, grant: Grant) -> GrantRequest | str:
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
     }
     return GrantRequest(role.origin.file, anchor, "append-item", json.dumps(policy))
+
+
+def _provider_statements(app: Application) -> KeyPath:
+    """Where the Serverless service role's statements are written (or will be)."""
+    template = app.template if isinstance(app.template, dict) else {}
+    provider = template.get("provider")
+    if isinstance(provider, dict) and "iamRoleStatements" in provider:
+        return ("provider", "iamRoleStatements")  # The older syntax, when the file uses it.
+    return ("provider", "iam", "role", "statements")
 
 
 def _policy_name(grant: Grant) -> str:

@@ -154,6 +154,30 @@ class YamlDocument:
             raise EditError(f"{format_path((*container, logical_id))} already exists")
         return self.set_value((*container, logical_id), body)
 
+    def replace_item(self, path: KeyPath, items: list[object]) -> Edit:
+        """Replace the list item at `path` with `items`, in its place (a statement by the
+        minimal statements)."""
+        index = path[-1]
+        if not isinstance(index, int) or not items:
+            raise EditError(f"{format_path(path)} is not a list item to replace")
+        sequence = self._require(path[:-1], yaml.SequenceNode)
+        assert isinstance(sequence, yaml.SequenceNode)
+        if not 0 <= index < len(sequence.value):
+            raise EditError(f"{format_path(path)} does not exist")
+        item = sequence.value[index]
+        target = format_path(path)
+        if sequence.flow_style:
+            rendered = ", ".join(_json_inline(i) if self.json else self._flow(i) for i in items)
+            return Edit(item.start_mark.index, item.end_mark.index, rendered, target)
+        start = self._item_start(item, flow=False)
+        if not _own_line(self.text, start):
+            raise EditError(f"{target}: the item does not start its own line")
+        dash = start - line_start(self.text, start)
+        lines = [line for value in items for line in self._item_lines(value, dash)]
+        end = line_end(self.text, self._content_end(item))
+        text = self.source.lines("\n".join(lines) + "\n")
+        return Edit(line_start(self.text, start), end, text, target)
+
     def remove_key(self, path: KeyPath) -> Edit:
         """Remove the entry at `path` (a key of a mapping) with its whole value."""
         mapping = self._require(path[:-1], yaml.MappingNode)

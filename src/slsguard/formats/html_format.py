@@ -150,7 +150,9 @@ def _facts(detail: FunctionSummary) -> str:
     if detail.admin:
         role += ' <span class="flag">admin</span>'
     if detail.role_shared_with:
-        role += f"<br>shared with {esc(', '.join(detail.role_shared_with))}"
+        unlisted = detail.role_shared_count - len(detail.role_shared_with)
+        more = f" and {unlisted} more" if unlisted > 0 else ""
+        role += f"<br>shared with {esc(', '.join(detail.role_shared_with))}{more}"
     rows.append(("Role", role))
     if detail.secrets:
         rows.append(("Secrets", esc(", ".join(detail.secrets))))

@@ -170,6 +170,7 @@ def function_summary(summary: FunctionSummary) -> JsonObject:
         "triggers": list(summary.triggers),
         "role": summary.role,
         "role_shared_with": list(summary.role_shared_with),
+        "role_shared_count": summary.role_shared_count,
         "admin": summary.admin,
         "secrets": list(summary.secrets),
         "monitoring": list(summary.monitoring),

@@ -136,7 +136,8 @@ def describe_functions(names: tuple[str, ...], limit: int = 4) -> str:
     """`function create` / `3 functions (create, list, delete)`."""
     if len(names) == 1:
         return f"function {names[0]}"
-    shown = ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
+    more = len(names) - limit
+    shown = ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
     return f"{len(names)} functions ({shown})"
 
 

@@ -94,6 +94,12 @@ IRREGULAR: dict[tuple[str, str], tuple[str, ...]] = {
     ("apigatewaymanagementapi", "get_connection"): ("execute-api:ManageConnections",),
     ("apigatewaymanagementapi", "delete_connection"): ("execute-api:ManageConnections",),
     ("sts", "get_caller_identity"): (),
+    # Requests signed with SigV4 without an SDK client (`pycalls._SIGNERS`): API Gateway IAM
+    # auth (https://docs.aws.amazon.com/apigateway/latest/developerguide/
+    # api-gateway-control-access-using-iam-policies-to-invoke-api.html) and AppSync IAM auth
+    # (https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html).
+    ("execute-api", "invoke"): ("execute-api:Invoke",),
+    ("appsync", "graph_ql"): ("appsync:GraphQL",),
 }
 """(SDK service, method) → the IAM actions the call needs; `()` needs none."""
 

@@ -27,8 +27,26 @@ _BENIGN_MANAGED = frozenset(
         "AWSLambdaSQSQueueExecutionRole",
         "AWSLambdaKinesisExecutionRole",
         "AWSLambdaDynamoDBExecutionRole",
+        "CloudWatchLambdaInsightsExecutionRolePolicy",
+        "AWSXrayWriteOnlyAccess",
     }
 )
+_MANAGED_GRANTS = {
+    "AWSLambdaBasicExecutionRole": (
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ),
+    "AWSXRayDaemonWriteAccess": (
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:GetSamplingStatisticSummaries",
+    ),
+}
+"""What the benign AWS managed policies allow on `*` (their published documents), so that a
+role with one attached is judged with it (the X-Ray policy `slsguard fix` attaches)."""
 _KINDS = {
     "AWS::DynamoDB::Table": "table",
     "AWS::Serverless::SimpleTable": "table",
@@ -47,6 +65,16 @@ _SUB = re.compile(r"\$\{([^}]+)\}")
 
 Pattern = tuple[str, frozenset[str]]
 """An ARN glob and the logical ids of the template resources it names."""
+
+
+def role_complete(app: Application) -> bool:
+    """Whether the scanned files say everything the framework adds to the roles: not with
+    serverless-lift `constructs`, which grant functions access to what they reference."""
+    template = app.template if isinstance(app.template, dict) else {}
+    plugins = template.get("plugins")
+    names = plugins.get("modules", []) if isinstance(plugins, dict) else plugins
+    lift = isinstance(names, list) and "serverless-lift" in names
+    return app.kind != "serverless" or not (lift or template.get("constructs"))
 
 
 def judgeable(role: Role) -> bool:
@@ -89,8 +117,15 @@ def role_policies(app: Application, role: Role, need: Need | None = None) -> Pol
     are dropped first: two resources of one template are never the same resource, even when
     both names are generated (`table/*`)."""
     boundary = role.boundary
+    managed = tuple(
+        Statement(
+            "Allow", _MANAGED_GRANTS[p.name], (), ("*",), (), (), p.origin, p.name, "managed-policy"
+        )
+        for p in role.managed_policies
+        if p.aws_managed and p.name in _MANAGED_GRANTS
+    )
     return Policies(
-        identity=tuple(_resolved(app, s, need) for s in role.all_statements()),
+        identity=(*(_resolved(app, s, need) for s in role.all_statements()), *managed),
         boundary=tuple(_resolved(app, s, need) for s in boundary.statements) if boundary else None,
         boundary_known=boundary is None or boundary.known,
     )

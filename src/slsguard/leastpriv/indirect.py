@@ -50,7 +50,10 @@ _TYPES = {
 }
 
 SettingNeed = tuple[str, Target, str, Origin]
-"""(action, resource, reason, where the setting is written)."""
+"""(action, resource, reason, where the setting is written); the action is empty for a
+destination whose service is not known (`DESTINATION_SERVICES` are then not judged)."""
+
+DESTINATION_SERVICES = ("sqs", "sns", "lambda", "events")
 
 
 def generated_role(app: Application, fn: Function) -> bool:
@@ -78,6 +81,11 @@ def setting_needs(app: Application, fn: Function) -> Iterator[SettingNeed]:
         yield from ((a, ANY, "the function's VPC", vpc) for a in VPC)
     for value, origin, what in _destinations(settings, syntax, fn.origin):
         yield from _send(app, value, origin, what)
+    for trigger in fn.triggers:
+        value = _mapping_destination(trigger.settings)
+        if value is not None:
+            what = f"the {trigger.kind} trigger's on-failure destination"
+            yield from _send(app, value, trigger.origin, what)
 
 
 def _tracing(app: Application, fn: Function, syntax: str) -> Origin | None:
@@ -132,11 +140,28 @@ def _destinations(settings: YMap, syntax: str, where: Origin) -> Iterator[tuple[
         )
 
 
+def _mapping_destination(settings: object) -> Any:
+    """An event source mapping's on-failure destination: SAM/CloudFormation
+    `DestinationConfig.OnFailure.Destination`, Serverless `destinations.onFailure`."""
+    if not isinstance(settings, dict):
+        return None
+    properties = settings.get("Properties")
+    source = properties if isinstance(properties, dict) else settings
+    config = source.get("DestinationConfig")
+    failure = config.get("OnFailure") if isinstance(config, dict) else None
+    if isinstance(failure, dict):
+        return failure.get("Destination")
+    destinations = source.get("destinations")
+    return destinations.get("onFailure") if isinstance(destinations, dict) else None
+
+
 def _send(app: Application, value: Any, origin: Origin, what: str) -> Iterator[SettingNeed]:
     if isinstance(value, YMap) and "arn" in value:  # Serverless `onFailure: {arn: ...}`
         value = value.get("arn")
     service, logical = _service_of(app, value)
     if service not in _SEND:
+        if value is not None:  # a nested stack's output, a parameter: any of the four
+            yield "", unresolved(None, f"{what} is not resolved"), what, origin
         return
     action, kind = _SEND[service]
     if logical and kind:
@@ -162,3 +187,94 @@ def _service_of(app: Application, value: Any) -> tuple[str, str]:
         kind = resource.get("Type") if isinstance(resource, dict) else None
         return _TYPES.get(str(kind), ""), logical
     return "", ""
+
+
+CALL_NEEDS: tuple[tuple[str, str, str, str, str], ...] = (
+    # (service, method prefix, argument whose text names S3, action, bucket parameter)
+    # Rekognition reads an S3 image or video with the caller's permissions:
+    # https://docs.aws.amazon.com/rekognition/latest/dg/images-s3.html
+    ("rekognition", "", "S3Object", "s3:GetObject", ""),
+    # Textract reads the document with the caller's permissions:
+    # https://docs.aws.amazon.com/textract/latest/dg/security_iam_id-based-policy-examples.html
+    ("textract", "", "S3Object", "s3:GetObject", ""),
+    # Transcribe reads the media and writes to OutputBucketName as the caller:
+    # https://docs.aws.amazon.com/transcribe/latest/dg/security_iam_id-based-policy-examples.html
+    ("transcribe", "start_", "MediaFileUri", "s3:GetObject", ""),
+    ("transcribe", "start_", "OutputBucketName", "s3:PutObject", "OutputBucketName"),
+)
+"""Calls whose service reaches S3 with the caller's own permissions (a tested table)."""
+
+
+def call_needs(service: str, method: str, texts: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """(action, the parameter naming the bucket or "") that a call needs indirectly, given
+    the text of its arguments by parameter name."""
+    for owner, prefix, mark, action, bucket in CALL_NEEDS:
+        named = any(mark in name or mark in text for name, text in texts.items())
+        if owner == service and method.startswith(prefix) and named:
+            yield action, bucket
+
+
+def may_reach_s3(service: str, method: str, texts: dict[str, str]) -> bool:
+    """Whether a call of a service that can read S3 as the caller passes arguments the
+    analysis cannot see (a variable): its S3 grants must not be judged unused."""
+    reaches = any(owner == service and method.startswith(p) for owner, p, *_ in CALL_NEEDS)
+    return reaches and not texts
+
+
+PASS_ROLE: dict[tuple[str, str], tuple[str, bool]] = {
+    ("lambda", "create_function"): ("Role", True),
+    ("lambda", "update_function_configuration"): ("Role", False),
+    ("stepfunctions", "create_state_machine"): ("roleArn", True),
+    ("stepfunctions", "update_state_machine"): ("roleArn", False),
+    ("scheduler", "create_schedule"): ("Target", True),
+    ("scheduler", "update_schedule"): ("Target", True),
+    ("events", "put_targets"): ("RoleArn", False),
+    ("ecs", "run_task"): ("", False),
+    ("ecs", "start_task"): ("", False),
+    ("glue", "create_job"): ("Role", True),
+    ("sagemaker", "create_training_job"): ("RoleArn", True),
+    ("sagemaker", "create_processing_job"): ("RoleArn", True),
+    ("sagemaker", "create_model"): ("ExecutionRoleArn", True),
+    ("cloudformation", "create_stack"): ("RoleARN", False),
+    ("cloudformation", "update_stack"): ("RoleARN", False),
+    ("emr-serverless", "start_job_run"): ("executionRoleArn", True),
+    ("codebuild", "create_project"): ("serviceRole", True),
+}
+"""Calls that hand a role to a service: `iam:PassRole` on that role
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html). `True`: the
+role parameter is required, so the call always passes one; otherwise only when the code
+writes it (`events.put_targets` `RoleArn`), or optionally (ECS passes the task definition's
+roles, which the call does not show)."""
+
+ACL_METHODS = frozenset(
+    {
+        "put_object",
+        "upload_file",
+        "upload_fileobj",
+        "copy_object",
+        "copy",
+        "create_multipart_upload",
+    }
+)
+"""S3 writes that may set an ACL: with one they also need `s3:PutObjectAcl`
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html, "Permissions")."""
+
+
+def pass_role(service: str, method: str, texts: dict[str, str]) -> tuple[str, bool] | None:
+    """(the parameter naming the role, whether the need is certain) when the call passes a
+    role; None when it passes none."""
+    found = PASS_ROLE.get((service, method))
+    if found is None:
+        return None
+    param, required = found
+    if required:
+        return param, True
+    written = bool(param) and any(param in n or param in t for n, t in texts.items())
+    return (param, True) if written else ("", False)
+
+
+def sets_acl(service: str, method: str, texts: dict[str, str]) -> bool:
+    """Whether an S3 write (or a URL pre-signed for one) sets an object ACL."""
+    if service != "s3" or method not in ACL_METHODS:
+        return False
+    return any(n == "ACL" or "'ACL'" in t or '"ACL"' in t or "ACL:" in t for n, t in texts.items())

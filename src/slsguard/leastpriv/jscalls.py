@@ -11,14 +11,16 @@ are read too. Arguments naming resources become constants or `process.env` names
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
 from slsguard.code.model import source_location
-from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv import sdkmodel, wrappers
 from slsguard.leastpriv.actionmap import Coverage, actions_for, unmappable
 from slsguard.leastpriv.jsreach import Reachability
+from slsguard.leastpriv.jsutilities import utilities
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
 
 HandleKind = Literal["client", "document"]
@@ -119,10 +121,23 @@ def service_of_package(package: str) -> str:
 
 
 def service_of_class(name: str) -> str:
-    """The SDK service of a v2 class name (`S3`, `DynamoDB`, `SecretsManager`)."""
+    """The SDK service of a v2 class name (`S3`, `DynamoDB`, `SecretsManager`,
+    `TranscribeService`): the service name, else the model's `serviceId` without spaces
+    (with or without a `Service` suffix)."""
     lowered = name.lower()
     candidate = V2_CLASSES.get(lowered, lowered)
-    return candidate if candidate in sdkmodel.services() else ""
+    if candidate in sdkmodel.services():
+        return candidate
+    by_id = _service_ids()
+    return by_id.get(lowered) or by_id.get(lowered.removesuffix("service"), "")
+
+
+@functools.cache
+def _service_ids() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for service in sdkmodel.services():
+        found.setdefault(sdkmodel.service_id(service).replace(" ", "").lower(), service)
+    return found
 
 
 def command_method(qualified: str) -> tuple[str, str] | None:
@@ -189,7 +204,15 @@ class JavaScriptCalls:
             for node in _walk(module.root, ("new_expression", "call_expression")):
                 if reach is None or reach.owner_of(module, node) in reached:
                     self._call(module, node)
+            self._wrappers(module)
         return tuple(self.calls)
+
+    def _wrappers(self, module: JsModule) -> None:
+        """A call not understood for each SDK-wrapping library the module imports."""
+        specifiers = iter(set(module.imports.values()))
+        for package, service in wrappers.imported(specifiers, wrappers.JAVASCRIPT, "/"):
+            location = wrappers.where(module.display, module.lines, package)
+            self.calls.append(SdkCall(service, "", (), location, True, via=package))
 
     def _collect(self, module: JsModule) -> None:
         if any(m is module for m in self._seen):
@@ -204,6 +227,7 @@ class JavaScriptCalls:
 
     def _bind(self, module: JsModule) -> None:
         names = self.names[id(module)]
+        _captured_sdk(module)
         for node in _walk(module.root, ("variable_declarator", "assignment_expression")):
             declared = node.type == "variable_declarator"
             target = node.child_by_field_name("name" if declared else "left")
@@ -248,6 +272,10 @@ class JavaScriptCalls:
         if dotted in names:
             return names[dotted]
         qualified = _qualified(dotted, module)
+        whole = self.modules.resolve(qualified, module) if qualified.startswith(".") else None
+        if whole is not None:  # `const db = require("./db")` where `module.exports = client`
+            exported = self.names.get(id(whole), {})
+            return exported.get("module.exports") or exported.get("exports")
         owner, _, name = qualified.rpartition(".")
         found = self.modules.resolve(owner, module) if owner.startswith(".") else None
         return self.names.get(id(found), {}).get(name) if found is not None else None
@@ -264,17 +292,27 @@ class JavaScriptCalls:
             return None
         if parts[-1] == "DocumentClient":
             return JsHandle("document", "dynamodb")
-        service = service_of_class(parts[-1])
-        return JsHandle("client", service) if service else None
+        # An unknown class is still a client: its calls are listed as not understood.
+        return JsHandle("client", service_of_class(parts[-1]))
 
     def _from_call(self, node: Node, module: JsModule) -> JsHandle | None:
         func = node.child_by_field_name("function")
         qualified = _qualified(text_of(func), module) if func is not None else ""
         if qualified == "@aws-sdk/lib-dynamodb.DynamoDBDocument.from":
             return JsHandle("document", "dynamodb")
+        arguments = node.child_by_field_name("arguments")
+        args = arguments.named_children if arguments is not None else []
+        if qualified.rpartition(".")[2] in _CAPTURE and args:
+            found = self.eval(args[0], module)  # X-Ray returns the client it instruments
+            return found if isinstance(found, JsHandle) else None
         return None
 
     def _call(self, module: JsModule, node: Node) -> None:
+        for service, method, param, value, via in utilities(
+            node, lambda target: _qualified(text_of(target), module)
+        ):
+            named: Params = ((param, self._arg(value, module)),) if param and value else ()
+            self._add(module, node, service, method, named, via)
         arguments = node.child_by_field_name("arguments")
         args = arguments.named_children if arguments is not None else []
         if node.type == "new_expression":
@@ -335,13 +373,38 @@ class JavaScriptCalls:
         value = self.eval(node, module)
         return value if isinstance(value, Arg) else Arg("unknown", text_of(node))
 
-    def _add(self, module: JsModule, node: Node, service: str, method: str, params: Params) -> None:
+    def _add(
+        self,
+        module: JsModule,
+        node: Node,
+        service: str,
+        method: str,
+        params: Params,
+        via: str = "",
+    ) -> None:
         line, column, end_line, end_column = module.position(node)
         location = source_location(
             module.display, line, column, (end_line, end_column), _symbol(node), module.text(node)
         )
         dynamic = not service or not method
-        self.calls.append(SdkCall(service, method, params, location, dynamic))
+        self.calls.append(SdkCall(service, method, params, location, dynamic, via=via))
+
+
+_CAPTURE = frozenset({"captureAWSv3Client", "captureAWSClient"})
+"""X-Ray functions that instrument a client and return it."""
+
+
+def _captured_sdk(module: JsModule) -> None:
+    """`const AWS = AWSXRay.captureAWS(require("aws-sdk"))`: `AWS` is the SDK (v2)."""
+    for node in _walk(module.root, ("variable_declarator",)):
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if name is None or value is None or value.type != "call_expression":
+            continue
+        func = text_of(value.child_by_field_name("function"))
+        if func.rpartition(".")[2] == "captureAWS" and '"aws-sdk"' in text_of(value).replace(
+            "'", '"'
+        ):
+            module.imports.setdefault(text_of(name), "aws-sdk")
 
 
 def _qualified(dotted: str, module: JsModule) -> str:

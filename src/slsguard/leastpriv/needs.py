@@ -20,7 +20,15 @@ from slsguard.findings import Location, Origin
 from slsguard.iam import actions
 from slsguard.leastpriv import sdkmodel
 from slsguard.leastpriv.actionmap import OPTIONAL, TRIGGER_ACTIONS, actions_for
-from slsguard.leastpriv.indirect import generated_role, setting_needs
+from slsguard.leastpriv.indirect import (
+    DESTINATION_SERVICES,
+    call_needs,
+    generated_role,
+    may_reach_s3,
+    pass_role,
+    sets_acl,
+    setting_needs,
+)
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
@@ -40,6 +48,13 @@ _PARAMS: dict[str, tuple[str, str]] = {
     "kms": ("KeyId", "key"),
 }
 """SDK service → (the parameter naming the resource, its kind)."""
+
+
+_SIGNED_RESOURCES = {
+    "execute-api": ("API", "arn:aws:execute-api:*:*:*"),
+    "appsync": ("GraphQL API", "arn:aws:appsync:*:*:apis/*"),
+}
+"""Resources of signed HTTP requests (the URL is rarely a template reference)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +157,23 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             what = f"{call.service or 'an SDK'} client"
             how = f"`{call.method}`" if call.method else "a method computed at run time"
             message = f"{how} on {what}: not mapped to IAM actions"
+            if call.via and not call.method:
+                message = f"`{call.via}` calls {call.service or 'AWS'} itself (not followed)"
             uncertain.append(Uncertainty(prefix.lower(), message, call.location))
             continue
+        if may_reach_s3(call.service, call.method, _texts(call)):
+            message = f"`{call.method}` may read S3 as the caller; its arguments are not visible"
+            uncertain.append(Uncertainty("s3", message, call.location))
+        for action, bucket in call_needs(call.service, call.method, _texts(call)):
+            param = dict(call.params).get(bucket) if bucket else None
+            target = resolve(app, fn, "bucket", param).child("/*")
+            reason = f"{call.service}.{call.method} reads or writes S3 as the caller"
+            needs.append(Need(action, target, call.location, reason))
+        needs.extend(_passed_roles(app, fn, call))
+        if sets_acl(call.service, call.method, _texts(call)):
+            target = _target(app, fn, call, "s3:PutObject")
+            reason = f"{call.service}.{call.method} with an ACL"
+            needs.append(Need("s3:PutObjectAcl", target, call.location, reason))
         for action in mapped:
             target = _target(app, fn, call, action)
             reason = call.via or f"{call.service}.{call.method}"
@@ -153,9 +183,33 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
         needs.extend(_trigger_needs(app, trigger))
     generated = generated_role(app, fn)
     for action, target, reason, origin in setting_needs(app, fn):
+        if not action:
+            where = Location("template", origin.file, origin.line, origin.column)
+            message = f"{reason} may be any of {', '.join(DESTINATION_SERVICES)}: not resolved"
+            uncertain.extend(Uncertainty(s, message, where) for s in DESTINATION_SERVICES)
+            continue
         needs.append(Need(action, target, None, reason, implied=generated, origin=origin))
     needs.extend(_key_needs(app, needs))
     return FunctionNeeds(fn.name, tuple(needs), tuple(uncertain))
+
+
+def _passed_roles(app: Application, fn: Function, call: SdkCall) -> list[Need]:
+    """`iam:PassRole` on the role a call hands to a service (`indirect.PASS_ROLE`)."""
+    found = pass_role(call.service, call.method, _texts(call))
+    if found is None:
+        return []
+    param, certain = found
+    arg = dict(call.params).get(param) if param else None
+    if arg is not None and arg.kind == "const" and arg.text.startswith("arn:"):
+        target = Target(arg.text, label=f'"{arg.text}"')
+    else:
+        target = unresolved("role", "the role is named at run time")
+    reason = f"{call.service}.{call.method} passes a role"
+    return [Need("iam:PassRole", target, call.location, reason, optional=not certain)]
+
+
+def _texts(call: SdkCall) -> dict[str, str]:
+    return {name: arg.text for name, arg in call.params}
 
 
 def _key_needs(app: Application, needs: list[Need]) -> list[Need]:
@@ -173,6 +227,11 @@ def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Targe
     info = actions.lookup(action)
     if info is None or not info.resource_types:
         return ANY
+    if call.service in _SIGNED_RESOURCES:
+        kind, pattern = _SIGNED_RESOURCES[call.service]
+        return Target(
+            pattern, label=f"unresolved: the {kind} is named by a URL at run time", resolved=False
+        )
     if call.service == "appconfigdata":
         return unresolved("configuration", "AppConfig ARNs hold IDs; the code names a profile")
     spec = _PARAMS.get(call.service)

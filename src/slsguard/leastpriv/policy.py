@@ -139,11 +139,30 @@ def _terraform_resource(target: Target, app: Application | None) -> str | fixes.
     logical = target.logical_id if target.resolved else None
     if app is not None and logical and terraform_address(app, logical) is not None:
         return fixes.ResourceRef(logical, "Arn", _suffix(target))
+    if app is not None and app.kind != "terraform":
+        return _template_resource(target)
     parts = target.arn.split(":", 5)
     if len(parts) == 6 and parts[3] == "*" and parts[4] == "*":
         parts[3] = "${data.aws_region.current.name}"
         parts[4] = "${data.aws_caller_identity.current.account_id}"
         return HclExpression(json.dumps(":".join(parts)))
+    return target.arn
+
+
+_GETATT = re.compile(r"^!GetAtt (\w+)\.(\w+)$")
+_REF = re.compile(r"^!Ref (\w+)$")
+_SUB = re.compile(r"^!Sub '\$\{(\w+)\.(\w+)\}(.*)'$")
+
+
+def _template_resource(target: Target) -> str | fixes.ResourceRef:
+    """The template resource a target's CloudFormation value names, else its ARN."""
+    cfn = target.cfn
+    if found := _GETATT.match(cfn):
+        return fixes.ResourceRef(found.group(1), found.group(2))
+    if found := _REF.match(cfn):
+        return fixes.ResourceRef(found.group(1), "Ref")
+    if found := _SUB.match(cfn):
+        return fixes.ResourceRef(found.group(1), found.group(2), found.group(3))
     return target.arn
 
 

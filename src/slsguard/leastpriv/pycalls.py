@@ -16,7 +16,7 @@ from typing import Literal
 from slsguard.code.model import source_location
 from slsguard.code.python_modules import FunctionNode, Module, Modules
 from slsguard.findings import Location
-from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv import sdkmodel, wrappers
 from slsguard.leastpriv.pyreach import Owner, Reachability, owned_nodes, owners
 
 ArgKind = Literal["const", "env", "unknown"]
@@ -34,6 +34,16 @@ _RESOURCE_TYPES: dict[str, tuple[HandleKind, tuple[str, ...]]] = {
     "Queue": ("queue", ("QueueUrl",)),
 }
 
+
+_SIGNERS: dict[str, tuple[str, int]] = {
+    "BotoAWSRequestsAuth": ("aws_service", 99),
+    "AWSRequestsAuth": ("aws_service", 99),
+    "AWS4Auth": ("service", 3),
+    "SigV4Auth": ("service_name", 1),
+}
+"""SigV4 signers of HTTP requests: the keyword and position of the service name."""
+_SIGNED = {"execute-api": "invoke", "appsync": "graph_ql"}
+"""Services a signed request calls → the pseudo-method `actionmap.IRREGULAR` maps."""
 
 _POSITIONAL: dict[tuple[HandleKind, str], tuple[str, ...]] = {
     ("client", "upload_file"): ("Filename", "Bucket", "Key"),
@@ -113,7 +123,15 @@ class PythonCalls:
             reached = Reachability(self.modules, self._seen).from_entry(handler, entry)
         for module in self._seen:
             self._calls(module, reached)
+            self._wrappers(module)
         return tuple(self.calls)
+
+    def _wrappers(self, module: Module) -> None:
+        """A call not understood for each SDK-wrapping library the module imports."""
+        specifiers = iter(set(module.imports.values()))
+        for package, service in wrappers.imported(specifiers, wrappers.PYTHON, "."):
+            location = wrappers.where(module.display, module.lines, package)
+            self.calls.append(SdkCall(service, "", (), location, True, via=package))
 
     def _collect(self, module: Module) -> None:
         if any(m is module for m in self._seen):
@@ -299,6 +317,8 @@ class PythonCalls:
             if reached is not None and id(node) not in self._reached_calls(module, reached):
                 continue
             self._scope = "" if symbol == "<module>" else symbol
+            if self._signed_request(module, node, symbol):
+                continue
             self.calls.extend(utility_calls(module, evaluate, symbol, node))
             func = node.func
             if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
@@ -311,6 +331,30 @@ class PythonCalls:
             owner = self.eval(func.value, module)
             if isinstance(owner, Handle):
                 self._operation(module, node, symbol, owner, func.attr)
+
+    def _signed_request(self, module: Module, node: ast.Call, symbol: str) -> bool:
+        """A SigV4 signer for HTTP requests (`BotoAWSRequestsAuth(aws_service="execute-api")`,
+        `AWS4Auth(key, secret, region, "appsync")`, botocore `SigV4Auth(creds, service,
+        region)`): the signed requests call the service without an SDK client."""
+        dotted = _dotted(node.func)
+        head, _, rest = dotted.partition(".")
+        qualified = module.imports.get(head, head) + (f".{rest}" if rest else "")
+        position = (
+            _SIGNERS.get(qualified.rpartition(".")[2])
+            if qualified.startswith(("aws_requests_auth", "requests_aws4auth", "botocore.auth"))
+            else None
+        )
+        if position is None:
+            return False
+        keyword, index = position
+        value = next((k.value for k in node.keywords if k.arg == keyword), None)
+        if value is None and len(node.args) > index:
+            value = node.args[index]
+        service = _constant(value) if value is not None else None
+        method = _SIGNED.get(service or "", "")
+        params = (("Signer", Arg("const", qualified)),)
+        self._add(module, node, symbol, service or "", method, params, dynamic=not method)
+        return True
 
     def _reached_calls(self, module: Module, reached: set[Owner]) -> set[int]:
         key = id(module)

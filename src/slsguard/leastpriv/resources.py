@@ -24,6 +24,7 @@ _TYPES: dict[str, tuple[str, str, str]] = {
         "arn:aws:states:*:*:stateMachine:{}",
     ),
     "key": ("AWS::KMS::Key", "", "arn:aws:kms:*:*:key/{}"),
+    "role": ("AWS::IAM::Role", "RoleName", "arn:aws:iam::*:role/{}"),
     "configuration": (
         "AWS::AppConfig::ConfigurationProfile",
         "",

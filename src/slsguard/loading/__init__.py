@@ -69,6 +69,7 @@ def load_all(
         "code-config": 1,
         "cdk-app": 1,
         "chalice": 2,
+        "zappa": 2,
         "template": 2,
         "terraform": 2,
         "ci": 3,
@@ -87,8 +88,8 @@ def load_all(
         if candidate.kind == "cdk-app":
             result.file_notes.extend(cdk_notes(candidate))
             continue
-        if candidate.kind == "chalice":
-            _chalice(candidate, result, cwd)
+        if candidate.kind in ("chalice", "zappa"):
+            _framework(candidate, result, cwd)
             continue
         if candidate.kind == "ci":
             _pipeline(candidate, result)
@@ -116,11 +117,13 @@ def load_all(
     return result
 
 
-def _chalice(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
-    """The applications (one per stage) of a Chalice project."""
+def _framework(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
+    """The applications (one per stage) of a Chalice or Zappa project."""
     from slsguard.loading.chalice import load_chalice
+    from slsguard.loading.zappa import load_zappa
 
-    apps, problems = load_chalice(candidate.path, lambda p: display_name(p, cwd), candidate.root)
+    load = load_chalice if candidate.kind == "chalice" else load_zappa
+    apps, problems = load(candidate.path, lambda p: display_name(p, cwd), candidate.root)
     result.file_notes.extend(_problem_notes(Loaded(candidate.display, None, problems)))
     result.apps.extend(_with_notes(app, external_role_notes(app)) for app in apps)
 

@@ -31,8 +31,9 @@ from slsguard.loading.cloudformation import build_stack, lambda_functions, lambd
 from slsguard.loading.yaml import FileMap, YList, YMap, load_file
 from slsguard.model import Application, Document, Trigger
 
-ADDRESS = "slsguard:chalice"
-"""The Metadata key under which a translated resource keeps its Chalice address."""
+ADDRESS = "slsguard:address"
+"""The Metadata key under which a translated resource keeps its native address (the
+dialects read it: `slsguard.dialects.settings_file.ADDRESS`)."""
 VIEWS = "slsguard:views"
 """The Metadata key listing the views (`[view, METHOD, path]`) the API handler runs."""
 EVENT_ROOT = "slsguard:event-root"
@@ -89,7 +90,7 @@ def _stage(
         views = YList(shown, root.position)
         project = config.parent.parent
         views.extend(
-            [r.view, method, r.path, r.file.relative_to(project).as_posix()]
+            [r.view, method, r.path, r.file.relative_to(project).as_posix(), "0"]
             for r in code.routes
             for method in r.methods
         )
@@ -369,28 +370,28 @@ def _logical(text: str) -> str:
     return "".join(ch for ch in text.title() if ch.isalnum()) or "Root"
 
 
-def _located(value: Any, file: str, position: tuple[int, int]) -> Any:
+def located_tree(value: Any, file: str, position: tuple[int, int]) -> Any:
     """Plain dicts and lists as located maps and lists (every key at `position`)."""
     if isinstance(value, dict) and not isinstance(value, YMap):
         node = YMap(file, position)
         for key, item in value.items():
-            node[key] = _located(item, file, position)
+            node[key] = located_tree(item, file, position)
             node.key_positions[key] = position
         return node
     if isinstance(value, YMap):
         for key in list(value):
-            value[key] = _located(value[key], value.file or file, value.position)
+            value[key] = located_tree(value[key], value.file or file, value.position)
         return value
     if isinstance(value, list) and not isinstance(value, YList):
         items = YList(file, position)
-        items.extend(_located(item, file, position) for item in value)
+        items.extend(located_tree(item, file, position) for item in value)
         items.item_positions.extend([position] * len(value))
         return items
     return value
 
 
 def _add(resources: YMap, logical: str, resource: YMap) -> None:
-    resource = _located(resource, resource.file, resource.position)
+    resource = located_tree(resource, resource.file, resource.position)
     resources[logical] = resource
     resources.key_positions[logical] = resource.position
     if isinstance(resources, FileMap) and resource.file:

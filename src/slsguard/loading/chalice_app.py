@@ -87,20 +87,21 @@ class ChaliceApp:
 def read_chalice_app(project: Path, scan_root: Path) -> ChaliceApp:
     """The routes, event functions and AWS calls of `app.py` and its Blueprints."""
     found = ChaliceApp()
-    app_tree = _parse(project / "app.py", scan_root)
+    app_tree = parse_python(project / "app.py", scan_root)
     if app_tree is None:
         return found
     prefixes = _blueprint_prefixes(app_tree)
     _read_module(found, app_tree, project / "app.py", "", {"Chalice"})
     library = project / "chalicelib"
     for path in sorted(library.rglob("*.py"))[:200] if library.is_dir() else []:
-        tree = _parse(path, scan_root)
+        tree = parse_python(path, scan_root)
         if tree is not None:
             _read_module(found, tree, path, "", {"Blueprint"}, prefixes)
     return found
 
 
-def _parse(path: Path, scan_root: Path) -> ast.Module | None:
+def parse_python(path: Path, scan_root: Path) -> ast.Module | None:
+    """The syntax tree of a Python file under the scan root (None when unreadable or big)."""
     resolved = path.resolve()
     if not resolved.is_relative_to(scan_root) or not resolved.is_file():
         return None
@@ -182,7 +183,7 @@ def _owners(tree: ast.Module, constructors: set[str]) -> dict[str, str]:
 
 def app_name(project: Path, scan_root: Path) -> str | None:
     """`app_name` given to `Chalice(...)` in `app.py`."""
-    tree = _parse(project / "app.py", scan_root)
+    tree = parse_python(project / "app.py", scan_root)
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Call) and _name(node.func) == "Chalice":
             value = _keyword(node, "app_name")

@@ -23,6 +23,7 @@ from slsguard.model import (
     LambdaPermission,
     Note,
     PolicyRef,
+    PrincipalKind,
     Reference,
     Role,
     Statement,
@@ -45,6 +46,8 @@ class RoleBuilder:
     managed: list[PolicyRef] = field(default_factory=list)
     boundary: PolicyRef | None = None
     external: bool = False
+    kind: PrincipalKind = "role"
+    assumed_by: tuple[str, ...] = ()
 
     def freeze(self) -> Role:
         """The immutable role."""
@@ -56,6 +59,8 @@ class RoleBuilder:
             tuple(self.managed),
             self.boundary,
             self.external,
+            self.kind,
+            self.assumed_by,
         )
 
 
@@ -144,20 +149,45 @@ def build_stack(template: YMap, file: str, origin: Origin) -> Stack:
         stack.managed_policies[logical_id] = PolicyRef(logical_id, where, False, statements, True)
     for logical_id, properties, where in stack.of_type("AWS::IAM::Role"):
         stack.roles[logical_id] = _role(stack, logical_id, properties, where)
+    # Users and groups hold policies the same way; they are judged like roles.
+    principals: tuple[tuple[PrincipalKind, str], ...] = (
+        ("user", "AWS::IAM::User"),
+        ("group", "AWS::IAM::Group"),
+    )
+    for kind, cfn_type in principals:
+        for logical_id, properties, where in stack.of_type(cfn_type):
+            stack.roles[logical_id] = _role(stack, logical_id, properties, where, kind)
     for logical_id, properties, where in stack.of_type("AWS::IAM::Policy"):
         document = substitute(properties.get("PolicyDocument"), stack.parameters)
         doc_origin = child_origin(properties, "PolicyDocument", where)
         granted = parse_document(document, doc_origin, logical_id)
-        for role in _role_targets(stack, properties.get("Roles")):
+        for role in _principal_targets(stack, properties):
             role.statements.extend(granted)
     for logical_id, properties, _where in stack.of_type("AWS::IAM::ManagedPolicy"):
-        for role in _role_targets(stack, properties.get("Roles")):
+        for role in _principal_targets(stack, properties):
             role.managed.append(stack.managed_policies[logical_id])
     return stack
 
 
-def _role(stack: Stack, logical_id: str, properties: YMap, where: Origin) -> RoleBuilder:
-    role = RoleBuilder(logical_id, render(properties.get("RoleName") or logical_id), where)
+def _principal_targets(stack: Stack, properties: YMap) -> list[RoleBuilder]:
+    """The roles, users and groups a policy resource attaches to."""
+    targets = []
+    for key in ("Roles", "Users", "Groups"):
+        targets.extend(_role_targets(stack, properties.get(key)))
+    return targets
+
+
+def _role(
+    stack: Stack, logical_id: str, properties: YMap, where: Origin, kind: PrincipalKind = "role"
+) -> RoleBuilder:
+    named = {"role": "RoleName", "user": "UserName", "group": "GroupName"}[kind]
+    written = properties.get(named)
+    # A name built by an intrinsic (`!Sub ${AWS::StackName}-role`) reads worse than the
+    # resource's own name: only a literal name is used.
+    name = written if isinstance(written, str) and "${" not in written else logical_id
+    role = RoleBuilder(logical_id, name, where)
+    role.kind = kind
+    role.assumed_by = _trusted(properties.get("AssumeRolePolicyDocument"))
     policies = properties.get("Policies")
     if isinstance(policies, YList):
         policies_origin = child_origin(properties, "Policies", where)
@@ -178,6 +208,19 @@ def _role(stack: Stack, logical_id: str, properties: YMap, where: Origin) -> Rol
         boundary_origin = child_origin(properties, "PermissionsBoundary", where)
         role.boundary = policy_ref(stack, properties["PermissionsBoundary"], boundary_origin)
     return role
+
+
+def _trusted(document: Any) -> tuple[str, ...]:
+    """The principals a trust policy lets assume the role (services, accounts, providers)."""
+    found: list[str] = []
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal") if isinstance(statement, dict) else None
+        values = principal.values() if isinstance(principal, dict) else [principal]
+        for value in values:
+            items = value if isinstance(value, list) else [value]
+            found.extend(render(item) for item in items if item is not None)
+    return tuple(dict.fromkeys(found))
 
 
 def policy_ref(stack: Stack, value: Any, origin: Origin) -> PolicyRef:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from slsguard import files
 from slsguard.delivery import DotenvEntry, DotenvFile
 from slsguard.findings import Origin
 from slsguard.gitignore import IgnoreRules
@@ -92,8 +93,7 @@ def _read(path: Path, scan_root: Path, limit: int = MAX_DOTENV_BYTES) -> str | N
         resolved = path.resolve()
         if not resolved.is_relative_to(scan_root) or not resolved.is_file():
             return None  # never read outside the scan root
-        with resolved.open("rb") as handle:
-            return handle.read(limit).decode("utf-8-sig", errors="replace")
+        return files.read_text(resolved, limit, errors="replace")
     except OSError:
         return None
 

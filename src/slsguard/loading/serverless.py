@@ -41,6 +41,7 @@ from slsguard.loading.cloudformation import (
     resolve_role,
 )
 from slsguard.loading.policies import child_origin, parse_statements
+from slsguard.loading.variables import LIMITS
 from slsguard.loading.yaml import Position, YList, YMap
 from slsguard.model import (
     Application,
@@ -474,6 +475,9 @@ def _framework_statements(name: str, triggers: list[Trigger], where: Origin) -> 
             service = "kinesis" if ":kinesis:" in arn else "dynamodb"
             actions = ("GetRecords", "GetShardIterator", "DescribeStream", "ListStreams")
             grants.append((tuple(f"{service}:{action}" for action in actions), (arn,)))
+        elif trigger.kind == "websocket":  # to answer its clients with post_to_connection
+            connections = "arn:${AWS::Partition}:execute-api:*:*:*/@connections/*"
+            grants.append((("execute-api:ManageConnections",), (connections,)))
     return [
         Statement(
             "Allow", actions, (), resources, (), (), where, f"framework ({name})", "framework"
@@ -485,15 +489,26 @@ def _framework_statements(name: str, triggers: list[Trigger], where: Origin) -> 
 def unresolved_notes(
     references: list[Reference], keys: dict[str, tuple[Any, ...]], root: YMap, file: str
 ) -> list[Note]:
-    """SLS002 notes for the variables that could not be resolved (one per expression)."""
+    """SLS002 notes for the variables that could not be resolved (one per expression);
+    SLS001 for those cut short by a limit of slsguard's own (one per limit)."""
     seen: set[str] = set()
     notes = []
     for reference in references:
-        if reference.text in seen:
+        limit = reference.reason in LIMITS
+        if reference.text in seen or (limit and reference.reason in seen):
             continue
-        seen.add(reference.text)
+        seen.update((reference.text, reference.reason) if limit else (reference.text,))
+        where = locate(root, keys.get(reference.text, ("self",))[1:], Origin(file))
+        if limit:
+            message = (
+                f"analysis cut short: {reference.text} was not resolved, {reference.reason} "
+                "(a limit of slsguard's own); the values built from it are unknown to the rules"
+            )
+            fix = "simplify the variables: rules cannot check what depends on this value"
+            notes.append(Note("SLS001", Violation(where, message, fix, subject=reference.text)))
+            continue
         violation = Violation(
-            locate(root, keys.get(reference.text, ("self",))[1:], Origin(file)),
+            where,
             f"{reference.text} could not be resolved: {reference.reason}",
             "rules that need this value treat it as unknown",
             Severity.INFO,

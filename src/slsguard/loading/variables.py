@@ -25,6 +25,11 @@ DEPLOY_TIME_SOURCES = frozenset({"ssm", "cf", "output", "aws", "s3", "secretsman
 MAX_DEPTH = 40
 MAX_STRING = 1_000_000
 MAX_INCLUDE_DEPTH = 10
+LIMITS = frozenset(
+    {"interpolated string too large", "too many nested includes", "nested too deeply"}
+)
+"""Reasons that are slsguard's own bounds, not the template's: reported as SLS001, so that a
+variable graph built to exhaust them cannot quietly hide what depends on it."""
 
 _MISSING = object()
 _NUMBER = re.compile(r"-?\d+(\.\d+)?$")
@@ -226,7 +231,7 @@ class Resolver:
         for segment in (part for part in address.split(".") if part):
             if isinstance(value, str):  # `custom: ${file(x.yml)}`: resolve to descend into it.
                 value = self.resolve(value, path)
-            if isinstance(value, YList) and segment.isdigit() and int(segment) < len(value):
+            if isinstance(value, YList) and _index_in(segment, len(value)):
                 value = value[int(segment)]
                 path = (*path, int(segment))
             elif isinstance(value, YMap) and segment in value:
@@ -254,7 +259,7 @@ class Resolver:
             return self._unresolved("file", relative, "the file is outside the scan root")
         if target.suffix in (".js", ".cjs", ".mjs", ".ts"):
             return self._unresolved("file", relative, "JavaScript is never executed by slsguard")
-        if not target.is_file():
+        if not target.exists():
             return self._unresolved("file", relative, "the included file does not exist")
         if len(context.included) > 200 or self._depth > MAX_INCLUDE_DEPTH * 4:
             return self._unresolved("file", relative, "too many nested includes")
@@ -372,3 +377,9 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+
+def _index_in(segment: str, length: int) -> bool:
+    """Whether `segment` is a list index below `length` (a 100,000-digit index is not: it
+    is never converted, which Python refuses beyond 4,300 digits)."""
+    return segment.isdigit() and len(segment) <= 18 and int(segment) < length

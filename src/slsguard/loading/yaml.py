@@ -11,12 +11,16 @@ the number of values built (so alias "billion laughs" bombs stop early).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from slsguard import files
 from slsguard.findings import Origin
+from slsguard.located import FileMap, Position, YList, YMap
+
+__all__ = ["FileMap", "LoadError", "Loaded", "Position", "YList", "YMap", "load_file", "load_text"]
 
 try:  # The C parser is what makes a 1000-template scan take seconds, not minutes.
     _Base: type = yaml.CSafeLoader
@@ -35,6 +39,10 @@ class _Loader(_Base):  # type: ignore[misc]
     character; there are no path resolvers), without its generic bookkeeping.
     """
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+
     def descend_resolver(self, current_node: object, current_index: object) -> None:
         """No path resolvers are registered: nothing to track (the parser calls this per node)."""
 
@@ -42,6 +50,11 @@ class _Loader(_Base):  # type: ignore[misc]
         """See `descend_resolver`."""
 
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        # Called once per node while composing: the bound holds before a 4 MB flow mapping
+        # of a million nodes is built in memory, not after.
+        self.nodes += 1
+        if self.nodes > MAX_VALUES:
+            raise TooManyNodes(f"more than {MAX_VALUES} values (alias expansion or oversized data)")
         if kind is yaml.ScalarNode:
             if implicit[0]:
                 resolvers = self.yaml_implicit_resolvers.get(value[:1] or "", ())
@@ -52,10 +65,17 @@ class _Loader(_Base):  # type: ignore[misc]
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
+class TooManyNodes(yaml.YAMLError):
+    """The document holds more nodes than `MAX_VALUES` (stopped while composing)."""
+
+
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """CloudFormation caps templates at 1 MB; four leaves room for generated JSON."""
 MAX_DEPTH = 200
-MAX_VALUES = 500_000
+MAX_VALUES = 200_000
+"""Values one document may hold (aliases expanded). CloudFormation caps a template at 1 MB,
+about 100,000 values; the bound is checked while composing, so a 4 MB flow mapping of a
+million tiny values stops early instead of costing a gigabyte."""
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
@@ -68,59 +88,6 @@ _CFN_FUNCTIONS = frozenset(
         *("ToJsonString", "Transform"),
     }
 )
-
-Position = tuple[int, int]
-
-
-class YMap(dict[str, Any]):
-    """A mapping that knows its file, where it starts and where each of its keys is."""
-
-    __slots__ = ("file", "key_positions", "position")
-
-    def __init__(self, file: str = "", position: Position = (1, 1)) -> None:
-        super().__init__()
-        self.file = file
-        self.position = position
-        self.key_positions: dict[str, Position] = {}
-
-    def origin_of(self, key: str, parent: Origin) -> Origin:
-        """The origin of the value under `key`, given this map's own origin."""
-        line, column = self.key_positions.get(key, self.position)
-        return Origin(self.file or parent.file, (*parent.path, key), line, column)
-
-
-class FileMap(YMap):
-    """A YMap whose keys may be written in different files (a module's resources)."""
-
-    __slots__ = ("key_files",)
-
-    def __init__(self, file: str = "", position: Position = (1, 1)) -> None:
-        super().__init__(file, position)
-        self.key_files: dict[str, str] = {}
-
-    def origin_of(self, key: str, parent: Origin) -> Origin:
-        """The origin of `key`, in the file where it is written."""
-        origin = super().origin_of(key, parent)
-        where = self.key_files.get(key)
-        return replace(origin, file=where) if where else origin
-
-
-class YList(list[Any]):
-    """A sequence that knows its file, where it starts and where each item is."""
-
-    __slots__ = ("file", "item_positions", "position")
-
-    def __init__(self, file: str = "", position: Position = (1, 1)) -> None:
-        super().__init__()
-        self.file = file
-        self.position = position
-        self.item_positions: list[Position] = []
-
-    def origin_of(self, index: int, parent: Origin) -> Origin:
-        """The origin of item `index`, given this list's own origin."""
-        positions = self.item_positions
-        line, column = positions[index] if index < len(positions) else self.position
-        return Origin(self.file or parent.file, (*parent.path, index), line, column)
 
 
 def origin_of_node(value: object, file: str, path: tuple[str | int, ...] = ()) -> Origin:
@@ -163,6 +130,8 @@ def load_text(text: str, file: str) -> Loaded:
         return _failed(file, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", (1, 1))
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except TooManyNodes as error:
+        return _failed(file, str(error), (1, 1))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -192,17 +161,17 @@ def compose(text: str) -> yaml.Node | None:
 def load_file(path: str, display_name: str) -> Loaded:
     """Read and load a file; unreadable or oversized files become a parse-error problem."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        text = files.read_text(path, MAX_FILE_BYTES)
     except OSError as error:
-        return _failed(display_name, f"cannot read file: {error.strerror or error}", (1, 1))
-    if len(data) > MAX_FILE_BYTES:
-        return _failed(display_name, f"file is larger than {MAX_FILE_BYTES // 1048576} MiB", (1, 1))
-    try:
-        text = data.decode("utf-8-sig")
+        return _failed(display_name, str(error), (1, 1))
     except UnicodeDecodeError as error:
-        return _failed(display_name, f"file is not UTF-8 text ({error.reason})", (1, 1))
+        message = f"file is not {_encoding(error)} text ({error.reason})"
+        return _failed(display_name, message, (1, 1))
     return load_text(text, display_name)
+
+
+def _encoding(error: UnicodeDecodeError) -> str:
+    return "UTF-16" if "16" in error.encoding else "UTF-32" if "32" in error.encoding else "UTF-8"
 
 
 def _failed(file: str, message: str, position: Position) -> Loaded:

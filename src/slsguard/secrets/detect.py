@@ -71,6 +71,17 @@ _PLACEHOLDER_VALUES = _wordset(
     "password passwd pass pwd pw secret token apikey key test testing placeholder changeme "
     "changeit dummy example sample redacted fake todo tbd fixme xxx secretkey accesskey"
 )
+# Whole values that are weak passwords people really deploy, not stand-ins: a database whose
+# master password is `password` has that password (reported at the real severity, as the
+# value of a secret-named setting; in a URL `user:password@` stays a look-alike).
+_WEAK_PASSWORDS = _wordset(
+    "password passwd pass pwd secret admin root letmein welcome qwerty123 password1 "
+    "password123 admin123 12345678 123456789 mypassword p4ssw0rd passw0rd"
+)
+# A template placeholder left literal (`${DB_PASSWORD}`, `{{password}}`): nothing resolves it,
+# so the text itself is deployed. `{{resolve:...}}` dynamic references are resolved by
+# CloudFormation and are not placeholders.
+_LITERAL_TEMPLATE = re.compile(r"\$\{[^{}:]*\}|\{\{(?!resolve:)[^{}]*\}\}")
 # Words that mark a value as a stand-in wherever they appear in it ("dummy-token").
 _PLACEHOLDER_PARTS = _wordset(
     "changeme changeit replaceme placeholder dummy example sample redacted fake todo fixme"
@@ -418,6 +429,11 @@ def is_secret_name(name: str) -> bool:
 # ---------------------------------------------------------------- decisions
 
 
+def is_weak_password(value: str) -> bool:
+    """A common weak password (`password`, `admin123`): a real secret, not a stand-in."""
+    return re.sub(r"[^a-z0-9]", "", value.strip().lower()) in _WEAK_PASSWORDS
+
+
 def is_reference_like(value: str) -> bool:
     """Whether `value` points at a secret instead of being one: an ARN, an SSM path, a
     ``${...}`` / ``{{resolve:...}}`` reference, a file path, an environment variable name,
@@ -459,12 +475,14 @@ def classify(name: str, value: str) -> SecretMatch | None:
         if not _url_has_token(text):
             return None
         return _PLACEHOLDER if _is_placeholder(text) else _WEBHOOK
+    if _LITERAL_TEMPLATE.fullmatch(text):
+        return _PLACEHOLDER
     if _TRIVIAL.fullmatch(text) or is_reference_like(text):
         return None
     # SECRET / CREDENTIALS may name a Secrets Manager entry ("prod-db-credentials").
     if terms <= _SECRET_OBJECT and _RESOURCE_NAME.fullmatch(text):
         return None
-    if _is_placeholder(text):
+    if _is_placeholder(text) and not is_weak_password(text):
         return _PLACEHOLDER
     if len(text) < 4 or (terms <= _WEAK and re.fullmatch(r"[A-Za-z][A-Za-z_-]*", text)):
         return None  # AUTH=cognito is a mode, not a credential
@@ -487,3 +505,33 @@ def mask(value: str) -> str:
 def _mask_password(match: re.Match[str]) -> str:
     start, end = match.span("body")
     return match.string[match.start() : start] + "****" + match.string[end : match.end()]
+
+
+_TEXT_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["']?\s*[:=]\s*["']?(?P<value>[^\s"',#}]+)""")
+_TEXT_WORD = re.compile(r"""[^\s"'`,;(){}\[\]<>=]{8,}""")
+
+
+def mask_text(text: str) -> str:
+    """`text` with every secret it shows masked through `mask`: tokens of a known format
+    anywhere, and the values of secret-named assignments (`DB_PASSWORD=...`, `token: ...`).
+
+    The one way a string taken from the scanned files reaches an output: the engine passes
+    every finding's message, fix and code-flow step through it, and `slsguard fix --diff`
+    every line it shows.
+    """
+    if len(text) < 8:
+        return text
+
+    def named(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if "****" in value or classify(match.group("name"), value) is None:
+            return match.group(0)
+        start = match.start("value") - match.start()
+        return match.group(0)[:start] + mask(value) + match.group(0)[start + len(value) :]
+
+    def token(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return mask(word) if "****" not in word and find_token(word) is not None else word
+
+    lines = text.split("\n")
+    return "\n".join(_TEXT_WORD.sub(token, _TEXT_ASSIGNMENT.sub(named, line)) for line in lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from slsguard import files
 from slsguard.delivery import CiJob, CiSystem, Pipeline
 from slsguard.findings import Origin
 from slsguard.loading.ci.bitbucket import bitbucket_jobs
@@ -45,10 +46,6 @@ def _read(path: Path) -> str | None:
     """The file's text, or None when it is unreadable, oversized or not UTF-8 (the loader
     then reports why)."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            return None
-        return data.decode("utf-8-sig")
+        return files.read_text(path, MAX_FILE_BYTES)
     except (OSError, UnicodeDecodeError):
         return None

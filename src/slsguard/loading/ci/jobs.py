@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from slsguard import files
 from slsguard.delivery import CiJob, CiSystem, DeployCommand, DeployTool, KeyScope, StoredKey
 from slsguard.findings import Origin
 from slsguard.loading.ci.commands import (
@@ -76,8 +77,7 @@ class CiContext:
             resolved = path.resolve()
             if not resolved.is_relative_to(self.scan_root) or not resolved.is_file():
                 return None
-            with resolved.open("rb") as handle:
-                return handle.read(MAX_SAMCONFIG_BYTES).decode("utf-8", errors="replace")
+            return files.read_text(resolved, MAX_SAMCONFIG_BYTES, errors="replace")
         except OSError:
             return None
 

@@ -52,19 +52,59 @@ def load_terraform(
 
 
 def _called_modules(directories: list[Path], display: Callable[[Path], str]) -> set[Path]:
-    """The directories that another of `directories` calls with a local `source`."""
+    """The directories that another of `directories` calls with a local `source`.
+
+    Modules in a cycle (one that calls itself, `source = "./"`, or two that call each other)
+    do not count as calling each other: otherwise one line would make the whole root module
+    vanish from the scan. A cycle that no module outside it calls is loaded once, from its
+    first directory, as a root module.
+    """
+    calls = {directory.resolve(): _local_calls(directory, display) for directory in directories}
+    order = list(calls)
     called: set[Path] = set()
-    for directory in directories:
-        parsed = parse_directory(directory, display, with_tfvars=False)
-        for _file, body in parsed.files:
-            for block in body.blocks_of("module"):
-                source = block.body.attributes.get("source")
-                expr = source.expr if source else None
-                if isinstance(expr, hcl.Template) and all(isinstance(p, str) for p in expr.parts):
-                    text = "".join(str(p) for p in expr.parts)
-                    if text.startswith(("./", "../")):
-                        called.add((directory / text).resolve())
+    for directory in order:
+        cycle = [
+            other
+            for other in order
+            if _reaches(calls, directory, other) and _reaches(calls, other, directory)
+        ]
+        entered = any(
+            member in targets and caller not in cycle
+            for caller, targets in calls.items()
+            for member in cycle
+        )
+        if entered or (cycle and cycle[0] != directory):
+            called.add(directory)
     return called
+
+
+def _local_calls(directory: Path, display: Callable[[Path], str]) -> set[Path]:
+    """The directories that `directory` calls with a literal local `source`."""
+    targets: set[Path] = set()
+    parsed = parse_directory(directory, display, with_tfvars=False)
+    for _file, body in parsed.files:
+        for block in body.blocks_of("module"):
+            source = block.body.attributes.get("source")
+            expr = source.expr if source else None
+            if isinstance(expr, hcl.Template) and all(isinstance(p, str) for p in expr.parts):
+                text = "".join(str(p) for p in expr.parts)
+                if text.startswith(("./", "../")):
+                    targets.add((directory / text).resolve())
+    return targets
+
+
+def _reaches(calls: dict[Path, set[Path]], start: Path, goal: Path) -> bool:
+    """Whether `start` calls `goal`, directly or through other modules (or is it)."""
+    seen: set[Path] = set()
+    stack = [start]
+    while stack:
+        current = stack.pop()
+        if current == goal:
+            return True
+        if current not in seen:
+            seen.add(current)
+            stack.extend(calls.get(current, ()))
+    return False
 
 
 def load_root_module(

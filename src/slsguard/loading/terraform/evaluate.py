@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.loading.terraform import hcl
 from slsguard.loading.yaml import YList, YMap, load_text
 from slsguard.model import Deferred, Reference, render
@@ -250,11 +251,9 @@ class Evaluator:
         if not target.is_relative_to(self.scope.scan_root):
             return _reference(expr, "file", "outside the scan root", resolvable=False)
         try:
-            if not target.is_file() or target.stat().st_size > MAX_READ_BYTES:
-                return _reference(expr, "file", "not found or too large", resolvable=False)
-            text = target.read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:
-            return _reference(expr, "file", "cannot be read", resolvable=False)
+            text = files.read_text(target, MAX_READ_BYTES, errors="replace")
+        except OSError as error:
+            return _reference(expr, "file", str(error), resolvable=False)
         self.scope.read_files.append(str(target))
         return text, self.scope.display(target)
 

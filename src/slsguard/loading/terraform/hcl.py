@@ -313,7 +313,9 @@ class _Converter:
 
     def _int_lit(self, node: Any) -> object:
         word = str(node.children[0])
-        return Lit(int(word), _tree_pos(node), word)
+        # Past a few hundred digits an integer is infinite for every purpose here, and
+        # converting 100,000 digits is refused by Python (and slow).
+        return Lit(int(word) if len(word) <= 300 else float("inf"), _tree_pos(node), word)
 
     def _float_lit(self, node: Any) -> object:
         word = str(node.children[0])

@@ -1,7 +1,8 @@
 """IAM pieces that have no CloudFormation twin: policy attachments, and readable names.
 
-`aws_iam_role_policy_attachment` and `aws_iam_policy_attachment` attach a managed policy to
-a role from a separate resource; they are added to the role after the stack is built, with
+`aws_iam_role_policy_attachment`, `aws_iam_user_policy_attachment`,
+`aws_iam_group_policy_attachment` and `aws_iam_policy_attachment` attach a managed policy to
+a role, user or group from a separate resource; they are added after the stack is built, with
 the position of their `policy_arn`. Statement and policy names are then turned back from
 logical ids into Terraform addresses, so messages say `aws_iam_role_policy.app`.
 """
@@ -19,16 +20,20 @@ from slsguard.loading.terraform.module import Loader
 from slsguard.model import PolicyRef, render
 
 _AWS_MANAGED = re.compile(r":iam::aws:policy/")
+# Each attachment resource and the arguments naming its roles, users or groups.
+_ATTACHMENTS = {
+    "aws_iam_role_policy_attachment": ("role",),
+    "aws_iam_user_policy_attachment": ("user",),
+    "aws_iam_group_policy_attachment": ("group",),
+    "aws_iam_policy_attachment": ("roles", "users", "groups"),
+}
 
 
 def attach_policies(loader: Loader, stack: Stack) -> None:
     """Add each policy attachment's managed policy to the roles it names."""
     for _prefix, evaluator in loader.evaluators:
         for found in evaluator.scope.resources.values():
-            if found.data or found.type not in (
-                "aws_iam_role_policy_attachment",
-                "aws_iam_policy_attachment",
-            ):
+            if found.data or found.type not in _ATTACHMENTS:
                 continue
             attribute = found.block.body.attributes.get("policy_arn")
             if attribute is None:
@@ -48,9 +53,11 @@ def _policy(stack: Stack, value: Any, origin: Origin) -> PolicyRef:
 
 
 def _roles(evaluator: Evaluator, stack: Stack, found: Resource) -> list[RoleBuilder]:
-    names = ("role",) if found.type == "aws_iam_role_policy_attachment" else ("roles",)
-    value = evaluator.attribute(found.block, names[0], found.file)
-    values = value if isinstance(value, list) else [value]
+    """The roles, users and groups (all kept as role builders) an attachment names."""
+    values: list[Any] = []
+    for name in _ATTACHMENTS[found.type]:
+        value = evaluator.attribute(found.block, name, found.file)
+        values.extend(value if isinstance(value, list) else [value])
     roles = []
     for item in values:
         target = _target(item)

@@ -50,7 +50,9 @@ def add_lambda_modules(loader: Loader, resources: FileMap, addresses: dict[str, 
             addresses[role_id] = f"module.{name}.aws_iam_role.lambda"
         url = _url(evaluator, block, file, function_id)
         if url is not None:
-            _add(resources, logical_id(name, "lambda_function_url", "this"), url, file, block.pos)
+            url_id = logical_id(name, "lambda_function_url", "this")
+            _add(resources, url_id, url, file, block.pos)
+            addresses[url_id] = f"module.{name}.aws_lambda_function_url.this"
 
 
 def _add(resources: FileMap, key: str, properties: YMap, file: str, pos: tuple[int, int]) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slsguard import files
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.terraform import hcl
 from slsguard.loading.terraform.evaluate import Evaluator, Resource, Scope
@@ -54,6 +55,8 @@ class Loader:
     """(prefix, module block, file, calling evaluator) of `terraform-aws-modules/lambda/aws`."""
     var_files: tuple[Path, ...] = ()
     """`--var-file`s: the user's own files, read even outside the scan root."""
+    calling: list[Path] = field(default_factory=list)
+    """The module directories on the current chain of calls, the root first (for cycles)."""
 
     def load(self, directory: Path) -> Evaluator:
         """The root module's evaluator (children loaded too)."""
@@ -75,9 +78,11 @@ class Loader:
                 scope.bound[name] = evaluator.value(attribute.expr, file)
         scope.bound.update(bound)
         self.evaluators.append((prefix, evaluator))
+        self.calling.append(directory.resolve())
         for file, body in parsed.files:
             for block in body.blocks_of("module"):
                 self._call(evaluator, block, file, root, prefix, depth)
+        self.calling.pop()
         return evaluator
 
     def _var_files(self, parsed: Parsed) -> None:
@@ -106,6 +111,9 @@ class Loader:
         target = (parent.scope.directory / source).resolve()
         if not target.is_relative_to(self.scan_root) or not target.is_dir():
             self.notes.append(_not_analysed(where, name, f"{source} (not under the scan root)"))
+            return
+        if target in self.calling:
+            self.notes.append(_cycle(where, name, source, self.calling, target, self.display))
             return
         if depth >= MAX_MODULE_DEPTH or len(self.evaluators) >= MAX_MODULES:
             self.notes.append(_not_analysed(where, name, f"{source} (too many nested modules)"))
@@ -181,12 +189,12 @@ def parse_file(path: Path, shown: str) -> tuple[hcl.Body | None, list[Note]]:
 
 def _parse_file(path: Path, shown: str, notes: list[Note]) -> hcl.Body | None:
     try:
-        if path.stat().st_size > hcl.MAX_TF_BYTES:
-            notes.append(_parse_error(shown, "file is larger than 2 MiB", (1, 1)))
-            return None
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        notes.append(_parse_error(shown, f"cannot read file: {error}", (1, 1)))
+        text = files.read_text(path, hcl.MAX_TF_BYTES)
+    except OSError as error:
+        notes.append(_parse_error(shown, str(error), (1, 1)))
+        return None
+    except UnicodeDecodeError as error:
+        notes.append(_parse_error(shown, f"file is not UTF-8 text ({error.reason})", (1, 1)))
         return None
     if path.name.endswith(".json"):
         loaded = load_text(text, shown)
@@ -204,6 +212,25 @@ def _parse_error(file: str, message: str, position: tuple[int, int]) -> Note:
     origin = Origin(file, (), position[0], position[1])
     fix = "fix the syntax at this position; the rest of the scan went on without it"
     return Note("SLS001", Violation(origin, message, fix))
+
+
+def _cycle(
+    where: Origin,
+    name: str,
+    source: str,
+    calling: list[Path],
+    target: Path,
+    display: Callable[[Path], str],
+) -> Note:
+    """SLS001: a module call that closes a cycle (Terraform itself rejects it)."""
+    chain = [*calling[calling.index(target) :], target]
+    shown = " → ".join(display(folder) or "." for folder in chain)
+    message = (
+        f"module {name} (source {source}) closes a module cycle ({shown}): the cycle is not "
+        "followed (a module cycle limit); the modules in it are still scanned once each"
+    )
+    fix = "remove the call: Terraform rejects a module that calls itself, directly or not"
+    return Note("SLS001", Violation(where, message, fix))
 
 
 def _not_analysed(where: Origin, name: str, source: str) -> Note:

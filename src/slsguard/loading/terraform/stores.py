@@ -103,6 +103,14 @@ SPECS: dict[str, tuple[str, Spec]] = {
         {"resource_arn": "ResourceArn"},
     ),
     "aws_cloudwatch_event_bus": ("AWS::Events::EventBus", {"name": "Name"}),
+    # IAM users and groups: judged like roles (every principal of the project).
+    "aws_iam_user": (
+        "AWS::IAM::User",
+        {"name": "UserName", "permissions_boundary": "PermissionsBoundary"},
+    ),
+    "aws_iam_group": ("AWS::IAM::Group", {"name": "GroupName"}),
+    "aws_iam_user_policy": ("AWS::IAM::Policy", {"name": "PolicyName"}),
+    "aws_iam_group_policy": ("AWS::IAM::Policy", {"name": "PolicyName"}),
     "aws_cloudwatch_event_bus_policy": (
         "AWS::Events::EventBusPolicy",
         {"event_bus_name": "EventBusName"},
@@ -117,7 +125,10 @@ _DOCUMENTS = {
     "aws_secretsmanager_secret_policy": ("policy", "ResourcePolicy"),
     "aws_kinesis_resource_policy": ("policy", "ResourcePolicy"),
     "aws_cloudwatch_event_bus_policy": ("policy", "Policy"),
+    "aws_iam_user_policy": ("policy", "PolicyDocument"),
+    "aws_iam_group_policy": ("policy", "PolicyDocument"),
 }
+_HOLDERS = {"aws_iam_user_policy": ("user", "Users"), "aws_iam_group_policy": ("group", "Groups")}
 _INLINE_POLICIES = {  # the policy resource CloudFormation writes for an inline `policy`
     "AWS::S3::Bucket": ("AWS::S3::BucketPolicy", "Bucket", False),
     "AWS::SQS::Queue": ("AWS::SQS::QueuePolicy", "Queues", True),
@@ -134,12 +145,27 @@ def extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
         attribute = body.attributes[document[0]]
         properties[document[1]] = policy_document(evaluator, attribute, resource.file)
         properties.key_positions[document[1]] = attribute.pos
+    if resource.type in _HOLDERS:
+        _policy_holder(evaluator, resource, properties)
     if resource.type == "aws_kinesis_stream":
         _kinesis(evaluator, resource, properties)
     if resource.type == "aws_s3_bucket":
         _bucket_inline(evaluator, resource, properties)
     if resource.type == "aws_cognito_user_pool":
         _password_policy(evaluator, resource, properties)
+
+
+def _policy_holder(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
+    """`user = aws_iam_user.ci.name` as the inline policy's `Users` (or `Groups`)."""
+    name, key = _HOLDERS[resource.type]
+    holder = resource.block.body.attributes.get(name)
+    if holder is None:
+        return
+    holders = YList(resource.file, holder.pos)
+    holders.append(evaluator.value(holder.expr, resource.file))
+    holders.item_positions.append(holder.pos)
+    properties[key] = holders
+    properties.key_positions[key] = holder.pos
 
 
 def _kinesis(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:

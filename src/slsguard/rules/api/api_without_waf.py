@@ -90,9 +90,9 @@ from slsguard.analysis.apis import (
     distributions,
     load_balancers,
 )
+from slsguard.analysis.service import function_logical_id
 from slsguard.findings import Severity, Violation
-from slsguard.loading.serverless import function_logical_id
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Function, Trigger, render
 from slsguard.rules import Context, rule
 

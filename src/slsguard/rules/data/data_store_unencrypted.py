@@ -54,10 +54,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from slsguard.analysis.resources import Resource, ResourceIndex
+from slsguard.analysis.service import child_origin
 from slsguard.analysis.store_users import store_users
 from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.policies import child_origin
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
 from slsguard.tf_address import resource_name

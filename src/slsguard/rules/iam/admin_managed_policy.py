@@ -4,7 +4,9 @@
 Reports AWS managed policies that grant administrator or full service access
 (`AdministratorAccess`, `PowerUserAccess`, `IAMFullAccess`, `AWSLambda_FullAccess`, and
 every `...FullAccess` policy) attached to a role that runs a function, whether written as
-a name (SAM `Policies`) or an ARN (`managedPolicies`, `ManagedPolicyArns`).
+a name (SAM `Policies`) or an ARN (`managedPolicies`, `ManagedPolicyArns`). The IAM users,
+groups and other roles the project defines are judged too, one severity step lower unless
+they can change or invoke functions.
 
 ## Why is this bad?
 These policies are made for people administering a service, not for code. A function
@@ -50,7 +52,8 @@ from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
 from slsguard.iam.effective import describe_functions, function_roles
-from slsguard.model import Application
+from slsguard.iam.principals import Principal, other_principals
+from slsguard.model import Application, Role
 from slsguard.rules import Context, rule
 
 _ADMIN = re.compile(
@@ -73,8 +76,15 @@ _ADMIN = re.compile(
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """AWS managed policies with admin or full access, once per place they are attached."""
-    seen = set()
-    for role, names in function_roles(app):
+    seen: set[object] = set()
+    holders: list[tuple[Role, str, tuple[str, ...], Principal | None]] = [
+        (role, describe_functions(names), names, None) for role, names in function_roles(app)
+    ]
+    holders.extend(
+        (principal.role, principal.who, (), principal)
+        for principal in other_principals(app)  # users, groups and roles running no function
+    )
+    for role, who, names, principal in holders:
         for policy in role.managed_policies:
             if not policy.aws_managed or not _ADMIN.match(policy.name):
                 continue
@@ -83,10 +93,11 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             seen.add(policy.origin)
             yield Violation(
                 policy.origin,
-                f"AWS managed policy {policy.name} gives {describe_functions(names)} "
-                "administrator or full service access",
+                f"AWS managed policy {policy.name} gives {who} administrator or full service "
+                f"access{principal.why() if principal else ''}",
                 "replace it with statements (or a SAM policy template) naming the actions and "
                 "resources the function uses",
+                severity=principal.severity(Severity.HIGH) if principal else None,
                 subject=policy.name,
                 functions=names,
             )

@@ -3,6 +3,9 @@
 ## What it does
 Reports an Allow statement on a function role written with `NotAction` or `NotResource`.
 
+IAM users, groups and roles that run no function are judged too, one severity step lower
+unless they can change or invoke functions; the finding names the principal.
+
 ## Why is this bad?
 `Allow` + `NotAction: [iam:*]` allows every other action of every service, including the
 ones AWS launches next year; `Allow` + `NotResource` allows every resource but a few. Both
@@ -50,7 +53,8 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
-from slsguard.iam.effective import describe_functions, expand_effective, grants
+from slsguard.iam.effective import describe_functions, expand_effective
+from slsguard.iam.principals import every_grant
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -70,9 +74,11 @@ from slsguard.rules import Context, rule
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Allow statements written with NotAction or NotResource."""
-    for grant in grants(app):
+    for grant, principal in every_grant(app):  # function roles, then every other principal
         statement = grant.statement
-        if not statement.is_allow:
+        who = principal.who + principal.why() if principal else describe_functions(grant.functions)
+        severity = principal.severity(Severity.HIGH) if principal else None
+        if not statement.is_allow or not (statement.not_actions or statement.not_resources):
             continue
         if not any(True for _ in expand_effective(grant, "*")):
             continue  # Deny statements or the boundary in the template remove all it grants.
@@ -80,8 +86,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             yield Violation(
                 statement.action_origin or statement.origin,
                 f"{statement.policy} allows every action except "
-                f"{', '.join(statement.not_actions)} to {describe_functions(grant.functions)}",
+                f"{', '.join(statement.not_actions)} to {who}",
                 "replace `NotAction` with `Action` listing the actions the functions call",
+                severity=severity,
                 subject="NotAction",
                 functions=grant.functions,
             )
@@ -90,8 +97,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 statement.resource_origin or statement.origin,
                 f"{statement.policy} allows {', '.join(statement.actions) or 'its actions'} on "
                 f"every resource except {', '.join(statement.not_resources)} to "
-                f"{describe_functions(grant.functions)}",
+                f"{who}",
                 "replace `NotResource` with `Resource` listing the resources the functions use",
+                severity=severity,
                 subject="NotResource",
                 functions=grant.functions,
             )

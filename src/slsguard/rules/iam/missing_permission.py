@@ -96,10 +96,11 @@ resources:
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
-from slsguard.leastpriv.compare import decision, judgeable
+from slsguard.fixes import ReplaceStatements, Target, unsafe
+from slsguard.leastpriv.compare import decision, judgeable, role_complete
 from slsguard.leastpriv.needs import FunctionNeeds, function_needs
-from slsguard.leastpriv.policy import minimal, render
-from slsguard.model import Application
+from slsguard.leastpriv.policy import intents, minimal
+from slsguard.model import Application, Role
 from slsguard.rules import Context, rule
 
 
@@ -114,6 +115,8 @@ from slsguard.rules import Context, rule
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Code calls whose action or resource the function's role does not allow."""
     if not app.functions:
+        return
+    if not role_complete(app):
         return
     analysed = function_needs(app)
     for fn in app.functions:
@@ -133,8 +136,17 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"{what} needs `{need.action}` on {need.target.arn} "
                 f"({need.target.label or 'constant'}), which the role of {fn.name} does not "
                 "allow: the call fails with AccessDenied",
-                "add to the function's role:\n" + render(minimal(only), "serverless"),
                 function=fn.name,
                 subject=need.action,
                 location=need.location,
+                intents=(_grant(app, role, only),),
             )
+
+
+_WIDER = unsafe("grants the role more than it has today")
+
+
+def _grant(app: Application, role: Role, needs: FunctionNeeds) -> ReplaceStatements:
+    """The statements the call needs, added to the function's role."""
+    target = Target("role", role.name, role.origin)
+    return ReplaceStatements(target, intents(minimal(needs), app), _WIDER, add=True)

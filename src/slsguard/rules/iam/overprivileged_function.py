@@ -94,11 +94,13 @@ resources:
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import Intent, RemoveGrant, ReplaceStatements, Target
 from slsguard.iam import actions
 from slsguard.iam.effective import describe_functions, function_roles
+from slsguard.leastpriv.actionmap import TRIGGER_ACTIONS
 from slsguard.leastpriv.compare import judgeable, may_serve
 from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
-from slsguard.leastpriv.policy import minimal, render
+from slsguard.leastpriv.policy import intents, minimal
 from slsguard.model import Application, Statement
 from slsguard.rules import Context, rule
 
@@ -141,13 +143,17 @@ def _statement(
     if statement.not_actions:
         return
     unused: dict[str, list[str]] = {}
+    serves_any = False
     for pattern in statement.actions:
         for info in actions.expand(pattern):
-            expected = info.full_name.lower() in actions.EXPECTED_ON_STAR
+            expected = info.full_name.lower() in _NOT_JUDGED
             if expected or needs.uncertain_about(info.service):
+                serves_any = True
                 continue
             if not any(may_serve(app, statement, n, info.full_name) for n in needs.needs):
                 unused.setdefault(info.service, []).append(info.name)
+            else:
+                serves_any = True
     if not unused:
         return
     yield Violation(
@@ -155,10 +161,29 @@ def _statement(
         f"{statement.policy} grants {_summary(unused)} on {', '.join(statement.resources)} "
         f"that the code of {describe_functions(names)} never needs; "
         f"{_used(needs.needs)}{_unknowns(needs)}",
-        "grant only what the code calls:\n" + render(minimal(needs), "serverless"),
         subject=",".join(sorted(unused)),
         functions=names,
+        intents=(_narrow(app, statement, needs, serves_any),),
     )
+
+
+_NOT_JUDGED = actions.EXPECTED_ON_STAR | {
+    action.lower() for group in TRIGGER_ACTIONS.values() for action in group
+}
+"""Telemetry and network actions every function may use, and what an event source mapping
+needs: a queue or stream trigger may be configured outside the scanned files."""
+
+
+def _narrow(
+    app: Application, statement: Statement, needs: FunctionNeeds, serves_any: bool
+) -> Intent:
+    """The minimal statements instead; removing the statement when the code needs nothing
+    it grants (never an empty list)."""
+    target = Target("policy", statement.policy, statement.origin)
+    statements = intents(minimal(needs), app)
+    if not serves_any or not statements:
+        return RemoveGrant(target, "statement", note="the code needs nothing it grants")
+    return ReplaceStatements(target, statements, note="grant only what the code calls")
 
 
 def _unknowns(needs: FunctionNeeds) -> str:

@@ -8,6 +8,13 @@ privilege: `iam:PassRole` with `lambda:CreateFunction` or `UpdateFunctionConfigu
 `slsguard.iam.escalation`. Denies and a permissions boundary defined in the template are
 applied first.
 
+IAM users, groups and roles that run no function (CI and deploy roles, roles for EC2,
+CodeBuild or Step Functions) are judged too: the finding names the principal and walks the
+first path step by step. It is critical when the principal can change or invoke functions
+(`lambda:UpdateFunctionCode`, `UpdateFunctionConfiguration`, `CreateFunction`,
+`InvokeFunction`, ...), high otherwise. A CI role that updates the code of exactly the
+project's functions holds no path.
+
 ## Why is this bad?
 Whoever controls the function's code or input can turn its role into an administrator:
 attach `AdministratorAccess` to itself, create a function with a stronger role, or mint
@@ -64,7 +71,8 @@ from slsguard.iam.effective import (
     may_allow_any,
 )
 from slsguard.iam.escalation import PATHS, EscalationPath, find_paths
-from slsguard.model import Application
+from slsguard.iam.principals import Principal, other_principals
+from slsguard.model import Application, Role
 from slsguard.rules import Context, rule
 
 # The services any escalation path needs an action of: a role with none cannot escalate.
@@ -87,35 +95,56 @@ ESCALATION_SERVICES = frozenset(
     },
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
-    """One finding per role, listing its escalation paths, at the statement granting the first."""
+    """One finding per role, listing its escalation paths, at the statement granting the first.
+
+    Users, groups and roles that run no function are judged too; a finding about one of
+    them says who it is and walks the first path step by step.
+    """
     for role, names in function_roles(app):
         if role.external:
             continue
-        if not may_allow_any(role, ESCALATION_SERVICES):
-            continue
-        permissions = RolePermissions(role)
-        paths = _escalation_paths(permissions)
-        if not paths:
-            continue
-        first = paths[0]
-        statement = permissions.allowed(
-            first.actions[0],
-            on_star=first.resource_star_only,
-            context=first.context(first.actions[0]),
-        )
-        if statement is None:
-            continue
-        named = [_describe(path) for path in paths[:3]]
-        more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
-        yield Violation(
-            statement.action_origin or statement.origin,
-            f"role {role.name} of {describe_functions(names)} allows "
-            f"{len(paths)} privilege-escalation path{'s' if len(paths) > 1 else ''}: "
-            f"{'; '.join(named)}{more}. {first.description}",
-            _fix(permissions, paths),
-            subject=role.key,
-            functions=names,
-        )
+        found = _finding(role, f"role {role.name} of {describe_functions(names)}", names)
+        if found is not None:
+            yield found
+    for principal in other_principals(app):
+        found = _finding(principal.role, principal.who, (), principal)
+        if found is not None:
+            yield found
+
+
+def _finding(
+    role: Role, who: str, names: tuple[str, ...], principal: Principal | None = None
+) -> Violation | None:
+    if not may_allow_any(role, ESCALATION_SERVICES):
+        return None
+    permissions = RolePermissions(role)
+    paths = _escalation_paths(permissions)
+    if not paths:
+        return None
+    first = paths[0]
+    statement = permissions.allowed(
+        first.actions[0],
+        on_star=first.resource_star_only,
+        context=first.context(first.actions[0]),
+    )
+    if statement is None:
+        return None
+    named = [_describe(path) for path in paths[:3]]
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    steps = ""
+    if principal is not None:  # who holds it is not obvious: walk the path
+        walked = ", ".join(f"{n}. {action}" for n, action in enumerate(first.actions, 1))
+        steps = f" Step by step: {walked}{principal.why()}."
+    return Violation(
+        statement.action_origin or statement.origin,
+        f"{who} allows "
+        f"{len(paths)} privilege-escalation path{'s' if len(paths) > 1 else ''}: "
+        f"{'; '.join(named)}{more}. {first.description}{steps}",
+        _fix(permissions, paths),
+        severity=principal.severity(Severity.CRITICAL) if principal is not None else None,
+        subject=role.key,
+        functions=names,
+    )
 
 
 def _escalation_paths(permissions: RolePermissions) -> tuple[EscalationPath, ...]:

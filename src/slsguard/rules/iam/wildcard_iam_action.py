@@ -9,6 +9,10 @@ them (high, not account admin), and actions removed by a `Deny` or a permissions
 in the template are subtracted first. Statements the framework adds by itself and AWS
 managed policies are not judged here (see admin-managed-policy).
 
+IAM users, groups and roles that run no function (CI, EC2, CodeBuild, Step Functions) are
+judged too, one severity step lower, unless they can change or invoke functions (the Lambda
+escalation paths): then at a function role's severity. The finding names the principal.
+
 ## Why is this bad?
 A function needs a handful of actions. A wildcard gives whoever controls the function
 (through an injection, a vulnerable dependency, a stolen event) every other action too:
@@ -63,8 +67,8 @@ from slsguard.iam.effective import (
     boundary_note,
     describe_functions,
     expand_effective,
-    grants,
 )
+from slsguard.iam.principals import Principal, every_grant
 from slsguard.model import Application, Statement
 from slsguard.rules import Context, rule
 
@@ -85,7 +89,7 @@ from slsguard.rules import Context, rule
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Allow statements with a full or service-wide action wildcard, judged on their Resource."""
-    for grant in grants(app):
+    for grant, principal in every_grant(app):  # function roles, then every other principal
         statement = grant.statement
         if not statement.is_allow:
             continue
@@ -94,12 +98,14 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             full = pattern == "*"
             if not full and not (name == "*" and actions.known_service(service)):
                 continue
-            violation = _judge(app, grant, pattern)
+            violation = _judge(app, grant, pattern, principal)
             if violation is not None:
                 yield violation
 
 
-def _judge(app: Application, grant: Grant, pattern: str) -> Violation | None:
+def _judge(
+    app: Application, grant: Grant, pattern: str, principal: Principal | None = None
+) -> Violation | None:
     """The finding for one wildcard, at the severity of what it really grants."""
     statement = grant.statement
     survivors = list(expand_effective(grant, pattern))
@@ -124,10 +130,11 @@ def _judge(app: Application, grant: Grant, pattern: str) -> Violation | None:
         scope = f"every {pattern.partition(':')[0]} action"
         severity = Severity.HIGH
     examples = _examples(reached[0] if full and reached else pattern.partition(":")[0])
+    who = principal.who + principal.why() if principal else describe_functions(grant.functions)
+    severity = principal.severity(severity) if principal else severity
     return Violation(
         statement.action_origin or statement.origin,
-        f"{statement.policy} allows `{pattern}` ({scope}) to "
-        f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
+        f"{statement.policy} allows `{pattern}` ({scope}) to {who}{boundary_note(grant.roles)}",
         f"replace `{pattern}` with the actions the code calls"
         + (f", for example {examples}" if examples and (reached or not full) else "")
         + (_TERRAFORM_FIX if app.kind == "terraform" else ""),

@@ -73,12 +73,11 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
-from slsguard.analysis.service import covered_by_service
+from slsguard.analysis.service import covered_by_service, plugin_names
 from slsguard.analysis.targets import function_target
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.fixes import AddResource, Target
-from slsguard.loading.serverless import plugin_names
-from slsguard.loading.yaml import YList, YMap
+from slsguard.located import YList, YMap
 from slsguard.model import Application, Function, render
 from slsguard.rules import Context, rule
 

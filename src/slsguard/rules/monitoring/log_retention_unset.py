@@ -62,12 +62,11 @@ from slsguard.analysis.monitoring import (
     settings_of,
     syntax_of,
 )
-from slsguard.analysis.service import covered_by_service
+from slsguard.analysis.service import covered_by_service, function_logical_id, plugin_names
 from slsguard.analysis.targets import function_target, resource_target
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.fixes import SetSetting, Target, unsafe
-from slsguard.loading.serverless import function_logical_id, plugin_names
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Function, render
 from slsguard.rules import Context, rule
 from slsguard.tf_address import resource_name

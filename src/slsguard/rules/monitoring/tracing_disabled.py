@@ -64,7 +64,7 @@ from slsguard.analysis.monitoring import (
 from slsguard.analysis.targets import function_target, stage_target
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.fixes import Grant, SetSetting, Target
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
 

@@ -79,7 +79,7 @@ from slsguard.analysis.resources import (
 )
 from slsguard.findings import Severity, Violation
 from slsguard.iam import actions
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
 

@@ -67,12 +67,11 @@ from slsguard.analysis.resources import (
     ResourceIndex,
     referenced_ids,
 )
-from slsguard.analysis.service import environment_once
+from slsguard.analysis.service import child_origin, environment_once
 from slsguard.analysis.urls import insecure_urls, secure_scheme, shown
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.iam.effective import describe_functions
-from slsguard.loading.policies import child_origin
-from slsguard.loading.yaml import YList, YMap
+from slsguard.located import YList, YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
 from slsguard.tf_address import local_address, resource_name, terraform_address

@@ -58,9 +58,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from slsguard.analysis.resources import Resource, ResourceIndex
+from slsguard.analysis.service import child_origin
 from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.policies import child_origin
-from slsguard.loading.yaml import YList, YMap
+from slsguard.located import YList, YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
 

@@ -106,7 +106,7 @@ from slsguard.analysis.resources import (
 )
 from slsguard.findings import Severity, Violation
 from slsguard.iam.effective import describe_functions
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
 

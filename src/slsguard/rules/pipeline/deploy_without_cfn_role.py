@@ -62,11 +62,10 @@ functions:
 
 from collections.abc import Iterator
 
-from slsguard.analysis.service import service_level_origin
+from slsguard.analysis.service import framework_major, service_level_origin
 from slsguard.delivery import DeployCommand, Pipeline
 from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.serverless import framework_major
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
 

@@ -55,9 +55,11 @@ Resources:
 from collections.abc import Iterator
 from typing import Any
 
+from slsguard.analysis.targets import function_target
 from slsguard.analysis.templates import is_container_image, is_lambda_app, syntax_of
 from slsguard.findings import Severity, Violation
-from slsguard.loading.yaml import YMap
+from slsguard.fixes import Placeholder, SetSetting, Target, unsafe
+from slsguard.located import YMap
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
 
@@ -79,25 +81,22 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         syntax = syntax_of(app, fn)
         if is_container_image(fn, syntax) or _signed(app, fn, syntax):
             continue
-        if syntax == "serverless":
-            fix = (
-                f"add `resources: {{extensions: {{{fn.logical_id}: {{Properties: "
-                "{CodeSigningConfigArn: <code-signing config ARN>}}}}}`, with an "
-                "`AWS::Lambda::CodeSigningConfig` that enforces your signing profile"
-            )
-        else:
-            fix = (
-                "set `CodeSigningConfigArn:` on the function to an "
-                "`AWS::Lambda::CodeSigningConfig` with `UntrustedArtifactOnDeployment: Enforce`"
-            )
         yield Violation(
             fn.origin,
             f"function {fn.name} has no code-signing configuration: Lambda runs any package "
             "the deploying credentials upload, signed or not",
-            fix,
             function=fn.name,
             subject=fn.name,
+            intents=(_signing(function_target(app, fn)),),
         )
+
+
+_ENFORCED = unsafe("once enforced, deploys of unsigned packages fail")
+
+
+def _signing(target: Target) -> SetSetting:
+    config = Placeholder("a code-signing config with UntrustedArtifactOnDeployment: Enforce")
+    return SetSetting(target, "code-signing", config, _ENFORCED)
 
 
 def _signed(app: Application, fn: Function, syntax: str) -> bool:

@@ -59,7 +59,7 @@ from slsguard.analysis.templates import (
 )
 from slsguard.findings import Origin, Severity, Violation, format_path
 from slsguard.fixes import Intent, SetSetting, unsafe
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
 

@@ -56,6 +56,7 @@ functions:
 - https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
 """
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +71,7 @@ from slsguard.analysis.templates import (
     syntax_of,
 )
 from slsguard.findings import Origin, Severity, Violation
-from slsguard.loading.yaml import YMap
+from slsguard.located import YMap
 from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
 
@@ -174,13 +175,16 @@ def _globals(app: Application, template: YMap) -> tuple[Any, str, Origin]:
 
 
 def _seconds(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A timeout written as a number (an infinite one, `1e999999`, is no timeout at all)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return float(value)
-    return None
+    if isinstance(value, str) and not value.strip().isdigit():
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer of a thousand digits
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def _api_violation(origin: Origin, hits: list[_Hit], users: list[str]) -> Violation:

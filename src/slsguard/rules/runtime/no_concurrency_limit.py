@@ -40,11 +40,15 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.targets import function_target
 from slsguard.analysis.templates import is_lambda_app, key_name, syntax_of
 from slsguard.findings import Severity, Violation
-from slsguard.loading.yaml import YMap
+from slsguard.fixes import Placeholder, SetSetting, unsafe
+from slsguard.located import YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
+
+_THROTTLES = unsafe("invocations beyond the limit are throttled")
 
 
 @rule(
@@ -71,7 +75,14 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             f"function {fn.name} has no reserved concurrency: a flood of its events can take "
             "every concurrent execution of the account (throttling all other functions) and "
             "bill for all of them",
-            f"set `{key}: <the most concurrent executions it needs>` on the function",
             function=fn.name,
             subject=fn.name,
+            intents=(
+                SetSetting(
+                    function_target(app, fn),
+                    "reserved-concurrency",
+                    Placeholder("the most concurrent executions it needs"),
+                    _THROTTLES,
+                ),
+            ),
         )

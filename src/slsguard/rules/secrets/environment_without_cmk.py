@@ -46,7 +46,9 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.service import service_level_origin
+from slsguard.analysis.targets import function_target, service_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import Grant, Placeholder, SetSetting, Target, unsafe
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import is_secret_name
@@ -71,16 +73,15 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     if not flagged:
         return
     service_origin = service_level_origin(app)
-    setting = "kmsKeyArn" if app.kind == "serverless" else "KmsKeyArn"
     if service_origin is not None and len(flagged) > 1:
         functions = ", ".join(fn.name for fn, _ in flagged[:5])
         yield Violation(
             service_origin,
             f"{len(flagged)} functions ({functions}) keep secret-named variables in an "
             "environment encrypted only with the AWS managed key",
-            f"set `{setting}: <customer-managed key ARN>` here, for every function",
             subject="service",
             functions=tuple(fn.name for fn, _ in flagged),
+            intents=(_key(service_target(app, service_origin, tuple(f.name for f, _ in flagged))),),
         )
         return
     for fn, names in flagged:
@@ -88,10 +89,19 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             fn.origin,
             f"function {fn.name} keeps {', '.join(names[:3])} in an environment encrypted "
             "only with the AWS managed key",
-            f"set `{setting}: <customer-managed key ARN>` on the function",
             function=fn.name,
             subject=fn.name,
+            intents=(_key(function_target(app, fn)),),
         )
+
+
+_DECRYPT = Grant(("kms:Decrypt",), "<the key's ARN>")
+_NEW_KEY = unsafe("the functions fail to start until their roles may use the key")
+
+
+def _key(target: Target) -> SetSetting:
+    key = Placeholder("customer-managed key ARN")
+    return SetSetting(target, "kms-key", key, _NEW_KEY, grants=(_DECRYPT,))
 
 
 def _secret_names(fn: Function) -> list[str]:

@@ -56,7 +56,7 @@ from typing import Any
 
 from slsguard.analysis.secret_wording import describe, documentation_key, severity_of
 from slsguard.findings import KeyPath, Origin, Severity, Violation
-from slsguard.loading.yaml import YList, YMap
+from slsguard.located import YList, YMap
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import (
@@ -65,6 +65,7 @@ from slsguard.secrets.detect import (
     find_token,
     is_aws_documentation_key,
     is_secret_name,
+    is_weak_password,
     mask,
 )
 
@@ -126,7 +127,8 @@ def _secrets(key: str | None, value: str, where: Origin) -> Iterator[tuple[str, 
         match = documentation_key(key, value)
     else:
         match = classify(key, value) if key and not key.endswith(".$") else find_token(value)
-    if match is None or (match.kind == "named" and _ENUM_LIKE.fullmatch(value)):
+    enum_like = _ENUM_LIKE.fullmatch(value) and not is_weak_password(value)
+    if match is None or (match.kind == "named" and enum_like):
         return
     yield value, match
 
