@@ -5,8 +5,8 @@ In a Python, JavaScript or TypeScript function behind an authorizer (or one that
 JWT itself), reports a user id,
 username, email, role, tenant, account or admin flag read from the request body, query
 string or path parameters that then keys a data-store call (`get_item`, `query`,
-`put_item`, `find_one`, `execute`, `GetCommand`, `.query(`, ...) or decides an `if`, instead of the verified claims in
-`requestContext.authorizer` (or the verified token). The finding shows the path from the
+`put_item`, `find_one`, `execute`, `GetCommand`, `.query(`, ...) or decides an `if`,
+instead of the verified claims in `requestContext.authorizer` (or the verified token). The finding shows the path from the
 request to the decision. A value compared with the verified claims is a guard, not a
 finding; a body field that is only echoed back is not reported.
 
