@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, UnknownRuleError) as error:  # ConfigError, an unknown rule
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
-    root = scan_root(args.paths)
-    result = plan(proposals(report.findings, apps), root, Path.cwd(), args.unsafe_fixes)
+    root = scan_root(args.paths)  # the project root: file names are relative to it
+    result = plan(proposals(report.findings, apps), root, root, args.unsafe_fixes)
     if args.diff:
         sys.stdout.write(render_diff(result))
         _summary(result, sys.stderr, would=True)
@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     write_all(result, root)
     _summary(result, sys.stdout, would=False)
     after, _ = _scan(args.paths, options) if result.changed else (report, apps)
-    _remaining(after, report, settings.fail_on)
+    if isinstance(settings.fail_on, Severity):  # nothing to list with `--fail-on never`
+        _remaining(after, report, settings.fail_on)
     return exit_code(after, settings.fail_on)
 
 
@@ -163,12 +164,21 @@ def _describe(outcome: Outcome) -> str:
 
 
 def _remaining(after: Report, before: Report, fail_on: Severity) -> None:
-    """List what remains at or above `fail_on`, and anything the fixes made appear."""
-    known = {finding.fingerprint for finding in before.findings}
+    """List what remains at or above `fail_on`, and anything the fixes made appear.
+
+    A finding is new only when the scan before had none of its rule, app and subject (or
+    message): a fix can move where one points (a new `Globals.Api` section) or narrow what
+    it says (execution logging added, access logging still missing); neither is new.
+    """
+    known = {_identity(finding) for finding in before.findings}
     for finding in after.findings:
         if finding.severity.rank >= fail_on.rank:
-            label = "new" if finding.fingerprint not in known else "remaining"
+            label = "new" if _identity(finding) not in known else "remaining"
             print(
                 f"{label}: {finding.location.display} {finding.rule.id} "
                 f"[{finding.severity.value}] {finding.message}"
             )
+
+
+def _identity(finding: Finding) -> tuple[str, str, str]:
+    return finding.rule.id, finding.app, finding.subject or finding.message
