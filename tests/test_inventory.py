@@ -23,6 +23,9 @@ def test_inventory_json_of_the_demo_apps(tmp_path: Path) -> None:
         ("terraform-app", "charge"),
         ("terraform-app", "refund"),
         ("terraform-app", "module.receipts.worker"),
+        # The example rule package's annotated fixture (examples/custom-rule) is an app too.
+        ("shop", "api"),
+        ("shop", "worker"),
     }
     create = rows[("orders-api", "createOrder")]
     assert create["runtime"] == "python3.12"

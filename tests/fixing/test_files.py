@@ -63,3 +63,9 @@ def test_non_utf8_is_refused(tmp_path: Path) -> None:
     template.write_bytes(b"a: \xff\n")
     with pytest.raises(EditError, match="not UTF-8"):
         read_source(template)
+
+
+def test_a_duplicate_already_there_may_move(tmp_path: Path) -> None:
+    template = tmp_path / "t.yml"
+    template.write_text("a: 1\nb: 2\nb: 3\n")
+    assert edited_text(template, read_source(template), [Edit(0, 0, "z: 0\n")]).startswith("z: 0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +129,25 @@ def test_one_statement_is_replaced_by_several_in_its_place() -> None:
     assert yml(Request("t.yml", ("Statement", 1), "replace", "[{Sid: c}]"), flow) == (
         "Statement: [{Sid: a}, {Sid: c}]\n"
     )
+
+
+def test_a_fix_naming_a_resource_the_template_lacks_is_refused() -> None:
+    text = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\nGlobals:\n  Api: {}\n"
+    request = Request(
+        "t.yml", ("Globals", "Api"), "set", "DestinationArn: !GetAtt AccessLogs.Arn", "AccessLog"
+    )
+    with pytest.raises(EditError, match="refers to AccessLogs, which the template does not"):
+        yml(request, text)
+    own = Request("t.yml", ("Globals", "Api"), "set", "Target: !Ref Fn", "T")
+    assert "Target: !Ref Fn" in yml(own, text)
+
+
+def test_two_fixes_meeting_at_one_point_keep_their_nesting(tmp_path: Path) -> None:
+    from slsguard.fixing.text import first_conflict
+
+    text = "Globals:\n  Function:\n    Timeout: 5\nResources: {}\n"
+    document = YamlDocument(Source.decode(text.encode()))
+    tracing = document.set_value(("Globals", "Function", "Tracing"), "Active")
+    api = document.set_value(("Globals", "HttpApi", "X"), 1)
+    assert tracing.start == api.start
+    assert first_conflict([tracing], [api]) is tracing

@@ -17,6 +17,7 @@ matched when literal, or as `Fn::Sub` text with the same variables.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +35,10 @@ IMPORT = "import:"
 
 def link_stacks(apps: Sequence[Application]) -> list[Application]:
     """The applications, with the functions other stacks reference resolved both ways."""
+    nested = {index: list(_nested(app)) for index, app in enumerate(apps)}
+    imports = {index: set(_integration_imports(app)) for index, app in enumerate(apps)}
+    if not any(nested.values()) and not any(imports.values()):
+        return list(apps)  # the common case: nothing to link, nothing more to read
     by_file = {_path(app): index for index, app in enumerate(apps) if app.kind != "pipeline"}
     exports: dict[str, tuple[int, str]] = {}
     for index, app in enumerate(apps):
@@ -41,16 +46,16 @@ def link_stacks(apps: Sequence[Application]) -> list[Application]:
             exports[name] = (index, function)
     linked: dict[int, dict[str, str]] = {}
     callers: dict[int, list[int]] = {}
-    for index, app in enumerate(apps):
+    for index in range(len(apps)):
         found: dict[str, str] = {}
-        for logical_id, location in _nested(app):
+        for logical_id, location in nested[index]:
             child = by_file.get(location)
             if child is None:
                 continue
             for output, function in _output_functions(apps[child]):
                 found[f"{logical_id}.Outputs.{output}"] = function
                 callers.setdefault(child, []).append(index)
-        for name in _imports(app.resources):
+        for name in imports[index]:
             if name in exports and exports[name][0] != index:
                 found[IMPORT + name] = exports[name][1]
                 callers.setdefault(exports[name][0], []).append(index)
@@ -94,26 +99,40 @@ def function_reference(app: Application, value: object) -> str | None:
 
 
 def _path(app: Application) -> Path:
-    return (Path.cwd() / app.file).resolve()
+    # Loaders name files from resolved paths: normalising is enough (and far cheaper).
+    return Path(os.path.abspath(Path.cwd() / app.file))
 
 
 def _nested(app: Application) -> Iterator[tuple[str, Path]]:
-    """(logical id, resolved local template path) of each nested stack."""
+    """(logical id, normalised local template path) of each nested stack."""
     resources = app.resources if isinstance(app.resources, dict) else {}
-    base = _path(app).parent
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict):
             continue
         kind = resource.get("Type")
         if kind not in ("AWS::CloudFormation::Stack", "AWS::Serverless::Application"):
             continue
+        base = _path(app).parent
         properties = resource.get("Properties")
         properties = properties if isinstance(properties, dict) else {}
         metadata = resource.get("Metadata")
         asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
         location = asset or properties.get("TemplateURL") or properties.get("Location")
         if isinstance(location, str) and "://" not in location:
-            yield str(logical_id), (base / location).resolve()
+            yield str(logical_id), Path(os.path.abspath(base / location))
+
+
+_INTEGRATIONS = frozenset(
+    {"AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Integration", "AWS::Serverless::Api"}
+)
+
+
+def _integration_imports(app: Application) -> Iterator[str]:
+    """The names imported by the resources that can integrate a function (APIs)."""
+    resources = app.resources if isinstance(app.resources, dict) else {}
+    for resource in resources.values():
+        if isinstance(resource, dict) and resource.get("Type") in _INTEGRATIONS:
+            yield from _imports(resource.get("Properties"))
 
 
 def _outputs(app: Application) -> dict[str, Any]:

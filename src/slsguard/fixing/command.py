@@ -163,12 +163,21 @@ def _describe(outcome: Outcome) -> str:
 
 
 def _remaining(after: Report, before: Report, fail_on: Severity) -> None:
-    """List what remains at or above `fail_on`, and anything the fixes made appear."""
-    known = {finding.fingerprint for finding in before.findings}
+    """List what remains at or above `fail_on`, and anything the fixes made appear.
+
+    A finding is new only when the scan before had none of its rule, app and subject (or
+    message): a fix can move where one points (a new `Globals.Api` section) or narrow what
+    it says (execution logging added, access logging still missing); neither is new.
+    """
+    known = {_identity(finding) for finding in before.findings}
     for finding in after.findings:
         if finding.severity.rank >= fail_on.rank:
-            label = "new" if finding.fingerprint not in known else "remaining"
+            label = "new" if _identity(finding) not in known else "remaining"
             print(
                 f"{label}: {finding.location.display} {finding.rule.id} "
                 f"[{finding.severity.value}] {finding.message}"
             )
+
+
+def _identity(finding: Finding) -> tuple[str, str, str]:
+    return finding.rule.id, finding.app, finding.subject or finding.message

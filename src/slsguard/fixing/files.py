@@ -10,8 +10,10 @@ bytes are put back.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,18 +65,23 @@ def check_parses(path: Path, text: str, before: str = "") -> None:
         except HclError as error:
             raise EditError(f"the edited file would not parse: {error}") from None
         return
-    problems = _load_problems(text, path.name)
-    known = set(_load_problems(before, path.name)) if before else set()
-    new = [problem for problem in problems if problem not in known]
+    problems = Counter(_load_problems(text, path.name))
+    problems.subtract(_load_problems(before, path.name) if before else [])
+    new = [problem for problem, count in problems.items() if count > 0]
     if new:
         raise EditError(f"the edited file would not load: {new[0]}")
 
 
 def _load_problems(text: str, name: str) -> list[str]:
+    """What keeps the text from loading cleanly, without line numbers (edits move lines)."""
     from slsguard.loading.yaml import load_text
 
     loaded = load_text(text, name)
-    return [p.message for p in loaded.problems if p.kind in ("parse-error", "duplicate-key")]
+    return [
+        re.sub(r"line \d+", "line N", p.message)
+        for p in loaded.problems
+        if p.kind in ("parse-error", "duplicate-key")
+    ]
 
 
 def edited_text(path: Path, source: Source, edits: Sequence[Edit]) -> str:

@@ -126,7 +126,8 @@ class Plan:
         return [outcome for outcome in self.outcomes if not outcome.applied]
 
 
-MAX_ROUNDS = 5
+MAX_ROUNDS = 20
+"""Rounds of fixes that met at one place (each round applies at least one more)."""
 
 
 def plan(proposals: list[Proposal], root: Path, cwd: Path, unsafe: bool) -> Plan:

@@ -66,6 +66,7 @@ def _yaml_edits(document: YamlDocument, request: Request) -> list[Edit]:
             return [document.remove_item(anchor)]
         return [document.remove_key(anchor)]
     value = _yaml_value(request.text)
+    _check_references(document, value, request.key)
     if request.action == "set":
         return merge(document, (*anchor, request.key) if request.key else anchor, value)
     if request.action == "insert":
@@ -97,6 +98,53 @@ def _yaml_value(text: str) -> object:
     if loaded.problems:
         raise EditError(f"the fix text does not parse: {loaded.problems[0].message}")
     return loaded.root
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+
+
+def _check_references(document: YamlDocument, value: object, key: str) -> None:
+    """EditError when the fix refers to a resource the CloudFormation/SAM template lacks.
+
+    A fix that names `!GetAtt AccessLogs.Arn` without the `AccessLogs` resource would fail
+    the deploy. Serverless templates are not checked: the framework generates resources
+    (`IamRoleLambdaExecution`, `HttpApi`) that the file does not show.
+    """
+    if document.find(("service",)) is not None or document.find(("Resources",)) is None:
+        return
+    known = {*_keys(document, ("Resources",)), *_keys(document, ("Parameters",)), key}
+    for name in sorted(_references(value) - known):
+        if not name.startswith("Serverless") and not (name.endswith("Role") and name[:-4] in known):
+            raise EditError(f"the fix refers to {name}, which the template does not define")
+
+
+def _keys(document: YamlDocument, path: KeyPath) -> set[str]:
+    node = document.find(path)
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    return {str(key.value) for key, _ in node.value}
+
+
+def _references(value: object) -> set[str]:
+    """The logical ids `Ref`, `Fn::GetAtt` and `Fn::Sub` name in a value (pseudo ids left out)."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= _references(item)
+    elif isinstance(value, dict):
+        for name, argument in value.items():
+            if name == "Ref" and isinstance(argument, str):
+                found.add(argument)
+            elif name == "Fn::GetAtt":
+                target = argument[0] if isinstance(argument, list) and argument else argument
+                found.add(str(target).split(".")[0])
+            elif name == "Fn::Sub":
+                text = argument[0] if isinstance(argument, list) and argument else argument
+                local = argument[1] if isinstance(argument, list) and len(argument) > 1 else {}
+                names = set(_SUB_NAME.findall(str(text)))
+                found |= names - set(local if isinstance(local, dict) else {})
+            found |= _references(argument)
+    return {name for name in found if "::" not in name}
 
 
 # ---- HCL ----------------------------------------------------------------------------------

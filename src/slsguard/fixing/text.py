@@ -121,13 +121,31 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 
 
 def first_conflict(accepted: Iterable[Edit], candidate: Sequence[Edit]) -> Edit | None:
-    """The first already accepted edit that one of `candidate` conflicts with, if any."""
+    """The first already accepted edit that one of `candidate` conflicts with, if any.
+
+    Two insertions at one point from different fixes conflict too unless they are written
+    at the same indentation: text inserted into `Globals.Function` and a new key of
+    `Globals` meet at the same offset, and in YAML the order would decide the nesting.
+    """
     accepted = list(accepted)
     for edit in candidate:
         for other in accepted:
-            if edit.conflicts(other):
+            if edit.conflicts(other) or _nest_differently(edit, other):
                 return other
     return None
+
+
+def _nest_differently(edit: Edit, other: Edit) -> bool:
+    same_point = edit.start == edit.end == other.start == other.end
+    return same_point and edit != other and _indent(edit.new) != _indent(other.new)
+
+
+def _indent(text: str) -> str:
+    """The indentation of the first line of `text` that holds more than a comma."""
+    for line in text.splitlines():
+        if line.strip(" \t,"):
+            return line[: len(line) - len(line.lstrip(" \t"))]
+    return ""
 
 
 def line_start(text: str, offset: int) -> int:

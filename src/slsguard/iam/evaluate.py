@@ -583,9 +583,12 @@ def granted_actions(
     An action survives unless it is certainly denied (or certainly outside the boundary)
     on every resource the statement names; unknowns keep it.
     """
-    candidates = [
-        info for info in actions.expand(pattern) if action_match(statement, info.full_name)
-    ]
+    if pattern in statement.actions:
+        candidates = list(actions.expand(pattern))  # The statement grants it as written.
+    else:
+        candidates = [
+            info for info in actions.expand(pattern) if action_match(statement, info.full_name)
+        ]
     subtracting = [s for s in policies.identity if not s.is_allow] or None
     if subtracting is None and policies.boundary is None:
         return tuple(candidates)

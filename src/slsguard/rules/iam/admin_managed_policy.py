@@ -81,7 +81,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         (role, describe_functions(names), names, None) for role, names in function_roles(app)
     ]
     holders.extend(
-        (principal.role, principal.who + principal.why(), (), principal)
+        (principal.role, principal.who, (), principal)
         for principal in other_principals(app)  # users, groups and roles running no function
     )
     for role, who, names, principal in holders:
@@ -94,7 +94,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             yield Violation(
                 policy.origin,
                 f"AWS managed policy {policy.name} gives {who} administrator or full service "
-                "access",
+                f"access{principal.why() if principal else ''}",
                 "replace it with statements (or a SAM policy template) naming the actions and "
                 "resources the function uses",
                 severity=principal.severity(Severity.HIGH) if principal else None,

@@ -78,7 +78,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         statement = grant.statement
         who = principal.who + principal.why() if principal else describe_functions(grant.functions)
         severity = principal.severity(Severity.HIGH) if principal else None
-        if not statement.is_allow:
+        if not statement.is_allow or not (statement.not_actions or statement.not_resources):
             continue
         if not any(True for _ in expand_effective(grant, "*")):
             continue  # Deny statements or the boundary in the template remove all it grants.
