@@ -459,7 +459,7 @@ def _scan_with(
     )
     try:
         if base is None:
-            report = _scanned(args.paths, options, settings.format)
+            report = _scanned(_apps_of_files(args.paths, project), options, settings.format)
         else:
             report = _scanned_changes(args, options, settings, base)
         report = _baselined(report, settings, args.write_baseline, quiet=args.quiet)
@@ -482,6 +482,23 @@ def _quiet(display: dict[str, object], args: argparse.Namespace, name: str) -> d
     from slsguard.formats import accepts
 
     return {**display, "quiet": True} if args.quiet and accepts(name, "quiet") else display
+
+
+def _apps_of_files(paths: Sequence[Path], project: Project) -> list[Path]:
+    """The paths to scan: a named file that is not itself a template, CI file or Terraform
+    module (a handler, a lockfile, an include, a `.tfvars`, as pre-commit passes them) stands
+    for the apps whose folder holds it, scanned whole; a file in no app's folder for none."""
+    from slsguard import diff_scan
+    from slsguard.discovery import discover
+
+    loose = [path for path in paths if path.is_file() and not discover([path], project=project)]
+    if not loose:
+        return list(paths)
+    kept = [path for path in paths if path not in loose]
+    names = [project.name_of(path) for path in loose]
+    apps = diff_scan.app_folders([project.root], project)
+    folders = diff_scan.owners(names, apps, shared_means_all=False)
+    return [*kept, *(project.root / folder for folder in folders)]
 
 
 def _diff_base(

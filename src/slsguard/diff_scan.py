@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -129,16 +129,28 @@ def touched_folders(
     when a changed file lies outside every app's folder."""
     if not changed:
         return ()
-    now = {_app_folder(c.path, current.root) for c in discover(list(paths), project=current)}
     base_paths = [base.path_of(current, path) for path in paths]
     existing = [path for path in base_paths if path.exists()]
-    then = {
-        _app_folder(c.path, base.project.root) for c in discover(existing, project=base.project)
-    }
-    folders = now | then
-    touched = {folder for folder in folders if any(_under(name, folder) for name in changed)}
-    if any(not any(_under(name, folder) for folder in folders) for name in changed):
-        touched = folders  # a shared file may matter to every app
+    folders = app_folders(paths, current) | app_folders(existing, base.project)
+    return owners(changed, folders, shared_means_all=True)
+
+
+def app_folders(paths: Sequence[Path], project: Project) -> set[str]:
+    """The root-relative folder of every app (template, module, CI file) under `paths`."""
+    return {_app_folder(c.path, project.root) for c in discover(list(paths), project=project)}
+
+
+def owners(names: Iterable[str], folders: set[str], *, shared_means_all: bool) -> tuple[str, ...]:
+    """The app folders that root-relative file `names` belong to: each name's enclosing app
+    folders. A name outside all of them (a shared library) means every folder when
+    `shared_means_all` (a pull request's new findings: scanning more only costs time), else
+    none (a commit hook must not fail on other apps' old findings). Folders inside another
+    chosen one are left out (its scan covers them)."""
+    names = list(names)
+    touched = {folder for folder in folders if any(_under(name, folder) for name in names)}
+    outside = any(not any(_under(name, folder) for folder in folders) for name in names)
+    if shared_means_all and outside:
+        touched = set(folders)
     return _outermost(touched)
 
 
@@ -181,10 +193,12 @@ def temporary_folder() -> tempfile.TemporaryDirectory[str]:
 __all__ = [
     "BaseTree",
     "DiffBaseError",
+    "app_folders",
     "changed_files",
     "materialise",
     "merge_base",
     "new_findings",
+    "owners",
     "temporary_folder",
     "touched_folders",
 ]
