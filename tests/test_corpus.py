@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from slsguard.discovery import discover
-from slsguard.scan import scan
+from slsguard.project import find as find_project
+from slsguard.scan import ScanOptions, scan
 
 # The corpus lives next to the repository (`../shared/corpus`); SLSGUARD_CORPUS names another.
 CORPUS = Path(
@@ -40,8 +41,9 @@ def test_corpus_scans_without_internal_errors(corpus: Path) -> None:
     assert "SLS003" not in rules
     assert len(report.apps) > 900
     assert sum(len(app.functions) for app in report.apps) > 1000
+    root = find_project([corpus]).root  # file names are relative to it
     reported = {
-        Path(f.location.file or "").resolve() for f in report.findings if f.rule.id == "SLS001"
+        (root / (f.location.file or "")).resolve() for f in report.findings if f.rule.id == "SLS001"
     }
     candidates = [c.path for c in discover([corpus]) if c.kind != "code-config"]
     unparseable = {path.resolve() for path in candidates if not _parses(path)}
@@ -54,7 +56,9 @@ TERRAFORM_CORPUS = Path(__file__).resolve().parent / "fixtures" / "terraform-cor
 
 def test_terraform_corpus_scans_every_module() -> None:
     """The Terraform inputs (none are in the shared corpus): every root module is an app."""
-    report = scan([TERRAFORM_CORPUS])
+    # The folder is its own project (it is inside slsguard's repository, whose root is higher).
+    project = find_project([TERRAFORM_CORPUS], root=TERRAFORM_CORPUS)
+    report = scan([TERRAFORM_CORPUS], ScanOptions(project=project))
     assert "SLS003" not in {finding.rule.id for finding in report.findings}
     apps = {app.name: app for app in report.apps if app.kind == "terraform"}
     assert set(apps) == {

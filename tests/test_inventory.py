@@ -20,9 +20,9 @@ def test_inventory_json_of_the_demo_apps(tmp_path: Path) -> None:
         ("orders-api", "refundOrder"),
         ("thumbnails/template", "ResizeFunction"),
         ("thumbnails/template", "CatalogFunction"),
-        ("terraform-app", "charge"),
-        ("terraform-app", "refund"),
-        ("terraform-app", "module.receipts.worker"),
+        ("examples/terraform-app", "charge"),
+        ("examples/terraform-app", "refund"),
+        ("examples/terraform-app", "module.receipts.worker"),
         # The example rule package's annotated fixture (examples/custom-rule) is an app too.
         ("shop", "api"),
         ("shop", "worker"),

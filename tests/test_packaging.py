@@ -66,6 +66,8 @@ def test_wheel_carries_the_license_and_the_data_files() -> None:
     assert "License-Expression: Apache-2.0" in metadata
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "slsguard/data/lambda_runtimes.json" in names
+    assert "slsguard/data/sam_policy_templates.json" in names
+    assert "slsguard/data/sam_policy_templates.LICENSE.txt" in names
     assert "slsguard/py.typed" in names
 
 

@@ -26,7 +26,7 @@ from slsguard.leastpriv import command as policy_cli
 from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_file
 
 if TYPE_CHECKING:
-    from slsguard.config import Settings
+    from slsguard.config import FailOn, Settings
     from slsguard.model import Note
     from slsguard.scan import ScanOptions
 
@@ -36,6 +36,29 @@ _DEBUG_HELP = "show the traceback of an internal error"
 
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+class _Accumulate(argparse.Action):
+    """A repeatable flag whose values add up; each value may be a comma-separated list."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        previous = getattr(namespace, self.dest) or ()
+        setattr(namespace, self.dest, (*previous, *_ids(str(values))))
+
+
+def _fail_on(text: str) -> FailOn:
+    from slsguard.config import parse_fail_on
+
+    try:
+        return parse_fail_on(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _extra_report(text: str) -> tuple[str, Path]:
@@ -65,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="scan templates under the given paths")
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_root_flag(scan)
     scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
     scan.add_argument(
@@ -77,9 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument(
         "--fail-on",
-        type=Severity.parse,
+        type=_fail_on,
         metavar="SEVERITY",
-        help="lowest severity that fails the run (critical, high, medium, low, info; default low)",
+        help="lowest severity that fails the run (critical, high, medium, low, info, or never; "
+        "default low)",
     )
     scan.add_argument(
         "--min-confidence",
@@ -88,9 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CONFIDENCE",
         help="leave out findings below this confidence (high, medium, low; default low: all)",
     )
-    scan.add_argument("--select", type=_ids, help="only these rules (IDs, names)")
-    scan.add_argument("--ignore", type=_ids, help="skip these rules")
-    scan.add_argument("--enable", type=_ids, help="turn on opt-in rules")
+    repeatable = "repeatable, or comma-separated"
+    scan.add_argument(
+        "--select", action=_Accumulate, help=f"only these rules (IDs, names; {repeatable})"
+    )
+    scan.add_argument("--ignore", action=_Accumulate, help=f"skip these rules ({repeatable})")
+    scan.add_argument("--enable", action=_Accumulate, help=f"turn on opt-in rules ({repeatable})")
+    scan.add_argument("--quiet", "-q", action="store_true", help="print only findings and errors")
+    scan.add_argument(
+        "--no-inline-ignores",
+        dest="inline_ignores",
+        action="store_false",
+        help="disregard `slsguard: ignore` comments (a baseline still applies)",
+    )
     _add_workflow_flags(scan)
     add_user_rule_flags(scan)
     dependency_cli.add_flags(scan)
@@ -124,17 +159,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument(
         "--trusted-accounts",
-        type=_ids,
+        action=_Accumulate,
         default=(),
         metavar="IDS",
         help="AWS account IDs whose layers are trusted (comma-separated)",
     )
-    scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    scan.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it",
+    )
 
     inventory = commands.add_parser(
         "inventory", help="every function with its triggers, role, secrets and findings"
     )
     inventory.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_root_flag(inventory)
     inventory.add_argument("--format", choices=("table", "json"), default="table")
     inventory.add_argument("--output", "-o", type=Path, help="write the inventory to a file")
     inventory.add_argument("--stage", help="Serverless stage for ${opt:stage} and params")
@@ -157,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_root_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="the project root file names are relative to (default: the nearest folder with "
+        ".slsguard.yml or [tool.slsguard], else the git top level, else the first path)",
+    )
+
+
 def add_user_rule_flags(parser: argparse.ArgumentParser) -> None:
     """`--rules-dir` and `--trust-project-rules`: rules of the user's own (custom-rules.md)."""
     parser.add_argument(
@@ -176,20 +227,22 @@ def add_user_rule_flags(parser: argparse.ArgumentParser) -> None:
 
 def _with_user_rules(args: argparse.Namespace, run: Callable[[argparse.Namespace], int]) -> int:
     """Run a command with the installed and `--rules-dir` user rules active."""
-    from slsguard import git, user_rules
-    from slsguard.config import scan_root
+    from slsguard import user_rules
+    from slsguard.project import ProjectError
+    from slsguard.project import find as find_project
     from slsguard.rules import user_rules_active
 
     paths = list(getattr(args, "paths", None) or [])
-    root = scan_root(paths) if paths else None
-    project = (git.top_level(root) or root) if root is not None else None
     try:
+        # A missing path is the command's to report ("no such file"), not the root's.
+        known = paths and all(path.exists() for path in paths)
+        found = find_project(paths, getattr(args, "root", None)) if known else None
         loaded = user_rules.load(
             args.rules_dir,
-            project_root=project,
+            project_root=(found.git_top or found.root) if found else None,
             trust_project_rules=args.trust_project_rules,
         )
-    except user_rules.UntrustedRulesError as error:
+    except (ProjectError, user_rules.UntrustedRulesError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     args.rule_problems = loaded.problems
@@ -202,7 +255,12 @@ def _add_workflow_flags(scan: argparse.ArgumentParser) -> None:
     from slsguard.formats.grouping import GROUP_KEYS
 
     scan.add_argument("--config", type=Path, metavar="FILE", help="configuration file to use")
-    scan.add_argument("--exclude", type=_ids, metavar="GLOBS", help="paths to skip (globs)")
+    scan.add_argument(
+        "--exclude",
+        action=_Accumulate,
+        metavar="GLOBS",
+        help="paths to skip (globs relative to the project root; repeatable, or comma-separated)",
+    )
     scan.add_argument("--baseline", type=Path, metavar="FILE", help="report only new findings")
     scan.add_argument(
         "--write-baseline", type=Path, metavar="FILE", help="accept today's findings into FILE"
@@ -228,6 +286,7 @@ def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "report", help="per control of a compliance framework: findings, none, or not covered"
     )
     report.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_root_flag(report)
     report.add_argument("--framework", choices=REPORTABLE, required=True)
     report.add_argument("--format", dest="report_format", choices=("text", "json"), default="text")
     report.add_argument("--output", "-o", type=Path, help="write the statement to a file")
@@ -313,13 +372,15 @@ def _inventory(args: argparse.Namespace) -> int:
     from slsguard.config import resolve
     from slsguard.inventory import render_json, render_table
     from slsguard.loading import LoadOptions
+    from slsguard.project import find as find_project
     from slsguard.scan import ScanOptions, scan
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
-        settings = resolve(args.paths, dependency_cli.config_flags(args))
-    except ValueError as error:  # ConfigError
+        project = find_project(args.paths, args.root)
+        settings = resolve(args.paths, dependency_cli.config_flags(args), root=project.root)
+    except ValueError as error:  # ConfigError, ProjectError
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     dependencies = dependency_cli.options(args, settings)
@@ -327,12 +388,13 @@ def _inventory(args: argparse.Namespace) -> int:
         load=LoadOptions(stage=args.stage),
         dependencies=dependencies,
         notes=ignored_settings(settings),
+        project=project,
     )
     report = scan(list(args.paths), options)
     if args.format == "json":
         text = render_json(report)
     else:
-        text = render_table(report, color=to_stdout(args.output) and sys.stdout.isatty())
+        text = render_table(report, color=use_color("auto", to_stdout(args.output)))
     emit(text, args.output)
     return EXIT_OK
 
@@ -340,13 +402,15 @@ def _inventory(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
+    from slsguard.project import find as find_project
     from slsguard.scan import ScanOptions, UnknownRuleError
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
-        settings = _settings(args)
-    except ValueError as error:  # ConfigError, or --group-by for a format that cannot group
+        project = find_project(args.paths, args.root)
+        settings = _settings(args, project.root)
+    except ValueError as error:  # Config/ProjectError, or --group-by a format cannot group
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     options = ScanOptions(
@@ -360,7 +424,9 @@ def _scan(args: argparse.Namespace) -> int:
         today=args.as_of,
         runtimes_file=args.runtimes_file,
         trusted_accounts=args.trusted_accounts,
-        progress=_progress_on_terminal(),
+        progress=None if args.quiet else _progress_on_terminal(),
+        inline_ignores=args.inline_ignores,
+        project=project,
         load=LoadOptions(
             stage=args.stage,
             region=args.region,
@@ -372,23 +438,27 @@ def _scan(args: argparse.Namespace) -> int:
         notes=ignored_settings(settings),
     )
     try:
-        report = _baselined(
-            _scanned(args.paths, options, settings.format), settings, args.write_baseline
-        )
+        report = _scanned(args.paths, options, settings.format)
+        report = _baselined(report, settings, args.write_baseline, quiet=args.quiet)
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
-    color = args.color == "always" or (
-        args.color == "auto" and to_stdout(args.output) and sys.stdout.isatty()
-    )
+    color = use_color(args.color, to_stdout(args.output))
     display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
-    text = render(settings.format, report, color=color, **display)
+    text = render(settings.format, report, color=color, **_quiet(display, args, settings.format))
     emit(text, args.output)
     # One scan, several reports (the GitHub Action derives SARIF, the job summary and the
     # pull-request comment from one run): files only, never coloured.
     for name, file in args.also:
-        emit(render(name, report, color=False, **display), file)
+        emit(render(name, report, color=False, **_quiet(display, args, name)), file)
     return exit_code(report, settings.fail_on)
+
+
+def _quiet(display: dict[str, object], args: argparse.Namespace, name: str) -> dict[str, object]:
+    """The display options, with `quiet` for the formats that have it (`--quiet`)."""
+    from slsguard.formats import accepts
+
+    return {**display, "quiet": True} if args.quiet and accepts(name, "quiet") else display
 
 
 FORMATS_WITH_EDITS = ("sarif", "markdown")
@@ -397,17 +467,18 @@ FORMATS_WITH_EDITS = ("sarif", "markdown")
 
 def _scanned(paths: Sequence[Path], options: ScanOptions, format_name: str) -> Report:
     """The scan's report; with each fix's exact edit for the formats that show them."""
-    from slsguard.config import scan_root
     from slsguard.fixing.changes import with_changes
+    from slsguard.project import find as find_project
     from slsguard.scan import scan_apps
 
     report, apps = scan_apps(list(paths), options)
     if format_name not in FORMATS_WITH_EDITS:
         return report
-    return with_changes(report, apps, scan_root(paths), Path.cwd())
+    root = (options.project or find_project(paths)).root  # file names are relative to it
+    return with_changes(report, apps, root, root)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, root: Path) -> Settings:
     """Command-line flags over the configuration file (ValueError on a bad one)."""
     from slsguard.config import Config, resolve
     from slsguard.formats import accepts
@@ -422,7 +493,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         report_unused_ignores=args.report_unused_ignores,
         baseline=args.baseline,
     ).over(dependency_cli.config_flags(args))
-    settings = resolve(args.paths, flags, args.config)
+    settings = resolve(args.paths, flags, args.config, root)
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")
     return settings
@@ -454,13 +525,16 @@ def _enabled(settings: Settings) -> tuple[str, ...]:
     return (*settings.enable, *unused)
 
 
-def _baselined(report: Report, settings: Settings, write_to: Path | None) -> Report:
+def _baselined(
+    report: Report, settings: Settings, write_to: Path | None, *, quiet: bool = False
+) -> Report:
     """The report without baselined findings; `--write-baseline` accepts all of today's."""
     from slsguard import baseline
 
     if write_to is not None:
         write_file(write_to, baseline.render(report.findings), what="the baseline")
-        print(f"slsguard: wrote {len(report.findings)} findings to {write_to}", file=sys.stderr)
+        if not quiet:
+            print(f"slsguard: wrote {len(report.findings)} findings to {write_to}", file=sys.stderr)
         return baseline.apply(report, baseline.load(write_to))
     if settings.baseline is not None:
         return baseline.apply(report, baseline.load(settings.baseline))
@@ -472,12 +546,14 @@ def _report(args: argparse.Namespace) -> int:
     from slsguard import compliance, frameworks
     from slsguard.config import Config, resolve
     from slsguard.loading import LoadOptions
+    from slsguard.project import find as find_project
     from slsguard.scan import ScanOptions, UnknownRuleError, scan, select_rules
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
     try:
-        settings = resolve(args.paths, Config(), args.config)
+        project = find_project(args.paths, args.root)
+        settings = resolve(args.paths, Config(), args.config, project.root)
         options = ScanOptions(
             select=_selected(settings),
             ignore=settings.ignore,
@@ -486,6 +562,7 @@ def _report(args: argparse.Namespace) -> int:
             exclude=settings.exclude,
             today=args.as_of,
             load=LoadOptions(stage=args.stage, region=args.region),
+            project=project,
         )
         ran = {rule.id for rule in select_rules(options)}
         report = scan(list(args.paths), options)
@@ -524,6 +601,19 @@ def _progress_on_terminal() -> Callable[[int, int], None] | None:
     return show
 
 
+def use_color(choice: str, to_stdout: bool) -> bool:
+    """Whether to colour the output: `--color always/never` wins; with `auto`, never into a
+    file, never when NO_COLOR is set (no-color.org), always when FORCE_COLOR is set (and not
+    0), else only on a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if not to_stdout or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return sys.stdout.isatty()
+
+
 def paths_exist(paths: Sequence[Path]) -> bool:
     """True when every path exists; otherwise says which do not, on stderr."""
     missing = [str(path) for path in paths if not path.exists()]
@@ -532,10 +622,13 @@ def paths_exist(paths: Sequence[Path]) -> bool:
     return not missing
 
 
-def exit_code(report: Report, fail_on: Severity) -> int:
-    """2 if any internal error, else 1 if any finding at or above `fail_on`, else 0."""
+def exit_code(report: Report, fail_on: FailOn) -> int:
+    """2 if any internal error, else 1 if any finding at or above `fail_on` (never, with
+    `never`), else 0."""
     if any(finding.rule.id == "SLS003" for finding in report.findings):
         return EXIT_ERROR
+    if not isinstance(fail_on, Severity):  # `never`
+        return EXIT_OK
     if any(finding.severity.rank >= fail_on.rank for finding in report.findings):
         return EXIT_FINDINGS
     return EXIT_OK

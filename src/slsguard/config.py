@@ -1,6 +1,7 @@
-"""Configuration: `.slsguard.yml` or `[tool.slsguard]` in `pyproject.toml` at the scan root.
+"""Configuration: `.slsguard.yml` or `[tool.slsguard]` in `pyproject.toml` at the project root.
 
-The scan root is the first given path (its folder when it is a file). Keys: `select`,
+The project root is found by `slsguard.project` (`--root`, else the nearest folder with a
+configuration file, else the git top level, else the first path). Keys: `select`,
 `ignore`, `enable`, `severity` (rule -> severity), `exclude` (glob paths), `fail-on`,
 `format`, `report-unused-ignores`, `baseline`, and the dependency audit's `audit-dependencies`,
 `offline`, `advisory-db` (a path relative to the file). Command-line flags override the file; an
@@ -17,11 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from slsguard import files
 from slsguard.findings import Severity
 from slsguard.loading.yaml import MAX_FILE_BYTES, YMap, load_file
+from slsguard.project import find as find_project
 from slsguard.rules import all_rules, find_rule
 
 if sys.version_info >= (3, 11):
@@ -47,6 +49,18 @@ KEYS = (
 )
 
 
+NEVER: Literal["never"] = "never"
+FailOn = Severity | Literal["never"]
+"""The lowest severity that fails a run, or `never` (only internal errors fail it)."""
+
+
+def parse_fail_on(text: str) -> FailOn:
+    """A severity name or `never`; ValueError otherwise."""
+    if text.strip().lower() == NEVER:
+        return NEVER
+    return Severity.parse(text)
+
+
 class ConfigError(ValueError):
     """A configuration file that cannot be read, or holds an unknown key or a bad value."""
 
@@ -60,7 +74,7 @@ class Config:
     enable: tuple[str, ...] | None = None
     severity: tuple[tuple[str, Severity], ...] | None = None
     exclude: tuple[str, ...] | None = None
-    fail_on: Severity | None = None
+    fail_on: FailOn | None = None
     format: str | None = None
     report_unused_ignores: bool | None = None
     baseline: Path | None = None
@@ -87,7 +101,7 @@ class Settings:
     enable: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
     exclude: tuple[str, ...] = ()
-    fail_on: Severity = Severity.LOW
+    fail_on: FailOn = Severity.LOW
     format: str = "text"
     report_unused_ignores: bool = False
     baseline: Path | None = None
@@ -100,9 +114,12 @@ class Settings:
     """Values of a repository's configuration file not used (see `trusted`), each saying why."""
 
 
-def resolve(paths: Sequence[Path], flags: Config, config_file: Path | None = None) -> Settings:
-    """The settings for scanning `paths`: `flags` over the configuration file's values."""
-    root = scan_root(paths)
+def resolve(
+    paths: Sequence[Path], flags: Config, config_file: Path | None = None, root: Path | None = None
+) -> Settings:
+    """The settings for scanning `paths`: `flags` over the configuration file's values (the
+    file at the project root `root`, found from the paths when not given)."""
+    root = root if root is not None else scan_root(paths)
     source = config_file if config_file is not None else find_config(root)
     file_config = load_config(source) if source is not None else Config()
     ignored: tuple[str, ...] = ()
@@ -179,11 +196,9 @@ def _database_inside(path: Path, root: Path) -> bool:
 
 
 def scan_root(paths: Sequence[Path]) -> Path:
-    """The folder configuration and exclude patterns are relative to: the first path's."""
-    if not paths:
-        return Path.cwd().resolve()
-    first = paths[0].resolve()
-    return first if first.is_dir() else first.parent
+    """The folder configuration and exclude patterns are relative to: the project root
+    (see `slsguard.project`; ProjectError, a ValueError, when a path is outside it)."""
+    return find_project(paths).root
 
 
 def find_config(root: Path) -> Path | None:
@@ -249,7 +264,7 @@ def parse(data: Mapping[str, Any], source: str, base: Path) -> Config:
     if "severity" in data:
         values["severity"] = _severities(data["severity"], source)
     if "fail-on" in data:
-        values["fail_on"] = _severity(data["fail-on"], "fail-on", source)
+        values["fail_on"] = _fail_on(data["fail-on"], source)
     if "format" in data:
         values["format"] = _format(data["format"], source)
     if "baseline" in data:
@@ -300,6 +315,12 @@ def _severity(value: object, key: str, source: str) -> Severity:
         return Severity.parse(value)
     except ValueError as error:
         raise ConfigError(f"{source}: `{key}`: {error}") from None
+
+
+def _fail_on(value: object, source: str) -> FailOn:
+    if isinstance(value, str) and value.strip().lower() == NEVER:
+        return NEVER
+    return _severity(value, "fail-on", source)
 
 
 def _severities(value: object, source: str) -> tuple[tuple[str, Severity], ...]:

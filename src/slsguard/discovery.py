@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from slsguard import files
 from slsguard.delivery import CiSystem
+from slsguard.project import Project
+from slsguard.project import find as find_project
 
 SKIPPED_DIRECTORIES = frozenset(
     {
@@ -77,11 +79,13 @@ class Candidate:
 
     path: Path
     display: str
-    """The path shown in findings (relative to the working directory when under it)."""
+    """The path shown in findings: relative to the project root."""
     root: Path
-    """The scan root it was found under: includes may not leave it."""
+    """The project root it was found under: includes may not leave it."""
     kind: FileKind
     text: str = ""
+    project: Project | None = None
+    """The project it belongs to: what git tracks and ignores there."""
 
 
 def display_name(path: Path, cwd: Path) -> str:
@@ -103,37 +107,45 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def discover(paths: list[Path], cwd: Path | None = None) -> list[Candidate]:
-    """Every candidate under `paths`, in a stable order, each file once."""
-    cwd = (cwd or Path.cwd()).resolve()
+def discover(
+    paths: list[Path], root: Path | None = None, *, project: Project | None = None
+) -> list[Candidate]:
+    """Every candidate under `paths`, in a stable order, each file once; named relative to
+    the project root (`root`, like `--root`, or found from the paths; ProjectError when a
+    path is outside it). Files a `.gitignore` ignores are skipped unless named."""
+    project = project or find_project(paths, root)
     seen: set[Path] = set()
     found: list[Candidate] = []
     for given in paths:
-        root = given.resolve()
-        files = [root] if root.is_file() else _walk(root)
-        files += _cdk_outputs(files, seen)
-        scan_root = root.parent if root.is_file() else root
+        start = given.resolve()
+        files = [start] if start.is_file() else _walk(start, project)
+        files += _cdk_outputs(files, seen, project)
         for file in files:
             if file in seen:
                 continue
             seen.add(file)
-            candidate = classify(file, display_name(file, cwd), scan_root, explicit=file == root)
+            name = printable(project.name_of(file))
+            candidate = classify(file, name, project.root, explicit=file == start)
             if candidate is not None:
-                found.append(candidate)
+                found.append(replace(candidate, project=project))
     return found
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(start: Path, project: Project) -> list[Path]:
     # Pointing at cdk.out (or inside it) means the user wants CDK output scanned.
-    inside_cdk_out = "cdk.out" in root.parts
+    inside_cdk_out = "cdk.out" in start.parts
+    # A folder the user names (or a cdk.out next to its cdk.json) is scanned even if git
+    # ignores it, and then everything in it is.
+    honoured = not project.ignore.ignored(start, is_folder=True)
     files: list[Path] = []
-    for directory, subdirectories, names in os.walk(root):
+    for directory, subdirectories, names in os.walk(start):
+        base = Path(directory)
         subdirectories[:] = sorted(
             name
             for name in subdirectories
-            if name not in SKIPPED_DIRECTORIES or (name == "cdk.out" and inside_cdk_out)
+            if (name not in SKIPPED_DIRECTORIES or (name == "cdk.out" and inside_cdk_out))
+            and not (honoured and project.ignored(base / name, is_folder=True))
         )
-        base = Path(directory)
         for name in sorted(names):
             path = base / name
             wanted = (
@@ -141,10 +153,13 @@ def _walk(root: Path) -> list[Path]:
                 or name in CODE_CONFIGS
                 or name in ZAPPA_SETTINGS
             )
-            if wanted or is_terraform(path) or is_key_file_name(path):
-                if path.is_symlink() and not _inside(path, root):
-                    continue  # Never read outside the scan root (nor round a symlink loop).
-                files.append(path)
+            if not (wanted or is_terraform(path) or is_key_file_name(path)):
+                continue
+            if honoured and project.ignored(path, is_folder=False):
+                continue
+            if path.is_symlink() and not _inside(path, project.root):
+                continue  # Never read outside the project root (nor round a symlink loop).
+            files.append(path)
     return files
 
 
@@ -154,7 +169,7 @@ def _inside(path: Path, root: Path) -> bool:
     return target.is_relative_to(root) and os.path.lexists(target) and target.exists()
 
 
-def _cdk_outputs(files: list[Path], seen: set[Path]) -> list[Path]:
+def _cdk_outputs(files: list[Path], seen: set[Path], project: Project) -> list[Path]:
     """The templates in the `cdk.out` next to each `cdk.json`: the CDK app as synthesised,
     scanned even when git ignores it (asset folders hold code, reached through templates)."""
     found: list[Path] = []
@@ -165,7 +180,7 @@ def _cdk_outputs(files: list[Path], seen: set[Path]) -> list[Path]:
         seen.add(output)
         found += [
             path
-            for path in _walk(output)
+            for path in _walk(output, project)
             if not any(part.startswith("asset.") for part in path.relative_to(output).parts)
         ]
     return [path for path in found if path not in files]

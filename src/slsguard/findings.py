@@ -412,6 +412,9 @@ class Report:
     """How many findings a `--baseline` file accepted (left out of `findings`)."""
     started_at: datetime | None = None
     """When the scan started (timezone-aware, UTC); reports that need a time use it."""
+    source_prefix: str = ""
+    """The project root relative to the git top level (`services/api`; empty when they are
+    the same or outside git): SARIF names files from the top level, as code scanning does."""
 
 
 def number_occurrences(findings: list[Finding]) -> list[Finding]:

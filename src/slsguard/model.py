@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from slsguard.delivery import DotenvFile, Pipeline
@@ -315,13 +316,21 @@ class Application:
     dotenv_files: tuple[DotenvFile, ...] = ()
     """For Serverless apps: the `.env*` files the config makes the framework load."""
     scan_root: str | None = None
-    """The folder the scan was started from: local files a template names (OpenAPI bodies)
-    are read only when they are under it."""
+    """The folder local files a template names (OpenAPI bodies) must be under: the project
+    root of a scan."""
     stack_functions: tuple[tuple[str, str], ...] = ()
     """Functions of other stacks this one references (`Child.Outputs.FnArn` or
     `import:<export name>` → function name), linked by `analysis.stacks`."""
     caller_apps: tuple[Application, ...] = ()
     """The applications whose APIs run this one's functions (nested parents, importers)."""
+    project_root: str | None = None
+    """The folder its file names are relative to (the project root); None: the working
+    directory."""
+
+    def names_folder(self) -> Path:
+        """The folder its file names are relative to: the project root (the working directory
+        for an application built without one)."""
+        return Path(self.project_root) if self.project_root else Path.cwd()
 
     def functions_using(self, role: Role) -> tuple[Function, ...]:
         """The functions whose execution role is `role`."""

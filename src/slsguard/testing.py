@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from slsguard.deps.options import DependencyOptions
+from slsguard.project import find as find_project
 from slsguard.rules import Rule, builtin_rules, user_rules_active
 from slsguard.scan import ScanOptions, scan
 
@@ -99,6 +100,7 @@ def reported(case: Path, rule: str, rules: Iterable[Rule] = ()) -> Lines:
     audit = DependencyOptions(advisory_db=database if database and database.is_dir() else None)
     with user_rules_active(_user_only(rules)):
         result = scan([case], ScanOptions(select=(rule,), verbose=True, dependencies=audit))
+    names = find_project([case]).root  # file names in the report are relative to it
     found = set()
     for finding in result.findings:
         if finding.rule.name != rule and finding.rule.id != rule:
@@ -106,7 +108,7 @@ def reported(case: Path, rule: str, rules: Iterable[Rule] = ()) -> Lines:
         if (finding.location.file or "<").startswith("<"):
             continue  # Findings about slsguard itself (stale data) are about no file here.
         path = Path(finding.location.file or "")
-        absolute = path if path.is_absolute() else (Path.cwd() / path).resolve()
+        absolute = path if path.is_absolute() else (names / path).resolve()
         found.add((absolute.relative_to(base.resolve()).as_posix(), finding.location.line))
     return frozenset(found)
 

@@ -18,9 +18,8 @@ def _facts(root: Path, files: dict[str, str]) -> DependencyFacts:
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    cwd = Path.cwd()
-    loaded = load_all(discover([root], cwd), LoadOptions(), cwd)
-    return analyse(loaded.apps, [root], DependencyOptions(), cwd, audit=False)
+    loaded = load_all(discover([root], root), LoadOptions(), root)
+    return analyse(loaded.apps, [root], DependencyOptions(), root, audit=False)
 
 
 def _shipped(facts: DependencyFacts, function: str) -> set[str]:

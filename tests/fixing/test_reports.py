@@ -43,7 +43,8 @@ def apply_replacements(text: str, replacements: list[dict[str, Any]]) -> str:
 def test_sarif_fixes_are_valid_and_exact(workspace: Path, app: str) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     report, apps = scan_apps([Path(app)])
-    report = with_changes(report, apps, workspace / app, workspace)
+    # Each app folder is its own project root (no git, no configuration): names start there.
+    report = with_changes(report, apps, workspace / app, workspace / app)
     log = json.loads(render("sarif", report))
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema)
@@ -52,14 +53,14 @@ def test_sarif_fixes_are_valid_and_exact(workspace: Path, app: str) -> None:
     assert fixes
     for fix in fixes:
         for change in fix["artifactChanges"]:
-            path = workspace / change["artifactLocation"]["uri"]
+            path = workspace / app / change["artifactLocation"]["uri"]
             edited = apply_replacements(path.read_text(), change["replacements"])
             assert edited != path.read_text()
 
 
 def test_sarif_replacements_reproduce_the_fix(workspace: Path) -> None:
     report, apps = scan_apps([Path("orders-api")])
-    report = with_changes(report, apps, workspace / "orders-api", workspace)
+    report = with_changes(report, apps, workspace / "orders-api", workspace / "orders-api")
     log = json.loads(render("sarif", report))
     tracing = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "SLS402")
     (change,) = tracing["fixes"][0]["artifactChanges"]
@@ -74,10 +75,10 @@ def test_sarif_replacements_reproduce_the_fix(workspace: Path) -> None:
 
 def test_markdown_shows_a_diff_block_that_text_cannot_close(workspace: Path) -> None:
     report, apps = scan_apps([Path("orders-api")])
-    report = with_changes(report, apps, workspace / "orders-api", workspace)
+    report = with_changes(report, apps, workspace / "orders-api", workspace / "orders-api")
     finding = next(f for f in report.findings if f.rule.id == "SLS402")
     block = finding_block(finding)
-    assert "```diff\n--- a/orders-api/serverless.yml\n" in block
+    assert "```diff\n--- a/serverless.yml\n" in block  # relative to the project root
     assert "+  tracing:\n+    lambda: true\n" in block
     hostile = FixChange("t", True, (), "+ x: ```\n+ @someone\n")
     sneaky = finding_block(

@@ -25,8 +25,7 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 def needs(root: Path) -> dict[str, set[tuple[str, str]]]:
     """Each analysed function's (action, resource) needs from the code (triggers excluded)."""
-    cwd = Path.cwd()
-    app = load_all(list(discover([root], cwd)), LoadOptions(), cwd).apps[0]
+    app = load_all(discover([root], root), LoadOptions(), root).apps[0]
     return {
         name: {(n.action, n.target.cfn or n.target.arn) for n in found.needs if not n.implied}
         for name, found in function_needs(app).items()

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from slsguard.delivery import CiJob, Pipeline
 from slsguard.discovery import discover
+from slsguard.gitignore import IgnoreRules
 from slsguard.loading import LoadOptions, load_all
 from slsguard.loading.ci.commands import SourceLines, deploy_tool, is_stored_value, key_setting
-from slsguard.loading.dotenv import git_ignored, parse_dotenv
+from slsguard.loading.dotenv import parse_dotenv
 
 SLS = "service: orders\nprovider:\n  name: aws\nfunctions:\n  a:\n    handler: h.a\n"
 
@@ -214,12 +215,12 @@ def test_gitignore(tmp_path: Path) -> None:
             "other/conf/.env": "",
         },
     )
-    assert git_ignored(tmp_path / "svc/.env", tmp_path)
-    assert not git_ignored(tmp_path / "svc/.env.example", tmp_path)
-    assert git_ignored(tmp_path / "other/conf/.env", tmp_path)
+    assert IgnoreRules(tmp_path).ignored(tmp_path / "svc/.env")
+    assert not IgnoreRules(tmp_path).ignored(tmp_path / "svc/.env.example")
+    assert IgnoreRules(tmp_path).ignored(tmp_path / "other/conf/.env")
     (tmp_path / ".gitignore").write_text("conf/\n")
-    assert git_ignored(tmp_path / "other/conf/.env", tmp_path)
-    assert not git_ignored(tmp_path / "svc/.env", tmp_path)
+    assert IgnoreRules(tmp_path).ignored(tmp_path / "other/conf/.env")
+    assert not IgnoreRules(tmp_path).ignored(tmp_path / "svc/.env")
 
 
 def test_dotenv_files_attach_to_the_config_that_loads_them(tmp_path: Path) -> None:

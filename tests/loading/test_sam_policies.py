@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+from importlib import resources
 
 from slsguard.loading import sam_policies
 from slsguard.loading.sam_policies import (
@@ -169,6 +171,18 @@ def test_intrinsic_evaluation_edge_cases() -> None:
 def test_version_and_date() -> None:
     assert re.fullmatch(r".+ \(aws-sam-translator \d+\.\d+\.\d+.*\)", templates_version())
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", templates_date())
+
+
+def test_the_templates_are_data_with_their_source_version_date_and_licence() -> None:
+    data = resources.files("slsguard").joinpath("data")
+    document = json.loads(data.joinpath("sam_policy_templates.json").read_text("utf-8"))
+    assert document["source"] == "aws-sam-translator"
+    release = f"aws-sam-translator {document['version']}"
+    assert templates_version() == f"{document['Version']} ({release})"
+    assert templates_date() == document["date"]
+    assert document["license"].startswith("Apache-2.0")
+    licence = data.joinpath("sam_policy_templates.LICENSE.txt").read_text("utf-8")
+    assert "Apache License" in licence and "Version 2.0" in licence
 
 
 def test_samtranslator_is_never_imported() -> None:

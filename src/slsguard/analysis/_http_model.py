@@ -156,7 +156,7 @@ class Build:
             return None
         key = str(target)
         if key not in self.loaded:
-            shown = display_name(target, Path.cwd())
+            shown = display_name(target, self.app.names_folder())
             self.loaded[key] = load_file(key, shown).root
         return self.loaded[key]
 

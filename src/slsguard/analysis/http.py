@@ -88,7 +88,7 @@ def _build(app: Application) -> Build:
     build.functions = {fn.logical_id: fn.name for fn in app.functions if fn.logical_id}
     if app.scan_root:
         build.scan_root = Path(app.scan_root).resolve()
-        build.base_dir = (Path.cwd() / app.file).resolve().parent
+        build.base_dir = (app.names_folder() / app.file).resolve().parent
     return build
 
 

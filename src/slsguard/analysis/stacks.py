@@ -100,7 +100,7 @@ def function_reference(app: Application, value: object) -> str | None:
 
 def _path(app: Application) -> Path:
     # Loaders name files from resolved paths: normalising is enough (and far cheaper).
-    return Path(os.path.abspath(Path.cwd() / app.file))
+    return Path(os.path.abspath(app.names_folder() / app.file))
 
 
 def _nested(app: Application) -> Iterator[tuple[str, Path]]:

@@ -108,9 +108,10 @@ def declared_functions(path: Path) -> list[Declared]:
     """Every function the templates under `path` declare."""
     from slsguard.discovery import discover
     from slsguard.loading import LoadOptions, load_all
+    from slsguard.project import find as find_project
 
-    cwd = Path.cwd()
-    loaded = load_all(discover([path], cwd), LoadOptions(), cwd)
+    project = find_project([path])
+    loaded = load_all(discover([path], project=project), LoadOptions(), project.root)
     return [_declared(app, fn) for app in loaded.apps for fn in app.functions]
 
 

@@ -51,7 +51,7 @@ def code_facts(app: Application) -> CodeFacts:
     if cached is not None and cached[0] is app:
         _cache.move_to_end(key)
         return cached[1]
-    facts = _compute(app, Path.cwd())
+    facts = _compute(app, app.names_folder())
     _cache[key] = (app, facts)
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)

@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, UnknownRuleError) as error:  # ConfigError, an unknown rule
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
-    root = scan_root(args.paths)
-    result = plan(proposals(report.findings, apps), root, Path.cwd(), args.unsafe_fixes)
+    root = scan_root(args.paths)  # the project root: file names are relative to it
+    result = plan(proposals(report.findings, apps), root, root, args.unsafe_fixes)
     if args.diff:
         sys.stdout.write(render_diff(result))
         _summary(result, sys.stderr, would=True)
@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     write_all(result, root)
     _summary(result, sys.stdout, would=False)
     after, _ = _scan(args.paths, options) if result.changed else (report, apps)
-    _remaining(after, report, settings.fail_on)
+    if isinstance(settings.fail_on, Severity):  # nothing to list with `--fail-on never`
+        _remaining(after, report, settings.fail_on)
     return exit_code(after, settings.fail_on)
 
 

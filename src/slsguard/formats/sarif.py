@@ -110,13 +110,17 @@ def _natural(rule_id: str) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", rule_id))
 
 
-def artifact_location(file: str) -> JsonObject:
-    """A relative path under %SRCROOT% with forward slashes; absolute paths as file URIs."""
+def artifact_location(file: str, prefix: str = "") -> JsonObject:
+    """A relative path under %SRCROOT% with forward slashes; absolute paths as file URIs.
+
+    `prefix` is the project root relative to the git top level (%SRCROOT%, which code
+    scanning maps to the repository): file names are relative to the project root."""
     posix = file.replace("\\", "/")
     if _WINDOWS_ABSOLUTE.match(file):
         return {"uri": PureWindowsPath(file).as_uri()}
     if posix.startswith("/"):
         return {"uri": PurePosixPath(posix).as_uri()}
+    posix = f"{prefix}/{posix}" if prefix else posix
     return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
 
 
@@ -133,11 +137,11 @@ def _region(loc: Location) -> JsonObject | None:
     return region
 
 
-def _location(finding: Finding) -> JsonObject:
+def _location(finding: Finding, prefix: str) -> JsonObject:
     loc = finding.location
     out: JsonObject = {}
     if loc.file:
-        physical: JsonObject = {"artifactLocation": artifact_location(loc.file)}
+        physical: JsonObject = {"artifactLocation": artifact_location(loc.file, prefix)}
         region = _region(loc)
         if region:
             physical["region"] = region
@@ -157,7 +161,7 @@ def _location(finding: Finding) -> JsonObject:
     return out
 
 
-def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
+def _result(finding: Finding, index: dict[str, int], prefix: str) -> JsonObject:
     text = finding.message
     if finding.fix:
         text += "\n\nFix: " + finding.fix
@@ -166,7 +170,7 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
         "ruleIndex": index[finding.rule.id],
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [_location(finding)],
+        "locations": [_location(finding, prefix)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "rank": CONFIDENCE_RANK[finding.confidence],
         "properties": {
@@ -179,9 +183,9 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
     if finding.confidence_reason:
         result["properties"]["confidenceReason"] = finding.confidence_reason
     if finding.flow:
-        result["codeFlows"] = [_code_flow(finding)]
+        result["codeFlows"] = [_code_flow(finding, prefix)]
     if finding.changes:
-        result["fixes"] = [_fix(change) for change in finding.changes]
+        result["fixes"] = [_fix(change, prefix) for change in finding.changes]
     if finding.suppression is not None:
         # Viewers (GitHub code scanning among them) show a suppressed result as dismissed.
         result["suppressions"] = [
@@ -190,7 +194,7 @@ def _result(finding: Finding, index: dict[str, int]) -> JsonObject:
     return result
 
 
-def _fix(change: FixChange) -> JsonObject:
+def _fix(change: FixChange, prefix: str) -> JsonObject:
     """One exact fix: its description and the replacements per file (`slsguard fix` edits)."""
     by_file: dict[str, list[JsonObject]] = {}
     for item in change.replacements:
@@ -208,18 +212,19 @@ def _fix(change: FixChange) -> JsonObject:
     return {
         "description": {"text": f"{change.title} ({applicability})"},
         "artifactChanges": [
-            {"artifactLocation": artifact_location(file), "replacements": replacements}
+            {"artifactLocation": artifact_location(file, prefix), "replacements": replacements}
             for file, replacements in by_file.items()
         ],
     }
 
 
-def _code_flow(finding: Finding) -> JsonObject:
+def _code_flow(finding: Finding, prefix: str) -> JsonObject:
     """The taint path of a code finding: one thread flow from the source to the sink."""
     steps: list[JsonObject] = []
     for step in finding.flow:
         region: JsonObject = {"startLine": step.line, "startColumn": max(step.column, 1)}
-        physical: JsonObject = {"artifactLocation": artifact_location(step.file), "region": region}
+        where = artifact_location(step.file, prefix)
+        physical: JsonObject = {"artifactLocation": where, "region": region}
         location: JsonObject = {"physicalLocation": physical, "message": {"text": step.text}}
         steps.append({"location": location})
     return {"threadFlows": [{"locations": steps}]}
@@ -247,7 +252,9 @@ def document(report: Report) -> JsonObject:
             {
                 "tool": {"driver": driver},
                 "invocations": [{"executionSuccessful": True}],
-                "results": [_result(f, index) for f in _with_suppressed(report)],
+                "results": [
+                    _result(f, index, report.source_prefix) for f in _with_suppressed(report)
+                ],
                 "properties": {"referenceData": reference_data(report)},
             }
         ],

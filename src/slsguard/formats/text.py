@@ -209,10 +209,14 @@ def reference_line(report: Report) -> str:
     return "reference data: " + ", ".join(_reference(ref) for ref in report.reference_data)
 
 
-def _lines(report: Report, group_by: str | None, show_suppressed: bool) -> list[Line]:
+def _lines(
+    report: Report, group_by: str | None, show_suppressed: bool, quiet: bool = False
+) -> list[Line]:
     lines = _grouped_body(report, group_by) if group_by else _body(report)
     if show_suppressed and report.suppressed:
         lines += _suppressed_body(report)
+    if quiet:
+        return lines
     lines.append([(summary_line(report), "bold")])
     reference = reference_line(report)
     if reference:
@@ -253,13 +257,15 @@ def render(
     color: bool = False,
     group_by: str | None = None,
     show_suppressed: bool = False,
+    quiet: bool = False,
 ) -> str:
     """The report as text for people; ANSI colours only when `color` is true.
 
     `group_by` (a framework key, see `formats.grouping`) groups findings by practice or
-    control instead of by app and function; `show_suppressed` lists the suppressed findings.
+    control instead of by app and function; `show_suppressed` lists the suppressed findings;
+    `quiet` leaves out the summary and reference-data lines (findings only).
     """
-    lines = _lines(report, group_by, show_suppressed)
+    lines = _lines(report, group_by, show_suppressed, quiet)
     if color:
         return _styled(lines)
     return "".join("".join(piece for piece, _ in line) + "\n" for line in lines)

@@ -54,11 +54,17 @@ def run(args: argparse.Namespace) -> int:
     from slsguard.cli import EXIT_ERROR, paths_exist
     from slsguard.discovery import discover
     from slsguard.loading import LoadOptions, load_all
+    from slsguard.project import find as find_project
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
-    cwd = Path.cwd()
-    loaded = load_all(list(discover(list(args.paths), cwd)), LoadOptions(), cwd)
+    try:
+        project = find_project(list(args.paths))
+    except ValueError as error:  # a path outside the project root
+        print(f"slsguard: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    candidates = discover(list(args.paths), project=project)
+    loaded = load_all(candidates, LoadOptions(), project.root)
     entries = list(_entries(loaded.apps, set(args.function)))
     known = {e.function.name for e in entries}
     unknown = [name for name in args.function if name not in known]

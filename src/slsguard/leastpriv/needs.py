@@ -107,7 +107,7 @@ def function_needs(app: Application) -> dict[str, FunctionNeeds]:
     if cached is not None and cached[0] is app:
         return cached[1]
     result: dict[str, FunctionNeeds] = {}
-    loaders = _Loaders(Path.cwd())
+    loaders = _Loaders(app.names_folder())
     for fn in app.functions:
         located = locate(app, fn, loaders.cwd)
         calls = loaders.calls(located) if isinstance(located, HandlerSource) else None

@@ -60,7 +60,8 @@ Progress = Callable[[int, int], None]
 def load_all(
     candidates: list[Candidate], options: LoadOptions, cwd: Path, progress: Progress | None = None
 ) -> LoadResult:
-    """Load every candidate; files included by a Serverless config are not loaded twice."""
+    """Load every candidate; files included by a Serverless config are not loaded twice.
+    `cwd` is the folder file names are relative to: the project root."""
     result = LoadResult(files=len(candidates))
     included: set[str] = set()
     order = {
@@ -112,6 +113,7 @@ def load_all(
         result.apps.append(_with_notes(app, external_role_notes(app)))
     if terraform:
         result.apps.extend(_terraform(terraform, cwd, options.var_files))
+    result.apps = [replace(app, project_root=os.path.abspath(cwd)) for app in result.apps]
     return result
 
 
@@ -217,7 +219,9 @@ def _serverless(
         if extra.root is not None:
             documents.append(Document(extra.file, extra.root))
     app = load_serverless(resolved, candidate.display, tuple(documents))
-    dotenv = dotenv_files(resolved, candidate.path, candidate.root, lambda p: display_name(p, cwd))
+    dotenv = dotenv_files(
+        resolved, candidate.path, candidate.root, lambda p: display_name(p, cwd), candidate.project
+    )
     app = replace(app, dotenv_files=dotenv) if dotenv else app
     notes = unresolved_notes(context.problems, context.problem_keys, root, candidate.display)
     return _with_notes(app, notes)

@@ -4,13 +4,12 @@ The framework reads them with `useDotenv: true` (v2.26+); the serverless-dotenv-
 them too and copies every entry into the functions' environment. Dotenv is not YAML: a
 small, bounded parser in the dotenv package's syntax (`KEY=value`, `export KEY=value`,
 `KEY: value`, quotes, inline `#` comments, multi-line double-quoted values). Whether a file
-is committed is judged from the `.gitignore` files under the scan root (slsguard never runs
-git): a simplified matcher (basename globs, anchored paths, `!` negations, folder patterns).
+is committed is the project's answer: git tracks it when git can tell, otherwise no
+`.gitignore` ignores it (git's own semantics, `slsguard.gitignore`).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,14 +17,15 @@ from pathlib import Path
 from slsguard import files
 from slsguard.delivery import DotenvEntry, DotenvFile
 from slsguard.findings import Origin
+from slsguard.gitignore import IgnoreRules
 from slsguard.loading.yaml import YMap
 from slsguard.model import render
+from slsguard.project import Project
 
 MAX_DOTENV_BYTES = 256 * 1024
 MAX_DOTENV_FILES = 32
 MAX_ENTRIES = 2000
 MAX_VALUE_LINES = 200
-MAX_GITIGNORE_BYTES = 256 * 1024
 DOTENV_PLUGINS = frozenset({"serverless-dotenv-plugin", "serverless-dotenv"})
 EXAMPLE_SUFFIXES = frozenset(
     {"example", "sample", "template", "dist", "defaults", "default", "tpl", "schema", "skel"}
@@ -49,9 +49,14 @@ def loaded_by(config: YMap) -> str | None:
 
 
 def dotenv_files(
-    config: YMap, config_path: Path, scan_root: Path, display: Callable[[Path], str]
+    config: YMap,
+    config_path: Path,
+    scan_root: Path,
+    display: Callable[[Path], str],
+    project: Project | None = None,
 ) -> tuple[DotenvFile, ...]:
-    """The `.env*` files next to the config when the config loads them; () otherwise."""
+    """The `.env*` files next to the config when the config loads them; () otherwise
+    (`project` says which are committed; without it, the `.gitignore`s under `scan_root`)."""
     reason = loaded_by(config)
     if reason is None:
         return ()
@@ -72,7 +77,7 @@ def dotenv_files(
                 shown,
                 parse_dotenv(text, shown),
                 reason,
-                git_ignored=git_ignored(path, scan_root),
+                git_ignored=_ignored(path, scan_root, project),
                 example=name.rsplit(".", 1)[-1].lower() in EXAMPLE_SUFFIXES,
             )
         )
@@ -134,40 +139,8 @@ def _unescape(value: str, quote: str) -> str:
     return value.replace("\\n", "\n") if quote == '"' else value
 
 
-def git_ignored(path: Path, scan_root: Path) -> bool:
-    """Whether a `.gitignore` between the scan root and `path` ignores it (last match wins)."""
-    around = (path.parent, *path.parent.parents)
-    folders = [folder for folder in around if folder.is_relative_to(scan_root)]
-    ignored = False
-    for folder in reversed(folders):  # outer files first: deeper ones override them
-        text = _read(folder / ".gitignore", scan_root, MAX_GITIGNORE_BYTES)
-        if text is None:
-            continue
-        relative = path.relative_to(folder).as_posix()
-        for pattern in text.splitlines():
-            verdict = _matches(pattern.strip(), relative)
-            if verdict is not None:
-                ignored = verdict
-    return ignored
-
-
-def _matches(pattern: str, relative: str) -> bool | None:
-    """True (ignored) or False (re-included) when the pattern matches the path, else None."""
-    if not pattern or pattern.startswith("#"):
-        return None
-    negated = pattern.startswith("!")
-    pattern = pattern[1:] if negated else pattern
-    folder_only = pattern.endswith("/")
-    pattern = pattern.rstrip("/").removeprefix("**/")
-    if not pattern:
-        return None
-    parts = relative.split("/")
-    if "/" in pattern:  # anchored to the .gitignore's folder
-        pattern = pattern.lstrip("/")
-        prefixes = ["/".join(parts[: count + 1]) for count in range(len(parts))]
-        candidates = prefixes[:-1] if folder_only else prefixes
-    else:
-        candidates = parts[:-1] if folder_only else parts
-    if any(fnmatch.fnmatchcase(candidate, pattern) for candidate in candidates):
-        return not negated
-    return None
+def _ignored(path: Path, scan_root: Path, project: Project | None) -> bool:
+    """Whether the file is left out of the repository (a local file, not committed)."""
+    if project is not None:
+        return not project.committed(path)
+    return IgnoreRules(scan_root).ignored(path, is_folder=False)

@@ -1,10 +1,10 @@
 """The AWS SAM policy templates (``DynamoDBCrudPolicy``, ``S3ReadPolicy``...) and their expansion.
 
-The templates come from ``samtranslator/policy_templates_data/policy_templates.json`` shipped by
-the ``aws-sam-translator`` distribution.  The file is located with
-``importlib.util.find_spec("samtranslator")`` (for a top-level package this only *finds* it: the
-package's ``__init__`` is never executed, so boto3/pydantic are not pulled in), falling back to
-the distribution's RECORD via ``importlib.metadata``.  It is read lazily, once, and cached.
+The templates are data shipped with slsguard: ``slsguard/data/sam_policy_templates.json``, a
+copy of ``samtranslator/policy_templates_data/policy_templates.json`` from the
+``aws-sam-translator`` wheel whose version and build date the file records (Apache-2.0; its
+licence is next to it; ``scripts/refresh_sam_policy_templates.py`` refreshes it). It is read
+lazily, once, and cached.
 
 `expand` turns a template plus the arguments written in a SAM template into the IAM statements
 SAM really produces, as plain dicts, with CloudFormation values rendered as readable strings:
@@ -27,15 +27,12 @@ SAM really produces, as plain dicts, with CloudFormation values rendered as read
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
-import importlib.metadata
-import importlib.util
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from types import MappingProxyType
 from typing import Final
 
@@ -48,15 +45,13 @@ __all__ = [
     "templates_version",
 ]
 
-_DISTRIBUTION: Final = "aws-sam-translator"
-_PACKAGE: Final = "samtranslator"
-_RELATIVE_PATH: Final = ("policy_templates_data", "policy_templates.json")
+_DATA: Final = "data/sam_policy_templates.json"
 
 _PLACEHOLDER_RE: Final = re.compile(r"\$\{([^}]*)\}")
 
 
 class PolicyTemplatesUnavailableError(RuntimeError):
-    """``policy_templates.json`` of aws-sam-translator cannot be found or read."""
+    """The SAM policy templates data file cannot be found or read (a broken installation)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +64,11 @@ class _Template:
 
 @dataclass(frozen=True, slots=True)
 class _Catalog:
-    """The loaded policy_templates.json."""
+    """The loaded data file."""
 
     version: str
-    path: Path
+    """The templates' own "Version" and the aws-sam-translator release they come from."""
+    date: str
     templates: Mapping[str, _Template]
 
 
@@ -86,32 +82,6 @@ _NO_VALUE: Final = _NoValue()
 
 
 # --------------------------------------------------------------------------- loading
-
-
-def _find_json() -> Path:
-    """Path of policy_templates.json, without executing samtranslator/__init__.py."""
-    candidates: list[Path] = []
-    try:
-        spec = importlib.util.find_spec(_PACKAGE)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None:
-        for location in spec.submodule_search_locations or ():
-            candidates.append(Path(location).joinpath(*_RELATIVE_PATH))
-        if spec.origin:
-            candidates.append(Path(spec.origin).parent.joinpath(*_RELATIVE_PATH))
-    try:
-        files = importlib.metadata.files(_DISTRIBUTION) or []
-    except importlib.metadata.PackageNotFoundError:
-        files = []
-    wanted = "/".join((_PACKAGE, *_RELATIVE_PATH))
-    candidates.extend(Path(str(f.locate())) for f in files if f.as_posix() == wanted)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise PolicyTemplatesUnavailableError(
-        f"{wanted} not found: is the {_DISTRIBUTION} distribution installed?"
-    )
 
 
 def _parse_template(raw: object) -> _Template:
@@ -128,61 +98,38 @@ def _parse_template(raw: object) -> _Template:
 
 @functools.cache
 def _catalog() -> _Catalog:
-    """Read and cache policy_templates.json (once per process)."""
-    path = _find_json()
+    """Read and cache the data file (once per process)."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(resources.files("slsguard").joinpath(_DATA).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PolicyTemplatesUnavailableError(f"cannot read {path}: {exc}") from exc
+        raise PolicyTemplatesUnavailableError(f"cannot read {_DATA}: {exc}") from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("Templates"), Mapping):
-        raise PolicyTemplatesUnavailableError(f"{path}: no 'Templates' object")
+        raise PolicyTemplatesUnavailableError(f"{_DATA}: no 'Templates' object")
     templates = {str(name): _parse_template(raw) for name, raw in data["Templates"].items()}
-    return _Catalog(str(data.get("Version", "unknown")), path, MappingProxyType(templates))
-
-
-def _distribution_version() -> str:
-    try:
-        return importlib.metadata.version(_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+    version = f"{data.get('Version', 'unknown')} ({data.get('source')} {data.get('version')})"
+    return _Catalog(version, str(data.get("date", "")), MappingProxyType(templates))
 
 
 # --------------------------------------------------------------------------- public API
 
 
 def templates_version() -> str:
-    """The data's version: the JSON "Version" and the distribution version.
+    """The data's version: the JSON "Version" and the aws-sam-translator release.
 
     For example ``"0.0.1 (aws-sam-translator 1.115.0)"`` (the JSON's own "Version" has been
-    ``0.0.1`` for years; the distribution version is what really identifies the data).
+    ``0.0.1`` for years; the release is what really identifies the data).
     """
-    return f"{_catalog().version} ({_DISTRIBUTION} {_distribution_version()})"
+    return _catalog().version
+
+
+def templates_release() -> str:
+    """The aws-sam-translator release the templates were copied from (``1.115.0``)."""
+    return _catalog().version.rsplit(" ", 1)[-1].rstrip(")")
 
 
 def templates_date() -> str:
-    """A date (``YYYY-MM-DD``, UTC) for the data; see the caveat below.
-
-    aws-sam-translator records no release date in its package metadata, so this is the
-    modification time of the installed ``*.dist-info/METADATA`` file (falling back to
-    policy_templates.json itself).  Installers such as pip do not keep the wheel's timestamps,
-    so in practice it is the *installation* date: an upper bound on the data's age, not the
-    release date.  Use `templates_version` to identify the data exactly.
-    """
-    path: Path | None = None
-    try:
-        dist = importlib.metadata.distribution(_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        dist = None
-    if dist is not None:
-        for entry in dist.files or ():
-            if entry.name == "METADATA" and entry.parent.name.endswith(".dist-info"):
-                path = Path(str(entry.locate()))
-                break
-    if path is None or not path.is_file():
-        path = _catalog().path
-    stamp = path.stat().st_mtime
-    return _dt.datetime.fromtimestamp(stamp, tz=_dt.timezone.utc).strftime("%Y-%m-%d")
+    """The build date (``YYYY-MM-DD``) of the aws-sam-translator wheel the data comes from."""
+    return _catalog().date
 
 
 def template_names() -> tuple[str, ...]:

@@ -7,7 +7,8 @@ entry into the functions' environment). Each `KEY=value` line is judged like an 
 variable (known token formats, or a literal in a secret-named key such as `DB_PASSWORD`), at
 the line in the dotenv file, with the value masked. Live-format tokens (`sk_live_`) are critical.
 
-Not reported: files a `.gitignore` under the scan root ignores (local files, not committed);
+Not reported: files that are not committed (git does not track them; without git, a
+`.gitignore` ignores them);
 values that are not secrets (`STAGE=prod`, `TABLE_NAME=orders`), references (`${ssm:...}`,
 ARNs) and placeholders (`changeme`, `<token>`); in templates for developers (`.env.example`,
 `.env.sample`) only unmistakable tokens; `.env` files when the config does not load them
