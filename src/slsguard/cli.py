@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
     scan.add_argument(
+        "--aws-account-id",
+        metavar="ID",
+        help="the AWS account of the findings, for --format asff (with --region)",
+    )
+    scan.add_argument(
         "--diff-base",
         metavar="REF",
         help="report only findings new against the merge base with REF (a pull request's "
@@ -467,7 +472,13 @@ def _scan_with(
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     color = use_color(args.color, to_stdout(args.output))
-    display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
+    display = {
+        "group_by": args.group_by,
+        "show_suppressed": args.show_suppressed,
+        "aws_account_id": args.aws_account_id or "",
+        "region": args.region or "",
+        "scope": project.root.name,
+    }
     text = render(settings.format, report, color=color, **_quiet(display, args, settings.format))
     emit(text, args.output)
     # One scan, several reports (the GitHub Action derives SARIF, the job summary and the
@@ -628,6 +639,9 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
         baseline=args.baseline,
     ).over(dependency_cli.config_flags(args))
     settings = resolve(args.paths, flags, args.config, root)
+    asff = settings.format == "asff" or any(name == "asff" for name, _ in args.also)
+    if asff and not (args.aws_account_id and args.region):
+        raise ValueError("the asff format needs --aws-account-id and --region")
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")
     return settings
