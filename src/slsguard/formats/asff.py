@@ -65,9 +65,8 @@ def render(
     region: str = "",
     scope: str = "",
 ) -> str:
-    """The report's findings as a JSON array of ASFF records (`color` is ignored)."""
-    if not aws_account_id or not region:
-        raise ValueError("the asff format needs --aws-account-id and --region")
+    """The report's findings as a JSON array of ASFF records (`color` is ignored). The
+    account and region are required by Security Hub; the CLI refuses to run without them."""
     started = report.started_at or datetime.now(timezone.utc)
     stamp = started.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     records = [
