@@ -299,3 +299,23 @@ def test_action_never_loads_rules_from_a_fork() -> None:
     run = scan["run"]
     fork_branch = run[run.index('if [ "$FROM_FORK" = "true" ]') : run.index("else")]
     assert "--rules-dir" not in fork_branch and "::notice" in fork_branch
+
+
+def test_a_named_handler_scans_the_app_it_belongs_to(tmp_path: Path) -> None:
+    """pre-commit passes the changed files: a handler stands for its app, scanned whole."""
+    from slsguard.cli import main
+
+    (tmp_path / ".git").mkdir()  # the project root is the repository's top level
+    app = tmp_path / "services" / "payments"
+    app.mkdir(parents=True)
+    (app / "serverless.yml").write_text(SECRET_APP)
+    (app / "handler.py").write_text("def charge(event, context):\n    return {}\n")
+    other = tmp_path / "services" / "mail"
+    other.mkdir()
+    (other / "serverless.yml").write_text(SECRET_APP.replace("payments", "mail"))
+    out = tmp_path / "report.json"
+    code = main(["scan", str(app / "handler.py"), "--format", "json", "-o", str(out)])
+    report = json.loads(out.read_text())
+    assert {a["name"] for a in report["apps"]} == {"payments"}
+    assert any(f["rule_id"] == "SLS301" for f in report["findings"])
+    assert code == 1

@@ -54,7 +54,6 @@ STILL_BRANCHING = {
     "iam/wildcard_iam_action.py": "fix not converted",
     "iam/wildcard_iam_resource.py": "fix not converted",
     "network/function_outside_vpc.py": "fix not converted",
-    "network/insecure_transport.py": "fix not converted",
     "network/outdated_tls_policy.py": "fix not converted",
     "pipeline/deploy_without_cfn_role.py": "fix not converted",
     "runtime/excessive_timeout.py": "fix not converted",

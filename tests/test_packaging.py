@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def test_wheel_carries_the_license_and_the_data_files() -> None:
     assert "slsguard/data/sam_policy_templates.json" in names
     assert "slsguard/data/sam_policy_templates.LICENSE.txt" in names
     assert "slsguard/py.typed" in names
+
+
+def test_sdist_carries_the_source_the_license_and_the_changelog() -> None:
+    sdists = sorted(WHEELHOUSE.glob("slsguard-*.tar.gz"))
+    if not sdists:
+        pytest.skip(f"no slsguard sdist in {WHEELHOUSE}: `.ci/run` builds it with python -m build")
+    with tarfile.open(sdists[-1]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {"LICENSE", "pyproject.toml", "README.md", "src/slsguard/__init__.py"} <= names
+    assert "src/slsguard/data/lambda_runtimes.json" in names
 
 
 def test_wheel_installs_offline_and_scans(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ fails a build), 1 otherwise, 2 on a usage error or any internal error (which win
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -27,7 +28,9 @@ from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_
 
 if TYPE_CHECKING:
     from slsguard.config import FailOn, Settings
+    from slsguard.diff_scan import BaseTree
     from slsguard.model import Note
+    from slsguard.project import Project
     from slsguard.scan import ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -91,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_root_flag(scan)
     scan.add_argument("--format", choices=tuple(FORMATS), help="output format (default: text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to a file")
+    scan.add_argument(
+        "--aws-account-id",
+        metavar="ID",
+        help="the AWS account of the findings, for --format asff (with --region)",
+    )
+    scan.add_argument(
+        "--diff-base",
+        metavar="REF",
+        help="report only findings new against the merge base with REF (a pull request's "
+        "target branch); the apps the change touches are scanned whole",
+    )
     scan.add_argument(
         "--also",
         type=_extra_report,
@@ -400,19 +414,30 @@ def _inventory(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from slsguard.formats import render
-    from slsguard.loading import LoadOptions
     from slsguard.project import find as find_project
-    from slsguard.scan import ScanOptions, UnknownRuleError
 
     if not paths_exist(args.paths):
         return EXIT_ERROR
-    try:
-        project = find_project(args.paths, args.root)
-        settings = _settings(args, project.root)
-    except ValueError as error:  # Config/ProjectError, or --group-by a format cannot group
-        print(f"slsguard: {error}", file=sys.stderr)
-        return EXIT_ERROR
+    with contextlib.ExitStack() as cleanup:
+        try:
+            project = find_project(args.paths, args.root)
+            base = _diff_base(args, project, cleanup)
+            root = base.project.root if base else project.root
+            settings = _settings(_on_base(args, project, base), root)
+        except ValueError as error:  # Config/Project/DiffBaseError, or a bad --group-by
+            print(f"slsguard: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        return _scan_with(args, project, settings, base)
+
+
+def _scan_with(
+    args: argparse.Namespace, project: Project, settings: Settings, base: BaseTree | None
+) -> int:
+    """`scan` once the project, the settings and (with `--diff-base`) the base are known."""
+    from slsguard.formats import render
+    from slsguard.loading import LoadOptions
+    from slsguard.scan import ScanOptions, UnknownRuleError
+
     options = ScanOptions(
         select=_selected(settings),
         ignore=settings.ignore,
@@ -438,13 +463,22 @@ def _scan(args: argparse.Namespace) -> int:
         notes=ignored_settings(settings),
     )
     try:
-        report = _scanned(args.paths, options, settings.format)
+        if base is None:
+            report = _scanned(_apps_of_files(args.paths, project), options, settings.format)
+        else:
+            report = _scanned_changes(args, options, settings, base)
         report = _baselined(report, settings, args.write_baseline, quiet=args.quiet)
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
     color = use_color(args.color, to_stdout(args.output))
-    display = {"group_by": args.group_by, "show_suppressed": args.show_suppressed}
+    display = {
+        "group_by": args.group_by,
+        "show_suppressed": args.show_suppressed,
+        "aws_account_id": args.aws_account_id or "",
+        "region": args.region or "",
+        "scope": project.root.name,
+    }
     text = render(settings.format, report, color=color, **_quiet(display, args, settings.format))
     emit(text, args.output)
     # One scan, several reports (the GitHub Action derives SARIF, the job summary and the
@@ -459,6 +493,117 @@ def _quiet(display: dict[str, object], args: argparse.Namespace, name: str) -> d
     from slsguard.formats import accepts
 
     return {**display, "quiet": True} if args.quiet and accepts(name, "quiet") else display
+
+
+def _apps_of_files(paths: Sequence[Path], project: Project) -> list[Path]:
+    """The paths to scan: a named file that is not itself a template, CI file or Terraform
+    module (a handler, a lockfile, an include, a `.tfvars`, as pre-commit passes them) stands
+    for the apps whose folder holds it, scanned whole; a file in no app's folder for none."""
+    from slsguard import diff_scan
+    from slsguard.discovery import discover
+
+    loose = [path for path in paths if path.is_file() and not discover([path], project=project)]
+    if not loose:
+        return list(paths)
+    kept = [path for path in paths if path not in loose]
+    names = [project.name_of(path) for path in loose]
+    apps = diff_scan.app_folders([project.root], project)
+    folders = diff_scan.owners(names, apps, shared_means_all=False)
+    return [*kept, *(project.root / folder for folder in folders)]
+
+
+def _diff_base(
+    args: argparse.Namespace, project: Project, cleanup: contextlib.ExitStack
+) -> BaseTree | None:
+    """With `--diff-base REF`: the merge base, materialised until the scan ends."""
+    from slsguard import diff_scan
+
+    if not args.diff_base:
+        return None
+    folder = Path(cleanup.enter_context(diff_scan.temporary_folder()))
+    return diff_scan.materialise(project, args.diff_base, folder)
+
+
+def _on_base(
+    args: argparse.Namespace, project: Project, base: BaseTree | None
+) -> argparse.Namespace:
+    """The arguments with configuration and baseline files read from the base revision
+    (under `--diff-base`, a pull request must not change its own gate)."""
+    if base is None:
+        return args
+    moved = argparse.Namespace(**vars(args))
+    moved.paths = [base.path_of(project, path) for path in args.paths]
+    for name in ("config", "baseline"):
+        value = getattr(args, name)
+        if value is not None and Path(os.path.abspath(value)).is_relative_to(project.root):
+            setattr(moved, name, base.path_of(project, value))
+    return moved
+
+
+def _scanned_changes(
+    args: argparse.Namespace, options: ScanOptions, settings: Settings, base: BaseTree
+) -> Report:
+    """Only the findings the change introduces: the touched apps scanned now and at base."""
+    from dataclasses import replace
+
+    from slsguard import diff_scan
+
+    project = options.project
+    assert project is not None
+    changed = diff_scan.changed_files(project, base)
+    folders = diff_scan.touched_folders(args.paths, project, base, changed)
+    now = [project.root / folder for folder in folders if (project.root / folder).exists()]
+    then = [base.project.root / folder for folder in folders]
+    gates = _changed_gate_files(args, project, base, changed)
+    options = replace(options, notes=(*options.notes, *gates))
+    current = _scanned(now, options, settings.format) if now else _empty(options)
+    existing = [path for path in then if path.exists()]
+    base_options = replace(options, project=base.project, rule_problems=(), notes=())
+    before = _scanned(existing, base_options, "json") if existing else _empty(base_options)
+    return diff_scan.new_findings(current, before)
+
+
+def _empty(options: ScanOptions) -> Report:
+    """The report of a scan of nothing (no app was touched): reference data, no findings."""
+    from slsguard.scan import scan
+
+    assert options.project is not None
+    return scan([], options)
+
+
+def _changed_gate_files(
+    args: argparse.Namespace, project: Project, base: BaseTree, changed: frozenset[str]
+) -> tuple[Note, ...]:
+    """SLS004 for a configuration or baseline file the change touches (the base's was used)."""
+    from slsguard.findings import Origin, Severity
+    from slsguard.model import Note
+    from slsguard.project import CONFIG_NAMES
+
+    gates = [project.root / name for name in (*CONFIG_NAMES, "pyproject.toml")]
+    gates += [Path(value) for value in (args.config, args.baseline) if value is not None]
+    notes = []
+    for path in gates:
+        absolute = Path(os.path.abspath(path))
+        if not absolute.is_relative_to(project.root):
+            continue
+        name = absolute.relative_to(project.root).as_posix()
+        if name not in changed or (name == "pyproject.toml" and not _slsguard_table(project, base)):
+            continue
+        message = (
+            f"{name} changed since the merge base ({base.commit[:12]}): the base revision's "
+            "version was used for this scan, so a change cannot widen its own gate"
+        )
+        fix = "review the change to this file; it takes effect once merged"
+        violation = Violation(Origin(name), message, fix, Severity.LOW, subject=name)
+        notes.append(Note("SLS004", violation))
+    return tuple(notes)
+
+
+def _slsguard_table(project: Project, base: BaseTree) -> bool:
+    """Whether `pyproject.toml` holds slsguard settings now or at the base."""
+    from slsguard.project import has_config
+
+    return has_config(project.root) or has_config(base.project.root)
 
 
 FORMATS_WITH_EDITS = ("sarif", "markdown")
@@ -494,6 +639,9 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
         baseline=args.baseline,
     ).over(dependency_cli.config_flags(args))
     settings = resolve(args.paths, flags, args.config, root)
+    asff = settings.format == "asff" or any(name == "asff" for name, _ in args.also)
+    if asff and not (args.aws_account_id and args.region):
+        raise ValueError("the asff format needs --aws-account-id and --region")
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")
     return settings

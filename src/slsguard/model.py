@@ -315,6 +315,9 @@ class Application:
     """For kind `pipeline`: the CI file's jobs, deploys and credentials."""
     dotenv_files: tuple[DotenvFile, ...] = ()
     """For Serverless apps: the `.env*` files the config makes the framework load."""
+    cdk_language: str | None = None
+    """For kind `cdk`: the CDK app's language from `cdk.json` `app` (`typescript`, `python`,
+    `java`, `csharp`, `go`), which its fixes are written in."""
     scan_root: str | None = None
     """The folder local files a template names (OpenAPI bodies) must be under: the project
     root of a scan."""

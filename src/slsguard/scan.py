@@ -67,9 +67,10 @@ class ScanOptions:
     project: Project | None = None
     """Where the files live (the CLI finds it once, for `--root`); None: found from the paths."""
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
-    notes: tuple[Note, ...] = ()
-    """Findings about the run itself, such as configuration values that were ignored."""
     """How packages are audited (off by default: the scan never uses the network alone)."""
+    notes: tuple[Note, ...] = ()
+    """Findings about the run itself that its caller knows of (configuration values that were
+    ignored, a configuration file changed since `--diff-base`), reported when active."""
     rule_problems: tuple[Violation, ...] = ()
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW

@@ -108,3 +108,26 @@ def test_terraform_findings_never_show_a_cloudformation_path() -> None:
     for finding in tf:
         assert finding.location.key_path == ()
         assert not finding.location.address.startswith(("Resources", "Iam", "Lambda")), finding
+
+
+CDK_APP = ROOT / "tests" / "fixtures" / "rules" / "os-command-injection" / "cdk-app"
+
+
+def test_cdk_output_is_its_own_dialect_named_by_construct_path() -> None:
+    report = scan([CDK_APP / "cdk.out"])
+    tracing = [f for f in report.findings if f.rule.id == "SLS402"]
+    assert tracing
+    for finding in tracing:
+        assert finding.location.dialect == "cdk"
+        assert finding.location.address.startswith("OrdersStack/")
+        assert "tracing: lambda.Tracing.ACTIVE" in finding.fix  # cdk.json `app` is ts-node
+
+
+def test_cdk_language_comes_from_cdk_json(tmp_path: Path) -> None:
+    from slsguard.loading import cdk_language
+
+    (tmp_path / "cdk.out").mkdir()
+    (tmp_path / "cdk.json").write_text('{"app": "python3 app.py"}')
+    assert cdk_language(tmp_path / "cdk.out" / "Stack.template.json") == "python"
+    (tmp_path / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
+    assert cdk_language(tmp_path / "cdk.out" / "Stack.template.json") == "typescript"

@@ -211,6 +211,7 @@ def test_golden(fmt: str, golden: str) -> None:
 
 def test_formats_registry() -> None:
     assert sorted(FORMATS) == [
+        "asff",
         "cyclonedx",
         "gitlab-sast",
         "html",

@@ -43,3 +43,29 @@ def test_escalation_fix_does_not_recommend_a_condition_already_there() -> None:
 def test_roles_are_named_by_resource_name_not_an_expression() -> None:
     (finding,) = _findings("shared-function-role", "role-name-expression.yaml").values()
     assert finding.message.startswith("role SharedRole ")
+
+
+def test_escalation_through_unknown_answers_has_medium_confidence() -> None:
+    found = _findings("privilege-escalation", "passrole-narrowed.yml")
+    (finding,) = found.values()
+    assert finding.confidence.value == "high"  # PassedToService is given by the path
+
+
+def test_escalation_on_a_resource_known_at_deploy_time_is_medium(tmp_path: Path) -> None:
+    template = tmp_path / "serverless.yml"
+    template.write_text(
+        "service: deployer\n"
+        "provider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n"
+        "      statements:\n"
+        "        - Effect: Allow\n"
+        "          Action: [iam:PassRole]\n"
+        "          Resource: arn:aws:iam::123456789012:role/${self:service}-*\n"
+        "        - Effect: Allow\n"
+        "          Action: [lambda:CreateFunction, lambda:InvokeFunction]\n"
+        '          Resource: "*"\n'
+        "functions:\n  build:\n    handler: handler.build\n"
+    )
+    report = scan([template], ScanOptions(select=("SLS105",)))
+    (finding,) = report.findings
+    assert finding.confidence.value == "medium"
+    assert "iam:PassRole" in finding.confidence_reason

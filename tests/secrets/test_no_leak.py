@@ -84,7 +84,9 @@ def test_no_output_format_shows_a_secret(
     project: Path, tmp_path: Path, format_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / f"report.{format_name}"
-    main(["scan", str(project), "--verbose", "--format", format_name, "-o", str(out)])
+    account = ["--aws-account-id", "123456789012", "--region", "eu-west-1"]
+    extra = account if format_name == "asff" else []
+    main(["scan", str(project), "--verbose", "--format", format_name, "-o", str(out), *extra])
     assert _leaks(out.read_text(encoding="utf-8")) == []
     assert _leaks(capsys.readouterr().err) == []
 

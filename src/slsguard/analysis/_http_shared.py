@@ -72,11 +72,19 @@ def listener_network(build: Build, listener_arn: object) -> tuple[Network, str]:
     """Whether the load balancer behind a listener is internal (not reachable from outside)."""
     listener = build.resource(listener_arn, "AWS::ElasticLoadBalancingV2::Listener")
     if listener is None:
-        return "internet", ""
+        return "unknown", (
+            f"the listener {render(listener_arn) or '(not set)'} is defined outside the scanned "
+            "files, so whether its load balancer faces the internet is unknown"
+        )
     balancer = build.resource(
         listener.properties.get("LoadBalancerArn"), "AWS::ElasticLoadBalancingV2::LoadBalancer"
     )
-    if balancer is not None and upper(balancer.properties.get("Scheme")) == "INTERNAL":
+    if balancer is None:
+        return "unknown", (
+            f"the load balancer of listener {listener.logical_id} is defined outside the "
+            "scanned files, so whether it faces the internet is unknown"
+        )
+    if upper(balancer.properties.get("Scheme")) == "INTERNAL":
         return "private", f"load balancer {balancer.logical_id} is internal"
     return "internet", ""
 

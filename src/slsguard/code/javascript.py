@@ -16,6 +16,7 @@ from slsguard.code.events import contained, reach
 from slsguard.code.javascript_access import check_access
 from slsguard.code.javascript_checks import check_module
 from slsguard.code.javascript_handlers import Followed, follow_handler, function_node
+from slsguard.code.javascript_identity import check_identity
 from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
 from slsguard.code.model import (
     CodeNote,
@@ -88,6 +89,8 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     for checked in reached.values():
         hits.extend(check_module(checked, source.function))
         hits.extend(check_access(checked, source.function, checked is module))
+    if module is not None:  # what the handler itself decides
+        hits.extend(check_identity(module, source.function))
     return Result(tuple(hits), tuple(notes))
 
 

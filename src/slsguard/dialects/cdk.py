@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from slsguard import model
 from slsguard.dialects.base import Edit, NotApplied
 from slsguard.findings import Origin, format_path
-from slsguard.fixes import FreeText, Intent, Placeholder, SetSetting
+from slsguard.fixes import AddResource, FreeText, Intent, Placeholder, SetSetting
 
 Language = str
 """`typescript`, `python`, `java`, `csharp` or `go`."""
@@ -39,6 +39,13 @@ _PROPS: dict[tuple[str, str], tuple[str, str]] = {
     ),
 }
 
+_ALARM = (
+    "fn.metric{metric}().createAlarm(this, '{metric}Alarm', "
+    "{{ threshold: 1, evaluationPeriods: 1 }});",
+    "fn.metric_{metric_lower}().create_alarm(self, '{metric}Alarm', "
+    "threshold=1, evaluation_periods=1)",
+)
+
 _DAYS = {
     1: "ONE_DAY",
     7: "ONE_WEEK",
@@ -62,7 +69,7 @@ def construct_path(app: model.Application, logical_id: str) -> str | None:
 
 def language_of(app: model.Application) -> Language:
     """The CDK app's language, from `cdk.json` `app` next to `cdk.out` (TypeScript default)."""
-    return getattr(app, "cdk_language", None) or "typescript"
+    return app.cdk_language or "typescript"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,10 @@ class CdkDialect:
             props = _PROPS.get((intent.target.kind, intent.setting))
             if props is not None:
                 return f"{note}\n{_fill(props[1 if python else 0], intent.value)}".strip()
+        if isinstance(intent, AddResource) and intent.kind == "alarm":
+            metric = str(intent.value_of("metric", "Errors"))
+            code = _ALARM[1 if python else 0].format(metric=metric, metric_lower=metric.lower())
+            return f"{note}\n{code}".strip()
         return f"{note}\n{comment} {intent.title}".strip()
 
     def edit(self, app: model.Application, intent: Intent) -> Edit | NotApplied:

@@ -75,7 +75,7 @@ def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
 
 
 _POLICY = {
-    "queue-policy": ("AWS::SQS::QueuePolicy", "Queues", "sqs:*", "Ref"),
+    "queue-policy": ("AWS::SQS::QueuePolicy", "Queues", "sqs:*", "Arn"),
     "topic-policy": ("AWS::SNS::TopicPolicy", "Topics", "sns:Publish", "Ref"),
     "bucket-policy": ("AWS::S3::BucketPolicy", "Bucket", "s3:*", "Arn"),
 }

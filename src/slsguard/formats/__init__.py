@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from slsguard.findings import Report
 from slsguard.formats import (
+    asff,
     cyclonedx,
     gitlab_sast,
     html_format,
@@ -32,6 +33,7 @@ FORMATS: Mapping[str, Callable[..., str]] = MappingProxyType(
         "markdown": markdown.render,
         "html": html_format.render,
         "cyclonedx": cyclonedx.render,
+        "asff": asff.render,
     }
 )
 """Format name -> renderer; each takes a Report and an optional keyword `color`."""

@@ -7,6 +7,7 @@ scanned again as standalone templates), then SAM and CloudFormation templates, t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,7 @@ from slsguard.loading.sam import is_sam, load_sam_parts
 from slsguard.loading.serverless import load_serverless, unresolved_notes
 from slsguard.loading.variables import Resolver, VariableContext
 from slsguard.loading.yaml import Loaded, YMap, load_file, load_text
-from slsguard.model import Application, Document, Note, render
+from slsguard.model import AppKind, Application, Document, Note, render
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,15 +241,55 @@ def _pipeline(candidate: Candidate, result: LoadResult) -> None:
         result.file_notes.append(_not_a_template(candidate))
 
 
+def is_cdk_output(resources: object) -> bool:
+    """Whether a template was synthesised by the CDK (its resources carry `aws:cdk:path`)."""
+    if not isinstance(resources, dict):
+        return False
+    for resource in resources.values():
+        metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+        if isinstance(metadata, dict) and "aws:cdk:path" in metadata:
+            return True
+    return False
+
+
+_CDK_LANGUAGES = (
+    ("python", "python"),
+    ("mvn", "java"),
+    ("gradle", "java"),
+    ("dotnet", "csharp"),
+    ("go ", "go"),
+)
+
+
+def cdk_language(template: Path) -> str:
+    """The CDK app's language from `app` in the `cdk.json` next to `cdk.out` (read as data,
+    never run); TypeScript when unknown."""
+    for folder in template.parents:
+        if folder.name != "cdk.out":
+            continue
+        config = folder.parent / "cdk.json"
+        try:
+            if config.is_file() and not config.is_symlink() and config.stat().st_size < 65536:
+                command = json.loads(config.read_text(encoding="utf-8")).get("app", "")
+                for marker, language in _CDK_LANGUAGES:
+                    if isinstance(command, str) and marker in command:
+                        return language
+        except (OSError, ValueError, AttributeError):
+            pass
+        break
+    return "typescript"
+
+
 def _template(candidate: Candidate, root: YMap) -> Application:
     origin = Origin(candidate.display)
+    kind: AppKind
     if is_sam(root):
         stack, functions = load_sam_parts(root, candidate.display, origin)
         kind = "sam"
     else:
         stack = build_stack(root, candidate.display, origin)
         functions = lambda_functions(stack)
-        kind = "cloudformation"
+        kind = "cdk" if is_cdk_output(stack.resources) else "cloudformation"
     notes = list(stack.notes)
     for logical_id, location, where in nested_templates(stack):
         local = _cdk_asset(stack.resources, logical_id)  # CDK: the nested template in cdk.out
@@ -261,7 +302,8 @@ def _template(candidate: Candidate, root: YMap) -> Application:
         name = f"{candidate.path.parent.name}/{name}"
     return Application(
         name=name,
-        kind="sam" if kind == "sam" else "cloudformation",
+        kind=kind,
+        cdk_language=cdk_language(candidate.path) if kind == "cdk" else None,
         file=candidate.display,
         origin=origin,
         functions=tuple(functions),

@@ -4,9 +4,11 @@ Zappa deploys one function per stage (handler `handler.lambda_handler`, serving 
 of `app_function`, or Django through `django_settings`) behind a REST API that proxies
 every path (`ANY /` and `ANY /{proxy+}`), guarded by `iam_authorization`, an `authorizer`
 or `api_key_required`; `function_url_enabled` adds a function URL whose
-`function_url_config.authorizer` is `NONE` by default. Its role, when Zappa manages it
-(`manage_roles`, the default), gets `attach_policy` or else Zappa's own broad
-`ATTACH_POLICY` (modelled below), plus `extra_permissions`. `extends` merges another stage.
+`function_url_config.authorizer` is `NONE` by default (`use_apigateway: false`, the older
+name of `apigateway_enabled`, removes the API; `lambda_handler` replaces the WSGI app).
+Its role, when Zappa manages it (`manage_roles`, the default), gets `attach_policy` or else
+Zappa's own broad `ATTACH_POLICY` (modelled below), plus `extra_permissions`. `extends`
+merges another stage.
 The views are the Flask routes of the `app_function` module, or the functions of Django's
 `views.py` files; the function runs each with its request object as the source.
 """
@@ -120,7 +122,7 @@ def _stage(
     function = _function(stage, settings, shown, path.parent, scan_root, display)
     function["Properties"]["Role"] = _role(stage, settings, path, display, resources)
     _add(resources, "ZappaFunction", function)
-    if settings.get("apigateway_enabled", True) is not False:
+    if settings.get("apigateway_enabled", settings.get("use_apigateway", True)) is not False:
         _api(resources, settings, stage, shown)
     if settings.get("function_url_enabled") is True:
         _function_url(resources, settings, shown)
@@ -325,7 +327,11 @@ def _source_kind(arn: str) -> str:
 
 
 def _served_module(settings: YMap) -> str:
-    """`app.app` for `app_function`, `mysite.settings.application` for Django."""
+    """`lambda_handler` when set (a plain handler), `app.app` for `app_function`,
+    `mysite.settings.application` for Django."""
+    plain = settings.get("lambda_handler")
+    if isinstance(plain, str) and "." in plain:
+        return plain
     function = settings.get("app_function")
     if isinstance(function, str) and "." in function:
         return function
@@ -336,6 +342,8 @@ def _served_module(settings: YMap) -> str:
 def _views(settings: YMap, project: Path, scan_root: Path) -> list[list[str]]:
     """[view, METHOD, path, file, request] for the Flask routes or Django views."""
     function = settings.get("app_function")
+    if isinstance(settings.get("lambda_handler"), str):
+        return []  # a plain handler, analysed as such
     if isinstance(function, str) and "." in function:
         module, _, variable = function.rpartition(".")
         return _flask_views(project, module.replace(".", "/") + ".py", variable, scan_root)

@@ -122,7 +122,7 @@ def _open(endpoint: Endpoint) -> bool:
 
 
 def _severity(endpoint: Endpoint) -> Severity:
-    if endpoint.auth.kind == "api-key-only" or endpoint.network == "restricted":
+    if endpoint.auth.kind == "api-key-only" or endpoint.network in ("restricted", "unknown"):
         return Severity.LOW
     return Severity.LOW if endpoint.method in _READ_ONLY else Severity.HIGH
 
@@ -136,7 +136,7 @@ def _why(endpoint: Endpoint) -> str:
         )
     if endpoint.auth.detail and endpoint.kind == "websocket":
         return f"{target} for anyone on the internet: {endpoint.auth.detail}"
-    if endpoint.network == "restricted":
+    if endpoint.network in ("restricted", "unknown"):
         return f"{target} without authentication ({endpoint.network_detail})"
     reach = "the internet" if endpoint.kind != "alb" else "the internet-facing load balancer"
     return f"{target} without authentication for anyone on {reach}"

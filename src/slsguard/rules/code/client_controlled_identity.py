@@ -1,13 +1,14 @@
 """client-controlled-identity (SLS614): the caller's identity is taken from the request.
 
 ## What it does
-In a function behind an authorizer (or one that handles a JWT itself), reports a user id,
-username, email, role, tenant, account or admin flag read from the request body, query
-string or path parameters that then keys a data-store call (`get_item`, `query`,
-`put_item`, `find_one`, `execute`, ...) or decides an `if`, instead of the verified claims in
-`requestContext.authorizer` (or the verified token). The finding shows the path from the
-request to the decision. A value compared with the verified claims is a guard, not a
-finding; a body field that is only echoed back is not reported.
+In a Python, JavaScript or TypeScript function behind an authorizer (or one that handles a
+JWT itself), reports a user id, username, email, role, tenant, account or admin flag read
+from the request body, query string or path parameters that then keys a data-store call
+(`get_item`, `query`, `put_item`, `find_one`, `execute`, `GetCommand`, `.query(`, ...) or
+decides an `if`, instead of the verified claims in `requestContext.authorizer` (or the
+verified token). The finding shows the path from the request to the decision. A value
+compared with the verified claims is a guard, not a finding; a body field that is only
+echoed back is not reported.
 
 ## Why is this bad?
 The authorizer proves who the caller is; the handler then ignores it and believes what the

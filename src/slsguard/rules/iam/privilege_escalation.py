@@ -63,7 +63,7 @@ functions:
 
 from collections.abc import Iterator
 
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Confidence, Severity, Violation
 from slsguard.iam.effective import (
     RolePermissions,
     describe_functions,
@@ -71,6 +71,7 @@ from slsguard.iam.effective import (
     may_allow_any,
 )
 from slsguard.iam.escalation import PATHS, EscalationPath, find_paths
+from slsguard.iam.evaluate import evaluate
 from slsguard.iam.principals import Principal, other_principals
 from slsguard.model import Application, Role
 from slsguard.rules import Context, rule
@@ -131,6 +132,7 @@ def _finding(
         return None
     named = [_describe(path) for path in paths[:3]]
     more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    doubt = _doubt(permissions, first)
     steps = ""
     if principal is not None:  # who holds it is not obvious: walk the path
         walked = ", ".join(f"{n}. {action}" for n, action in enumerate(first.actions, 1))
@@ -144,7 +146,20 @@ def _finding(
         severity=principal.severity(Severity.CRITICAL) if principal is not None else None,
         subject=role.key,
         functions=names,
+        confidence=Confidence.MEDIUM if doubt else None,
+        confidence_reason=doubt,
     )
+
+
+def _doubt(permissions: RolePermissions, path: EscalationPath) -> str:
+    """Why the path may not really be open (an answer the templates cannot settle), or ""."""
+    for action in path.actions:
+        resource = "*" if path.resource_star_only else None
+        result = evaluate(permissions.policies, action, resource, path.context(action))
+        if result.decision == "unknown":
+            reason = result.reasons[0] if result.reasons else "it cannot be known statically"
+            return f"whether {action} is allowed depends on what the templates do not fix: {reason}"
+    return ""
 
 
 def _escalation_paths(permissions: RolePermissions) -> tuple[EscalationPath, ...]:

@@ -68,13 +68,15 @@ from slsguard.analysis.resources import (
     referenced_ids,
 )
 from slsguard.analysis.service import child_origin, environment_once
+from slsguard.analysis.targets import resource_target
 from slsguard.analysis.urls import insecure_urls, secure_scheme, shown
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import AddedKind, AddResource, FreeText, Intent
 from slsguard.iam.effective import describe_functions
 from slsguard.located import YList, YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
-from slsguard.tf_address import local_address, resource_name, terraform_address
+from slsguard.tf_address import resource_name
 
 # Requests a TLS-only policy must refuse: reading and writing.
 _PROBES = {
@@ -83,16 +85,6 @@ _PROBES = {
     TOPIC: ("sns:Publish", "sns:Subscribe"),
 }
 _SERVICE = {BUCKET: "s3", QUEUE: "sqs", TOPIC: "sns"}
-_POLICY_TYPE = {
-    BUCKET: (
-        "AWS::S3::BucketPolicy",
-        "Bucket",
-        "!Ref {id}",
-        "[!GetAtt {id}.Arn, !Sub '${{{id}.Arn}}/*']",
-    ),
-    QUEUE: ("AWS::SQS::QueuePolicy", "Queues", "[!Ref {id}]", "!GetAtt {id}.Arn"),
-    TOPIC: ("AWS::SNS::TopicPolicy", "Topics", "[!Ref {id}]", "!Ref {id}"),
-}
 _OPENAPI_TYPES = {
     "AWS::ApiGateway::RestApi": "Body",
     "AWS::ApiGatewayV2::Api": "Body",
@@ -168,8 +160,10 @@ def _integration(
         child_origin(block, uri_key, where),
         f"the API calls its backend {text} over plain HTTP: requests, including "
         "callers' tokens and payloads, cross the network unencrypted",
-        f"use `{secure_scheme(render(uri))}` (or a VPC link for a private backend)",
         subject=text,
+        intents=(
+            FreeText(f"use {secure_scheme(render(uri))} (or a VPC link for a private backend)"),
+        ),
     )
 
 
@@ -215,7 +209,7 @@ def _environment(app: Application, index: ResourceIndex) -> Iterator[Violation]:
             f"{variable.name} points {describe_functions(tuple(fn.name for fn in functions))} "
             f"at {shown(urls[0])}, plain HTTP: what goes to and comes back from it can be read "
             "and changed on the way",
-            f"use `{secure_scheme(urls[0])}`",
+            intents=(FreeText(f"use {secure_scheme(urls[0])}"),),
             function=functions[0].name if len(functions) == 1 else None,
             subject=variable.name,
         )
@@ -253,8 +247,8 @@ def _http_subscriptions(index: ResourceIndex) -> Iterator[Violation]:
         yield Violation(
             child_origin(block, "Protocol", where),
             f"SNS delivers notifications to {text} over plain HTTP",
-            "use `Protocol: https` with an `https://` endpoint",
             subject=text,
+            intents=(FreeText("subscribe with the https protocol and an https:// endpoint"),),
         )
 
 
@@ -265,7 +259,6 @@ def _without_tls_policy(
     app: Application, index: ResourceIndex, usage: Usage
 ) -> Iterator[Violation]:
     source = usage.source
-    address = terraform_address(app, source.key)
     policies = index.policies_of(source.type, source.key, source.name)
     statements = [
         statement
@@ -287,14 +280,38 @@ def _without_tls_policy(
     created = " (created by the Serverless Framework for an event)" if source.created else ""
     yield Violation(
         where,
-        f"{noun} {address or source.display}{created} accepts plain-HTTP requests: {problem}; "
-        f"it is used by {describe_functions(tuple(usage.functions))} ({how}), whose "
-        "messages or objects can then cross the network unencrypted",
-        _terraform_fix(source.type, address, names)
-        if address is not None
-        else _fix(source.type, source.key, names),
+        f"{noun} {_shown(app, source.key, source.display)}{created} accepts plain-HTTP "
+        f"requests: {problem}; it is used by {describe_functions(tuple(usage.functions))} "
+        f"({how}), whose messages or objects can then cross the network unencrypted",
         subject=source.key,
+        intents=(_tls_only(app, source.key, source.type, where, names),),
     )
+
+
+def _shown(app: Application, logical_id: str, display: str) -> str:
+    """The store as the user names it: its Terraform address, else as the template says."""
+    name = resource_name(app, logical_id)
+    return name if name != logical_id else display
+
+
+_POLICY_KIND: dict[str, AddedKind] = {
+    BUCKET: "bucket-policy",
+    QUEUE: "queue-policy",
+    TOPIC: "topic-policy",
+}
+
+
+def _tls_only(
+    app: Application, logical_id: str, kind: str, where: Origin, policies: list[str]
+) -> Intent:
+    """A resource policy that denies requests without TLS, or the statement to add to one."""
+    added = _POLICY_KIND.get(kind)
+    if policies or added is None:
+        return FreeText(
+            f"add to {policies[0] if policies else 'its resource policy'} a Deny statement for "
+            f"{_SERVICE.get(kind, 'every')} actions when aws:SecureTransport is false"
+        )
+    return AddResource(resource_target(app, logical_id, where), added)
 
 
 def _denies_plain_http(statement: PolicyStatement, kind: str) -> bool:
@@ -307,50 +324,3 @@ def _denies_plain_http(statement: PolicyStatement, kind: str) -> bool:
         for condition in statement.conditions
     )
     return insecure and all(statement.covers(action) for action in _PROBES[kind])
-
-
-def _fix(kind: str, logical_id: str, policies: list[str]) -> str:
-    policy_type, target_key, target, resource = _POLICY_TYPE[kind]
-    statement = (
-        f'{{Effect: Deny, Principal: "*", Action: "{_SERVICE[kind]}:*", '
-        f"Resource: {resource.format(id=logical_id)}, "
-        'Condition: {Bool: {"aws:SecureTransport": "false"}}}'
-    )
-    if policies:
-        return f"add this statement to {policies[0]}: `{statement}`"
-    return (
-        f"add an `{policy_type}` with `{target_key}: {target.format(id=logical_id)}` "
-        f"and the statement `{statement}`"
-    )
-
-
-_TERRAFORM_POLICY = {
-    "AWS::S3::Bucket": (
-        "aws_s3_bucket_policy",
-        "bucket",
-        "id",
-        '[{address}.arn, "${{{address}.arn}}/*"]',
-    ),
-    "AWS::SQS::Queue": ("aws_sqs_queue_policy", "queue_url", "id", "{address}.arn"),
-    "AWS::SNS::Topic": ("aws_sns_topic_policy", "arn", "arn", "{address}.arn"),
-}
-
-
-def _terraform_fix(kind: str, address: str, policies: list[str]) -> str:
-    """The deny-without-TLS statement in HCL, for a store written in Terraform."""
-    policy_type, target_key, attribute, resource = _TERRAFORM_POLICY.get(
-        kind, ("aws_s3_bucket_policy", "bucket", "id", "{address}.arn")
-    )
-    address = local_address(address)
-    arn = resource.format(address=address)
-    statement = (
-        f'{{ Effect = "Deny", Principal = "*", Action = "{_SERVICE[kind]}:*", '
-        f"Resource = {arn}, "
-        'Condition = { Bool = { "aws:SecureTransport" = "false" } } }'
-    )
-    if policies:
-        return f"add this statement to the policy of {policies[0]}: `{statement}`"
-    return (
-        f'add a `resource "{policy_type}"` with `{target_key} = {address}.{attribute}` and '
-        f'`policy = jsonencode({{ Version = "2012-10-17", Statement = [{statement}] }})`'
-    )
