@@ -511,6 +511,7 @@ _TEXT_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["']?\s*[:=]\s*["']?(?P<value
 _TEXT_WORD = re.compile(r"""[^\s"'`,;(){}\[\]<>=]{8,}""")
 
 
+@functools.lru_cache(maxsize=16_384)
 def mask_text(text: str) -> str:
     """`text` with every secret it shows masked through `mask`: tokens of a known format
     anywhere, and the values of secret-named assignments (`DB_PASSWORD=...`, `token: ...`).
