@@ -507,3 +507,18 @@ def test_mask_never_reveals_more_than_four_characters(value: str) -> None:
 )
 def test_aws_documentation_keys(value: str, expected: bool) -> None:
     assert is_aws_documentation_key(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("use `ManageMasterUserPassword: true`, or", "use `ManageMasterUserPassword: true`, or"),
+        ("set `DB_PASSWORD: hunter2hunter2` now", "set `DB_PASSWORD: hun****` now"),
+        ("DB_PASSWORD=hunter2hunter2", "DB_PASSWORD=hun****"),
+    ],
+)
+def test_mask_text_masks_secret_values_not_quoted_settings(text: str, expected: str) -> None:
+    """A fix text quoting a setting in backticks is not a secret assignment."""
+    from slsguard.secrets.detect import mask_text
+
+    assert mask_text(text) == expected

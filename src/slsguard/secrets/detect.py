@@ -507,7 +507,8 @@ def _mask_password(match: re.Match[str]) -> str:
     return match.string[match.start() : start] + "****" + match.string[end : match.end()]
 
 
-_TEXT_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["']?\s*[:=]\s*["']?(?P<value>[^\s"',#}]+)""")
+# A value stops at quotes and backticks: fix texts quote settings as `Key: value` in Markdown.
+_TEXT_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["'`]?\s*[:=]\s*["'`]?(?P<value>[^\s"'`,#}]+)""")
 _TEXT_WORD = re.compile(r"""[^\s"'`,;(){}\[\]<>=]{8,}""")
 
 
