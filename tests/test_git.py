@@ -107,3 +107,14 @@ def test_work_trees_and_submodules_have_a_git_file(tmp_path: Path) -> None:
     (tmp_path / "wt" / ".git").write_text("gitdir: /somewhere/.git/worktrees/wt\n")
     (tmp_path / "wt" / "sub").mkdir()
     assert git.top_level(tmp_path / "wt" / "sub") == tmp_path / "wt"
+
+
+def test_a_whole_scan_with_diff_base_runs_nothing_of_the_repository(tmp_path: Path) -> None:
+    """Root detection, tracked files and `--diff-base` end to end, through the CLI."""
+    from slsguard.cli import main
+
+    repo, markers = _hostile_repository(tmp_path)  # its handler differs from HEAD's
+    out = tmp_path / "report.json"
+    code = main(["scan", str(repo), "--diff-base", "HEAD", "--format", "json", "-o", str(out)])
+    assert code in (0, 1) and out.exists()
+    assert list(markers.iterdir()) == []
