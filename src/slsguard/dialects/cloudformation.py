@@ -57,6 +57,7 @@ SETTINGS = {
     ),
     ("setting", "data-trace"): Key(("DataTraceEnabled",)),
     ("function", "tracing"): Key(("TracingConfig", "Mode")),
+    ("function", "failure-destination"): Key(("DeadLetterConfig", "TargetArn")),
     ("function", "kms-key"): Key(("KmsKeyArn",)),
     ("function", "runtime"): Key(("Runtime",)),
     ("function", "timeout"): Key(("Timeout",)),

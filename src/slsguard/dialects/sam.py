@@ -10,10 +10,17 @@ from slsguard.dialects import cloudformation
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
 
+
+def _sqs_dead_letter_queue(value: object) -> object:
+    """SAM's `DeadLetterQueue` names the kind of target with its ARN."""
+    return {"Type": "SQS", "TargetArn": value}
+
+
 SETTINGS = {
     **cloudformation.SETTINGS,
     ("function", "tracing"): Key(("Tracing",)),
     ("function", "code-signing"): Key(("CodeSigningConfigArn",)),
+    ("function", "failure-destination"): Key(("DeadLetterQueue",), _sqs_dead_letter_queue),
     ("service", "tracing"): Key(("Globals", "Function", "Tracing"), from_root=True),
     ("service", "runtime"): Key(("Globals", "Function", "Runtime"), from_root=True),
     ("service", "timeout"): Key(("Globals", "Function", "Timeout"), from_root=True),

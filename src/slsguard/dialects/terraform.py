@@ -49,6 +49,11 @@ def _access_log(_value: object) -> object:
     }
 
 
+def _json_encoded(value: object) -> object:
+    """Arguments that take a JSON document (`redrive_policy`): `jsonencode({...})`."""
+    return HclExpression(f"jsonencode({hcl_value(value)})")
+
+
 SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "tracing"): Key(("tracing_config{}", "mode")),
     ("function", "kms-key"): Key(("kms_key_arn",)),
@@ -57,6 +62,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "reserved-concurrency"): Key(("reserved_concurrent_executions",)),
     ("function", "code-signing"): Key(("code_signing_config_arn",)),
     ("function", "vpc"): Key(("vpc_config{}",)),
+    ("function", "failure-destination"): Key(("dead_letter_config{}", "target_arn")),
     ("AWS::ApiGateway::Stage", "api-tracing"): Key(("xray_tracing_enabled",)),
     ("stage", "api-tracing"): Key(("xray_tracing_enabled",)),
     ("AWS::ApiGateway::Stage", "access-logging"): Key(("access_log_settings{}",), _access_log),
@@ -66,7 +72,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ),
     ("AWS::Logs::LogGroup", "log-retention"): Key(("retention_in_days",)),
     ("setting", "data-trace"): Key(("data_trace_enabled",)),
-    ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",)),
+    ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
 }

@@ -71,10 +71,22 @@ from slsguard.analysis.failures import (
     stream_mappings,
     unredriven_queues,
 )
+from slsguard.analysis.targets import function_target, resource_target
 from slsguard.analysis.templates import describe, is_lambda_app, syntax_of
 from slsguard.findings import Severity, Violation
-from slsguard.model import Application, Dialect, Function
+from slsguard.fixes import (
+    AddResource,
+    FreeText,
+    Grant,
+    Intent,
+    Placeholder,
+    SetSetting,
+    Target,
+    unsafe,
+)
+from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
+from slsguard.tf_address import resource_name
 
 
 @rule(
@@ -93,31 +105,45 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         syntax = syntax_of(app, fn)
         sources = async_sources(app, fn, syntax)
         if sources and not has_async_failure_handling(app, fn, syntax):
-            yield _async_violation(fn, syntax, sources)
+            yield _async_violation(app, fn, sources)
     for mapping in stream_mappings(app):
         yield Violation(
             mapping.origin,
             f"the {mapping.source} event source mapping of {describe(mapping.functions)} has "
             "no on-failure destination: a record that keeps failing is retried until it "
             "expires from the stream, then skipped without a trace",
-            mapping.fix,
+            intents=(FreeText(mapping.fix),),
             function=mapping.functions[0] if len(mapping.functions) == 1 else None,
             subject=mapping.source,
         )
     for queue in unredriven_queues(app):
+        name = resource_name(app, queue.logical_id)
         yield Violation(
             queue.origin,
-            f"SQS queue {queue.logical_id} triggers {describe(queue.functions)} but has no "
-            "RedrivePolicy: a message the function keeps failing on is retried until the "
+            f"SQS queue {name} triggers {describe(queue.functions)} but has no redrive "
+            "policy: a message the function keeps failing on is retried until the "
             "queue's retention period ends, then deleted",
-            f"add `RedrivePolicy: {{deadLetterTargetArn: {_arn_of(app, queue.logical_id)}, "
-            "maxReceiveCount: 5}` to the queue's Properties (with a dead-letter queue "
-            f"{queue.logical_id}DLQ)",
+            intents=_redrive(resource_target(app, queue.logical_id, queue.origin, name)),
             subject=queue.logical_id,
         )
 
 
-def _async_violation(fn: Function, syntax: Dialect, sources: list[AsyncSource]) -> Violation:
+_REDRIVE = unsafe("failed messages move to the new dead-letter queue after 5 receives")
+
+
+def _redrive(queue: Target) -> tuple[Intent, ...]:
+    """A dead-letter queue for `queue`, and the redrive policy that sends failures there."""
+    policy = {
+        "deadLetterTargetArn": Placeholder("ARN of the dead-letter queue above"),
+        "maxReceiveCount": 5,
+    }
+    return (
+        AddResource(queue, "dlq", applicability=_REDRIVE),
+        SetSetting(queue, "redrive-policy", policy, _REDRIVE),
+    )
+
+
+def _async_violation(app: Application, fn: Function, sources: list[AsyncSource]) -> Violation:
     kinds = ", ".join(dict.fromkeys(source.description for source in sources))
     target_dlq = any(source.target_dlq for source in sources)
     note = (
@@ -126,30 +152,19 @@ def _async_violation(fn: Function, syntax: Dialect, sources: list[AsyncSource]) 
         if target_dlq
         else ""
     )
+    destination = SetSetting(
+        function_target(app, fn),
+        "failure-destination",
+        Placeholder("SQS queue or SNS topic ARN"),
+        unsafe("events the function fails on go to the new destination"),
+        grants=(Grant(("sqs:SendMessage", "sns:Publish"), "<SQS queue or SNS topic ARN>"),),
+    )
     return Violation(
         fn.origin,
         f"function {fn.name} is invoked asynchronously by {kinds} but has no dead-letter "
         "queue or on-failure destination: Lambda retries a failing event twice, then drops "
         f"it{note}",
-        _ASYNC_FIX[syntax],
+        intents=(destination,),
         function=fn.name,
         subject=fn.name,
     )
-
-
-_ASYNC_FIX: dict[Dialect, str] = {
-    "serverless": "add `destinations: {onFailure: <SQS queue, SNS topic, EventBridge bus or "
-    "function ARN>}` to the function (or `onError: <SNS topic ARN>`)",
-    "sam": "add `EventInvokeConfig: {DestinationConfig: {OnFailure: {Type: SQS}}}` (SAM creates "
-    "the queue) or `DeadLetterQueue: {Type: SQS, TargetArn: <queue ARN>}` to the function, or "
-    "to Globals.Function for every function",
-    "cloudformation": "add `DeadLetterConfig: {TargetArn: <SQS queue or SNS topic ARN>}` to the "
-    "function's Properties, or an `AWS::Lambda::EventInvokeConfig` for it with "
-    "`DestinationConfig: {OnFailure: {Destination: <ARN>}}`",
-}
-
-
-def _arn_of(app: Application, logical_id: str) -> str:
-    if app.kind == "serverless":
-        return f"{{Fn::GetAtt: [{logical_id}DLQ, Arn]}}"
-    return f"!GetAtt {logical_id}DLQ.Arn"
