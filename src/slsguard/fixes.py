@@ -94,6 +94,7 @@ Setting = Literal[
     "secure-transport",
     "execution-logging",
     "deployment-role",
+    "web-acl",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 
@@ -105,6 +106,7 @@ AddedKind = Literal[
     "bucket-policy",
     "dlq",
     "waf-association",
+    "cdn-with-waf",
     "lambda-permission-condition",
 ]
 """The resources a fix can add for a target."""

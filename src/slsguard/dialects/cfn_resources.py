@@ -3,7 +3,7 @@ CloudFormation templates all hold them)."""
 
 from __future__ import annotations
 
-from slsguard.fixes import AddResource, Placeholder
+from slsguard.fixes import AddResource, Placeholder, Target
 
 
 def _ref(logical_id: str) -> dict[str, object]:
@@ -25,6 +25,22 @@ def _log_group_name(deployed_name: str, logical_id: str) -> object:
     if logical_id:
         return {"Fn::Sub": "/aws/lambda/${" + logical_id + "}"}
     return Placeholder("the function's name")
+
+
+def _protected_arn(target: Target) -> object:
+    """The ARN a web ACL association names: a REST API stage's, or a load balancer's."""
+    if target.resource_type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+        return _ref(target.logical_id)
+    if ":" not in target.name:
+        return Placeholder("ARN of the protected resource")
+    api, stage = target.name.split(":", 1)
+    if target.resource_type == "AWS::ApiGateway::Stage" and target.logical_id:
+        stage = "${" + target.logical_id + "}"
+    elif target.resource_type == "AWS::Serverless::Api":
+        stage = "${" + api + ".Stage}"
+    return {
+        "Fn::Sub": "arn:aws:apigateway:${AWS::Region}::/restapis/${" + api + "}/stages/" + stage
+    }
 
 
 def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
@@ -67,11 +83,47 @@ def cfn_resource(intent: AddResource) -> tuple[str, dict[str, object]]:
         return f"{logical}WebAclAssociation", {
             "Type": "AWS::WAFv2::WebACLAssociation",
             "Properties": {
-                "ResourceArn": intent.value_of("resource_arn", Placeholder("stage ARN")),
+                "ResourceArn": intent.value_of("resource_arn", _protected_arn(target)),
                 "WebACLArn": intent.value_of("web_acl", Placeholder("web ACL ARN")),
             },
         }
+    if kind == "cdn-with-waf":
+        return f"{logical}Distribution", _distribution(intent, logical)
     return f"{logical}Permission", {"Type": "AWS::Lambda::Permission", "Properties": {}}
+
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+"""AWS's managed cache policy `CachingDisabled`: an API's responses are not cached."""
+
+
+def _distribution(intent: AddResource, logical: str) -> dict[str, object]:
+    """A CloudFront distribution with a web ACL in front of a function URL or an HTTP API."""
+    if intent.value_of("origin") == "function-url":
+        url = {"Fn::GetAtt": f"{logical}.FunctionUrl"}
+        domain: object = {"Fn::Select": [2, {"Fn::Split": ["/", url]}]}
+    else:
+        domain = {"Fn::Sub": "${" + logical + "}.execute-api.${AWS::Region}.amazonaws.com"}
+    return {
+        "Type": "AWS::CloudFront::Distribution",
+        "Properties": {
+            "DistributionConfig": {
+                "Enabled": True,
+                "WebACLId": Placeholder("ARN of a web ACL with Scope CLOUDFRONT (us-east-1)"),
+                "Origins": [
+                    {
+                        "Id": "origin",
+                        "DomainName": domain,
+                        "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"},
+                    }
+                ],
+                "DefaultCacheBehavior": {
+                    "TargetOriginId": "origin",
+                    "ViewerProtocolPolicy": "https-only",
+                    "CachePolicyId": CACHING_DISABLED,
+                },
+            }
+        },
+    }
 
 
 _POLICY = {

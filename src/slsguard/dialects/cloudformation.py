@@ -69,6 +69,7 @@ SETTINGS = {
     ("AWS::ApiGateway::Deployment", "api-tracing"): Key(("StageDescription", "TracingEnabled")),
     ("AWS::Logs::LogGroup", "log-retention"): Key(("RetentionInDays",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("RedrivePolicy",)),
+    ("AWS::CloudFront::Distribution", "web-acl"): Key(("DistributionConfig", "WebACLId")),
     ("AWS::Lambda::Url", "auth"): Key(("AuthType",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("SecurityPolicy",)),
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from slsguard import model
 from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.cfn_resources import CACHING_DISABLED
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
@@ -73,6 +74,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("AWS::Logs::LogGroup", "log-retention"): Key(("retention_in_days",)),
     ("setting", "data-trace"): Key(("data_trace_enabled",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
+    ("AWS::CloudFront::Distribution", "web-acl"): Key(("web_acl_id",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
 }
@@ -242,6 +244,8 @@ class TerraformDialect:
                     "web_acl_arn": intent.value_of("web_acl", Placeholder("web ACL ARN")),
                 },
             )
+        if intent.kind == "cdn-with-waf":
+            return _distribution(intent, address)
         return _comment([intent.title])
 
     def _policy_document(self, app: model.Application, intent: ReplaceStatements) -> str:
@@ -419,3 +423,49 @@ DIALECT = TerraformDialect()
 
 def _statements_verb(intent: ReplaceStatements, where: str) -> str:
     return f"add to {where}" if intent.add else f"replace the statements of {where} with"
+
+
+_ALL_METHODS = '["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]'
+
+
+def _distribution(intent: AddResource, address: str) -> str:
+    """`aws_cloudfront_distribution` with a web ACL in front of a function URL or HTTP API."""
+    if intent.value_of("origin") == "function-url":
+        domain = f'split("/", {address}.function_url)[2]'
+    else:
+        domain = f'replace({address}.api_endpoint, "https://", "")'
+    name = address.split(".")[-1]
+    acl = hcl_value(Placeholder("ARN of a web ACL with scope CLOUDFRONT (us-east-1)"))
+    return "\n".join(
+        [
+            f'resource "aws_cloudfront_distribution" "{name}" {{',
+            "  enabled    = true",
+            f"  web_acl_id = {acl}",
+            "  origin {",
+            '    origin_id   = "origin"',
+            f"    domain_name = {domain}",
+            "    custom_origin_config {",
+            "      http_port              = 80",
+            "      https_port             = 443",
+            '      origin_protocol_policy = "https-only"',
+            '      origin_ssl_protocols   = ["TLSv1.2"]',
+            "    }",
+            "  }",
+            "  default_cache_behavior {",
+            '    target_origin_id       = "origin"',
+            '    viewer_protocol_policy = "https-only"',
+            f"    allowed_methods        = {_ALL_METHODS}",
+            '    cached_methods         = ["GET", "HEAD"]',
+            f'    cache_policy_id        = "{CACHING_DISABLED}"',
+            "  }",
+            "  restrictions {",
+            "    geo_restriction {",
+            '      restriction_type = "none"',
+            "    }",
+            "  }",
+            "  viewer_certificate {",
+            "    cloudfront_default_certificate = true",
+            "  }",
+            "}",
+        ]
+    )

@@ -67,7 +67,9 @@ def render(
 ) -> str:
     """The report's findings as a JSON array of ASFF records (`color` is ignored). The
     account and region are required by Security Hub; the CLI refuses to run without them."""
-    started = report.started_at or datetime.now(timezone.utc)
+    # A scan always records when it started; a report built by hand gets the Unix epoch, so
+    # rendering stays a pure function of the report.
+    started = report.started_at or datetime.fromtimestamp(0, timezone.utc)
     stamp = started.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     records = [
         record(finding, aws_account_id, region, scope or "repository", stamp)

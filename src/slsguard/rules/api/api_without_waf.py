@@ -81,17 +81,17 @@ Resources:
 from collections.abc import Iterator
 
 from slsguard.analysis.apis import (
-    IMPLICIT,
     Api,
     Distribution,
     LoadBalancer,
-    Stage,
     apis,
     distributions,
     load_balancers,
 )
 from slsguard.analysis.service import function_logical_id
+from slsguard.analysis.targets import resource_target, stage_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import AddResource, Placeholder, SetSetting, Target, unsafe
 from slsguard.located import YMap
 from slsguard.model import Application, Function, Trigger, render
 from slsguard.rules import Context, rule
@@ -99,7 +99,6 @@ from slsguard.rules import Context, rule
 _Bare = dict[str, tuple[Distribution, list[str]]]
 """Distributions without a web ACL in front of something that cannot take one, and what."""
 _WHY = "injection payloads, bots and floods reach {} unfiltered"
-_EDGE_ACL = "!GetAtt EdgeWebAcl.Arn  # a web ACL with Scope: CLOUDFRONT (us-east-1)"
 
 
 @rule(
@@ -122,10 +121,10 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         yield from _api(app, api, bare)
     for balancer in load_balancers(app):
         if balancer.public and balancer.waf is None:
-            yield _balancer(balancer)
+            yield _balancer(app, balancer)
     yield from _function_urls(app, bare)
     for distribution, behind in bare.values():
-        yield _distribution(distribution, behind)
+        yield _distribution(app, distribution, behind)
 
 
 def _front(bare: _Bare, fronts: list[Distribution], what: str) -> None:
@@ -149,7 +148,7 @@ def _api(app: Application, api: Api, bare: _Bare) -> Iterator[Violation]:
             api.origin,
             f"{api.label} is public with no WAF web ACL (an HTTP API cannot take one): "
             + _WHY.format(whom),
-            "put CloudFront with a web ACL in front:\n" + _cloudfront_fix(app, api.resource_id),
+            intents=(_cloudfront(resource_target(app, api.resource_id, api.origin), "http-api"),),
             subject=api.resource_id,
         )
         return
@@ -157,82 +156,57 @@ def _api(app: Application, api: Api, bare: _Bare) -> Iterator[Violation]:
         yield Violation(
             stage.origin,
             f"{api.describe(stage)} is public with no WAF web ACL: " + _WHY.format(whom),
-            _stage_fix(app, api, stage),
+            intents=(
+                AddResource(stage_target(app, api, stage), "waf-association", applicability=_WAF),
+            ),
             subject=f"{api.resource_id}:{stage.name}",
         )
 
 
-def _stage_fix(app: Application, api: Api, stage: Stage) -> str:
-    if api.syntax == "serverless":
-        return (
-            "plugins:\n  - serverless-associate-waf\ncustom:\n  associateWaf:\n"
-            "    name: <regional web ACL name>\n    version: V2"
-        )
-    if api.syntax == "sam" and api.logical_id != IMPLICIT:
-        stage_ref = f"${{{api.resource_id}.Stage}}"
-    elif stage.logical_id is not None and api.syntax == "cloudformation":
-        stage_ref = f"${{{stage.logical_id}}}"
-    else:
-        stage_ref = stage.name
-    return (
-        f"{api.resource_id}WebAclAssociation:\n  Type: AWS::WAFv2::WebACLAssociation\n"
-        "  Properties:\n    ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/"
-        f"${{{api.resource_id}}}/stages/{stage_ref}\n    WebACLArn: !GetAtt ApiWebAcl.Arn"
-    )
+_WAF = unsafe("a web ACL's rules can block legitimate requests")
 
 
-def _cloudfront_fix(app: Application, target: str, url: bool = False) -> str:
-    domain = (
-        f'!Select [2, !Split ["/", !GetAtt {target}.FunctionUrl]]'
-        if url
-        else f"!Sub ${{{target}}}.execute-api.${{AWS::Region}}.amazonaws.com"
-    )
-    lines = [
-        f"{target}Distribution:",
-        "  Type: AWS::CloudFront::Distribution",
-        "  Properties:",
-        "    DistributionConfig:",
-        "      Enabled: true",
-        f"      WebACLId: {_EDGE_ACL}",
-        "      Origins:",
-        "        - Id: origin",
-        f"          DomainName: {domain}",
-        "          CustomOriginConfig: {OriginProtocolPolicy: https-only}",
-        "      DefaultCacheBehavior:",
-        "        TargetOriginId: origin",
-        "        ViewerProtocolPolicy: https-only",
-        "        CachePolicyId: 4135ea2d-6df8-44a3-9df3-4b5a84be39ad  # CachingDisabled",
-    ]
-    if app.kind == "serverless":
-        lines = ["resources:", "  Resources:", *(f"    {line}" for line in lines)]
-    auth = "`url: {authorizer: aws_iam}`" if app.kind == "serverless" else "`AuthType: AWS_IAM`"
+def _cloudfront(target: Target, origin: str) -> AddResource:
+    """CloudFront with a web ACL in front of what cannot take one (HTTP API, function URL)."""
     note = (
-        f"(with an origin access control and {auth}, so the URL cannot be called around CloudFront)"
-        if url
-        else "(and let only CloudFront call the API, e.g. with a secret origin header)"
+        "then let only CloudFront call it: IAM auth on the URL with an origin access control"
+        if origin == "function-url"
+        else "then let only CloudFront call the API (a secret origin header, or disable the "
+        "default execute-api endpoint behind a custom domain)"
     )
-    return "\n".join([*lines, note])
+    return AddResource(target, "cdn-with-waf", (("origin", origin),), note=note, applicability=_WAF)
 
 
-def _balancer(balancer: LoadBalancer) -> Violation:
+def _balancer(app: Application, balancer: LoadBalancer) -> Violation:
     whom = ", ".join(balancer.functions[:3])
     return Violation(
         balancer.origin,
         f"internet-facing load balancer {balancer.logical_id} routes to {whom} with no WAF "
         "web ACL: " + _WHY.format(whom),
-        f"{balancer.logical_id}WebAclAssociation:\n  Type: AWS::WAFv2::WebACLAssociation\n"
-        f"  Properties:\n    ResourceArn: !Ref {balancer.logical_id}\n"
-        "    WebACLArn: !GetAtt RegionalWebAcl.Arn",
+        intents=(
+            AddResource(
+                resource_target(app, balancer.logical_id, balancer.origin),
+                "waf-association",
+                applicability=_WAF,
+            ),
+        ),
         subject=balancer.logical_id,
     )
 
 
-def _distribution(distribution: Distribution, behind: list[str]) -> Violation:
+def _distribution(app: Application, distribution: Distribution, behind: list[str]) -> Violation:
     return Violation(
         distribution.origin,
         f"CloudFront distribution {distribution.logical_id} has no WAF web ACL, and "
         f"{' and '.join(behind)} behind it cannot take one: " + _WHY.format("it"),
-        f"WebACLId: {_EDGE_ACL}\n(under `DistributionConfig:` of {distribution.logical_id})",
+        intents=(
+            SetSetting(
+                resource_target(app, distribution.logical_id, distribution.origin),
+                "web-acl",
+                Placeholder("ARN of a web ACL with Scope CLOUDFRONT (us-east-1)"),
+                _WAF,
+            ),
+        ),
         subject=distribution.logical_id,
     )
 
@@ -254,8 +228,9 @@ def _function_urls(app: Application, bare: _Bare) -> Iterator[Violation]:
                 trigger.origin,
                 f"the function URL of {fn.name} is public with no WAF web ACL (a function URL "
                 "cannot take one): " + _WHY.format(fn.name),
-                "put CloudFront with a web ACL in front:\n"
-                + _cloudfront_fix(app, url_id, url=True),
+                intents=(
+                    _cloudfront(resource_target(app, url_id, trigger.origin), "function-url"),
+                ),
                 function=fn.name,
                 subject=f"url:{fn.name}",
             )
