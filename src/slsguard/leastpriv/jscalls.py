@@ -117,7 +117,7 @@ def service_of_package(package: str) -> str:
     for candidate in (PACKAGES.get(suffix), suffix, suffix.replace("-", "")):
         if candidate and candidate in known:
             return candidate
-    return ""
+    return _service_ids().get(suffix.replace("-", ""), "")  # client-simpledb → sdb
 
 
 def service_of_class(name: str) -> str:
