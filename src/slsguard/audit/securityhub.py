@@ -208,7 +208,7 @@ def _import(
 ) -> tuple[int, list[str]]:
     """Send the records: how many Security Hub took, and why it refused single ones (a
     refused call is a denial the client remembers)."""
-    taken, failed = 0, []
+    taken, failed = 0, list[str]()
     for batch in batches(records):
         answer = client.call("batch_import_findings", resource, Findings=batch)
         if answer is None:
