@@ -95,6 +95,7 @@ Setting = Literal[
     "execution-logging",
     "deployment-role",
     "web-acl",
+    "principal",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 

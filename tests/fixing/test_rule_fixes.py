@@ -27,6 +27,11 @@ CASES = [
     # HTTP API quick-create stage (only an `ApiGatewayManagedOverrides` could throttle it).
     ("SLS503", ("excessive-timeout",), 2),
     # Left: 900 s timeouts, whose right value only the author knows.
+    ("SLS202", ("public-function-url",), 3),
+    # Left: an auth type from a parameter (changed where it is defined), a URL made by a
+    # registry module (its `authorization_type` input, not a block slsguard can edit), a
+    # permission for `*` (IAM auth alone would open it to every AWS account: the principal
+    # must be named first).
 ]
 
 

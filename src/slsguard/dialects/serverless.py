@@ -53,6 +53,11 @@ def _plugin_throttling(value: object) -> object:
     }
 
 
+def _iam_url(_value: object) -> object:
+    """`url: {authorizer: aws_iam}` (the only authorizer a Serverless function URL takes)."""
+    return {"authorizer": "aws_iam"}
+
+
 def _route_throttling(value: object) -> object:
     return {"DefaultRouteSettings": throttle_limits(value)}
 
@@ -84,6 +89,7 @@ SETTINGS = {
     ),
     ("setting", "data-trace"): Key(("fullExecutionData",)),
     ("setting", "timeout"): Key(("timeout",)),
+    ("setting:url", "auth"): Key(("url",), _iam_url),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),
     ("function", "runtime"): Key(("runtime",)),
