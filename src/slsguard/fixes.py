@@ -96,6 +96,7 @@ Setting = Literal[
     "deployment-role",
     "web-acl",
     "principal",
+    "encryption",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 

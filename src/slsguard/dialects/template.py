@@ -11,7 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from slsguard import model
-from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.base import (
+    Edit,
+    NotApplied,
+    new_resource_for,
+    resource_path,
+    written_path,
+)
 from slsguard.dialects.statements import yaml_statements
 from slsguard.dialects.text import yaml_block, yaml_scalar
 from slsguard.findings import KeyPath, Origin, format_path
@@ -217,7 +223,7 @@ class TemplateDialect:
 
         The SAM loader records a function's settings without the `Properties` step
         (`Resources.Fn.FunctionUrlConfig`, as SAM users name them): it is put back here."""
-        path = target.origin.path
+        path = written_path(app, target.origin.path)
         found = resource_path(app, path)
         if self.properties_key is None or found is None:
             return path

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from slsguard import model
 from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
+from slsguard.dialects.cloudformation import vpc_config
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
@@ -70,7 +71,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "timeout"): Key(("timeout",)),
     ("function", "reserved-concurrency"): Key(("reserved_concurrent_executions",)),
     ("function", "code-signing"): Key(("code_signing_config_arn",)),
-    ("function", "vpc"): Key(("vpc_config{}",)),
+    ("function", "vpc"): Key(("vpc_config{}",), vpc_config("security_group_ids", "subnet_ids")),
     ("function", "failure-destination"): Key(("dead_letter_config{}", "target_arn")),
     ("AWS::ApiGateway::Stage", "api-tracing"): Key(("xray_tracing_enabled",)),
     ("stage", "api-tracing"): Key(("xray_tracing_enabled",)),
@@ -85,6 +86,16 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ),
     ("setting", "data-trace"): Key(("data_trace_enabled",)),
     ("setting", "timeout"): Key(("timeout",)),
+    ("AWS::Kinesis::Stream", "encryption"): Key(("encryption_type",), lambda _value: "KMS"),
+    ("AWS::Kinesis::Stream", "kms-key"): Key(("kms_key_id",)),
+    ("AWS::EFS::FileSystem", "encryption"): Key(("encrypted",)),
+    ("AWS::RDS::DBInstance", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::RDS::DBCluster", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::DocDB::DBCluster", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::ElastiCache::ReplicationGroup", "encryption"): Key(("at_rest_encryption_enabled",)),
+    ("AWS::OpenSearchService::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
+    ("AWS::Elasticsearch::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
+    ("AWS::SQS::Queue", "encryption"): Key(("sqs_managed_sse_enabled",)),
     ("setting:url", "auth"): Key(("authorization_type",)),
     ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
     ("AWS::Lambda::Permission", "principal"): Key(("principal",)),
@@ -199,6 +210,21 @@ class TerraformDialect:
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
+
+    def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
+        """Several arguments of one resource under one `# in <address>` line."""
+        if any(_as_resource(i) is not None or _setting_key(i) is None for i in intents):
+            return "\n".join(self._setting(app, i).rstrip("\n") for i in intents)
+        where = local_address(address_of(app, intents[0].target))
+        notes = [f"in {where}"]
+        for intent in intents:
+            notes += [n for n in (intent.note, *_grants(intent.grants)) if n not in notes]
+        bodies = []
+        for intent in intents:
+            key = _setting_key(intent)
+            assert key is not None
+            bodies.append(hcl_nested(key.path, key.value(intent.value)))
+        return _comment(notes) + "\n".join(bodies)
 
     def _setting(self, app: model.Application, intent: SetSetting) -> str:
         as_resource = _as_resource(intent)
