@@ -11,7 +11,7 @@ from slsguard.discovery import discover
 from slsguard.iam import actions
 from slsguard.leastpriv import jscalls, sdkmodel
 from slsguard.leastpriv.actionmap import actions_for
-from slsguard.leastpriv.kms import KEY_ACTIONS
+from slsguard.leastpriv.kms import KEY_ACTIONS, KEY_ROWS
 from slsguard.leastpriv.needs import function_needs
 from slsguard.loading import LoadOptions, load_all
 
@@ -113,6 +113,11 @@ def test_kms_only_for_customer_managed_keys() -> None:
 def test_kms_table_actions_exist() -> None:
     written = {a for pair in KEY_ACTIONS.items() for a in (pair[0], *pair[1])}
     assert all(actions.lookup(a) is not None for a in written)
+
+
+def test_every_kms_row_cites_the_aws_page_it_comes_from() -> None:
+    assert all(row.source.startswith("https://docs.aws.amazon.com/") for row in KEY_ROWS)
+    assert len(KEY_ACTIONS) == sum(len(row.actions) for row in KEY_ROWS)  # no action twice
 
 
 def test_dynamodb_stream_trigger_needs_are_implied_on_the_stream() -> None:
