@@ -32,7 +32,14 @@ from slsguard.leastpriv.indirect import (
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
-from slsguard.leastpriv.resources import ANY, Target, from_resource, resolve, unresolved
+from slsguard.leastpriv.resources import (
+    ANY,
+    Target,
+    from_resource,
+    other_stack,
+    resolve,
+    unresolved,
+)
 from slsguard.model import Application, Function, Trigger
 
 _PARAMS: dict[str, tuple[str, str]] = {
@@ -300,6 +307,9 @@ def _trigger_needs(app: Application, trigger: Trigger) -> list[Need]:
 def _trigger_target(app: Application, kind: str, source: object) -> Target:
     if isinstance(source, str) and source.startswith("arn:"):
         return Target(source, label="the trigger's ARN", cfn=source)
+    other = other_stack(app, kind or "table", source, "the trigger")
+    if other is not None:  # a DynamoDB stream (no `kind`) is its table's `/stream/*`
+        return other if kind or not other.resolved else other.child("/stream/*")
     if isinstance(source, dict) and source:
         logical = next(iter(source.values()))
         parts = logical if isinstance(logical, list) else str(logical).split(".")
