@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
-from slsguard.fixes import AddResource
+from slsguard.fixes import AddResource, Placeholder
 
 
 def _true(_value: object) -> object:
@@ -44,6 +44,10 @@ def _api_logs(_value: object) -> object:
     }
 
 
+def _own_statements(_value: object) -> object:
+    return Placeholder("only the statements this function needs")
+
+
 _REST_LOGS = Key(("provider", "logs", "restApi"), _api_logs, from_root=True)
 _WEBSOCKET_LOGS = Key(("provider", "logs", "websocket"), _api_logs, from_root=True)
 
@@ -74,6 +78,9 @@ SETTINGS = {
     ("service", "log-retention"): Key(("provider", "logRetentionInDays"), from_root=True),
     ("service", "timeout"): Key(("provider", "timeout"), from_root=True),
     ("service", "vpc"): Key(("provider", "vpc"), from_root=True),
+    ("setting", "iam-actions"): Key(("Action",)),
+    ("setting", "iam-resources"): Key(("Resource",)),
+    ("function", "role"): Key(("iam", "role", "statements"), _own_statements),
 }
 
 DIALECT = TemplateDialect(
