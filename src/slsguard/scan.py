@@ -35,6 +35,7 @@ from slsguard.findings import (
     Violation,
     number_occurrences,
 )
+from slsguard.fixes import FreeText
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
@@ -276,10 +277,18 @@ def _notes(
     notes: Iterable[Note], active: dict[str, Rule], app: Application | None
 ) -> list[Finding]:
     return [
-        _finding(active[note.rule_id], note.violation, app)
+        _finding(active[note.rule_id], _advice(note.violation), app)
         for note in notes
         if note.rule_id in active
     ]
+
+
+def _advice(violation: Violation) -> Violation:
+    """A note's advice as a free-text intent: loaders and the suppression pass write it in
+    words, and like every fix it is then rendered in the syntax of the place it is about."""
+    if not violation.fix or violation.intents:
+        return violation
+    return replace(violation, fix="", intents=(FreeText(violation.fix),))
 
 
 def _finding(rule: Rule, violation: Violation, app: Application | None) -> Finding:
@@ -289,6 +298,8 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         location = native_location(app, location, violation)
         if violation.intents and not fix:
             fix = dialects.render_fix(app, violation.intents, violation.origin)
+    elif violation.intents and not fix:
+        fix = dialects.render_advice(violation.intents)
     confidence, reason = _confidence(rule, violation)
     return Finding(
         rule=rule.info,
@@ -351,7 +362,8 @@ def _suppress(
     outcome = suppress.apply(findings, files, active)
     kept = list(outcome.kept)
     for rule_id, violation in outcome.problems:
-        kept.append(_finding(active[rule_id], violation, app_of.get(violation.origin.file)))
+        app = app_of.get(violation.origin.file)
+        kept.append(_finding(active[rule_id], _advice(violation), app))
     return kept, list(outcome.suppressed)
 
 
