@@ -51,7 +51,7 @@ Resources:
 from collections.abc import Iterator
 
 from slsguard.analysis.apis import SLS_IDS, Api, Stage, apis
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Severity, Violation, name_list
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -73,7 +73,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue
         for stage in api.stages:
             if stage.throttling is None:
-                whom = ", ".join(api.functions[:3]) if api.functions else "its integrations"
+                whom = name_list(api.functions, 3) if api.functions else "its integrations"
                 yield Violation(
                     stage.origin,
                     f"{api.describe(stage)} is public and sets no throttling limit: a flood "
@@ -81,6 +81,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                     "requests per second by default, shared by every API of the region)",
                     _fix(api, stage),
                     subject=f"{api.resource_id}:{stage.name}",
+                    functions=tuple(api.functions),
                 )
 
 

@@ -47,6 +47,7 @@ Resources:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.resources import permitted_function
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, LambdaPermission
 from slsguard.rules import Context, rule
@@ -73,12 +74,14 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue  # A public function URL: reported by public-function-url.
         problem = _problem(permission)
         if problem:
+            function = permitted_function(app, permission)
             yield Violation(
                 permission.origin,
-                f"permission on {permission.function or 'a function'}: {problem}",
+                f"permission on {function or permission.function or 'a function'}: {problem}",
                 "add `SourceArn` (the bucket, topic, rule or API that invokes it) and "
                 "`SourceAccount: !Ref AWS::AccountId`",
                 subject=permission.principal,
+                function=function,
             )
 
 

@@ -203,7 +203,7 @@ def _api_violation(origin: Origin, hits: list[_Hit], users: list[str]) -> Violat
         origin,
         message,
         _fix(tightest.syntax, allowed, names, users, "(or less, what the work needs)"),
-        function=names[0] if len(names) == 1 else None,
+        functions=tuple(names),
         subject="api",
     )
 
@@ -221,7 +221,7 @@ def _maximum_violation(origin: Origin, hits: list[_Hit], users: list[str]) -> Vi
         message,
         fix + "; if the work really needs 15 minutes, record why with "
         "`# slsguard: ignore[excessive-timeout] <reason>`",
-        function=names[0] if len(names) == 1 else None,
+        functions=tuple(names),
         subject="maximum",
     )
 
