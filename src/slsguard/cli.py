@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the AWS account of the findings, for --format asff (with --region)",
     )
     scan.add_argument(
+        "--to-security-hub",
+        action="store_true",
+        help="import the findings into the caller's Security Hub (BatchImportFindings) and "
+        "archive the ones this scan no longer produces; account and region from STS and the "
+        "profile unless --aws-account-id and --region are given",
+    )
+    scan.add_argument(
         "--diff-base",
         metavar="REF",
         help="report only findings new against the merge base with REF (a pull request's "
@@ -471,13 +478,20 @@ def _scan_with(
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
+    where = (args.aws_account_id or "", args.region or "", project.root.name)
+    if args.to_security_hub:
+        whole = base is None and [p.resolve() for p in args.paths] == [project.root.resolve()]
+        sent = _to_security_hub(report, where, options, whole)
+        if sent is None:
+            return EXIT_ERROR
+        report, where = sent
     color = use_color(args.color, to_stdout(args.output))
     display = {
         "group_by": args.group_by,
         "show_suppressed": args.show_suppressed,
-        "aws_account_id": args.aws_account_id or "",
-        "region": args.region or "",
-        "scope": project.root.name,
+        "aws_account_id": where[0],
+        "region": where[1],
+        "scope": where[2],
     }
     text = render(settings.format, report, color=color, **_quiet(display, args, settings.format))
     emit(text, args.output)
@@ -486,6 +500,27 @@ def _scan_with(
     for name, file in args.also:
         emit(render(name, report, color=False, **_quiet(display, args, name)), file)
     return exit_code(report, settings.fail_on)
+
+
+def _to_security_hub(
+    report: Report, where: tuple[str, str, str], options: ScanOptions, whole: bool
+) -> tuple[Report, tuple[str, str, str]] | None:
+    """`--to-security-hub`: the report (with any SLS008 refusal) and the account, region and
+    scope used; None (after saying why) when no AWS credentials work."""
+    from slsguard.audit.securityhub import export_scan
+    from slsguard.scan import select_rules
+
+    rules_run = frozenset(rule.id for rule in select_rules(options))
+    try:
+        report, done, where = export_scan(report, where, rules_run, whole)
+    except Exception as error:  # botocore: no credentials, unknown profile, endpoint down
+        if type(error).__module__.startswith(("botocore", "slsguard.audit")):
+            print(f"slsguard: --to-security-hub: {error}", file=sys.stderr)
+            return None
+        raise
+    for line in done.summary():
+        print(f"slsguard: {line}", file=sys.stderr)
+    return report, where
 
 
 def _quiet(display: dict[str, object], args: argparse.Namespace, name: str) -> dict[str, object]:
@@ -640,7 +675,7 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     ).over(dependency_cli.config_flags(args))
     settings = resolve(args.paths, flags, args.config, root)
     asff = settings.format == "asff" or any(name == "asff" for name, _ in args.also)
-    if asff and not (args.aws_account_id and args.region):
+    if asff and not (args.aws_account_id and args.region) and not args.to_security_hub:
         raise ValueError("the asff format needs --aws-account-id and --region")
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")

@@ -12,7 +12,7 @@ from slsguard.findings import Severity
 from slsguard.output import emit, to_stdout
 
 if TYPE_CHECKING:
-    from slsguard.audit.run import AuditResult
+    from slsguard.audit.run import AuditOptions, AuditResult
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +48,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--show",
         action="store_true",
         help="with --history: print how findings evolved between audits (no audit is run)",
+    )
+    audit.add_argument(
+        "--to-security-hub",
+        action="store_true",
+        help="import the findings into Security Hub of each audited account and archive the "
+        "ones this audit no longer produces",
     )
     audit.add_argument("--endpoint-url", help="send every call to this endpoint (a test server)")
     audit.add_argument("--format", choices=tuple(FORMATS), default="text")
@@ -116,9 +122,40 @@ def run(args: argparse.Namespace) -> int:
             progress.close()
     if args.history is not None and not _record(args.history, result):
         return 2
+    if args.to_security_hub:
+        try:
+            result = _to_security_hub(options, result)
+        except Exception as error:  # botocore: the credentials no longer work
+            if type(error).__module__.startswith("botocore"):
+                print(f"slsguard: --to-security-hub: {error}", file=sys.stderr)
+                return 2
+            raise
     text = _rendered(args, result)
     emit(text, args.output)
     return exit_code(result.report, args.fail_on)
+
+
+def _to_security_hub(options: AuditOptions, result: AuditResult) -> AuditResult:
+    """The audit's findings into the account's Security Hub, in each audited region; the
+    result with an SLS008 finding where Security Hub refused them."""
+    from dataclasses import replace
+
+    from slsguard.audit.client import Calls, Session
+    from slsguard.audit.securityhub import export, hub_for, with_refusals
+    from slsguard.scan import ScanOptions, select_rules
+
+    session = Session(options.endpoint, Calls())
+    hub_of = hub_for(session)
+    account = result.account or session.caller_account()
+    regions = result.regions or (session.default_region(),)
+    scan_options = ScanOptions(select=options.select, ignore=options.ignore, enable=options.enable)
+    rules_run = frozenset(rule.id for rule in select_rules(scan_options))
+    whole = not options.scope.functions and options.scope.stack is None
+    covered = [(account, region, f"{account}/{region}") for region in regions] if whole else []
+    done = export(result.report, hub_of, (account, regions[0], ""), rules_run, covered)
+    for line in done.summary():
+        print(f"slsguard: {line}", file=sys.stderr)
+    return replace(result, report=with_refusals(result.report, done))
 
 
 def _record(path: Path, result: AuditResult) -> bool:
@@ -158,8 +195,9 @@ def _rendered(args: argparse.Namespace, result: AuditResult) -> str:
     color = args.color == "always" or (
         args.color == "auto" and to_stdout(args.output) and sys.stdout.isatty()
     )
+    where = {"aws_account_id": result.account, "region": (*result.regions, "")[0]}
     if args.compare is None:
-        return render(args.format, result.report, color=color)
+        return render(args.format, result.report, color=color, **where)
     from slsguard.audit.drift import compare
 
     drift = compare(args.compare, result.functions)
