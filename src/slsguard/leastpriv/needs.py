@@ -108,8 +108,8 @@ _cache: OrderedDict[int, tuple[Application, dict[str, FunctionNeeds]]] = Ordered
 
 
 def function_needs(app: Application) -> dict[str, FunctionNeeds]:
-    """The needs of every function of `app` whose Python, JavaScript or TypeScript handler
-    code was analysed."""
+    """The needs of every function of `app` whose Python, JavaScript, TypeScript or Go
+    handler code was analysed."""
     cached = _cache.get(id(app))
     if cached is not None and cached[0] is app:
         return cached[1]
@@ -143,6 +143,10 @@ class _Loaders:
             if module is None or located.symbol not in module.functions:
                 return None
             return PythonCalls(loader).run(module, module.functions[located.symbol])
+        if located.language == "go":
+            from slsguard.code.go_calls import sdk_calls  # tree-sitter-go only for Go code
+
+            return sdk_calls(located, self.cwd)
         if located.language not in ("javascript", "typescript"):
             return None
         js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
