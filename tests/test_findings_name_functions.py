@@ -150,7 +150,7 @@ def test_every_finding_about_the_one_function_names_it(receipts: list[Finding]) 
 
 def test_resources_are_named_not_written_as_expressions(receipts: list[Finding]) -> None:
     by_rule = {finding.rule.id: finding for finding in receipts}
-    assert by_rule["SLS107"].message.startswith("permission on Receipts:")
+    assert by_rule["SLS107"].message.startswith("permission on function Receipts:")
     assert "from sqs Queue reaches" in by_rule["SLS601"].message
 
 

@@ -216,10 +216,11 @@ def referenced_ids(value: object) -> tuple[str, ...]:
 def permitted_function(app: Application, permission: LambdaPermission) -> str | None:
     """The function of the application a Lambda permission is about (by the logical id its
     `FunctionName` refers to), or None when it names none of them."""
-    by_logical_id = {fn.logical_id: fn.name for fn in app.functions if fn.logical_id}
-    for logical_id in referenced_ids(permission.function):
-        if logical_id in by_logical_id:
-            return by_logical_id[logical_id]
+    logical_ids = (permission.function_logical_id,) if permission.function_logical_id else ()
+    for logical_id in logical_ids or referenced_ids(permission.function):
+        for fn in app.functions:
+            if logical_id in (fn.logical_id, fn.name):
+                return fn.name
     return None
 
 
