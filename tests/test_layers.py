@@ -45,9 +45,9 @@ STILL_BRANCHING = {
     "runtime/code_signing_disabled.py": "reads `resources.extensions` in Serverless",
     "runtime/deprecated_runtime.py": "reads the runtime key and parameter defaults per syntax",
     "runtime/no_concurrency_limit.py": "reads `reservedConcurrency` or its CloudFormation name",
+    "runtime/excessive_timeout.py": "reads `timeout`, `Timeout` and SAM `Globals` per syntax",
     # Fix still written as text per syntax (not converted to intents yet).
     "api/api_without_waf.py": "fix not converted",
-    "api/missing_throttling.py": "fix not converted",
     "api/unauthenticated_endpoint.py": "fix not converted",
     "api/unvalidated_request_body.py": "fix not converted",
     "iam/shared_function_role.py": "fix not converted",
@@ -56,7 +56,6 @@ STILL_BRANCHING = {
     "network/function_outside_vpc.py": "fix not converted",
     "network/outdated_tls_policy.py": "fix not converted",
     "pipeline/deploy_without_cfn_role.py": "fix not converted",
-    "runtime/excessive_timeout.py": "fix not converted",
     "runtime/missing_failure_destination.py": "fix not converted",
     "runtime/untrusted_layer.py": "fix not converted",
     "secrets/plaintext_secret_in_environment.py": "fix not converted",

@@ -108,6 +108,7 @@ AddedKind = Literal[
     "waf-association",
     "cdn-with-waf",
     "lambda-permission-condition",
+    "method-settings",
 ]
 """The resources a fix can add for a target."""
 

@@ -26,6 +26,19 @@ def _method_settings(value: object) -> object:
     return [{"ResourcePath": "/*", "HttpMethod": "*", "LoggingLevel": value}]
 
 
+def throttle_limits(value: object) -> dict[str, object]:
+    """A neutral `{"burst": 50, "rate": 100}` as API Gateway's throttling properties."""
+    limits = value if isinstance(value, dict) else {}
+    return {
+        "ThrottlingBurstLimit": limits.get("burst", 50),
+        "ThrottlingRateLimit": limits.get("rate", 100),
+    }
+
+
+def _method_throttling(value: object) -> object:
+    return [{"ResourcePath": "/*", "HttpMethod": "*", **throttle_limits(value)}]
+
+
 def _route_settings(value: object) -> object:
     return {"LoggingLevel": value, "DataTraceEnabled": False}
 
@@ -55,7 +68,19 @@ SETTINGS = {
     ("service:http", "access-logging"): Key(
         ("Globals", "HttpApi", "AccessLogSettings"), _access_log, from_root=True
     ),
+    ("AWS::ApiGateway::Stage", "throttling"): Key(("MethodSettings",), _method_throttling),
+    ("AWS::Serverless::Api", "throttling"): Key(("MethodSettings",), _method_throttling),
+    ("AWS::ApiGateway::Deployment", "throttling"): Key(("StageDescription",), throttle_limits),
+    ("AWS::ApiGatewayV2::Stage", "throttling"): Key(("DefaultRouteSettings",), throttle_limits),
+    ("AWS::Serverless::HttpApi", "throttling"): Key(("DefaultRouteSettings",), throttle_limits),
+    ("service:rest", "throttling"): Key(
+        ("Globals", "Api", "MethodSettings"), _method_throttling, from_root=True
+    ),
+    ("service:http", "throttling"): Key(
+        ("Globals", "HttpApi", "DefaultRouteSettings"), throttle_limits, from_root=True
+    ),
     ("setting", "data-trace"): Key(("DataTraceEnabled",)),
+    ("setting", "timeout"): Key(("Timeout",)),
     ("function", "tracing"): Key(("TracingConfig", "Mode")),
     ("function", "failure-destination"): Key(("DeadLetterConfig", "TargetArn")),
     ("function", "kms-key"): Key(("KmsKeyArn",)),

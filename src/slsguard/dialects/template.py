@@ -41,6 +41,8 @@ class Key:
     transform: Transform | None = None
     from_root: bool = False
     """The path starts at the document root (`provider.tracing.lambda`), not at the target."""
+    plugin: str = ""
+    """A Serverless plugin the setting needs, listed in `plugins:` with it."""
 
     def value(self, value: object) -> object:
         """The value as this dialect writes it."""
@@ -49,6 +51,12 @@ class Key:
     def path_for(self, target: Target) -> tuple[str, ...]:
         """The path with `{logical_id}` filled in (Serverless `resources.extensions.<id>`)."""
         return tuple(part.replace("{logical_id}", target.logical_id) for part in self.path)
+
+    def root_block(self, target: Target, value: object) -> dict[str, object]:
+        """The setting as a document-root mapping, with the plugin it needs (if any)."""
+        block: dict[str, object] = {"plugins": [self.plugin]} if self.plugin else {}
+        _deep_set(block, self.path_for(target), self.value(value))
+        return block
 
 
 SettingTable = Mapping[tuple[str, str], Key]
@@ -230,12 +238,15 @@ class TemplateDialect:
         if key is None:
             return comment(
                 [
-                    f"set {intent.setting} to {yaml_scalar(intent.value)} "
+                    f"set {intent.setting} to {inline_value(intent.value)} "
                     f"on {self._where(app, intent.target)}",
                     intent.note,
                 ]
             )
-        text = yaml_block(key.path_for(intent.target), key.value(intent.value))
+        if key.plugin:
+            text = yaml_block((), key.root_block(intent.target, intent.value))
+        else:
+            text = yaml_block(key.path_for(intent.target), key.value(intent.value))
         grants = () if intent.setting in self.framework_grants else intent.grants
         anchor = self._settings_anchor(app, intent.target)
         where = self.name_of(app, replace(intent.target.origin, path=anchor))
@@ -256,10 +267,18 @@ class TemplateDialect:
         if _has_placeholder(value):
             return NotApplied("the value must be chosen by you", intent.title)
         origin = intent.target.origin
+        if key.plugin:  # The plugin joins `plugins:`, its settings `custom:`: both at the root.
+            text = yaml_block((), key.root_block(intent.target, intent.value))
+            return Edit(
+                origin.file, (), 1, 1, "insert", text, "", intent.applicability, intent.title
+            )
         anchor: KeyPath = () if key.from_root else self._settings_anchor(app, intent.target)
         path = key.path_for(intent.target)
         rest = path[1:]
-        text = yaml_block(rest, value) if rest else yaml_scalar(value)
+        if rest or isinstance(value, dict | list):
+            text = yaml_block(rest, value)
+        else:
+            text = yaml_scalar(value)
         line, column = (1, 1) if key.from_root else (origin.line, origin.column)
         return Edit(
             origin.file,
@@ -303,6 +322,13 @@ def _deep_set(tree: dict[str, object], path: tuple[str, ...], value: object) -> 
         existing.update(value)
     else:
         node[last] = value
+
+
+def inline_value(value: object) -> str:
+    """A value in words for a comment (`burst 50, rate 100` for a mapping)."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {inline_value(item)}" for key, item in value.items())
+    return yaml_scalar(value)
 
 
 def _has_placeholder(value: object) -> bool:

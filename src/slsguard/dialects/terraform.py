@@ -55,6 +55,14 @@ def _json_encoded(value: object) -> object:
     return HclExpression(f"jsonencode({hcl_value(value)})")
 
 
+def _route_throttling(value: object) -> object:
+    limits = value if isinstance(value, dict) else {}
+    return {
+        "throttling_burst_limit": limits.get("burst", 50),
+        "throttling_rate_limit": limits.get("rate", 100),
+    }
+
+
 SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "tracing"): Key(("tracing_config{}", "mode")),
     ("function", "kms-key"): Key(("kms_key_arn",)),
@@ -72,7 +80,11 @@ SETTINGS: dict[tuple[str, str], Key] = {
         ("default_route_settings{}", "logging_level")
     ),
     ("AWS::Logs::LogGroup", "log-retention"): Key(("retention_in_days",)),
+    ("AWS::ApiGatewayV2::Stage", "throttling"): Key(
+        ("default_route_settings{}",), _route_throttling
+    ),
     ("setting", "data-trace"): Key(("data_trace_enabled",)),
+    ("setting", "timeout"): Key(("timeout",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
     ("AWS::CloudFront::Distribution", "web-acl"): Key(("web_acl_id",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
@@ -80,7 +92,10 @@ SETTINGS: dict[tuple[str, str], Key] = {
 }
 """(see `Target.lookup_keys`, setting) → argument path; `name{}` is a nested block."""
 
-AS_RESOURCE: dict[tuple[str, str], AddedKind] = {("function", "log-retention"): "log-group"}
+AS_RESOURCE: dict[tuple[str, str], AddedKind] = {
+    ("function", "log-retention"): "log-group",
+    ("stage:rest", "throttling"): "method-settings",
+}
 """Settings Terraform writes as a resource of their own (a function's log group)."""
 
 
@@ -246,6 +261,8 @@ class TerraformDialect:
             )
         if intent.kind == "cdn-with-waf":
             return _distribution(intent, address)
+        if intent.kind == "method-settings":
+            return _method_settings(intent, address)
         return _comment([intent.title])
 
     def _policy_document(self, app: model.Application, intent: ReplaceStatements) -> str:
@@ -395,10 +412,11 @@ def _setting_key(intent: SetSetting) -> Key | None:
 
 
 def _as_resource(intent: SetSetting) -> AddResource | None:
-    kind = AS_RESOURCE.get((intent.target.kind, intent.setting))
-    if kind is None:
-        return None
-    return new_resource_for(intent, kind)
+    for key in intent.target.lookup_keys():
+        kind = AS_RESOURCE.get((key, intent.setting))
+        if kind is not None:
+            return new_resource_for(intent, kind)
+    return None
 
 
 def _origin(intent: Intent) -> Origin:
@@ -468,4 +486,20 @@ def _distribution(intent: AddResource, address: str) -> str:
             "  }",
             "}",
         ]
+    )
+
+
+def _method_settings(intent: AddResource, address: str) -> str:
+    """`aws_api_gateway_method_settings` for every method of a REST API stage."""
+    limits = _route_throttling(intent.value_of("throttling"))
+    name = address.split(".")[-1]
+    return hcl_resource(
+        "aws_api_gateway_method_settings",
+        f"{name}_all",
+        {
+            "rest_api_id": HclExpression(f"{address}.rest_api_id"),
+            "stage_name": HclExpression(f"{address}.stage_name"),
+            "method_path": "*/*",
+            "settings{}": limits,
+        },
     )

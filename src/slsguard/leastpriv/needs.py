@@ -32,7 +32,14 @@ from slsguard.leastpriv.indirect import (
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
-from slsguard.leastpriv.resources import ANY, Target, from_resource, resolve, unresolved
+from slsguard.leastpriv.resources import (
+    ANY,
+    Target,
+    from_resource,
+    other_stack,
+    resolve,
+    unresolved,
+)
 from slsguard.model import Application, Function, Trigger
 
 _PARAMS: dict[str, tuple[str, str]] = {
@@ -101,8 +108,8 @@ _cache: OrderedDict[int, tuple[Application, dict[str, FunctionNeeds]]] = Ordered
 
 
 def function_needs(app: Application) -> dict[str, FunctionNeeds]:
-    """The needs of every function of `app` whose Python, JavaScript or TypeScript handler
-    code was analysed."""
+    """The needs of every function of `app` whose Python, JavaScript, TypeScript or Go
+    handler code was analysed."""
     cached = _cache.get(id(app))
     if cached is not None and cached[0] is app:
         return cached[1]
@@ -136,6 +143,10 @@ class _Loaders:
             if module is None or located.symbol not in module.functions:
                 return None
             return PythonCalls(loader).run(module, module.functions[located.symbol])
+        if located.language == "go":
+            from slsguard.code.go_calls import sdk_calls  # tree-sitter-go only for Go code
+
+            return sdk_calls(located, self.cwd)
         if located.language not in ("javascript", "typescript"):
             return None
         js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
@@ -296,6 +307,9 @@ def _trigger_needs(app: Application, trigger: Trigger) -> list[Need]:
 def _trigger_target(app: Application, kind: str, source: object) -> Target:
     if isinstance(source, str) and source.startswith("arn:"):
         return Target(source, label="the trigger's ARN", cfn=source)
+    other = other_stack(app, kind or "table", source, "the trigger")
+    if other is not None:  # a DynamoDB stream (no `kind`) is its table's `/stream/*`
+        return other if kind or not other.resolved else other.child("/stream/*")
     if isinstance(source, dict) and source:
         logical = next(iter(source.values()))
         parts = logical if isinstance(logical, list) else str(logical).split(".")

@@ -1,13 +1,19 @@
 """Which resource a call touches: constants, template environment variables and the
-CloudFormation resources they reference, as ARN patterns (region and account `*`)."""
+CloudFormation resources they reference, as ARN patterns (region and account `*`).
+
+A value of another stack (`!GetAtt Child.Outputs.QueueArn`, `!ImportValue orders-QueueArn`)
+names the resource that stack defines when the scan holds it (`analysis.stacks`), written as
+that resource's ARN pattern. Otherwise the target says it is unresolved and why.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from slsguard.analysis.stacks import output_resource
 from slsguard.leastpriv.pycalls import Arg
-from slsguard.model import Application, Function
+from slsguard.model import Application, Function, render
 
 _TYPES: dict[str, tuple[str, str, str]] = {
     "table": ("AWS::DynamoDB::Table", "TableName", "arn:aws:dynamodb:*:*:table/{}"),
@@ -87,6 +93,9 @@ def resolve(app: Application, fn: Function, kind: str, arg: Arg | None) -> Targe
         return unresolved(kind, f"{arg.text} is not set in the template")
     if isinstance(var.value, str):
         return _named(kind, var.value, arg.text)
+    other = other_stack(app, kind, var.value, arg.text)
+    if other is not None:
+        return other
     logical = _logical_id(var.value)
     if logical is not None:
         return from_resource(app, kind, logical, arg.text)
@@ -135,3 +144,31 @@ def from_resource(app: Application, kind: str, logical: str, via: str) -> Target
     cfn = f"!GetAtt {logical}.{attribute}" if attribute else ""
     cfn = f"!Ref {logical}" if kind in _REF_IS_ARN else cfn
     return Target(arn, logical, label, True, cfn)
+
+
+def other_stack(app: Application, kind: str, value: object, via: str) -> Target | None:
+    """The resource of another stack that `value` reads, or an unresolved target saying so;
+    None when `value` reads no other stack's value. The output may hold a name or a URL rather
+    than an ARN, so the policy writes the resource's ARN pattern, not the value read."""
+    if not _reads_other_stack(value):
+        return None
+    linked = output_resource(app, value)
+    if linked is None:
+        return unresolved(kind, f"{via} is {render(value)}, from a stack not in the scan")
+    owner, logical = linked
+    found = from_resource(owner, kind, logical, via)
+    if not found.resolved:
+        return found
+    label = f"{logical} of {owner.file} ({via}: {render(value)})"
+    return Target(found.arn, None, label, True)
+
+
+def _reads_other_stack(value: object) -> bool:
+    """Whether a value is `Fn::ImportValue` or `Fn::GetAtt Child.Outputs.X`."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((name, argument),) = value.items()
+    if name == "Fn::ImportValue":
+        return True
+    parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
+    return name == "Fn::GetAtt" and len(parts) > 1 and str(parts[1]).startswith("Outputs.")
