@@ -64,6 +64,13 @@ def _fail_on(text: str) -> FailOn:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _jobs(text: str) -> int:
+    """`--jobs N`: a whole number of processes, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more): {text!r}")
+    return int(text)
+
+
 def _extra_report(text: str) -> tuple[str, Path]:
     """`sarif=out.sarif` -> ("sarif", Path("out.sarif")): one more report from the same run."""
     name, separator, file = text.partition("=")
@@ -126,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SEVERITY",
         help="lowest severity that fails the run (critical, high, medium, low, info, or never; "
         "default low)",
+    )
+    scan.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="processes that judge applications (default: the CPUs this process may use; "
+        "1: serial)",
     )
     scan.add_argument(
         "--min-confidence",
@@ -443,6 +458,7 @@ def _scan_with(
     """`scan` once the project, the settings and (with `--diff-base`) the base are known."""
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
+    from slsguard.parallel import available_cpus
     from slsguard.scan import ScanOptions, UnknownRuleError
 
     options = ScanOptions(
@@ -468,6 +484,7 @@ def _scan_with(
         dependencies=dependency_cli.options(args, settings),
         min_confidence=args.min_confidence,
         notes=ignored_settings(settings),
+        jobs=args.jobs or available_cpus(),
     )
     try:
         if base is None:

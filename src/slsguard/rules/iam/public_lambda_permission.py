@@ -47,7 +47,17 @@ Resources:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.targets import resource_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import (
+    OWN_ACCOUNT,
+    REMOVES_ACCESS,
+    FreeText,
+    Intent,
+    Placeholder,
+    SetSetting,
+    unsafe,
+)
 from slsguard.model import Application, LambdaPermission
 from slsguard.rules import Context, rule
 
@@ -75,11 +85,35 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         if problem:
             yield Violation(
                 permission.origin,
-                f"permission on {permission.function or 'a function'}: {problem}",
-                "add `SourceArn` (the bucket, topic, rule or API that invokes it) and "
-                "`SourceAccount: !Ref AWS::AccountId`",
+                f"permission on {_function(app, permission)}: {problem}",
                 subject=permission.principal,
+                intents=_narrowed(app, permission),
             )
+
+
+def _function(app: Application, permission: LambdaPermission) -> str:
+    """The function the permission is on, by its name in the app when it is one of its own."""
+    logical = permission.function_logical_id
+    for fn in app.functions if logical else ():
+        if logical in (fn.logical_id, fn.name):
+            return f"function {fn.name}"
+    return permission.function or "a function"
+
+
+def _narrowed(app: Application, permission: LambdaPermission) -> tuple[Intent, ...]:
+    """The permission with the source that invokes it and the account it must belong to."""
+    if not permission.logical_id:
+        return (FreeText(_SOURCE_ADVICE),)
+    target = resource_target(app, permission.logical_id, permission.origin)
+    return (
+        SetSetting(target, "source-arn", Placeholder(_SOURCE), REMOVES_ACCESS),
+        SetSetting(target, "source-account", OWN_ACCOUNT, unsafe(_OTHER_ACCOUNTS)),
+    )
+
+
+_SOURCE = "ARN of the bucket, topic, rule or API that invokes it"
+_SOURCE_ADVICE = f"name the source that invokes it (the {_SOURCE}) and this account"
+_OTHER_ACCOUNTS = "a source in another account can no longer invoke the function"
 
 
 def _problem(permission: LambdaPermission) -> str:
