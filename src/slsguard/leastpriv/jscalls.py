@@ -218,6 +218,9 @@ class JavaScriptCalls:
         for package, service in wrappers.imported(specifiers, wrappers.JAVASCRIPT, "/"):
             location = wrappers.where(module.display, module.lines, package)
             self.calls.append(SdkCall(service, "", (), location, True, via=package))
+        table = wrappers.JAVASCRIPT_EXTENSIONS
+        for service, via, location in wrappers.extensions(module.display, module.lines, table):
+            self.calls.append(SdkCall(service, "", (), location, True, via=via))
 
     def _collect(self, module: JsModule) -> None:
         if any(m is module for m in self._seen):
