@@ -22,6 +22,7 @@ from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Confidence, Report, Severity, Violation
 from slsguard.fixing import command as fix_cli
+from slsguard.fleet import command as fleet_cli
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
 from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_file
@@ -62,6 +63,13 @@ def _fail_on(text: str) -> FailOn:
         return parse_fail_on(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _jobs(text: str) -> int:
+    """`--jobs N`: a whole number of processes, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more): {text!r}")
+    return int(text)
 
 
 def _extra_report(text: str) -> tuple[str, Path]:
@@ -126,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SEVERITY",
         help="lowest severity that fails the run (critical, high, medium, low, info, or never; "
         "default low)",
+    )
+    scan.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="processes that judge applications (default: the CPUs this process may use; "
+        "1: serial)",
     )
     scan.add_argument(
         "--min-confidence",
@@ -207,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.add_parser(commands)
     policy_cli.add_parser(commands)
     fix_cli.add_parser(commands)
+    fleet_cli.add_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
@@ -386,6 +403,8 @@ def _main(argv: list[str]) -> int:
         return policy_cli.run(args)
     if args.command == "fix":
         return fix_cli.run(args)
+    if args.command == "fleet":
+        return fleet_cli.run(args)
     return _with_user_rules(args, _scan)
 
 
@@ -443,6 +462,7 @@ def _scan_with(
     """`scan` once the project, the settings and (with `--diff-base`) the base are known."""
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
+    from slsguard.parallel import available_cpus
     from slsguard.scan import ScanOptions, UnknownRuleError
 
     options = ScanOptions(
@@ -468,6 +488,7 @@ def _scan_with(
         dependencies=dependency_cli.options(args, settings),
         min_confidence=args.min_confidence,
         notes=ignored_settings(settings),
+        jobs=args.jobs or available_cpus(),
     )
     try:
         if base is None:

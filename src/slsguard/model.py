@@ -272,6 +272,10 @@ class LambdaPermission:
     source_account: object = None
     principal_org_id: object = None
     function_url_auth_type: str | None = None
+    logical_id: str = ""
+    """The permission's own logical id, when it is a resource of the template."""
+    function_logical_id: str = ""
+    """The logical id of the function it targets, when the template names one of its own."""
 
 
 @dataclass(frozen=True, slots=True)

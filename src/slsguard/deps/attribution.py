@@ -56,6 +56,8 @@ def ecosystems_of(runtime: str | None) -> frozenset[str]:
         return frozenset({"PyPI"})
     if runtime.startswith("nodejs"):
         return frozenset({"npm"})
+    if runtime.startswith(("go1", "provided")):
+        return frozenset({"Go"})  # a `provided` function in Go; others have no go.mod
     return frozenset()
 
 
@@ -77,6 +79,8 @@ def _function(
         uses = list(_stack_uses(app, fn, base, cache, ecosystems))
         code_root = code_directory(app, fn, base, cache)
     uses += _vendored_uses(app, code_root, base, cache, ecosystems)
+    if "Go" in ecosystems:
+        uses += _go_uses(app, fn, cache)
     unique = list({str(use.manifest.path): use for use in uses}.values())
     environment = marker_environment(fn)
     packages = dict.fromkeys(
@@ -105,6 +109,24 @@ def _vendored_uses(
         for manifest in cache.vendored(root)
         if manifest.ecosystem in ecosystems
     ]
+
+
+def _go_uses(app: Application, fn: Function, cache: ManifestCache) -> list[ManifestUse]:
+    """The go.mod of the module holding the function's Go package (the nearest one above
+    the package within the scan root): the modules the binary is built with."""
+    from slsguard.code.locate import locate
+    from slsguard.code.model import HandlerSource
+
+    located = locate(app, fn, cache.context.cwd)
+    if not isinstance(located, HandlerSource) or located.language != "go":
+        return []
+    folder = located.root
+    while folder.is_relative_to(located.scan_root):
+        manifest = cache.get(folder / "go.mod")
+        if manifest is not None:
+            return [ManifestUse(manifest, f"Go module of {located.display}")]
+        folder = folder.parent
+    return []
 
 
 def marker_environment(fn: Function) -> dict[str, str]:

@@ -100,16 +100,6 @@ def resource_path(app: model.Application, path: KeyPath) -> tuple[str, KeyPath] 
     return None
 
 
-def written_path(app: model.Application, path: KeyPath) -> KeyPath:
-    """The key path as the file writes it: analyses name a Serverless resource
-    `resources.Db`, the file holds it at `resources.Resources.Db`."""
-    resources = app.resources if isinstance(app.resources, dict) else {}
-    serverless = app.kind == "serverless" and len(path) > 1 and path[0] == "resources"
-    if serverless and path[1] != "Resources" and path[1] in resources:
-        return ("resources", "Resources", *path[1:])
-    return path
-
-
 _NEW_RESOURCE_RISK = {
     "log-group": "a new /aws/lambda/ log group fails the deploy if Lambda already created it",
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect, Transform
-from slsguard.fixes import AddedKind
+from slsguard.fixes import AddedKind, Placeholder
 
 _FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
@@ -56,6 +56,14 @@ def _kms(_value: object) -> object:
 
 def _route_settings(value: object) -> object:
     return {"LoggingLevel": value, "DataTraceEnabled": False}
+
+
+def _own_account(_value: object) -> object:
+    return {"Ref": "AWS::AccountId"}
+
+
+def _own_role(_value: object) -> object:
+    return Placeholder("ARN of a role only this function uses, with only what it needs")
 
 
 ACCESS_NOTE = "ApiAccessLogs: an AWS::Logs::LogGroup with RetentionInDays"
@@ -126,6 +134,11 @@ SETTINGS = {
     ("AWS::Lambda::Url", "auth"): Key(("AuthType",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("SecurityPolicy",)),
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),
+    ("AWS::Lambda::Permission", "source-account"): Key(("SourceAccount",), _own_account),
+    ("AWS::Lambda::Permission", "source-arn"): Key(("SourceArn",)),
+    ("setting", "iam-actions"): Key(("Action",)),
+    ("setting", "iam-resources"): Key(("Resource",)),
+    ("function", "role"): Key(("Role",), _own_role),
 }
 
 AS_RESOURCE: dict[tuple[str, str], AddedKind] = {("function", "log-retention"): "log-group"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.cloudformation import throttle_limits, vpc_config
 from slsguard.dialects.template import Key, TemplateDialect
-from slsguard.fixes import AddResource
+from slsguard.fixes import AddResource, Placeholder
 
 
 def _true(_value: object) -> object:
@@ -43,6 +43,10 @@ def _api_logs(_value: object) -> object:
         "level": "ERROR",
         "fullExecutionData": False,
     }
+
+
+def _own_statements(_value: object) -> object:
+    return Placeholder("only the statements this function needs")
 
 
 def _plugin_throttling(value: object) -> object:
@@ -112,6 +116,9 @@ SETTINGS = {
     ("service", "log-retention"): Key(("provider", "logRetentionInDays"), from_root=True),
     ("service", "timeout"): Key(("provider", "timeout"), from_root=True),
     ("service", "vpc"): Key(("provider", "vpc"), _VPC, from_root=True),
+    ("setting", "iam-actions"): Key(("Action",)),
+    ("setting", "iam-resources"): Key(("Resource",)),
+    ("function", "role"): Key(("iam", "role", "statements"), _own_statements),
 }
 
 DIALECT = TemplateDialect(

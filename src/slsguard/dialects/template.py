@@ -11,13 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from slsguard import model
-from slsguard.dialects.base import (
-    Edit,
-    NotApplied,
-    new_resource_for,
-    resource_path,
-    written_path,
-)
+from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
 from slsguard.dialects.statements import yaml_statements
 from slsguard.dialects.text import yaml_block, yaml_scalar
 from slsguard.findings import KeyPath, Origin, format_path
@@ -28,12 +22,12 @@ from slsguard.fixes import (
     Grant,
     Intent,
     MoveToSecret,
-    Placeholder,
     PolicyStatement,
     RemoveGrant,
     ReplaceStatements,
     SetSetting,
     Target,
+    has_placeholder,
 )
 
 Transform = Callable[[object], object]
@@ -193,7 +187,7 @@ class TemplateDialect:
             origin = intent.target.origin
             return Edit(
                 origin.file,
-                origin.path,
+                self._written_path(app, origin),
                 origin.line,
                 origin.column,
                 "remove",
@@ -206,7 +200,7 @@ class TemplateDialect:
             text = self._statements_yaml(intent.statements)
             return Edit(
                 origin.file,
-                origin.path,
+                self._written_path(app, origin),
                 origin.line,
                 origin.column,
                 "append" if intent.add else "replace",
@@ -218,12 +212,23 @@ class TemplateDialect:
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied(f"{self.name} has no exact edit for this fix yet", intent.title)
 
+    def _written_path(self, app: model.Application, origin: Origin) -> KeyPath:
+        """The key path as the file writes it. The model records some places by a shorter
+        path than the file's (a resource's policies without `Properties`, a Serverless
+        resource as `resources.X`); the first candidate the file really has is the one."""
+        root = next((d.root for d in app.documents if d.file == origin.file), None)
+        path = origin.path
+        if root is None:
+            return path
+        return next((c for c in _candidates(path) if _exists(root, c)), path)
+
     def _settings_anchor(self, app: model.Application, target: Target) -> KeyPath:
         """Where the target's settings are written: a resource's `Properties`.
 
         The SAM loader records a function's settings without the `Properties` step
-        (`Resources.Fn.FunctionUrlConfig`, as SAM users name them): it is put back here."""
-        path = written_path(app, target.origin.path)
+        (`Resources.Fn.FunctionUrlConfig`, as SAM users name them): when the file does not
+        have them yet, `Properties` is put back here."""
+        path = self._written_path(app, target.origin)
         found = resource_path(app, path)
         if self.properties_key is None or found is None:
             return path
@@ -294,7 +299,7 @@ class TemplateDialect:
         if key is None:
             return NotApplied(f"{self.name} has no key for {intent.setting} here", intent.title)
         value = key.value(intent.value)
-        if _has_placeholder(value):
+        if has_placeholder(value):
             return NotApplied("the value must be chosen by you", intent.title)
         origin = intent.target.origin
         if key.plugin:  # The plugin joins `plugins:`, its settings `custom:`: both at the root.
@@ -338,6 +343,31 @@ class TemplateDialect:
         return yaml_statements(statements).rstrip("\n")
 
 
+def _candidates(path: KeyPath) -> list[KeyPath]:
+    """The paths a place recorded at `path` may be written at, the recorded one first."""
+    bases = [path]
+    if path[:1] == ("resources",) and path[1:2] != ("Resources",) and len(path) > 1:
+        bases += [("resources", "Resources", *path[1:]), ("Resources", *path[1:])]
+    found = []
+    for base in bases:
+        found.append(base)
+        for at, part in enumerate(base[:-1]):
+            if part == "Resources" and len(base) > at + 2 and base[at + 2] != "Properties":
+                found.append((*base[: at + 2], "Properties", *base[at + 2 :]))
+    return found
+
+
+def _exists(root: object, path: KeyPath) -> bool:
+    node = root
+    for part in path:
+        listed = isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node)
+        mapped = isinstance(part, str) and isinstance(node, dict) and part in node
+        if not (listed or mapped):
+            return False
+        node = node[part]  # type: ignore[index]
+    return True
+
+
 def _deep_set(tree: dict[str, object], path: tuple[str, ...], value: object) -> None:
     """Put `value` at `path`, merging mappings that meet on the way."""
     node = tree
@@ -359,16 +389,6 @@ def inline_value(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{key} {inline_value(item)}" for key, item in value.items())
     return yaml_scalar(value)
-
-
-def _has_placeholder(value: object) -> bool:
-    if isinstance(value, Placeholder):
-        return True
-    if isinstance(value, dict):
-        return any(_has_placeholder(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_placeholder(item) for item in value)
-    return False
 
 
 def _free_text(intent: Intent) -> str:

@@ -33,6 +33,7 @@ from slsguard.fixes import (
     ResourceRef,
     SetSetting,
     Target,
+    has_placeholder,
 )
 from slsguard.loading.terraform.translate import argument_path
 from slsguard.tf_address import local_address, terraform_address
@@ -54,6 +55,14 @@ def _access_log(_value: object) -> object:
 def _json_encoded(value: object) -> object:
     """Arguments that take a JSON document (`redrive_policy`): `jsonencode({...})`."""
     return HclExpression(f"jsonencode({hcl_value(value)})")
+
+
+def _own_account(_value: object) -> object:
+    return Placeholder("this account's ID: data.aws_caller_identity.current.account_id")
+
+
+def _own_role(_value: object) -> object:
+    return Placeholder("ARN of an aws_iam_role only this function uses")
 
 
 def _route_throttling(value: object) -> object:
@@ -103,8 +112,20 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("AWS::CloudFront::Distribution", "web-acl"): Key(("web_acl_id",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
+    ("AWS::Lambda::Permission", "source-account"): Key(("source_account",), _own_account),
+    ("AWS::Lambda::Permission", "source-arn"): Key(("source_arn",)),
+    ("function", "role"): Key(("role",), _own_role),
+    ("setting", "iam-actions"): Key(("Action",)),
+    ("setting", "iam-resources"): Key(("Resource",)),
 }
 """(see `Target.lookup_keys`, setting) → argument path; `name{}` is a nested block."""
+
+_STATEMENT_NOTE = 'in a data "aws_iam_policy_document" statement: `{}`'
+_NOTES = {
+    "iam-actions": _STATEMENT_NOTE.format("actions = [...]"),
+    "iam-resources": _STATEMENT_NOTE.format("resources = [...]"),
+}
+"""How a statement key reads where the statement is an HCL block, not JSON."""
 
 AS_RESOURCE: dict[tuple[str, str], AddedKind] = {
     ("function", "log-retention"): "log-group",
@@ -172,9 +193,11 @@ class TerraformDialect:
             if as_resource is not None:
                 return self.edit(app, as_resource)
             found = _setting_key(intent)
-            if found is None or isinstance(intent.value, Placeholder):
+            if found is None:
                 return NotApplied("no exact Terraform argument for this fix", intent.title)
             path, value = found.path, found.value(intent.value)
+            if has_placeholder(value):
+                return NotApplied("the value must be chosen by you", intent.title)
             key = path[0].removesuffix("{}")
             if len(path) > 1:
                 text = hcl_nested(path[1:], value)
@@ -212,27 +235,26 @@ class TerraformDialect:
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
 
     def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
-        """Several arguments of one resource under one `# in <address>` line."""
-        if any(_as_resource(i) is not None or _setting_key(i) is None for i in intents):
-            return "\n".join(self._setting(app, i).rstrip("\n") for i in intents)
-        where = local_address(address_of(app, intents[0].target))
-        notes = [f"in {where}"]
+        """Several settings of one target under one `# in ...` line (comments said once)."""
+        seen: set[str] = set()
+        lines: list[str] = []
         for intent in intents:
-            notes += [n for n in (intent.note, *_grants(intent.grants)) if n not in notes]
-        bodies = []
-        for intent in intents:
-            key = _setting_key(intent)
-            assert key is not None
-            bodies.append(hcl_nested(key.path, key.value(intent.value)))
-        return _comment(notes) + "\n".join(bodies)
+            for line in self._setting(app, intent).splitlines():
+                if not line.startswith("#") or line not in seen:
+                    lines.append(line)
+                    seen.add(line)
+        return "\n".join(lines)
 
     def _setting(self, app: model.Application, intent: SetSetting) -> str:
         as_resource = _as_resource(intent)
         if as_resource is not None:
             return self.render(app, as_resource)
-        where = address_of(app, intent.target)
+        where = local_address(address_of(app, intent.target))
+        if intent.target.variant == "iam-statement":  # Inside a policy: name the statement.
+            where = self.name_of(app, intent.target.origin) or where
         found = _setting_key(intent)
-        notes = [f"in {local_address(where)}", intent.note, *_grants(intent.grants)]
+        notes = [f"in {where}", intent.note, *_grants(intent.grants)]
+        notes.append(_NOTES.get(intent.setting, ""))
         if found is None:
             return _comment([f"set {intent.setting} to {hcl_value(intent.value)}", *notes])
         return _comment(notes) + hcl_nested(found.path, found.value(intent.value))

@@ -166,7 +166,7 @@ def _terraform(entries: list[_Entry]) -> str:
             continue
         name = _hcl_name(entry.function.name, names)
         statements = minimal(entry.needs, implied=_implied(entry, "terraform"))
-        intents_ = intents(statements, entry.app)
+        intents_ = intents(statements, entry.app, "terraform")
         blocks.append("\n".join([*header, policy_document(entry.app, name, intents_)]))
     return "\n\n".join(blocks) + "\n"
 

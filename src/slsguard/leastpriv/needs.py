@@ -23,6 +23,7 @@ from slsguard.leastpriv.actionmap import OPTIONAL, TRIGGER_ACTIONS, actions_for
 from slsguard.leastpriv.indirect import (
     DESTINATION_SERVICES,
     call_needs,
+    detects_language,
     generated_role,
     may_reach_s3,
     pass_role,
@@ -108,8 +109,8 @@ _cache: OrderedDict[int, tuple[Application, dict[str, FunctionNeeds]]] = Ordered
 
 
 def function_needs(app: Application) -> dict[str, FunctionNeeds]:
-    """The needs of every function of `app` whose Python, JavaScript or TypeScript handler
-    code was analysed."""
+    """The needs of every function of `app` whose Python, JavaScript, TypeScript or Go
+    handler code was analysed."""
     cached = _cache.get(id(app))
     if cached is not None and cached[0] is app:
         return cached[1]
@@ -143,6 +144,10 @@ class _Loaders:
             if module is None or located.symbol not in module.functions:
                 return None
             return PythonCalls(loader).run(module, module.functions[located.symbol])
+        if located.language == "go":
+            from slsguard.code.go_calls import sdk_calls  # tree-sitter-go only for Go code
+
+            return sdk_calls(located, self.cwd)
         if located.language not in ("javascript", "typescript"):
             return None
         js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
@@ -182,6 +187,10 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             if call.method == athena.READS_TABLE_DATA:
                 message = f"`{call.method}` reads the tables' data in S3 as the caller"
                 uncertain.append(Uncertainty("s3", message, call.location))
+        if detects_language(call.service, call.method, dict(call.params)):
+            reason = f"{call.service}.{call.method} may detect the language with Comprehend"
+            detect = "comprehend:DetectDominantLanguage"
+            needs.append(Need(detect, ANY, call.location, reason, optional=True))
         if sets_acl(call.service, call.method, _texts(call)):
             target = _target(app, fn, call, "s3:PutObject")
             reason = f"{call.service}.{call.method} with an ACL"

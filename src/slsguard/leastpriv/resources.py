@@ -8,12 +8,14 @@ that resource's ARN pattern. Otherwise the target says it is unresolved and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slsguard.analysis.stacks import output_resource
 from slsguard.leastpriv.pycalls import Arg
-from slsguard.model import Application, Function, render
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Deferred, Function, Reference, render
 
 _TYPES: dict[str, tuple[str, str, str]] = {
     "table": ("AWS::DynamoDB::Table", "TableName", "arn:aws:dynamodb:*:*:table/{}"),
@@ -64,11 +66,16 @@ class Target:
     resolved: bool = True
     cfn: str = ""
     """The ARN as a CloudFormation value (`!GetAtt OrdersTable.Arn`), for YAML policies."""
+    sls: str = ""
+    """The ARN as the Serverless Framework config writes it, its variables kept
+    (`arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/${sls:stage}-orders`), so that
+    a policy for one stage is right for every stage."""
 
     def child(self, suffix: str) -> Target:
         """A sub-resource (objects of a bucket, indexes of a table)."""
         cfn = f"!Sub '${{{self.logical_id}.Arn}}{suffix}'" if self.logical_id else ""
-        return Target(self.arn + suffix, self.logical_id, self.label, self.resolved, cfn)
+        sls = self.sls + suffix if self.sls else ""
+        return Target(self.arn + suffix, self.logical_id, self.label, self.resolved, cfn, sls)
 
 
 ANY = Target("*", label="no resource-level permissions", cfn="'*'")
@@ -91,8 +98,12 @@ def resolve(app: Application, fn: Function, kind: str, arg: Arg | None) -> Targe
     var = next((e for e in fn.environment if e.name == arg.text), None)
     if var is None:
         return unresolved(kind, f"{arg.text} is not set in the template")
+    raw = serverless_text(app, fn, var.name)
     if isinstance(var.value, str):
-        return _named(kind, var.value, arg.text)
+        return _with_variables(_named(kind, var.value, arg.text), var.value, raw)
+    if raw.startswith("arn:") and isinstance(var.value, Reference | Deferred):
+        known = var.value.text if isinstance(var.value, Deferred) else raw  # the stage resolved
+        return _with_variables(Target(_VARIABLE.sub("*", known), label=arg.text), "", raw)
     other = other_stack(app, kind, var.value, arg.text)
     if other is not None:
         return other
@@ -172,3 +183,38 @@ def _reads_other_stack(value: object) -> bool:
         return True
     parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
     return name == "Fn::GetAtt" and len(parts) > 1 and str(parts[1]).startswith("Outputs.")
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_REGION_ACCOUNT = ("${aws:region}", "${aws:accountId}")
+
+
+def serverless_text(app: Application, fn: Function, name: str) -> str:
+    """The environment variable's value as the Serverless config writes it (`orders-
+    ${sls:stage}`), when it holds variables; empty otherwise or for other syntaxes."""
+    if app.kind != "serverless" or not app.documents:
+        return ""
+    root = app.documents[0].root
+    for path in (("functions", fn.name, "environment"), ("provider", "environment")):
+        node: object = root
+        for step in path:
+            node = node.get(step) if isinstance(node, YMap) else None
+        value = node.get(name) if isinstance(node, YMap) else None
+        if value is not None:
+            return value if isinstance(value, str) and "${" in value else ""
+    return ""
+
+
+def _with_variables(target: Target, resolved: str, raw: str) -> Target:
+    """`target` with its Serverless text: the resolved name put back as written, and an
+    unknown region and account as `${aws:region}`/`${aws:accountId}`."""
+    if not raw:
+        return target
+    arn = target.arn.replace(resolved, raw) if resolved and resolved in target.arn else ""
+    arn = raw if raw.startswith("arn:") else arn
+    parts = arn.split(":", 5)
+    if len(parts) == 6:
+        parts[3] = _REGION_ACCOUNT[0] if parts[3] == "*" else parts[3]
+        parts[4] = _REGION_ACCOUNT[1] if parts[4] == "*" else parts[4]
+        return replace(target, sls=":".join(parts))
+    return target

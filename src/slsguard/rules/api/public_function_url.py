@@ -51,7 +51,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.http import describe, endpoints
-from slsguard.analysis.resources import referenced_ids
+from slsguard.analysis.resources import permitted_function
 from slsguard.analysis.targets import resource_target
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.fixes import Placeholder, SetSetting, Target, unsafe
@@ -99,23 +99,15 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     signed = {e.function for e in urls if e.auth.kind == "iam"} - {
         e.function for e in urls if e.auth.kind != "iam"
     }
-    by_logical_id = {fn.logical_id: fn.name for fn in app.functions if fn.logical_id}
     for permission in app.permissions:
         if (permission.function_url_auth_type or "").strip().upper() != "NONE":
             continue
         if permission.principal.strip() != "*":
             continue  # Only the named principal may use the URL.
-        function = _function(permission, by_logical_id)
+        function = permitted_function(app, permission)
         if function is not None and function in covered | signed:
             continue  # The URL itself is reported, or takes IAM (this permission is inert).
         yield _permission_violation(app, permission, function)
-
-
-def _function(permission: LambdaPermission, by_logical_id: dict[str, str]) -> str | None:
-    for logical_id in referenced_ids(permission.function):
-        if logical_id in by_logical_id:
-            return by_logical_id[logical_id]
-    return None
 
 
 def _permission_violation(
