@@ -31,8 +31,7 @@ CASES = [
     ("SLS202", ("public-function-url",), 3),
     # Left: an auth type from a parameter (changed where it is defined), a URL made by a
     # registry module (its `authorization_type` input, not a block slsguard can edit), a
-    # permission for `*` (IAM auth alone would open it to every AWS account: the principal
-    # must be named first).
+    # permission for `*` (the principal to name is the author's choice).
     ("SLS213", ("data-store-unencrypted", "hardcoded-secret-in-template"), 0),
     ("SLS210", ("function-outside-vpc",), None),
     # Not applied: the subnets and security groups are the author's to choose.

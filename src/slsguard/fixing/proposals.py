@@ -12,7 +12,6 @@ reason: a fix that would fail at run time is not a fix. Free-text advice is not 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,28 +41,9 @@ def proposals_of(finding: Finding, app: Application) -> list[Proposal]:
     if not intents:
         return []
     origin = Origin(finding.location.file or "", finding.location.key_path)
-    edits = _together(intents, dialects.edits(app, intents, origin))
+    edits = dialects.edits(app, intents, origin)
     return [_proposal(finding, app, i, e) for i, e in zip(intents, edits, strict=True)]
 
-
-Answer = dialects.Edit | dialects.NotApplied
-
-
-def _together(intents: Sequence[Intent], edits: list[Answer]) -> list[Answer]:
-    """Settings a finding makes on one target form one change: when one of them cannot be
-    applied (a principal you must name), the others are not applied alone either."""
-    blocked: dict[object, dialects.NotApplied] = {}
-    for intent, edit in zip(intents, edits, strict=True):
-        if isinstance(intent, SetSetting) and isinstance(edit, dialects.NotApplied):
-            blocked.setdefault(intent.target, edit)
-    result: list[Answer] = []
-    for intent, edit in zip(intents, edits, strict=True):
-        other = blocked.get(intent.target) if isinstance(intent, SetSetting) else None
-        if other is not None and isinstance(edit, dialects.Edit):
-            reason = f"it goes with '{other.title}', not applied: {other.reason}"
-            edit = dialects.NotApplied(reason, edit.title)
-        result.append(edit)
-    return result
 
 
 def _proposal(

@@ -119,12 +119,12 @@ def _permission_violation(
         f"{app.name} › {target}: a permission with FunctionUrlAuthType NONE lets anyone on "
         "the internet invoke the function through its URL",
         intents=(
-            SetSetting(_permission_target(app, permission), "auth", "AWS_IAM", _SIGNED),
             SetSetting(
                 _permission_target(app, permission),
                 "principal",
                 Placeholder("the account or role that calls the URL"),
-                _SIGNED,
+                unsafe("only the named principal can call the URL"),
+                note="or remove the permission if nothing calls the URL",
             ),
         ),
         function=function,
