@@ -245,7 +245,7 @@ def _id(anchor: str | None) -> str:
 
 def _findings(ordered: list[Finding], anchors: Anchors, group_by: str | None) -> str:
     accounts = _accounts(ordered) if group_by is None else []
-    if len(accounts) > 1:  # An organization audit: one heading per account.
+    if len([a for a in accounts if a]) > 1:  # An organization audit: a heading per account.
         return _section("findings", "Findings", _by_account(ordered, anchors, accounts))
     if group_by is None:
         body = "\n".join(_finding(f, anchors[id(f)]) for f in ordered)
