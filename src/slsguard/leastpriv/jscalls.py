@@ -396,7 +396,17 @@ class JavaScriptCalls:
             module.display, line, column, (end_line, end_column), _symbol(node), module.text(node)
         )
         dynamic = not service or not method
+        if not via and method:
+            # Messages name the call the way JavaScript spells it (`s3.listBuckets`), not
+            # by the snake_case operation key the action map is indexed by.
+            via = f"{service}.{_camel(method)}"
         self.calls.append(SdkCall(service, method, params, location, dynamic, via=via))
+
+
+def _camel(method: str) -> str:
+    """`list_buckets` → `listBuckets`."""
+    head, *rest = method.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
 def _is_handle(value: object) -> bool:
