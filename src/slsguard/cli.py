@@ -22,6 +22,7 @@ from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Confidence, Report, Severity, Violation
 from slsguard.fixing import command as fix_cli
+from slsguard.fleet import command as fleet_cli
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
 from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_file
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.add_parser(commands)
     policy_cli.add_parser(commands)
     fix_cli.add_parser(commands)
+    fleet_cli.add_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
@@ -401,6 +403,8 @@ def _main(argv: list[str]) -> int:
         return policy_cli.run(args)
     if args.command == "fix":
         return fix_cli.run(args)
+    if args.command == "fleet":
+        return fleet_cli.run(args)
     return _with_user_rules(args, _scan)
 
 

@@ -301,6 +301,9 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
     elif violation.intents and not fix:
         fix = dialects.render_advice(violation.intents)
     confidence, reason = _confidence(rule, violation)
+    functions = tuple(dict.fromkeys(violation.functions)) or (
+        (violation.function,) if violation.function else ()
+    )
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
@@ -310,9 +313,10 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         fix=mask_text(fix),
         intents=violation.intents,
         app=app.name if app else "",
-        function=violation.function,
+        # A finding about exactly one function names it, however the rule said so.
+        function=violation.function or (functions[0] if len(functions) == 1 else None),
         subject=violation.subject,
-        functions=violation.functions or ((violation.function,) if violation.function else ()),
+        functions=functions,
         flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
         confidence=confidence,
         confidence_reason=reason,

@@ -8,14 +8,10 @@ Security Hub does in an account where it is not enabled.
 from __future__ import annotations
 
 import json
-import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
@@ -33,73 +29,37 @@ SECRET = "Tr0ub4dor-and-3-horses"
 POLICY = Path(__file__).resolve().parents[2] / "docs" / "securityhub-policy.json"
 
 
-class _Proxy(BaseHTTPRequestHandler):
-    """Forwards to moto and records every Security Hub request (path, JSON body); with
-    `refuse`, answers Security Hub requests as AWS does where Security Hub is not enabled."""
-
-    upstream = ""
-    refuse = False
-    seen: ClassVar[list[tuple[str, dict[str, Any]]]] = []
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def do_POST(self) -> None:
-        """Security Hub (REST JSON) and STS (query) calls."""
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        hub = self.path.startswith("/findings")
-        if hub:
-            self.seen.append((self.path, json.loads(body or b"{}")))
-        if hub and self.refuse:
-            message = {"Message": f"Account {CALLER} is not subscribed to AWS Security Hub"}
-            self._reply(401, json.dumps(message).encode(), {})
-            return
-        request = urllib.request.Request(
-            self.upstream + self.path,
-            data=body,
-            method="POST",
-            headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
-        )
-        try:
-            with urllib.request.urlopen(request) as response:
-                self._reply(response.status, response.read(), dict(response.headers))
-        except urllib.error.HTTPError as error:
-            self._reply(error.code, error.read(), dict(error.headers))
-
-    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            if key.lower() not in ("content-length", "transfer-encoding", "connection", "date"):
-                self.send_header(key, value)
-        if status == 401:
-            self.send_header("x-amzn-ErrorType", "InvalidAccessException")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+Seen = list[tuple[str, Any]]
 
 
-def _serve(moto_url: str, refuse: bool) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
-    seen: list[tuple[str, Any]] = []
-    handler = type("Handler", (_Proxy,), {"upstream": moto_url, "refuse": refuse, "seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+def _serve(proxy: Any, moto_url: str, refuse: bool) -> Iterator[tuple[str, Seen]]:
+    """A proxy in front of moto recording every Security Hub request (path, JSON body); with
+    `refuse`, answering them as AWS does where Security Hub is not enabled (STS still works)."""
+    seen: Seen = []
+
+    def answer(method: str, path: str, body: bytes) -> tuple[int, bytes, dict[str, str]] | None:
+        if not path.startswith("/findings"):
+            return None
+        seen.append((path, json.loads(body or b"{}")))
+        if not refuse:
+            return None
+        message = {"Message": f"Account {CALLER} is not subscribed to AWS Security Hub"}
+        return 401, json.dumps(message).encode(), {"x-amzn-ErrorType": "InvalidAccessException"}
+
+    with proxy(moto_url, answer) as url:
+        yield url, seen
 
 
 @pytest.fixture()
-def recorder(moto_url: str) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
+def recorder(loopback_proxy: Any, moto_url: str) -> Iterator[tuple[str, Seen]]:
     """A recording proxy in front of moto, and what it saw."""
-    yield from _serve(moto_url, refuse=False)
+    yield from _serve(loopback_proxy, moto_url, refuse=False)
 
 
 @pytest.fixture()
-def not_enabled(moto_url: str) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
-    """A proxy answering Security Hub calls with InvalidAccessException (STS still works)."""
-    yield from _serve(moto_url, refuse=True)
+def not_enabled(loopback_proxy: Any, moto_url: str) -> Iterator[tuple[str, Seen]]:
+    """A proxy answering Security Hub calls with InvalidAccessException."""
+    yield from _serve(loopback_proxy, moto_url, refuse=True)
 
 
 def _finding(account: str, name: str) -> Finding:
@@ -131,7 +91,7 @@ def _hub_findings(moto_url: str, scope: str) -> dict[str, dict[str, Any]]:
 
 
 def test_a_record_of_another_account_is_never_sent(
-    recorder: tuple[str, list[tuple[str, Any]]],
+    recorder: tuple[str, Seen],
 ) -> None:
     url, seen = recorder
     session = Session(Endpoint(endpoint_url=url), Calls())
@@ -146,7 +106,7 @@ def test_a_record_of_another_account_is_never_sent(
 
 
 def test_export_gives_no_credentials_a_foreign_account(
-    recorder: tuple[str, list[tuple[str, Any]]],
+    recorder: tuple[str, Seen],
 ) -> None:
     url, seen = recorder
     hub_of = hub_for(Session(Endpoint(endpoint_url=url), Calls()))
@@ -157,7 +117,7 @@ def test_export_gives_no_credentials_a_foreign_account(
 
 
 def test_archiving_asks_for_the_active_findings_of_this_product_and_scope(
-    recorder: tuple[str, list[tuple[str, Any]]],
+    recorder: tuple[str, Seen],
 ) -> None:
     url, seen = recorder
     session = Session(Endpoint(endpoint_url=url), Calls())
@@ -228,7 +188,7 @@ def test_audit_imports_into_the_audited_account(
 
 
 def test_security_hub_not_enabled_is_sls008_never_an_abort(
-    not_enabled: tuple[str, list[tuple[str, Any]]],
+    not_enabled: tuple[str, Seen],
     account_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

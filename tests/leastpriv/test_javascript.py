@@ -95,6 +95,14 @@ def test_node_v2_needs_statement_by_statement() -> None:
     }
 
 
+def test_javascript_calls_are_named_as_javascript_spells_them() -> None:
+    cwd = Path.cwd()
+    loaded = load_all(list(discover([NODE], cwd)), LoadOptions(), cwd)
+    reasons = {n.reason for n in function_needs(loaded.apps[0])["legacy"].needs}
+    assert {"dynamodb.updateItem", "s3.getObject"} <= reasons
+    assert not any("_" in reason for reason in reasons)
+
+
 def test_kms_only_for_customer_managed_keys() -> None:
     assert _needs(KMS, "billing") == {
         ("secretsmanager:GetSecretValue", "!Ref ApiSecret", False),

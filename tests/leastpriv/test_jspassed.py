@@ -133,3 +133,46 @@ def test_sigv4_signed_requests(tmp_path: Path) -> None:
     assert found["graph"] == {("appsync:GraphQL", "arn:aws:appsync:*:*:apis/*")}
     assert found["axios"] == invoke
     assert found["search"] == {("?", "es")}  # another service: a call not understood
+
+
+EXTENSIONS = """const fetch = require("node-fetch");
+
+exports.config = async () =>
+  fetch(`http://localhost:2772/applications/${process.env.APP}/environments/prod/configurations/x`);
+
+exports.secret = async () =>
+  fetch(`http://localhost:2773/secretsmanager/get?secretId=${process.env.SECRET}`);
+"""
+
+
+def test_requests_to_lambda_extensions_are_calls_not_understood(tmp_path: Path) -> None:
+    functions = "  config:\n    handler: handler.config\n  secret:\n    handler: handler.secret\n"
+    found = _needs(write(tmp_path, {"handler.js": EXTENSIONS, "serverless.yml": NODE + functions}))
+    # The module calls both extensions: each function is uncertain about both services.
+    assert found["config"] == found["secret"] == {("?", "appconfig"), ("?", "secretsmanager")}
+
+
+TRANSLATE = """const AWS = require("aws-sdk");
+
+const translate = new AWS.Translate();
+
+exports.auto = async (event) =>
+  translate
+    .translateText({ SourceLanguageCode: "auto", TargetLanguageCode: "fr", Text: event.text })
+    .promise();
+
+exports.known = async (event) =>
+  translate
+    .translateText({ SourceLanguageCode: "en", TargetLanguageCode: "fr", Text: event.text })
+    .promise();
+"""
+
+
+def test_automatic_source_language_asks_comprehend(tmp_path: Path) -> None:
+    functions = "  auto:\n    handler: handler.auto\n  known:\n    handler: handler.known\n"
+    found = _needs(write(tmp_path, {"handler.js": TRANSLATE, "serverless.yml": NODE + functions}))
+    assert found["auto"] == {
+        ("translate:TranslateText", "*"),
+        ("comprehend:DetectDominantLanguage", "*"),
+    }
+    assert found["known"] == {("translate:TranslateText", "*")}

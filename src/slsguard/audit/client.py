@@ -192,9 +192,9 @@ class Session:
         region: str | None = self._boto.region_name
         return region or "us-east-1"
 
-    def fresh(self) -> Session:
-        """A session with the same credentials that records its calls apart."""
-        return Session(self._endpoint, Calls(), self._credentials)
+    def fresh(self, calls: Calls | None = None) -> Session:
+        """A session with the same credentials that records its calls apart (in `calls`)."""
+        return Session(self._endpoint, calls or Calls(), self._credentials)
 
     def caller_account(self) -> str:
         """The account the credentials belong to (`sts:GetCallerIdentity` needs no

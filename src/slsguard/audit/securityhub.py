@@ -203,9 +203,7 @@ def batches(records: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
         yield batch
 
 
-def _import(
-    client: Any, records: Sequence[dict[str, Any]], resource: str
-) -> tuple[int, list[str]]:
+def _import(client: Any, records: Sequence[dict[str, Any]], resource: str) -> tuple[int, list[str]]:
     """Send the records: how many Security Hub took, and why it refused single ones (a
     refused call is a denial the client remembers)."""
     taken, failed = 0, list[str]()

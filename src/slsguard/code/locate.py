@@ -35,6 +35,7 @@ MAX_SOURCE_BYTES = 1024 * 1024
 PYTHON_SUFFIXES = (".py",)
 NODE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 _BUILD_DIRS = ("dist", "build", ".build", "lib", "out")
+_RUNTIME_NAME = re.compile(r"[a-z][a-z0-9.]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +337,9 @@ def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd:
         return _note(fn, origin, "inline code built with an intrinsic function")
     language = language_of(fn.runtime)
     if not isinstance(language, str):
-        return _note(fn, origin, f"inline {fn.runtime or 'code of an unknown runtime'}")
+        # `!Ref LambdaRuntime` is not a runtime the message can name.
+        known = fn.runtime if fn.runtime and _RUNTIME_NAME.fullmatch(fn.runtime) else None
+        return _note(fn, origin, f"inline {known or 'code of an unknown runtime'}")
     if is_placeholder_code(text):
         lines = len([line for line in text.splitlines() if line.strip()])
         counted = f"{lines} lines that call" if lines != 1 else "1 line that calls"

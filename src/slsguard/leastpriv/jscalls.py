@@ -218,6 +218,9 @@ class JavaScriptCalls:
         for package, service in wrappers.imported(specifiers, wrappers.JAVASCRIPT, "/"):
             location = wrappers.where(module.display, module.lines, package)
             self.calls.append(SdkCall(service, "", (), location, True, via=package))
+        table = wrappers.JAVASCRIPT_EXTENSIONS
+        for service, via, location in wrappers.extensions(module.display, module.lines, table):
+            self.calls.append(SdkCall(service, "", (), location, True, via=via))
 
     def _collect(self, module: JsModule) -> None:
         if any(m is module for m in self._seen):
@@ -393,7 +396,17 @@ class JavaScriptCalls:
             module.display, line, column, (end_line, end_column), _symbol(node), module.text(node)
         )
         dynamic = not service or not method
+        if not via and method:
+            # Messages name the call the way JavaScript spells it (`s3.listBuckets`), not
+            # by the snake_case operation key the action map is indexed by.
+            via = f"{service}.{_camel(method)}"
         self.calls.append(SdkCall(service, method, params, location, dynamic, via=via))
+
+
+def _camel(method: str) -> str:
+    """`list_buckets` → `listBuckets`."""
+    head, *rest = method.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
 def _is_handle(value: object) -> bool:

@@ -23,6 +23,7 @@ from slsguard.leastpriv.actionmap import OPTIONAL, TRIGGER_ACTIONS, actions_for
 from slsguard.leastpriv.indirect import (
     DESTINATION_SERVICES,
     call_needs,
+    detects_language,
     generated_role,
     may_reach_s3,
     pass_role,
@@ -186,6 +187,10 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             if call.method == athena.READS_TABLE_DATA:
                 message = f"`{call.method}` reads the tables' data in S3 as the caller"
                 uncertain.append(Uncertainty("s3", message, call.location))
+        if detects_language(call.service, call.method, dict(call.params)):
+            reason = f"{call.service}.{call.method} may detect the language with Comprehend"
+            detect = "comprehend:DetectDominantLanguage"
+            needs.append(Need(detect, ANY, call.location, reason, optional=True))
         if sets_acl(call.service, call.method, _texts(call)):
             target = _target(app, fn, call, "s3:PutObject")
             reason = f"{call.service}.{call.method} with an ACL"

@@ -52,7 +52,7 @@ from collections.abc import Iterator
 
 from slsguard.analysis.apis import apis
 from slsguard.analysis.targets import stage_target
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Severity, Violation, name_list
 from slsguard.fixes import SetSetting, unsafe
 from slsguard.model import Application
 from slsguard.rules import Context, rule
@@ -78,7 +78,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue
         for stage in api.stages:
             if stage.throttling is None:
-                whom = ", ".join(api.functions[:3]) if api.functions else "its integrations"
+                whom = name_list(api.functions, 3) if api.functions else "its integrations"
                 throttle = SetSetting(
                     stage_target(app, api, stage),
                     "throttling",
@@ -93,4 +93,5 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                     "requests per second by default, shared by every API of the region)",
                     intents=(throttle,),
                     subject=f"{api.resource_id}:{stage.name}",
+                    functions=tuple(api.functions),
                 )

@@ -47,6 +47,7 @@ Resources:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.resources import permitted_function
 from slsguard.analysis.targets import resource_target
 from slsguard.findings import Severity, Violation
 from slsguard.fixes import (
@@ -83,20 +84,19 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue  # A public function URL: reported by public-function-url.
         problem = _problem(permission)
         if problem:
+            function = permitted_function(app, permission)
             yield Violation(
                 permission.origin,
-                f"permission on {_function(app, permission)}: {problem}",
+                f"permission on {f'function {function}' if function else _other(permission)}: "
+                f"{problem}",
                 subject=permission.principal,
                 intents=_narrowed(app, permission),
+                function=function,
             )
 
 
-def _function(app: Application, permission: LambdaPermission) -> str:
-    """The function the permission is on, by its name in the app when it is one of its own."""
-    logical = permission.function_logical_id
-    for fn in app.functions if logical else ():
-        if logical in (fn.logical_id, fn.name):
-            return f"function {fn.name}"
+def _other(permission: LambdaPermission) -> str:
+    """A function the permission is on that is not one of the app's own."""
     return permission.function or "a function"
 
 

@@ -206,7 +206,7 @@ def _api_violation(
         origin,
         message,
         intents=_intents(app, origin, hits, users, allowed, f"{allowed} s or less, as needed"),
-        function=names[0] if len(names) == 1 else None,
+        functions=tuple(names),
         subject="api",
     )
 
@@ -229,7 +229,7 @@ def _maximum_violation(
         origin,
         message,
         intents=_intents(app, origin, hits, users, value, note),
-        function=names[0] if len(names) == 1 else None,
+        functions=tuple(names),
         subject="maximum",
     )
 
