@@ -25,8 +25,14 @@ import re
 from functools import cache
 from pathlib import Path
 
-from slsguard import files
-from slsguard.code.go_modules import GoFile, GoPackage, Node, load_package, text_of
+from slsguard.code.go_modules import (
+    GoFile,
+    GoPackage,
+    Node,
+    load_package,
+    module_of,
+    text_of,
+)
 from slsguard.code.model import HandlerSource, source_location
 from slsguard.leastpriv import sdkmodel
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
@@ -38,7 +44,6 @@ _TRANSFERS |= {"Download": "download_fileobj", "DownloadWithContext": "download_
 """Transfer-manager methods → the boto3 managed transfer `actionmap` already knows."""
 _TRANSFER_INPUTS = frozenset({"PutObjectInput", "GetObjectInput", "UploadInput", "DownloadInput"})
 _MAX_HOPS = 4
-MAX_GO_MOD_BYTES = 256 * 1024
 
 
 @cache
@@ -326,9 +331,10 @@ def _package_value(package: GoPackage, name: str) -> Node | None:
 
 def _local_imports(package: GoPackage, scan_root: Path) -> list[SdkCall]:
     """An uncertainty per package of the same module the handler imports (not followed)."""
-    module = _module_path(package.directory, scan_root)
-    if module is None:
+    found = module_of(package.directory, scan_root)
+    if found is None:
         return []
+    module = found[0]
     seen: dict[str, SdkCall] = {}
     for file in package.files:
         for path in file.imports.values():
@@ -338,22 +344,6 @@ def _local_imports(package: GoPackage, scan_root: Path) -> list[SdkCall]:
             where = source_location(file.display, 1, 1, (1, 1), "package", f"import {path}")
             seen[path] = SdkCall("", "", (), where, dynamic=True, via=f"package {path}")
     return list(seen.values())
-
-
-def _module_path(directory: Path, scan_root: Path) -> str | None:
-    """The `module` line of the nearest go.mod at or above `directory`, within the root."""
-    for folder in (directory, *directory.parents):
-        if not folder.is_relative_to(scan_root):
-            return None
-        go_mod = folder / "go.mod"
-        if go_mod.is_file():
-            try:
-                text = files.read_text(go_mod, MAX_GO_MOD_BYTES, errors="replace")
-            except OSError:
-                return None
-            match = re.search(r"^module\s+(\S+)", text, re.MULTILINE)
-            return match.group(1).strip('"') if match else None
-    return None
 
 
 def _functions(root: Node) -> list[Node]:
