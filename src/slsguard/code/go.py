@@ -17,6 +17,7 @@ from pathlib import Path
 
 from slsguard.code import go_sinks
 from slsguard.code.events import contained, reach
+from slsguard.code.go_access import check_package
 from slsguard.code.go_modules import (
     EVENTS,
     GoFile,
@@ -67,6 +68,7 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     imported = local_packages(package, source.scan_root, cwd)
     failures = [*package.failures, *(f for other in imported.values() for f in other.failures)]
     notes = [_parse_note(failure) for failure in failures]
+    checked = tuple(check_package(package, source.function))
     found = entry_handler(package, imported)
     if isinstance(found, str):
         message = (
@@ -76,11 +78,11 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
         origin = Origin(source.display, (), 1, 1)
         fix = "pass a function of the module to lambda.Start, or review the code otherwise"
         notes.append(CodeNote("SLS004", origin, message, fix, source.function))
-        return Result((), tuple(notes))
+        return Result(checked, tuple(notes))
     analysis = GoAnalysis(sources, package, source.function, imported)
     file, node = found
     analysis.invoke(file, node, _event_arguments(file, node), 0)
-    return Result(tuple(analysis.hits), tuple(notes))
+    return Result((*analysis.hits, *checked), tuple(notes))
 
 
 def _parse_note(failure: object) -> CodeNote:
