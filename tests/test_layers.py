@@ -47,6 +47,7 @@ STILL_BRANCHING = {
     "runtime/no_concurrency_limit.py": "reads `reservedConcurrency` or its CloudFormation name",
     "runtime/excessive_timeout.py": "reads `timeout`, `Timeout` and SAM `Globals` per syntax",
     "network/function_outside_vpc.py": "reads `provider.vpc`, which Serverless functions inherit",
+    "runtime/untrusted_layer.py": "reads `layers` per syntax (Serverless layer references)",
     # Fix still written as text per syntax (not converted to intents yet).
     "api/api_without_waf.py": "fix not converted",
     "api/unauthenticated_endpoint.py": "fix not converted",
@@ -54,7 +55,6 @@ STILL_BRANCHING = {
     "network/outdated_tls_policy.py": "fix not converted",
     "pipeline/deploy_without_cfn_role.py": "fix not converted",
     "runtime/missing_failure_destination.py": "fix not converted",
-    "runtime/untrusted_layer.py": "fix not converted",
     "secrets/plaintext_secret_in_environment.py": "fix not converted",
     "secrets/secret_materialized_in_environment.py": "fix not converted",
 }

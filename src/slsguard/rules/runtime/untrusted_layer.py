@@ -63,6 +63,7 @@ from slsguard.analysis.layers import LayerRef, layer_refs, own_accounts
 from slsguard.analysis.runtime_table import RuntimeTable, load_table
 from slsguard.analysis.templates import describe, is_lambda_app, syntax_of
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import FreeText
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -74,6 +75,8 @@ class _Problem:
     subject: str
     message: str
     fix: str
+    """Advice, the same in every syntax: a layer ARN is written alike everywhere, and which
+    accounts are trusted is slsguard's own setting (`--trusted-accounts`)."""
 
 
 @rule(
@@ -99,7 +102,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             yield Violation(
                 origin,
                 f"{problem.message}; used by {describe(names)}",
-                problem.fix,
+                intents=(FreeText(problem.fix),),
                 functions=tuple(names),
                 subject=f"{problem.subject}:{layer.text}",
             )
