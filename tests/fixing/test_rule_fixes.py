@@ -33,6 +33,7 @@ CASES = [
     # registry module (its `authorization_type` input, not a block slsguard can edit), a
     # permission for `*` (the principal to name is the author's choice).
     ("SLS213", ("data-store-unencrypted", "hardcoded-secret-in-template"), 0),
+    ("SLS214", ("weak-user-pool",), 0),
     ("SLS210", ("function-outside-vpc",), None),
     # Not applied: the subnets and security groups are the author's to choose.
 ]

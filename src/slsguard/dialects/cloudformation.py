@@ -49,6 +49,20 @@ def vpc_config(security_groups: str, subnets: str) -> Transform:
     return transform
 
 
+def password_policy(length: str, require: str) -> Transform:
+    """A neutral `{minimum-length, require-lowercase, ...}` under the dialect's key names."""
+
+    def transform(value: object) -> object:
+        policy = value if isinstance(value, dict) else {}
+        out: dict[str, object] = {length: policy.get("minimum-length", 12)}
+        for kind in ("lowercase", "uppercase", "numbers"):
+            name = kind.capitalize() if require[:1].isupper() else kind
+            out[require.format(name)] = policy.get(f"require-{kind}", True)
+        return out
+
+    return transform
+
+
 def _kms(_value: object) -> object:
     """Kinesis names its encryption by the kind of key (`KMS`)."""
     return "KMS"
@@ -114,6 +128,11 @@ SETTINGS = {
     ("AWS::OpenSearchService::Domain", "encryption"): Key(("EncryptionAtRestOptions", "Enabled")),
     ("AWS::Elasticsearch::Domain", "encryption"): Key(("EncryptionAtRestOptions", "Enabled")),
     ("AWS::SQS::Queue", "encryption"): Key(("SqsManagedSseEnabled",)),
+    ("AWS::Cognito::UserPool", "mfa"): Key(("MfaConfiguration",)),
+    ("AWS::Cognito::UserPool", "mfa-methods"): Key(("EnabledMfas",)),
+    ("AWS::Cognito::UserPool", "password-policy"): Key(
+        ("Policies", "PasswordPolicy"), password_policy("MinimumLength", "Require{}")
+    ),
     ("setting:url", "auth"): Key(("AuthType",)),
     ("AWS::Lambda::Permission", "auth"): Key(("FunctionUrlAuthType",)),
     ("AWS::Lambda::Permission", "principal"): Key(("Principal",)),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from slsguard import model
 from slsguard.dialects.base import Edit, EditAction, NotApplied, new_resource_for, resource_path
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
-from slsguard.dialects.cloudformation import vpc_config
+from slsguard.dialects.cloudformation import password_policy, vpc_config
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
@@ -108,6 +108,13 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("AWS::OpenSearchService::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
     ("AWS::Elasticsearch::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
     ("AWS::SQS::Queue", "encryption"): Key(("sqs_managed_sse_enabled",)),
+    ("AWS::Cognito::UserPool", "mfa"): Key(("mfa_configuration",)),
+    ("AWS::Cognito::UserPool", "mfa-methods"): Key(
+        ("software_token_mfa_configuration{}",), lambda _value: {"enabled": True}
+    ),
+    ("AWS::Cognito::UserPool", "password-policy"): Key(
+        ("password_policy{}",), password_policy("minimum_length", "require_{}")
+    ),
     ("setting:url", "auth"): Key(("authorization_type",)),
     ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
     ("AWS::Lambda::Permission", "principal"): Key(("principal",)),

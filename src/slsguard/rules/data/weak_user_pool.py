@@ -69,7 +69,9 @@ from typing import Any
 from slsguard.analysis.resources import Resource, ResourceIndex
 from slsguard.analysis.service import child_origin
 from slsguard.analysis.store_users import references_in
+from slsguard.analysis.targets import resource_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import Intent, SetSetting, Target, unsafe
 from slsguard.located import YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
@@ -101,20 +103,44 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         if pool.logical_id not in used:
             continue
         name = resource_name(app, pool.logical_id)
-        yield from _password_policy(pool, name)
+        yield from _password_policy(pool, resource_target(app, pool.logical_id, pool.origin, name))
         if render(pool.properties.get("MfaConfiguration")).strip().upper() == "OFF":
             yield Violation(
                 pool.origin_of("MfaConfiguration"),
                 f"Cognito user pool {name} has MFA turned off (`MfaConfiguration: OFF`): a "
                 "stolen or guessed password is enough to call the APIs it authorizes",
-                "set `MfaConfiguration: OPTIONAL` (or `ON`) with `EnabledMfas: "
-                '[SOFTWARE_TOKEN_MFA]` (Terraform: `mfa_configuration = "OPTIONAL"` and a '
-                "`software_token_mfa_configuration` block)",
+                intents=_mfa(resource_target(app, pool.logical_id, pool.origin, name)),
                 subject=f"{pool.logical_id}:mfa",
             )
 
 
-def _password_policy(pool: Resource, name: str) -> Iterator[Violation]:
+_SECOND_FACTOR = unsafe("users are asked to set up an authenticator app at their next sign-in")
+_STRONGER = unsafe("new and changed passwords must then meet the stronger policy")
+STRONG_POLICY = {
+    "minimum-length": 12,
+    "require-lowercase": True,
+    "require-uppercase": True,
+    "require-numbers": True,
+}
+"""12 characters (PCI DSS 8.3.6) and every character class, Cognito's default classes."""
+
+
+def _stronger(length: object) -> dict[str, object]:
+    """The strong policy, never shorter than the length already required."""
+    written = length if isinstance(length, int) and not isinstance(length, bool) else 0
+    return {**STRONG_POLICY, "minimum-length": max(written, 12)}
+
+
+def _mfa(pool: Target) -> tuple[Intent, ...]:
+    """Optional MFA with authenticator apps (ON is only possible when a pool is created)."""
+    return (
+        SetSetting(pool, "mfa", "OPTIONAL", _SECOND_FACTOR),
+        SetSetting(pool, "mfa-methods", ["SOFTWARE_TOKEN_MFA"], _SECOND_FACTOR),
+    )
+
+
+def _password_policy(pool: Resource, target: Target) -> Iterator[Violation]:
+    name = target.name
     policies = pool.properties.get("Policies")
     policy = policies.get("PasswordPolicy") if isinstance(policies, YMap) else None
     if not isinstance(policy, YMap):
@@ -135,10 +161,15 @@ def _password_policy(pool: Resource, name: str) -> Iterator[Violation]:
         origin,
         f"the password policy of Cognito user pool {name} {' and '.join(weaknesses)}: "
         "passwords of the APIs' users fall to guessing and credential stuffing",
-        "set `MinimumLength` to at least 8 (12 for PCI DSS) and require lowercase, uppercase "
-        "and numbers (Terraform: `minimum_length`, `require_lowercase`, `require_numbers`, "
-        "`require_uppercase` in `password_policy`), or remove the policy to get Cognito's "
-        "defaults",
+        intents=(
+            SetSetting(
+                target,
+                "password-policy",
+                _stronger(length),
+                _STRONGER,
+                note="or remove the policy to get Cognito's defaults (8 characters)",
+            ),
+        ),
         subject=f"{pool.logical_id}:password",
     )
 
