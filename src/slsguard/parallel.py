@@ -32,6 +32,12 @@ if TYPE_CHECKING:  # the engine is imported by the workers, not by whoever count
     from slsguard.rules import Context, Rule
     from slsguard.scan import Judgement
 
+APPS_PER_PROCESS = 50
+"""Without `--jobs`, a worker process is started only for every this many applications: the
+fork server's start (importing the engine) and the transfer of each application cost more
+than judging a few dozen small ones (a scan of the four example apps takes twice as long on
+two processes as on one)."""
+
 CHUNKS_PER_JOB = 8
 """Chunks each worker gets on average: enough to even out large and small applications."""
 
@@ -46,6 +52,11 @@ def available_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     if quota is not None:
         cpus = min(cpus, quota)
     return max(cpus, 1)
+
+
+def automatic_jobs(apps: int) -> int:
+    """The processes a scan of `apps` applications uses when `--jobs` is not given."""
+    return max(1, min(available_cpus(), apps // APPS_PER_PROCESS))
 
 
 def cgroup_quota(cpu_max: Path) -> int | None:

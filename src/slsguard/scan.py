@@ -76,8 +76,9 @@ class ScanOptions:
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
-    jobs: int = 1
-    """Processes that judge applications (`--jobs`); 1 judges them in this process."""
+    jobs: int | None = 1
+    """Processes that judge applications (`--jobs`); 1 judges them in this process; None:
+    the CPUs this process may use, when the scan is large enough to pay for them."""
 
 
 class UnknownRuleError(ValueError):
@@ -211,13 +212,17 @@ def judge_app(
 
 
 def _judge_all(
-    apps: list[Application], rules: tuple[Rule, ...], context: Context, jobs: int
+    apps: list[Application], rules: tuple[Rule, ...], context: Context, jobs: int | None
 ) -> Iterable[Judgement]:
-    """Each application judged, in order: on a process pool when `jobs` > 1 and it pays."""
-    if jobs > 1 and len(apps) > 1 and all(rule.origin == "built-in" for rule in rules):
-        from slsguard.parallel import judge_in_pool  # multiprocessing only when asked
+    """Each application judged, in order: on a process pool when `jobs` > 1 (or, when
+    None, when the scan is large enough) and every rule is built in."""
+    if jobs != 1 and len(apps) > 1 and all(rule.origin == "built-in" for rule in rules):
+        from slsguard import parallel  # multiprocessing only when it may be used
 
-        return judge_in_pool(apps, tuple(rule.id for rule in rules), context, jobs)
+        processes = jobs or parallel.automatic_jobs(len(apps))
+        if processes > 1:
+            rule_ids = tuple(rule.id for rule in rules)
+            return parallel.judge_in_pool(apps, rule_ids, context, processes)
     active = {rule.id: rule for rule in rules}
     return (judge_app(app, rules, context, active) for app in apps)
 
