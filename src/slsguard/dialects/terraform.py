@@ -10,6 +10,7 @@ resources (`tracing_config { mode = "Active" }`, `aws_cloudwatch_metric_alarm`,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from slsguard import model
@@ -151,6 +152,14 @@ class TerraformDialect:
         terraform_type = local_address(address).split(".")[0]
         argument = format_path(argument_path(terraform_type, properties))
         return f"{address}.{argument}" if argument else address
+
+    def name_value(self, app: model.Application, value: object) -> str | None:
+        """A reference to a resource of the app by its address (`aws_sqs_queue.jobs.arn`);
+        None for anything else (named as rendered)."""
+        reference = _reference(value)
+        if reference is None or terraform_address(app, reference.logical_id) is None:
+            return None
+        return str(_resource_text(app, reference)).strip('"')
 
     def render(self, app: model.Application, intent: Intent) -> str:
         """The intent as HCL, with `#` comments saying where it goes."""
@@ -399,6 +408,28 @@ def _resource_text(app: model.Application | None, resource: str | ResourceRef) -
     if resource.suffix:
         return HclExpression(f'"${{{reference}}}{resource.suffix}"')
     return HclExpression(reference)
+
+
+_SUB = re.compile(r"^\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}(.*)$")
+
+
+def _reference(value: object) -> ResourceRef | None:
+    """`!GetAtt X.Arn`, `!Ref X` or `!Sub ${X.Arn}/*` (the shapes the Terraform loader
+    translates references into) as the resource they name."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((name, argument),) = value.items()
+    if name == "Ref" and isinstance(argument, str):
+        return ResourceRef(argument, "Ref")
+    if name == "Fn::GetAtt":
+        parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
+        if len(parts) == 2:
+            return ResourceRef(str(parts[0]), str(parts[1]))
+    if name == "Fn::Sub" and isinstance(argument, str):
+        found = _SUB.match(argument)
+        if found and "${" not in found.group(3):
+            return ResourceRef(found.group(1), found.group(2) or "Ref", found.group(3))
+    return None
 
 
 def _snake(name: str) -> str:
