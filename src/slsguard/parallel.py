@@ -43,11 +43,11 @@ from slsguard.scan import Judgement, all_rules_by_id, judge_app
 if TYPE_CHECKING:
     from slsguard.scan import ScanOptions
 
-APPS_PER_PROCESS = 50
-"""Without `--jobs`, a worker process is started only for every this many applications: the
-fork server's start (importing the engine) and the transfer of each application cost more
-than judging a few dozen small ones (a scan of the four example apps takes twice as long on
-two processes as on one)."""
+FILES_PER_PROCESS = 50
+"""Without `--jobs`, a worker process is started only for every this many files to load
+(about one application each): the fork server's start (importing the engine) and the
+transfer of each application cost more than judging a few dozen small ones (a scan of the
+four example apps takes twice as long on two processes as on one)."""
 
 BATCH = 16
 """Applications sent to a worker at once: few enough that work starts while loading goes
@@ -66,9 +66,9 @@ def available_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     return max(cpus, 1)
 
 
-def automatic_jobs(apps: int) -> int:
-    """The processes a scan of `apps` applications uses when `--jobs` is not given."""
-    return max(1, min(available_cpus(), apps // APPS_PER_PROCESS))
+def automatic_jobs(files: int) -> int:
+    """The processes a scan of `files` files to load uses when `--jobs` is not given."""
+    return max(1, min(available_cpus(), files // FILES_PER_PROCESS))
 
 
 def cgroup_quota(cpu_max: Path) -> int | None:
