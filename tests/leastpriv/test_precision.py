@@ -709,3 +709,99 @@ def handler(event, context):
         serverless(statements, "  config:\n    handler: handler.handler\n"), encoding="utf-8"
     )
     assert findings(root, "SLS109") == []  # the extension may use it with the function's role
+
+
+def test_a_name_rebound_to_another_client_keeps_each_calls_own(tmp_path: Path) -> None:
+    code = """import boto3
+
+
+def handler(event, context):
+    if event:
+        s3 = boto3.client("s3")
+        s3.download_file(Bucket="inventory", Key="db", Filename="/tmp/db")
+    s3 = boto3.resource("s3")
+    s3.Bucket("receipts").upload_file("/tmp/db", "r.txt")
+"""
+    root = write(tmp_path, {"handler.py": code})
+    (root / "serverless.yml").write_text(
+        serverless("", "  receipt:\n    handler: handler.handler\n"), encoding="utf-8"
+    )
+    assert needs(root)["receipt"] == {
+        ("s3:GetObject", "arn:aws:s3:::inventory/db"),
+        ("s3:PutObject", "arn:aws:s3:::receipts/r.txt"),
+        ("s3:AbortMultipartUpload", "arn:aws:s3:::receipts/r.txt"),
+    }
+
+
+def test_a_policy_template_naming_a_table_by_ref_allows_its_name(tmp_path: Path) -> None:
+    template = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Weather:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      CodeUri: src/
+      Policies:
+        DynamoDBCrudPolicy:
+          TableName: !Ref WeatherTable
+  WeatherTable:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      TableName: WeatherData
+"""
+    code = """import boto3
+
+dynamodb = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    dynamodb.put_item(TableName="WeatherData", Item={"id": {"S": "1"}})
+"""
+    root = write(tmp_path, {"template.yaml": template, "src/index.py": code})
+    # `table/${WeatherTable}` is the table's name (its `Ref`), not its ARN.
+    assert findings(root, "SLS110") == []
+
+
+def test_an_unresolved_resource_is_unknown_not_the_literal_star(tmp_path: Path) -> None:
+    code = """import boto3
+
+pinpoint = boto3.client("pinpoint")
+
+
+def handler(event, context):
+    return pinpoint.phone_number_validate(NumberValidateRequest={"PhoneNumber": event["to"]})
+"""
+    statements = (
+        "        - Effect: Allow\n          Action: [mobiletargeting:PhoneNumberValidate]\n"
+    )
+    statements += (
+        "          Resource: arn:aws:mobiletargeting:*:123456789012:phone/number/validate\n"
+    )
+    root = write(tmp_path, {"handler.py": code})
+    (root / "serverless.yml").write_text(
+        serverless(statements, "  validate:\n    handler: handler.handler\n"), encoding="utf-8"
+    )
+    assert findings(root, "SLS110") == []  # the grant may be the resource the call uses
+
+
+def test_an_sms_is_published_to_no_resource(tmp_path: Path) -> None:
+    code = """import boto3
+
+sns = boto3.client("sns")
+
+
+def handler(event, context):
+    return sns.publish(PhoneNumber=event["to"], Message="Your code is 1234")
+"""
+    statements = (
+        "        - Effect: Allow\n          Action: [sns:Publish]\n          Resource: '*'\n"
+    )
+    statements += "        - Effect: Deny\n          Action: [sns:Publish]\n"
+    statements += "          Resource: 'arn:aws:sns:*:*'\n"
+    root = write(tmp_path, {"handler.py": code})
+    (root / "serverless.yml").write_text(
+        serverless(statements, "  sms:\n    handler: handler.handler\n"), encoding="utf-8"
+    )
+    assert needs(root)["sms"] == {("sns:Publish", "'*'")}
+    assert findings(root, "SLS110") == []  # the Deny names topics, an SMS is not one
