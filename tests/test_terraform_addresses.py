@@ -59,4 +59,4 @@ def test_api_findings_name_addresses_and_fix_in_hcl() -> None:
     assert "xray_tracing_enabled = true" in text  # SLS402 stage fix
     assert 'mode = "Active"' in text  # SLS402 function fix
     assert "access_log_settings {" in text  # SLS403 fix
-    assert "(in aws_api_gateway_stage.prod" in text
+    assert "rest_api_id = aws_api_gateway_stage.prod.rest_api_id" in text  # SLS209 fix
