@@ -3,8 +3,11 @@
 
 Each tool runs as a separate process, timed from spawn to exit (so interpreter start-up and
 imports are included), and its peak resident set size is read from the rusage that
-``os.wait4`` returns for that one child. slsguard gets one warm-up run and then ``--runs``
-timed runs; checkov, which is much slower, gets ``--checkov-runs`` timed runs and an optional
+``os.wait4`` returns for that one child. While it runs, its whole process tree (worker
+processes included, whoever their parent) is sampled from ``/proc``: the largest peak RSS of
+any one process (``VmHWM``) and the largest sum of RSS over the tree. slsguard runs once per
+``--jobs`` value (serial and parallel), each with one warm-up run and then ``--runs`` timed
+runs; checkov, which is much slower, gets ``--checkov-runs`` timed runs and an optional
 warm-up. Template and function counts come from slsguard's JSON report (``summary.apps``,
 ``summary.functions``, ``summary.files_scanned``), and the same template count is used for
 both tools' throughput, since both scan the same directory.
@@ -14,7 +17,7 @@ fails (exit code 2 or any code other than 0 and 1); exit code 1 only means findi
 
 Usage::
 
-    python benchmarks/corpus.py [--corpus PATH] [--runs 5] [--checkov PATH] [--json]
+    python benchmarks/corpus.py [--corpus PATH] [--runs 5] [--jobs 1,2] [--checkov PATH] [--json]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,6 +56,10 @@ class Run:
     """Peak resident set size of the child (the largest of it and its reaped descendants)."""
     returncode: int
     """Exit code; negative for a signal, as in :mod:`subprocess`."""
+    process_peak_kib: int = 0
+    """Largest peak RSS of any one process of the tree, sampled from ``/proc`` (``VmHWM``)."""
+    tree_peak_kib: int = 0
+    """Largest sum of RSS over the whole process tree at one sample (workers included)."""
 
 
 @dataclass
@@ -79,6 +87,16 @@ class ToolResult:
         """Highest peak RSS over the timed runs, in MiB."""
         return max(r.max_rss_kib for r in self.runs) / 1024
 
+    @property
+    def process_peak_mib(self) -> float:
+        """Highest peak RSS of any one process over the timed runs, in MiB (sampled)."""
+        return max(max(r.process_peak_kib, r.max_rss_kib) for r in self.runs) / 1024
+
+    @property
+    def tree_peak_mib(self) -> float:
+        """Highest total RSS of the process tree over the timed runs, in MiB (sampled)."""
+        return max(max(r.tree_peak_kib, r.max_rss_kib) for r in self.runs) / 1024
+
     def to_dict(self, templates: int, functions: int) -> dict[str, Any]:
         """Machine-readable summary, with throughput computed from the corpus counts."""
         return {
@@ -90,9 +108,75 @@ class ToolResult:
             "median_s": round(self.median_s, 4),
             "min_s": round(self.min_s, 4),
             "peak_rss_mib": round(self.peak_rss_mib, 1),
+            "process_peak_mib": round(self.process_peak_mib, 1),
+            "tree_peak_mib": round(self.tree_peak_mib, 1),
             "templates_per_s": round(templates / self.median_s, 1),
             "functions_per_s": round(functions / self.median_s, 1),
         }
+
+
+class TreeSampler(threading.Thread):
+    """Samples the memory of a process and all its descendants every ``interval`` seconds.
+
+    Descendants are found through ``/proc/<pid>/task/<tid>/children``, so a worker whose
+    parent is a fork server (not the measured process itself) is still counted.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.process_peak_kib = 0
+        self.tree_peak_kib = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        """Sample until :meth:`stop`."""
+        while not self._done.wait(self.interval):
+            total = 0
+            for pid in descendants(self.pid):
+                status = proc_status(pid)
+                total += status.get("VmRSS", 0)
+                self.process_peak_kib = max(self.process_peak_kib, status.get("VmHWM", 0))
+            self.tree_peak_kib = max(self.tree_peak_kib, total)
+
+    def stop(self) -> None:
+        """End the sampling and wait for the last sample."""
+        self._done.set()
+        self.join()
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every living descendant of it."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as file:
+                    queue.extend(int(child) for child in file.read().split())
+            except OSError:
+                continue
+    return found
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """The ``kB`` fields of ``/proc/<pid>/status`` (empty when the process is gone)."""
+    fields: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as file:
+            for line in file:
+                key, _, value = line.partition(":")
+                if value.strip().endswith("kB"):
+                    fields[key] = int(value.split()[0])
+    except (OSError, ValueError):
+        pass
+    return fields
 
 
 def run_once(
@@ -110,10 +194,19 @@ def run_once(
     ):
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        sampler.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from reaping again
-    return Run(seconds=seconds, max_rss_kib=usage.ru_maxrss, returncode=proc.returncode)
+    return Run(
+        seconds=seconds,
+        max_rss_kib=usage.ru_maxrss,
+        returncode=proc.returncode,
+        process_peak_kib=sampler.process_peak_kib,
+        tree_peak_kib=sampler.tree_peak_kib,
+    )
 
 
 def tail(path: Path, limit: int = 2000) -> str:
@@ -124,8 +217,10 @@ def tail(path: Path, limit: int = 2000) -> str:
         return ""
 
 
-def bench_slsguard(corpus: Path, runs: int, report: Path) -> tuple[ToolResult, dict[str, Any]]:
-    """Time ``slsguard scan`` on the corpus; returns the result and the last JSON report.
+def bench_slsguard(
+    corpus: Path, runs: int, report: Path, jobs: int
+) -> tuple[ToolResult, dict[str, Any]]:
+    """Time ``slsguard scan --jobs N`` on the corpus; returns the result and the last report.
 
     Raises :class:`RuntimeError` when slsguard fails: an exit code other than 0 or 1, or no
     valid JSON report (an uncaught exception also exits with 1).
@@ -140,9 +235,11 @@ def bench_slsguard(corpus: Path, runs: int, report: Path) -> tuple[ToolResult, d
         "json",
         "--output",
         str(report),
+        "--jobs",
+        str(jobs),
     ]
     errors = report.with_suffix(".stderr")
-    result = ToolResult(tool="slsguard", version="?", command=cmd, warmup=True)
+    result = ToolResult(tool=f"slsguard --jobs {jobs}", version="?", command=cmd, warmup=True)
     data: dict[str, Any] = {}
     for i in range(runs + 1):
         report.unlink(missing_ok=True)
@@ -201,13 +298,13 @@ def bench_checkov(exe: str, corpus: Path, runs: int, warmup: bool, out: Path) ->
 def markdown_table(results: list[ToolResult], templates: int) -> str:
     """The results as a Markdown table for the README."""
     lines = [
-        "| tool | median s | min s | peak RSS MiB | templates/s |",
-        "|---|---:|---:|---:|---:|",
+        "| tool | median s | min s | largest process MiB | total RSS MiB | templates/s |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r.tool} {r.version} | {r.median_s:.2f} | {r.min_s:.2f} "
-            f"| {r.peak_rss_mib:.0f} | {templates / r.median_s:.0f} |"
+            f"| {r.process_peak_mib:.0f} | {r.tree_peak_mib:.0f} | {templates / r.median_s:.0f} |"
         )
     return "\n".join(lines)
 
@@ -225,6 +322,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--runs", type=int, default=5, help="timed slsguard runs after one warm-up (default: 5)"
     )
     parser.add_argument(
+        "--jobs",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 2],
+        metavar="N,N",
+        help="slsguard --jobs values to measure, comma-separated (default: 1,2)",
+    )
+    parser.add_argument(
         "--checkov", metavar="PATH", help="checkov executable (default: `checkov` on PATH, if any)"
     )
     parser.add_argument(
@@ -240,8 +344,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--json", action="store_true", help="print machine-readable results instead of text"
     )
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.checkov_runs < 1:
-        parser.error("--runs and --checkov-runs must be at least 1")
+    if args.runs < 1 or args.checkov_runs < 1 or min(args.jobs) < 1:
+        parser.error("--runs, --checkov-runs and --jobs must be at least 1")
     if not args.corpus.is_dir():
         parser.error(f"corpus not found: {args.corpus}")
     return args
@@ -259,8 +363,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
     with tempfile.TemporaryDirectory(prefix="slsguard-bench-") as tmp:
+        results: list[ToolResult] = []
         try:
-            sls, report = bench_slsguard(corpus, args.runs, Path(tmp) / "slsguard.json")
+            for jobs in args.jobs:
+                sls, report = bench_slsguard(corpus, args.runs, Path(tmp) / "slsguard.json", jobs)
+                results.append(sls)
         except (RuntimeError, OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -268,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         templates = int(summary.get("apps", 0))
         functions = int(summary.get("functions", 0))
         files = int(summary.get("files_scanned", report.get("files_scanned", 0)))
-        results = [sls]
+        serial = results[0]
         if checkov:
             results.append(
                 bench_checkov(
@@ -281,11 +388,19 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     ratios: dict[str, float] = {}
-    if len(results) == 2:
+    if checkov:
         ratios = {
-            "time": round(results[1].median_s / sls.median_s, 2),
-            "rss": round(results[1].peak_rss_mib / sls.peak_rss_mib, 2),
+            "time": round(results[-1].median_s / serial.median_s, 2),
+            "rss": round(results[-1].peak_rss_mib / serial.peak_rss_mib, 2),
         }
+    speedups = {
+        r.tool: {
+            "speedup": round(serial.median_s / r.median_s, 2),
+            "total_rss_over_serial": round(r.tree_peak_mib / serial.tree_peak_mib, 2),
+        }
+        for r in results
+        if r.tool.startswith("slsguard")
+    }
 
     if args.json:
         print(
@@ -299,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
                     "python": sys.version.split()[0],
                     "results": [r.to_dict(templates, functions) for r in results],
                     "checkov_over_slsguard": ratios or None,
+                    "over_first_jobs_value": speedups,
+                    "loadavg": os.getloadavg(),
+                    "affinity": sorted(os.sched_getaffinity(0)),
                 },
                 indent=2,
             )
@@ -311,11 +429,18 @@ def main(argv: list[str] | None = None) -> int:
         warm = "1 warm-up + " if r.warmup else ""
         print(
             f"{r.tool} {r.version}: {warm}{len(r.runs)} run(s), median {r.median_s:.3f} s, "
-            f"min {r.min_s:.3f} s, peak RSS {r.peak_rss_mib:.1f} MiB, "
+            f"min {r.min_s:.3f} s, largest process {r.process_peak_mib:.1f} MiB, "
+            f"total {r.tree_peak_mib:.1f} MiB, "
             f"{templates / r.median_s:.0f} templates/s, {functions / r.median_s:.0f} functions/s"
         )
+    for tool, ratio in speedups.items():
+        print(
+            f"{tool}: x{ratio['speedup']} faster than {serial.tool}, total memory "
+            f"x{ratio['total_rss_over_serial']} of its"
+        )
     if ratios:
-        print(f"checkov / slsguard: time x{ratios['time']}, peak RSS x{ratios['rss']}")
+        print(f"checkov / {serial.tool}: time x{ratios['time']}, peak RSS x{ratios['rss']}")
+    print(f"load average at the end: {os.getloadavg()}, CPUs allowed: {os.sched_getaffinity(0)}")
     print()
     print(markdown_table(results, templates))
     return 0

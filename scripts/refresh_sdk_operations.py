@@ -8,7 +8,8 @@ operation newer than the IAM dataset cannot be mapped to an action anyway.
 
 slsguard never reads botocore at run time (it is not a dependency): the mapping from SDK
 calls to IAM actions needs only each service's operation names, its IAM signing name, its
-`serviceId` (which names the JavaScript v3 package) and the operation each waiter polls.
+`serviceId` (which names the JavaScript v3 package), the operation each waiter polls and the
+IAM actions each operation's API reference text names.
 This script copies exactly those from botocore's newest model of every service and records
 botocore's version and today's date, which `slsguard.reference` reports and ages.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -35,6 +37,27 @@ def _model(version_dir: Path, stem: str) -> Any:
         if (version_dir / name).is_file():
             return _read(version_dir / name)
     return None
+
+
+_PERMISSION = re.compile(r"\b([a-z][a-z0-9-]*:[A-Z][A-Za-z0-9]+)\b")
+"""An IAM action as the API reference writes it (`access-analyzer:GetFinding`)."""
+
+
+_LISTED = re.compile(r"requires the following IAM permissions:(.*?)</ul>", re.S)
+_LINK_TEXT = re.compile(r"<a [^>]*>\s*([A-Z][A-Za-z0-9]+)\s*</a>")
+
+
+def _documented(operation: dict[str, Any], prefix: str) -> list[str]:
+    """The IAM actions the operation's API reference text names ("To use this operation,
+    you must have permission to perform the `s3express:GetAccessPointScope` action", or
+    "This API operation requires the following IAM permissions:" and a list of links to
+    the service's own operations). The text is the AWS API Reference page of the
+    operation; `actionmap` uses it only for operations whose own name is no IAM action."""
+    text = operation.get("documentation", "")
+    named = set(_PERMISSION.findall(text))
+    for listed in _LISTED.findall(text):
+        named.update(f"{prefix}:{name}" for name in _LINK_TEXT.findall(listed))
+    return sorted(named)
 
 
 _NOT_SIGV4 = frozenset({"none", "bearer", "smithy.api#noAuth", "smithy.api#httpBearerAuth"})
@@ -56,12 +79,16 @@ def _service(service_dir: Path) -> dict[str, Any] | None:
     waiters = (_model(versions[-1], "waiters-2") or {}).get("waiters", {})
     bearer = metadata.get("signatureVersion") == "bearer"
     operations = model.get("operations", {})
+    prefix = metadata.get("signingName") or metadata.get("endpointPrefix") or service_dir.name
     return {
-        "prefix": metadata.get("signingName") or metadata.get("endpointPrefix") or service_dir.name,
+        "prefix": prefix,
         "serviceId": metadata.get("serviceId", ""),
         "operations": sorted(operations),
         "unsigned": sorted(op for op, spec in operations.items() if bearer or _unsigned(spec)),
         "waiters": {name: spec["operation"] for name, spec in sorted(waiters.items())},
+        "documented": {
+            op: found for op, spec in operations.items() if (found := _documented(spec, prefix))
+        },
     }
 
 

@@ -118,3 +118,21 @@ def test_a_whole_scan_with_diff_base_runs_nothing_of_the_repository(tmp_path: Pa
     code = main(["scan", str(repo), "--diff-base", "HEAD", "--format", "json", "-o", str(out)])
     assert code in (0, 1) and out.exists()
     assert list(markers.iterdir()) == []
+
+
+def test_a_clone_writes_the_committed_files_and_runs_nothing(tmp_path: Path) -> None:
+    repo, markers = _hostile_repository(tmp_path)
+    files = git.clone(f"file://{repo}", tmp_path / "clone")
+    assert sorted(str(p.relative_to(files)) for p in files.rglob("*") if p.is_file()) == [
+        ".gitattributes",
+        "app/handler.py",
+        "serverless.yml",
+    ]
+    assert list(markers.iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["ext::sh -c touch% /tmp/slsguard-ext", "--upload-pack=touch x"])
+def test_a_clone_refuses_command_transports_and_options(tmp_path: Path, url: str) -> None:
+    with pytest.raises(git.GitError):
+        git.clone(url, tmp_path / "clone")
+    assert not Path("/tmp/slsguard-ext").exists()

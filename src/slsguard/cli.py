@@ -22,6 +22,7 @@ from slsguard.baseline import BaselineError
 from slsguard.deps import cli as dependency_cli
 from slsguard.findings import Confidence, Report, Severity, Violation
 from slsguard.fixing import command as fix_cli
+from slsguard.fleet import command as fleet_cli
 from slsguard.formats import FORMATS
 from slsguard.leastpriv import command as policy_cli
 from slsguard.output import OutputError, emit, silence_stdout, to_stdout, write_file
@@ -64,6 +65,13 @@ def _fail_on(text: str) -> FailOn:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _jobs(text: str) -> int:
+    """`--jobs N`: a whole number of processes, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more): {text!r}")
+    return int(text)
+
+
 def _extra_report(text: str) -> tuple[str, Path]:
     """`sarif=out.sarif` -> ("sarif", Path("out.sarif")): one more report from the same run."""
     name, separator, file = text.partition("=")
@@ -100,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the AWS account of the findings, for --format asff (with --region)",
     )
     scan.add_argument(
+        "--to-security-hub",
+        action="store_true",
+        help="import the findings into the caller's Security Hub (BatchImportFindings) and "
+        "archive the ones this scan no longer produces; account and region from STS and the "
+        "profile unless --aws-account-id and --region are given",
+    )
+    scan.add_argument(
         "--diff-base",
         metavar="REF",
         help="report only findings new against the merge base with REF (a pull request's "
@@ -119,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SEVERITY",
         help="lowest severity that fails the run (critical, high, medium, low, info, or never; "
         "default low)",
+    )
+    scan.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="processes that judge applications (default: the CPUs this process may use; "
+        "1: serial)",
     )
     scan.add_argument(
         "--min-confidence",
@@ -200,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.add_parser(commands)
     policy_cli.add_parser(commands)
     fix_cli.add_parser(commands)
+    fleet_cli.add_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("--explain", metavar="ID", help="show one rule's documentation")
@@ -379,6 +403,8 @@ def _main(argv: list[str]) -> int:
         return policy_cli.run(args)
     if args.command == "fix":
         return fix_cli.run(args)
+    if args.command == "fleet":
+        return fleet_cli.run(args)
     return _with_user_rules(args, _scan)
 
 
@@ -436,6 +462,7 @@ def _scan_with(
     """`scan` once the project, the settings and (with `--diff-base`) the base are known."""
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
+    from slsguard.parallel import available_cpus
     from slsguard.scan import ScanOptions, UnknownRuleError
 
     options = ScanOptions(
@@ -461,6 +488,7 @@ def _scan_with(
         dependencies=dependency_cli.options(args, settings),
         min_confidence=args.min_confidence,
         notes=ignored_settings(settings),
+        jobs=args.jobs or available_cpus(),
     )
     try:
         if base is None:
@@ -471,13 +499,20 @@ def _scan_with(
     except (UnknownRuleError, BaselineError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return EXIT_ERROR
+    where = (args.aws_account_id or "", args.region or "", project.root.name)
+    if args.to_security_hub:
+        whole = base is None and [p.resolve() for p in args.paths] == [project.root.resolve()]
+        sent = _to_security_hub(report, where, options, whole)
+        if sent is None:
+            return EXIT_ERROR
+        report, where = sent
     color = use_color(args.color, to_stdout(args.output))
     display = {
         "group_by": args.group_by,
         "show_suppressed": args.show_suppressed,
-        "aws_account_id": args.aws_account_id or "",
-        "region": args.region or "",
-        "scope": project.root.name,
+        "aws_account_id": where[0],
+        "region": where[1],
+        "scope": where[2],
     }
     text = render(settings.format, report, color=color, **_quiet(display, args, settings.format))
     emit(text, args.output)
@@ -486,6 +521,27 @@ def _scan_with(
     for name, file in args.also:
         emit(render(name, report, color=False, **_quiet(display, args, name)), file)
     return exit_code(report, settings.fail_on)
+
+
+def _to_security_hub(
+    report: Report, where: tuple[str, str, str], options: ScanOptions, whole: bool
+) -> tuple[Report, tuple[str, str, str]] | None:
+    """`--to-security-hub`: the report (with any SLS008 refusal) and the account, region and
+    scope used; None (after saying why) when no AWS credentials work."""
+    from slsguard.audit.securityhub import export_scan
+    from slsguard.scan import select_rules
+
+    rules_run = frozenset(rule.id for rule in select_rules(options))
+    try:
+        report, done, where = export_scan(report, where, rules_run, whole)
+    except Exception as error:  # botocore: no credentials, unknown profile, endpoint down
+        if type(error).__module__.startswith(("botocore", "slsguard.audit")):
+            print(f"slsguard: --to-security-hub: {error}", file=sys.stderr)
+            return None
+        raise
+    for line in done.summary():
+        print(f"slsguard: {line}", file=sys.stderr)
+    return report, where
 
 
 def _quiet(display: dict[str, object], args: argparse.Namespace, name: str) -> dict[str, object]:
@@ -640,7 +696,7 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     ).over(dependency_cli.config_flags(args))
     settings = resolve(args.paths, flags, args.config, root)
     asff = settings.format == "asff" or any(name == "asff" for name, _ in args.also)
-    if asff and not (args.aws_account_id and args.region):
+    if asff and not (args.aws_account_id and args.region) and not args.to_security_hub:
         raise ValueError("the asff format needs --aws-account-id and --region")
     if args.group_by and not accepts(settings.format, "group_by"):
         raise ValueError(f"the {settings.format} format cannot group findings (--group-by)")

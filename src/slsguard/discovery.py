@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from slsguard import files
+from slsguard import files, zipped
 from slsguard.delivery import CiSystem
 from slsguard.project import Project
 from slsguard.project import find as find_project
@@ -89,7 +89,11 @@ class Candidate:
 
 
 def display_name(path: Path, cwd: Path) -> str:
-    """`path` relative to `cwd` (with `..` when needed), with forward slashes."""
+    """`path` relative to `cwd` (with `..` when needed), with forward slashes; a file of a
+    committed zip is named inside it (`dist/app.zip!/handler.py`)."""
+    inside_zip = zipped.shown(path, cwd)
+    if inside_zip is not None:
+        return printable(inside_zip)
     try:
         shown = path.relative_to(cwd).as_posix()
     except ValueError:

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from slsguard.fixes import Intent
 
 
@@ -96,6 +98,14 @@ class Origin:
             self.line if line is None else line,
             self.column if column is None else column,
         )
+
+
+def name_list(names: Iterable[str], limit: int = 4) -> str:
+    """`create, list` or `create, list, get, update and 3 more`: a list of names in a message
+    is never cut without saying how many were left out."""
+    unique = list(dict.fromkeys(names))
+    more = len(unique) - limit
+    return ", ".join(unique[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def format_path(path: KeyPath) -> str:

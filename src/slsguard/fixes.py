@@ -95,6 +95,11 @@ Setting = Literal[
     "execution-logging",
     "deployment-role",
     "web-acl",
+    "iam-actions",
+    "iam-resources",
+    "role",
+    "source-account",
+    "source-arn",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 
@@ -108,6 +113,7 @@ AddedKind = Literal[
     "waf-association",
     "cdn-with-waf",
     "lambda-permission-condition",
+    "method-settings",
 ]
 """The resources a fix can add for a target."""
 
@@ -279,6 +285,22 @@ class Placeholder:
     dialect, and never applied by `slsguard fix`."""
 
     text: str
+
+
+OWN_ACCOUNT = "own-account"
+"""The value of a `source-account` setting: the account that deploys the app (each dialect
+names it its way: `!Ref AWS::AccountId`, `data.aws_caller_identity.current.account_id`)."""
+
+
+def has_placeholder(value: object) -> bool:
+    """Whether a value, or anything nested in it, is a `Placeholder` (never applied)."""
+    if isinstance(value, Placeholder):
+        return True
+    if isinstance(value, dict):
+        return any(has_placeholder(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_placeholder(item) for item in value)
+    return False
 
 
 @dataclass(frozen=True, slots=True)

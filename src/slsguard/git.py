@@ -233,3 +233,33 @@ def _safe_relative(path: str) -> bool:
     parts = PurePosixPath(path).parts
     lowered = {part.lower() for part in parts}
     return bool(parts) and not path.startswith("/") and not lowered & {"..", ".git"}
+
+
+CLONE_PROTOCOLS = ("https", "file")
+"""Protocols `clone` may use: https, and file:// for local mirrors (never `ext`; no ssh,
+since the hardening leaves git no ssh command)."""
+
+CLONE_TIMEOUT_SECONDS = 600.0
+
+
+def clone(url: str, destination: Path, limit: int = MAX_OUTPUT_BYTES) -> Path:
+    """The files of `url`'s default branch, written under `destination/tree` (returned).
+
+    A shallow, bare clone (no checkout, so no filter or hook of the repository can run),
+    then `materialise`, which writes regular files from git's objects alone. Only
+    `CLONE_PROTOCOLS` are allowed; an option-like URL is refused.
+    """
+    if url.startswith("-"):
+        raise GitError(f"not a repository URL: {url!r}")
+    bare, files = destination / "repo.git", destination / "tree"
+    destination.mkdir(parents=True, exist_ok=True)
+    run(
+        destination,
+        *("clone", "--bare", "--depth", "1", "--single-branch", "--no-tags", "--quiet"),
+        *("--", url, str(bare)),
+        timeout=CLONE_TIMEOUT_SECONDS,
+        protocols=CLONE_PROTOCOLS,
+    )
+    files.mkdir()
+    materialise(bare, "HEAD", files, limit)
+    return files

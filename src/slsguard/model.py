@@ -272,6 +272,10 @@ class LambdaPermission:
     source_account: object = None
     principal_org_id: object = None
     function_url_auth_type: str | None = None
+    logical_id: str = ""
+    """The permission's own logical id, when it is a resource of the template."""
+    function_logical_id: str = ""
+    """The logical id of the function it targets, when the template names one of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +330,10 @@ class Application:
     `import:<export name>` → function name), linked by `analysis.stacks`."""
     caller_apps: tuple[Application, ...] = ()
     """The applications whose APIs run this one's functions (nested parents, importers)."""
+    stack_outputs: tuple[tuple[str, Application, str], ...] = ()
+    """Values of other stacks this one reads (`Child.Outputs.QueueArn` or `import:<export
+    name>`), the application that defines each and the logical id of the resource its value
+    names; linked by `analysis.stacks`."""
     project_root: str | None = None
     """The folder its file names are relative to (the project root); None: the working
     directory."""

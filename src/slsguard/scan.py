@@ -35,6 +35,7 @@ from slsguard.findings import (
     Violation,
     number_occurrences,
 )
+from slsguard.fixes import FreeText
 from slsguard.inventory import describe, with_monitoring
 from slsguard.loading import LoadOptions, Progress, load_all
 from slsguard.model import Application, Note
@@ -75,6 +76,8 @@ class ScanOptions:
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
+    jobs: int = 1
+    """Processes that judge applications (`--jobs`); 1 judges them in this process."""
 
 
 class UnknownRuleError(ValueError):
@@ -150,14 +153,9 @@ def scan_apps(
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
-    for app in loaded.apps:
-        findings.extend(_notes(app.notes, active, app))
-        findings.extend(_notes(code_notes(app, frozenset(active)), active, app))
-        findings.extend(_notes(refused_notes(dependencies.of_app(app)), active, app))
-        for rule in rules:
-            if rule.check is not None:
-                findings.extend(run_rule(rule, app, context, active))
-        described.append(describe(app))  # while this app's analyses are still cached
+    for judged in _judge_all(loaded.apps, rules, context, options.jobs):
+        findings.extend(judged.findings)
+        described.append(judged.described)
     datasets = (*reference.datasets(context.runtimes_file), *dependencies.datasets)
     if "SLS009" in active:
         stale = reference.stale(context.today, context.runtimes_file)
@@ -190,6 +188,40 @@ def scan_apps(
         source_prefix=_source_prefix(project),
     )
     return report, tuple(loaded.apps)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """What the rules found in one application, and its functions at a glance."""
+
+    findings: tuple[Finding, ...]
+    described: tuple[FunctionSummary, ...]
+
+
+def judge_app(
+    app: Application, rules: tuple[Rule, ...], context: Context, active: dict[str, Rule]
+) -> Judgement:
+    """Every selected rule over one application, with its notes and its inventory."""
+    findings = _notes(app.notes, active, app)
+    findings.extend(_notes(code_notes(app, frozenset(active)), active, app))
+    if context.dependencies is not None:
+        findings.extend(_notes(refused_notes(context.dependencies.of_app(app)), active, app))
+    for rule in rules:
+        if rule.check is not None:
+            findings.extend(run_rule(rule, app, context, active))
+    return Judgement(tuple(findings), describe(app))  # while its analyses are still cached
+
+
+def _judge_all(
+    apps: list[Application], rules: tuple[Rule, ...], context: Context, jobs: int
+) -> Iterable[Judgement]:
+    """Each application judged, in order: on a process pool when `jobs` > 1 and it pays."""
+    if jobs > 1 and len(apps) > 1 and all(rule.origin == "built-in" for rule in rules):
+        from slsguard.parallel import judge_in_pool  # multiprocessing only when asked
+
+        return judge_in_pool(apps, tuple(rule.id for rule in rules), context, jobs)
+    active = {rule.id: rule for rule in rules}
+    return (judge_app(app, rules, context, active) for app in apps)
 
 
 def _source_prefix(project: Project) -> str:
@@ -247,10 +279,18 @@ def _notes(
     notes: Iterable[Note], active: dict[str, Rule], app: Application | None
 ) -> list[Finding]:
     return [
-        _finding(active[note.rule_id], note.violation, app)
+        _finding(active[note.rule_id], _advice(note.violation), app)
         for note in notes
         if note.rule_id in active
     ]
+
+
+def _advice(violation: Violation) -> Violation:
+    """A note's advice as a free-text intent: loaders and the suppression pass write it in
+    words, and like every fix it is then rendered in the syntax of the place it is about."""
+    if not violation.fix or violation.intents:
+        return violation
+    return replace(violation, fix="", intents=(FreeText(violation.fix),))
 
 
 def _finding(rule: Rule, violation: Violation, app: Application | None) -> Finding:
@@ -260,7 +300,12 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         location = native_location(app, location, violation)
         if violation.intents and not fix:
             fix = dialects.render_fix(app, violation.intents, violation.origin)
+    elif violation.intents and not fix:
+        fix = dialects.render_advice(violation.intents)
     confidence, reason = _confidence(rule, violation)
+    functions = tuple(dict.fromkeys(violation.functions)) or (
+        (violation.function,) if violation.function else ()
+    )
     return Finding(
         rule=rule.info,
         severity=violation.severity or rule.info.severity,
@@ -270,9 +315,10 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         fix=mask_text(fix),
         intents=violation.intents,
         app=app.name if app else "",
-        function=violation.function,
+        # A finding about exactly one function names it, however the rule said so.
+        function=violation.function or (functions[0] if len(functions) == 1 else None),
         subject=violation.subject,
-        functions=violation.functions or ((violation.function,) if violation.function else ()),
+        functions=functions,
         flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
         confidence=confidence,
         confidence_reason=reason,
@@ -322,7 +368,8 @@ def _suppress(
     outcome = suppress.apply(findings, files, active)
     kept = list(outcome.kept)
     for rule_id, violation in outcome.problems:
-        kept.append(_finding(active[rule_id], violation, app_of.get(violation.origin.file)))
+        app = app_of.get(violation.origin.file)
+        kept.append(_finding(active[rule_id], _advice(violation), app))
     return kept, list(outcome.suppressed)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import socket
@@ -9,7 +10,7 @@ import threading
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -439,3 +440,76 @@ def denying_url(account_url: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+Answer = Callable[[str, str, bytes], "tuple[int, bytes, dict[str, str]] | None"]
+"""Given the method, path and body of a request: a reply (status, body, headers) in AWS's
+place, or None to forward the request to the server."""
+
+
+class _Forwarding(BaseHTTPRequestHandler):
+    """Forwards every request to `upstream`, unless `answer` replies in its place."""
+
+    upstream = ""
+    answer: Answer = staticmethod(lambda method, path, body: None)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        """REST calls."""
+        self._handle(b"")
+
+    def do_POST(self) -> None:
+        """Query, JSON and REST calls."""
+        self._handle(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+    def _handle(self, body: bytes) -> None:
+        own = self.answer(self.command, self.path, body)
+        if own is not None:
+            self._reply(*own)
+            return
+        request = urllib.request.Request(
+            self.upstream + self.path,
+            data=body or None,
+            method=self.command,
+            headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+        )
+        try:
+            with urllib.request.urlopen(request) as response:
+                self._reply(response.status, response.read(), dict(response.headers))
+        except urllib.error.HTTPError as error:
+            self._reply(error.code, error.read(), dict(error.headers))
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            if key.lower() not in ("content-length", "transfer-encoding", "connection", "date"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextlib.contextmanager
+def proxy(upstream: str, answer: Answer) -> Iterator[str]:
+    """A loopback proxy in front of `upstream` that lets `answer` reply in AWS's place."""
+    handler = type(
+        "Handler", (_Forwarding,), {"upstream": upstream, "answer": staticmethod(answer)}
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+Proxy = Callable[[str, Answer], contextlib.AbstractContextManager[str]]
+
+
+@pytest.fixture(scope="session")
+def loopback_proxy() -> Proxy:
+    """`proxy(upstream, answer)`: a context manager giving a proxy's URL."""
+    return proxy

@@ -34,7 +34,7 @@ def advisories() -> list[dict[str, Any]]:
 
 def write_exports(target: Path) -> Path:
     """The test database as OSV exports: `<target>/<ecosystem>/all.zip`, one file per id."""
-    for ecosystem in ("PyPI", "npm"):
+    for ecosystem in ("PyPI", "npm", "Go"):
         (target / ecosystem).mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(target / ecosystem / "all.zip", "w", zipfile.ZIP_DEFLATED) as out:
             for path in sorted((OSV_FIXTURES / ecosystem).glob("*.json")):
@@ -179,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
 def osv_server() -> Iterator[FakeOsv]:
     """A loopback OSV API serving the test database (and its exports)."""
     server = FakeOsv(advisories())
-    for ecosystem in ("PyPI", "npm"):
+    for ecosystem in ("PyPI", "npm", "Go"):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as out:
             for path in sorted((OSV_FIXTURES / ecosystem).glob("*.json")):

@@ -248,12 +248,12 @@ def test_cli_db_update_info_and_offline_scan(
     assert main(["db", "update", "--url", osv_server.url]) == 0
     assert "PyPI: 7 advisories" in capsys.readouterr().out
     assert main(["db", "info"]) == 0
-    assert "11 advisories (PyPI, npm)" in capsys.readouterr().out
+    assert "12 advisories (Go, PyPI, npm)" in capsys.readouterr().out
     out = tmp_path / "report.json"
     assert main(["scan", str(project), "--offline", "--format", "json", "-o", str(out)]) == 1
     rules = {finding["rule_id"] for finding in json.loads(out.read_text())["findings"]}
     assert "SLS701" in rules and "SLS703" not in rules
-    assert main(["db", "update", "--url", osv_server.url, "--ecosystems", "Go"]) == 2
+    assert main(["db", "update", "--url", osv_server.url, "--ecosystems", "Maven"]) == 2
 
 
 def test_cli_online_audit_and_inventory(

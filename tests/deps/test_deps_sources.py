@@ -58,7 +58,8 @@ def test_the_test_database_is_valid_osv() -> None:
 def test_offline_folder(tmp_path: Path) -> None:
     database = OfflineDatabase.load(OSV_FIXTURES)
     assert database.count == len(advisories()) and database.skipped == 0
-    assert database.covers("PyPI") and database.covers("npm") and not database.covers("Go")
+    assert database.covers("PyPI") and database.covers("npm") and database.covers("Go")
+    assert not database.covers("Maven")
     assert database.newest.startswith("2025-01-08")
     assert database.dataset().date == "2025-01-08"
     assert _matched(database) == EXPECTED
@@ -194,7 +195,7 @@ def test_db_update_keeps_the_old_copy_when_a_download_is_bad(
     assert (tmp_path / "db" / "PyPI" / "all.zip").read_bytes() == before
     assert [p.name for p in (tmp_path / "db" / "PyPI").iterdir()] == ["all.zip"]
     with pytest.raises(SourceError, match="HTTP 404"):
-        update(tmp_path / "db", ("Go",), osv_server.url, FAST)
+        update(tmp_path / "db", ("Maven",), osv_server.url, FAST)
 
 
 def test_an_advisory_the_service_no_longer_has_is_skipped(osv_server: FakeOsv) -> None:

@@ -75,7 +75,9 @@ def test_pypi_uses_pep_440_and_npm_semver() -> None:
     assert key("npm", "ECOSYSTEM", "1.0.0-rc.1") < key("npm", "ECOSYSTEM", "1.0.0")  # type: ignore[operator]
     assert key("PyPI", "ECOSYSTEM", "not a version!") is None
     assert key("npm", "GIT", "1.0.0") is None
-    assert key("Go", "ECOSYSTEM", "1.0.0") is None
+    pseudo = key("Go", "ECOSYSTEM", "0.0.0-20210226172049-e18ecbb05110")
+    assert pseudo < key("Go", "ECOSYSTEM", "0.1.0")  # type: ignore[operator]
+    assert key("Maven", "ECOSYSTEM", "1.0.0") is None
     assert key("PyPI", "SEMVER", "1.2") == semver.parse("1.2.0")
 
 

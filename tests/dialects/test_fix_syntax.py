@@ -29,10 +29,9 @@ TREES = [ROOT / "examples", ROOT / "tests" / "fixtures" / "terraform-corpus", FI
 LEGACY = frozenset(
     {
         # Not converted to intents yet: their fix is advice or a snippet written as text.
-        "SLS001", "SLS004", "SLS006", "SLS008", "SLS101", "SLS102", "SLS103", "SLS104",
-        "SLS105", "SLS107", "SLS201", "SLS202", "SLS203", "SLS206",
-        "SLS208", "SLS209", "SLS210", "SLS211", "SLS212", "SLS213", "SLS214", "SLS301",
-        "SLS302", "SLS303", "SLS503", "SLS506", "SLS801", "SLS803",
+        "SLS201", "SLS202", "SLS203", "SLS206",
+        "SLS208", "SLS210", "SLS211", "SLS212", "SLS213", "SLS214", "SLS301",
+        "SLS302", "SLS303", "SLS506", "SLS801", "SLS803",
     }
 )  # fmt: skip
 CFN_SYNTAX = ("!GetAtt", "!Ref", "!Sub", "Type: AWS::", "Properties:", "Fn::")

@@ -77,6 +77,16 @@ ASFF_SCHEMA: dict[str, Any] = {
             "propertyNames": {"maxLength": 128},
             "additionalProperties": {"type": "string", "maxLength": 2048},
         },
+        "RecordState": {"enum": ["ACTIVE", "ARCHIVED"]},
+        "FindingProviderFields": {
+            "type": "object",
+            "properties": {
+                "Severity": {
+                    "type": "object", "properties": {"Label": {"enum": LABELS}},
+                },
+                "Types": {"type": "array", "maxItems": 50, "items": {"type": "string"}},
+            },
+        },
         "Workflow": False,  # only customers set it (BatchUpdateFindings)
     },
 }  # fmt: skip

@@ -50,6 +50,27 @@ APP = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "missing-perm
         ("apigateway", "get_rest_apis", ("apigateway:GET",)),
         ("sts", "get_caller_identity", ()),
         ("s3", "no_such_method", None),
+        # The operation's API Reference text names its action (shipped as `documented`).
+        ("accessanalyzer", "get_finding_v2", ("access-analyzer:GetFinding",)),
+        ("s3control", "get_access_point_scope", ("s3express:GetAccessPointScope",)),
+        (
+            "cloudfront",
+            "create_distribution_with_tags",
+            ("cloudfront:CreateDistribution", "cloudfront:TagResource"),
+        ),
+        # ... but another service's action it names is that service's need, not the caller's.
+        ("cloudwatch", "associate_dataset_kms_key", None),
+        # The Service Authorization Reference's operation tables.
+        ("budgets", "create_budget", ("budgets:ModifyBudget",)),
+        ("budgets", "describe_budgets", ("budgets:ViewBudget",)),
+        ("keyspaces", "get_table", ("cassandra:Select",)),
+        ("keyspaces", "delete_keyspace", ("cassandra:Drop",)),
+        ("deadline", "batch_get_job", ("deadline:GetJob",)),
+        ("route53resolver", "batch_create_firewall_rule", ("route53resolver:CreateFirewallRule",)),
+        ("s3control", "get_public_access_block", ("s3:GetAccountPublicAccessBlock",)),
+        ("s3", "write_get_object_response", ("s3-object-lambda:WriteGetObjectResponse",)),
+        # API Gateway's portal calls have named actions, not HTTP verbs.
+        ("apigatewayv2", "list_portals", ("apigateway:ListPortals",)),
     ],
 )
 def test_action_mapping(service: str, method: str, expected: tuple[str, ...] | None) -> None:
@@ -66,6 +87,8 @@ def test_operation_data_is_shipped_with_its_source_version_and_date() -> None:
 def test_unmappable_operations_cite_aws() -> None:
     assert all("https://docs.aws.amazon.com/" in why for why in UNMAPPABLE.values())
     assert unmappable("dynamodb", "transact_write_items")
+    assert unmappable("iotthingsgraph", "create_flow_template")  # discontinued service
+    assert unmappable("cloudhsm", "create_hapg")  # CloudHSM Classic
     assert actions_for("dynamodb", "transact_write_items") is None
 
 
@@ -73,7 +96,7 @@ def test_coverage_counts_mapped_and_unmappable_operations() -> None:
     found = coverage()
     assert found.total > 15_000 and found.unmappable >= 1
     assert found.percent == 100.0 * found.mapped / (found.total - found.unmappable)
-    assert found.percent > 97.5
+    assert found.percent >= 99.0
 
 
 def test_every_table_action_exists_in_the_iam_dataset() -> None:
@@ -115,3 +138,21 @@ def test_policy_command(syntax: str, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["policy", str(APP), "--function", "worker", "--format", syntax]) == 0
     out = capsys.readouterr().out
     assert "dynamodb:PutItem" in out and "sns:Publish" in out
+
+
+def test_refresh_script_reads_the_actions_an_api_reference_page_names() -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "refresh_sdk_operations.py"
+    spec = importlib.util.spec_from_file_location("refresh_sdk_operations", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sentence = {"documentation": "<p>You must have the <code>s3express:GetX</code> action.</p>"}
+    listed = {
+        "documentation": "<p>This API operation requires the following IAM permissions:</p>"
+        '<ul><li><p><a href="https://docs.aws.amazon.com/x">CreateThing</a></p></li>'
+        '<li><p><a href="https://docs.aws.amazon.com/y">TagResource</a></p></li></ul>'
+    }
+    assert module._documented(sentence, "s3") == ["s3express:GetX"]
+    assert module._documented(listed, "cf") == ["cf:CreateThing", "cf:TagResource"]

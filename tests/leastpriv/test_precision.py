@@ -691,3 +691,21 @@ def test_node_utilities_and_xray_wrapped_clients(tmp_path: Path) -> None:
         ("dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/idempotency"),
     } <= found
     assert ("ssm:GetParametersByPath", "arn:aws:ssm:*:*:parameter/app/config/") in found
+
+
+def test_the_appconfig_extension_is_a_call_not_understood(tmp_path: Path) -> None:
+    code = """import os
+import urllib.request
+
+
+def handler(event, context):
+    url = f"http://localhost:2772/applications/{os.environ['APP']}/environments/prod/configurations/x"
+    return urllib.request.urlopen(url).read()
+"""
+    statements = "        - Effect: Allow\n          Action: [appconfig:GetConfiguration]\n"
+    statements += "          Resource: '*'\n"
+    root = write(tmp_path, {"handler.py": code})
+    (root / "serverless.yml").write_text(
+        serverless(statements, "  config:\n    handler: handler.handler\n"), encoding="utf-8"
+    )
+    assert findings(root, "SLS109") == []  # the extension may use it with the function's role

@@ -120,7 +120,7 @@ def test_fixes_are_written_in_hcl_for_terraform(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_iam_role" "shared" {\n  name = "shared"\n}\n'
         'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.shared.id\n'
-        "  policy = jsonencode({ Statement = [{ Effect = \"Allow\", "
+        '  policy = jsonencode({ Statement = [{ Effect = "Allow", '
         'Action = "s3:GetObject", Resource = "*" }] })\n}\n'
         'resource "aws_lambda_function" "a" {\n  handler = "a.b"\n  runtime = "python3.12"\n'
         "  role = aws_iam_role.shared.arn\n"
@@ -130,6 +130,9 @@ def test_fixes_are_written_in_hcl_for_terraform(tmp_path: Path) -> None:
     )
     result = scan([tmp_path], ScanOptions(select=("SLS102", "SLS104", "SLS301")))
     fixes = {finding.rule.id: finding.fix for finding in result.findings}
-    assert "aws_dynamodb_table.orders.arn" in fixes["SLS102"]
-    assert "aws_iam_role" in fixes["SLS104"]
+    assert fixes["SLS102"].splitlines()[0] == "# in aws_iam_role_policy.p.policy.Statement[0]"
+    assert fixes["SLS102"].endswith(
+        'Resource = ["<the ARN of each resource the functions use, or a reference to it>"]'
+    )
+    assert 'role = "<ARN of an aws_iam_role only this function uses>"' in fixes["SLS104"]
     assert "aws_secretsmanager_secret.<name>.arn" in fixes["SLS301"]

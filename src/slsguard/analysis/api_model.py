@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from slsguard.findings import Origin
+from slsguard.findings import Origin, name_list
 from slsguard.model import Dialect
 
 ApiKind = Literal["rest", "http", "websocket"]
@@ -129,9 +129,7 @@ class Api:
         """`in front of create, list (2 functions)`, or an empty string when unknown."""
         if not self.functions:
             return ""
-        names = ", ".join(self.functions[:3])
-        more = f" and {len(self.functions) - 3} more" if len(self.functions) > 3 else ""
-        return f"in front of {names}{more}"
+        return f"in front of {name_list(self.functions, 3)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from slsguard.deps.model import Manifest, Package
+from slsguard.findings import name_list
 
 MAX_NAMED = 4
 
 
 def name_functions(names: tuple[str, ...]) -> str:
     """`createOrder, listOrders` or `a, b, c, d and 3 more`."""
-    if len(names) <= MAX_NAMED:
-        return ", ".join(names)
-    return f"{', '.join(names[:MAX_NAMED])} and {len(names) - MAX_NAMED} more"
+    return name_list(names, MAX_NAMED)
 
 
 def one_function(names: tuple[str, ...]) -> str | None:

@@ -20,7 +20,7 @@ __all__ = [
     "settings_of",
     "syntax_of",
 ]
-from slsguard.findings import Origin, Violation
+from slsguard.findings import Origin, Violation, name_list
 from slsguard.fixes import Intent, Target
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function, render
@@ -89,10 +89,7 @@ def report_per_service(
     origin = service_level_origin(app)
     grouped = [(fn, where) for fn, where in flagged if service_wide(fn)]
     if origin is not None and len(grouped) > 1:
-        more = len(grouped) - 5
-        names = ", ".join(fn.name for fn, _ in grouped[:5]) + (
-            f" and {more} more" if more > 0 else ""
-        )
+        names = name_list((fn.name for fn, _ in grouped), 5)
         message, fix = summary(len(grouped), names)
         covered = tuple(fn.name for fn, _ in grouped)
         target = Target("service", app.name, origin, functions=covered)

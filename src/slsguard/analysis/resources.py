@@ -19,7 +19,7 @@ from slsguard.findings import Origin
 from slsguard.iam import actions
 from slsguard.loading.policies import child_origin
 from slsguard.loading.yaml import YMap
-from slsguard.model import Application, render
+from slsguard.model import Application, LambdaPermission, render
 
 BUCKET = "AWS::S3::Bucket"
 QUEUE = "AWS::SQS::Queue"
@@ -211,6 +211,17 @@ def referenced_ids(value: object) -> tuple[str, ...]:
     for pattern in (_GETATT, _REF, _SUB):
         found.extend(match.group(1) for match in pattern.finditer(text))
     return tuple(dict.fromkeys(item for item in found if item != "AWS"))
+
+
+def permitted_function(app: Application, permission: LambdaPermission) -> str | None:
+    """The function of the application a Lambda permission is about (by the logical id its
+    `FunctionName` refers to), or None when it names none of them."""
+    logical_ids = (permission.function_logical_id,) if permission.function_logical_id else ()
+    for logical_id in logical_ids or referenced_ids(permission.function):
+        for fn in app.functions:
+            if logical_id in (fn.logical_id, fn.name):
+                return fn.name
+    return None
 
 
 def referenced_attributes(value: object) -> Iterator[tuple[str, str]]:

@@ -13,6 +13,11 @@ HTTP trigger". `link_stacks` resolves both across the applications of one scan:
 
 Children are found through a local `TemplateURL` or CDK's `aws:asset:path`; export names are
 matched when literal, or as `Fn::Sub` text with the same variables.
+
+Resources are linked the same way (`stack_outputs`, read through `output_resource`): a
+function's environment variable or event source reading `!GetAtt Child.Outputs.QueueArn` or
+`!ImportValue orders-QueueArn` names the queue the other stack defines, so least privilege
+can write that queue's ARN.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ def link_stacks(apps: Sequence[Application]) -> list[Application]:
     nested = {index: list(_nested(app)) for index, app in enumerate(apps)}
     imports = {index: set(_integration_imports(app)) for index, app in enumerate(apps)}
     if not any(nested.values()) and not any(imports.values()):
-        return list(apps)  # the common case: nothing to link, nothing more to read
+        return _link_outputs(list(apps), nested)  # the common case: nothing to link here
     by_file = {_path(app): index for index, app in enumerate(apps) if app.kind != "pipeline"}
     exports: dict[str, tuple[int, str]] = {}
     for index, app in enumerate(apps):
@@ -68,7 +73,72 @@ def link_stacks(apps: Sequence[Application]) -> list[Application]:
     for index, indexes in callers.items():
         apps_calling = tuple(calling[i] for i in dict.fromkeys(indexes))
         result[index] = replace(result[index], caller_apps=apps_calling)
+    return _link_outputs(result, nested)
+
+
+def output_resource(app: Application, value: object) -> tuple[Application, str] | None:
+    """The application and logical id of the resource a value of another stack names, when
+    `value` reads one (`Child.Outputs.X`, `Fn::ImportValue`) that the scan holds."""
+    if not app.stack_outputs:
+        return None
+    table = {key: (owner, logical_id) for key, owner, logical_id in app.stack_outputs}
+    for key in (*_get_atts(value), *(IMPORT + name for name in _imports(value))):
+        if key in table:
+            return table[key]
+    return None
+
+
+def _link_outputs(
+    apps: list[Application], nested: dict[int, list[tuple[str, Path]]]
+) -> list[Application]:
+    """`stack_outputs` of each application that reads a value another stack of the scan
+    defines (a nested child's output, an export); the apps unchanged when none does."""
+    if len(apps) < 2:
+        return apps
+    read = {index: set(_imports(app.resources)) for index, app in enumerate(apps)}
+    if not any(nested.values()) and not any(read.values()):
+        return apps
+    by_file = {_path(app): index for index, app in enumerate(apps) if app.kind != "pipeline"}
+    exports = {
+        name: (app, logical_id) for app in apps for name, logical_id in _exported_resources(app)
+    }
+    result = list(apps)
+    for index, app in enumerate(apps):
+        found = [
+            (f"{stack}.Outputs.{output}", apps[by_file[location]], logical_id)
+            for stack, location in nested[index]
+            if location in by_file
+            for output, logical_id in _output_resources(apps[by_file[location]])
+        ]
+        found += [
+            (IMPORT + name, *exports[name])
+            for name in sorted(read[index])
+            if name in exports and exports[name][0] is not app
+        ]
+        if found:
+            result[index] = replace(app, stack_outputs=tuple(found))
     return result
+
+
+def _output_resources(app: Application) -> Iterator[tuple[str, str]]:
+    """(output name, logical id) for outputs whose value names one resource of `app`."""
+    resources = app.resources if isinstance(app.resources, dict) else {}
+    for name, output in _outputs(app).items():
+        value = output.get("Value") if isinstance(output, dict) else None
+        named = [item for item in referenced_ids(value) if item in resources]
+        if len(named) == 1:
+            yield str(name), named[0]
+
+
+def _exported_resources(app: Application) -> Iterator[tuple[str, str]]:
+    """(export name, logical id) for exported outputs that name one resource."""
+    outputs = _outputs(app)
+    for name, logical_id in _output_resources(app):
+        output = outputs.get(name)
+        export = output.get("Export") if isinstance(output, dict) else None
+        exported = export.get("Name") if isinstance(export, dict) else None
+        if exported is not None:
+            yield _import_name(exported), logical_id
 
 
 def routes_to(app: Application, fn: Function) -> tuple[Endpoint, ...]:

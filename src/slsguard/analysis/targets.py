@@ -11,8 +11,8 @@ from slsguard.analysis.api_model import IMPLICIT, Api, Stage
 from slsguard.analysis.intrinsics import resource_type
 from slsguard.analysis.monitoring import deployed_names
 from slsguard.findings import Origin
-from slsguard.fixes import Target
-from slsguard.model import Application, Function
+from slsguard.fixes import REMOVES_ACCESS, SetSetting, Setting, Target
+from slsguard.model import Application, Function, Statement
 
 
 def function_target(app: Application, fn: Function) -> Target:
@@ -66,3 +66,22 @@ def holder_target(api: Api, stage: Stage, setting: Origin) -> Target:
     """The mapping that holds a stage setting written at `setting` (to change it in place)."""
     holder = Origin(setting.file, setting.path[:-1], setting.line, setting.column)
     return Target("setting", f"{api.resource_id}:{stage.name}", holder, variant=api.kind)
+
+
+def statement_target(statement: Statement) -> Target:
+    """The statement mapping of a policy (to change its `Action` or `Resource` in place)."""
+    return Target("setting", statement.policy, statement.origin, variant="iam-statement")
+
+
+def statement_fix(
+    statement: Statement, setting: Setting, written: str, wanted: object
+) -> SetSetting:
+    """Replace what a statement grants (`written`, its `Action` or `Resource`) with `wanted`:
+    less access, so never applied without the user's choice of the value."""
+    return SetSetting(
+        statement_target(statement),
+        setting,
+        [wanted],
+        REMOVES_ACCESS,
+        note=f"in place of `{written}`; `slsguard policy` prints the statements the code needs",
+    )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from slsguard.findings import Origin
+from slsguard.findings import Origin, name_list
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Dialect, Function, render
 
@@ -134,9 +134,7 @@ def describe(names: Iterable[str], limit: int = 4) -> str:
     unique = list(dict.fromkeys(names))
     if len(unique) == 1:
         return f"function {unique[0]}"
-    more = len(unique) - limit
-    shown = ", ".join(unique[:limit]) + (f" and {more} more" if more > 0 else "")
-    return f"{len(unique)} functions ({shown})"
+    return f"{len(unique)} functions ({name_list(unique, limit)})"
 
 
 def key_name(syntax: Dialect, serverless: str, cloudformation: str) -> str:

@@ -21,6 +21,7 @@ _DENIED = frozenset(
         "UnauthorizedException",
         "AuthorizationError",
         "AuthorizationErrorException",
+        "InvalidAccessException",  # Security Hub is not enabled in the account and region.
     }
 )
 _MISSING = frozenset(
@@ -46,6 +47,15 @@ class Endpoint:
 
     profile: str | None = None
     endpoint_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Temporary credentials, as `sts:AssumeRole` returns them (never printed: no repr)."""
+
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    token: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +162,11 @@ class Client:
 class Session:
     """Clients for every service and region, made once and shared across threads."""
 
-    def __init__(self, endpoint: Endpoint, calls: Calls) -> None:
-        """A boto3 session with the standard credential chain (or the named profile)."""
+    def __init__(
+        self, endpoint: Endpoint, calls: Calls, credentials: Credentials | None = None
+    ) -> None:
+        """A boto3 session with the standard credential chain (or the named profile), or
+        with the given credentials (an assumed role) in the profile's region."""
         try:
             import boto3  # type: ignore[import-untyped]
         except ImportError as error:  # pragma: no cover - boto3 is an optional dependency
@@ -161,7 +174,15 @@ class Session:
                 "`slsguard audit` needs boto3: pip install 'slsguard[audit]'"
             ) from error
         self._boto = boto3.session.Session(profile_name=endpoint.profile)
+        if credentials is not None:
+            self._boto = boto3.session.Session(
+                aws_access_key_id=credentials.access_key,
+                aws_secret_access_key=credentials.secret_key,
+                aws_session_token=credentials.token,
+                region_name=self._boto.region_name,
+            )
         self._endpoint = endpoint
+        self._credentials = credentials
         self.calls = calls
         self._clients: dict[tuple[str, str], Client] = {}
         self._lock = threading.Lock()
@@ -170,6 +191,18 @@ class Session:
         """The region of the profile or environment (us-east-1 when none is set)."""
         region: str | None = self._boto.region_name
         return region or "us-east-1"
+
+    def fresh(self, calls: Calls | None = None) -> Session:
+        """A session with the same credentials that records its calls apart (in `calls`)."""
+        return Session(self._endpoint, calls or Calls(), self._credentials)
+
+    def caller_account(self) -> str:
+        """The account the credentials belong to (`sts:GetCallerIdentity` needs no
+        permission, so it is not recorded as an action the auditor needs)."""
+        sts = self._boto.client(
+            "sts", region_name=self.default_region(), endpoint_url=self._endpoint.endpoint_url
+        )
+        return str(sts.get_caller_identity()["Account"])
 
     def all_regions(self) -> list[str]:
         """Every region Lambda is offered in, from the SDK's own endpoint data (no call)."""

@@ -12,7 +12,8 @@ from slsguard.findings import Severity
 from slsguard.output import emit, to_stdout
 
 if TYPE_CHECKING:
-    from slsguard.audit.run import AuditResult
+    from slsguard.audit.organization import AccountAudit
+    from slsguard.audit.run import AuditOptions, AuditResult
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +50,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="with --history: print how findings evolved between audits (no audit is run)",
     )
+    audit.add_argument(
+        "--to-security-hub",
+        action="store_true",
+        help="import the findings into Security Hub of each audited account and archive the "
+        "ones this audit no longer produces",
+    )
     audit.add_argument("--endpoint-url", help="send every call to this endpoint (a test server)")
     audit.add_argument("--format", choices=tuple(FORMATS), default="text")
     audit.add_argument("--output", "-o", type=Path, help="write the report to a file")
@@ -58,7 +65,37 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit.add_argument("--enable", type=_ids, default=(), help="turn on opt-in rules")
     audit.add_argument("--trusted-accounts", type=_ids, default=(), metavar="IDS")
     audit.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _add_organization_flags(audit)
     dependency_cli.add_flags(audit)  # Used on the packages --download-code fetches.
+
+
+def _add_organization_flags(audit: argparse.ArgumentParser) -> None:
+    """`--organization` and the flags that shape it."""
+    from slsguard.audit.organization import DEFAULT_ROLE
+
+    group = audit.add_argument_group("organization (audit every account of an AWS Organization)")
+    group.add_argument(
+        "--organization",
+        action="store_true",
+        help="audit the calling account and every member account, through a role in each",
+    )
+    group.add_argument(
+        "--role-name",
+        metavar="NAME",
+        help=f"the role to assume in each member account (default {DEFAULT_ROLE})",
+    )
+    group.add_argument("--accounts", type=_ids, default=(), metavar="IDS", help="only these")
+    group.add_argument("--exclude-accounts", type=_ids, default=(), metavar="IDS")
+    group.add_argument(
+        "--ou", type=_ids, default=(), metavar="OU_IDS", help="only these OUs (and child OUs)"
+    )
+    group.add_argument("--external-id", metavar="ID", help="the external id the role requires")
+    group.add_argument(
+        "--session-name", metavar="NAME", help="role session name (default slsguard-audit)"
+    )
+
+
+_ORGANIZATION_FLAGS = ("role_name", "accounts", "exclude_accounts", "ou", "external_id")
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -74,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from slsguard.audit.client import AuditError, Endpoint
     from slsguard.audit.collect import Scope
     from slsguard.audit.progress import on_terminal
-    from slsguard.audit.run import AuditOptions, audit
+    from slsguard.audit.run import AuditOptions
     from slsguard.cli import exit_code
     from slsguard.deps import cli as dependency_cli
     from slsguard.scan import UnknownRuleError
@@ -86,6 +123,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.compare is not None and not args.compare.exists():
         print(f"slsguard: --compare: no such path {args.compare}", file=sys.stderr)
+        return 2
+    given = [flag for flag in (*_ORGANIZATION_FLAGS, "session_name") if getattr(args, flag)]
+    if given and not args.organization:
+        flags = ", ".join("--" + flag.replace("_", "-") for flag in given)
+        print(f"slsguard: {flags} needs --organization", file=sys.stderr)
         return 2
     progress = on_terminal(sys.stderr)
     options = AuditOptions(
@@ -102,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     try:
-        result = audit(options)
+        result, accounts = _audited(args, options)
     except (AuditError, UnknownRuleError) as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return 2
@@ -114,19 +156,95 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-    if args.history is not None and not _record(args.history, result):
+    if args.history is not None and not _record(args.history, accounts):
         return 2
+    if args.to_security_hub:
+        try:
+            result = _to_security_hub(options, result, accounts)
+        except Exception as error:  # botocore: the credentials no longer work
+            if type(error).__module__.startswith("botocore"):
+                print(f"slsguard: --to-security-hub: {error}", file=sys.stderr)
+                return 2
+            raise
     text = _rendered(args, result)
     emit(text, args.output)
     return exit_code(result.report, args.fail_on)
 
 
-def _record(path: Path, result: AuditResult) -> bool:
-    """Append the audit to the history file; False (after saying why) when it cannot."""
+def _audited(
+    args: argparse.Namespace, options: AuditOptions
+) -> tuple[AuditResult, list[AccountAudit]]:
+    """The audit of the account, or of the organization (`--organization`), and each
+    account's own audit."""
+    from slsguard.audit.organization import (
+        DEFAULT_ROLE,
+        AccountAudit,
+        OrganizationOptions,
+        audit_organization,
+    )
+    from slsguard.audit.run import audit
+
+    if not args.organization:
+        result = audit(options)
+        return result, [AccountAudit(result.account, result)]
+    organization = OrganizationOptions(
+        role_name=args.role_name or DEFAULT_ROLE,
+        accounts=args.accounts,
+        exclude_accounts=args.exclude_accounts,
+        ous=args.ou,
+        external_id=args.external_id,
+        session_name=args.session_name or "slsguard-audit",
+    )
+    done = audit_organization(options, organization)
+    return done.result, list(done.accounts)
+
+
+def _to_security_hub(
+    options: AuditOptions, result: AuditResult, accounts: list[AccountAudit]
+) -> AuditResult:
+    """The audit's findings into Security Hub of each audited account (with that account's
+    own credentials), in each audited region; the result with an SLS008 finding where
+    Security Hub refused them."""
+    from dataclasses import replace
+
+    from slsguard.audit.client import Calls, Session
+    from slsguard.audit.securityhub import Hub, export, with_refusals
+    from slsguard.scan import ScanOptions, select_rules
+
+    sessions = [
+        Session(options.endpoint, Calls(), item.credentials)
+        for item in accounts
+        if item.result is not None
+    ]
+    # Keyed by the account STS names for the credentials: a record only ever reaches the
+    # Security Hub of the account whose credentials send it.
+    by_account = {session.caller_account(): session for session in sessions}
+
+    def hub_of(account: str, region: str) -> Hub | None:
+        session = by_account.get(account)
+        return Hub(session.fresh(), account, region) if session else None
+
+    account = result.account or next(iter(by_account), "")
+    regions = result.regions or (Session(options.endpoint, Calls()).default_region(),)
+    scan_options = ScanOptions(select=options.select, ignore=options.ignore, enable=options.enable)
+    rules_run = frozenset(rule.id for rule in select_rules(scan_options))
+    whole = not options.scope.functions and options.scope.stack is None
+    covered = [(a, r, f"{a}/{r}") for a in by_account for r in regions] if whole else []
+    done = export(result.report, hub_of, (account, regions[0], ""), rules_run, covered)
+    for line in done.summary():
+        print(f"slsguard: {line}", file=sys.stderr)
+    return replace(result, report=with_refusals(result.report, done))
+
+
+def _record(path: Path, accounts: list[AccountAudit]) -> bool:
+    """Append each account's audit to the history file (an account that was not audited
+    is left out); False (after saying why) when it cannot."""
     from slsguard.audit.history import HistoryError, append, entry_of
 
     try:
-        append(path, entry_of(result.report, result.account, result.regions))
+        for item in accounts:
+            if item.result is not None:
+                append(path, entry_of(item.result.report, item.account, item.result.regions))
     except HistoryError as error:
         print(f"slsguard: {error}", file=sys.stderr)
         return False
@@ -158,8 +276,9 @@ def _rendered(args: argparse.Namespace, result: AuditResult) -> str:
     color = args.color == "always" or (
         args.color == "auto" and to_stdout(args.output) and sys.stdout.isatty()
     )
+    where = {"aws_account_id": result.account, "region": (*result.regions, "")[0]}
     if args.compare is None:
-        return render(args.format, result.report, color=color)
+        return render(args.format, result.report, color=color, **where)
     from slsguard.audit.drift import compare
 
     drift = compare(args.compare, result.functions)

@@ -17,6 +17,7 @@ from slsguard.audit.client import Denial
 from slsguard.audit.template import LiveApp
 from slsguard.code.facts import code_notes
 from slsguard.findings import AppSummary, Finding, Location, Origin, Violation
+from slsguard.fixes import FreeText
 from slsguard.inventory import summarize
 from slsguard.loading.cloudformation import build_stack, lambda_functions, lambda_permissions
 from slsguard.loading.yaml import YMap, load_text
@@ -164,6 +165,13 @@ def _code_location(location: Location, live: LiveApp, base: Path) -> Location:
     return location
 
 
+_PACKAGE_ADVICE = FreeText(
+    "inspect the package: the audit refuses archives that could write outside their "
+    "directory, hold links or unpack to excessive sizes"
+)
+"""A live account's fix is words (the live dialect writes free text as it is)."""
+
+
 def package_findings(packages: dict[str, Path | str], owners: dict[str, str]) -> list[Finding]:
     """One SLS004 finding per function whose downloaded package was refused."""
     rule = find_rule("SLS004")
@@ -179,8 +187,8 @@ def package_findings(packages: dict[str, Path | str], owners: dict[str, str]) ->
                 severity=rule.info.severity,
                 message=f"the deployed package of function {name} was not analysed: {reason}",
                 location=cloud(arn, ("Code",)),
-                fix="inspect the package: the audit refuses archives that could write "
-                "outside their directory, hold links or unpack to excessive sizes",
+                fix=_PACKAGE_ADVICE.text,
+                intents=(_PACKAGE_ADVICE,),
                 app=owners.get(arn, ""),
                 function=name,
                 subject=name,
@@ -224,6 +232,7 @@ def denial_findings(denials: Iterable[Denial], owners: dict[str, str]) -> list[F
                 message=violation.message,
                 location=cloud(where, (action,)),
                 fix=fix,
+                intents=(FreeText(fix),),
                 app=owners.get(resources[0], ""),
                 subject=action,
             )

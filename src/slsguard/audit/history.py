@@ -1,10 +1,11 @@
 """`--history FILE`: one JSON line per audit, and how findings evolve between audits.
 
-Each audit appends one line: when it ran, the account, the regions, the number of findings
-per severity and each finding's fingerprint (with its rule and ARN, for people reading the
-file). Fingerprints are rule + ARN + attribute path (+ subject), so a finding keeps its
-fingerprint across audits and redeploys: comparing two lines tells what is new, what was
-fixed and what is still open. Lines that are not audit entries are skipped when reading.
+Each audit appends one line per account (an organization audit one per audited account):
+when it ran, the account, the regions, the number of findings per severity and each
+finding's fingerprint (with its rule and ARN, for people reading the file). Fingerprints are
+rule + ARN + attribute path (+ subject), so a finding keeps its fingerprint across audits and
+redeploys: comparing a line with the previous line of the same account tells what is new,
+what was fixed and what is still open. Lines that are not audit entries are skipped when reading.
 """
 
 from __future__ import annotations
@@ -144,10 +145,12 @@ def _parsed(line: str) -> Entry | None:
 
 
 def evolution(entries: Sequence[Entry]) -> list[Step]:
-    """Each audit against the previous one (the first: everything is new)."""
+    """Each audit against the previous audit of the same account (the first: everything is
+    new); an organization audit records one entry per account."""
     steps = []
-    previous: dict[str, Seen] = {}
+    last: dict[str, dict[str, Seen]] = {}
     for entry in entries:
+        previous = last.get(entry.account, {})
         current = {seen.fingerprint: seen for seen in entry.findings}
         steps.append(
             Step(
@@ -157,7 +160,7 @@ def evolution(entries: Sequence[Entry]) -> list[Step]:
                 still_open=tuple(s for f, s in current.items() if f in previous),
             )
         )
-        previous = current
+        last[entry.account] = current
     return steps
 
 

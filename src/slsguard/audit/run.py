@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from slsguard import __version__, reference
-from slsguard.audit.client import Calls, Endpoint, Session
+from slsguard.audit.client import Calls, Credentials, Endpoint, Session
 from slsguard.audit.collect import (
     LiveFunction,
     RegionProgress,
@@ -49,6 +49,8 @@ class AuditOptions:
     """What to audit and how: credentials, regions, scope and the rule selection."""
 
     endpoint: Endpoint = field(default_factory=Endpoint)
+    credentials: Credentials | None = field(default=None, repr=False)
+    """An assumed role's credentials (an organization's member); None: the profile's."""
     regions: tuple[str, ...] = ()
     """Empty: the profile's default region."""
     all_regions: bool = False
@@ -88,7 +90,7 @@ def audit(options: AuditOptions) -> AuditResult:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
     calls = Calls()
-    session = Session(options.endpoint, calls)
+    session = Session(options.endpoint, calls, options.credentials)
     regions = _regions(session, options)
     with ThreadPoolExecutor(max_workers=REGION_WORKERS) as pool:
         snapshots = list(

@@ -20,7 +20,7 @@ from slsguard.code.python_checks import check_module
 from slsguard.code.python_identity import check_identity
 from slsguard.code.python_modules import Module, Modules, NotFollowed, web_app_views
 from slsguard.code.sources import route_sources, sources_of
-from slsguard.findings import Origin, Severity, Violation
+from slsguard.findings import Origin, Severity, Violation, name_list
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
 from slsguard.model import Application, Function, Note
 
@@ -229,8 +229,7 @@ def _undefined(source: HandlerSource, why: NotFollowed) -> CodeNote:
 
 def _missing(missing: list[Missing]) -> CodeNote:
     """One note for handlers whose files are missing for the same reason."""
-    names = ", ".join(item.function for item in missing[:4])
-    more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+    names = name_list(item.function for item in missing)
     if missing[0].outside:
         why = "is not under the scan root"
         fix = "scan the folder that holds the handler code too"
@@ -238,8 +237,7 @@ def _missing(missing: list[Missing]) -> CodeNote:
         why = "is not found (the file does not exist; is it built before deploying?)"
         fix = "check the handler path, or scan after the build that creates the file"
     message = (
-        f"the handler code of {names}{more} {why} "
-        f"(expected {missing[0].expected}.*): it is not analysed"
+        f"the handler code of {names} {why} (expected {missing[0].expected}.*): it is not analysed"
     )
     function = missing[0].function if len(missing) == 1 else None
     return CodeNote("SLS004", missing[0].origin, message, fix, function)

@@ -438,11 +438,25 @@ def _configured_sum(operands: list[Node], values: list[Value]) -> bool:
     if operands[0].type in ("string", "template_string") or values[0] is not None:
         return False
     for operand, value in zip(operands[1:], values[1:], strict=True):
+        if "/" in _literal_start(operand):
+            return True
         if value is not None:
             return False
-        if operand.type == "string" and "/" in text_of(operand):
-            return True
     return False
+
+
+def _literal_start(operand: Node) -> str:
+    """The literal text an operand starts with: a string, or a template's text before its
+    first substitution (`BASE + `/items/${id}`` separates host and event value with `/`)."""
+    if operand.type == "string":
+        return text_of(operand)
+    if operand.type == "template_string":
+        substitution = next(
+            (c for c in operand.named_children if c.type == "template_substitution"), None
+        )
+        end = substitution.start_byte if substitution else operand.end_byte
+        return operand.text[1 : end - operand.start_byte].decode() if operand.text else ""
+    return ""
 
 
 def _configured_template(node: Node, substitutions: list[Node], values: list[Value]) -> bool:

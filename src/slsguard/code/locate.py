@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slsguard import files
+from slsguard import files, zipped
 from slsguard.code.go_locate import go_package, is_go_runtime
 from slsguard.code.model import CodeNote, HandlerSource, Language
 from slsguard.discovery import display_name
@@ -35,6 +35,7 @@ MAX_SOURCE_BYTES = 1024 * 1024
 PYTHON_SUFFIXES = (".py",)
 NODE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 _BUILD_DIRS = ("dist", "build", ".build", "lib", "out")
+_RUNTIME_NAME = re.compile(r"[a-z][a-z0-9.]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +111,28 @@ def _serverless(
         command = _table(image).get("command")
         handler = str(command[0]) if isinstance(command, list) and command else None
         return _image(fn, where, base / context, dockerfile, handler, root, cwd)
+    names = (Path(fn.handler or "").name, fn.name)
+    artifact = _artifact(app, settings, fn, base, root)
+    if artifact is not None:
+        return _package(fn, artifact[1], artifact[0], names, root, cwd)
     if is_go_runtime(fn.runtime):
-        binary = Path(fn.handler or "").name
-        return _go(fn, where, base, (binary, fn.name), root, cwd)
+        return _go(fn, where, base, names, root, cwd)
     served = _wsgi_app(app) if fn.handler == "wsgi_handler.handler" else None
     return _file(fn, served or fn.handler, base, root, cwd, where, ())
+
+
+def _artifact(
+    app: Application, settings: Any, fn: Function, base: Path, root: Path
+) -> tuple[Path, Origin] | None:
+    """The committed zip a Serverless function deploys as is (`package.artifact`); a zip
+    built in CI (absent here) or kept in S3 leaves the sources as the code to read."""
+    found = zipped.serverless_artifact(app.template, settings)
+    if found is None:
+        return None
+    path = (base / found[0]).resolve()
+    if path.is_file() and path.is_relative_to(root):
+        return path, child_origin(found[1], "artifact", fn.origin)
+    return None
 
 
 def _wsgi_app(app: Application) -> str | None:
@@ -151,14 +169,32 @@ def _stack(
     target = (base / directory).resolve()
     if not target.is_relative_to(root):
         return _note(fn, where, f"code outside the scan root ({directory})")
+    names = (Path(fn.handler or "").name, fn.name, str(settings.get("FunctionName", "")))
     if target.suffix.lower() in (".zip", ".jar") and target.is_file():
-        shown = display_name(target, cwd)
-        return _note(fn, where, f"a package committed as {shown}, which is not opened")
+        return _package(fn, where, target, names, root, cwd)
     if is_go_runtime(fn.runtime):
-        names = (Path(fn.handler or "").name, fn.name, str(settings.get("FunctionName", "")))
         return _go(fn, where, target, names, root, cwd)
     entries = _entry_points(resource)
     return _file(fn, fn.handler, target, root, cwd, where, entries)
+
+
+def _package(
+    fn: Function, where: Origin, package: Path, names: tuple[str, ...], root: Path, cwd: Path
+) -> Located:
+    """The handler inside a committed zip (unpacked by `slsguard.zipped`)."""
+    shown = display_name(package, cwd)
+    if is_go_runtime(fn.runtime):  # the zip holds the compiled binary: the source is beside it
+        return _go(fn, where, package.parent, names, root, cwd)
+    if package.suffix.lower() != ".zip":
+        return _note(fn, where, f"a package committed as {shown}, which is not opened")
+    unpacked = zipped.unpack(package)
+    if isinstance(unpacked, str):
+        return _note(fn, where, f"a package committed as {shown}, which is not read: {unpacked}")
+    found = _file(fn, fn.handler, unpacked.folder, unpacked.folder, cwd, where, ())
+    if isinstance(found, Missing):
+        module = (fn.handler or "").rsplit(".", 1)[0]
+        return _note(fn, where, f"a package committed as {shown} that holds no `{module}` module")
+    return found
 
 
 def _image(
@@ -304,7 +340,9 @@ def _inline(fn: Function, container: Any, key: str, base: Path, root: Path, cwd:
         return _note(fn, origin, "inline code built with an intrinsic function")
     language = language_of(fn.runtime)
     if not isinstance(language, str):
-        return _note(fn, origin, f"inline {fn.runtime or 'code of an unknown runtime'}")
+        # `!Ref LambdaRuntime` is not a runtime the message can name.
+        known = fn.runtime if fn.runtime and _RUNTIME_NAME.fullmatch(fn.runtime) else None
+        return _note(fn, origin, f"inline {known or 'code of an unknown runtime'}")
     if is_placeholder_code(text):
         lines = len([line for line in text.splitlines() if line.strip()])
         counted = f"{lines} lines that call" if lines != 1 else "1 line that calls"

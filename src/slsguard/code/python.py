@@ -87,11 +87,21 @@ def _configured_base(parts: list[ast.expr], values: list[Value]) -> bool:
     if isinstance(first, ast.Constant) or values[0] is not None:
         return False
     for part, value in zip(parts[1:], values[1:], strict=True):
+        if "/" in _literal_start(part):
+            return True
         if value is not None:
             return False
-        if isinstance(part, ast.Constant) and isinstance(part.value, str) and "/" in part.value:
-            return True
     return False
+
+
+def _literal_start(part: ast.expr) -> str:
+    """The literal text an operand starts with: a string, or an f-string's leading text
+    (`BASE + f"/items/{item_id}"` separates host and event value with that `/`)."""
+    if isinstance(part, ast.Constant):
+        return part.value if isinstance(part.value, str) else ""
+    if isinstance(part, ast.JoinedStr):
+        return leading_text(part) or ""
+    return ""
 
 
 class Analysis:

@@ -12,6 +12,7 @@ input, so only a direct invocation can change it: such flows are kept, at a lowe
 from __future__ import annotations
 
 from slsguard.analysis.http import Endpoint, endpoints
+from slsguard.analysis.intrinsics import referenced_ids
 from slsguard.analysis.stacks import routes_to
 from slsguard.code.model import Exposure, Shape, SourceField, Sources
 from slsguard.model import Application, Function, Trigger, render
@@ -125,11 +126,21 @@ def _describe(trigger: Trigger) -> str:
     if isinstance(settings, dict):
         for key in ("Queue", "queue", "arn", "Bucket", "bucket", "Topic", "topic", "Stream"):
             if key in settings:
-                name = render(settings[key])
+                name = _resource_named(settings[key])
                 break
     elif isinstance(settings, str):
         name = settings
     return f"{trigger.kind} {name}".strip()
+
+
+def _resource_named(value: object) -> str:
+    """`SQSQueue` for `!GetAtt SQSQueue.Arn` or `!Ref SQSQueue`: the resource, not the
+    template expression; anything else as written."""
+    if isinstance(value, dict) and len(value) == 1 and ("Ref" in value or "Fn::GetAtt" in value):
+        (logical_id,) = referenced_ids(value) or {""}
+        if logical_id:
+            return logical_id
+    return render(value)
 
 
 def _custom_resource(app: Application, fn: Function) -> bool:

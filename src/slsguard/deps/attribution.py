@@ -25,6 +25,7 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 
+from slsguard import zipped
 from slsguard.deps.facts import AppDependencies, FunctionDependencies, ManifestUse
 from slsguard.deps.manifests import SAM_PYTHON, ManifestCache, PythonGroup, serverless_python
 from slsguard.deps.model import Package
@@ -55,6 +56,8 @@ def ecosystems_of(runtime: str | None) -> frozenset[str]:
         return frozenset({"PyPI"})
     if runtime.startswith("nodejs"):
         return frozenset({"npm"})
+    if runtime.startswith(("go1", "provided")):
+        return frozenset({"Go"})  # a `provided` function in Go; others have no go.mod
     return frozenset()
 
 
@@ -62,13 +65,22 @@ def _function(
     app: Application, fn: Function, base: Path, cache: ManifestCache
 ) -> FunctionDependencies:
     ecosystems = ecosystems_of(fn.runtime)
-    if app.kind == "serverless":
+    excluded: frozenset[str] = frozenset()
+    artifact = zipped.serverless_artifact(app.template, fn.settings)
+    unpacked = _inside(base, artifact[0], cache) if app.kind == "serverless" and artifact else None
+    if unpacked is not None:
+        uses = list(_package_uses(unpacked, fn, cache, ecosystems))
+        code_root: Path | None = unpacked
+    elif app.kind == "serverless":
         uses = list(_serverless_uses(app, fn, base, cache, ecosystems))
         excluded = _no_deploy(app.template)
+        code_root = base
     else:
         uses = list(_stack_uses(app, fn, base, cache, ecosystems))
-        excluded = frozenset()
-    uses += _vendored_uses(app, fn, base, cache, ecosystems)
+        code_root = code_directory(app, fn, base, cache)
+    uses += _vendored_uses(app, code_root, base, cache, ecosystems)
+    if "Go" in ecosystems:
+        uses += _go_uses(app, fn, cache)
     unique = list({str(use.manifest.path): use for use in uses}.values())
     environment = marker_environment(fn)
     packages = dict.fromkeys(
@@ -81,10 +93,13 @@ def _function(
 
 
 def _vendored_uses(
-    app: Application, fn: Function, base: Path, cache: ManifestCache, ecosystems: frozenset[str]
+    app: Application,
+    root: Path | None,
+    base: Path,
+    cache: ManifestCache,
+    ecosystems: frozenset[str],
 ) -> list[ManifestUse]:
     """Packages committed in the function's code root (Chalice `vendor/`, `node_modules`)."""
-    root = base if app.kind == "serverless" else code_directory(app, fn, base, cache)
     if root is None:
         return []
     if app.kind in ("chalice", "zappa"):
@@ -94,6 +109,24 @@ def _vendored_uses(
         for manifest in cache.vendored(root)
         if manifest.ecosystem in ecosystems
     ]
+
+
+def _go_uses(app: Application, fn: Function, cache: ManifestCache) -> list[ManifestUse]:
+    """The go.mod of the module holding the function's Go package (the nearest one above
+    the package within the scan root): the modules the binary is built with."""
+    from slsguard.code.locate import locate
+    from slsguard.code.model import HandlerSource
+
+    located = locate(app, fn, cache.context.cwd)
+    if not isinstance(located, HandlerSource) or located.language != "go":
+        return []
+    folder = located.root
+    while folder.is_relative_to(located.scan_root):
+        manifest = cache.get(folder / "go.mod")
+        if manifest is not None:
+            return [ManifestUse(manifest, f"Go module of {located.display}")]
+        folder = folder.parent
+    return []
 
 
 def marker_environment(fn: Function) -> dict[str, str]:
@@ -133,11 +166,16 @@ def _literal_path(value: Any) -> str | None:
 
 
 def _inside(base: Path, relative: str, cache: ManifestCache) -> Path | None:
-    """`base / relative` when it is a directory under the scan root."""
+    """`base / relative` when it is a directory under the scan root, or the unpacked folder
+    of a zip committed there (what the function really ships)."""
     candidate = resolved(base / relative)
-    root = cache.context.root
-    if candidate.is_relative_to(root) and candidate.is_dir():
+    if not candidate.is_relative_to(cache.context.root):
+        return None
+    if candidate.is_dir():
         return candidate
+    if candidate.suffix.lower() == ".zip" and candidate.is_file():
+        unpacked = zipped.unpack(candidate)
+        return unpacked.folder if isinstance(unpacked, zipped.Unpacked) else None
     return None
 
 
@@ -175,7 +213,7 @@ def _relative(path: Path, base: Path) -> str:
     try:
         return path.relative_to(base).as_posix() or "."
     except ValueError:
-        return path.as_posix()
+        return zipped.shown(path, base) or path.as_posix()
 
 
 def _python_uses(
@@ -198,6 +236,16 @@ def _npm_uses(root: Path, fn: Function, cache: ManifestCache, via: str) -> Itera
         if manifest is not None:
             where = via if directory == root else f"handler directory {_relative(directory, root)}"
             yield ManifestUse(manifest, where)
+
+
+def _package_uses(
+    folder: Path, fn: Function, cache: ManifestCache, ecosystems: frozenset[str]
+) -> Iterator[ManifestUse]:
+    """The dependency files inside a committed `package.artifact` zip."""
+    if "PyPI" in ecosystems:
+        yield from _python_uses(folder, fn, cache, SAM_PYTHON, "package.artifact")
+    if "npm" in ecosystems:
+        yield from _npm_uses(folder, fn, cache, "package.artifact")
 
 
 def _serverless_uses(

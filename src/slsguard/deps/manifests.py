@@ -19,6 +19,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from slsguard import files
+from slsguard.deps.go_manifests import parse_go_mod
 from slsguard.deps.model import Ecosystem, Manifest, ManifestKind
 from slsguard.deps.npm_lockfiles import parse_pnpm_lock, parse_yarn_lock
 from slsguard.deps.npm_manifests import (
@@ -50,6 +51,7 @@ PARSERS: dict[str, tuple[ManifestKind, Ecosystem, Parser]] = {
     "npm-shrinkwrap.json": ("package-lock", "npm", parse_package_lock),
     "yarn.lock": ("yarn-lock", "npm", parse_yarn_lock),
     "pnpm-lock.yaml": ("pnpm-lock", "npm", parse_pnpm_lock),
+    "go.mod": ("go-mod", "Go", parse_go_mod),
 }
 NPM_LOCKFILES = ("npm-shrinkwrap.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml")
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from slsguard.deps.versions import canonical_name
 from slsguard.findings import Origin
 
-Ecosystem = Literal["PyPI", "npm"]
+Ecosystem = Literal["PyPI", "npm", "Go"]
 PackageSource = Literal["registry", "git", "url", "path"]
 """Where a package comes from: only registry packages have advisories by name and version."""
 ManifestKind = Literal[
@@ -31,10 +31,20 @@ ManifestKind = Literal[
     "yarn-lock",
     "pnpm-lock",
     "vendored",
+    "go-mod",
 ]
 
 LOCKFILE_KINDS: frozenset[ManifestKind] = frozenset(
-    {"pipfile-lock", "poetry-lock", "uv-lock", "package-lock", "yarn-lock", "pnpm-lock", "vendored"}
+    {
+        "pipfile-lock",
+        "poetry-lock",
+        "uv-lock",
+        "package-lock",
+        "yarn-lock",
+        "pnpm-lock",
+        "vendored",
+        "go-mod",
+    }
 )
 
 
@@ -84,8 +94,11 @@ class Package:
 
 
 def purl(ecosystem: Ecosystem, name: str, version: str | None) -> str:
-    """The package URL of a PyPI or npm package (version omitted when unknown)."""
+    """The package URL of a PyPI, npm or Go package (version omitted when unknown)."""
     suffix = f"@{quote(version, safe='.+-_~!')}" if version else ""
+    if ecosystem == "Go":  # Go versions keep their `v`: pkg:golang/github.com/x/y@v1.2.3
+        suffix = f"@v{quote(version, safe='.+-_~!')}" if version else ""
+        return f"pkg:golang/{quote(name, safe='/-._~')}{suffix}"
     if ecosystem == "PyPI":
         return f"pkg:pypi/{quote(canonical_name('PyPI', name), safe='-._')}{suffix}"
     if name.startswith("@") and "/" in name:

@@ -22,7 +22,7 @@ from slsguard.deps.sources import SourceError
 from slsguard.findings import ReferenceData
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
-KNOWN_ECOSYSTEMS = ("PyPI", "npm")
+KNOWN_ECOSYSTEMS = ("PyPI", "npm", "Go")
 
 RawIndex = dict[tuple[str, str], list[dict[str, Any]]]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 DEFAULT_API_URL = "https://api.osv.dev"
 DEFAULT_EXPORT_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 """Where the OSV per-ecosystem exports (`<ecosystem>/all.zip`) are published."""
-DEFAULT_ECOSYSTEMS = ("PyPI", "npm")
+DEFAULT_ECOSYSTEMS = ("PyPI", "npm", "Go")
 
 
 def cache_home() -> Path:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from slsguard import files
+from slsguard import files, zipped
 from slsguard.discovery import display_name
 from slsguard.findings import Origin
 
@@ -55,7 +55,8 @@ class ReadContext:
             target = resolved(path)
         except OSError:
             return False
-        return target.is_relative_to(self.root) and target.is_file()
+        inside = target.is_relative_to(self.root) or zipped.is_unpacked(target)
+        return inside and target.is_file()
 
     def read(self, path: Path) -> str:
         """The file's text; UnreadableError when it is too large, outside the root or unreadable."""

@@ -1,9 +1,9 @@
 """Version ordering per ecosystem, as OSV ranges need it.
 
 `ECOSYSTEM` ranges use the ecosystem's own order: PEP 440 for PyPI (`packaging`), npm's
-semver for npm. `SEMVER` ranges use SemVer 2.0.0 whatever the ecosystem. A version that
-does not parse in the relevant order yields None: the caller then relies on the advisory's
-explicit `versions` list, never on a guess.
+semver for npm and Go (OSV writes Go versions without their `v`). `SEMVER` ranges use SemVer
+2.0.0 whatever the ecosystem. A version that does not parse in the relevant order yields
+None: the caller then relies on the advisory's explicit `versions` list, never on a guess.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def key(ecosystem: str, range_type: str, text: str) -> Ordered | None:
         return None  # GIT ranges need the repository's commit graph.
     if ecosystem == "PyPI":
         return pep440(text)
-    if ecosystem == "npm":
+    if ecosystem in ("npm", "Go"):
         return semver.parse(text)
     return None
 
@@ -53,7 +53,7 @@ def same_version(ecosystem: str, left: str, right: str) -> bool:
     if ecosystem == "PyPI":
         a, b = pep440(left), pep440(right)
         return a is not None and a == b
-    if ecosystem == "npm":
+    if ecosystem in ("npm", "Go"):
         x, y = semver.parse(left), semver.parse(right)
         return x is not None and x == y and x.build == y.build
     return False

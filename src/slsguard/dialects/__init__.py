@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from slsguard import model
 from slsguard.dialects.base import Dialect, Edit, NotApplied, resource_path
 from slsguard.findings import Origin
-from slsguard.fixes import Intent, SetSetting, Target
+from slsguard.fixes import FreeText, Intent, SetSetting, Target
 
 __all__ = [
     "Dialect",
@@ -28,6 +28,7 @@ __all__ = [
     "for_place",
     "get",
     "native_address",
+    "render_advice",
     "render_fix",
 ]
 
@@ -105,6 +106,15 @@ def render_fix(app: model.Application, intents: Iterable[Intent], origin: Origin
             parts.append(text)
             bodies.add(body)
     return "\n".join(parts)
+
+
+def render_advice(intents: Iterable[Intent]) -> str:
+    """The fix of a finding about a file no application was read from (a parse error, a
+    settings file): each intent in words, as `#` comments, which YAML, HCL and TOML all read."""
+    from slsguard.dialects.template import comment
+
+    texts = [i.text if isinstance(i, FreeText) else i.title for i in intents]
+    return comment([line for text in texts for line in text.splitlines()]).rstrip("\n")
 
 
 def _grouped(app: model.Application, intents: list[Intent], origin: Origin) -> list[list[Intent]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
-from slsguard.fixes import AddedKind
+from slsguard.fixes import AddedKind, Placeholder
 
 _FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
@@ -26,8 +26,29 @@ def _method_settings(value: object) -> object:
     return [{"ResourcePath": "/*", "HttpMethod": "*", "LoggingLevel": value}]
 
 
+def throttle_limits(value: object) -> dict[str, object]:
+    """A neutral `{"burst": 50, "rate": 100}` as API Gateway's throttling properties."""
+    limits = value if isinstance(value, dict) else {}
+    return {
+        "ThrottlingBurstLimit": limits.get("burst", 50),
+        "ThrottlingRateLimit": limits.get("rate", 100),
+    }
+
+
+def _method_throttling(value: object) -> object:
+    return [{"ResourcePath": "/*", "HttpMethod": "*", **throttle_limits(value)}]
+
+
 def _route_settings(value: object) -> object:
     return {"LoggingLevel": value, "DataTraceEnabled": False}
+
+
+def _own_account(_value: object) -> object:
+    return {"Ref": "AWS::AccountId"}
+
+
+def _own_role(_value: object) -> object:
+    return Placeholder("ARN of a role only this function uses, with only what it needs")
 
 
 ACCESS_NOTE = "ApiAccessLogs: an AWS::Logs::LogGroup with RetentionInDays"
@@ -55,7 +76,19 @@ SETTINGS = {
     ("service:http", "access-logging"): Key(
         ("Globals", "HttpApi", "AccessLogSettings"), _access_log, from_root=True
     ),
+    ("AWS::ApiGateway::Stage", "throttling"): Key(("MethodSettings",), _method_throttling),
+    ("AWS::Serverless::Api", "throttling"): Key(("MethodSettings",), _method_throttling),
+    ("AWS::ApiGateway::Deployment", "throttling"): Key(("StageDescription",), throttle_limits),
+    ("AWS::ApiGatewayV2::Stage", "throttling"): Key(("DefaultRouteSettings",), throttle_limits),
+    ("AWS::Serverless::HttpApi", "throttling"): Key(("DefaultRouteSettings",), throttle_limits),
+    ("service:rest", "throttling"): Key(
+        ("Globals", "Api", "MethodSettings"), _method_throttling, from_root=True
+    ),
+    ("service:http", "throttling"): Key(
+        ("Globals", "HttpApi", "DefaultRouteSettings"), throttle_limits, from_root=True
+    ),
     ("setting", "data-trace"): Key(("DataTraceEnabled",)),
+    ("setting", "timeout"): Key(("Timeout",)),
     ("function", "tracing"): Key(("TracingConfig", "Mode")),
     ("function", "failure-destination"): Key(("DeadLetterConfig", "TargetArn")),
     ("function", "kms-key"): Key(("KmsKeyArn",)),
@@ -73,6 +106,11 @@ SETTINGS = {
     ("AWS::Lambda::Url", "auth"): Key(("AuthType",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("SecurityPolicy",)),
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),
+    ("AWS::Lambda::Permission", "source-account"): Key(("SourceAccount",), _own_account),
+    ("AWS::Lambda::Permission", "source-arn"): Key(("SourceArn",)),
+    ("setting", "iam-actions"): Key(("Action",)),
+    ("setting", "iam-resources"): Key(("Resource",)),
+    ("function", "role"): Key(("Role",), _own_role),
 }
 
 AS_RESOURCE: dict[tuple[str, str], AddedKind] = {("function", "log-retention"): "log-group"}

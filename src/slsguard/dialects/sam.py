@@ -9,11 +9,18 @@ from __future__ import annotations
 from slsguard.dialects import cloudformation
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
+from slsguard.fixes import Placeholder
 
 
 def _sqs_dead_letter_queue(value: object) -> object:
     """SAM's `DeadLetterQueue` names the kind of target with its ARN."""
     return {"Type": "SQS", "TargetArn": value}
+
+
+def _own_policies(_value: object) -> object:
+    return Placeholder(
+        "only what this function needs (statements or SAM policy templates), in place of Role"
+    )
 
 
 SETTINGS = {
@@ -26,6 +33,7 @@ SETTINGS = {
     ("service", "timeout"): Key(("Globals", "Function", "Timeout"), from_root=True),
     ("service", "kms-key"): Key(("Globals", "Function", "KmsKeyArn"), from_root=True),
     ("service", "api-tracing"): Key(("Globals", "Api", "TracingEnabled"), from_root=True),
+    ("function", "role"): Key(("Policies",), _own_policies),
 }
 
 DIALECT = TemplateDialect(

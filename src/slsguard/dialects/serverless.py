@@ -8,8 +8,9 @@ fix adds go under `resources.Resources` in CloudFormation syntax.
 from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
+from slsguard.dialects.cloudformation import throttle_limits
 from slsguard.dialects.template import Key, TemplateDialect
-from slsguard.fixes import AddResource
+from slsguard.fixes import AddResource, Placeholder
 
 
 def _true(_value: object) -> object:
@@ -44,6 +45,22 @@ def _api_logs(_value: object) -> object:
     }
 
 
+def _own_statements(_value: object) -> object:
+    return Placeholder("only the statements this function needs")
+
+
+def _plugin_throttling(value: object) -> object:
+    limits = throttle_limits(value)
+    return {
+        "maxRequestsPerSecond": limits["ThrottlingRateLimit"],
+        "maxConcurrentRequests": limits["ThrottlingBurstLimit"],
+    }
+
+
+def _route_throttling(value: object) -> object:
+    return {"DefaultRouteSettings": throttle_limits(value)}
+
+
 _REST_LOGS = Key(("provider", "logs", "restApi"), _api_logs, from_root=True)
 _WEBSOCKET_LOGS = Key(("provider", "logs", "websocket"), _api_logs, from_root=True)
 
@@ -53,7 +70,24 @@ SETTINGS = {
     ("stage:websocket", "access-logging"): _WEBSOCKET_LOGS,
     ("stage:websocket", "execution-logging"): _WEBSOCKET_LOGS,
     ("stage:http", "access-logging"): Key(("provider", "logs", "httpApi"), _true, from_root=True),
+    ("stage:rest", "throttling"): Key(
+        ("custom", "apiGatewayThrottling"),
+        _plugin_throttling,
+        from_root=True,
+        plugin="serverless-api-gateway-throttling",
+    ),
+    ("stage:http", "throttling"): Key(
+        ("resources", "extensions", "HttpApiStage", "Properties", "DefaultRouteSettings"),
+        throttle_limits,
+        from_root=True,
+    ),
+    ("stage:websocket", "throttling"): Key(
+        ("resources", "extensions", "WebsocketsDeploymentStage", "Properties"),
+        _route_throttling,
+        from_root=True,
+    ),
     ("setting", "data-trace"): Key(("fullExecutionData",)),
+    ("setting", "timeout"): Key(("timeout",)),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),
     ("function", "runtime"): Key(("runtime",)),
@@ -74,6 +108,9 @@ SETTINGS = {
     ("service", "log-retention"): Key(("provider", "logRetentionInDays"), from_root=True),
     ("service", "timeout"): Key(("provider", "timeout"), from_root=True),
     ("service", "vpc"): Key(("provider", "vpc"), from_root=True),
+    ("setting", "iam-actions"): Key(("Action",)),
+    ("setting", "iam-resources"): Key(("Resource",)),
+    ("function", "role"): Key(("iam", "role", "statements"), _own_statements),
 }
 
 DIALECT = TemplateDialect(

@@ -22,12 +22,12 @@ from slsguard.fixes import (
     Grant,
     Intent,
     MoveToSecret,
-    Placeholder,
     PolicyStatement,
     RemoveGrant,
     ReplaceStatements,
     SetSetting,
     Target,
+    has_placeholder,
 )
 
 Transform = Callable[[object], object]
@@ -41,6 +41,8 @@ class Key:
     transform: Transform | None = None
     from_root: bool = False
     """The path starts at the document root (`provider.tracing.lambda`), not at the target."""
+    plugin: str = ""
+    """A Serverless plugin the setting needs, listed in `plugins:` with it."""
 
     def value(self, value: object) -> object:
         """The value as this dialect writes it."""
@@ -49,6 +51,12 @@ class Key:
     def path_for(self, target: Target) -> tuple[str, ...]:
         """The path with `{logical_id}` filled in (Serverless `resources.extensions.<id>`)."""
         return tuple(part.replace("{logical_id}", target.logical_id) for part in self.path)
+
+    def root_block(self, target: Target, value: object) -> dict[str, object]:
+        """The setting as a document-root mapping, with the plugin it needs (if any)."""
+        block: dict[str, object] = {"plugins": [self.plugin]} if self.plugin else {}
+        _deep_set(block, self.path_for(target), self.value(value))
+        return block
 
 
 SettingTable = Mapping[tuple[str, str], Key]
@@ -164,7 +172,7 @@ class TemplateDialect:
             origin = intent.target.origin
             return Edit(
                 origin.file,
-                origin.path,
+                self._written_path(app, origin),
                 origin.line,
                 origin.column,
                 "remove",
@@ -177,7 +185,7 @@ class TemplateDialect:
             text = self._statements_yaml(intent.statements)
             return Edit(
                 origin.file,
-                origin.path,
+                self._written_path(app, origin),
                 origin.line,
                 origin.column,
                 "append" if intent.add else "replace",
@@ -189,9 +197,19 @@ class TemplateDialect:
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied(f"{self.name} has no exact edit for this fix yet", intent.title)
 
+    def _written_path(self, app: model.Application, origin: Origin) -> KeyPath:
+        """The key path as the file writes it. The model records some places by a shorter
+        path than the file's (a resource's policies without `Properties`, a Serverless
+        resource as `resources.X`); the first candidate the file really has is the one."""
+        root = next((d.root for d in app.documents if d.file == origin.file), None)
+        path = origin.path
+        if root is None:
+            return path
+        return next((c for c in _candidates(path) if _exists(root, c)), path)
+
     def _settings_anchor(self, app: model.Application, target: Target) -> KeyPath:
         """Where the target's settings are written: a resource's `Properties`."""
-        path = target.origin.path
+        path = self._written_path(app, target.origin)
         found = resource_path(app, path)
         if self.properties_key is not None and found is not None and not found[1]:
             return (*path, self.properties_key)
@@ -230,12 +248,15 @@ class TemplateDialect:
         if key is None:
             return comment(
                 [
-                    f"set {intent.setting} to {yaml_scalar(intent.value)} "
+                    f"set {intent.setting} to {inline_value(intent.value)} "
                     f"on {self._where(app, intent.target)}",
                     intent.note,
                 ]
             )
-        text = yaml_block(key.path_for(intent.target), key.value(intent.value))
+        if key.plugin:
+            text = yaml_block((), key.root_block(intent.target, intent.value))
+        else:
+            text = yaml_block(key.path_for(intent.target), key.value(intent.value))
         grants = () if intent.setting in self.framework_grants else intent.grants
         anchor = self._settings_anchor(app, intent.target)
         where = self.name_of(app, replace(intent.target.origin, path=anchor))
@@ -253,13 +274,21 @@ class TemplateDialect:
         if key is None:
             return NotApplied(f"{self.name} has no key for {intent.setting} here", intent.title)
         value = key.value(intent.value)
-        if _has_placeholder(value):
+        if has_placeholder(value):
             return NotApplied("the value must be chosen by you", intent.title)
         origin = intent.target.origin
+        if key.plugin:  # The plugin joins `plugins:`, its settings `custom:`: both at the root.
+            text = yaml_block((), key.root_block(intent.target, intent.value))
+            return Edit(
+                origin.file, (), 1, 1, "insert", text, "", intent.applicability, intent.title
+            )
         anchor: KeyPath = () if key.from_root else self._settings_anchor(app, intent.target)
         path = key.path_for(intent.target)
         rest = path[1:]
-        text = yaml_block(rest, value) if rest else yaml_scalar(value)
+        if rest or isinstance(value, dict | list):
+            text = yaml_block(rest, value)
+        else:
+            text = yaml_scalar(value)
         line, column = (1, 1) if key.from_root else (origin.line, origin.column)
         return Edit(
             origin.file,
@@ -289,6 +318,31 @@ class TemplateDialect:
         return yaml_statements(statements).rstrip("\n")
 
 
+def _candidates(path: KeyPath) -> list[KeyPath]:
+    """The paths a place recorded at `path` may be written at, the recorded one first."""
+    bases = [path]
+    if path[:1] == ("resources",) and path[1:2] != ("Resources",) and len(path) > 1:
+        bases += [("resources", "Resources", *path[1:]), ("Resources", *path[1:])]
+    found = []
+    for base in bases:
+        found.append(base)
+        for at, part in enumerate(base[:-1]):
+            if part == "Resources" and len(base) > at + 2 and base[at + 2] != "Properties":
+                found.append((*base[: at + 2], "Properties", *base[at + 2 :]))
+    return found
+
+
+def _exists(root: object, path: KeyPath) -> bool:
+    node = root
+    for part in path:
+        listed = isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node)
+        mapped = isinstance(part, str) and isinstance(node, dict) and part in node
+        if not (listed or mapped):
+            return False
+        node = node[part]  # type: ignore[index]
+    return True
+
+
 def _deep_set(tree: dict[str, object], path: tuple[str, ...], value: object) -> None:
     """Put `value` at `path`, merging mappings that meet on the way."""
     node = tree
@@ -305,14 +359,11 @@ def _deep_set(tree: dict[str, object], path: tuple[str, ...], value: object) -> 
         node[last] = value
 
 
-def _has_placeholder(value: object) -> bool:
-    if isinstance(value, Placeholder):
-        return True
+def inline_value(value: object) -> str:
+    """A value in words for a comment (`burst 50, rate 100` for a mapping)."""
     if isinstance(value, dict):
-        return any(_has_placeholder(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_placeholder(item) for item in value)
-    return False
+        return ", ".join(f"{key} {inline_value(item)}" for key, item in value.items())
+    return yaml_scalar(value)
 
 
 def _free_text(intent: Intent) -> str:

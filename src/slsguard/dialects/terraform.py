@@ -32,6 +32,7 @@ from slsguard.fixes import (
     ResourceRef,
     SetSetting,
     Target,
+    has_placeholder,
 )
 from slsguard.loading.terraform.translate import argument_path
 from slsguard.tf_address import local_address, terraform_address
@@ -55,6 +56,22 @@ def _json_encoded(value: object) -> object:
     return HclExpression(f"jsonencode({hcl_value(value)})")
 
 
+def _own_account(_value: object) -> object:
+    return Placeholder("this account's ID: data.aws_caller_identity.current.account_id")
+
+
+def _own_role(_value: object) -> object:
+    return Placeholder("ARN of an aws_iam_role only this function uses")
+
+
+def _route_throttling(value: object) -> object:
+    limits = value if isinstance(value, dict) else {}
+    return {
+        "throttling_burst_limit": limits.get("burst", 50),
+        "throttling_rate_limit": limits.get("rate", 100),
+    }
+
+
 SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "tracing"): Key(("tracing_config{}", "mode")),
     ("function", "kms-key"): Key(("kms_key_arn",)),
@@ -72,15 +89,34 @@ SETTINGS: dict[tuple[str, str], Key] = {
         ("default_route_settings{}", "logging_level")
     ),
     ("AWS::Logs::LogGroup", "log-retention"): Key(("retention_in_days",)),
+    ("AWS::ApiGatewayV2::Stage", "throttling"): Key(
+        ("default_route_settings{}",), _route_throttling
+    ),
     ("setting", "data-trace"): Key(("data_trace_enabled",)),
+    ("setting", "timeout"): Key(("timeout",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
     ("AWS::CloudFront::Distribution", "web-acl"): Key(("web_acl_id",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
+    ("AWS::Lambda::Permission", "source-account"): Key(("source_account",), _own_account),
+    ("AWS::Lambda::Permission", "source-arn"): Key(("source_arn",)),
+    ("function", "role"): Key(("role",), _own_role),
+    ("setting", "iam-actions"): Key(("Action",)),
+    ("setting", "iam-resources"): Key(("Resource",)),
 }
 """(see `Target.lookup_keys`, setting) → argument path; `name{}` is a nested block."""
 
-AS_RESOURCE: dict[tuple[str, str], AddedKind] = {("function", "log-retention"): "log-group"}
+_STATEMENT_NOTE = 'in a data "aws_iam_policy_document" statement: `{}`'
+_NOTES = {
+    "iam-actions": _STATEMENT_NOTE.format("actions = [...]"),
+    "iam-resources": _STATEMENT_NOTE.format("resources = [...]"),
+}
+"""How a statement key reads where the statement is an HCL block, not JSON."""
+
+AS_RESOURCE: dict[tuple[str, str], AddedKind] = {
+    ("function", "log-retention"): "log-group",
+    ("stage:rest", "throttling"): "method-settings",
+}
 """Settings Terraform writes as a resource of their own (a function's log group)."""
 
 
@@ -143,9 +179,11 @@ class TerraformDialect:
             if as_resource is not None:
                 return self.edit(app, as_resource)
             found = _setting_key(intent)
-            if found is None or isinstance(intent.value, Placeholder):
+            if found is None:
                 return NotApplied("no exact Terraform argument for this fix", intent.title)
             path, value = found.path, found.value(intent.value)
+            if has_placeholder(value):
+                return NotApplied("the value must be chosen by you", intent.title)
             key = path[0].removesuffix("{}")
             if len(path) > 1:
                 text = hcl_nested(path[1:], value)
@@ -182,13 +220,27 @@ class TerraformDialect:
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
 
+    def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
+        """Several settings of one target under one `# in ...` line (comments said once)."""
+        seen: set[str] = set()
+        lines: list[str] = []
+        for intent in intents:
+            for line in self._setting(app, intent).splitlines():
+                if not line.startswith("#") or line not in seen:
+                    lines.append(line)
+                    seen.add(line)
+        return "\n".join(lines)
+
     def _setting(self, app: model.Application, intent: SetSetting) -> str:
         as_resource = _as_resource(intent)
         if as_resource is not None:
             return self.render(app, as_resource)
-        where = address_of(app, intent.target)
+        where = local_address(address_of(app, intent.target))
+        if intent.target.variant == "iam-statement":  # Inside a policy: name the statement.
+            where = self.name_of(app, intent.target.origin) or where
         found = _setting_key(intent)
-        notes = [f"in {local_address(where)}", intent.note, *_grants(intent.grants)]
+        notes = [f"in {where}", intent.note, *_grants(intent.grants)]
+        notes.append(_NOTES.get(intent.setting, ""))
         if found is None:
             return _comment([f"set {intent.setting} to {hcl_value(intent.value)}", *notes])
         return _comment(notes) + hcl_nested(found.path, found.value(intent.value))
@@ -246,6 +298,8 @@ class TerraformDialect:
             )
         if intent.kind == "cdn-with-waf":
             return _distribution(intent, address)
+        if intent.kind == "method-settings":
+            return _method_settings(intent, address)
         return _comment([intent.title])
 
     def _policy_document(self, app: model.Application, intent: ReplaceStatements) -> str:
@@ -395,10 +449,11 @@ def _setting_key(intent: SetSetting) -> Key | None:
 
 
 def _as_resource(intent: SetSetting) -> AddResource | None:
-    kind = AS_RESOURCE.get((intent.target.kind, intent.setting))
-    if kind is None:
-        return None
-    return new_resource_for(intent, kind)
+    for key in intent.target.lookup_keys():
+        kind = AS_RESOURCE.get((key, intent.setting))
+        if kind is not None:
+            return new_resource_for(intent, kind)
+    return None
 
 
 def _origin(intent: Intent) -> Origin:
@@ -468,4 +523,20 @@ def _distribution(intent: AddResource, address: str) -> str:
             "  }",
             "}",
         ]
+    )
+
+
+def _method_settings(intent: AddResource, address: str) -> str:
+    """`aws_api_gateway_method_settings` for every method of a REST API stage."""
+    limits = _route_throttling(intent.value_of("throttling"))
+    name = address.split(".")[-1]
+    return hcl_resource(
+        "aws_api_gateway_method_settings",
+        f"{name}_all",
+        {
+            "rest_api_id": HclExpression(f"{address}.rest_api_id"),
+            "stage_name": HclExpression(f"{address}.stage_name"),
+            "method_path": "*/*",
+            "settings{}": limits,
+        },
     )

@@ -17,6 +17,9 @@ _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", ""}
 
 def yaml_scalar(value: object) -> str:
     """A value as a YAML scalar: plain when safe, quoted otherwise; `<what>` for placeholders."""
+    intrinsic = _intrinsic(value)
+    if intrinsic is not None:
+        return intrinsic
     if isinstance(value, Placeholder):
         shown = f"<{value.text}>"
         return shown if ": " not in shown and " #" not in shown else json.dumps(shown)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, TextIO
 
 from slsguard.findings import Finding, Report, Severity
@@ -111,13 +111,33 @@ def proposals(findings: Sequence[Finding], apps: Sequence[Application]) -> list[
     """Every fix intent of every finding, as its dialect proposes to apply it."""
     from slsguard.fixing.proposals import proposals_of
 
-    by_name = {app.name: app for app in apps}
+    by_name: dict[str, list[Application]] = {}
+    for app in apps:
+        by_name.setdefault(app.name, []).append(app)
     result: list[Proposal] = []
     for finding in findings:
-        app = by_name.get(finding.app)
-        if app is not None:
-            result.extend(proposals_of(finding, app))
+        owner = _app_of(finding, by_name.get(finding.app, []))
+        if owner is not None:
+            result.extend(proposals_of(finding, owner))
     return result
+
+
+def _app_of(finding: Finding, named: list[Application]) -> Application | None:
+    """The application a finding is about: apps in different folders can share a name
+    (two `sam.yaml` templates), so the one whose file, else whose folder, holds the place."""
+    if len(named) <= 1:
+        return named[0] if named else None
+    file = finding.location.file or ""
+    for app in named:
+        if app.origin.file == file:
+            return app
+    folders = [(str(PurePath(app.origin.file).parent), app) for app in named]
+    inside = [
+        (folder, app)
+        for folder, app in folders
+        if folder in ("", ".") or file.startswith(folder + "/")
+    ]
+    return max(inside, key=lambda pair: len(pair[0]))[1] if inside else None
 
 
 def write_all(result: Plan, root: Path) -> None:

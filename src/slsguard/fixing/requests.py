@@ -69,8 +69,8 @@ def _yaml_edits(document: YamlDocument, request: Request) -> list[Edit]:
     _check_references(document, value, request.key)
     if request.action == "set":
         return merge(document, (*anchor, request.key) if request.key else anchor, value)
-    if request.action == "insert":
-        return merge(document, anchor, value)
+    if request.action == "insert":  # Framework settings at the root: `plugins:` grows.
+        return merge(document, anchor, value, extend_lists=True)
     if request.action == "replace":
         if anchor and isinstance(anchor[-1], int) and isinstance(value, list):
             return [document.replace_item(anchor, value)]  # One statement by several.
@@ -84,11 +84,27 @@ def _yaml_edits(document: YamlDocument, request: Request) -> list[Edit]:
     raise EditError(f"unknown edit action {request.action!r}")
 
 
-def merge(document: YamlDocument, path: KeyPath, value: object) -> list[Edit]:
-    """Set `value` at `path`, merging mappings into existing ones key by key."""
+def merge(
+    document: YamlDocument, path: KeyPath, value: object, extend_lists: bool = False
+) -> list[Edit]:
+    """Set `value` at `path`, merging mappings into existing ones key by key.
+
+    A list of entries already written there (`MethodSettings` with a logging entry) is never
+    replaced: that would drop settings the fix knows nothing of. With `extend_lists`, the
+    new items of a list of names join the existing list (`plugins:`)."""
     node = document.find(path)
     if isinstance(node, yaml.MappingNode) and isinstance(value, dict) and not is_intrinsic(value):
-        return [edit for key, item in value.items() for edit in merge(document, (*path, key), item)]
+        return [
+            edit
+            for key, item in value.items()
+            for edit in merge(document, (*path, key), item, extend_lists)
+        ]
+    if isinstance(node, yaml.SequenceNode) and isinstance(value, list):
+        if any(isinstance(item, yaml.MappingNode) for item in node.value):
+            raise EditError(f"{format_path(path)} already holds entries: add this one by hand")
+        if extend_lists:
+            written = {str(item.value) for item in node.value}
+            return [document.append_item(path, item) for item in value if str(item) not in written]
     return [document.set_value(path, value)]
 
 

@@ -4,8 +4,10 @@ One JSON array of findings, the shape `BatchImportFindings` and
 `aws securityhub batch-import-findings --findings file://…` take. Each record carries every
 field Security Hub requires, within its limits:
 
-* `Id` is `slsguard/<scope>/<fingerprint>` (scope: the repository, or account and region for
+* `Id` is `slsguard/<scope>/<fingerprint>` (scope: the repository, or `<account>/<region>` for
   an audit), so a re-import updates the same finding; `GeneratorId` is the rule ID;
+* `AwsAccountId` and the region are the deployed resource's for an audit finding (an
+  organization audit reports many accounts), else the ones given;
 * `ProductArn` is the account's default product
   (`arn:aws:securityhub:<region>:<account>:product/<account>/default`), which accepts findings
   of the calling account only;
@@ -13,7 +15,10 @@ field Security Hub requires, within its limits:
   `Software and Configuration Checks/Vulnerabilities/CVE`, secrets
   `Sensitive Data Identifications/Passwords`, everything else
   `Software and Configuration Checks/AWS Security Best Practices`;
-* `Severity.Label` (info is `INFORMATIONAL`), `Title` ≤ 256 characters, `Description`
+* `Severity.Label` (info is `INFORMATIONAL`), repeated with `Types` in
+  `FindingProviderFields`, where a provider's later updates of both must go; `RecordState`
+  `ACTIVE` (a finding that reappears is active again); never `Workflow`, which only the
+  customer sets; `Title` ≤ 256 characters, `Description`
   ≤ 1024, `Remediation.Recommendation.Text` ≤ 512 (from the fix),
   `Compliance.RelatedRequirements` from the rule's PCI DSS, HIPAA and FSBP mappings;
 * `Resources`: a deployed resource by its ARN (its ASFF type when known); a finding in a
@@ -66,16 +71,35 @@ def render(
     scope: str = "",
 ) -> str:
     """The report's findings as a JSON array of ASFF records (`color` is ignored). The
-    account and region are required by Security Hub; the CLI refuses to run without them."""
+    account and region are required by Security Hub; the CLI refuses to run without them
+    (a finding about a deployed resource carries its own)."""
+    return (
+        json.dumps(records(report, aws_account_id, region, scope), indent=2, ensure_ascii=False)
+        + "\n"
+    )
+
+
+def records(report: Report, account: str, region: str, scope: str = "") -> list[dict[str, Any]]:
+    """The ASFF records of the report's findings (`scope`: empty for an audit, whose scope
+    is each finding's account and region)."""
     # A scan always records when it started; a report built by hand gets the Unix epoch, so
     # rendering stays a pure function of the report.
     started = report.started_at or datetime.fromtimestamp(0, timezone.utc)
     stamp = started.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    records = [
-        record(finding, aws_account_id, region, scope or "repository", stamp)
+    return [
+        record(finding, *_place(finding, account, region, scope), stamp)
         for finding in sorted_findings(report)
     ]
-    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+def _place(finding: Finding, account: str, region: str, scope: str) -> tuple[str, str, str]:
+    """The account, region and scope of one finding: a deployed resource's own (an IAM role
+    has no region: the audit's), else the given ones."""
+    where = finding.location
+    if where.kind != "cloud":
+        return account, region, scope or "repository"
+    own_account, own_region = where.account or account, where.region or region
+    return own_account, own_region, scope or f"{own_account}/{own_region}"
 
 
 def record(finding: Finding, account: str, region: str, scope: str, stamp: str) -> dict[str, Any]:
@@ -90,6 +114,11 @@ def record(finding: Finding, account: str, region: str, scope: str, stamp: str) 
         "GeneratorId": rule.id,
         "AwsAccountId": account,
         "Types": [_type_of(rule.id)],
+        "FindingProviderFields": {
+            "Severity": {"Label": _LABELS[finding.severity]},
+            "Types": [_type_of(rule.id)],
+        },
+        "RecordState": "ACTIVE",
         "CreatedAt": stamp,
         "UpdatedAt": stamp,
         "Severity": {"Label": _LABELS[finding.severity]},

@@ -154,6 +154,10 @@ def _location(finding: Finding, prefix: str) -> JsonObject:
         )
     if loc.kind == "cloud" and loc.arn:
         logical.append({"fullyQualifiedName": loc.arn, "kind": "resource"})
+        if loc.account:  # An organization audit reports many accounts.
+            logical.append(
+                {"name": loc.account, "fullyQualifiedName": loc.account, "kind": "namespace"}
+            )
     elif loc.address:
         logical.append({"fullyQualifiedName": loc.address, "kind": "member"})
     if logical:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from slsguard.findings import name_list
 from slsguard.iam import actions
 from slsguard.iam.evaluate import (
     Match,
@@ -100,9 +101,7 @@ class RolePermissions:
             self._answers[key] = self._allowed(action, on_star, context or {})
         return self._answers[key]
 
-    def _allowed(
-        self, action: str, on_star: bool, context: Mapping[str, str]
-    ) -> Statement | None:
+    def _allowed(self, action: str, on_star: bool, context: Mapping[str, str]) -> Statement | None:
         result = evaluate(self.policies, action, "*" if on_star else None, context)
         if result.denied:
             return None
@@ -136,11 +135,10 @@ def statement_allows(statement: Statement, action: str) -> bool:
 
 def describe_functions(names: tuple[str, ...], limit: int = 4) -> str:
     """`function create` / `3 functions (create, list, delete)`."""
-    if len(names) == 1:
-        return f"function {names[0]}"
-    more = len(names) - limit
-    shown = ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
-    return f"{len(names)} functions ({shown})"
+    unique = tuple(dict.fromkeys(names))
+    if len(unique) == 1:
+        return f"function {unique[0]}"
+    return f"{len(unique)} functions ({name_list(unique, limit)})"
 
 
 def boundary_note(roles: tuple[Role, ...]) -> str:

@@ -76,6 +76,9 @@ IRREGULAR: dict[tuple[str, str], tuple[str, ...]] = {
     ("s3", "get_part"): ("s3:GetObject",),
     ("s3", "create_session"): ("s3express:CreateSession",),
     ("s3", "list_directory_buckets"): ("s3express:ListAllMyDirectoryBuckets",),
+    # An S3 Object Lambda function answers through its access point
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/olap-policies.html).
+    ("s3", "write_get_object_response"): ("s3-object-lambda:WriteGetObjectResponse",),
     ("kms", "re_encrypt"): ("kms:ReEncryptFrom", "kms:ReEncryptTo"),
     ("dynamodb", "batch_writer"): ("dynamodb:BatchWriteItem",),
     ("dynamodb", "execute_statement"): _PARTIQL,
@@ -110,6 +113,55 @@ for _family in ("Analytics", "IntelligentTiering", "Inventory", "Metrics"):
         _method = f"{_verb}_bucket_{_snake}_configuration{_plural}"
         IRREGULAR[("s3", _method)] = (f"s3:{_action}{_family}Configuration",)
 
+# The Service Authorization Reference's "API operations" table of each service maps these
+# operations to the actions they authorize: AWS Budgets (https://docs.aws.amazon.com/
+# service-authorization/latest/reference/list_budgets.html), Amazon Keyspaces
+# (.../list_keyspaces.html) and S3 Control on Outposts and account settings
+# (.../list_amazons3onoutposts.html, .../list_amazons3.html).
+for _verb in ("create", "update", "delete"):
+    for _noun in ("budget", "notification", "subscriber"):
+        IRREGULAR[("budgets", f"{_verb}_{_noun}")] = ("budgets:ModifyBudget",)
+for _method in (
+    "describe_budget",
+    "describe_budgets",
+    "describe_budget_notifications_for_account",
+    "describe_budget_performance_history",
+    "describe_notifications_for_budget",
+    "describe_subscribers_for_notification",
+):
+    IRREGULAR[("budgets", _method)] = ("budgets:ViewBudget",)
+_KEYSPACES_VERBS = {"create": "Create", "delete": "Drop", "update": "Alter"}
+for _method in sdkmodel.operations("keyspaces"):
+    _verb = _method.split("_")[0]
+    if _verb in _KEYSPACES_VERBS:
+        IRREGULAR[("keyspaces", _method)] = (f"cassandra:{_KEYSPACES_VERBS[_verb]}",)
+    elif _verb in ("get", "list"):
+        IRREGULAR[("keyspaces", _method)] = ("cassandra:Select",)
+IRREGULAR[("keyspaces", "restore_table")] = ("cassandra:Restore", "cassandra:Select")
+# A batch call is authorized as its single-item action: AWS Deadline Cloud
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_deadline.html:
+# BatchGetJob → deadline:GetJob) and Route 53 Resolver (.../list_route53resolver.html:
+# BatchCreateFirewallRule → route53resolver:CreateFirewallRule).
+for _service, _single in (
+    ("deadline", ("GetJob", "GetSession", "GetSessionAction", "GetStep", "GetTask")),
+    ("deadline", ("GetWorker", "UpdateJob", "UpdateTask")),
+    ("route53resolver", ("CreateFirewallRule", "DeleteFirewallRule", "UpdateFirewallRule")),
+):
+    for _name in _single:
+        _method = "batch_" + sdkmodel.xform_name(_name)
+        IRREGULAR[(_service, _method)] = (f"{_service}:{_name}",)
+IRREGULAR.update(
+    {
+        ("s3control", "delete_bucket_tagging"): ("s3-outposts:PutBucketTagging",),
+        ("s3control", "put_bucket_lifecycle_configuration"): (
+            "s3-outposts:PutLifecycleConfiguration",
+        ),
+        ("s3control", "list_regional_buckets"): ("s3-outposts:ListRegionalBuckets",),
+        ("s3control", "get_public_access_block"): ("s3:GetAccountPublicAccessBlock",),
+        ("s3control", "delete_public_access_block"): ("s3:PutAccountPublicAccessBlock",),
+    }
+)
+
 PREFIXES: dict[str, str] = {
     "monitoring": "cloudwatch",
     "mturk-requester": "mechanicalturk",
@@ -127,6 +179,11 @@ PREFIXES: dict[str, str] = {
 Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/)."""
 
 UNMAPPABLE: dict[str, str] = {
+    "iotthingsgraph": "the service is discontinued and the Service Authorization Reference "
+    "lists no action for it (https://docs.aws.amazon.com/cli/latest/reference/iotthingsgraph/)",
+    "cloudhsm": "CloudHSM Classic, whose API the SDK marks deprecated; the Service Authorization "
+    "Reference lists only the current CloudHSM's actions "
+    "(https://docs.aws.amazon.com/cloudhsm/classic/APIReference/Welcome.html)",
     "connectparticipant": "authorized by the participant's ConnectionToken, not by IAM "
     "(https://docs.aws.amazon.com/connect-participant/latest/APIReference/Welcome.html)",
     "dynamodb.transact_write_items": "the actions depend on each item's Put/Update/Delete/"
@@ -135,6 +192,12 @@ UNMAPPABLE: dict[str, str] = {
 }
 """`service` or `service.method` → why no fixed IAM action can be named (each cites AWS)."""
 
+_PREFIX_FAMILIES: dict[str, tuple[str, ...]] = {"s3": ("s3", "s3express", "s3-outposts")}
+"""IAM prefixes one SDK service's operations are authorized under (S3 Control serves S3 on
+Outposts and directory buckets: https://docs.aws.amazon.com/service-authorization/latest/
+reference/list_amazons3onoutposts.html, .../list_amazons3express.html)."""
+
+_API_GATEWAY = frozenset({"apigateway", "apigatewayv2"})
 _API_GATEWAY_VERBS = (
     ("get_", "GET"),
     ("export_", "GET"),
@@ -186,12 +249,32 @@ def actions_for(service: str, method: str) -> tuple[str, ...] | None:
         return None
     if operation in sdkmodel.unsigned(service):
         return ()  # anonymous or bearer-token calls: IAM is not consulted
-    if service in ("apigateway", "apigatewayv2"):
-        verb = _api_gateway_verb(service, method)
-        return (f"apigateway:{verb}",) if verb else None
+    verb = _api_gateway_verb(service, method) if service in _API_GATEWAY else None
+    if verb is not None:
+        return (f"apigateway:{verb}",)
+    prefix = _prefix(service)
+    info = actions.lookup(f"{prefix}:{operation}")
+    if info is not None:
+        return (info.full_name,)
+    return _documented(service, operation, prefix)
+
+
+def _prefix(service: str) -> str:
+    """The IAM service prefix of an SDK service."""
     signing = sdkmodel.iam_prefix(service)
-    info = actions.lookup(f"{PREFIXES.get(signing, signing)}:{operation}")
-    return (info.full_name,) if info is not None else None
+    return PREFIXES.get(signing, signing)
+
+
+def _documented(service: str, operation: str, prefix: str) -> tuple[str, ...] | None:
+    """The actions of the service's own prefix that the operation's API Reference page names,
+    when its name is no IAM action (`GetFindingV2` → `access-analyzer:GetFinding`; S3
+    Control's Outposts and directory-bucket calls → `s3-outposts:`/`s3express:`). Actions of
+    other services the text names (a KMS key's policy, a role to pass) are left out: the page
+    mentions them as another principal's needs or as conditional."""
+    family = _PREFIX_FAMILIES.get(prefix, (prefix,))
+    named = [actions.lookup(name) for name in sdkmodel.documented(service).get(operation, ())]
+    found = tuple(info.full_name for info in named if info is not None and info.service in family)
+    return found or None
 
 
 def _api_gateway_verb(service: str, method: str) -> str | None:

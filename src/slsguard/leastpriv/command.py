@@ -51,6 +51,7 @@ class _Entry:
 def run(args: argparse.Namespace) -> int:
     """Print the minimal policy of every selected function; 2 for a missing path or an
     unknown function name."""
+    from slsguard.analysis.stacks import link_stacks
     from slsguard.cli import EXIT_ERROR, paths_exist
     from slsguard.discovery import discover
     from slsguard.loading import LoadOptions, load_all
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     candidates = discover(list(args.paths), project=project)
     loaded = load_all(candidates, LoadOptions(), project.root)
+    loaded.apps = link_stacks(loaded.apps)  # resources of nested stacks and exports
     entries = list(_entries(loaded.apps, set(args.function)))
     known = {e.function.name for e in entries}
     unknown = [name for name in args.function if name not in known]
@@ -164,7 +166,7 @@ def _terraform(entries: list[_Entry]) -> str:
             continue
         name = _hcl_name(entry.function.name, names)
         statements = minimal(entry.needs, implied=_implied(entry, "terraform"))
-        intents_ = intents(statements, entry.app)
+        intents_ = intents(statements, entry.app, "terraform")
         blocks.append("\n".join([*header, policy_document(entry.app, name, intents_)]))
     return "\n\n".join(blocks) + "\n"
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from slsguard.analysis.monitoring import literal_true, provider_of, settings_of, syntax_of
 from slsguard.findings import Origin
+from slsguard.leastpriv.pycalls import Arg
 from slsguard.leastpriv.resources import ANY, Target, from_resource, unresolved
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function
@@ -278,3 +279,26 @@ def sets_acl(service: str, method: str, texts: dict[str, str]) -> bool:
     if service != "s3" or method not in ACL_METHODS:
         return False
     return any(n == "ACL" or "'ACL'" in t or '"ACL"' in t or "ACL:" in t for n, t in texts.items())
+
+
+LANGUAGE_DETECTION: dict[tuple[str, str], str] = {
+    ("translate", "translate_text"): "SourceLanguageCode",
+    ("translate", "translate_document"): "SourceLanguageCode",
+}
+"""Calls whose `auto` source language makes Translate call Amazon Comprehend
+(https://docs.aws.amazon.com/translate/latest/APIReference/API_TranslateText.html,
+`SourceLanguageCode`) as the caller: the `TranslateReadOnly` managed policy grants
+`comprehend:DetectDominantLanguage` for it
+(https://docs.aws.amazon.com/aws-managed-policy/latest/reference/TranslateReadOnly.html).
+Written into policies and never judged unused; not reported missing (the page does not say
+the call fails without it)."""
+
+
+def detects_language(service: str, method: str, params: dict[str, Arg]) -> bool:
+    """Whether a Translate call may ask Comprehend for the source language: `auto`, or a
+    language the code computes."""
+    param = LANGUAGE_DETECTION.get((service, method))
+    if param is None:
+        return False
+    arg = params.get(param)
+    return arg is None or arg.kind != "const" or arg.text == "auto"

@@ -5,8 +5,9 @@ operation `X` of that package's service (the client sending it does not matter);
 `@aws-sdk/lib-dynamodb` commands are DynamoDB's item operations and `@aws-sdk/lib-storage`
 `Upload` is a managed S3 upload. v2 (and v3 aggregated clients such as `new S3()`): clients
 and document clients bound to names (`new AWS.S3()`, `new AWS.DynamoDB.DocumentClient()`,
-`DynamoDBDocument.from(...)`) and their method calls. Modules imported with relative paths
-are read too. Arguments naming resources become constants or `process.env` names.
+`DynamoDBDocument.from(...)`) and their method calls, also where a client is handed to a
+function or constructor (`jspassed`). Modules imported with relative paths are read too.
+Arguments naming resources become constants or `process.env` names.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from slsguard.code.javascript_modules import JsModule, JsModules, Node, text_of
 from slsguard.code.model import source_location
 from slsguard.leastpriv import sdkmodel, wrappers
 from slsguard.leastpriv.actionmap import Coverage, actions_for, unmappable
+from slsguard.leastpriv.jspassed import Scope, passed_clients, scoped_value
 from slsguard.leastpriv.jsreach import Reachability
 from slsguard.leastpriv.jsutilities import utilities
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
@@ -117,7 +119,7 @@ def service_of_package(package: str) -> str:
     for candidate in (PACKAGES.get(suffix), suffix, suffix.replace("-", "")):
         if candidate and candidate in known:
             return candidate
-    return ""
+    return _service_ids().get(suffix.replace("-", ""), "")  # client-simpledb → sdb
 
 
 def service_of_class(name: str) -> str:
@@ -187,6 +189,8 @@ class JavaScriptCalls:
         self.names: dict[int, dict[str, Bound]] = {}
         self.calls: list[SdkCall] = []
         self._seen: list[JsModule] = []
+        self.scoped: dict[Scope, object] = {}
+        """Clients handed to functions and constructors (`jspassed`)."""
 
     def run(
         self, handler: JsModule, entry: tuple[JsModule, Node] | None = None
@@ -198,6 +202,7 @@ class JavaScriptCalls:
             self._collect(entry[0])
         for module in self._seen:
             self._bind(module)
+        self.scoped = passed_clients(self.modules, self._seen, self.eval, _is_handle)
         reach = Reachability(self.modules, self._seen) if entry is not None else None
         reached = reach.from_entry(*entry) if reach is not None and entry is not None else set()
         for module in self._seen:
@@ -213,6 +218,9 @@ class JavaScriptCalls:
         for package, service in wrappers.imported(specifiers, wrappers.JAVASCRIPT, "/"):
             location = wrappers.where(module.display, module.lines, package)
             self.calls.append(SdkCall(service, "", (), location, True, via=package))
+        table = wrappers.JAVASCRIPT_EXTENSIONS
+        for service, via, location in wrappers.extensions(module.display, module.lines, table):
+            self.calls.append(SdkCall(service, "", (), location, True, via=via))
 
     def _collect(self, module: JsModule) -> None:
         if any(m is module for m in self._seen):
@@ -260,7 +268,8 @@ class JavaScriptCalls:
         if node.type == "binary_expression":
             return self.eval(node.child_by_field_name("left"), module)
         if node.type in ("identifier", "member_expression", "this"):
-            return self._name(text_of(node), module)
+            passed = scoped_value(self.scoped, module, node) if self.scoped else None
+            return passed if isinstance(passed, JsHandle) else self._name(text_of(node), module)
         if node.type == "new_expression":
             return self._constructed(node.child_by_field_name("constructor"), module)
         if node.type == "call_expression":
@@ -387,7 +396,21 @@ class JavaScriptCalls:
             module.display, line, column, (end_line, end_column), _symbol(node), module.text(node)
         )
         dynamic = not service or not method
+        if not via and method:
+            # Messages name the call the way JavaScript spells it (`s3.listBuckets`), not
+            # by the snake_case operation key the action map is indexed by.
+            via = f"{service}.{_camel(method)}"
         self.calls.append(SdkCall(service, method, params, location, dynamic, via=via))
+
+
+def _camel(method: str) -> str:
+    """`list_buckets` → `listBuckets`."""
+    head, *rest = method.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _is_handle(value: object) -> bool:
+    return isinstance(value, JsHandle)
 
 
 _CAPTURE = frozenset({"captureAWSv3Client", "captureAWSClient"})

@@ -7,7 +7,13 @@
 - Powertools for TypeScript parameters: `getParameter`/`getParameters`/`getParametersByName`/
   `setParameter` (`@aws-lambda-powertools/parameters/ssm`), `getSecret` (`.../secrets`),
   `getAppConfig` (`.../appconfig`), `getItem` of `.../dynamodb`;
-- Powertools idempotency `new DynamoDBPersistenceLayer({ tableName })`: the item actions on it.
+- Powertools idempotency `new DynamoDBPersistenceLayer({ tableName })`: the item actions on it;
+- SigV4-signed HTTP requests without an SDK client: `aws4.sign({ service, host, ... })`,
+  `new SignatureV4({ service })` (`@aws-sdk/signature-v4`, `@smithy/signature-v4`) and
+  `aws4Interceptor({ options: { service } })` (`aws4-axios`). `execute-api` is
+  `execute-api:Invoke` (API Gateway IAM auth) and `appsync` is `appsync:GraphQL` (AppSync IAM
+  auth), as for Python's signers; the service is also read from an `*.execute-api.*` or
+  `*.appsync-api.*` host; another or an unknown service is a call not understood.
 
 Each becomes `(service, method, resource parameter, argument, via)`; the caller resolves the
 argument and records the call with `via` as its reason.
@@ -43,6 +49,18 @@ _POWERTOOLS = {
     ),
 }
 _IDEMPOTENCY = "@aws-lambda-powertools/idempotency/dynamodb.DynamoDBPersistenceLayer"
+_SIGNERS = frozenset(
+    {
+        "aws4.sign",
+        "aws4.default.sign",
+        "@aws-sdk/signature-v4.SignatureV4",
+        "@smithy/signature-v4.SignatureV4",
+        "aws4-axios.aws4Interceptor",
+    }
+)
+_SIGNED = {"execute-api": "invoke", "appsync": "graph_ql"}
+"""Services a signed request calls → the pseudo-method `actionmap.IRREGULAR` maps."""
+_HOSTS = {".execute-api.": "execute-api", ".appsync-api.": "appsync"}
 _ITEM_METHODS = ("get_item", "put_item", "update_item", "delete_item")
 
 
@@ -61,10 +79,28 @@ def utilities(node: Node, qualified: Callable[[Node], str]) -> Iterator[Utility]
     elif name in _POWERTOOLS:
         service, method, param = _POWERTOOLS[name]
         yield service, method, param, first, name.rpartition("/")[2]
+    elif name in _SIGNERS:
+        service = _signed_service(first)
+        yield service, _SIGNED.get(service, ""), "", None, name.partition(".")[0]
     elif name == _IDEMPOTENCY:
         table = _property(first, "tableName")
         for method in _ITEM_METHODS:
             yield "dynamodb", method, "TableName", table, "powertools idempotency"
+
+
+def _signed_service(options: Node | None) -> str:
+    """The service a signer signs for: its `service` option (also under `options` for
+    aws4-axios), else the one an API Gateway or AppSync host names; empty when unknown."""
+    service = _property(options, "service") or _property(_property(options, "options"), "service")
+    if service is not None and service.type == "string":
+        return text_of(service).strip("'\"")
+    for key in ("host", "hostname"):
+        host = _property(options, key)
+        text = text_of(host) if host is not None else ""
+        found = next((s for marker, s in _HOSTS.items() if marker in text), "")
+        if found:
+            return found
+    return ""
 
 
 def _middy(package: str, options: Node | None) -> Iterator[Utility]:

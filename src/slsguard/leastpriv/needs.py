@@ -18,11 +18,12 @@ from slsguard.code.model import HandlerSource
 from slsguard.code.python_modules import Modules
 from slsguard.findings import Location, Origin
 from slsguard.iam import actions
-from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv import athena, sdkmodel
 from slsguard.leastpriv.actionmap import OPTIONAL, TRIGGER_ACTIONS, actions_for
 from slsguard.leastpriv.indirect import (
     DESTINATION_SERVICES,
     call_needs,
+    detects_language,
     generated_role,
     may_reach_s3,
     pass_role,
@@ -32,7 +33,14 @@ from slsguard.leastpriv.indirect import (
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
 from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
-from slsguard.leastpriv.resources import ANY, Target, from_resource, resolve, unresolved
+from slsguard.leastpriv.resources import (
+    ANY,
+    Target,
+    from_resource,
+    other_stack,
+    resolve,
+    unresolved,
+)
 from slsguard.model import Application, Function, Trigger
 
 _PARAMS: dict[str, tuple[str, str]] = {
@@ -101,8 +109,8 @@ _cache: OrderedDict[int, tuple[Application, dict[str, FunctionNeeds]]] = Ordered
 
 
 def function_needs(app: Application) -> dict[str, FunctionNeeds]:
-    """The needs of every function of `app` whose Python, JavaScript or TypeScript handler
-    code was analysed."""
+    """The needs of every function of `app` whose Python, JavaScript, TypeScript or Go
+    handler code was analysed."""
     cached = _cache.get(id(app))
     if cached is not None and cached[0] is app:
         return cached[1]
@@ -136,6 +144,10 @@ class _Loaders:
             if module is None or located.symbol not in module.functions:
                 return None
             return PythonCalls(loader).run(module, module.functions[located.symbol])
+        if located.language == "go":
+            from slsguard.code.go_calls import sdk_calls  # tree-sitter-go only for Go code
+
+            return sdk_calls(located, self.cwd)
         if located.language not in ("javascript", "typescript"):
             return None
         js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
@@ -170,6 +182,15 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             reason = f"{call.service}.{call.method} reads or writes S3 as the caller"
             needs.append(Need(action, target, call.location, reason))
         needs.extend(_passed_roles(app, fn, call))
+        if call.service == "athena":
+            needs.extend(_query_needs(call))
+            if call.method == athena.READS_TABLE_DATA:
+                message = f"`{call.method}` reads the tables' data in S3 as the caller"
+                uncertain.append(Uncertainty("s3", message, call.location))
+        if detects_language(call.service, call.method, dict(call.params)):
+            reason = f"{call.service}.{call.method} may detect the language with Comprehend"
+            detect = "comprehend:DetectDominantLanguage"
+            needs.append(Need(detect, ANY, call.location, reason, optional=True))
         if sets_acl(call.service, call.method, _texts(call)):
             target = _target(app, fn, call, "s3:PutObject")
             reason = f"{call.service}.{call.method} with an ACL"
@@ -206,6 +227,15 @@ def _passed_roles(app: Application, fn: Function, call: SdkCall) -> list[Need]:
         target = unresolved("role", "the role is named at run time")
     reason = f"{call.service}.{call.method} passes a role"
     return [Need("iam:PassRole", target, call.location, reason, optional=not certain)]
+
+
+def _query_needs(call: SdkCall) -> list[Need]:
+    """The Glue catalog and S3 result-location needs of an Athena call (`athena`)."""
+    reason = athena.REASONS.get(call.method, "")
+    return [
+        Need(n.action, n.target, call.location, reason, optional=not n.required)
+        for n in athena.query_needs(call.method, _texts(call))
+    ]
 
 
 def _texts(call: SdkCall) -> dict[str, str]:
@@ -282,6 +312,9 @@ def _trigger_needs(app: Application, trigger: Trigger) -> list[Need]:
 def _trigger_target(app: Application, kind: str, source: object) -> Target:
     if isinstance(source, str) and source.startswith("arn:"):
         return Target(source, label="the trigger's ARN", cfn=source)
+    other = other_stack(app, kind or "table", source, "the trigger")
+    if other is not None:  # a DynamoDB stream (no `kind`) is its table's `/stream/*`
+        return other if kind or not other.resolved else other.child("/stream/*")
     if isinstance(source, dict) and source:
         logical = next(iter(source.values()))
         parts = logical if isinstance(logical, list) else str(logical).split(".")

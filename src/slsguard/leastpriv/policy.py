@@ -85,6 +85,8 @@ _PSEUDO = {
 
 
 def _yaml(target: Target, syntax: str) -> str:
+    if target.sls and syntax == "serverless":
+        return f"'{target.sls}'"
     if target.cfn:
         return target.cfn
     parts = target.arn.split(":", 5)
@@ -113,15 +115,18 @@ def document(statements: tuple[PolicyStatement, ...]) -> dict[str, object]:
 
 
 def intents(
-    statements: tuple[PolicyStatement, ...], app: Application | None = None
+    statements: tuple[PolicyStatement, ...], app: Application | None = None, syntax: str = ""
 ) -> tuple[fixes.PolicyStatement, ...]:
     """The statements as fix intents for a dialect to write: template resources as references
-    when `app` is Terraform (`aws_dynamodb_table.orders.arn`), else ARN patterns whose unknown
-    region and account are Terraform's `data.aws_region`/`data.aws_caller_identity`."""
+    when `app` is Terraform (`aws_dynamodb_table.orders.arn`), Serverless text with its
+    variables when written in `syntax` (default: the app's own) `serverless`, else ARN
+    patterns whose unknown region and account are Terraform's `data.aws_region`/
+    `data.aws_caller_identity`."""
+    written = syntax or (app.kind if app is not None else "")
     return tuple(
         fixes.PolicyStatement(
             s.actions,
-            tuple(dict.fromkeys(_terraform_resource(t, app) for t in s.targets)),
+            tuple(dict.fromkeys(_terraform_resource(t, app, written) for t in s.targets)),
             s.reasons,
         )
         for s in statements
@@ -132,13 +137,17 @@ TERRAFORM_DATA = 'data "aws_region" "current" {}\ndata "aws_caller_identity" "cu
 """The data sources `_terraform_resource` ARNs refer to."""
 
 
-def _terraform_resource(target: Target, app: Application | None) -> str | fixes.ResourceRef:
+def _terraform_resource(
+    target: Target, app: Application | None, syntax: str
+) -> str | fixes.ResourceRef:
     from slsguard.dialects.text import HclExpression
     from slsguard.tf_address import terraform_address
 
     logical = target.logical_id if target.resolved else None
     if app is not None and logical and terraform_address(app, logical) is not None:
         return fixes.ResourceRef(logical, "Arn", _suffix(target))
+    if syntax == "serverless" and target.sls:
+        return target.sls  # the stage and region as variables: right for every stage
     if app is not None and app.kind != "terraform":
         return _template_resource(target)
     parts = target.arn.split(":", 5)

@@ -132,6 +132,8 @@ class PythonCalls:
         for package, service in wrappers.imported(specifiers, wrappers.PYTHON, "."):
             location = wrappers.where(module.display, module.lines, package)
             self.calls.append(SdkCall(service, "", (), location, True, via=package))
+        for service, via, location in wrappers.extensions(module.display, module.lines):
+            self.calls.append(SdkCall(service, "", (), location, True, via=via))
 
     def _collect(self, module: Module) -> None:
         if any(m is module for m in self._seen):

@@ -1,13 +1,21 @@
 """Which resource a call touches: constants, template environment variables and the
-CloudFormation resources they reference, as ARN patterns (region and account `*`)."""
+CloudFormation resources they reference, as ARN patterns (region and account `*`).
+
+A value of another stack (`!GetAtt Child.Outputs.QueueArn`, `!ImportValue orders-QueueArn`)
+names the resource that stack defines when the scan holds it (`analysis.stacks`), written as
+that resource's ARN pattern. Otherwise the target says it is unresolved and why.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
+from slsguard.analysis.stacks import output_resource
 from slsguard.leastpriv.pycalls import Arg
-from slsguard.model import Application, Function
+from slsguard.loading.yaml import YMap
+from slsguard.model import Application, Deferred, Function, Reference, render
 
 _TYPES: dict[str, tuple[str, str, str]] = {
     "table": ("AWS::DynamoDB::Table", "TableName", "arn:aws:dynamodb:*:*:table/{}"),
@@ -58,11 +66,16 @@ class Target:
     resolved: bool = True
     cfn: str = ""
     """The ARN as a CloudFormation value (`!GetAtt OrdersTable.Arn`), for YAML policies."""
+    sls: str = ""
+    """The ARN as the Serverless Framework config writes it, its variables kept
+    (`arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/${sls:stage}-orders`), so that
+    a policy for one stage is right for every stage."""
 
     def child(self, suffix: str) -> Target:
         """A sub-resource (objects of a bucket, indexes of a table)."""
         cfn = f"!Sub '${{{self.logical_id}.Arn}}{suffix}'" if self.logical_id else ""
-        return Target(self.arn + suffix, self.logical_id, self.label, self.resolved, cfn)
+        sls = self.sls + suffix if self.sls else ""
+        return Target(self.arn + suffix, self.logical_id, self.label, self.resolved, cfn, sls)
 
 
 ANY = Target("*", label="no resource-level permissions", cfn="'*'")
@@ -85,8 +98,15 @@ def resolve(app: Application, fn: Function, kind: str, arg: Arg | None) -> Targe
     var = next((e for e in fn.environment if e.name == arg.text), None)
     if var is None:
         return unresolved(kind, f"{arg.text} is not set in the template")
+    raw = serverless_text(app, fn, var.name)
     if isinstance(var.value, str):
-        return _named(kind, var.value, arg.text)
+        return _with_variables(_named(kind, var.value, arg.text), var.value, raw)
+    if raw.startswith("arn:") and isinstance(var.value, Reference | Deferred):
+        known = var.value.text if isinstance(var.value, Deferred) else raw  # the stage resolved
+        return _with_variables(Target(_VARIABLE.sub("*", known), label=arg.text), "", raw)
+    other = other_stack(app, kind, var.value, arg.text)
+    if other is not None:
+        return other
     logical = _logical_id(var.value)
     if logical is not None:
         return from_resource(app, kind, logical, arg.text)
@@ -135,3 +155,66 @@ def from_resource(app: Application, kind: str, logical: str, via: str) -> Target
     cfn = f"!GetAtt {logical}.{attribute}" if attribute else ""
     cfn = f"!Ref {logical}" if kind in _REF_IS_ARN else cfn
     return Target(arn, logical, label, True, cfn)
+
+
+def other_stack(app: Application, kind: str, value: object, via: str) -> Target | None:
+    """The resource of another stack that `value` reads, or an unresolved target saying so;
+    None when `value` reads no other stack's value. The output may hold a name or a URL rather
+    than an ARN, so the policy writes the resource's ARN pattern, not the value read."""
+    if not _reads_other_stack(value):
+        return None
+    linked = output_resource(app, value)
+    if linked is None:
+        return unresolved(kind, f"{via} is {render(value)}, from a stack not in the scan")
+    owner, logical = linked
+    found = from_resource(owner, kind, logical, via)
+    if not found.resolved:
+        return found
+    label = f"{logical} of {owner.file} ({via}: {render(value)})"
+    return Target(found.arn, None, label, True)
+
+
+def _reads_other_stack(value: object) -> bool:
+    """Whether a value is `Fn::ImportValue` or `Fn::GetAtt Child.Outputs.X`."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((name, argument),) = value.items()
+    if name == "Fn::ImportValue":
+        return True
+    parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
+    return name == "Fn::GetAtt" and len(parts) > 1 and str(parts[1]).startswith("Outputs.")
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_REGION_ACCOUNT = ("${aws:region}", "${aws:accountId}")
+
+
+def serverless_text(app: Application, fn: Function, name: str) -> str:
+    """The environment variable's value as the Serverless config writes it (`orders-
+    ${sls:stage}`), when it holds variables; empty otherwise or for other syntaxes."""
+    if app.kind != "serverless" or not app.documents:
+        return ""
+    root = app.documents[0].root
+    for path in (("functions", fn.name, "environment"), ("provider", "environment")):
+        node: object = root
+        for step in path:
+            node = node.get(step) if isinstance(node, YMap) else None
+        value = node.get(name) if isinstance(node, YMap) else None
+        if value is not None:
+            return value if isinstance(value, str) and "${" in value else ""
+    return ""
+
+
+def _with_variables(target: Target, resolved: str, raw: str) -> Target:
+    """`target` with its Serverless text: the resolved name put back as written, and an
+    unknown region and account as `${aws:region}`/`${aws:accountId}`."""
+    if not raw:
+        return target
+    arn = target.arn.replace(resolved, raw) if resolved and resolved in target.arn else ""
+    arn = raw if raw.startswith("arn:") else arn
+    parts = arn.split(":", 5)
+    if len(parts) == 6:
+        parts[3] = _REGION_ACCOUNT[0] if parts[3] == "*" else parts[3]
+        parts[4] = _REGION_ACCOUNT[1] if parts[4] == "*" else parts[4]
+        return replace(target, sls=":".join(parts))
+    return target

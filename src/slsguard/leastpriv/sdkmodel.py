@@ -2,7 +2,8 @@
 
 The file is generated from botocore by `scripts/refresh_sdk_operations.py` (botocore is not
 a dependency and is never read at run time): per SDK service, its operation names, its IAM
-signing name, its `serviceId` and the operation each waiter polls, with botocore's version
+signing name, its `serviceId`, the operation each waiter polls, the IAM actions each
+operation's API reference text names, with botocore's version
 and the date of the refresh (reported and aged by `slsguard.reference`). Nothing is read at
 import time; the file is read once, on the first question.
 """
@@ -88,3 +89,12 @@ def unsigned(service: str) -> frozenset[str]:
     """Operations the model marks as not signed with AWS credentials (anonymous or a bearer
     token, like Cognito's `InitiateAuth`): IAM never evaluates a policy for them."""
     return frozenset(_services().get(service, {}).get("unsigned", []))
+
+
+@functools.cache
+def documented(service: str) -> dict[str, tuple[str, ...]]:
+    """Per operation, the IAM actions its AWS API Reference text names (the SDK model carries
+    that text), e.g. `GetFindingV2` → `access-analyzer:GetFinding`."""
+    found = _services().get(service, {}).get("documented", {})
+    return {op: tuple(names) for op, names in found.items()}
+

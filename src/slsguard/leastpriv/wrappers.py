@@ -31,6 +31,36 @@ JAVASCRIPT: dict[str, str] = {
 """npm package → the SDK service it calls."""
 
 
+EXTENSIONS: dict[str, tuple[str, str]] = {
+    ":2772/applications/": ("appconfigdata", "the AppConfig Lambda extension (localhost:2772)"),
+}
+"""Text of an HTTP request to a Lambda extension that calls AWS with the function's role →
+(SDK service, what calls it). The AppConfig agent extension calls
+`appconfig:StartConfigurationSession` and `appconfig:GetLatestConfiguration`, older versions
+`appconfig:GetConfiguration`
+(https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-integration-lambda-extensions.html):
+which one depends on the layer version, so it is a call not understood on AppConfig."""
+
+
+_SECRETS_EXTENSION = "the Parameters and Secrets Lambda extension (localhost:2773)"
+JAVASCRIPT_EXTENSIONS: dict[str, tuple[str, str]] = {
+    **EXTENSIONS,
+    ":2773/secretsmanager/": ("secretsmanager", _SECRETS_EXTENSION),
+    ":2773/systemsmanager/": ("ssm", _SECRETS_EXTENSION),
+}
+"""JavaScript also gets the Parameters and Secrets extension as a call not understood (Python
+reads its requests exactly: `powertools`)."""
+
+
+def extensions(
+    display: str, lines: list[str], table: dict[str, tuple[str, str]] = EXTENSIONS
+) -> Iterator[tuple[str, str, Location]]:
+    """(service, what calls it, where) for each extension a module sends requests to."""
+    for marker, (service, via) in table.items():
+        if any(marker in line for line in lines):
+            yield service, via, where(display, lines, marker)
+
+
 def imported(
     specifiers: Iterator[str], table: dict[str, str], separator: str
 ) -> Iterator[tuple[str, str]]:

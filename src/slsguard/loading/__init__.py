@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from slsguard.discovery import Candidate, ci_system, display_name
-from slsguard.findings import Origin, Severity, Violation
+from slsguard.findings import Origin, Severity, Violation, name_list
 from slsguard.loading.cdk import cdk_notes
 from slsguard.loading.ci import load_pipeline
 from slsguard.loading.cloudformation import (
@@ -156,7 +156,7 @@ def external_role_notes(app: Application) -> list[Note]:
         seen.add(role.key)
         users = [other.name for other in app.functions if other.role and other.role.key == role.key]
         message = (
-            f"role {role.key} of {', '.join(users[:4])} is defined outside the scanned files: "
+            f"role {role.key} of {name_list(users)} is defined outside the scanned files: "
             "its permissions are not analysed"
         )
         fix = "scan the template that defines the role too, or define it in this template"
@@ -330,14 +330,15 @@ def _nested_note(
     candidate: Candidate, logical_id: str, location: object, where: Origin
 ) -> list[Note]:
     text = render(location)
-    if isinstance(location, str) and "://" not in text and not text.startswith("arn:"):
+    local = isinstance(location, str) and "://" not in text and not text.startswith("arn:")
+    if local:
         target = (candidate.path.parent / text).resolve()
-        if target.is_relative_to(candidate.root) and target.is_file():
+        inside = target.is_relative_to(candidate.root)
+        if inside and target.is_file():
             return []  # A local template under the scan root is scanned as its own app.
-    if isinstance(location, dict) and "ApplicationId" in location:
+        text += " (file not found)" if inside else " (outside the scan root)"
+    elif isinstance(location, dict) and "ApplicationId" in location:
         text = f"Serverless Application Repository app {render(location['ApplicationId'])}"
-    elif isinstance(location, str) and "://" not in text:
-        text += " (not found under the scan root)"
     message = f"nested stack {logical_id} uses a template slsguard cannot read: {text or '?'}"
     fix = "download the nested template into the repository, or scan it separately"
     return [not_analysed(where, message, fix)]

@@ -372,7 +372,7 @@ def _event_source_triggers(stack: Stack) -> dict[str, list[Trigger]]:
 def lambda_permissions(stack: Stack) -> list[LambdaPermission]:
     """The `AWS::Lambda::Permission` resources."""
     permissions = []
-    for _id, properties, where in stack.of_type("AWS::Lambda::Permission"):
+    for logical_id, properties, where in stack.of_type("AWS::Lambda::Permission"):
         auth = properties.get("FunctionUrlAuthType")
         permissions.append(
             LambdaPermission(
@@ -384,6 +384,8 @@ def lambda_permissions(stack: Stack) -> list[LambdaPermission]:
                 source_account=properties.get("SourceAccount"),
                 principal_org_id=properties.get("PrincipalOrgID"),
                 function_url_auth_type=render(auth) if auth is not None else None,
+                logical_id=logical_id,
+                function_logical_id=_logical_id(properties.get("FunctionName")) or "",
             )
         )
     return permissions

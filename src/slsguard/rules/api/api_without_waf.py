@@ -90,14 +90,15 @@ from slsguard.analysis.apis import (
 )
 from slsguard.analysis.service import function_logical_id
 from slsguard.analysis.targets import resource_target, stage_target
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Severity, Violation, name_list
 from slsguard.fixes import AddResource, Placeholder, SetSetting, Target, unsafe
 from slsguard.located import YMap
 from slsguard.model import Application, Function, Trigger, render
 from slsguard.rules import Context, rule
 
-_Bare = dict[str, tuple[Distribution, list[str]]]
-"""Distributions without a web ACL in front of something that cannot take one, and what."""
+_Bare = dict[str, tuple[Distribution, list[tuple[str, tuple[str, ...]]]]]
+"""Distributions without a web ACL in front of something that cannot take one: what (as the
+message says it) and the functions behind it."""
 _WHY = "injection payloads, bots and floods reach {} unfiltered"
 
 
@@ -127,9 +128,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         yield _distribution(app, distribution, behind)
 
 
-def _front(bare: _Bare, fronts: list[Distribution], what: str) -> None:
+def _front(bare: _Bare, fronts: list[Distribution], what: str, functions: tuple[str, ...]) -> None:
     for front in fronts:
-        bare.setdefault(front.logical_id, (front, []))[1].append(what)
+        bare.setdefault(front.logical_id, (front, []))[1].append((what, functions))
 
 
 def _api(app: Application, api: Api, bare: _Bare) -> Iterator[Violation]:
@@ -140,9 +141,9 @@ def _api(app: Application, api: Api, bare: _Bare) -> Iterator[Violation]:
         return
     fronts = [front for front in api.fronted_by if front.web_acl is None]
     if api.kind == "http" and fronts:
-        _front(bare, fronts, api.label)
+        _front(bare, fronts, api.label, tuple(api.functions))
         return
-    whom = ", ".join(api.functions[:3]) if api.functions else "its integrations"
+    whom = name_list(api.functions, 3) if api.functions else "its integrations"
     if api.kind == "http":
         yield Violation(
             api.origin,
@@ -150,6 +151,7 @@ def _api(app: Application, api: Api, bare: _Bare) -> Iterator[Violation]:
             + _WHY.format(whom),
             intents=(_cloudfront(resource_target(app, api.resource_id, api.origin), "http-api"),),
             subject=api.resource_id,
+            functions=tuple(api.functions),
         )
         return
     for stage in unprotected:
@@ -160,6 +162,7 @@ def _api(app: Application, api: Api, bare: _Bare) -> Iterator[Violation]:
                 AddResource(stage_target(app, api, stage), "waf-association", applicability=_WAF),
             ),
             subject=f"{api.resource_id}:{stage.name}",
+            functions=tuple(api.functions),
         )
 
 
@@ -178,7 +181,7 @@ def _cloudfront(target: Target, origin: str) -> AddResource:
 
 
 def _balancer(app: Application, balancer: LoadBalancer) -> Violation:
-    whom = ", ".join(balancer.functions[:3])
+    whom = name_list(balancer.functions, 3)
     return Violation(
         balancer.origin,
         f"internet-facing load balancer {balancer.logical_id} routes to {whom} with no WAF "
@@ -191,14 +194,18 @@ def _balancer(app: Application, balancer: LoadBalancer) -> Violation:
             ),
         ),
         subject=balancer.logical_id,
+        functions=tuple(balancer.functions),
     )
 
 
-def _distribution(app: Application, distribution: Distribution, behind: list[str]) -> Violation:
+def _distribution(
+    app: Application, distribution: Distribution, behind: list[tuple[str, tuple[str, ...]]]
+) -> Violation:
     return Violation(
         distribution.origin,
         f"CloudFront distribution {distribution.logical_id} has no WAF web ACL, and "
-        f"{' and '.join(behind)} behind it cannot take one: " + _WHY.format("it"),
+        f"{' and '.join(what for what, _ in behind)} behind it cannot take one: "
+        + _WHY.format("it"),
         intents=(
             SetSetting(
                 resource_target(app, distribution.logical_id, distribution.origin),
@@ -208,6 +215,7 @@ def _distribution(app: Application, distribution: Distribution, behind: list[str
             ),
         ),
         subject=distribution.logical_id,
+        functions=tuple(name for _, functions in behind for name in functions),
     )
 
 
@@ -222,7 +230,7 @@ def _function_urls(app: Application, bare: _Bare) -> Iterator[Violation]:
             if any(front.web_acl is not None for front in in_front):
                 continue
             if in_front:
-                _front(bare, in_front, f"the function URL of {fn.name}")
+                _front(bare, in_front, f"the function URL of {fn.name}", (fn.name,))
                 continue
             yield Violation(
                 trigger.origin,

@@ -50,12 +50,17 @@ Resources:
 
 from collections.abc import Iterator
 
-from slsguard.analysis.apis import SLS_IDS, Api, Stage, apis
-from slsguard.findings import Severity, Violation
+from slsguard.analysis.apis import apis
+from slsguard.analysis.targets import stage_target
+from slsguard.findings import Severity, Violation, name_list
+from slsguard.fixes import SetSetting, unsafe
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
-_LIMITS = ("ThrottlingBurstLimit: 50", "ThrottlingRateLimit: 100")
+LIMITS = {"burst": 50, "rate": 100}
+"""A starting point: 100 requests per second, bursts of 50 (tune to the expected traffic)."""
+
+_THROTTLES = unsafe("requests above the limits get 429 Too Many Requests")
 
 
 @rule(
@@ -73,39 +78,20 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue
         for stage in api.stages:
             if stage.throttling is None:
-                whom = ", ".join(api.functions[:3]) if api.functions else "its integrations"
+                whom = name_list(api.functions, 3) if api.functions else "its integrations"
+                throttle = SetSetting(
+                    stage_target(app, api, stage),
+                    "throttling",
+                    LIMITS,
+                    _THROTTLES,
+                    note="100 requests per second, bursts of 50: tune them to your traffic",
+                )
                 yield Violation(
                     stage.origin,
                     f"{api.describe(stage)} is public and sets no throttling limit: a flood "
                     f"invokes {whom} as fast as the account-wide quota allows (10,000 "
                     "requests per second by default, shared by every API of the region)",
-                    _fix(api, stage),
+                    intents=(throttle,),
                     subject=f"{api.resource_id}:{stage.name}",
+                    functions=tuple(api.functions),
                 )
-
-
-def _fix(api: Api, stage: Stage) -> str:
-    if api.syntax == "serverless":
-        if api.kind == "rest":
-            return (
-                "plugins:\n  - serverless-api-gateway-throttling\ncustom:\n"
-                "  apiGatewayThrottling:\n    maxRequestsPerSecond: 100\n"
-                "    maxConcurrentRequests: 50"
-            )
-        return (
-            f"resources:\n  extensions:\n    {SLS_IDS[api.kind][1]}:\n      Properties:\n"
-            "        DefaultRouteSettings:\n"
-            + "".join(f"          {line}\n" for line in _LIMITS).rstrip("\n")
-        )
-    if api.kind != "rest":
-        lines = ["DefaultRouteSettings:", *(f"  {line}" for line in _LIMITS)]
-    elif api.syntax == "cloudformation" and stage.logical_id is None:
-        lines = list(_LIMITS)  # A deployment's StageDescription takes them directly.
-    else:
-        lines = [
-            "MethodSettings:",
-            '  - ResourcePath: "/*"',
-            '    HttpMethod: "*"',
-            *(f"    {line}" for line in _LIMITS),
-        ]
-    return "\n".join([*lines, f"({api.placement(stage)})"])

@@ -49,7 +49,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.http import describe, endpoints
-from slsguard.analysis.resources import referenced_ids
+from slsguard.analysis.resources import permitted_function
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application, LambdaPermission
 from slsguard.rules import Context, rule
@@ -91,23 +91,15 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             subject="url",
         )
     covered = {endpoint.function for endpoint in public if endpoint.function}
-    by_logical_id = {fn.logical_id: fn.name for fn in app.functions if fn.logical_id}
     for permission in app.permissions:
         if (permission.function_url_auth_type or "").strip().upper() != "NONE":
             continue
         if permission.principal.strip() != "*":
             continue  # Only the named principal may use the URL.
-        function = _function(permission, by_logical_id)
+        function = permitted_function(app, permission)
         if function is not None and function in covered:
             continue  # The URL itself is reported.
         yield _permission_violation(app, permission, function)
-
-
-def _function(permission: LambdaPermission, by_logical_id: dict[str, str]) -> str | None:
-    for logical_id in referenced_ids(permission.function):
-        if logical_id in by_logical_id:
-            return by_logical_id[logical_id]
-    return None
 
 
 def _permission_violation(

@@ -65,7 +65,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.http import Endpoint, describe, endpoints
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Severity, Violation, name_list
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -153,8 +153,7 @@ def _http_api_note(app: Application, api: str, routes: list[Endpoint]) -> Violat
 def _functions(names: tuple[str, ...]) -> str:
     if not names:
         return "the integrations"
-    shown = ", ".join(names[:4])
-    return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return name_list(names)
 
 
 def _target(endpoint: Endpoint) -> str:

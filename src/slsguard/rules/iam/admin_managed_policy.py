@@ -51,11 +51,15 @@ import re
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import RemoveGrant, Target
 from slsguard.iam.effective import describe_functions, function_roles
 from slsguard.iam.principals import Principal, other_principals
 from slsguard.model import Application, Role
 from slsguard.rules import Context, rule
 
+_INSTEAD = (
+    "and grant instead only the actions and resources the code uses (`slsguard policy` prints them)"
+)
 _ADMIN = re.compile(
     r"^(AdministratorAccess|PowerUserAccess|IAMFullAccess|AWSLambda_FullAccess|.*FullAccess(V\d+)?)$"
 )
@@ -95,9 +99,14 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 policy.origin,
                 f"AWS managed policy {policy.name} gives {who} administrator or full service "
                 f"access{principal.why() if principal else ''}",
-                "replace it with statements (or a SAM policy template) naming the actions and "
-                "resources the function uses",
                 severity=principal.severity(Severity.HIGH) if principal else None,
                 subject=policy.name,
                 functions=names,
+                intents=(
+                    RemoveGrant(
+                        Target("policy", policy.name, policy.origin),
+                        "managed-policy",
+                        note=_INSTEAD,
+                    ),
+                ),
             )

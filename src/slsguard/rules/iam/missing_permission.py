@@ -3,7 +3,8 @@
 ## What it does
 Reads the handler code of each function (Python: boto3 clients, resources, `Table(...)`,
 batch writers, paginators, waiters, managed transfers; JavaScript and TypeScript: SDK v3
-commands, `lib-dynamodb`, `lib-storage` `Upload`, SDK v2 clients and `DocumentClient`), maps
+commands, `lib-dynamodb`, `lib-storage` `Upload`, SDK v2 clients and `DocumentClient`; Go:
+AWS SDK for Go v2 and v1 clients, paginators, waiters, presign and transfer managers), maps
 every SDK call to the IAM actions it needs (plus `kms:Decrypt`/`kms:GenerateDataKey` on the
 customer-managed key of an encrypted secret, queue, topic, table or bucket) and resolves the
 resource it touches (constants, environment variables defined in the template and the

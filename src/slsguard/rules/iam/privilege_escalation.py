@@ -64,6 +64,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.findings import Confidence, Severity, Violation
+from slsguard.fixes import FreeText
 from slsguard.iam.effective import (
     RolePermissions,
     describe_functions,
@@ -142,12 +143,12 @@ def _finding(
         f"{who} allows "
         f"{len(paths)} privilege-escalation path{'s' if len(paths) > 1 else ''}: "
         f"{'; '.join(named)}{more}. {first.description}{steps}",
-        _fix(permissions, paths),
         severity=principal.severity(Severity.CRITICAL) if principal is not None else None,
         subject=role.key,
         functions=names,
         confidence=Confidence.MEDIUM if doubt else None,
         confidence_reason=doubt,
+        intents=(FreeText(_fix(permissions, paths)),),
     )
 
 

@@ -47,7 +47,18 @@ Resources:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.resources import permitted_function
+from slsguard.analysis.targets import resource_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import (
+    OWN_ACCOUNT,
+    REMOVES_ACCESS,
+    FreeText,
+    Intent,
+    Placeholder,
+    SetSetting,
+    unsafe,
+)
 from slsguard.model import Application, LambdaPermission
 from slsguard.rules import Context, rule
 
@@ -73,13 +84,36 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue  # A public function URL: reported by public-function-url.
         problem = _problem(permission)
         if problem:
+            function = permitted_function(app, permission)
             yield Violation(
                 permission.origin,
-                f"permission on {permission.function or 'a function'}: {problem}",
-                "add `SourceArn` (the bucket, topic, rule or API that invokes it) and "
-                "`SourceAccount: !Ref AWS::AccountId`",
+                f"permission on {f'function {function}' if function else _other(permission)}: "
+                f"{problem}",
                 subject=permission.principal,
+                intents=_narrowed(app, permission),
+                function=function,
             )
+
+
+def _other(permission: LambdaPermission) -> str:
+    """A function the permission is on that is not one of the app's own."""
+    return permission.function or "a function"
+
+
+def _narrowed(app: Application, permission: LambdaPermission) -> tuple[Intent, ...]:
+    """The permission with the source that invokes it and the account it must belong to."""
+    if not permission.logical_id:
+        return (FreeText(_SOURCE_ADVICE),)
+    target = resource_target(app, permission.logical_id, permission.origin)
+    return (
+        SetSetting(target, "source-arn", Placeholder(_SOURCE), REMOVES_ACCESS),
+        SetSetting(target, "source-account", OWN_ACCOUNT, unsafe(_OTHER_ACCOUNTS)),
+    )
+
+
+_SOURCE = "ARN of the bucket, topic, rule or API that invokes it"
+_SOURCE_ADVICE = f"name the source that invokes it (the {_SOURCE}) and this account"
+_OTHER_ACCOUNTS = "a source in another account can no longer invoke the function"
 
 
 def _problem(permission: LambdaPermission) -> str:

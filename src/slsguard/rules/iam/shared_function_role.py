@@ -65,9 +65,11 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.targets import function_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import REMOVES_ACCESS, FreeText, Intent, Placeholder, SetSetting
 from slsguard.iam.effective import describe_functions, function_roles
-from slsguard.model import Application, Role
+from slsguard.model import Application, Function, Role
 from slsguard.rules import Context, rule
 
 
@@ -93,9 +95,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             role.origin,
             f"role {role.name} is shared by {describe_functions(names)}: each gets the "
             "permissions all of them need",
-            _fix(app.kind),
             subject=role.key,
             functions=names,
+            intents=_own_roles(app, names),
         )
 
 
@@ -111,16 +113,20 @@ def _grants_something(role: Role) -> bool:
     return any(statement.granted_by != "framework" for statement in role.all_statements())
 
 
-def _fix(kind: str) -> str:
-    if kind == "serverless":
-        return (
-            "give each function its own role: `functions.<name>.iam.role.statements` "
-            "(Framework v4) or `functions.<name>.iamRoleStatements` with the "
-            "serverless-iam-roles-per-function plugin (v3), each with only what it needs"
-        )
-    if kind == "terraform":
-        return (
-            "create one `aws_iam_role` per function, each with only the policies it needs, "
-            "and point each `aws_lambda_function`'s `role` at its own role's `arn`"
-        )
-    return "create one role per function (in SAM: drop `Role` and use `Policies` per function)"
+def _own_roles(app: Application, names: tuple[str, ...]) -> tuple[Intent, ...]:
+    """A role of its own for the first function, and the same for the others (in words: one
+    block per function would repeat the same keys)."""
+    first = next((fn for fn in app.functions if fn.name == names[0]), None)
+    others = describe_functions(names[1:])
+    likewise = FreeText(f"and likewise for {others}")
+    return (likewise,) if first is None else (_own_role(app, first), likewise)
+
+
+def _own_role(app: Application, function: Function) -> SetSetting:
+    """A role of its own for one function: changing who may do what is never applied blind."""
+    return SetSetting(
+        function_target(app, function),
+        "role",
+        Placeholder("a role of its own, with only what this function needs"),
+        REMOVES_ACCESS,
+    )

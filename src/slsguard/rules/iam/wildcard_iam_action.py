@@ -60,7 +60,9 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.targets import statement_fix
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import Placeholder
 from slsguard.iam import actions
 from slsguard.iam.effective import (
     Grant,
@@ -132,16 +134,21 @@ def _judge(
     examples = _examples(reached[0] if full and reached else pattern.partition(":")[0])
     who = principal.who + principal.why() if principal else describe_functions(grant.functions)
     severity = principal.severity(severity) if principal else severity
+    shown = examples if examples and (reached or not full) else ""
     return Violation(
         statement.action_origin or statement.origin,
         f"{statement.policy} allows `{pattern}` ({scope}) to {who}{boundary_note(grant.roles)}",
-        f"replace `{pattern}` with the actions the code calls"
-        + (f", for example {examples}" if examples and (reached or not full) else "")
-        + (_TERRAFORM_FIX if app.kind == "terraform" else ""),
         severity=severity,
         subject=pattern,
         functions=grant.functions,
+        intents=(statement_fix(statement, "iam-actions", pattern, _actions_wanted(shown)),),
     )
+
+
+def _actions_wanted(examples: str) -> Placeholder:
+    """What to write instead: the actions the code calls (`slsguard policy` lists them)."""
+    such_as = f", such as {examples}" if examples else ""
+    return Placeholder(f"the actions the code calls{such_as}")
 
 
 def _services_reached(statement: Statement) -> list[str] | None:
@@ -174,12 +181,6 @@ def _resources(statement: Statement) -> str:
     return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
-_TERRAFORM_FIX = (
-    " (`Action = [...]` in `jsonencode`, `actions = [...]` in a "
-    '`data "aws_iam_policy_document"` statement)'
-)
-
-
 def _examples(service: str) -> str:
     if not service or service == "*":
         return ""
@@ -189,4 +190,4 @@ def _examples(service: str) -> str:
         if info.access_level in ("Read", "Write") and actions.sensitive(info)
     ]
     chosen = actions.familiar_first(read_write)[:3] or [f"{service}:<Action>"]
-    return "`" + "`, `".join(chosen) + "`"
+    return ", ".join(chosen)

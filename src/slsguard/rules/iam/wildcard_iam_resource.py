@@ -55,7 +55,9 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.targets import statement_fix
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import Placeholder
 from slsguard.iam import actions
 from slsguard.iam.actions import EXPECTED_ON_STAR
 from slsguard.iam.effective import (
@@ -104,15 +106,13 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             statement.resource_origin or statement.origin,
             f"{statement.policy} allows {_describe(risky)} on every resource (`*`) to "
             f"{describe_functions(grant.functions)}{boundary_note(grant.roles)}",
-            "replace `*` with the ARNs of the resources the functions use, for example "
-            + (
-                '`aws_dynamodb_table.orders.arn` or `"${aws_s3_bucket.orders.arn}/*"`'
-                if app.kind == "terraform"
-                else "`!GetAtt OrdersTable.Arn` or `arn:aws:s3:::orders-bucket/*`"
-            ),
             subject=",".join(sorted(risky)),
             functions=grant.functions,
+            intents=(statement_fix(statement, "iam-resources", "*", _RESOURCES_WANTED),),
         )
+
+
+_RESOURCES_WANTED = Placeholder("the ARN of each resource the functions use, or a reference to it")
 
 
 def _risky_actions(grant: Grant, pattern: str) -> list[str]:

@@ -115,6 +115,7 @@ def _violation(app: Application, api: Api, stage: Stage, missing: list[str]) -> 
         stage.origin,
         f"{api.describe(stage)}{serves} has no {what}: {why}",
         subject=f"{api.resource_id}:{stage.name}",
+        functions=tuple(api.functions),
         intents=tuple(_intents(stage_target(app, api, stage), api, missing)),
     )
 

@@ -55,7 +55,7 @@ from collections.abc import Iterator
 
 from slsguard.analysis.apis import Api, apis
 from slsguard.analysis.targets import holder_target
-from slsguard.findings import Origin, Severity, Violation
+from slsguard.findings import Origin, Severity, Violation, name_list
 from slsguard.fixes import SetSetting
 from slsguard.model import Application
 from slsguard.rules import Context, rule
@@ -89,9 +89,10 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"({trace.value}): passwords, tokens and personal data sent to "
                 f"{_whom(api)} end up in CloudWatch Logs",
                 subject=f"{api.resource_id}:{stage.name}",
+                functions=tuple(api.functions),
                 intents=(SetSetting(holder_target(api, stage, trace.origin), "data-trace", False),),
             )
 
 
 def _whom(api: Api) -> str:
-    return ", ".join(api.functions[:3]) if api.functions else "the API"
+    return name_list(api.functions, 3) if api.functions else "the API"

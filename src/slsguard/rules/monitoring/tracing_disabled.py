@@ -174,5 +174,6 @@ def _stage_violation(app: Application, api: Api, stage: Stage) -> Violation:
         f"{api.describe(stage)}{serves} runs without X-Ray tracing: a request cannot be "
         "followed from the gateway into the functions behind it",
         subject=f"{api.resource_id}:{stage.name}",
+        functions=tuple(api.functions),
         intents=(SetSetting(stage_target(app, api, stage), "api-tracing", True),),
     )

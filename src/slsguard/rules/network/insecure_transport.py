@@ -210,7 +210,7 @@ def _environment(app: Application, index: ResourceIndex) -> Iterator[Violation]:
             f"at {shown(urls[0])}, plain HTTP: what goes to and comes back from it can be read "
             "and changed on the way",
             intents=(FreeText(f"use {secure_scheme(urls[0])}"),),
-            function=functions[0].name if len(functions) == 1 else None,
+            functions=tuple(fn.name for fn in functions),
             subject=variable.name,
         )
 
@@ -284,6 +284,7 @@ def _without_tls_policy(
         f"requests: {problem}; it is used by {describe_functions(tuple(usage.functions))} "
         f"({how}), whose messages or objects can then cross the network unencrypted",
         subject=source.key,
+        functions=tuple(usage.functions),
         intents=(_tls_only(app, source.key, source.type, where, names),),
     )
 

@@ -197,7 +197,7 @@ def _violation(
         message,
         fix,
         severity=severity,
-        function=names[0] if len(names) == 1 else None,
+        functions=tuple(names),
         subject=info.identifier,
         intents=intents,
     )

@@ -62,15 +62,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from slsguard.analysis.api_timeouts import ApiLimit, api_limits
+from slsguard.analysis.targets import function_target
 from slsguard.analysis.templates import (
     describe,
     is_lambda_app,
-    key_name,
     parameter_default,
     resource,
     syntax_of,
 )
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import Intent, Placeholder, SetSetting, Target, unsafe
 from slsguard.located import YMap
 from slsguard.model import Application, Dialect, Function
 from slsguard.rules import Context, rule
@@ -122,9 +123,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     for origin, found in hits.items():
         api = [hit for hit in found if hit.limit is not None]
         if api:
-            yield _api_violation(origin, api, users[origin])
+            yield _api_violation(app, origin, api, users[origin])
         elif found:
-            yield _maximum_violation(origin, found, users[origin])
+            yield _maximum_violation(app, origin, found, users[origin])
 
 
 def _hit(app: Application, fn: Function, syntax: Dialect, seconds: float) -> _Hit | None:
@@ -187,7 +188,9 @@ def _seconds(value: Any) -> float | None:
     return seconds if math.isfinite(seconds) else None
 
 
-def _api_violation(origin: Origin, hits: list[_Hit], users: list[str]) -> Violation:
+def _api_violation(
+    app: Application, origin: Origin, hits: list[_Hit], users: list[str]
+) -> Violation:
     tightest = min(hits, key=lambda hit: hit.limit.seconds if hit.limit else 0.0)
     assert tightest.limit is not None
     names = [hit.fn.name for hit in hits]
@@ -202,39 +205,57 @@ def _api_violation(origin: Origin, hits: list[_Hit], users: list[str]) -> Violat
     return Violation(
         origin,
         message,
-        _fix(tightest.syntax, allowed, names, users, "(or less, what the work needs)"),
-        function=names[0] if len(names) == 1 else None,
+        intents=_intents(app, origin, hits, users, allowed, f"{allowed} s or less, as needed"),
+        functions=tuple(names),
         subject="api",
     )
 
 
-def _maximum_violation(origin: Origin, hits: list[_Hit], users: list[str]) -> Violation:
+def _maximum_violation(
+    app: Application, origin: Origin, hits: list[_Hit], users: list[str]
+) -> Violation:
     names = [hit.fn.name for hit in hits]
     message = (
         f"timeout {_text(hits[0].seconds)} s, the Lambda maximum, for {describe(names)}: a "
         "hung or abused invocation runs and bills 15 minutes, multiplied by every event of "
         "a flood (denial of wallet)"
     )
-    fix = _fix(hits[0].syntax, None, names, users, "")
+    note = (
+        "if the work really needs 15 minutes, record why with "
+        "`# slsguard: ignore[excessive-timeout] <reason>`"
+    )
+    value = Placeholder("what the work needs")
     return Violation(
         origin,
         message,
-        fix + "; if the work really needs 15 minutes, record why with "
-        "`# slsguard: ignore[excessive-timeout] <reason>`",
-        function=names[0] if len(names) == 1 else None,
+        intents=_intents(app, origin, hits, users, value, note),
+        functions=tuple(names),
         subject="maximum",
     )
 
 
-def _fix(
-    syntax: Dialect, seconds: int | None, names: list[str], users: list[str], hint: str
-) -> str:
-    key = key_name(syntax, "timeout", "Timeout")
-    value = str(seconds) if seconds is not None else "<what the work needs>"
-    setting = f"`{key}: {value}`" + (f" {hint}" if hint else "")
+_SHORTER = unsafe("an invocation that needs longer than the new timeout is cut off")
+
+
+def _intents(
+    app: Application,
+    origin: Origin,
+    hits: list[_Hit],
+    users: list[str],
+    value: object,
+    note: str,
+) -> tuple[Intent, ...]:
+    """Lower the timeout where it is written, or, when that place also serves functions that
+    are fine, on each function that is not (which then overrides it)."""
+    names = [hit.fn.name for hit in hits]
     if set(users) <= set(names):
-        return f"set {setting} here"
-    return f"set {setting} on {', '.join(dict.fromkeys(names))}"
+        holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
+        target = Target("setting", ", ".join(dict.fromkeys(names)), holder)
+        return (SetSetting(target, "timeout", value, _SHORTER, note=note),)
+    unique = {hit.fn.name: hit.fn for hit in hits}.values()
+    return tuple(
+        SetSetting(function_target(app, fn), "timeout", value, _SHORTER, note=note) for fn in unique
+    )
 
 
 def _text(seconds: float) -> str:

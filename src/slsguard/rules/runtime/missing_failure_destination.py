@@ -113,7 +113,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             "no on-failure destination: a record that keeps failing is retried until it "
             "expires from the stream, then skipped without a trace",
             intents=(FreeText(mapping.fix),),
-            function=mapping.functions[0] if len(mapping.functions) == 1 else None,
+            functions=tuple(mapping.functions),
             subject=mapping.source,
         )
     for queue in unredriven_queues(app):
@@ -125,6 +125,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             "queue's retention period ends, then deleted",
             intents=_redrive(resource_target(app, queue.logical_id, queue.origin, name)),
             subject=queue.logical_id,
+            functions=tuple(queue.functions),
         )
 
 

@@ -100,7 +100,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 origin,
                 f"{problem.message}; used by {describe(names)}",
                 problem.fix,
-                function=names[0] if len(names) == 1 else None,
+                functions=tuple(names),
                 subject=f"{problem.subject}:{layer.text}",
             )
 

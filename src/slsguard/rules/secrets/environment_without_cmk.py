@@ -47,7 +47,7 @@ from collections.abc import Iterator
 
 from slsguard.analysis.service import service_level_origin
 from slsguard.analysis.targets import function_target, service_target
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Severity, Violation, name_list
 from slsguard.fixes import Grant, Placeholder, SetSetting, Target, unsafe
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
@@ -74,7 +74,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         return
     service_origin = service_level_origin(app)
     if service_origin is not None and len(flagged) > 1:
-        functions = ", ".join(fn.name for fn, _ in flagged[:5])
+        functions = name_list((fn.name for fn, _ in flagged), 5)
         yield Violation(
             service_origin,
             f"{len(flagged)} functions ({functions}) keep secret-named variables in an "
@@ -87,7 +87,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     for fn, names in flagged:
         yield Violation(
             fn.origin,
-            f"function {fn.name} keeps {', '.join(names[:3])} in an environment encrypted "
+            f"function {fn.name} keeps {name_list(names, 3)} in an environment encrypted "
             "only with the AWS managed key",
             function=fn.name,
             subject=fn.name,

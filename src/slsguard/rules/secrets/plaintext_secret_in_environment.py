@@ -54,7 +54,7 @@ from collections.abc import Iterator
 
 from slsguard.analysis.secret_wording import describe, documentation_key, severity_of
 from slsguard.analysis.service import environment_once
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Severity, Violation, name_list
 from slsguard.model import Application, Deferred, EnvVar, is_literal, render
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import (
@@ -86,7 +86,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         if found is None:
             continue
         value, match = found
-        names = ", ".join(fn.name for fn in functions[:4])
+        names = name_list(fn.name for fn in functions)
         yield Violation(
             variable.origin,
             f"environment variable {variable.name} of {names} holds "

@@ -50,7 +50,7 @@ import re
 from collections.abc import Iterator
 
 from slsguard.analysis.service import environment_once
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Severity, Violation, name_list
 from slsguard.model import Application, Deferred, Reference, render
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import is_secret_name
@@ -80,8 +80,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             continue
         yield Violation(
             variable.origin,
-            f"environment variable {variable.name} of {functions[0].name}"
-            f"{' and others' if len(functions) > 1 else ''} receives the plaintext of {source} "
+            f"environment variable {variable.name} of {name_list(fn.name for fn in functions)} "
+            f"receives the plaintext of {source} "
             "at deploy time",
             _fix(app.kind, variable.name),
             function=functions[0].name if len(functions) == 1 else None,

@@ -1,0 +1,385 @@
+"""AWS SDK for Go calls in a Go handler's package, for least privilege.
+
+Both SDKs are read: v2 (`client.PutItem(ctx, &dynamodb.PutItemInput{...})`, paginators
+`dynamodb.NewQueryPaginator(client, ...)`, waiters `s3.NewObjectExistsWaiter(client)`, the
+presign client `PresignGetObject`, the transfer manager's `Upload`/`Download`) and v1
+(`svc.PutItem(...)`, `PutItemWithContext`, `PutItemRequest`, `QueryPages`, `s3manager`).
+
+A call counts as an SDK operation only when something confirms it: its input is a
+`<service>.<Operation>Input` of an imported SDK service package (a literal, or a variable
+holding one), or its receiver is a client of that service (declared `*dynamodb.Client`, v1's
+`*dynamodb.DynamoDB` or `dynamodbiface.DynamoDBAPI`, or made by `dynamodb.NewFromConfig` /
+`dynamodb.New`). A method that merely shares an operation's name is not a call. Resource
+arguments (`TableName`, `Bucket`, `QueueUrl`, ...) are kept as constants or environment
+variable names, through `aws.String`, `&x`, and local or package variables
+(`var table = os.Getenv("TABLE")`).
+
+Every file of the handler's package is read (a Lambda `main` package is the function). Other
+packages of the same Go module are not followed: when the package imports one, the calls it
+may make are an uncertainty, so no grant of the function is judged unused because of them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from slsguard import files
+from slsguard.code.go_modules import GoFile, GoPackage, Node, load_package, text_of
+from slsguard.code.model import HandlerSource, source_location
+from slsguard.leastpriv import sdkmodel
+from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
+
+_SDK_SERVICE = re.compile(r"^github\.com/aws/aws-sdk-go(?:-v2)?/service/([a-z0-9]+)(?:/\w+iface)?$")
+_V1_SUFFIXES = ("PagesWithContext", "WithContext", "Request", "Pages")
+_TRANSFERS = {"Upload": "upload_fileobj", "UploadWithContext": "upload_fileobj"}
+_TRANSFERS |= {"Download": "download_fileobj", "DownloadWithContext": "download_fileobj"}
+"""Transfer-manager methods → the boto3 managed transfer `actionmap` already knows."""
+_TRANSFER_INPUTS = frozenset({"PutObjectInput", "GetObjectInput", "UploadInput", "DownloadInput"})
+_MAX_HOPS = 4
+MAX_GO_MOD_BYTES = 256 * 1024
+
+
+@cache
+def _services_by_package() -> dict[str, str]:
+    """Go package name (the `serviceId` in lower case, without spaces) → SDK service name."""
+    table: dict[str, str] = {}
+    for service in sdkmodel.services():
+        name = sdkmodel.service_id(service).lower().replace(" ", "").replace("-", "")
+        table.setdefault(name, service)
+    return table
+
+
+def sdk_calls(source: HandlerSource, cwd: Path) -> tuple[SdkCall, ...]:
+    """The SDK calls of the Go package holding the handler `source`."""
+    package = load_package(source.root, source.scan_root, cwd)
+    calls: list[SdkCall] = []
+    for file in package.files:
+        calls += _FileCalls(package, file).calls()
+    calls += _local_imports(package, source.scan_root)
+    return tuple(calls)
+
+
+class _FileCalls:
+    """The SDK calls of one file, with the package around it to resolve names."""
+
+    def __init__(self, package: GoPackage, file: GoFile) -> None:
+        self.package = package
+        self.file = file
+        self.services = {
+            local: _services_by_package().get(match.group(1), "")
+            for local, path in file.imports.items()
+            if (match := _SDK_SERVICE.match(path)) is not None
+        }
+        self.clients = _client_names(package, self.services)
+
+    def calls(self) -> list[SdkCall]:
+        """Every confirmed SDK call in the file."""
+        if not self.services:
+            return []
+        found: list[SdkCall] = []
+        for function in _functions(self.file.root):
+            for call in _descendants(function, "call_expression"):
+                sdk = self._call(call, function)
+                if sdk is not None:
+                    found.append(sdk)
+        return found
+
+    def _call(self, call: Node, function: Node) -> SdkCall | None:
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "selector_expression":
+            return None
+        method = text_of(callee.child_by_field_name("field"))
+        operand = callee.child_by_field_name("operand")
+        arguments = list(call.child_by_field_name("arguments").named_children)
+        if operand is not None and text_of(operand) in self.services:
+            return self._constructor(call, method, text_of(operand), arguments, function)
+        inputs = [self._input(argument, function) for argument in arguments]
+        for service, operation, body in (found for found in inputs if found is not None):
+            python = _operation_method(service, operation, method)
+            if python is not None:
+                return self._sdk(call, service, python, body, function)
+        client = self.clients.get(_last_name(operand), "")
+        called = _strip_v1(client, method) if client else None
+        if called is None:
+            return None
+        return self._sdk(call, client, sdkmodel.xform_name(called), None, function)
+
+    def _constructor(
+        self, call: Node, name: str, package: str, arguments: list[Node], function: Node
+    ) -> SdkCall | None:
+        """`dynamodb.NewQueryPaginator(client, &dynamodb.QueryInput{...})`, waiters."""
+        service = self.services[package]
+        operation = None
+        if name.startswith("New") and name.endswith("Paginator"):
+            operation = name[3 : -len("Paginator")]
+        elif name.startswith("New") and name.endswith("Waiter"):
+            operation = sdkmodel.waiter_operation(service, name[3 : -len("Waiter")])
+        if operation is None or operation not in sdkmodel.operations(service).values():
+            return None
+        found = [self._input(argument, function) for argument in arguments]
+        body = next((f[2] for f in found if f is not None and f[1] == operation), None)
+        return self._sdk(call, service, sdkmodel.xform_name(operation), body, function)
+
+    def _input(self, node: Node, function: Node) -> tuple[str, str, Node] | None:
+        """(service, operation, literal body) of an `&<service>.<Operation>Input{...}`."""
+        literal = self._literal(node, function, 0)
+        if literal is None:
+            return None
+        kind = literal.child_by_field_name("type")
+        if kind is None or kind.type != "qualified_type":
+            return None
+        package = text_of(kind.child_by_field_name("package"))
+        name = text_of(kind.child_by_field_name("name"))
+        service = self.services.get(package)
+        if not service and package == "s3manager" and name in _TRANSFER_INPUTS:
+            service = "s3"
+        if not service or not name.endswith("Input"):
+            return None
+        return service, name.removesuffix("Input"), literal.child_by_field_name("body")
+
+    def _literal(self, node: Node | None, function: Node, hops: int) -> Node | None:
+        """The composite literal an expression is (through `&` and variables)."""
+        while node is not None and node.type in ("unary_expression", "parenthesized_expression"):
+            node = node.child_by_field_name("operand") or (node.named_children or [None])[0]
+        if node is None or hops > _MAX_HOPS:
+            return None
+        if node.type == "composite_literal":
+            return node
+        if node.type == "identifier":
+            return self._literal(self._value_of(text_of(node), function), function, hops + 1)
+        return None
+
+    def _value_of(self, name: str, function: Node) -> Node | None:
+        """The expression last given to `name` in the function, else in the package."""
+        value = _assigned(function, name)
+        return value if value is not None else _package_value(self.package, name)
+
+    def _argument(self, node: Node | None, function: Node, hops: int = 0) -> Arg:
+        """A resource argument as a constant, an environment variable's name, or unknown."""
+        shown = Arg("unknown", text_of(node)[:80])
+        while node is not None and node.type in ("unary_expression", "parenthesized_expression"):
+            node = node.child_by_field_name("operand") or (node.named_children or [None])[0]
+        if node is None or hops > _MAX_HOPS:
+            return shown
+        if node.type in ("interpreted_string_literal", "raw_string_literal"):
+            return Arg("const", text_of(node)[1:-1])
+        if node.type == "identifier":
+            value = self._value_of(text_of(node), function)
+            return self._argument(value, function, hops + 1) if value is not None else shown
+        if node.type == "call_expression":
+            callee = text_of(node.child_by_field_name("function"))
+            arguments = node.child_by_field_name("arguments").named_children
+            if callee == "os.Getenv" and arguments:
+                inner = self._argument(arguments[0], function, hops + 1)
+                return Arg("env", inner.text) if inner.kind == "const" else shown
+            if callee in ("aws.String", "aws.StringValue", "string") and arguments:
+                return self._argument(arguments[0], function, hops + 1)
+        return shown
+
+    def _sdk(
+        self, call: Node, service: str, method: str, body: Node | None, function: Node
+    ) -> SdkCall:
+        params: Params = ()
+        if body is not None:
+            params = tuple(self._params(body, function))
+        line, column, end_line, end_column = self.file.position(call)
+        symbol = text_of(function.child_by_field_name("name")) or "func"
+        where = source_location(
+            self.file.display,
+            line,
+            column,
+            (end_line, end_column),
+            symbol,
+            self.file.text(call),
+        )
+        return SdkCall(service, method, params, where)
+
+    def _params(self, body: Node, function: Node) -> list[tuple[str, Arg]]:
+        found: list[tuple[str, Arg]] = []
+        for element in body.named_children:
+            if element.type != "keyed_element":
+                continue
+            key = text_of(element.child_by_field_name("key"))
+            value = self._argument(_inner(element.child_by_field_name("value")), function)
+            # Go exports every field with a capital; the SDK models name some members in
+            # camel case (Step Functions' `stateMachineArn`): keep both spellings.
+            found.append((key, value))
+            if key[:1].isupper():
+                found.append((key[:1].lower() + key[1:], value))
+        return found
+
+
+def _operation_method(service: str, operation: str, method: str) -> str | None:
+    """The boto3-style method an input-typed call performs, when the method fits the input."""
+    if operation not in sdkmodel.operations(service).values():
+        if service == "s3" and method in _TRANSFERS:
+            return _TRANSFERS[method]
+        return None
+    if service == "s3" and method in _TRANSFERS:
+        return _TRANSFERS[method]
+    if method.removeprefix("Presign") == operation or _strip_v1(service, method) == operation:
+        return sdkmodel.xform_name(operation)
+    return None
+
+
+def _strip_v1(service: str, method: str) -> str | None:
+    """The operation a client method calls (`PutItemWithContext` → `PutItem`), if any."""
+    operations = set(sdkmodel.operations(service).values())
+    if method in operations:
+        return method
+    for suffix in _V1_SUFFIXES:
+        if method.endswith(suffix) and method.removesuffix(suffix) in operations:
+            return method.removesuffix(suffix)
+    return None
+
+
+def _client_names(package: GoPackage, services: dict[str, str]) -> dict[str, str]:
+    """Names (variables, fields, parameters) holding a client → its SDK service."""
+    names: dict[str, str] = {}
+    for file in package.files:
+        for node in _descendants(file.root, None):
+            if node.type in ("field_declaration", "parameter_declaration", "var_spec"):
+                service = _client_type(node.child_by_field_name("type"), services)
+                for name in node.children_by_field_name("name") if service else ():
+                    names[text_of(name)] = service
+            if node.type in ("short_var_declaration", "assignment_statement", "var_spec"):
+                _constructed(node, services, names)
+            if node.type == "keyed_element":  # `&Handler{db: dynamodb.NewFromConfig(cfg)}`
+                service = _made_client(_inner(node.child_by_field_name("value")), services)
+                if service:
+                    names[text_of(node.child_by_field_name("key"))] = service
+    return names
+
+
+def _constructed(node: Node, services: dict[str, str], names: dict[str, str]) -> None:
+    left = node.child_by_field_name("left") or node.child_by_field_name("name")
+    right = node.child_by_field_name("right") or node.child_by_field_name("value")
+    if left is None or right is None:
+        return
+    targets = left.named_children if left.type == "expression_list" else [left]
+    values = right.named_children if right.type == "expression_list" else [right]
+    for target, value in zip(targets, values, strict=False):
+        service = _made_client(value, services)
+        if service:
+            names[_last_name(target)] = service
+
+
+def _made_client(node: Node | None, services: dict[str, str]) -> str:
+    """The service of `dynamodb.NewFromConfig(cfg)` / `dynamodb.New(sess)`, else ''."""
+    if node is None or node.type != "call_expression":
+        return ""
+    callee = node.child_by_field_name("function")
+    if callee is None or callee.type != "selector_expression":
+        return ""
+    name = text_of(callee.child_by_field_name("field"))
+    if name not in ("New", "NewFromConfig"):
+        return ""
+    return services.get(text_of(callee.child_by_field_name("operand")), "")
+
+
+def _client_type(node: Node | None, services: dict[str, str]) -> str:
+    """The service of a client type: `*dynamodb.Client`, `*dynamodb.DynamoDB`, `...API`."""
+    while node is not None and node.type == "pointer_type":
+        node = node.named_children[0] if node.named_children else None
+    if node is None or node.type != "qualified_type":
+        return ""
+    package = text_of(node.child_by_field_name("package"))
+    name = text_of(node.child_by_field_name("name"))
+    service = services.get(package, "")
+    plain = package.removesuffix("iface")
+    if name == "Client" or name.lower() in (plain, plain + "api"):
+        return service
+    return ""
+
+
+def _assigned(scope: Node, name: str) -> Node | None:
+    """The value last given to `name` in `scope` (`:=`, `=`, `var`, `const`)."""
+    found: Node | None = None
+    for node in _descendants(scope, None):
+        if node.type in ("var_spec", "const_spec"):
+            targets = [text_of(n) for n in node.children_by_field_name("name")]
+            values = node.child_by_field_name("value")
+        elif node.type in ("short_var_declaration", "assignment_statement"):
+            left = node.child_by_field_name("left")
+            targets = [text_of(n) for n in left.named_children] if left is not None else []
+            values = node.child_by_field_name("right")
+        else:
+            continue
+        if name in targets and values is not None:
+            index = targets.index(name)
+            found = values.named_children[index] if index < values.named_child_count else found
+    return found
+
+
+def _package_value(package: GoPackage, name: str) -> Node | None:
+    """The value of a package-level `var` or `const` named `name`."""
+    for file in package.files:
+        for node in file.root.named_children:
+            if node.type in ("var_declaration", "const_declaration"):
+                value = _assigned(node, name)
+                if value is not None:
+                    return value
+    return None
+
+
+def _local_imports(package: GoPackage, scan_root: Path) -> list[SdkCall]:
+    """An uncertainty per package of the same module the handler imports (not followed)."""
+    module = _module_path(package.directory, scan_root)
+    if module is None:
+        return []
+    seen: dict[str, SdkCall] = {}
+    for file in package.files:
+        for path in file.imports.values():
+            local = path == module or path.startswith(module + "/")
+            if not local or path in seen:
+                continue
+            where = source_location(file.display, 1, 1, (1, 1), "package", f"import {path}")
+            seen[path] = SdkCall("", "", (), where, dynamic=True, via=f"package {path}")
+    return list(seen.values())
+
+
+def _module_path(directory: Path, scan_root: Path) -> str | None:
+    """The `module` line of the nearest go.mod at or above `directory`, within the root."""
+    for folder in (directory, *directory.parents):
+        if not folder.is_relative_to(scan_root):
+            return None
+        go_mod = folder / "go.mod"
+        if go_mod.is_file():
+            try:
+                text = files.read_text(go_mod, MAX_GO_MOD_BYTES, errors="replace")
+            except OSError:
+                return None
+            match = re.search(r"^module\s+(\S+)", text, re.MULTILINE)
+            return match.group(1).strip('"') if match else None
+    return None
+
+
+def _functions(root: Node) -> list[Node]:
+    kinds = ("function_declaration", "method_declaration")
+    return [node for node in root.named_children if node.type in kinds]
+
+
+def _inner(node: Node | None) -> Node | None:
+    """The expression of a `literal_element` (the grammar wraps keys and values in one)."""
+    if node is not None and node.type == "literal_element" and node.named_children:
+        return node.named_children[0]
+    return node
+
+
+def _last_name(node: Node | None) -> str:
+    """`db` for `h.db`, `svc` for `svc`."""
+    if node is not None and node.type == "selector_expression":
+        return text_of(node.child_by_field_name("field"))
+    return text_of(node)
+
+
+def _descendants(node: Node, kind: str | None) -> list[Node]:
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if kind is None or current.type == kind:
+            found.append(current)
+        stack.extend(reversed(current.named_children))
+    return found

@@ -1,0 +1,89 @@
+"""AWS SDK for Go calls found for least privilege: confirmed calls only, with their resources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from slsguard.code.go_calls import sdk_calls
+from slsguard.code.model import HandlerSource
+from slsguard.leastpriv.pycalls import Arg
+
+HEADER = """\
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"example.com/shop/internal/store"
+)
+
+"""
+
+
+def _calls(tmp_path: Path, body: str, go_mod: str = "module example.com/shop\n") -> list[str]:
+    folder = tmp_path / "fn"
+    folder.mkdir()
+    (tmp_path / "go.mod").write_text(go_mod)
+    (folder / "main.go").write_text(HEADER + body)
+    source = HandlerSource("fn", "go", folder / "main.go", "fn/main.go", "main", folder, tmp_path)
+    found = []
+    for call in sdk_calls(source, tmp_path):
+        params = {name: arg for name, arg in call.params if name[:1].isupper()}
+        shown = ",".join(f"{k}={v.kind}:{v.text}" for k, v in sorted(params.items()))
+        found.append(f"{call.service}.{call.method}({shown})@{call.location.line}" + call.via)
+    return found
+
+
+def test_calls_are_confirmed_by_their_input_type_or_their_client(tmp_path: Path) -> None:
+    body = """\
+const machine = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders"
+
+type cache struct{}
+
+func (cache) GetItem(key string) string { return key }
+
+func handle(ctx context.Context, db *dynamodb.Client, flows *sfn.Client) error {
+	var c cache
+	c.GetItem("x")
+	table := os.Getenv("TABLE")
+	db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table)})
+	flows.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine)})
+	db.DescribeTable(ctx, nil)
+	db.Options()
+	return nil
+}
+
+func main() { lambda.Start(handle) }
+"""
+    assert _calls(tmp_path, body) == [
+        "dynamodb.get_item(TableName=env:TABLE)@24",
+        "stepfunctions.start_execution(StateMachineArn=const:"
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:orders)@25",
+        "dynamodb.describe_table()@26",
+        ".()@1package example.com/shop/internal/store",
+    ]
+
+
+def test_step_functions_members_keep_their_model_spelling(tmp_path: Path) -> None:
+    body = """\
+func handle(ctx context.Context, flows *sfn.Client) error {
+	flows.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String("arn")})
+	return nil
+}
+"""
+    folder = tmp_path / "fn"
+    folder.mkdir()
+    (folder / "main.go").write_text(HEADER + body)
+    source = HandlerSource("fn", "go", folder / "main.go", "fn/main.go", "main", folder, tmp_path)
+    (call,) = sdk_calls(source, tmp_path)
+    assert dict(call.params)["stateMachineArn"] == Arg("const", "arn")
+
+
+def test_without_a_go_mod_no_package_is_taken_for_a_local_one(tmp_path: Path) -> None:
+    body = "func main() { lambda.Start(func() {}) }\n"
+    assert _calls(tmp_path, body, go_mod="") == []
