@@ -210,7 +210,8 @@ def _deep_toml(folder: Path) -> list[str]:
 def _deep_jsondecode(folder: Path) -> list[str]:
     nested = "[" * DEPTH + "]" * DEPTH
     used = _TF_FUNCTION.replace(
-        'handler = "handler.main"', 'handler = "handler.main"\n  description = local.deep'
+        'handler = "handler.main"',
+        'handler = "handler.main"\n  environment {\n    variables = { X = local.deep }\n  }',
     )
     write(folder, "main.tf", used + f'locals {{\n  deep = jsondecode("{nested}")\n}}\n')
     return []
@@ -235,7 +236,7 @@ NESTING = [
     *(_py_case(kind, body) for kind, body in _PY_DEEP.items()),
     *(_js_case(kind, body) for kind, body in _JS_DEEP.items()),
     Case("toml nesting", _deep_toml, None, also=("SLS101",)),
-    Case("jsondecode nesting", _deep_jsondecode, None, also=("SLS101",)),
+    Case("jsondecode nesting", _deep_jsondecode, "SLS001", "jsondecode", also=("SLS101",)),
     Case("inline ZipFile nesting", _deep_zipfile, "SLS001", "handler code"),
 ]
 
