@@ -165,6 +165,8 @@ class Statement:
     """Where `Resource` (or `NotResource`) is written."""
     conditions: tuple[Condition, ...] = ()
     """The `Condition` block, one entry per operator and key (see `slsguard.iam.evaluate`)."""
+    resource_values: tuple[object, ...] = ()
+    """`Resource` as written (intrinsics kept), for a dialect to name in its own syntax."""
 
     @property
     def is_allow(self) -> bool:

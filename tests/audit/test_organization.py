@@ -100,13 +100,23 @@ def members(moto_url: str, account_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def refusing(loopback_proxy: Any, moto_url: str, members: dict[str, str]) -> Iterator[str]:
+def assumed() -> list[dict[str, list[str]]]:
+    """The `AssumeRole` requests the proxy saw (their form fields)."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def refusing(
+    loopback_proxy: Any, moto_url: str, members: dict[str, str], assumed: list[Any]
+) -> Iterator[str]:
     """A proxy in front of moto refusing `sts:AssumeRole` into gamma, as AWS does when the
     role is missing or does not trust the caller."""
     gamma = members["gamma"]
 
     def answer(method: str, path: str, body: bytes) -> tuple[int, bytes, dict[str, str]] | None:
         form = urllib.parse.parse_qs(body.decode(errors="replace"))
+        if form.get("Action") == ["AssumeRole"]:
+            assumed.append(form)
         if form.get("Action") != ["AssumeRole"] or f":{gamma}:" not in form["RoleArn"][0]:
             return None
         xml = (
@@ -208,6 +218,30 @@ def test_the_admin_role_prints_a_warning(
     base = ["audit", "--endpoint-url", moto_url, "--organization", "--select", "SLS301"]
     main([*base, "--accounts", members["alpha"], "--role-name", "OrganizationAccountAccessRole"])
     assert "OrganizationAccountAccessRole has AdministratorAccess" in capsys.readouterr().err
+
+
+def test_external_id_and_session_name_reach_assume_role(
+    refusing: str, members: dict[str, str], assumed: list[dict[str, list[str]]]
+) -> None:
+    base = ["audit", "--endpoint-url", refusing, "--organization", "--select", "SLS301"]
+    names = ["--external-id", "c0ffee-42", "--session-name", "nightly-audit"]
+    main([*base, "--accounts", members["beta"], "--role-name", "auditor", *names])
+    (form,) = [f for f in assumed if f["RoleSessionName"] == ["nightly-audit"]]
+    assert form["RoleArn"] == [f"arn:aws:iam::{members['beta']}:role/auditor"]
+    assert form["ExternalId"] == ["c0ffee-42"]
+
+
+def test_html_groups_findings_by_account(
+    audited: OrganizationResult, members: dict[str, str]
+) -> None:
+    from slsguard.formats import render
+
+    page = render("html", audited.result.report)
+    headings = [f'<h3 class="group">AWS account {members[n]}</h3>' for n in ("alpha", "beta")]
+    assert all(heading in page for heading in headings)
+    sections = page.split('<h3 class="group">AWS account ')
+    alpha = next(part for part in sections if part.startswith(members["alpha"]))
+    assert "alpha-pay" in alpha and "beta-pay" not in alpha
 
 
 def test_organization_flags_need_organization(capsys: pytest.CaptureFixture[str]) -> None:

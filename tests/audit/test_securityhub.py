@@ -167,6 +167,7 @@ def test_scan_imports_then_archives_what_was_fixed(
     states = {i: f["RecordState"] for i, f in second.items()}
     assert states == {i: "ACTIVE" if i in produced else "ARCHIVED" for i in first}
     assert all(second[i]["UpdatedAt"] > first[i]["UpdatedAt"] for i in secrets)
+    assert all(second[i]["CreatedAt"] == first[i]["CreatedAt"] for i in produced)
 
 
 def _findings(report: Path) -> list[dict[str, Any]]:

@@ -174,6 +174,32 @@ functions:
     assert "gone is not found" in messages  # inside the root, but missing
 
 
+def test_custom_runtime_binary_built_from_rust_says_rust(here: Path) -> None:
+    _write(
+        here,
+        {
+            "template.yml": """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+    Properties:
+      CodeUri: ./rust_app
+      Handler: bootstrap
+      Runtime: provided.al2023
+""",
+            "rust_app/Cargo.toml": '[package]\nname = "api"\n',
+            "rust_app/src/main.rs": "fn main() {}\n",
+        },
+    )
+    [note] = [f.message for f in _findings(here, "SLS004")]
+    assert note == (
+        "the handler of Api is a provided.al2023 binary built from Rust (rust_app/Cargo.toml) "
+        "(no code analysis for this language): its code is not analysed"
+    )
+
+
 def test_sam_code_in_s3_and_inline_line_numbers(here: Path) -> None:
     _write(
         here,

@@ -73,6 +73,19 @@ def test_terraform_fixes_are_hcl_without_cloudformation() -> None:
         hcl2.loads(finding.fix + "\n")  # raises when it is not HCL
 
 
+def test_terraform_findings_say_nothing_in_cloudformation_syntax() -> None:
+    """Messages name Terraform things by address (never `!GetAtt X.Arn` of the translation);
+    converted fixes too."""
+    terraform = [f for f in _findings() if f.location.dialect == "terraform"]
+    assert len(terraform) > 100
+    marks = (*CFN_SYNTAX, "AWS::")
+    for finding in terraform:
+        where = f"{finding.rule.id} {finding.location.display}"
+        texts = [finding.message] + ([finding.fix] if finding.rule.id not in LEGACY else [])
+        for text in texts:
+            assert not any(mark in text for mark in marks), (where, text)
+
+
 def test_template_fixes_are_yaml_without_hcl() -> None:
     templates = [f for f in _located(TEMPLATE_SUFFIXES) if f.location.dialect in YAML_DIALECTS]
     checked = _converted(templates)

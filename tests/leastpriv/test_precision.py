@@ -709,3 +709,55 @@ def handler(event, context):
         serverless(statements, "  config:\n    handler: handler.handler\n"), encoding="utf-8"
     )
     assert findings(root, "SLS109") == []  # the extension may use it with the function's role
+
+
+def test_a_name_rebound_to_another_client_keeps_each_calls_own(tmp_path: Path) -> None:
+    code = """import boto3
+
+
+def handler(event, context):
+    if event:
+        s3 = boto3.client("s3")
+        s3.download_file(Bucket="inventory", Key="db", Filename="/tmp/db")
+    s3 = boto3.resource("s3")
+    s3.Bucket("receipts").upload_file("/tmp/db", "r.txt")
+"""
+    root = write(tmp_path, {"handler.py": code})
+    (root / "serverless.yml").write_text(
+        serverless("", "  receipt:\n    handler: handler.handler\n"), encoding="utf-8"
+    )
+    assert needs(root)["receipt"] == {
+        ("s3:GetObject", "arn:aws:s3:::inventory/db"),
+        ("s3:PutObject", "arn:aws:s3:::receipts/r.txt"),
+        ("s3:AbortMultipartUpload", "arn:aws:s3:::receipts/r.txt"),
+    }
+
+
+def test_a_policy_template_naming_a_table_by_ref_allows_its_name(tmp_path: Path) -> None:
+    template = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Weather:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      CodeUri: src/
+      Policies:
+        DynamoDBCrudPolicy:
+          TableName: !Ref WeatherTable
+  WeatherTable:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      TableName: WeatherData
+"""
+    code = """import boto3
+
+dynamodb = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    dynamodb.put_item(TableName="WeatherData", Item={"id": {"S": "1"}})
+"""
+    root = write(tmp_path, {"template.yaml": template, "src/index.py": code})
+    # `table/${WeatherTable}` is the table's name (its `Ref`), not its ARN.
+    assert findings(root, "SLS110") == []

@@ -735,6 +735,34 @@ Resources:
     assert boundary(worker) is None
 
 
+def test_sam_null_role_means_the_generated_role(tmp_path: Path) -> None:
+    # AWS's .NET project templates write `"Role": null` beside their Policies.
+    app = load(
+        tmp_path,
+        {
+            "serverless.template": """{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Transform": "AWS::Serverless-2016-10-31",
+  "Resources": {
+    "Api": {
+      "Type": "AWS::Serverless::Function",
+      "Properties": {
+        "Handler": "Api::Api.Function::Handler",
+        "Runtime": "dotnet8",
+        "Role": null,
+        "Policies": ["AWSLambda_FullAccess"]
+      }
+    }
+  }
+}
+""",
+        },
+    )
+    api = role_of(app, "Api")
+    assert api.key == "ApiRole"
+    assert managed(api) == [BASIC, "arn:aws:iam::aws:policy/AWSLambda_FullAccess"]
+
+
 # -- CloudFormation ----------------------------------------------------------------------------
 
 

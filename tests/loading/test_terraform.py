@@ -35,6 +35,20 @@ def test_parse_error_has_a_position() -> None:
         raise AssertionError("no error")
 
 
+def test_heredoc_closing_marker_may_carry_trailing_whitespace() -> None:
+    # Terraform accepts `EOF  ` as the closing marker (found in aws-samples/serverless-patterns).
+    text = 'a = <<EOF\n{"EOF  ": 1}\nEOF  \nb = 1\nc = <<-POLICY\n  body\n  POLICY\t\r\nd = 2\n'
+    body = parse_hcl(text)
+    assert sorted(body.attributes) == ["a", "b", "c", "d"]
+    assert body.attributes["a"].expr.parts == ('{"EOF  ": 1}\n',)
+    assert body.attributes["d"].expr.pos == (8, 5)
+
+
+def test_a_word_after_the_marker_keeps_the_heredoc_open() -> None:
+    body = parse_hcl("a = <<EOF\nEOF x\nEOF\n")
+    assert body.attributes["a"].expr.parts == ("EOF x\n",)
+
+
 def test_variables_locals_templates_and_tfvars(tmp_path: Path) -> None:
     app = _load(
         tmp_path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,6 +96,8 @@ def _add_organization_flags(audit: argparse.ArgumentParser) -> None:
     )
 
 
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+"""What `sts:AssumeRole` accepts as a role session name."""
 _ORGANIZATION_FLAGS = ("role_name", "accounts", "exclude_accounts", "ou", "external_id")
 
 
@@ -123,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.compare is not None and not args.compare.exists():
         print(f"slsguard: --compare: no such path {args.compare}", file=sys.stderr)
+        return 2
+    if args.session_name and not _SESSION_NAME.fullmatch(args.session_name):
+        print("slsguard: --session-name: 2 to 64 of A-Z a-z 0-9 _+=,.@-", file=sys.stderr)
         return 2
     given = [flag for flag in (*_ORGANIZATION_FLAGS, "session_name") if getattr(args, flag)]
     if given and not args.organization:

@@ -89,11 +89,12 @@ def audit_organization(
     session = Session(options.endpoint, calls)
     caller = session.caller_account()
     members = _chosen(member_accounts(session, organization.ous), caller, organization)
+
+    def audit_account(account: str) -> AccountAudit:
+        return _audit_one(session, account, caller, options, organization)
+
     with ThreadPoolExecutor(max_workers=ACCOUNT_WORKERS) as pool:
-        audits = list(
-            pool.map(lambda account: _audit_one(session, account, caller, options, organization),
-                     members)
-        )  # fmt: skip
+        audits = list(pool.map(audit_account, members))
     for item in audits:
         if item.refusal is not None:
             print(f"slsguard: warning: {item.refusal.message}", file=warnings)

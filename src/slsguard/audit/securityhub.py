@@ -172,15 +172,22 @@ def deliver(
     now: datetime | None = None,
 ) -> Delivery:
     """Import the scope's records into the hub, then archive what this run did not produce
-    (`archive`: False when the run did not cover the whole scope)."""
-    own = [r for r in records if r["AwsAccountId"] == hub.account]
+    (`archive`: False when the run did not cover the whole scope). A finding already active
+    keeps its `CreatedAt`: when slsguard first saw the problem."""
     client = hub.session.client("securityhub", hub.region)
     resource = _hub_arn(hub)
+    active = _active(client, _product(hub), scope, resource)
+    first_seen = {str(f["Id"]): f["CreatedAt"] for f in active if "CreatedAt" in f}
+    own = [
+        {**r, "CreatedAt": first_seen.get(str(r["Id"]), r["CreatedAt"])}
+        for r in records
+        if r["AwsAccountId"] == hub.account
+    ]
     imported, failed = _import(client, own, resource)
     archived = 0
     if archive:
         produced = {str(r["Id"]) for r in own}
-        stale = _stale(client, _product(hub), scope, produced, rules_run, resource)
+        stale = [f for f in active if f.get("GeneratorId") in rules_run and f["Id"] not in produced]
         later = now or datetime.now(timezone.utc)
         archived, refused = _import(client, [_archived(f, later) for f in stale], resource)
         failed.extend(refused)
@@ -233,17 +240,9 @@ def filters(product_arn: str, scope: str) -> dict[str, Any]:
     }
 
 
-def _stale(
-    client: Any,
-    product_arn: str,
-    scope: str,
-    produced: set[str],
-    rules_run: frozenset[str],
-    resource: str,
-) -> list[dict[str, Any]]:
-    """The active findings of the product and scope that this run did not produce. The
-    filters are checked again here: a finding of another scope is never archived, even by
-    a server that ignores them."""
+def _active(client: Any, product_arn: str, scope: str, resource: str) -> list[dict[str, Any]]:
+    """The active findings of the product and scope. The filters are checked again here: a
+    finding of another scope is never touched, even by a server that ignores them."""
     found = client.pages(
         "get_findings", "Findings", resource, Filters=filters(product_arn, scope), MaxResults=100
     )
@@ -253,8 +252,7 @@ def _stale(
         if finding.get("ProductArn") == product_arn
         and finding.get("RecordState", "ACTIVE") == "ACTIVE"
         and (finding.get("ProductFields") or {}).get(SCOPE_FIELD) == scope
-        and finding.get("GeneratorId") in rules_run
-        and finding.get("Id") not in produced
+        and "Id" in finding
     ]
 
 

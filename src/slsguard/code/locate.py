@@ -241,6 +241,11 @@ def _go(
     """The Go package of a function built into a binary (`go_locate` says how)."""
     entry, looked = go_package(base, tuple(n for n in names if n and n != "bootstrap"), root)
     if entry is None:
+        manifests = (folder / "Cargo.toml" for folder in (base, *looked))
+        cargo = next((manifest for manifest in manifests if manifest.is_file()), None)
+        if cargo is not None:
+            what = f"a {fn.runtime} binary built from Rust ({display_name(cargo, cwd)})"
+            return _note(fn, where, f"{what} (no code analysis for this language)")
         shown = ", ".join(display_name(folder, cwd) for folder in looked[:4]) or "nothing"
         what = f"a {fn.runtime} binary whose Go source (a `lambda.Start` package) is not found"
         return _note(fn, where, f"{what}; looked in {shown}")

@@ -27,6 +27,7 @@ __all__ = [
     "for_app",
     "for_place",
     "get",
+    "name_value",
     "native_address",
     "render_advice",
     "render_fix",
@@ -106,6 +107,15 @@ def render_fix(app: model.Application, intents: Iterable[Intent], origin: Origin
             parts.append(text)
             bodies.add(body)
     return "\n".join(parts)
+
+
+def name_value(app: model.Application, value: object) -> str:
+    """A value of the model as the app's dialect writes it: a reference to one of its
+    resources by Terraform address (`aws_dynamodb_table.payments.arn`), else as rendered
+    (`!GetAtt Table.Arn`, a literal ARN)."""
+    naming = getattr(for_app(app), "name_value", None)
+    named = naming(app, value) if naming is not None else None
+    return named if isinstance(named, str) else model.render(value).strip()
 
 
 def render_advice(intents: Iterable[Intent]) -> str:

@@ -10,15 +10,17 @@ resources (`tracing_config { mode = "Active" }`, `aws_cloudwatch_metric_alarm`,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from slsguard import model
-from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.base import Edit, EditAction, NotApplied, new_resource_for, resource_path
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
 from slsguard.fixes import (
+    SAFE,
     AddedKind,
     AddResource,
     FreeText,
@@ -57,7 +59,8 @@ def _json_encoded(value: object) -> object:
 
 
 def _own_account(_value: object) -> object:
-    return Placeholder("this account's ID: data.aws_caller_identity.current.account_id")
+    """`slsguard fix` declares the data source when the module does not yet."""
+    return HclExpression("data.aws_caller_identity.current.account_id")
 
 
 def _own_role(_value: object) -> object:
@@ -152,6 +155,14 @@ class TerraformDialect:
         argument = format_path(argument_path(terraform_type, properties))
         return f"{address}.{argument}" if argument else address
 
+    def name_value(self, app: model.Application, value: object) -> str | None:
+        """A reference to a resource of the app by its address (`aws_sqs_queue.jobs.arn`);
+        None for anything else (named as rendered)."""
+        reference = _reference(value)
+        if reference is None or terraform_address(app, reference.logical_id) is None:
+            return None
+        return str(_resource_text(app, reference)).strip('"')
+
     def render(self, app: model.Application, intent: Intent) -> str:
         """The intent as HCL, with `#` comments saying where it goes."""
         if isinstance(intent, SetSetting):
@@ -216,6 +227,8 @@ class TerraformDialect:
             )
         if isinstance(intent, ReplaceStatements):
             return _edit_statements(app, intent)
+        if isinstance(intent, RemoveGrant):
+            return _remove_grant(app, intent, self.name_of(app, intent.target.origin))
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
@@ -371,6 +384,72 @@ def _edit_statements(app: model.Application, intent: ReplaceStatements) -> Edit 
     )
 
 
+_ATTACHMENTS = ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment")
+"""Resources that only attach a managed policy: removing the grant removes the resource."""
+
+
+def _remove_grant(app: model.Application, intent: RemoveGrant, native: str) -> Edit | NotApplied:
+    """A managed policy out of `managed_policy_arns` or with its attachment resource; a
+    statement with its inline policy when it is the policy's only one."""
+    origin = intent.target.origin
+    found = resource_path(app, origin.path)
+    if found is None:  # A place in the file's own tree: an attachment resource's argument.
+        address = native.rsplit(".", 1)[0] if "." in native else native
+        if local_address(address).split(".")[0] not in _ATTACHMENTS:
+            return NotApplied(f"{native} is not a grant slsguard can remove", intent.title)
+        return _edit(origin, (address,), "remove", "", "", intent)
+    logical, rest = found
+    address = terraform_address(app, logical) or logical
+    properties = _properties(app, logical)
+    if intent.what == "managed-policy" and rest[:1] == ("ManagedPolicyArns",) and len(rest) == 2:
+        arns = properties.get("ManagedPolicyArns")
+        index = rest[1]
+        if not isinstance(arns, list) or not isinstance(index, int) or index >= len(arns):
+            return NotApplied(f"{native} is not a list item", intent.title)
+        if not isinstance(arns[index], str):
+            return NotApplied(
+                f"{native} is an expression: change it where it is defined", intent.title
+            )
+        return _edit(
+            origin, (address,), "remove", hcl_value(arns[index]), "managed_policy_arns", intent
+        )
+    document = properties.get("PolicyDocument")
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    inline = local_address(address).split(".")[0] == "aws_iam_role_policy"
+    if intent.what == "statement" and inline and isinstance(statements, list | dict):
+        if isinstance(statements, dict) or len(statements) == 1:
+            return _edit(origin, (address,), "remove", "", "", intent)
+        return NotApplied(
+            f"{address} has other statements: one is not removed alone from its policy",
+            intent.title,
+        )
+    return NotApplied(f"{native} is not a grant slsguard can remove", intent.title)
+
+
+def _properties(app: model.Application, logical: str) -> dict[str, object]:
+    resources = app.resources if isinstance(app.resources, dict) else {}
+    resource = resources.get(logical)
+    properties = resource.get("Properties") if isinstance(resource, dict) else None
+    return properties if isinstance(properties, dict) else {}
+
+
+def _edit(
+    origin: Origin, anchor: tuple[str, ...], action: EditAction, text: str, key: str, intent: Intent
+) -> Edit:
+    applicability = getattr(intent, "applicability", SAFE)
+    return Edit(
+        origin.file,
+        anchor,
+        origin.line,
+        origin.column,
+        action,
+        text,
+        key,
+        applicability,
+        intent.title,
+    )
+
+
 def policy_json(app: model.Application | None, statements: tuple[PolicyStatement, ...]) -> str:
     """`jsonencode({...})` of a policy with these statements, as `policy = ` takes it."""
     lines = ["jsonencode({", '  Version = "2012-10-17"', "  Statement = ["]
@@ -399,6 +478,28 @@ def _resource_text(app: model.Application | None, resource: str | ResourceRef) -
     if resource.suffix:
         return HclExpression(f'"${{{reference}}}{resource.suffix}"')
     return HclExpression(reference)
+
+
+_SUB = re.compile(r"^\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}(.*)$")
+
+
+def _reference(value: object) -> ResourceRef | None:
+    """`!GetAtt X.Arn`, `!Ref X` or `!Sub ${X.Arn}/*` (the shapes the Terraform loader
+    translates references into) as the resource they name."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((name, argument),) = value.items()
+    if name == "Ref" and isinstance(argument, str):
+        return ResourceRef(argument, "Ref")
+    if name == "Fn::GetAtt":
+        parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
+        if len(parts) == 2:
+            return ResourceRef(str(parts[0]), str(parts[1]))
+    if name == "Fn::Sub" and isinstance(argument, str):
+        found = _SUB.match(argument)
+        if found and "${" not in found.group(3):
+            return ResourceRef(found.group(1), found.group(2) or "Ref", found.group(3))
+    return None
 
 
 def _snake(name: str) -> str:

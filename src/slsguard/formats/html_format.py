@@ -244,6 +244,9 @@ def _id(anchor: str | None) -> str:
 
 
 def _findings(ordered: list[Finding], anchors: Anchors, group_by: str | None) -> str:
+    accounts = _accounts(ordered) if group_by is None else []
+    if len([a for a in accounts if a]) > 1:  # An organization audit: a heading per account.
+        return _section("findings", "Findings", _by_account(ordered, anchors, accounts))
     if group_by is None:
         body = "\n".join(_finding(f, anchors[id(f)]) for f in ordered)
         return _section("findings", "Findings", body or NONE)
@@ -256,6 +259,21 @@ def _findings(ordered: list[Finding], anchors: Anchors, group_by: str | None) ->
             placed.add(id(finding))
             parts.append(_finding(finding, anchors[id(finding)] if first else None))
     return _section("findings", "Findings", "\n".join(parts) or NONE)
+
+
+def _by_account(ordered: list[Finding], anchors: Anchors, accounts: list[str | None]) -> str:
+    parts = []
+    for account in accounts:
+        title = f"AWS account {account}" if account else "no account"
+        parts.append(f'<h3 class="group">{esc(title)}</h3>')
+        parts.extend(_finding(f, anchors[id(f)]) for f in ordered if f.location.account == account)
+    return "\n".join(parts)
+
+
+def _accounts(findings: list[Finding]) -> list[str | None]:
+    """The AWS accounts the findings are about, in order (findings of none last)."""
+    found = {f.location.account for f in findings}
+    return [*sorted(a for a in found if a), *([None] if None in found else [])]
 
 
 def _header(report: Report) -> str:

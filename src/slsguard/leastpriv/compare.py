@@ -94,7 +94,7 @@ def _pattern(app: Application, text: str) -> Pattern:
 
     def replace(found: re.Match[str]) -> str:
         name = found.group(1).removesuffix(".Arn")
-        arn = _arn_of(app, name)
+        arn = _arn_of(app, name) if name != found.group(1) else _ref_of(app, name)
         if arn:
             logicals.add(name)
             return arn
@@ -108,6 +108,36 @@ def _arn_of(app: Application, logical: str) -> str | None:
     resource = resources.get(logical)
     kind = _KINDS.get(str(resource.get("Type"))) if isinstance(resource, dict) else None
     return from_resource(app, kind, logical, "").arn if kind else None
+
+
+_REF_IS_NAME = {
+    "table": "TableName",
+    "bucket": "BucketName",
+    "stream": "Name",
+    "function": "FunctionName",
+    "parameter": "Name",
+}
+"""Kinds whose `Ref` is the resource's name (`table/${OrdersTable}`), and its property."""
+
+
+def _ref_of(app: Application, logical: str) -> str | None:
+    """What `${X}` stands for in a `Fn::Sub` ARN: a table's, bucket's, stream's, function's or
+    parameter's name (`*` when generated or not literal), the ARN of a topic, secret or state
+    machine, else unknown (`*`: a queue's URL, a key's id)."""
+    resources = app.resources if isinstance(app.resources, dict) else {}
+    resource = resources.get(logical)
+    kind = _KINDS.get(str(resource.get("Type"))) if isinstance(resource, dict) else None
+    if kind is None or not isinstance(resource, dict):
+        return None
+    if kind in ("topic", "secret", "statemachine"):
+        return _arn_of(app, logical)
+    properties = resource.get("Properties")
+    name = properties.get(_REF_IS_NAME.get(kind, "")) if isinstance(properties, dict) else None
+    return (
+        name.lstrip("/")
+        if isinstance(name, str) and kind == "parameter"
+        else (name if isinstance(name, str) else "*")
+    )
 
 
 def role_policies(app: Application, role: Role, need: Need | None = None) -> Policies:

@@ -108,6 +108,10 @@ class PythonCalls:
         self._seen: list[Module] = []
         self._reached: dict[int, set[int]] = {}
         self._scope = ""
+        self._line = 0
+        """The line of the code being read: a name rebound in its scope (`s3` a client, then
+        a resource) has, at a line, the value last assigned before it."""
+        self._history: dict[tuple[int, str], list[tuple[int, Value]]] = {}
         """The function whose code is being read (its local names come first)."""
         self._depth = 0
 
@@ -152,11 +156,14 @@ class PythonCalls:
         for node in sorted(_nodes(module.tree), key=lambda n: getattr(n, "lineno", 0)):
             scope = scopes.get(id(node), ("", frozenset()))
             self._scope = scope[0]
+            self._line = getattr(node, "lineno", 0)
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 value = self.eval(node.value, module)
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    _store(names, target, value, scope)
+                    key = _store(names, target, value, scope)
+                    if key:
+                        self._history.setdefault((id(module), key), []).append((self._line, value))
             elif isinstance(node, ast.With | ast.AsyncWith):
                 for item in node.items:
                     if item.optional_vars is not None:
@@ -165,6 +172,7 @@ class PythonCalls:
             elif isinstance(node, ast.Call):
                 self._pass_arguments(node, module)
         self._scope = ""
+        self._line = 0
 
     def _scopes_of(self, module: Module) -> dict[int, tuple[str, frozenset[str]]]:
         """id of each node → (its innermost function's name, the names it declares global)."""
@@ -239,9 +247,11 @@ class PythonCalls:
         names = self.names.get(id(module), {})
         local = f"{self._scope}::{dotted}" if self._scope else ""
         if local in names:
-            return names[local]
+            return self._at_line(module, local, names[local])
+        if dotted in names and self._scope:
+            return names[dotted]  # a module name read in a function: its last value
         if dotted in names:
-            return names[dotted]
+            return self._at_line(module, dotted, names[dotted])
         meta = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
         if meta and dotted.endswith(".meta.client"):  # `resource.meta.client`: its client
             resource = self.eval(node.value.value, module)  # type: ignore[union-attr]
@@ -254,6 +264,14 @@ class PythonCalls:
         owner, _, name = (qualified + ("." + rest if rest else "")).rpartition(".")
         found = self.modules.resolve(owner, module) if owner else None
         return self.names.get(id(found), {}).get(name) if found is not None else None
+
+    def _at_line(self, module: Module, key: str, final: Value) -> Value:
+        """The value `key` holds at the line being read when its scope rebinds it (a module
+        name read at module level, a function's own name in that function); else `final`
+        (a function may run after a module name's last assignment)."""
+        history = self._history.get((id(module), key), [])
+        earlier = [value for line, value in history if line < self._line]
+        return earlier[-1] if len(history) > 1 and self._line and earlier else final
 
     def _call_value(self, call: ast.Call, module: Module) -> Value:
         func = call.func
@@ -319,6 +337,7 @@ class PythonCalls:
             if reached is not None and id(node) not in self._reached_calls(module, reached):
                 continue
             self._scope = "" if symbol == "<module>" else symbol
+            self._line = node.lineno
             if self._signed_request(module, node, symbol):
                 continue
             self.calls.extend(utility_calls(module, evaluate, symbol, node))
@@ -477,17 +496,19 @@ def _store(
     target: ast.expr,
     value: Value,
     scope: tuple[str, frozenset[str]],
-) -> None:
+) -> str:
     """Bind `target` to `value`; a plain name assigned in a function is that function's own
-    (`global` aside): `client` may be an S3 client at module level and SQS in `send`."""
+    (`global` aside): `client` may be an S3 client at module level and SQS in `send`. The key
+    bound, or empty."""
     if value is None:
-        return
+        return ""
     key = _dotted(target)
     function, declared_global = scope
     if key and function and isinstance(target, ast.Name) and key not in declared_global:
         key = f"{function}::{key}"
     if key:
         names[key] = value
+    return key
 
 
 def _dotted(node: ast.expr) -> str:

@@ -90,7 +90,13 @@ def parse_statement(
         action_origin=_key_origin(raw, ("Action", "NotAction"), origin),
         resource_origin=_key_origin(raw, ("Resource", "NotResource"), origin),
         conditions=conditions,
+        resource_values=_written(raw.get("Resource")),
     )
+
+
+def _written(value: Any) -> tuple[object, ...]:
+    items = value if isinstance(value, list) else [value]
+    return tuple(item for item in items if item is not None)
 
 
 _UNKNOWN = "<unknown>"

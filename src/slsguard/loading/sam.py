@@ -109,7 +109,9 @@ def globals_function_origin(template: YMap, origin: Origin) -> Origin:
 def _function(
     stack: Stack, logical_id: str, properties: YMap, where: Origin, runtime_origin: Origin
 ) -> Function:
-    if "Role" in properties:
+    if properties.get("Role") not in (None, ""):
+        # SAM generates the role when `Role` is absent, null or empty (as the .NET
+        # `serverless.template` files of AWS's project templates write it: `"Role": null`).
         role = resolve_role(stack, properties["Role"], child_origin(properties, "Role", where))
     else:
         role = _generated_role(stack, logical_id, properties, where)

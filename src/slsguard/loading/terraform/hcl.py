@@ -185,6 +185,7 @@ def parse_hcl(text: str) -> Body:
 
     if not text.endswith("\n"):
         text += "\n"
+    text = _trim_heredoc_closers(text)
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as error:
@@ -196,6 +197,25 @@ def parse_hcl(text: str) -> Body:
         return _Converter(text).body(tree.children[0])
     except RecursionError:
         raise HclError("nesting too deep to analyse") from None
+
+
+_HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z_][\w-]*)\r?$", re.MULTILINE)
+
+
+def _trim_heredoc_closers(text: str) -> str:
+    """Drop the spaces and tabs that trail a heredoc's closing marker (`EOF  `).
+
+    Terraform ends a heredoc at a line holding only its marker, trailing whitespace
+    included; python-hcl2 requires the newline right after the marker (its issue #343),
+    so such a file would fail to parse. Only whitespace is removed, only on lines that are
+    exactly a marker this file opens, so lines and columns stay where they were.
+    """
+    markers = set(_HEREDOC_OPENER.findall(text))
+    if not markers:
+        return text
+    alternatives = "|".join(re.escape(marker) for marker in sorted(markers))
+    closer = re.compile(rf"^([ \t]*(?:{alternatives}))[ \t]+(?=\r?$)", re.MULTILINE)
+    return closer.sub(r"\1", text)
 
 
 def parse_expression(text: str, pos: Position) -> object:

@@ -93,6 +93,7 @@ resources:
 
 from collections.abc import Iterator
 
+from slsguard.dialects import name_value
 from slsguard.findings import Severity, Violation
 from slsguard.fixes import Intent, RemoveGrant, ReplaceStatements, Target
 from slsguard.iam import actions
@@ -103,6 +104,7 @@ from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
 from slsguard.leastpriv.policy import intents, minimal
 from slsguard.model import Application, Statement
 from slsguard.rules import Context, rule
+from slsguard.tf_address import resource_name
 
 
 @rule(
@@ -158,9 +160,9 @@ def _statement(
         return
     yield Violation(
         statement.action_origin or statement.origin,
-        f"{statement.policy} grants {_summary(unused)} on {', '.join(statement.resources)} "
+        f"{statement.policy} grants {_summary(unused)} on {_resources(app, statement)} "
         f"that the code of {describe_functions(names)} never needs; "
-        f"{_used(needs.needs)}{_unknowns(needs)}",
+        f"{_used(app, needs.needs)}{_unknowns(needs)}",
         subject=",".join(sorted(unused)),
         functions=names,
         intents=(_narrow(app, statement, needs, serves_any),),
@@ -204,9 +206,21 @@ def _summary(unused: dict[str, list[str]]) -> str:
     return "; ".join(parts)
 
 
-def _used(needs: tuple[Need, ...]) -> str:
+def _resources(app: Application, statement: Statement) -> str:
+    """The statement's resources as the app writes them (a Terraform address, not the
+    `!GetAtt` it was translated into)."""
+    written = statement.resource_values or statement.resources
+    return ", ".join(name_value(app, value) for value in written)
+
+
+def _target(app: Application, need: Need) -> str:
+    logical = need.target.logical_id
+    return resource_name(app, logical) if logical else need.target.arn
+
+
+def _used(app: Application, needs: tuple[Need, ...]) -> str:
     code = [n for n in needs if not n.implied]
     if not code:
         return "the code calls no AWS API"
-    pairs = dict.fromkeys(f"{n.action} on {n.target.logical_id or n.target.arn}" for n in code)
+    pairs = dict.fromkeys(f"{n.action} on {_target(app, n)}" for n in code)
     return "the code uses " + ", ".join(list(pairs)[:5])
