@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from slsguard import model
 from slsguard.dialects.base import Edit, EditAction, NotApplied, new_resource_for, resource_path
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
+from slsguard.dialects.cloudformation import vpc_config
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
@@ -82,7 +83,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "timeout"): Key(("timeout",)),
     ("function", "reserved-concurrency"): Key(("reserved_concurrent_executions",)),
     ("function", "code-signing"): Key(("code_signing_config_arn",)),
-    ("function", "vpc"): Key(("vpc_config{}",)),
+    ("function", "vpc"): Key(("vpc_config{}",), vpc_config("security_group_ids", "subnet_ids")),
     ("function", "failure-destination"): Key(("dead_letter_config{}", "target_arn")),
     ("AWS::ApiGateway::Stage", "api-tracing"): Key(("xray_tracing_enabled",)),
     ("stage", "api-tracing"): Key(("xray_tracing_enabled",)),
@@ -97,6 +98,19 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ),
     ("setting", "data-trace"): Key(("data_trace_enabled",)),
     ("setting", "timeout"): Key(("timeout",)),
+    ("AWS::Kinesis::Stream", "encryption"): Key(("encryption_type",), lambda _value: "KMS"),
+    ("AWS::Kinesis::Stream", "kms-key"): Key(("kms_key_id",)),
+    ("AWS::EFS::FileSystem", "encryption"): Key(("encrypted",)),
+    ("AWS::RDS::DBInstance", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::RDS::DBCluster", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::DocDB::DBCluster", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::ElastiCache::ReplicationGroup", "encryption"): Key(("at_rest_encryption_enabled",)),
+    ("AWS::OpenSearchService::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
+    ("AWS::Elasticsearch::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
+    ("AWS::SQS::Queue", "encryption"): Key(("sqs_managed_sse_enabled",)),
+    ("setting:url", "auth"): Key(("authorization_type",)),
+    ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
+    ("AWS::Lambda::Permission", "principal"): Key(("principal",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
     ("AWS::CloudFront::Distribution", "web-acl"): Key(("web_acl_id",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
