@@ -1,7 +1,7 @@
 """client-controlled-identity (SLS614): the caller's identity is taken from the request.
 
 ## What it does
-In a Python, JavaScript or TypeScript function behind an authorizer (or one that handles a
+In a Python, JavaScript, TypeScript or Go function behind an authorizer (or one that handles a
 JWT itself), reports a user id, username, email, role, tenant, account or admin flag read
 from the request body, query string or path parameters that then keys a data-store call
 (`get_item`, `query`, `put_item`, `find_one`, `execute`, `GetCommand`, `.query(`, ...) or
@@ -86,7 +86,7 @@ from slsguard.analysis.code_findings import code_violations
 from slsguard.code.facts import code_facts
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -99,6 +99,7 @@ from slsguard.rules import Context, rule
         "owasp-serverless": "S5",
         "cwe": "CWE-639",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Identity values from the request deciding access in authenticated functions."""

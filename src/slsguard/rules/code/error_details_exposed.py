@@ -4,7 +4,8 @@
 Reports a handler of an HTTP endpoint (API Gateway, function URL, ALB) that returns an
 unexpected exception's details in its response: `str(e)`, `repr(e)`, `f"{e}"`, `e.args` of a
 broad `except Exception`/bare `except`, or `traceback.format_exc()`; in JavaScript and
-TypeScript `err.stack`, and `err.message`/`String(err)` from a `catch`. An error the `try`
+TypeScript `err.stack`, and `err.message`/`String(err)` from a `catch`; in Go a response
+`Body` with `err.Error()`, `fmt.Sprint*(..., err)` or `debug.Stack()`. An error the `try`
 block raises on purpose for the caller (`raise ValueError("missing id")`, `throw new
 Error("...")`) is not reported, and neither is a handler that logs the stack and returns a
 generic message.
@@ -86,7 +87,7 @@ from slsguard.analysis.code_findings import code_violations
 from slsguard.code.facts import code_facts
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -99,6 +100,7 @@ from slsguard.rules import Context, rule
         "owasp-serverless": "S6",
         "cwe": "CWE-209",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Error details returned by functions behind an HTTP endpoint."""

@@ -4,8 +4,12 @@
 Reports a secret written in handler code: a known token format (AWS key pair, Stripe, GitHub,
 Slack, Google, Twilio, SendGrid, a private key, a JWT, a URL with a password) anywhere in a
 string, or a literal assigned to a secret-named variable, keyword or key (`DB_PASSWORD = "..."`,
-`api_key="..."`). The same detection as the environment rule (SLS301): live-format tokens are
-critical, placeholders low, AWS documentation example keys are not reported.
+`api_key="..."`), in Python, JavaScript/TypeScript and Go (`const apiKey = "..."`). Constants
+used as signing or encryption keys are reported whatever their name (`jwt.encode(..., "k")`,
+`hmac.new(b"k", ...)`, `jwt.sign(payload, KEY)`, Go `hmac.New(sha256.New, []byte("k"))`,
+`token.SignedString([]byte(key))`, a `jwt.Parse` key function returning a literal). The same
+detection as the environment rule (SLS301): live-format tokens are critical, placeholders
+low, AWS documentation example keys are not reported.
 
 Committed key files are reported too, wherever they are in the repository: a file that holds
 a `-----BEGIN … PRIVATE KEY-----` or PGP private-key block (a key protected by a passphrase
@@ -79,7 +83,7 @@ from collections.abc import Iterator
 from slsguard.analysis.code_findings import code_violations
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -94,6 +98,7 @@ from slsguard.rules import Context, rule
         "pci-dss-4.0": "8.6.2",
         "hipaa": "164.312(a)(2)(iv)",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`."""
