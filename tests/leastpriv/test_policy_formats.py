@@ -98,7 +98,8 @@ Resources:
       Handler: app.handler
       CodeUri: src/
 """
-    code = "import boto3\n\n\ndef handler(event, context):\n    boto3.client(\"sqs\").list_queues()\n"
+    code = "import boto3\n\n\ndef handler(event, context):\n"
+    code += '    boto3.client("sqs").list_queues()\n'
     for folder in ("a", "b"):
         (tmp_path / folder / "src").mkdir(parents=True)
         (tmp_path / folder / "template.yaml").write_text(template, encoding="utf-8")
