@@ -66,6 +66,18 @@ _PROPAGATORS = frozenset(
     }
 )
 _STRING_BUILDERS = frozenset({"join", "format", "format_map", "replace", "substitute"})
+# Methods of strings, bytes and containers that hand their data on: a path through any other
+# method of tainted data is followed, but the finding says it may be wrong.
+_KNOWN_METHODS = frozenset(
+    {
+        *("strip", "lstrip", "rstrip", "lower", "upper", "casefold", "title", "capitalize"),
+        *("swapcase", "split", "rsplit", "splitlines", "partition", "rpartition", "encode"),
+        *("decode", "replace", "format", "format_map", "join", "removeprefix", "removesuffix"),
+        *("zfill", "ljust", "rjust", "center", "expandtabs", "translate", "get", "pop", "copy"),
+        *("items", "values", "keys", "setdefault", "read", "getvalue", "group", "groups"),
+        *("resolve", "absolute", "joinpath", "with_name", "with_suffix", "as_posix", "geturl"),
+    }
+)
 
 
 def _concatenated(node: ast.BinOp) -> list[ast.expr]:
@@ -456,7 +468,12 @@ class Frame:
             text = qual in ("str", "repr", "bytes", "json.dumps")
             return value.shaped("text") if text and isinstance(value, Taint) else value
         if isinstance(call.receiver, Taint):
-            return merge(call.receiver.shaped(call.receiver.shape), self.merge(node, args))
+            value = merge(call.receiver.shaped(call.receiver.shape), self.merge(node, args))
+            if method in _KNOWN_METHODS or not isinstance(value, Taint):
+                return value
+            return value.doubted(
+                f"the data passes through `.{method}()`, whose effect is not known"
+            )
         if method in _STRING_BUILDERS:
             owner = node.func.value if isinstance(node.func, ast.Attribute) else None
             prefix = owner.value if isinstance(owner, ast.Constant) else None
