@@ -129,3 +129,18 @@ def test_an_endpoint_behind_a_listener_outside_the_scan_has_medium_confidence() 
     assert [f.location.line for f in lowered] == [96]
     assert lowered[0].confidence_reason.startswith("the listener arn:aws:elasticloadbalancing:")
     assert all(f.confidence is Confidence.HIGH for f in report.findings if f not in lowered)
+
+
+def test_a_configured_url_start_followed_by_event_data_is_low_confidence() -> None:
+    """`f"{API_URL}{item}"`: the host is fixed only if API_URL ends with `/`, unknown here."""
+    case = FIXTURES / "server-side-request-forgery" / "python-api"
+    report = scan([case], ScanOptions(select=("SLS606",)))
+    lines = (case / "handler.py").read_text().splitlines()
+    by_text = {lines[f.location.line - 1].strip(): f for f in report.findings}
+    adjacent = by_text['requests.get(f"{API_URL}{item}", timeout=5)']
+    assert (adjacent.confidence, adjacent.confidence_reason) == (
+        Confidence.LOW,
+        "the URL starts with `API_URL`, from configuration: if it ends with `/`, the event "
+        "only adds a path",
+    )
+    assert by_text['requests.get(item + "/items", timeout=5)'].confidence is Confidence.MEDIUM

@@ -23,7 +23,7 @@ from slsguard.deps.audit import analyse as analyse_dependencies
 from slsguard.deps.facts import DependencyFacts
 from slsguard.deps.options import DependencyOptions
 from slsguard.deps.summary import stale_databases, with_packages
-from slsguard.discovery import discover
+from slsguard.discovery import Candidate, discover
 from slsguard.findings import (
     AppSummary,
     Confidence,
@@ -37,7 +37,7 @@ from slsguard.findings import (
 )
 from slsguard.fixes import FreeText
 from slsguard.inventory import describe, with_monitoring
-from slsguard.loading import LoadOptions, Progress, load_all
+from slsguard.loading import LoadOptions, LoadResult, Progress, load_all
 from slsguard.model import Application, Note
 from slsguard.project import Project
 from slsguard.project import find as find_project
@@ -76,8 +76,9 @@ class ScanOptions:
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
-    jobs: int = 1
-    """Processes that judge applications (`--jobs`); 1 judges them in this process."""
+    jobs: int | None = 1
+    """Processes that judge applications (`--jobs`); 1 judges them in this process; None:
+    the CPUs this process may use, when the scan is large enough to pay for them."""
 
 
 class UnknownRuleError(ValueError):
@@ -140,11 +141,8 @@ def scan_apps(
     root = project.root
     found = discover(paths, project=project)
     candidates = [c for c in found if not excluded(c.path, root, options.exclude)]
-    loaded = load_all(candidates, options.load, root, options.progress)
-    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
-    auditing = bool({"SLS701", "SLS703"} & active.keys())
-    dependencies = analyse_dependencies(
-        loaded.apps, paths, options.dependencies, root, audit=auditing
+    loaded, dependencies, judgements = _load_and_judge(
+        paths, candidates, root, options, rules, context
     )
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
@@ -153,7 +151,7 @@ def scan_apps(
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
-    for judged in _judge_all(loaded.apps, rules, context, options.jobs):
+    for judged in judgements:
         findings.extend(judged.findings)
         described.append(judged.described)
     datasets = (*reference.datasets(context.runtimes_file), *dependencies.datasets)
@@ -210,16 +208,33 @@ def judge_app(
     return Judgement(tuple(findings), describe(app))  # while its analyses are still cached
 
 
-def _judge_all(
-    apps: list[Application], rules: tuple[Rule, ...], context: Context, jobs: int
-) -> Iterable[Judgement]:
-    """Each application judged, in order: on a process pool when `jobs` > 1 and it pays."""
-    if jobs > 1 and len(apps) > 1 and all(rule.origin == "built-in" for rule in rules):
-        from slsguard.parallel import judge_in_pool  # multiprocessing only when asked
+def _load_and_judge(
+    paths: list[Path],
+    candidates: list[Candidate],
+    root: Path,
+    options: ScanOptions,
+    rules: tuple[Rule, ...],
+    context: Context,
+) -> tuple[LoadResult, DependencyFacts, Iterable[Judgement]]:
+    """Every application loaded, linked across stacks and judged, with the dependency facts:
+    here, or on a process pool (`slsguard.parallel`) when the scan asks for one, every rule is
+    built in (workers never load user rules) and it is large enough to pay."""
+    jobs = options.jobs
+    if jobs != 1 and len(candidates) > 1 and all(rule.origin == "built-in" for rule in rules):
+        from slsguard import parallel  # multiprocessing only when it may be used
 
-        return judge_in_pool(apps, tuple(rule.id for rule in rules), context, jobs)
+        jobs = jobs or parallel.automatic_jobs(len(candidates))
+        if jobs > 1:
+            return parallel.load_and_judge(paths, candidates, root, options, rules, context, jobs)
+    loaded = load_all(candidates, options.load, root, options.progress)
+    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
+    auditing = bool({"SLS701", "SLS703"} & {rule.id for rule in rules})
+    dependencies = analyse_dependencies(
+        loaded.apps, paths, options.dependencies, root, audit=auditing
+    )
+    context = replace(context, dependencies=dependencies)
     active = {rule.id: rule for rule in rules}
-    return (judge_app(app, rules, context, active) for app in apps)
+    return loaded, dependencies, (judge_app(app, rules, context, active) for app in loaded.apps)
 
 
 def _source_prefix(project: Project) -> str:

@@ -106,6 +106,24 @@ def _configured_base(parts: list[ast.expr], values: list[Value]) -> bool:
     return False
 
 
+def _configured_start(parts: list[ast.expr], values: list[Value]) -> bool:
+    """Whether the text starts with a configured value the event's data follows at once
+    (`BASE + item_id`): the host is fixed only if the value ends with `/`, unknown here."""
+    first = parts[0].value if isinstance(parts[0], ast.FormattedValue) else parts[0]
+    return (
+        isinstance(first, ast.Name | ast.Attribute | ast.Subscript | ast.Call)
+        and values[0] is None
+        and len(values) > 1
+        and values[1] is not None
+    )
+
+
+def _shown(part: ast.expr) -> str:
+    """`ORDERS_API_URL` as the code writes it (shortened)."""
+    inner = part.value if isinstance(part, ast.FormattedValue) else part
+    return f"`{ast.unparse(inner)[:60]}`"
+
+
 def _literal_start(part: ast.expr) -> str:
     """The literal text an operand starts with: a string, or an f-string's leading text
     (`BASE + f"/items/{item_id}"` separates host and event value with that `/`)."""
@@ -361,6 +379,11 @@ class Frame:
             return value.safe_for(frozenset({"ssrf"}))
         if _configured_base(parts, values):
             return value.safe_for(frozenset({"ssrf"}))
+        if _configured_start(parts, values):
+            return value.doubted(
+                f"the URL starts with {_shown(parts[0])}, from configuration: if it ends with "
+                "`/`, the event only adds a path"
+            )
         return value
 
     def _subscript(self, node: ast.Subscript) -> Value:
