@@ -95,6 +95,8 @@ Setting = Literal[
     "execution-logging",
     "deployment-role",
     "web-acl",
+    "principal",
+    "encryption",
     "iam-actions",
     "iam-resources",
     "role",

@@ -87,3 +87,18 @@ func handle(ctx context.Context, flows *sfn.Client) error {
 def test_without_a_go_mod_no_package_is_taken_for_a_local_one(tmp_path: Path) -> None:
     body = "func main() { lambda.Start(func() {}) }\n"
     assert _calls(tmp_path, body, go_mod="") == []
+
+
+def test_project_packages_and_signers_are_uncertain_without_a_go_mod(tmp_path: Path) -> None:
+    (tmp_path / "internal" / "store").mkdir(parents=True)
+    folder = tmp_path / "fn"
+    folder.mkdir()
+    (folder / "main.go").write_text(
+        'package main\n\nimport (\n\t"github.com/acme/shop/internal/store"\n'
+        '\t"github.com/aws/aws-sdk-go-v2/aws/signer/v4"\n\t"github.com/pkg/errors"\n)\n'
+    )
+    source = HandlerSource("fn", "go", folder / "main.go", "fn/main.go", "main", folder, tmp_path)
+    assert [call.via for call in sdk_calls(source, tmp_path)] == [
+        "package github.com/acme/shop/internal/store",
+        "a SigV4 signer github.com/aws/aws-sdk-go-v2/aws/signer/v4",
+    ]

@@ -123,7 +123,7 @@ def test_terraform_iam_fixes_are_hcl_and_name_terraform_things(tmp_path: Path) -
     assert fixes["SLS107"] == (
         "# in aws_lambda_permission.s3\n"
         'source_arn = "<ARN of the bucket, topic, rule or API that invokes it>"\n'
-        'source_account = "<this account\'s ID: data.aws_caller_identity.current.account_id>"'
+        "source_account = data.aws_caller_identity.current.account_id"
     )
     messages = [f.message for f in scan([tmp_path], ScanOptions(select=("SLS107",))).findings]
     assert messages[0].startswith("permission on function api: principal s3.amazonaws.com")
@@ -132,5 +132,77 @@ def test_terraform_iam_fixes_are_hcl_and_name_terraform_things(tmp_path: Path) -
 def test_placeholders_are_never_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "main.tf").write_text(TERRAFORM)
     monkeypatch.chdir(tmp_path)
-    main(["fix", ".", "--unsafe-fixes", "--select", "SLS101,SLS102,SLS107"])
+    main(["fix", ".", "--unsafe-fixes", "--select", "SLS101,SLS102,SLS104"])
     assert (tmp_path / "main.tf").read_text() == TERRAFORM
+
+
+def test_terraform_permission_gets_the_account_and_its_data_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.tf").write_text(TERRAFORM)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", ".", "--unsafe-fixes", "--select", "SLS107"])
+    fixed = (tmp_path / "main.tf").read_text()
+    assert "  source_account = data.aws_caller_identity.current.account_id\n" in fixed
+    assert fixed.endswith('\ndata "aws_caller_identity" "current" {}\n')
+    assert not scan([tmp_path], ScanOptions(select=("SLS107",))).findings
+
+
+ROLE_WITH_POLICIES = """\
+resource "aws_lambda_function" "api" {
+  function_name = "api"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = aws_iam_role.api.arn
+  filename      = "build/api.zip"
+}
+
+resource "aws_iam_role" "api" {
+  name = "api"
+  managed_policy_arns = [
+    # ok: the basic execution role
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
+  ]
+}
+
+resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.api.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"""
+
+
+def test_terraform_managed_policies_leave_their_list_and_attachments_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.tf").write_text(ROLE_WITH_POLICIES)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", ".", "--select", "SLS103"]) == 1  # Unsafe: nothing without the flag.
+    assert (tmp_path / "main.tf").read_text() == ROLE_WITH_POLICIES
+    assert main(["fix", ".", "--unsafe-fixes", "--select", "SLS103"]) == 0
+    start = ROLE_WITH_POLICIES.index('\nresource "aws_iam_role_policy_attachment"')
+    expected = ROLE_WITH_POLICIES[:start].replace(
+        '    "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",\n', ""
+    )
+    assert (tmp_path / "main.tf").read_text() == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "left"),
+    [
+        ('["a", "b"]', '["b"]'),
+        ('["b", "a"]', '["b"]'),
+        ('["a"]', "[]"),
+    ],
+)
+def test_an_item_of_a_one_line_list_is_removed_with_its_comma(written: str, left: str) -> None:
+    from slsguard.fixing.hcl_edit import BlockRef, HclDocument
+    from slsguard.fixing.text import Source, apply_edits
+
+    source = Source.decode(f'resource "aws_iam_role" "r" {{\n  arns = {written}\n}}\n'.encode())
+    role = [BlockRef("resource", ("aws_iam_role", "r"))]
+    edit = HclDocument(source).remove_list_item(role, "arns", '"a"')
+    assert (
+        apply_edits(source.text, [edit]) == f'resource "aws_iam_role" "r" {{\n  arns = {left}\n}}\n'
+    )

@@ -761,3 +761,47 @@ def handler(event, context):
     root = write(tmp_path, {"template.yaml": template, "src/index.py": code})
     # `table/${WeatherTable}` is the table's name (its `Ref`), not its ARN.
     assert findings(root, "SLS110") == []
+
+
+def test_an_unresolved_resource_is_unknown_not_the_literal_star(tmp_path: Path) -> None:
+    code = """import boto3
+
+pinpoint = boto3.client("pinpoint")
+
+
+def handler(event, context):
+    return pinpoint.phone_number_validate(NumberValidateRequest={"PhoneNumber": event["to"]})
+"""
+    statements = (
+        "        - Effect: Allow\n          Action: [mobiletargeting:PhoneNumberValidate]\n"
+    )
+    statements += (
+        "          Resource: arn:aws:mobiletargeting:*:123456789012:phone/number/validate\n"
+    )
+    root = write(tmp_path, {"handler.py": code})
+    (root / "serverless.yml").write_text(
+        serverless(statements, "  validate:\n    handler: handler.handler\n"), encoding="utf-8"
+    )
+    assert findings(root, "SLS110") == []  # the grant may be the resource the call uses
+
+
+def test_an_sms_is_published_to_no_resource(tmp_path: Path) -> None:
+    code = """import boto3
+
+sns = boto3.client("sns")
+
+
+def handler(event, context):
+    return sns.publish(PhoneNumber=event["to"], Message="Your code is 1234")
+"""
+    statements = (
+        "        - Effect: Allow\n          Action: [sns:Publish]\n          Resource: '*'\n"
+    )
+    statements += "        - Effect: Deny\n          Action: [sns:Publish]\n"
+    statements += "          Resource: 'arn:aws:sns:*:*'\n"
+    root = write(tmp_path, {"handler.py": code})
+    (root / "serverless.yml").write_text(
+        serverless(statements, "  sms:\n    handler: handler.handler\n"), encoding="utf-8"
+    )
+    assert needs(root)["sms"] == {("sns:Publish", "'*'")}
+    assert findings(root, "SLS110") == []  # the Deny names topics, an SMS is not one

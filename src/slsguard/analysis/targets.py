@@ -13,6 +13,7 @@ from slsguard.analysis.monitoring import deployed_names
 from slsguard.findings import Origin
 from slsguard.fixes import REMOVES_ACCESS, SetSetting, Setting, Target
 from slsguard.model import Application, Function, Statement
+from slsguard.tf_address import resource_name
 
 
 def function_target(app: Application, fn: Function) -> Target:
@@ -38,7 +39,7 @@ def resource_target(app: Application, logical_id: str, origin: Origin, name: str
     """A resource of the template, by logical id."""
     return Target(
         "resource",
-        name or logical_id,
+        name or resource_name(app, logical_id),
         origin,
         resource_type=resource_type(app, logical_id) or "",
         logical_id=logical_id,

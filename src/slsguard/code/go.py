@@ -14,6 +14,7 @@ from pathlib import Path
 
 from slsguard.code import go_sinks
 from slsguard.code.events import contained, reach
+from slsguard.code.go_access import check_package
 from slsguard.code.go_modules import (
     EVENTS,
     GoFile,
@@ -58,6 +59,7 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     """Analyse the Go package of a handler from its `lambda.Start` call."""
     package = load_package(source.root, source.scan_root, cwd)
     notes = [_parse_note(failure) for failure in package.failures]
+    checked = tuple(check_package(package, source.function))
     found = entry_handler(package)
     if isinstance(found, str):
         message = (
@@ -67,11 +69,11 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
         origin = Origin(source.display, (), 1, 1)
         fix = "pass a function of the package to lambda.Start, or review the code otherwise"
         notes.append(CodeNote("SLS004", origin, message, fix, source.function))
-        return Result((), tuple(notes))
+        return Result(checked, tuple(notes))
     analysis = GoAnalysis(sources, package, source.function)
     file, node = found
     analysis.invoke(file, node, _event_arguments(file, node), 0)
-    return Result(tuple(analysis.hits), tuple(notes))
+    return Result((*analysis.hits, *checked), tuple(notes))
 
 
 def _parse_note(failure: object) -> CodeNote:

@@ -15,8 +15,10 @@ variable names, through `aws.String`, `&x`, and local or package variables
 (`var table = os.Getenv("TABLE")`).
 
 Every file of the handler's package is read (a Lambda `main` package is the function). Other
-packages of the same Go module are not followed: when the package imports one, the calls it
-may make are an uncertainty, so no grant of the function is judged unused because of them.
+packages of the project are not followed: when the package imports one (by its go.mod module
+path, or a folder of the scan root that the import path ends with), or a SigV4 signer for
+hand-made requests, the calls it may make are an uncertainty, so no grant of the function is
+judged unused because of them.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def sdk_calls(source: HandlerSource, cwd: Path) -> tuple[SdkCall, ...]:
     calls: list[SdkCall] = []
     for file in package.files:
         calls += _FileCalls(package, file).calls()
-    calls += _local_imports(package, source.scan_root)
+    calls += _unfollowed(package, source.scan_root)
     return tuple(calls)
 
 
@@ -324,19 +326,21 @@ def _package_value(package: GoPackage, name: str) -> Node | None:
     return None
 
 
-def _local_imports(package: GoPackage, scan_root: Path) -> list[SdkCall]:
-    """An uncertainty per package of the same module the handler imports (not followed)."""
+def _unfollowed(package: GoPackage, scan_root: Path) -> list[SdkCall]:
+    """An uncertainty per import that may call AWS out of sight: a package of the project
+    (its go.mod `module` path, or a folder of the scan root the import path ends with, as
+    GOPATH-era projects lay them out) and SigV4 signers of hand-made requests."""
     module = _module_path(package.directory, scan_root)
-    if module is None:
-        return []
     seen: dict[str, SdkCall] = {}
     for file in package.files:
         for path in file.imports.values():
-            local = path == module or path.startswith(module + "/")
-            if not local or path in seen:
+            if path in seen or not (
+                _signer(path) or _local(path, module, package.directory, scan_root)
+            ):
                 continue
+            what = "a SigV4 signer" if _signer(path) else "package"
             where = source_location(file.display, 1, 1, (1, 1), "package", f"import {path}")
-            seen[path] = SdkCall("", "", (), where, dynamic=True, via=f"package {path}")
+            seen[path] = SdkCall("", "", (), where, dynamic=True, via=f"{what} {path}")
     return list(seen.values())
 
 
@@ -354,6 +358,27 @@ def _module_path(directory: Path, scan_root: Path) -> str | None:
             match = re.search(r"^module\s+(\S+)", text, re.MULTILINE)
             return match.group(1).strip('"') if match else None
     return None
+
+
+def _signer(path: str) -> bool:
+    return path.endswith(("/signer/v4", "/aws/v4")) or "aws_signing_client" in path
+
+
+def _local(path: str, module: str | None, directory: Path, scan_root: Path) -> bool:
+    """Whether an import names a package of the scanned project."""
+    if module is not None and (path == module or path.startswith(module + "/")):
+        return True
+    first = path.split("/", 1)[0]
+    if "." not in first or path.startswith("github.com/aws/"):
+        return False  # the standard library, or the SDK itself
+    parts = path.split("/")
+    for folder in (directory, *directory.parents):
+        if not folder.is_relative_to(scan_root):
+            return False
+        for start in range(1, len(parts)):
+            if (folder.joinpath(*parts[start:])).is_dir():
+                return True
+    return False
 
 
 def _functions(root: Node) -> list[Node]:

@@ -8,7 +8,7 @@ Serverless `resources:`.
 from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
-from slsguard.dialects.template import Key, TemplateDialect
+from slsguard.dialects.template import Key, TemplateDialect, Transform
 from slsguard.fixes import AddedKind, Placeholder
 
 _FORMAT = (
@@ -37,6 +37,21 @@ def throttle_limits(value: object) -> dict[str, object]:
 
 def _method_throttling(value: object) -> object:
     return [{"ResourcePath": "/*", "HttpMethod": "*", **throttle_limits(value)}]
+
+
+def vpc_config(security_groups: str, subnets: str) -> Transform:
+    """A neutral `{security_groups, subnets}` under the dialect's two key names."""
+
+    def transform(value: object) -> object:
+        vpc = value if isinstance(value, dict) else {}
+        return {security_groups: vpc.get("security_groups"), subnets: vpc.get("subnets")}
+
+    return transform
+
+
+def _kms(_value: object) -> object:
+    """Kinesis names its encryption by the kind of key (`KMS`)."""
+    return "KMS"
 
 
 def _route_settings(value: object) -> object:
@@ -89,6 +104,19 @@ SETTINGS = {
     ),
     ("setting", "data-trace"): Key(("DataTraceEnabled",)),
     ("setting", "timeout"): Key(("Timeout",)),
+    ("AWS::Kinesis::Stream", "encryption"): Key(("StreamEncryption", "EncryptionType"), _kms),
+    ("AWS::Kinesis::Stream", "kms-key"): Key(("StreamEncryption", "KeyId")),
+    ("AWS::EFS::FileSystem", "encryption"): Key(("Encrypted",)),
+    ("AWS::RDS::DBInstance", "encryption"): Key(("StorageEncrypted",)),
+    ("AWS::RDS::DBCluster", "encryption"): Key(("StorageEncrypted",)),
+    ("AWS::DocDB::DBCluster", "encryption"): Key(("StorageEncrypted",)),
+    ("AWS::ElastiCache::ReplicationGroup", "encryption"): Key(("AtRestEncryptionEnabled",)),
+    ("AWS::OpenSearchService::Domain", "encryption"): Key(("EncryptionAtRestOptions", "Enabled")),
+    ("AWS::Elasticsearch::Domain", "encryption"): Key(("EncryptionAtRestOptions", "Enabled")),
+    ("AWS::SQS::Queue", "encryption"): Key(("SqsManagedSseEnabled",)),
+    ("setting:url", "auth"): Key(("AuthType",)),
+    ("AWS::Lambda::Permission", "auth"): Key(("FunctionUrlAuthType",)),
+    ("AWS::Lambda::Permission", "principal"): Key(("Principal",)),
     ("function", "tracing"): Key(("TracingConfig", "Mode")),
     ("function", "failure-destination"): Key(("DeadLetterConfig", "TargetArn")),
     ("function", "kms-key"): Key(("KmsKeyArn",)),
@@ -96,7 +124,7 @@ SETTINGS = {
     ("function", "timeout"): Key(("Timeout",)),
     ("function", "reserved-concurrency"): Key(("ReservedConcurrentExecutions",)),
     ("function", "code-signing"): Key(("CodeSigningConfigArn",)),
-    ("function", "vpc"): Key(("VpcConfig",)),
+    ("function", "vpc"): Key(("VpcConfig",), vpc_config("SecurityGroupIds", "SubnetIds")),
     ("AWS::ApiGateway::Stage", "api-tracing"): Key(("TracingEnabled",)),
     ("AWS::Serverless::Api", "api-tracing"): Key(("TracingEnabled",)),
     ("AWS::ApiGateway::Deployment", "api-tracing"): Key(("StageDescription", "TracingEnabled")),

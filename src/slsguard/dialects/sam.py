@@ -42,5 +42,5 @@ DIALECT = TemplateDialect(
     "Properties",
     cfn_resource,
     as_resource=cloudformation.AS_RESOURCE,
-    framework_grants=frozenset({"tracing"}),
+    framework_grants=frozenset({"tracing", "vpc"}),
 )

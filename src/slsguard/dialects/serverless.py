@@ -8,7 +8,7 @@ fix adds go under `resources.Resources` in CloudFormation syntax.
 from __future__ import annotations
 
 from slsguard.dialects.cfn_resources import cfn_resource
-from slsguard.dialects.cloudformation import throttle_limits
+from slsguard.dialects.cloudformation import throttle_limits, vpc_config
 from slsguard.dialects.template import Key, TemplateDialect
 from slsguard.fixes import AddResource, Placeholder
 
@@ -57,9 +57,16 @@ def _plugin_throttling(value: object) -> object:
     }
 
 
+def _iam_url(_value: object) -> object:
+    """`url: {authorizer: aws_iam}` (the only authorizer a Serverless function URL takes)."""
+    return {"authorizer": "aws_iam"}
+
+
 def _route_throttling(value: object) -> object:
     return {"DefaultRouteSettings": throttle_limits(value)}
 
+
+_VPC = vpc_config("securityGroupIds", "subnetIds")
 
 _REST_LOGS = Key(("provider", "logs", "restApi"), _api_logs, from_root=True)
 _WEBSOCKET_LOGS = Key(("provider", "logs", "websocket"), _api_logs, from_root=True)
@@ -88,12 +95,13 @@ SETTINGS = {
     ),
     ("setting", "data-trace"): Key(("fullExecutionData",)),
     ("setting", "timeout"): Key(("timeout",)),
+    ("setting:url", "auth"): Key(("url",), _iam_url),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),
     ("function", "runtime"): Key(("runtime",)),
     ("function", "timeout"): Key(("timeout",)),
     ("function", "reserved-concurrency"): Key(("reservedConcurrency",)),
-    ("function", "vpc"): Key(("vpc",)),
+    ("function", "vpc"): Key(("vpc",), _VPC),
     ("function", "log-retention"): Key(("logRetentionInDays",)),
     ("function", "code-signing"): Key(
         ("resources", "extensions", "{logical_id}", "Properties", "CodeSigningConfigArn"),
@@ -107,7 +115,7 @@ SETTINGS = {
     ("service", "runtime"): Key(("provider", "runtime"), from_root=True),
     ("service", "log-retention"): Key(("provider", "logRetentionInDays"), from_root=True),
     ("service", "timeout"): Key(("provider", "timeout"), from_root=True),
-    ("service", "vpc"): Key(("provider", "vpc"), from_root=True),
+    ("service", "vpc"): Key(("provider", "vpc"), _VPC, from_root=True),
     ("setting", "iam-actions"): Key(("Action",)),
     ("setting", "iam-resources"): Key(("Resource",)),
     ("function", "role"): Key(("iam", "role", "statements"), _own_statements),
@@ -119,6 +127,6 @@ DIALECT = TemplateDialect(
     properties_key=None,
     add_resource=add_resource,
     resources_path=("resources", "Resources"),
-    framework_grants=frozenset({"tracing", "api-tracing"}),
+    framework_grants=frozenset({"tracing", "api-tracing", "vpc"}),
     secret_reference=lambda intent: "${ssm:" + (intent.parameter or "/<name>") + "}",
 )

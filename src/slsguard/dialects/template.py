@@ -32,6 +32,21 @@ from slsguard.fixes import (
 
 Transform = Callable[[object], object]
 
+_RESOURCE_KEYS = frozenset(
+    {
+        "Type",
+        "Properties",
+        "Metadata",
+        "DependsOn",
+        "Condition",
+        "DeletionPolicy",
+        "UpdateReplacePolicy",
+        "UpdatePolicy",
+        "CreationPolicy",
+    }
+)
+"""The keys of a CloudFormation resource itself (anything else is one of its properties)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Key:
@@ -208,11 +223,21 @@ class TemplateDialect:
         return next((c for c in _candidates(path) if _exists(root, c)), path)
 
     def _settings_anchor(self, app: model.Application, target: Target) -> KeyPath:
-        """Where the target's settings are written: a resource's `Properties`."""
+        """Where the target's settings are written: a resource's `Properties`.
+
+        The SAM loader records a function's settings without the `Properties` step
+        (`Resources.Fn.FunctionUrlConfig`, as SAM users name them): when the file does not
+        have them yet, `Properties` is put back here."""
         path = self._written_path(app, target.origin)
         found = resource_path(app, path)
-        if self.properties_key is not None and found is not None and not found[1]:
+        if self.properties_key is None or found is None:
+            return path
+        rest = found[1]
+        if not rest:
             return (*path, self.properties_key)
+        if str(rest[0]) not in _RESOURCE_KEYS:
+            at = len(path) - len(rest)
+            return (*path[:at], self.properties_key, *path[at:])
         return path
 
     def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:

@@ -14,12 +14,14 @@ import re
 from dataclasses import dataclass
 
 from slsguard import model
-from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.base import Edit, EditAction, NotApplied, new_resource_for, resource_path
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
+from slsguard.dialects.cloudformation import vpc_config
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
 from slsguard.fixes import (
+    SAFE,
     AddedKind,
     AddResource,
     FreeText,
@@ -58,7 +60,8 @@ def _json_encoded(value: object) -> object:
 
 
 def _own_account(_value: object) -> object:
-    return Placeholder("this account's ID: data.aws_caller_identity.current.account_id")
+    """`slsguard fix` declares the data source when the module does not yet."""
+    return HclExpression("data.aws_caller_identity.current.account_id")
 
 
 def _own_role(_value: object) -> object:
@@ -80,7 +83,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "timeout"): Key(("timeout",)),
     ("function", "reserved-concurrency"): Key(("reserved_concurrent_executions",)),
     ("function", "code-signing"): Key(("code_signing_config_arn",)),
-    ("function", "vpc"): Key(("vpc_config{}",)),
+    ("function", "vpc"): Key(("vpc_config{}",), vpc_config("security_group_ids", "subnet_ids")),
     ("function", "failure-destination"): Key(("dead_letter_config{}", "target_arn")),
     ("AWS::ApiGateway::Stage", "api-tracing"): Key(("xray_tracing_enabled",)),
     ("stage", "api-tracing"): Key(("xray_tracing_enabled",)),
@@ -95,6 +98,19 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ),
     ("setting", "data-trace"): Key(("data_trace_enabled",)),
     ("setting", "timeout"): Key(("timeout",)),
+    ("AWS::Kinesis::Stream", "encryption"): Key(("encryption_type",), lambda _value: "KMS"),
+    ("AWS::Kinesis::Stream", "kms-key"): Key(("kms_key_id",)),
+    ("AWS::EFS::FileSystem", "encryption"): Key(("encrypted",)),
+    ("AWS::RDS::DBInstance", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::RDS::DBCluster", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::DocDB::DBCluster", "encryption"): Key(("storage_encrypted",)),
+    ("AWS::ElastiCache::ReplicationGroup", "encryption"): Key(("at_rest_encryption_enabled",)),
+    ("AWS::OpenSearchService::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
+    ("AWS::Elasticsearch::Domain", "encryption"): Key(("encrypt_at_rest{}", "enabled")),
+    ("AWS::SQS::Queue", "encryption"): Key(("sqs_managed_sse_enabled",)),
+    ("setting:url", "auth"): Key(("authorization_type",)),
+    ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
+    ("AWS::Lambda::Permission", "principal"): Key(("principal",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
     ("AWS::CloudFront::Distribution", "web-acl"): Key(("web_acl_id",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
@@ -225,6 +241,8 @@ class TerraformDialect:
             )
         if isinstance(intent, ReplaceStatements):
             return _edit_statements(app, intent)
+        if isinstance(intent, RemoveGrant):
+            return _remove_grant(app, intent, self.name_of(app, intent.target.origin))
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
         return NotApplied("terraform has no exact edit for this fix yet", intent.title)
@@ -376,6 +394,72 @@ def _edit_statements(app: model.Application, intent: ReplaceStatements) -> Edit 
         text,
         "policy",
         intent.applicability,
+        intent.title,
+    )
+
+
+_ATTACHMENTS = ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment")
+"""Resources that only attach a managed policy: removing the grant removes the resource."""
+
+
+def _remove_grant(app: model.Application, intent: RemoveGrant, native: str) -> Edit | NotApplied:
+    """A managed policy out of `managed_policy_arns` or with its attachment resource; a
+    statement with its inline policy when it is the policy's only one."""
+    origin = intent.target.origin
+    found = resource_path(app, origin.path)
+    if found is None:  # A place in the file's own tree: an attachment resource's argument.
+        address = native.rsplit(".", 1)[0] if "." in native else native
+        if local_address(address).split(".")[0] not in _ATTACHMENTS:
+            return NotApplied(f"{native} is not a grant slsguard can remove", intent.title)
+        return _edit(origin, (address,), "remove", "", "", intent)
+    logical, rest = found
+    address = terraform_address(app, logical) or logical
+    properties = _properties(app, logical)
+    if intent.what == "managed-policy" and rest[:1] == ("ManagedPolicyArns",) and len(rest) == 2:
+        arns = properties.get("ManagedPolicyArns")
+        index = rest[1]
+        if not isinstance(arns, list) or not isinstance(index, int) or index >= len(arns):
+            return NotApplied(f"{native} is not a list item", intent.title)
+        if not isinstance(arns[index], str):
+            return NotApplied(
+                f"{native} is an expression: change it where it is defined", intent.title
+            )
+        return _edit(
+            origin, (address,), "remove", hcl_value(arns[index]), "managed_policy_arns", intent
+        )
+    document = properties.get("PolicyDocument")
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    inline = local_address(address).split(".")[0] == "aws_iam_role_policy"
+    if intent.what == "statement" and inline and isinstance(statements, list | dict):
+        if isinstance(statements, dict) or len(statements) == 1:
+            return _edit(origin, (address,), "remove", "", "", intent)
+        return NotApplied(
+            f"{address} has other statements: one is not removed alone from its policy",
+            intent.title,
+        )
+    return NotApplied(f"{native} is not a grant slsguard can remove", intent.title)
+
+
+def _properties(app: model.Application, logical: str) -> dict[str, object]:
+    resources = app.resources if isinstance(app.resources, dict) else {}
+    resource = resources.get(logical)
+    properties = resource.get("Properties") if isinstance(resource, dict) else None
+    return properties if isinstance(properties, dict) else {}
+
+
+def _edit(
+    origin: Origin, anchor: tuple[str, ...], action: EditAction, text: str, key: str, intent: Intent
+) -> Edit:
+    applicability = getattr(intent, "applicability", SAFE)
+    return Edit(
+        origin.file,
+        anchor,
+        origin.line,
+        origin.column,
+        action,
+        text,
+        key,
+        applicability,
         intent.title,
     )
 

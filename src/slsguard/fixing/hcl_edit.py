@@ -193,6 +193,29 @@ class HclDocument:
             raise EditError(f"{_name(path)} has no attribute {name}")
         return self._remove_lines(attribute.span, f"-{_name(path)}.{name}")
 
+    def remove_list_item(self, path: BlockPath, name: str, item: str) -> Edit:
+        """Remove the item written as `item` (a literal, `"arn:..."`) from the list attribute
+        `name`: its line when it has one of its own, else the item and its comma."""
+        block = self._require(path)
+        attribute = block.body.attributes.get(name)
+        if attribute is None:
+            raise EditError(f"{_name(path)} has no attribute {name}")
+        start, end = attribute.value_span
+        value = self.text[start:end]
+        if not value.startswith("[") or value.count(item) != 1:
+            raise EditError(f"{_name(path)}.{name}: {item} is not one item of a list")
+        at = start + value.index(item)
+        after = at + len(item)
+        comma = re.match(r"\s*,[ \t]*", self.text[after:end])
+        after += comma.end() if comma else 0
+        first, last = line_start(self.text, at), line_end(self.text, after)
+        target = f"-{_name(path)}.{name}"
+        if not self.text[first:at].strip() and not self.text[after:last].strip(" \t\r\n"):
+            return Edit(first, last, "", target)  # The item's own line(s).
+        before = re.search(r",\s*$", self.text[start:at]) if not comma else None
+        at = start + before.start() if before else at
+        return Edit(at, after, "", target)
+
     def remove_block(self, path: BlockPath) -> Edit:
         """Remove the block at `path` with its lines."""
         block = self._require(path)

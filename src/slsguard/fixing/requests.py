@@ -192,6 +192,8 @@ def _hcl_edits(document: HclDocument, request: Request) -> list[Edit]:
     path = block_path(str(request.anchor[0]))
     target = f"{request.anchor[0]}.{request.key}"
     if request.action == "remove":
+        if request.key and request.text:  # One item of a list attribute, by its literal.
+            return [document.remove_list_item(path, request.key, request.text)]
         if request.key:
             return [document.remove_attribute(path, request.key)]
         return [document.remove_block(path)]

@@ -178,8 +178,9 @@ def _resolved(app: Application, statement: Statement, need: Need | None) -> Stat
 
 def requested(need: Need) -> str:
     """The needed resource as the evaluator reads a request: `*` for actions without
-    resource-level permissions; otherwise unknown parts (`*` in the pattern) become holes."""
-    if need.target.arn == "*":
+    resource-level permissions; otherwise unknown parts (`*` in the pattern) become holes (a
+    resource not resolved at all is wholly unknown, never the literal `*`)."""
+    if need.target.arn == "*" and need.target.resolved:
         return "*"
     return need.target.arn.replace("*", "${unknown}")
 

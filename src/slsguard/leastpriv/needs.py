@@ -32,7 +32,7 @@ from slsguard.leastpriv.indirect import (
 )
 from slsguard.leastpriv.jscalls import JavaScriptCalls
 from slsguard.leastpriv.kms import key_actions
-from slsguard.leastpriv.pycalls import PythonCalls, SdkCall
+from slsguard.leastpriv.pycalls import Arg, PythonCalls, SdkCall
 from slsguard.leastpriv.resources import (
     ANY,
     Target,
@@ -264,6 +264,8 @@ def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Targe
         )
     if call.service == "appconfigdata":
         return unresolved("configuration", "AppConfig ARNs hold IDs; the code names a profile")
+    if call.service == "sns" and _sms(dict(call.params)):
+        return ANY  # an SMS to a phone number has no resource: IAM evaluates `*`
     spec = _PARAMS.get(call.service)
     if spec is None:
         return unresolved(None, f"no resource resolution for {call.service} yet")
@@ -279,6 +281,12 @@ def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Targe
     if call.service == "dynamodb" and "IndexName" in args:
         return target.child("/index/*")
     return target
+
+
+def _sms(params: dict[str, Arg]) -> bool:
+    """Whether an SNS publish sends an SMS to a phone number rather than to a topic or an
+    endpoint (https://docs.aws.amazon.com/sns/latest/dg/sms_sending-overview.html)."""
+    return "PhoneNumber" in params and not {"TopicArn", "TargetArn"} & set(params)
 
 
 def _trigger_source(settings: object) -> object:

@@ -5,7 +5,11 @@ Reports a CORS setting that lets another web site read responses a browser fetch
 the user's credentials: credentials allowed (`allowCredentials: true`,
 `AllowCredentials: true`, `Access-Control-Allow-Credentials: 'true'`) together with an origin
 that is reflected from the request (`method.request.header.Origin`), `null`, or an
-over-broad pattern (`https://*`, `*.com`) (medium). Credentials with `*` are reported at
+over-broad pattern (`https://*`, `*.com`) (medium). Routes whose authorizer authenticates
+callers by a cookie (its identity source is the `Cookie` header) are reported with such an
+origin even when the gateway does not allow credentials, at medium confidence: browsers
+attach cookies on their own, and a Lambda proxy handler writes the real response's CORS
+headers, which the template does not show. Credentials with `*` are reported at
 low: browsers refuse that combination, so CORS is broken rather than open. `*` without
 credentials is not reported: browsers then send no cookies, and bearer tokens, API keys
 and SigV4 signatures are never attached by the browser on its own. Covers Serverless
@@ -64,8 +68,9 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.cookie_auth import cookie_authorizers
 from slsguard.analysis.http import Cors, Endpoint, describe, endpoints
-from slsguard.findings import Origin, Severity, Violation
+from slsguard.findings import Confidence, Origin, Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -108,16 +113,20 @@ _FIX = {
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Credentialed CORS with a reflected, `null` or over-broad origin (or `*`, at low)."""
-    for cors, routes in _by_setting(endpoints(app)).items():
+    cookies = cookie_authorizers(app)
+    for cors, routes in _by_setting(endpoints(app), cookies).items():
         served = [endpoint for endpoint in routes if not endpoint.preflight] or routes
         risky = [origin for origin in cors.allow_origins if _risky(origin)]
+        if risky and not cors.allow_credentials:
+            yield _cookie_violation(app, cors, served, risky[0])
+            continue
         if risky:
             why = (
                 f"allows credentials with the origin {_describe_origin(risky[0])}: another web "
                 "site can call it with the user's cookies and read the answers"
             )
             severity = Severity.MEDIUM
-        elif cors.wildcard:
+        elif cors.wildcard and cors.allow_credentials:
             why = (
                 "allows credentials with every origin (`*`): browsers refuse this combination, "
                 "so credentialed calls from the front end fail (CORS is broken, not open)"
@@ -136,12 +145,38 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         )
 
 
-def _by_setting(found: tuple[Endpoint, ...]) -> dict[Cors, list[Endpoint]]:
-    """Endpoints grouped by the credentialed CORS setting that applies to them."""
+def _cookie_violation(
+    app: Application, cors: Cors, served: list[Endpoint], risky: str
+) -> Violation:
+    """A risky origin on routes whose authorizer reads a cookie, credentials not allowed at the
+    gateway: for Lambda proxy integrations the handler writes the real response's CORS headers,
+    so whether it allows credentials is not known from the template."""
+    first = served[0]
+    authorizer = next((e.auth.authorizer for e in served if e.auth.authorizer), "?")
+    return Violation(
+        cors.origin,
+        f"{describe(app, first)}{_more(served)}: CORS allows the origin "
+        f"{_describe_origin(risky)} and authorizer {authorizer} authenticates callers by a "
+        "cookie, which browsers attach to another site's requests: if the responses allow "
+        "credentials, that site reads the user's data",
+        _FIX.get((first.syntax, first.kind), _FIX[("cloudformation", "http")]),
+        function=first.function,
+        subject="cors",
+        confidence=Confidence.MEDIUM,
+        confidence_reason="credentials are not allowed at the gateway; whether the handler's "
+        "responses allow them is not known",
+    )
+
+
+def _by_setting(found: tuple[Endpoint, ...], cookies: frozenset[str]) -> dict[Cors, list[Endpoint]]:
+    """Endpoints grouped by the CORS setting that applies to them, when it allows credentials
+    or the endpoint's authorizer reads a cookie."""
     groups: dict[Origin, tuple[Cors, list[Endpoint]]] = {}
     for endpoint in found:
         cors = endpoint.cors
-        if cors is None or not cors.allow_credentials:
+        if cors is None:
+            continue
+        if not cors.allow_credentials and endpoint.auth.authorizer not in cookies:
             continue
         groups.setdefault(cors.origin, (cors, []))[1].append(endpoint)
     return {cors: routes for cors, routes in groups.values()}

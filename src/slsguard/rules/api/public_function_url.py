@@ -6,6 +6,8 @@ without `authorizer: aws_iam`), SAM `FunctionUrlConfig`, CloudFormation
 `AWS::Lambda::Url`. The `AWS::Lambda::Permission` with `FunctionUrlAuthType: NONE` that
 such a URL needs is part of the same exposure: it is reported here once (and not by
 public-lambda-permission), at the URL when the template has one, else at the permission.
+A `NONE` permission for a function whose URLs all take `AWS_IAM` grants nothing (the auth
+types must match) and is not reported.
 
 ## Why is this bad?
 A function URL has no gateway in front of it: no authorizer, no API key, no throttling,
@@ -50,17 +52,19 @@ from collections.abc import Iterator
 
 from slsguard.analysis.http import describe, endpoints
 from slsguard.analysis.resources import permitted_function
-from slsguard.findings import Severity, Violation
+from slsguard.analysis.targets import resource_target
+from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import Placeholder, SetSetting, Target, unsafe
 from slsguard.model import Application, LambdaPermission
 from slsguard.rules import Context, rule
 
-_FIX = {
-    "serverless": "add `authorizer: aws_iam` under `url` (`url: {authorizer: aws_iam}`)",
-    "sam": "set `AuthType: AWS_IAM` in `FunctionUrlConfig`",
-    "cloudformation": (
-        "set `AuthType: AWS_IAM` and drop the permission with `FunctionUrlAuthType: NONE`"
-    ),
-}
+_SIGNED = unsafe("callers must then sign their requests with AWS credentials (SigV4)")
+
+
+def _url_auth(origin: Origin, name: str) -> SetSetting:
+    """`AWS_IAM` where the URL's auth type is written (the mapping that holds it)."""
+    holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
+    return SetSetting(Target("setting", name, holder, variant="url"), "auth", "AWS_IAM", _SIGNED)
 
 
 @rule(
@@ -86,19 +90,23 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             f"{describe(app, endpoint)}: the function URL has AuthType NONE, so anyone on "
             f"the internet can invoke {endpoint.function or endpoint.api} directly, with no "
             "authentication, throttling or WAF in front",
-            _FIX.get(endpoint.syntax, _FIX["cloudformation"]),
+            intents=(_url_auth(endpoint.auth.origin or endpoint.origin, endpoint.api),),
             function=endpoint.function,
             subject="url",
         )
     covered = {endpoint.function for endpoint in public if endpoint.function}
+    urls = [e for e in endpoints(app) if e.kind == "url" and e.function]
+    signed = {e.function for e in urls if e.auth.kind == "iam"} - {
+        e.function for e in urls if e.auth.kind != "iam"
+    }
     for permission in app.permissions:
         if (permission.function_url_auth_type or "").strip().upper() != "NONE":
             continue
         if permission.principal.strip() != "*":
             continue  # Only the named principal may use the URL.
         function = permitted_function(app, permission)
-        if function is not None and function in covered:
-            continue  # The URL itself is reported.
+        if function is not None and function in covered | signed:
+            continue  # The URL itself is reported, or takes IAM (this permission is inert).
         yield _permission_violation(app, permission, function)
 
 
@@ -110,8 +118,21 @@ def _permission_violation(
         permission.origin,
         f"{app.name} › {target}: a permission with FunctionUrlAuthType NONE lets anyone on "
         "the internet invoke the function through its URL",
-        "use `FunctionUrlAuthType: AWS_IAM` with a named principal, and `AuthType: AWS_IAM` "
-        "on the function URL",
+        intents=(
+            SetSetting(
+                _permission_target(app, permission),
+                "principal",
+                Placeholder("the account or role that calls the URL"),
+                unsafe("only the named principal can call the URL"),
+                note="or remove the permission if nothing calls the URL",
+            ),
+        ),
         function=function,
         subject="url-permission",
     )
+
+
+def _permission_target(app: Application, permission: LambdaPermission) -> Target:
+    path = permission.origin.path
+    logical = str(path[-1]) if path else ""
+    return resource_target(app, logical, permission.origin)

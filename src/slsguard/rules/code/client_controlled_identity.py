@@ -1,7 +1,7 @@
 """client-controlled-identity (SLS614): the caller's identity is taken from the request.
 
 ## What it does
-In a Python, JavaScript or TypeScript function behind an authorizer (or one that handles a
+In a Python, JavaScript, TypeScript or Go function behind an authorizer (or one that handles a
 JWT itself), reports a user id, username, email, role, tenant, account or admin flag read
 from the request body, query string or path parameters that then keys a data-store call
 (`get_item`, `query`, `put_item`, `find_one`, `execute`, `GetCommand`, `.query(`, ...) or

@@ -4,7 +4,8 @@
 Reports a handler of an HTTP endpoint (API Gateway, function URL, ALB) that returns an
 unexpected exception's details in its response: `str(e)`, `repr(e)`, `f"{e}"`, `e.args` of a
 broad `except Exception`/bare `except`, or `traceback.format_exc()`; in JavaScript and
-TypeScript `err.stack`, and `err.message`/`String(err)` from a `catch`. An error the `try`
+TypeScript `err.stack`, and `err.message`/`String(err)` from a `catch`; in Go a response
+`Body` with `err.Error()`, `fmt.Sprint*(..., err)` or `debug.Stack()`. An error the `try`
 block raises on purpose for the caller (`raise ValueError("missing id")`, `throw new
 Error("...")`) is not reported, and neither is a handler that logs the stack and returns a
 generic message.

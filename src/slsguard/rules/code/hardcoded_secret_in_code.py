@@ -4,8 +4,12 @@
 Reports a secret written in handler code: a known token format (AWS key pair, Stripe, GitHub,
 Slack, Google, Twilio, SendGrid, a private key, a JWT, a URL with a password) anywhere in a
 string, or a literal assigned to a secret-named variable, keyword or key (`DB_PASSWORD = "..."`,
-`api_key="..."`). The same detection as the environment rule (SLS301): live-format tokens are
-critical, placeholders low, AWS documentation example keys are not reported.
+`api_key="..."`), in Python, JavaScript/TypeScript and Go (`const apiKey = "..."`). Constants
+used as signing or encryption keys are reported whatever their name (`jwt.encode(..., "k")`,
+`hmac.new(b"k", ...)`, `jwt.sign(payload, KEY)`, Go `hmac.New(sha256.New, []byte("k"))`,
+`token.SignedString([]byte(key))`, a `jwt.Parse` key function returning a literal). The same
+detection as the environment rule (SLS301): live-format tokens are critical, placeholders
+low, AWS documentation example keys are not reported.
 
 Committed key files are reported too, wherever they are in the repository: a file that holds
 a `-----BEGIN … PRIVATE KEY-----` or PGP private-key block (a key protected by a passphrase

@@ -5,7 +5,8 @@ Reports handler code that stores S3 objects with a public canned ACL: Python
 `ACL="public-read"` or `"public-read-write"` (in `put_object`, `copy_object`,
 `create_multipart_upload`, `ExtraArgs={"ACL": ...}` of `upload_file`/`upload_fileobj`,
 the `Params` of `generate_presigned_url`, the `Fields` of `generate_presigned_post`), the
-same in JavaScript/TypeScript (`ACL: "public-read"`, an `x-amz-acl` header). When the
+same in JavaScript/TypeScript (`ACL: "public-read"`, an `x-amz-acl` header) and Go
+(`ACL: types.ObjectCannedACLPublicRead`, `aws.String("public-read")`). When the
 target bucket is defined in the scan, its settings decide: with ACLs disabled (object
 ownership `BucketOwnerEnforced`, the default for new buckets) the call fails with
 `AccessControlListNotSupported`, and with `BlockPublicAcls` on it fails with

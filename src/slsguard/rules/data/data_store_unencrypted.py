@@ -56,7 +56,9 @@ from dataclasses import dataclass
 from slsguard.analysis.resources import Resource, ResourceIndex
 from slsguard.analysis.service import child_origin
 from slsguard.analysis.store_users import store_users
+from slsguard.analysis.targets import resource_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import SAFE, Intent, SetSetting, Target, unsafe
 from slsguard.located import YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
@@ -70,61 +72,54 @@ class _Store:
     noun: str
     setting: str
     """The property that turns encryption on (a `.`-separated path)."""
-    fix: str
     inherits: tuple[str, ...] = ()
     """Properties whose presence means the encryption comes from elsewhere."""
+    replaced: str = ""
+    """What turning encryption on does to an existing store, when it cannot be done in place."""
+    key: str = ""
+    """The AWS managed key to name, for stores that take one with the setting."""
 
+
+_RESTORE = "an existing {} is replaced: restore its data from an encrypted snapshot copy"
 
 _STORES = {
-    "AWS::Kinesis::Stream": _Store(
-        "Kinesis stream",
-        "StreamEncryption",
-        "set `StreamEncryption: {EncryptionType: KMS, KeyId: alias/aws/kinesis}` "
-        '(Terraform: `encryption_type = "KMS"`, `kms_key_id = "alias/aws/kinesis"`)',
-    ),
+    "AWS::Kinesis::Stream": _Store("Kinesis stream", "StreamEncryption", key="alias/aws/kinesis"),
     "AWS::EFS::FileSystem": _Store(
         "EFS file system",
         "Encrypted",
-        "set `Encrypted: true` (Terraform: `encrypted = true`); an existing file system "
-        "must be copied to a new encrypted one",
+        replaced="an existing file system is replaced: copy its files to the new one",
     ),
     "AWS::RDS::DBInstance": _Store(
         "RDS instance",
         "StorageEncrypted",
-        "set `StorageEncrypted: true` (Terraform: `storage_encrypted = true`); an existing "
-        "instance is encrypted by restoring an encrypted copy of a snapshot",
         ("DBClusterIdentifier", "SourceDBInstanceIdentifier", "DBSnapshotIdentifier"),
+        _RESTORE.format("instance"),
     ),
     "AWS::RDS::DBCluster": _Store(
         "RDS cluster",
         "StorageEncrypted",
-        "set `StorageEncrypted: true` (Terraform: `storage_encrypted = true`)",
         ("SnapshotIdentifier", "ReplicationSourceIdentifier", "SourceDBClusterIdentifier"),
+        _RESTORE.format("cluster"),
     ),
     "AWS::DocDB::DBCluster": _Store(
         "DocumentDB cluster",
         "StorageEncrypted",
-        "set `StorageEncrypted: true` (Terraform: `storage_encrypted = true`)",
         ("SnapshotIdentifier",),
+        _RESTORE.format("cluster"),
     ),
     "AWS::ElastiCache::ReplicationGroup": _Store(
         "ElastiCache replication group",
         "AtRestEncryptionEnabled",
-        "set `AtRestEncryptionEnabled: true` (Terraform: `at_rest_encryption_enabled = true`)",
+        replaced="an existing replication group is replaced (its cached data is lost)",
     ),
     "AWS::OpenSearchService::Domain": _Store(
-        "OpenSearch domain",
-        "EncryptionAtRestOptions.Enabled",
-        "set `EncryptionAtRestOptions: {Enabled: true}` "
-        "(Terraform: `encrypt_at_rest { enabled = true }`)",
+        "OpenSearch domain", "EncryptionAtRestOptions.Enabled", key=""
     ),
     "AWS::Elasticsearch::Domain": _Store(
-        "Elasticsearch domain",
-        "EncryptionAtRestOptions.Enabled",
-        "set `EncryptionAtRestOptions: {Enabled: true}` "
-        "(Terraform: `encrypt_at_rest { enabled = true }`)",
+        "Elasticsearch domain", "EncryptionAtRestOptions.Enabled", key=""
     ),
 }
+_SQS = _Store("SQS queue", "SqsManagedSseEnabled")
 
 
 @rule(
@@ -157,20 +152,11 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         for resource in index.of_type(kind):
             if _encrypted(resource, store) or _exempt(resource, store):
                 continue
-            yield _violation(app, index, resource, store.noun, store.setting, store.fix)
+            yield _violation(app, index, resource, store)
     for queue in index.of_type("AWS::SQS::Queue"):
         managed = render(queue.properties.get("SqsManagedSseEnabled")).strip().lower()
         if managed == "false" and not queue.properties.get("KmsMasterKeyId"):
-            yield _violation(
-                app,
-                index,
-                queue,
-                "SQS queue",
-                "SqsManagedSseEnabled",
-                "remove `SqsManagedSseEnabled: false` (SQS encrypts with its own keys by "
-                "default) or set `KmsMasterKeyId` (Terraform: `sqs_managed_sse_enabled = true` "
-                "or `kms_master_key_id`)",
-            )
+            yield _violation(app, index, queue, _SQS)
 
 
 def _encrypted(resource: Resource, store: _Store) -> bool:
@@ -213,16 +199,26 @@ def _deepest(resource: Resource, setting: str) -> tuple[Origin, bool]:
 
 
 def _violation(
-    app: Application, index: ResourceIndex, resource: Resource, noun: str, setting: str, fix: str
+    app: Application, index: ResourceIndex, resource: Resource, store: _Store
 ) -> Violation:
     users = store_users(app, index, resource)
-    where, present = _deepest(resource, setting)
+    where, present = _deepest(resource, store.setting)
     state = "is off" if present else "is missing"
+    name = resource_name(app, resource.logical_id)
     return Violation(
         where,
-        f"{noun} {resource_name(app, resource.logical_id)} stores its data unencrypted at rest "
-        f"(`{setting}` {state}; AWS does not encrypt this store by default){users.clause()}",
-        fix,
+        f"{store.noun} {name} stores its data unencrypted at rest "
+        f"(`{store.setting}` {state}; AWS does not encrypt this store by default){users.clause()}",
+        intents=_encrypt(resource_target(app, resource.logical_id, resource.origin, name), store),
         functions=users.functions,
-        subject=f"{resource.logical_id}:{setting}",
+        subject=f"{resource.logical_id}:{store.setting}",
     )
+
+
+def _encrypt(target: Target, store: _Store) -> tuple[Intent, ...]:
+    """Encryption at rest with the AWS managed key (and that key, where the store names it)."""
+    applicability = unsafe(store.replaced) if store.replaced else SAFE
+    on = SetSetting(target, "encryption", True, applicability)
+    if not store.key:
+        return (on,)
+    return (on, SetSetting(target, "kms-key", store.key, applicability))

@@ -77,7 +77,9 @@ from slsguard.analysis.resources import (
     referenced_attributes,
     referenced_ids,
 )
+from slsguard.analysis.targets import function_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import Grant, Placeholder, SetSetting, unsafe
 from slsguard.iam import actions
 from slsguard.located import YMap
 from slsguard.model import Application, Function
@@ -142,7 +144,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             f"function {fn.name} {how} of {DATA_STORES[store.type]} {store.logical_id} "
             "but has no VPC configuration: it can only reach the store if the store is "
             "exposed outside its VPC",
-            _fix(app),
+            intents=(_into_vpc(app, fn),),
             function=fn.name,
             subject=fn.name,
         )
@@ -195,14 +197,22 @@ def _provider_vpc(app: Application) -> bool:
     return isinstance(provider, YMap) and provider.get("vpc") not in (None, "", {})
 
 
-def _fix(app: Application) -> str:
-    if app.kind == "serverless":
-        return (
-            "add `vpc: {securityGroupIds: [<sg allowed by the store>], subnetIds: "
-            "[<private subnets of the store's VPC>]}` to the function (or `provider:`)"
-        )
-    role = "" if app.kind == "sam" else " (the role needs AWSLambdaVPCAccessExecutionRole)"
-    return (
-        "add `VpcConfig: {SecurityGroupIds: [<sg allowed by the store>], SubnetIds: "
-        f"[<private subnets of the store's VPC>]}}`{role}"
+_VPC = {
+    "security_groups": [Placeholder("security group the store allows")],
+    "subnets": [Placeholder("private subnets of the store's VPC")],
+}
+_VPC_ACCESS = Grant(
+    ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"),
+    managed_policy="AWSLambdaVPCAccessExecutionRole",
+)
+
+
+def _into_vpc(app: Application, fn: Function) -> SetSetting:
+    """The function in the store's VPC, with the network-interface permissions it needs."""
+    return SetSetting(
+        function_target(app, fn),
+        "vpc",
+        _VPC,
+        unsafe("outside the VPC the function then needs a NAT gateway or VPC endpoints"),
+        grants=(_VPC_ACCESS,),
     )
