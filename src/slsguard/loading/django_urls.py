@@ -21,6 +21,7 @@ from pathlib import Path
 from slsguard.loading.chalice_app import parse_python
 
 MAX_URL_MODULES = 40
+MAX_WSGI_BYTES = 64 * 1024
 _ROUTES = frozenset({"path", "re_path", "url"})
 _CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -46,6 +47,12 @@ def django_views(project: Path, settings_module: str, scan_root: Path) -> list[V
 def wsgi_views(handler: Path, symbol: str, project: Path, scan_root: Path) -> list[View]:
     """The routed views behind a Django WSGI module a serverless-wsgi handler serves
     (`application = get_wsgi_application()` with `DJANGO_SETTINGS_MODULE` set in it)."""
+    try:  # a cheap look first: most handlers are not Django's WSGI module
+        with handler.open("rb") as stream:
+            if b"get_wsgi_application" not in stream.read(MAX_WSGI_BYTES):
+                return []
+    except OSError:
+        return []
     tree = parse_python(handler, scan_root)
     settings = None
     serves = False
