@@ -60,6 +60,10 @@ class Run:
     """Largest peak RSS of any one process of the tree, sampled from ``/proc`` (``VmHWM``)."""
     tree_peak_kib: int = 0
     """Largest sum of RSS over the whole process tree at one sample (workers included)."""
+    cpu_seconds: float = 0.0
+    """CPU time (user + system) of the whole process tree, from ``/proc/<pid>/stat``."""
+    main_cpu_seconds: float = 0.0
+    """CPU time of the measured process alone (what a pool cannot spread)."""
 
 
 @dataclass
@@ -93,6 +97,16 @@ class ToolResult:
         return max(max(r.process_peak_kib, r.max_rss_kib) for r in self.runs) / 1024
 
     @property
+    def cpu_s(self) -> float:
+        """Median CPU time of the whole process tree over the timed runs."""
+        return statistics.median(r.cpu_seconds for r in self.runs)
+
+    @property
+    def main_cpu_s(self) -> float:
+        """Median CPU time of the measured process alone over the timed runs."""
+        return statistics.median(r.main_cpu_seconds for r in self.runs)
+
+    @property
     def tree_peak_mib(self) -> float:
         """Highest total RSS of the process tree over the timed runs, in MiB (sampled)."""
         return max(max(r.tree_peak_kib, r.max_rss_kib) for r in self.runs) / 1024
@@ -110,6 +124,8 @@ class ToolResult:
             "peak_rss_mib": round(self.peak_rss_mib, 1),
             "process_peak_mib": round(self.process_peak_mib, 1),
             "tree_peak_mib": round(self.tree_peak_mib, 1),
+            "cpu_s": round(self.cpu_s, 2),
+            "main_cpu_s": round(self.main_cpu_s, 2),
             "templates_per_s": round(templates / self.median_s, 1),
             "functions_per_s": round(functions / self.median_s, 1),
         }
@@ -128,6 +144,7 @@ class TreeSampler(threading.Thread):
         self.interval = interval
         self.process_peak_kib = 0
         self.tree_peak_kib = 0
+        self.cpu_ticks: dict[int, int] = {}
         self._done = threading.Event()
 
     def run(self) -> None:
@@ -138,7 +155,13 @@ class TreeSampler(threading.Thread):
                 status = proc_status(pid)
                 total += status.get("VmRSS", 0)
                 self.process_peak_kib = max(self.process_peak_kib, status.get("VmHWM", 0))
+                self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), cpu_ticks(pid))
             self.tree_peak_kib = max(self.tree_peak_kib, total)
+
+    def cpu_seconds(self, pid: int | None = None) -> float:
+        """CPU time seen of one process, or of the whole tree (the last sample of each)."""
+        ticks = self.cpu_ticks.get(pid, 0) if pid else sum(self.cpu_ticks.values())
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """End the sampling and wait for the last sample."""
@@ -163,6 +186,16 @@ def descendants(pid: int) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def cpu_ticks(pid: int) -> int:
+    """User plus system time of a process so far, in clock ticks (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as file:
+            fields = file.read().rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -206,6 +239,8 @@ def run_once(
         returncode=proc.returncode,
         process_peak_kib=sampler.process_peak_kib,
         tree_peak_kib=sampler.tree_peak_kib,
+        cpu_seconds=max(sampler.cpu_seconds(), usage.ru_utime + usage.ru_stime),
+        main_cpu_seconds=sampler.cpu_seconds(proc.pid),
     )
 
 
@@ -430,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{r.tool} {r.version}: {warm}{len(r.runs)} run(s), median {r.median_s:.3f} s, "
             f"min {r.min_s:.3f} s, largest process {r.process_peak_mib:.1f} MiB, "
-            f"total {r.tree_peak_mib:.1f} MiB, "
+            f"total {r.tree_peak_mib:.1f} MiB, CPU {r.cpu_s:.1f} s "
+            f"(main process {r.main_cpu_s:.1f} s), "
             f"{templates / r.median_s:.0f} templates/s, {functions / r.median_s:.0f} functions/s"
         )
     for tool, ratio in speedups.items():

@@ -84,3 +84,63 @@ def test_min_confidence_filters(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["findings"]
     main([*args, "--min-confidence", "high"])
     assert json.loads(out.read_text())["findings"] == []
+
+
+WRAPPED = {
+    "python3.12": (
+        "app.py",
+        "import os\n\n\ndef handler(event, context):\n"
+        "    os.system(event['body'].strip())\n"
+        "    os.system(event['body'].sanitize())\n",
+    ),
+    "nodejs20.x": (
+        "app.js",
+        "const { exec } = require('child_process');\n"
+        "exports.handler = async (event) => {\n"
+        "  exec(event.body.trim());\n"
+        "  exec(event.body.sanitize());\n"
+        "};\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("runtime", sorted(WRAPPED))
+def test_an_unknown_wrapper_on_the_path_lowers_confidence(tmp_path: Path, runtime: str) -> None:
+    name, code = WRAPPED[runtime]
+    (tmp_path / name).write_text(code)
+    (tmp_path / "serverless.yml").write_text(
+        f"service: s\nprovider: {{name: aws, runtime: {runtime}}}\nfunctions:\n"
+        "  run:\n    handler: app.handler\n    events:\n      - httpApi: POST /run\n"
+    )
+    report = scan([tmp_path], ScanOptions(select=("SLS601",)))
+    by_line = {f.location.line: (f.confidence, f.confidence_reason) for f in report.findings}
+    known, unknown = sorted(by_line)
+    assert by_line[known] == (Confidence.MEDIUM, "")
+    assert by_line[unknown] == (
+        Confidence.LOW,
+        "the data passes through `.sanitize()`, whose effect is not known",
+    )
+
+
+def test_an_endpoint_behind_a_listener_outside_the_scan_has_medium_confidence() -> None:
+    case = FIXTURES / "unauthenticated-endpoint" / "serverless-rest.yml"
+    report = scan([case], ScanOptions(select=("SLS201",)))
+    lowered = [f for f in report.findings if f.confidence is Confidence.MEDIUM]
+    assert [f.location.line for f in lowered] == [96]
+    assert lowered[0].confidence_reason.startswith("the listener arn:aws:elasticloadbalancing:")
+    assert all(f.confidence is Confidence.HIGH for f in report.findings if f not in lowered)
+
+
+def test_a_configured_url_start_followed_by_event_data_is_low_confidence() -> None:
+    """`f"{API_URL}{item}"`: the host is fixed only if API_URL ends with `/`, unknown here."""
+    case = FIXTURES / "server-side-request-forgery" / "python-api"
+    report = scan([case], ScanOptions(select=("SLS606",)))
+    lines = (case / "handler.py").read_text().splitlines()
+    by_text = {lines[f.location.line - 1].strip(): f for f in report.findings}
+    adjacent = by_text['requests.get(f"{API_URL}{item}", timeout=5)']
+    assert (adjacent.confidence, adjacent.confidence_reason) == (
+        Confidence.LOW,
+        "the URL starts with `API_URL`, from configuration: if it ends with `/`, the event "
+        "only adds a path",
+    )
+    assert by_text['requests.get(item + "/items", timeout=5)'].confidence is Confidence.MEDIUM

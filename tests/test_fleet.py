@@ -166,6 +166,38 @@ def test_a_dask_cluster_records_what_a_local_run_records(local_run: Path) -> Non
     local.close()
 
 
+def test_a_tls_cluster_is_reached_with_its_ca_and_a_client_certificate(local_run: Path) -> None:
+    distributed = pytest.importorskip("distributed", reason="slsguard[fleet] is not installed")
+    pytest.importorskip("cryptography", reason="certificates for the test cluster need it")
+    security = distributed.Security.temporary()  # a CA and a certificate, in memory
+    pem = {
+        "ca": security.tls_ca_file,
+        "cert": security.tls_client_cert,
+        "key": security.tls_client_key,
+    }
+    for name, text in pem.items():
+        (local_run / f"{name}.pem").write_text(text, encoding="ascii")
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        processes=False,
+        protocol="tls://",
+        host="127.0.0.1",
+        security=security,
+        dashboard_address=None,
+    )
+    try:
+        assert cluster.scheduler_address.startswith("tls://127.0.0.1:")
+        scheduler = Scheduler(
+            cluster.scheduler_address, *(local_run / f"{name}.pem" for name in pem)
+        )
+        repository = Target("repository", f"file://{local_run / 'probe-repo'}")
+        (outcome,) = run_on_cluster([repository], SETTINGS, scheduler)
+    finally:
+        cluster.close()
+    assert outcome.error == "" and outcome.entry is not None
+    assert {seen.rule for seen in outcome.entry.findings} >= {"SLS101"}
+
+
 def test_postgresql_stores_what_sqlite_stores(local_run: Path, postgresql: str) -> None:
     sqlite = open_store(str(local_run / "local.sqlite"))
     outcomes = run_locally(_targets(f"file://{local_run / 'probe-repo'}"), SETTINGS, jobs=1)

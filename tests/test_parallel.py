@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from slsguard.cli import main
-from slsguard.parallel import available_cpus, cgroup_quota
+from slsguard.parallel import automatic_jobs, available_cpus, cgroup_quota
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CORPUS = Path(
@@ -58,6 +58,12 @@ def test_available_cpus_is_the_affinity_capped_by_the_cgroup(tmp_path: Path) -> 
     assert available_cpus(tmp_path) == affinity  # no cpu.max: no cap
     (tmp_path / "cpu.max").write_text("100000 100000\n", encoding="ascii")
     assert available_cpus(tmp_path) == 1
+
+
+def test_without_jobs_small_scans_stay_in_one_process() -> None:
+    assert automatic_jobs(4) == 1
+    assert automatic_jobs(99) == min(available_cpus(), 1)
+    assert automatic_jobs(100_000) == available_cpus()
 
 
 def test_jobs_must_be_a_positive_number(capsys: pytest.CaptureFixture[str]) -> None:

@@ -140,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-j",
         type=_jobs,
         metavar="N",
-        help="processes that judge applications (default: the CPUs this process may use; "
-        "1: serial)",
+        help="processes that judge applications (default: one per 50 files to load, up to "
+        "the CPUs this process may use; 1: serial)",
     )
     scan.add_argument(
         "--min-confidence",
@@ -462,7 +462,6 @@ def _scan_with(
     """`scan` once the project, the settings and (with `--diff-base`) the base are known."""
     from slsguard.formats import render
     from slsguard.loading import LoadOptions
-    from slsguard.parallel import available_cpus
     from slsguard.scan import ScanOptions, UnknownRuleError
 
     options = ScanOptions(
@@ -488,7 +487,7 @@ def _scan_with(
         dependencies=dependency_cli.options(args, settings),
         min_confidence=args.min_confidence,
         notes=ignored_settings(settings),
-        jobs=args.jobs or available_cpus(),
+        jobs=args.jobs,
     )
     try:
         if base is None:

@@ -256,6 +256,9 @@ class RuleInfo:
     default_enabled: bool = True
     confidence: Confidence = Confidence.HIGH
     """How often the rule's findings are right, as far as its analysis can tell."""
+    dialects: tuple[str, ...] = ()
+    """The template syntaxes the rule judges (`slsguard.model.Dialect` names); empty for
+    rules about handler code, manifests and CI files, whatever deploys them."""
 
     def controls(self, framework: str) -> tuple[str, ...]:
         """The controls this rule maps to in one framework."""

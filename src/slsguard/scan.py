@@ -20,10 +20,10 @@ from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded
 from slsguard.deps.audit import analyse as analyse_dependencies
-from slsguard.deps.facts import DependencyFacts
+from slsguard.deps.facts import DependencyFacts, refused_notes
 from slsguard.deps.options import DependencyOptions
 from slsguard.deps.summary import stale_databases, with_packages
-from slsguard.discovery import discover
+from slsguard.discovery import Candidate, discover
 from slsguard.findings import (
     AppSummary,
     Confidence,
@@ -37,7 +37,7 @@ from slsguard.findings import (
 )
 from slsguard.fixes import FreeText
 from slsguard.inventory import describe, with_monitoring
-from slsguard.loading import LoadOptions, Progress, load_all
+from slsguard.loading import LoadOptions, LoadResult, Progress, load_all
 from slsguard.model import Application, Note
 from slsguard.project import Project
 from slsguard.project import find as find_project
@@ -76,8 +76,9 @@ class ScanOptions:
     """User rules that could not be loaded (`slsguard.user_rules`): reported as SLS003."""
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
-    jobs: int = 1
-    """Processes that judge applications (`--jobs`); 1 judges them in this process."""
+    jobs: int | None = 1
+    """Processes that judge applications (`--jobs`); 1 judges them in this process; None:
+    the CPUs this process may use, when the scan is large enough to pay for them."""
 
 
 class UnknownRuleError(ValueError):
@@ -140,11 +141,8 @@ def scan_apps(
     root = project.root
     found = discover(paths, project=project)
     candidates = [c for c in found if not excluded(c.path, root, options.exclude)]
-    loaded = load_all(candidates, options.load, root, options.progress)
-    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
-    auditing = bool({"SLS701", "SLS703"} & active.keys())
-    dependencies = analyse_dependencies(
-        loaded.apps, paths, options.dependencies, root, audit=auditing
+    loaded, dependencies, judgements = _load_and_judge(
+        paths, candidates, root, options, rules, context
     )
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
@@ -153,7 +151,7 @@ def scan_apps(
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
     described = []
-    for judged in _judge_all(loaded.apps, rules, context, options.jobs):
+    for judged in judgements:
         findings.extend(judged.findings)
         described.append(judged.described)
     datasets = (*reference.datasets(context.runtimes_file), *dependencies.datasets)
@@ -204,22 +202,41 @@ def judge_app(
     """Every selected rule over one application, with its notes and its inventory."""
     findings = _notes(app.notes, active, app)
     findings.extend(_notes(code_notes(app, frozenset(active)), active, app))
+    if context.dependencies is not None:
+        findings.extend(_notes(refused_notes(context.dependencies.of_app(app)), active, app))
     for rule in rules:
         if rule.check is not None:
             findings.extend(run_rule(rule, app, context, active))
     return Judgement(tuple(findings), describe(app))  # while its analyses are still cached
 
 
-def _judge_all(
-    apps: list[Application], rules: tuple[Rule, ...], context: Context, jobs: int
-) -> Iterable[Judgement]:
-    """Each application judged, in order: on a process pool when `jobs` > 1 and it pays."""
-    if jobs > 1 and len(apps) > 1 and all(rule.origin == "built-in" for rule in rules):
-        from slsguard.parallel import judge_in_pool  # multiprocessing only when asked
+def _load_and_judge(
+    paths: list[Path],
+    candidates: list[Candidate],
+    root: Path,
+    options: ScanOptions,
+    rules: tuple[Rule, ...],
+    context: Context,
+) -> tuple[LoadResult, DependencyFacts, Iterable[Judgement]]:
+    """Every application loaded, linked across stacks and judged, with the dependency facts:
+    here, or on a process pool (`slsguard.parallel`) when the scan asks for one, every rule is
+    built in (workers never load user rules) and it is large enough to pay."""
+    jobs = options.jobs
+    if jobs != 1 and len(candidates) > 1 and all(rule.origin == "built-in" for rule in rules):
+        from slsguard import parallel  # multiprocessing only when it may be used
 
-        return judge_in_pool(apps, tuple(rule.id for rule in rules), context, jobs)
+        jobs = jobs or parallel.automatic_jobs(len(candidates))
+        if jobs > 1:
+            return parallel.load_and_judge(paths, candidates, root, options, rules, context, jobs)
+    loaded = load_all(candidates, options.load, root, options.progress)
+    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
+    auditing = bool({"SLS701", "SLS703"} & {rule.id for rule in rules})
+    dependencies = analyse_dependencies(
+        loaded.apps, paths, options.dependencies, root, audit=auditing
+    )
+    context = replace(context, dependencies=dependencies)
     active = {rule.id: rule for rule in rules}
-    return (judge_app(app, rules, context, active) for app in apps)
+    return loaded, dependencies, (judge_app(app, rules, context, active) for app in loaded.apps)
 
 
 def _source_prefix(project: Project) -> str:
@@ -383,7 +400,22 @@ def _summary(
     rules_run: frozenset[str],
     dependencies: DependencyFacts,
 ) -> AppSummary:
-    names = tuple(fn.name for fn in app.functions)
+    names = tuple(mask_text(fn.name) for fn in app.functions)
     details = with_monitoring(described, app, findings, rules_run)
     details = with_packages(details, dependencies, dependencies.of_app(app))
-    return AppSummary(app.name, app.kind, app.file, names, details)
+    masked = tuple(_masked(detail) for detail in details)
+    return AppSummary(mask_text(app.name), app.kind, app.file, names, masked)
+
+
+def _masked(detail: FunctionSummary) -> FunctionSummary:
+    """A function's summary with every text taken from the scanned files masked (a role
+    or a name can be a token pasted in the wrong place)."""
+    return replace(
+        detail,
+        name=mask_text(detail.name),
+        runtime=mask_text(detail.runtime) if detail.runtime else detail.runtime,
+        triggers=tuple(mask_text(trigger) for trigger in detail.triggers),
+        role=mask_text(detail.role),
+        role_shared_with=tuple(mask_text(name) for name in detail.role_shared_with),
+        secrets=tuple(mask_text(name) for name in detail.secrets),
+    )

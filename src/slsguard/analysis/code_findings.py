@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from slsguard.code.facts import CodeFacts, code_facts
 from slsguard.code.model import Hit
-from slsguard.findings import Origin, Severity, Violation
+from slsguard.findings import Confidence, Origin, Severity, Violation
 from slsguard.model import Application
 
 _ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
@@ -29,6 +29,7 @@ def code_violations(app: Application, kind: str, default: Severity) -> Iterator[
         severity = hit.severity or _adjusted(default, hit, facts)
         location = hit.location
         flow = hit.taint.steps if hit.taint is not None and hit.taint.trigger else ()
+        doubt = hit.taint.doubt if hit.taint is not None else ""
         yield Violation(
             Origin(location.file or "", (), location.line, location.column),
             hit.message,
@@ -39,6 +40,8 @@ def code_violations(app: Application, kind: str, default: Severity) -> Iterator[
             functions=hit.functions,
             location=location,
             flow=flow,
+            confidence=Confidence.LOW if doubt else None,
+            confidence_reason=doubt,
         )
 
 

@@ -1,9 +1,11 @@
 """Live applications through the scan engine: model, rules, cloud locations, SLS008.
 
-A synthesized template is loaded by the CloudFormation loader into the usual model, the
-selected rules run on it as they do on a repository, and each finding's template location
-is turned into a cloud location: the ARN of the deployed resource and the attribute path
-under it (`arn:aws:lambda:...:function:pay` › `Environment.Variables.DB_PASSWORD`).
+A synthesized template is loaded by the CloudFormation loader into the usual model (an
+application of the `live` dialect: each resource keeps its ARN, and fix intents are rendered
+as AWS CLI steps that name it), the selected rules run on it as they do on a repository, and
+each finding's template location is turned into a cloud location: the ARN of the deployed
+resource and the attribute path under it (`arn:aws:lambda:...:function:pay` ›
+`Environment.Variables.DB_PASSWORD`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def model_of(live: LiveApp, account: str, scan_root: str | None = None) -> Appli
         roles.setdefault(builder.key, builder.freeze())
     return Application(
         name=live.name,
-        kind="cloudformation",
+        kind="live",
         file=file,
         origin=origin,
         functions=tuple(functions),
@@ -86,7 +88,7 @@ def run_rules(
         replace(
             f,
             message=_plain(f.message, names),
-            fix=_plain(f.fix, names),
+            fix=f.fix if f.intents else _plain(f.fix, names),
             location=cloud_location(f.location, live, app.file, app.scan_root),
         )
         for f in findings
@@ -116,7 +118,8 @@ def _code_notes(app: Application, active: dict[str, Rule]) -> list[Finding]:
 
 def _plain(text: str, functions: dict[str, tuple[str, str]]) -> str:
     """Text without the intrinsics the synthesized template uses to link resources
-    (`functions`: logical id → real name and ARN)."""
+    (`functions`: logical id → real name and ARN), for the rules whose fix is still text:
+    fixes written as intents are rendered by the live dialect, with ARNs, in the first place."""
     for logical, (name, arn) in functions.items():
         text = text.replace(f"!GetAtt {logical}.Arn", arn).replace(f"!Ref {logical}", name)
     return text

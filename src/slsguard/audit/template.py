@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from slsguard.audit.collect import Json, LiveFunction, LiveRole, RegionSnapshot
+from slsguard.dialects.live import ARN
 
 STACK_TAG = "aws:cloudformation:stack-name"
 STACK_ID_TAG = "aws:cloudformation:stack-id"
@@ -24,6 +25,7 @@ _FUNCTION_KEYS = (
 )  # fmt: skip
 
 Place = tuple[str, tuple[str, ...]]
+
 """(ARN of the deployed resource, attribute path under it)."""
 
 
@@ -59,8 +61,15 @@ class LiveApp:
         self.places[logical_id] = place
 
     def template(self) -> Json:
-        """The CloudFormation template."""
-        return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": self.resources}
+        """The CloudFormation-shaped template the model is built from; each resource keeps
+        the ARN it stands for in `Metadata` (the live dialect names it by that ARN)."""
+        resources = {
+            logical: {**body, "Metadata": {ARN: self.places[logical][0]}}
+            if logical in self.places
+            else body
+            for logical, body in self.resources.items()
+        }
+        return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
 
 
 def applications(

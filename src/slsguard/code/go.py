@@ -4,7 +4,10 @@ The handler's event parameter (an `events.*` type, or the last parameter) is the
 fields are read as the JSON keys they decode (`req.QueryStringParameters["q"]` is
 `queryStringParameters.q`, `record.S3.Object.Key` is `s3.object.key`). Data flows through
 `:=`/`=`/`var`, `range`, `+`, `fmt.Sprintf`, `strings.*`, conversions, `json.Unmarshal` into
-`&v`, returns, and calls into functions of the same package; `go_sinks` checks the calls.
+`&v`, returns, and calls into functions of the same package and of the module packages it
+imports (`store.Put(...)`; a method by its name, since receiver types are not tracked: every
+package's method of that name, as layered apps call `domain.Get` → `store.Get`, at most
+`MAX_SAME_NAME` of them); `go_sinks` checks the calls.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from slsguard.code.go_modules import (
     Node,
     entry_handler,
     load_package,
+    local_packages,
+    methods_named,
     text_of,
 )
 from slsguard.code.model import (
@@ -38,6 +43,8 @@ from slsguard.code.python_guards import merge
 from slsguard.findings import FlowStep, Origin
 
 MAX_DEPTH = 4
+MAX_SAME_NAME = 4
+"""Methods of one name followed for a call; more means a common name, not a call chain."""
 _CLEAN = frozenset(
     {"strconv.Atoi", "strconv.ParseInt", "strconv.ParseFloat", "strconv.ParseBool", "len"}
 )
@@ -58,19 +65,21 @@ class Result:
 def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
     """Analyse the Go package of a handler from its `lambda.Start` call."""
     package = load_package(source.root, source.scan_root, cwd)
-    notes = [_parse_note(failure) for failure in package.failures]
+    imported = local_packages(package, source.scan_root, cwd)
+    failures = [*package.failures, *(f for other in imported.values() for f in other.failures)]
+    notes = [_parse_note(failure) for failure in failures]
     checked = tuple(check_package(package, source.function))
-    found = entry_handler(package)
+    found = entry_handler(package, imported)
     if isinstance(found, str):
         message = (
             f"the Go handler of {source.function} in {source.display} cannot be followed: "
             f"{found}; its code is not analysed"
         )
         origin = Origin(source.display, (), 1, 1)
-        fix = "pass a function of the package to lambda.Start, or review the code otherwise"
+        fix = "pass a function of the module to lambda.Start, or review the code otherwise"
         notes.append(CodeNote("SLS004", origin, message, fix, source.function))
         return Result(checked, tuple(notes))
-    analysis = GoAnalysis(sources, package, source.function)
+    analysis = GoAnalysis(sources, package, source.function, imported)
     file, node = found
     analysis.invoke(file, node, _event_arguments(file, node), 0)
     return Result((*analysis.hits, *checked), tuple(notes))
@@ -111,9 +120,16 @@ def _parameters(node: Node) -> list[tuple[str, str]]:
 class GoAnalysis:
     """One handler's analysis across the functions of its package."""
 
-    def __init__(self, sources: Sources, package: GoPackage, function: str) -> None:
+    def __init__(
+        self,
+        sources: Sources,
+        package: GoPackage,
+        function: str,
+        imported: dict[str, GoPackage] | None = None,
+    ) -> None:
         self.sources = sources
         self.package = package
+        self.imported = imported or {}
         self.function = function
         self.hits: list[Hit] = []
         self.memo: dict[tuple[int, tuple[Value, ...]], Value] = {}
@@ -137,6 +153,29 @@ class GoAnalysis:
         self.active.discard(node.id)
         self.memo[key] = frame.returned
         return frame.returned
+
+
+    def callees(self, call: go_sinks.GoCall) -> list[tuple[GoFile, Node]]:
+        """The module functions or methods a call may run, when their code is in the scan."""
+        qual = call.qual
+        if qual and "." not in qual:
+            found = self.package.functions.get(qual)
+            return [found] if found else []
+        path, _, name = qual.rpartition(".")
+        if path in self.imported:
+            found = self.imported[path].functions.get(name)
+            return [found] if found else []
+        if call.method and not qual:
+            methods = methods_named([self.package, *self.imported.values()], call.method)
+            return methods if len(methods) <= MAX_SAME_NAME else []
+        return []
+
+    def imports_of(self, file: GoFile) -> set[str]:
+        """The import paths of every file of the package `file` belongs to."""
+        for package in (self.package, *self.imported.values()):
+            if any(other is file for other in package.files):
+                return {path for each in package.files for path in each.imports.values()}
+        return set(file.imports.values())
 
 
 class GoFrame:
@@ -302,9 +341,13 @@ class GoFrame:
             if target.type == "identifier" and isinstance(value, Taint):
                 self.env[text_of(target)] = value.shaped("json")
             return None
-        local = self.analysis.package.functions.get(qual) if "." not in qual else None
-        if local is not None:
-            return self.analysis.invoke(local[0], local[1], values, self.depth + 1)
+        callees = self.analysis.callees(call)
+        if callees:
+            returned: Value = call.receiver if isinstance(call.receiver, Taint) else None
+            for file, function in callees:
+                value = self.analysis.invoke(file, function, values, self.depth + 1)
+                returned = merge(returned, value)
+            return returned
         if qual.startswith(_PROPAGATING_PACKAGES) or qual in ("string", "[]byte"):
             return self.merge(call.node, values)
         if isinstance(call.receiver, Taint):

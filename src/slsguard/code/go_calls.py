@@ -27,8 +27,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from slsguard import files
-from slsguard.code.go_modules import GoFile, GoPackage, Node, load_package, text_of
+from slsguard.code.go_modules import GoFile, GoPackage, Node, load_package, module_of, text_of
 from slsguard.code.model import HandlerSource, source_location
 from slsguard.leastpriv import sdkmodel
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
@@ -40,7 +39,6 @@ _TRANSFERS |= {"Download": "download_fileobj", "DownloadWithContext": "download_
 """Transfer-manager methods → the boto3 managed transfer `actionmap` already knows."""
 _TRANSFER_INPUTS = frozenset({"PutObjectInput", "GetObjectInput", "UploadInput", "DownloadInput"})
 _MAX_HOPS = 4
-MAX_GO_MOD_BYTES = 256 * 1024
 
 
 @cache
@@ -346,18 +344,8 @@ def _unfollowed(package: GoPackage, scan_root: Path) -> list[SdkCall]:
 
 def _module_path(directory: Path, scan_root: Path) -> str | None:
     """The `module` line of the nearest go.mod at or above `directory`, within the root."""
-    for folder in (directory, *directory.parents):
-        if not folder.is_relative_to(scan_root):
-            return None
-        go_mod = folder / "go.mod"
-        if go_mod.is_file():
-            try:
-                text = files.read_text(go_mod, MAX_GO_MOD_BYTES, errors="replace")
-            except OSError:
-                return None
-            match = re.search(r"^module\s+(\S+)", text, re.MULTILINE)
-            return match.group(1).strip('"') if match else None
-    return None
+    found = module_of(directory, scan_root)
+    return found[0] if found else None
 
 
 def _signer(path: str) -> bool:

@@ -4,15 +4,20 @@ A Lambda function in Go is a `main` package whose `main` calls `lambda.Start(han
 `StartWithOptions`, `StartHandler`, `StartWithContext`) from `github.com/aws/aws-lambda-go`.
 A package is every `.go` file of one folder except tests; its functions and methods are
 indexed by name, each file's imports by local name, so calls resolve inside the package.
+Packages of the same Go module (the `module` line of the nearest `go.mod`) that the handler's
+package imports, directly or through each other, are loaded too (`local_packages`): Go apps
+often keep the handler in `handlers/` and hand `lambda.Start` a method value built in `main`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.code.python_modules import ParseFailure, read_module
 from slsguard.discovery import display_name
 
@@ -22,6 +27,9 @@ LAMBDA = "github.com/aws/aws-lambda-go/lambda"
 EVENTS = "github.com/aws/aws-lambda-go/events"
 _STARTS = {"Start": 0, "StartWithOptions": 0, "StartHandler": 0, "StartWithContext": 1}
 MAX_PACKAGE_FILES = 200
+MAX_LOCAL_PACKAGES = 40
+"""Module packages loaded for one handler: a Lambda's code reaches a handful of them."""
+MAX_GO_MOD_BYTES = 256 * 1024
 
 
 @cache
@@ -66,6 +74,8 @@ class GoPackage:
     files: list[GoFile] = field(default_factory=list)
     functions: dict[str, tuple[GoFile, Node]] = field(default_factory=dict)
     methods: dict[str, tuple[GoFile, Node]] = field(default_factory=dict)
+    ambiguous: set[str] = field(default_factory=set)
+    """Method names defined on more than one type of the package."""
     failures: list[ParseFailure] = field(default_factory=list)
 
 
@@ -92,10 +102,12 @@ def load_package(directory: Path, scan_root: Path, cwd: Path) -> GoPackage:
     package = GoPackage(directory)
     paths = [p for p in sorted(directory.glob("*.go")) if not p.name.endswith("_test.go")]
     for path in paths[:MAX_PACKAGE_FILES]:
-        text = read_module(path.resolve(), scan_root)
-        if text is None:
-            continue
         shown = display_name(path.resolve(), cwd)
+        text = read_module(path.resolve(), scan_root, shown)
+        if isinstance(text, ParseFailure):
+            package.failures.append(text)
+        if not isinstance(text, str):
+            continue
         tree = _parser().parse(text.encode("utf-8"))
         if tree.root_node.has_error:
             line, column = _first_error(tree.root_node)
@@ -117,7 +129,10 @@ def _index(package: GoPackage, file: GoFile) -> None:
         elif node.type == "function_declaration":
             package.functions[text_of(node.child_by_field_name("name"))] = (file, node)
         elif node.type == "method_declaration":
-            package.methods[text_of(node.child_by_field_name("name"))] = (file, node)
+            name = text_of(node.child_by_field_name("name"))
+            if name in package.methods:
+                package.ambiguous.add(name)
+            package.methods[name] = (file, node)
 
 
 def _local_name(path: str) -> str:
@@ -128,8 +143,65 @@ def _local_name(path: str) -> str:
     return last.replace("-", "_")
 
 
-def entry_handler(package: GoPackage) -> tuple[GoFile, Node] | str:
-    """The handler `lambda.Start` is given (a function, method value or literal), or why not."""
+def module_of(directory: Path, scan_root: Path) -> tuple[str, Path] | None:
+    """(module path, folder) of the nearest go.mod at or above `directory`, within the root."""
+    for folder in (directory, *directory.parents):
+        if not folder.is_relative_to(scan_root):
+            return None
+        go_mod = folder / "go.mod"
+        if go_mod.is_file():
+            try:
+                text = files.read_text(go_mod, MAX_GO_MOD_BYTES, errors="replace")
+            except OSError:
+                return None
+            match = re.search(r"^module\s+(\S+)", text, re.MULTILINE)
+            return (match.group(1).strip('"'), folder) if match else None
+    return None
+
+
+def local_packages(package: GoPackage, scan_root: Path, cwd: Path) -> dict[str, GoPackage]:
+    """Import path → package, for the packages of the module `package` reaches by imports."""
+    found = module_of(package.directory, scan_root)
+    if found is None:
+        return {}
+    module, folder = found
+    loaded: dict[str, GoPackage] = {}
+    queue = [package]
+    while queue:
+        for file in queue.pop().files:
+            for path in file.imports.values():
+                if path in loaded or len(loaded) >= MAX_LOCAL_PACKAGES:
+                    continue
+                if path != module and not path.startswith(module + "/"):
+                    continue
+                directory = (folder / path[len(module) :].lstrip("/")).resolve()
+                if directory == package.directory.resolve() or not directory.is_dir():
+                    continue
+                if not directory.is_relative_to(scan_root):
+                    continue
+                loaded[path] = load_package(directory, scan_root, cwd)
+                queue.append(loaded[path])
+    return loaded
+
+
+def methods_named(packages: list[GoPackage], name: str) -> list[tuple[GoFile, Node]]:
+    """The methods called `name` in `packages`, one per package (a package where two types
+    define it gives none: receiver types are not tracked)."""
+    return [
+        package.methods[name]
+        for package in packages
+        if name in package.methods and name not in package.ambiguous
+    ]
+
+
+def entry_handler(
+    package: GoPackage, imported: dict[str, GoPackage] | None = None
+) -> tuple[GoFile, Node] | str:
+    """The handler `lambda.Start` is given (a function, method value or literal), or why not.
+
+    A function of an imported module package (`handlers.Handle`) or a method value whose
+    method is defined once in the package or in the module packages it imports
+    (`h.DeleteHandler` with `h := handlers.New(...)`) is followed too."""
     for file in package.files:
         for call in _descendants(file.root, "call_expression"):
             function = call.child_by_field_name("function")
@@ -143,21 +215,29 @@ def entry_handler(package: GoPackage) -> tuple[GoFile, Node] | str:
             index = _STARTS[name]
             if index >= len(arguments):
                 return f"`{text_of(call)}` has no handler argument"
-            return _handler_of(package, file, arguments[index])
+            return _handler_of(package, file, arguments[index], imported or {})
     return "no `lambda.Start` call is in the package"
 
 
-def _handler_of(package: GoPackage, file: GoFile, node: Node) -> tuple[GoFile, Node] | str:
+def _handler_of(
+    package: GoPackage, file: GoFile, node: Node, imported: dict[str, GoPackage]
+) -> tuple[GoFile, Node] | str:
     if node.type == "func_literal":
         return file, node
     if node.type == "identifier" and text_of(node) in package.functions:
         return package.functions[text_of(node)]
-    if node.type == "selector_expression":  # a method value: `h.Handle`
-        method = text_of(node.child_by_field_name("field"))
-        if method in package.methods:
-            return package.methods[method]
+    if node.type == "selector_expression":
+        operand = text_of(node.child_by_field_name("operand"))
+        name = text_of(node.child_by_field_name("field"))
+        other = imported.get(file.imports.get(operand, ""))
+        if other is not None and name in other.functions:  # `handlers.Handle`
+            return other.functions[name]
+        methods = methods_named([package, *imported.values()], name)  # a method value `h.Handle`
+        if len(methods) == 1:
+            return methods[0]
     return (
-        f"the handler `{text_of(node)[:60]}` given to lambda.Start is not a function of the package"
+        f"the handler `{text_of(node)[:60]}` given to lambda.Start is not a function of the "
+        "package or of the module packages it imports"
     )
 
 

@@ -30,6 +30,18 @@ _SQL = {
     **dict.fromkeys(("Select", "Get"), 1),
     **dict.fromkeys(("QueryContext", "QueryRowContext", "ExecContext", "PrepareContext"), 1),
 }
+_SQL_PACKAGES = (
+    "database/sql",
+    "github.com/jmoiron/sqlx",
+    "github.com/jackc/pgx",
+    "github.com/go-sql-driver/mysql",
+    "github.com/lib/pq",
+    "gorm.io/gorm",
+    "github.com/jinzhu/gorm",
+    "github.com/uptrace/bun",
+)
+"""Packages whose `Query`/`Exec`/... take SQL text; a file whose package imports none of
+them has no SQL call of that name (`cache.Get(ctx, key)`, `repo.Select(ctx, id)`)."""
 _URL = {
     "net/http.Get": 0,
     "net/http.Head": 0,
@@ -97,7 +109,7 @@ def check(frame: GoFrame, call: GoCall) -> None:
     qual, node = call.qual, call.node
     if qual in _EXEC:
         _command(frame, call, _EXEC[qual])
-    if call.method in _SQL and qual not in _URL and not qual.startswith(("os.", "net/")):
+    if call.method in _SQL and _is_sql_call(frame, call):
         index = _SQL[call.method]
         if index < len(call.nodes) and call.nodes[index].type != "interpreted_string_literal":
             _report(frame, "sql-injection", node, call.arg(index), f"the SQL of `{call.method}`")
@@ -111,6 +123,16 @@ def check(frame: GoFrame, call: GoCall) -> None:
         _report(frame, "code-injection", node, call.arg(0), "the template text of `text/template`")
     if qual in _LOG:
         _logging(frame, call)
+
+
+def _is_sql_call(frame: GoFrame, call: GoCall) -> bool:
+    """Whether a `Query`/`Exec`/`Get`... call can be a SQL library's: its package imports
+    one, and the method is not a function of the scanned module (`store.Get(ctx, id)`)."""
+    if call.qual in _URL or call.qual.startswith(("os.", "net/")):
+        return False
+    if frame.analysis.callees(call):
+        return False
+    return any(path.startswith(_SQL_PACKAGES) for path in frame.analysis.imports_of(frame.file))
 
 
 def _command(frame: GoFrame, call: GoCall, first: int) -> None:

@@ -36,6 +36,16 @@ _CLEAN = frozenset(
     {"parseInt", "parseFloat", "Number", "Boolean", "Math.floor", "encodeURIComponent"}
 )
 _PATH_SAFE = frozenset({"path.basename", "node:path.basename"})
+# Methods of strings, arrays and objects that hand their data on: a path through any other
+# method of tainted data is followed, but the finding says it may be wrong.
+_KNOWN_METHODS = frozenset(
+    {
+        *("trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toLocaleLowerCase"),
+        *("toLocaleUpperCase", "split", "slice", "substring", "substr", "concat", "replace"),
+        *("replaceAll", "padStart", "padEnd", "toString", "valueOf", "normalize", "map"),
+        *("filter", "join", "at", "charAt", "repeat", "flat", "find", "shift", "pop", "get"),
+    }
+)
 _PROPAGATE = frozenset(
     {
         "String",
@@ -394,9 +404,14 @@ class JsFrame:
             value = self.merge(call.node, values)
             return value.shaped("text") if isinstance(value, Taint) else value
         if qual in _PROPAGATE or isinstance(call.receiver, Taint):
-            return merge(
+            value = merge(
                 call.receiver if isinstance(call.receiver, Taint) else None,
                 self.merge(call.node, values),
+            )
+            if qual in _PROPAGATE or call.method in _KNOWN_METHODS or not isinstance(value, Taint):
+                return value
+            return value.doubted(
+                f"the data passes through `.{call.method}()`, whose effect is not known"
             )
         if call.method in ("join", "concat", "replace", "format"):
             return self.merge(call.node, values)

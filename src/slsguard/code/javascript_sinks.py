@@ -175,6 +175,10 @@ def _is_function(call: JsCall) -> bool:
 
 def _url(frame: JsFrame, call: JsCall) -> Value:
     first = call.nodes[0] if call.nodes else None
+    if first is not None and first.type == "identifier":
+        # `request(options)`: the options object declared above decides the URL, not its
+        # body or form fields.
+        first = _declared_object(first) or first
     if first is not None and first.type == "object":
         for pair in first.named_children:
             if pair.type == "pair" and text_of(pair.child_by_field_name("key")) in (
@@ -185,6 +189,28 @@ def _url(frame: JsFrame, call: JsCall) -> Value:
                 return frame.expr(pair.child_by_field_name("value"))
         return None
     return call.arg(0)
+
+
+_SCOPES = ("function_declaration", "arrow_function", "function_expression", "method_definition")
+
+
+def _declared_object(name: Node) -> Node | None:
+    """The object literal `const name = {...}` declares in the enclosing function, before use."""
+    scope = name.parent
+    while scope is not None and scope.type not in _SCOPES and scope.type != "program":
+        scope = scope.parent
+    declared: list[Node] = []
+    stack = [scope] if scope is not None else []
+    while stack:
+        node = stack.pop()
+        if node.start_byte >= name.start_byte:
+            continue
+        value = node.child_by_field_name("value") if node.type == "variable_declarator" else None
+        named = value is not None and text_of(node.child_by_field_name("name")) == text_of(name)
+        if value is not None and named and value.type == "object":
+            declared.append(value)
+        stack.extend(node.named_children)
+    return max(declared, key=lambda value: value.start_byte, default=None)
 
 
 def _nosql(frame: JsFrame, call: JsCall) -> None:

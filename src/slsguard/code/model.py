@@ -76,12 +76,19 @@ class Taint:
     shape: Shape = "text"
     exact: bool = False
     """The whole source field itself (all the headers), not a part of it."""
+    doubt: str = ""
+    """Why the path may not carry the data as shown (it passed through a method whose effect
+    is not known): lowers the confidence of the finding it leads to."""
 
     def step(self, item: FlowStep) -> Taint:
         """This taint with one more step (consecutive duplicates are dropped)."""
         if (self.steps and self.steps[-1] == item) or len(self.steps) >= 12:
             return self
         return replace(self, steps=(*self.steps, item))
+
+    def doubted(self, reason: str) -> Taint:
+        """This taint, with a reason to doubt the path (the first reason is kept)."""
+        return self if self.doubt else replace(self, doubt=reason)
 
     def safe_for(self, kinds: frozenset[str]) -> Taint:
         """This taint, marked safe for more sink kinds."""

@@ -66,6 +66,18 @@ _PROPAGATORS = frozenset(
     }
 )
 _STRING_BUILDERS = frozenset({"join", "format", "format_map", "replace", "substitute"})
+# Methods of strings, bytes and containers that hand their data on: a path through any other
+# method of tainted data is followed, but the finding says it may be wrong.
+_KNOWN_METHODS = frozenset(
+    {
+        *("strip", "lstrip", "rstrip", "lower", "upper", "casefold", "title", "capitalize"),
+        *("swapcase", "split", "rsplit", "splitlines", "partition", "rpartition", "encode"),
+        *("decode", "replace", "format", "format_map", "join", "removeprefix", "removesuffix"),
+        *("zfill", "ljust", "rjust", "center", "expandtabs", "translate", "get", "pop", "copy"),
+        *("items", "values", "keys", "setdefault", "read", "getvalue", "group", "groups"),
+        *("resolve", "absolute", "joinpath", "with_name", "with_suffix", "as_posix", "geturl"),
+    }
+)
 
 
 def _concatenated(node: ast.BinOp) -> list[ast.expr]:
@@ -92,6 +104,24 @@ def _configured_base(parts: list[ast.expr], values: list[Value]) -> bool:
         if value is not None:
             return False
     return False
+
+
+def _configured_start(parts: list[ast.expr], values: list[Value]) -> bool:
+    """Whether the text starts with a configured value the event's data follows at once
+    (`BASE + item_id`): the host is fixed only if the value ends with `/`, unknown here."""
+    first = parts[0].value if isinstance(parts[0], ast.FormattedValue) else parts[0]
+    return (
+        isinstance(first, ast.Name | ast.Attribute | ast.Subscript | ast.Call)
+        and values[0] is None
+        and len(values) > 1
+        and values[1] is not None
+    )
+
+
+def _shown(part: ast.expr) -> str:
+    """`ORDERS_API_URL` as the code writes it (shortened)."""
+    inner = part.value if isinstance(part, ast.FormattedValue) else part
+    return f"`{ast.unparse(inner)[:60]}`"
 
 
 def _literal_start(part: ast.expr) -> str:
@@ -349,6 +379,11 @@ class Frame:
             return value.safe_for(frozenset({"ssrf"}))
         if _configured_base(parts, values):
             return value.safe_for(frozenset({"ssrf"}))
+        if _configured_start(parts, values):
+            return value.doubted(
+                f"the URL starts with {_shown(parts[0])}, from configuration: if it ends with "
+                "`/`, the event only adds a path"
+            )
         return value
 
     def _subscript(self, node: ast.Subscript) -> Value:
@@ -456,7 +491,12 @@ class Frame:
             text = qual in ("str", "repr", "bytes", "json.dumps")
             return value.shaped("text") if text and isinstance(value, Taint) else value
         if isinstance(call.receiver, Taint):
-            return merge(call.receiver.shaped(call.receiver.shape), self.merge(node, args))
+            value = merge(call.receiver.shaped(call.receiver.shape), self.merge(node, args))
+            if method in _KNOWN_METHODS or not isinstance(value, Taint):
+                return value
+            return value.doubted(
+                f"the data passes through `.{method}()`, whose effect is not known"
+            )
         if method in _STRING_BUILDERS:
             owner = node.func.value if isinstance(node.func, ast.Attribute) else None
             prefix = owner.value if isinstance(owner, ast.Constant) else None

@@ -12,7 +12,8 @@ def merge(first: Value, second: Value) -> Value:
     if isinstance(first, Taint) and isinstance(second, Taint):
         sanitized = first.sanitized & second.sanitized
         shape = "json" if "json" in (first.shape, second.shape) else first.shape
-        return Taint(first.field, first.trigger, first.steps, sanitized, shape)
+        doubt = first.doubt or second.doubt
+        return Taint(first.field, first.trigger, first.steps, sanitized, shape, doubt=doubt)
     if isinstance(first, Taint):
         return first
     if isinstance(second, Taint):

@@ -52,6 +52,17 @@ class LoadResult:
     apps: list[Application] = field(default_factory=list)
     file_notes: list[Note] = field(default_factory=list)
     files: int = 0
+    project_root: str = ""
+    """The absolute project root every application is stamped with."""
+    on_app: Callable[[Application], None] | None = None
+    """Told each application as soon as it is loaded (a pool starts judging it)."""
+
+    def add(self, app: Application) -> None:
+        """Keep a loaded application (stamped with the project root) and say so."""
+        app = replace(app, project_root=self.project_root)
+        self.apps.append(app)
+        if self.on_app is not None:
+            self.on_app(app)
 
 
 Progress = Callable[[int, int], None]
@@ -59,11 +70,16 @@ Progress = Callable[[int, int], None]
 
 
 def load_all(
-    candidates: list[Candidate], options: LoadOptions, cwd: Path, progress: Progress | None = None
+    candidates: list[Candidate],
+    options: LoadOptions,
+    cwd: Path,
+    progress: Progress | None = None,
+    on_app: Callable[[Application], None] | None = None,
 ) -> LoadResult:
     """Load every candidate; files included by a Serverless config are not loaded twice.
-    `cwd` is the folder file names are relative to: the project root."""
-    result = LoadResult(files=len(candidates))
+    `cwd` is the folder file names are relative to: the project root. `on_app` is told each
+    application as soon as it is loaded, in the order of `LoadResult.apps`."""
+    result = LoadResult(files=len(candidates), project_root=os.path.abspath(cwd), on_app=on_app)
     included: set[str] = set()
     order = {
         "serverless": 0,
@@ -111,10 +127,9 @@ def load_all(
             app = _serverless(candidate, loaded, options, included, cwd)
         else:
             app = _template(candidate, loaded.root)
-        result.apps.append(_with_notes(app, external_role_notes(app)))
-    if terraform:
-        result.apps.extend(_terraform(terraform, cwd, options.var_files))
-    result.apps = [replace(app, project_root=os.path.abspath(cwd)) for app in result.apps]
+        result.add(_with_notes(app, external_role_notes(app)))
+    for app in _terraform(terraform, cwd, options.var_files) if terraform else ():
+        result.add(app)
     return result
 
 
@@ -126,7 +141,8 @@ def _framework(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
     load = load_chalice if candidate.kind == "chalice" else load_zappa
     apps, problems = load(candidate.path, lambda p: display_name(p, cwd), candidate.root)
     result.file_notes.extend(_problem_notes(Loaded(candidate.display, None, problems)))
-    result.apps.extend(_with_notes(app, external_role_notes(app)) for app in apps)
+    for app in apps:
+        result.add(_with_notes(app, external_role_notes(app)))
 
 
 def _terraform(
@@ -236,7 +252,7 @@ def _pipeline(candidate: Candidate, result: LoadResult) -> None:
     loaded, app = load_pipeline(candidate.path, candidate.display, candidate.root, system)
     result.file_notes.extend(_problem_notes(loaded))
     if app is not None:
-        result.apps.append(app)
+        result.add(app)
     elif loaded.root is not None and not isinstance(loaded.root, YMap):
         result.file_notes.append(_not_a_template(candidate))
 

@@ -68,6 +68,14 @@ class Rule:
         return self.info.name
 
 
+TEMPLATE_DIALECTS = ("serverless", "sam", "cloudformation", "terraform")
+"""The template syntaxes a rule judges unless it says otherwise (CDK output is CloudFormation,
+checked by the synthesised fixture app; a live account by the audit tests)."""
+
+NO_TEMPLATES: tuple[str, ...] = ()
+"""For rules about handler code, manifests and CI files: no template syntax of their own."""
+
+
 def _info(
     module: str,
     rule_id: str,
@@ -78,6 +86,7 @@ def _info(
     mappings: dict[str, str | tuple[str, ...]],
     default_enabled: bool,
     confidence: Confidence = Confidence.HIGH,
+    dialects: tuple[str, ...] = (),
 ) -> RuleInfo:
     pairs: list[tuple[str, str]] = [("practice", practice)]
     for key, value in mappings.items():
@@ -87,7 +96,16 @@ def _info(
         pairs.extend((key, item) for item in values)
     doc = (sys.modules[module].__doc__ or "").strip()
     return RuleInfo(
-        rule_id, name, severity, summary, practice, tuple(pairs), doc, default_enabled, confidence
+        rule_id,
+        name,
+        severity,
+        summary,
+        practice,
+        tuple(pairs),
+        doc,
+        default_enabled,
+        confidence,
+        dialects,
     )
 
 
@@ -101,10 +119,13 @@ def rule(
     mappings: dict[str, str | tuple[str, ...]],
     default_enabled: bool = True,
     confidence: Confidence = Confidence.HIGH,
+    dialects: tuple[str, ...] = TEMPLATE_DIALECTS,
 ) -> Callable[[Check], Rule]:
     """Make a `Rule` from a check function; the module docstring becomes its documentation.
 
-    `confidence` says how often its findings are right (see `Confidence`).
+    `confidence` says how often its findings are right (see `Confidence`). `dialects` are
+    the template syntaxes it judges: every one unless what it checks cannot be written in
+    some (a test wants a fixture in each), none for rules about code, manifests or CI.
     """
 
     def wrap(check: Check) -> Rule:
@@ -118,6 +139,7 @@ def rule(
             mappings,
             default_enabled,
             confidence,
+            dialects,
         )
         return Rule(info, check)
 

@@ -65,7 +65,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from slsguard.analysis.http import Endpoint, describe, endpoints
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Confidence, Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -110,6 +110,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             severity=_severity(endpoint),
             function=endpoint.function,
             subject=endpoint.route,
+            # Who can reach it rests on a value outside the scan (a listener, a VPC endpoint).
+            confidence=Confidence.MEDIUM if endpoint.network == "unknown" else None,
+            confidence_reason=endpoint.network_detail if endpoint.network == "unknown" else "",
         )
 
 

@@ -86,7 +86,7 @@ from slsguard.analysis.code_findings import code_violations
 from slsguard.code.facts import code_facts
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -99,6 +99,7 @@ from slsguard.rules import Context, rule
         "owasp-serverless": "S5",
         "cwe": "CWE-639",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Identity values from the request deciding access in authenticated functions."""

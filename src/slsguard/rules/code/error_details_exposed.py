@@ -87,7 +87,7 @@ from slsguard.analysis.code_findings import code_violations
 from slsguard.code.facts import code_facts
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -100,6 +100,7 @@ from slsguard.rules import Context, rule
         "owasp-serverless": "S6",
         "cwe": "CWE-209",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Error details returned by functions behind an HTTP endpoint."""

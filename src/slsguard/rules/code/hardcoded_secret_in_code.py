@@ -83,7 +83,7 @@ from collections.abc import Iterator
 from slsguard.analysis.code_findings import code_violations
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -98,6 +98,7 @@ from slsguard.rules import Context, rule
         "pci-dss-4.0": "8.6.2",
         "hipaa": "164.312(a)(2)(iv)",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`."""

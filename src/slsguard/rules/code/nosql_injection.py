@@ -72,7 +72,7 @@ from collections.abc import Iterator
 from slsguard.analysis.code_findings import code_violations
 from slsguard.findings import Confidence, Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -86,6 +86,7 @@ from slsguard.rules import Context, rule
         "cwe": "CWE-943",
     },
     confidence=Confidence.MEDIUM,
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`."""

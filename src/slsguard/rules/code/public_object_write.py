@@ -81,7 +81,7 @@ from slsguard.analysis.public_access import bucket_access
 from slsguard.analysis.resources import BUCKET, Resource, ResourceIndex
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 from slsguard.tf_address import resource_name
 
 
@@ -95,6 +95,7 @@ from slsguard.tf_address import resource_name
         "owasp-serverless": "S3",
         "cwe": "CWE-732",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Public canned ACLs in handler code, judged against the bucket when it is known."""

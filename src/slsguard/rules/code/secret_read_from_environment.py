@@ -77,7 +77,7 @@ from collections.abc import Iterator
 from slsguard.analysis.code_findings import code_violations
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -91,6 +91,7 @@ from slsguard.rules import Context, rule
         "cwe": "CWE-526",
         "pci-dss-4.0": "8.6.2",
     },
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`."""

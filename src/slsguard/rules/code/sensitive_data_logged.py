@@ -75,7 +75,7 @@ from slsguard.analysis.code_findings import code_violations
 from slsguard.analysis.http import endpoints
 from slsguard.findings import Confidence, Severity, Violation
 from slsguard.model import Application, Function
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -89,6 +89,7 @@ from slsguard.rules import Context, rule
         "cwe": "CWE-532",
     },
     confidence=Confidence.MEDIUM,
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`.

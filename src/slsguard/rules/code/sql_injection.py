@@ -70,7 +70,7 @@ from collections.abc import Iterator
 from slsguard.analysis.code_findings import code_violations
 from slsguard.findings import Confidence, Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -84,6 +84,7 @@ from slsguard.rules import Context, rule
         "cwe": "CWE-89",
     },
     confidence=Confidence.MEDIUM,
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`."""

@@ -71,7 +71,7 @@ from slsguard.deps.facts import AppDependencies, AuditStatus
 from slsguard.deps.model import Manifest
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 HOW_TO_AUDIT = (
     "audit offline with `slsguard db update` then `--offline` (or `--advisory-db PATH`), "
@@ -86,6 +86,7 @@ HOW_TO_AUDIT = (
     "A function's dependencies were not checked against any advisory source",
     practice="P10",
     mappings={},
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """One finding per shipped dependency file whose packages were not audited."""
@@ -95,7 +96,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     dependencies = facts.of_app(app)
     for manifest in dependencies.manifests():
         functions = dependencies.users(manifest)
-        if not functions:
+        if not functions or manifest.refused:  # never read: SLS001 says so
             continue
         if manifest.problems:
             yield _unreadable(manifest, functions)

@@ -59,7 +59,7 @@ from slsguard.deps.facts import AppDependencies
 from slsguard.deps.model import Manifest
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 _LOCK_COMMANDS = {
     "package-json": "run `npm install` and commit package-lock.json (deploy with `npm ci`)",
@@ -80,6 +80,7 @@ _LOCKFILES = {
     "A function's dependencies are not locked to exact versions",
     practice="P7",
     mappings={"owasp-serverless": "S9", "cwe": "CWE-1357", "pci-dss-4.0": "6.3.2"},
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Unpinned requirement lines, and declarations that no lockfile locks."""

@@ -91,7 +91,7 @@ from slsguard.deps.matching import Vulnerability
 from slsguard.deps.model import Package
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 
 @rule(
@@ -101,6 +101,7 @@ from slsguard.rules import Context, rule
     "A function ships a package version with a published vulnerability",
     practice="P10",
     mappings={"owasp-serverless": "S9", "cwe": "CWE-1395", "pci-dss-4.0": "6.3.3"},
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """One finding per vulnerable package entry and (alias-merged) advisory."""

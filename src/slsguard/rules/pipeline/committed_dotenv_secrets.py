@@ -68,7 +68,7 @@ from collections.abc import Iterator
 from slsguard.delivery import DotenvEntry, DotenvFile
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 from slsguard.secrets.detect import SecretMatch, classify, is_aws_documentation_key, mask
 
 
@@ -80,6 +80,7 @@ from slsguard.secrets.detect import SecretMatch, classify, is_aws_documentation_
     "holds secrets",
     practice="P7",
     mappings={"owasp-serverless": "S3", "cwe": "CWE-798", "pci-dss-4.0": "8.6.2"},
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Every secret in a dotenv file the config loads and git does not ignore."""

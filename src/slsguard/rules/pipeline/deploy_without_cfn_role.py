@@ -67,7 +67,7 @@ from slsguard.delivery import DeployCommand, Pipeline
 from slsguard.findings import Origin, Severity, Violation
 from slsguard.located import YMap
 from slsguard.model import Application, render
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 
 ROLE = "arn:aws:iam::<account-id>:role/<cfn-execution-role>"
 
@@ -80,6 +80,7 @@ ROLE = "arn:aws:iam::<account-id>:role/<cfn-execution-role>"
     "CloudFormation service role (sls `provider.iam.deploymentRole`, `cfnRole`)",
     practice="P7",
     mappings={"owasp-serverless": "S6", "cwe": "CWE-250", "pci-dss-4.0": "7.2.5"},
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """A Serverless config without a deployment role; CI deploys of stacks without one."""

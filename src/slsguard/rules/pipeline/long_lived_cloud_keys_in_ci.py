@@ -77,7 +77,7 @@ from collections.abc import Iterator
 from slsguard.delivery import CiJob, Pipeline, StoredKey
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
-from slsguard.rules import Context, rule
+from slsguard.rules import NO_TEMPLATES, Context, rule
 from slsguard.secrets.detect import is_aws_documentation_key, mask
 
 ROLE = "arn:aws:iam::<account-id>:role/<deploy-role>"
@@ -96,6 +96,7 @@ _SCOPES = {
     "access keys instead of short-lived credentials (OIDC `role-to-assume`, `id_tokens`)",
     practice="P7",
     mappings={"owasp-serverless": "S6", "cwe": "CWE-798", "pci-dss-4.0": "8.6.3"},
+    dialects=NO_TEMPLATES,
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Each place a deploying job is handed a long-lived key, once, with the jobs it reaches."""
