@@ -9,9 +9,13 @@ times the whole ``slsguard audit --endpoint-url ... --format json`` process (int
 start-up included): one warm-up run, then the median of ``--runs``. It prints a Markdown table
 (or ``--json``). Needs ``boto3`` and ``moto[server]``.
 
+With ``--accounts N`` the functions are spread over N member accounts of an organization
+(created through roles moto lets anyone assume) and ``slsguard audit --organization`` is
+timed instead (the calling account holds none).
+
 Usage::
 
-    python benchmarks/audit.py [--functions 200] [--runs 3] [--json]
+    python benchmarks/audit.py [--functions 200] [--accounts 0] [--runs 3] [--json]
 """
 
 from __future__ import annotations
@@ -47,21 +51,38 @@ def _zip() -> bytes:
     return buffer.getvalue()
 
 
-def _client(url: str, service: str) -> Any:
+def _client(url: str, service: str, keys: dict[str, str] | None = None) -> Any:
     import boto3  # type: ignore[import-untyped]
 
+    given = keys or {"AccessKeyId": "testing", "SecretAccessKey": "testing"}
     return boto3.client(
         service,
         region_name=REGION,
         endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=given["AccessKeyId"],
+        aws_secret_access_key=given["SecretAccessKey"],
+        aws_session_token=given.get("SessionToken"),
     )
 
 
-def populate(url: str, count: int) -> None:
-    """Create `count` functions with roles, environments, some URLs and log groups."""
-    iam, lam, logs = _client(url, "iam"), _client(url, "lambda"), _client(url, "logs")
+def organization(url: str, accounts: int, functions: int) -> None:
+    """An organization of `accounts` members sharing `functions` functions."""
+    org = _client(url, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    sts = _client(url, "sts")
+    for index in range(accounts):
+        status = org.create_account(Email=f"m{index}@example.com", AccountName=f"m{index}")
+        account = status["CreateAccountStatus"]["AccountId"]
+        role = f"arn:aws:iam::{account}:role/slsguard-audit"
+        keys = sts.assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
+        share = functions // accounts + (1 if index < functions % accounts else 0)
+        populate(url, share, keys)
+
+
+def populate(url: str, count: int, keys: dict[str, str] | None = None) -> None:
+    """Create `count` functions with roles, environments, some URLs and log groups (in the
+    account of `keys`, the default account without)."""
+    iam, lam, logs = (_client(url, service, keys) for service in ("iam", "lambda", "logs"))
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -100,10 +121,11 @@ def populate(url: str, count: int) -> None:
             logs.create_log_group(logGroupName=f"/aws/lambda/{name}")
 
 
-def time_audit(url: str) -> tuple[float, dict[str, Any]]:
+def time_audit(url: str, whole_organization: bool = False) -> tuple[float, dict[str, Any]]:
     """Seconds one `slsguard audit` process takes, and its JSON report."""
     command = [sys.executable, "-m", "slsguard", "audit", "--endpoint-url", url]
     command += ["--region", REGION, "--format", "json"]
+    command += ["--organization"] if whole_organization else []
     environ = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=environ, check=False)
@@ -117,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     """Start moto, fill it, time the audit and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--functions", type=int, default=200)
+    parser.add_argument("--accounts", type=int, default=0, help="members of an organization")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -130,10 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}"
     try:
         started = time.perf_counter()
-        populate(url, args.functions)
+        if args.accounts:
+            organization(url, args.accounts, args.functions)
+        else:
+            populate(url, args.functions)
         setup = time.perf_counter() - started
-        time_audit(url)  # Warm-up.
-        timings = [time_audit(url) for _ in range(args.runs)]
+        whole = args.accounts > 0
+        time_audit(url, whole)  # Warm-up.
+        timings = [time_audit(url, whole) for _ in range(args.runs)]
     finally:
         server.stop()
     median = statistics.median(seconds for seconds, _ in timings)
@@ -141,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     findings = len(report.get("findings", []))
     result = {
         "functions": args.functions,
+        "accounts": args.accounts or 1,
         "runs": args.runs,
         "median_seconds": round(median, 2),
         "functions_per_second": round(args.functions / median, 1),
@@ -150,9 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"| functions | audit (median of {args.runs}) | functions/s | findings |")
-    print("|---:|---:|---:|---:|")
-    print(f"| {args.functions} | {median:.2f} s | {result['functions_per_second']} | {findings} |")
+    print(f"| functions | accounts | audit (median of {args.runs}) | functions/s | findings |")
+    print("|---:|---:|---:|---:|---:|")
+    print(
+        f"| {args.functions} | {result['accounts']} | {median:.2f} s "
+        f"| {result['functions_per_second']} | {findings} |"
+    )
     return 0
 
 

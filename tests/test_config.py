@@ -163,3 +163,15 @@ def test_report_unused_ignores_from_config(project: Path) -> None:
     )
     main(["scan", str(project), "-o", str(out)])
     assert _rules(out) == ["SLS007", "SLS101"]
+
+
+def test_the_sns_key_note_is_opt_in_and_enabled_by_configuration(project: Path) -> None:
+    (project / "serverless.yml").write_text(
+        WILDCARD + "resources:\n  Resources:\n    Alerts:\n      Type: AWS::SNS::Topic\n"
+    )
+    out = project / "r.json"
+    main(["scan", str(project), "-o", str(out), "--format", "json"])
+    assert "SLS215" not in _rules(out)
+    (project / ".slsguard.yml").write_text("enable: [topic-without-cmk]\nformat: json\n")
+    main(["scan", str(project), "-o", str(out)])
+    assert "SLS215" in _rules(out)

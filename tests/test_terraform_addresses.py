@@ -59,4 +59,7 @@ def test_api_findings_name_addresses_and_fix_in_hcl() -> None:
     assert "xray_tracing_enabled = true" in text  # SLS402 stage fix
     assert 'mode = "Active"' in text  # SLS402 function fix
     assert "access_log_settings {" in text  # SLS403 fix
-    assert 'resource "aws_api_gateway_method_settings" "prod_all"' in text  # SLS209 fix
+    # SLS209: throttling as method settings of the stage, in HCL (no CloudFormation keys).
+    assert 'resource "aws_api_gateway_method_settings" "prod_all" {' in text
+    assert "rest_api_id = aws_api_gateway_stage.prod.rest_api_id" in text
+    assert "MethodSettings:" not in text

@@ -216,6 +216,8 @@ def classify(path: Path, display: str, root: Path, *, explicit: bool = False) ->
         return Candidate(path, display, root, "template") if _named_like_template(path) else None
     text, valid = _decoded(data)
     kind = _kind_of(path, text)
+    if kind is None and not valid and _named_like_template(path):
+        kind = "template"  # its bad bytes may hide the markers: the loader says what is wrong
     if kind is None and explicit and path.suffix.lower() in TEMPLATE_SUFFIXES:
         return None
     # Undecodable text is left to the loader, which re-reads the file and says why.

@@ -50,6 +50,15 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def special_kind(path: Path | str) -> str | None:
+    """`a FIFO`, `a socket` or a device when `path` (links followed) is one; None for
+    regular files, folders and paths that do not exist. Never blocks, never raises."""
+    mode = _mode(path)
+    if mode is None or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return kind_of(mode)
+
+
 def is_regular(path: Path) -> bool:
     """True when `path` (links followed) is a regular file; never blocks, never raises."""
     try:

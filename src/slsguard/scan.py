@@ -20,7 +20,7 @@ from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded
 from slsguard.deps.audit import analyse as analyse_dependencies
-from slsguard.deps.facts import DependencyFacts
+from slsguard.deps.facts import DependencyFacts, refused_notes
 from slsguard.deps.options import DependencyOptions
 from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import Candidate, discover
@@ -202,6 +202,8 @@ def judge_app(
     """Every selected rule over one application, with its notes and its inventory."""
     findings = _notes(app.notes, active, app)
     findings.extend(_notes(code_notes(app, frozenset(active)), active, app))
+    if context.dependencies is not None:
+        findings.extend(_notes(refused_notes(context.dependencies.of_app(app)), active, app))
     for rule in rules:
         if rule.check is not None:
             findings.extend(run_rule(rule, app, context, active))
@@ -398,7 +400,22 @@ def _summary(
     rules_run: frozenset[str],
     dependencies: DependencyFacts,
 ) -> AppSummary:
-    names = tuple(fn.name for fn in app.functions)
+    names = tuple(mask_text(fn.name) for fn in app.functions)
     details = with_monitoring(described, app, findings, rules_run)
     details = with_packages(details, dependencies, dependencies.of_app(app))
-    return AppSummary(app.name, app.kind, app.file, names, details)
+    masked = tuple(_masked(detail) for detail in details)
+    return AppSummary(mask_text(app.name), app.kind, app.file, names, masked)
+
+
+def _masked(detail: FunctionSummary) -> FunctionSummary:
+    """A function's summary with every text taken from the scanned files masked (a role
+    or a name can be a token pasted in the wrong place)."""
+    return replace(
+        detail,
+        name=mask_text(detail.name),
+        runtime=mask_text(detail.runtime) if detail.runtime else detail.runtime,
+        triggers=tuple(mask_text(trigger) for trigger in detail.triggers),
+        role=mask_text(detail.role),
+        role_shared_with=tuple(mask_text(name) for name in detail.role_shared_with),
+        secrets=tuple(mask_text(name) for name in detail.secrets),
+    )

@@ -103,7 +103,27 @@ def serverless_artifact(
 def _scratch_folder() -> Path:
     pid = os.getpid()
     if pid not in _scratch:
-        folder = Path(tempfile.mkdtemp(prefix="slsguard-zips-")).resolve()
+        import multiprocessing
+        from multiprocessing import util
+
+        # A worker of `scan --jobs` names its folder after the scanning process, which removes
+        # what its workers leave (a terminated worker runs no exit handler of its own).
+        parent = multiprocessing.parent_process()
+        owner = parent.pid if parent is not None and parent.pid is not None else pid
+        folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{owner}-")).resolve()
         atexit.register(shutil.rmtree, folder, True)
+        util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=0)
         _scratch[pid] = folder
     return _scratch[pid]
+
+
+def _remove_leftovers(owner: int) -> None:
+    """At the scanning process's exit: the folders its workers could not remove."""
+    if os.getpid() != owner:
+        return  # a forked copy of this module in another process
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}{owner}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_PREFIX = "slsguard-zips-"
+atexit.register(_remove_leftovers, os.getpid())

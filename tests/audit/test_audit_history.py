@@ -126,3 +126,16 @@ def test_show_needs_a_readable_history(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["audit", "--show"]) == 2
     assert main(["audit", "--history", str(tmp_path / "none.jsonl"), "--show"]) == 2
     assert "cannot read history" in capsys.readouterr().err
+
+
+def test_each_account_is_compared_with_its_own_previous_audit() -> None:
+    alpha, beta = Seen("a", "SLS301", "x"), Seen("b", "SLS301", "y")
+    entries = [  # An organization audit: one entry per account, twice.
+        Entry("t1", "111111111111", ("r",), {}, (alpha,)),
+        Entry("t1", "222222222222", ("r",), {}, (beta,)),
+        Entry("t2", "111111111111", ("r",), {}, (alpha,)),
+        Entry("t2", "222222222222", ("r",), {}, ()),
+    ]
+    steps = evolution(entries)
+    assert (steps[2].new, steps[2].fixed, steps[2].still_open) == ((), (), (alpha,))
+    assert (steps[3].new, steps[3].fixed, steps[3].still_open) == ((), (beta,), ())

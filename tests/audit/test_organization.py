@@ -212,12 +212,15 @@ def test_sarif_names_the_account_and_history_records_each(
     )
 
 
-def test_the_admin_role_prints_a_warning(
+def test_the_admin_role_and_an_unknown_account_print_warnings(
     moto_url: str, members: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = ["audit", "--endpoint-url", moto_url, "--organization", "--select", "SLS301"]
-    main([*base, "--accounts", members["alpha"], "--role-name", "OrganizationAccountAccessRole"])
-    assert "OrganizationAccountAccessRole has AdministratorAccess" in capsys.readouterr().err
+    chosen = ["--accounts", f"{members['alpha']},999999999999"]
+    main([*base, *chosen, "--role-name", "OrganizationAccountAccessRole"])
+    err = capsys.readouterr().err
+    assert "OrganizationAccountAccessRole has AdministratorAccess" in err
+    assert "--accounts 999999999999: not an active account of the organization" in err
 
 
 def test_external_id_and_session_name_reach_assume_role(

@@ -105,6 +105,7 @@ def test_terraform_locations_carry_terraform_addresses() -> None:
         assert finding.location.key_path == (), where
         terraform = address.startswith(("aws_", "module.", "data.", "var."))
         assert terraform or not address, (where, address)
+        assert not any(part in address for part in ("Properties", "PolicyDocument")), where
 
 
 def test_least_privilege_fixes_are_never_empty() -> None:

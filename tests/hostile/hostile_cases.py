@@ -52,16 +52,30 @@ def write(folder: Path, name: str, text: str) -> Path:
 # Special files ------------------------------------------------------------------------
 
 
+_USES_OTHER = "  main:\n    handler: handler.main\n    description: ${self:custom.other}\n"
+
+
 def _fifo(
     name: str,
     rule: str | None = "SLS001",
     says: str = "not a regular file",
     *,
     with_service: bool = True,
+    runtime: str = "python3.12",
 ) -> Case:
     def build(folder: Path) -> list[str]:
         if with_service:
-            serverless(folder, custom="custom:\n  other: ${file(./other.yml)}\n")
+            serverless(
+                folder,
+                custom="custom:\n  other: ${file(./other.yml)}\n",
+                runtime=runtime,
+                functions=_USES_OTHER,
+            )
+            write(
+                folder,
+                "handler.py",
+                "import helpers\ndef main(event, context):\n    helpers.run(event)\n",
+            )
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
@@ -70,7 +84,8 @@ def _fifo(
         return []
 
     also = ("SLS101",) if with_service else ()
-    return Case(f"fifo {name}", build, rule, says if rule else "", also=also)
+    label = f"fifo {name}" + ("" if runtime == "python3.12" else f" ({runtime})")
+    return Case(label, build, rule, says if rule else "", also=also)
 
 
 def _socket_template(folder: Path) -> list[str]:
@@ -107,8 +122,10 @@ def _device_as(option: str) -> Case:
 SPECIAL = [
     _fifo("serverless.yml", with_service=False),
     _fifo("template.yaml"),
-    _fifo("package-lock.json", None),
-    _fifo("poetry.lock", None),
+    _fifo("package-lock.json", None),  # a Python service reads no npm lockfile
+    _fifo("requirements.txt", "SLS001", "dependencies not analysed"),
+    _fifo("package-lock.json", "SLS001", "never read", runtime="nodejs20.x"),
+    _fifo("poetry.lock", "SLS001", "never read"),
     _fifo(".github/workflows/ci.yml"),
     Case(
         "fifo .slsguard.yml",
@@ -117,9 +134,10 @@ SPECIAL = [
         exit_codes=(2,),
         stderr_says="a FIFO, not a regular file",
     ),
-    Case("fifo pyproject.toml", _fifo("pyproject.toml").build, None, also=("SLS101",)),
-    _fifo("other.yml", None),
-    _fifo("handler.py", None),
+    _fifo("pyproject.toml", "SLS001", "pyproject.toml is a FIFO"),
+    _fifo("other.yml", "SLS001", "the included file is a FIFO"),
+    _fifo("handler.py", "SLS001", "handler code not analysed"),
+    _fifo("helpers.py", "SLS001", "helpers.py was not read"),
     Case("socket template.yaml", _socket_template, "SLS001", "not a regular file"),
     Case("symlink loops", _symlink_loop, "SLS101"),
     Case("unreadable file", _unreadable, "SLS001", "cannot read", root_can_read=False),
@@ -192,7 +210,8 @@ def _deep_toml(folder: Path) -> list[str]:
 def _deep_jsondecode(folder: Path) -> list[str]:
     nested = "[" * DEPTH + "]" * DEPTH
     used = _TF_FUNCTION.replace(
-        'handler = "handler.main"', 'handler = "handler.main"\n  description = local.deep'
+        'handler = "handler.main"',
+        'handler = "handler.main"\n  environment {\n    variables = { X = local.deep }\n  }',
     )
     write(folder, "main.tf", used + f'locals {{\n  deep = jsondecode("{nested}")\n}}\n')
     return []
@@ -217,7 +236,7 @@ NESTING = [
     *(_py_case(kind, body) for kind, body in _PY_DEEP.items()),
     *(_js_case(kind, body) for kind, body in _JS_DEEP.items()),
     Case("toml nesting", _deep_toml, None, also=("SLS101",)),
-    Case("jsondecode nesting", _deep_jsondecode, None, also=("SLS101",)),
+    Case("jsondecode nesting", _deep_jsondecode, "SLS001", "jsondecode", also=("SLS101",)),
     Case("inline ZipFile nesting", _deep_zipfile, "SLS001", "handler code"),
 ]
 

@@ -19,6 +19,7 @@ from slsguard.cli import main
 from slsguard.discovery import discover
 from slsguard.findings import Origin
 from slsguard.iam.evaluate import Policies, evaluate
+from slsguard.leastpriv.command import json_key
 from slsguard.leastpriv.needs import function_needs
 from slsguard.loading import LoadOptions, load_all
 from slsguard.loading.policies import parse_statements
@@ -78,11 +79,15 @@ def test_printed_policies_allow_every_call(
         loaded = load_all(list(discover([Path(app)], Path.cwd())), LoadOptions(), Path.cwd())
         if not loaded.apps:
             continue
-        needs = function_needs(loaded.apps[0])
         assert main(["policy", app, "--format", "json"]) == 0
         printed = json.loads(capsys.readouterr().out)
-        for name, found in needs.items():
-            statements = parse_statements(printed[name]["Statement"], Origin("printed"), name)
+        every = [(a, fn.name) for a in loaded.apps for fn in a.functions]
+        shared = {n for _, n in every if sum(1 for _, m in every if m == n) > 1}
+        for owner, name, found in (
+            (a, n, f) for a in loaded.apps for n, f in function_needs(a).items()
+        ):
+            key = json_key(owner.file, name, shared)
+            statements = parse_statements(printed[key]["Statement"], Origin("printed"), name)
             policies = Policies(tuple(statements))
             for need in found.needs:
                 arn = (

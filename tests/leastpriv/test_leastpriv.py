@@ -69,6 +69,7 @@ APP = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "missing-perm
         ("route53resolver", "batch_create_firewall_rule", ("route53resolver:CreateFirewallRule",)),
         ("s3control", "get_public_access_block", ("s3:GetAccountPublicAccessBlock",)),
         ("s3", "write_get_object_response", ("s3-object-lambda:WriteGetObjectResponse",)),
+        ("s3", "get_object_attributes", ("s3:GetObject", "s3:GetObjectAttributes")),
         # API Gateway's portal calls have named actions, not HTTP verbs.
         ("apigatewayv2", "list_portals", ("apigateway:ListPortals",)),
     ],

@@ -84,3 +84,28 @@ def test_an_unknown_function_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     app = FIXTURES / "rules" / "missing-permission" / "orders"
     assert main(["policy", str(app), "--function", "nope"]) == 2
     assert "no function named nope (functions: worker)" in capsys.readouterr().err
+
+
+def test_json_keys_functions_two_templates_share_by_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+"""
+    code = "import boto3\n\n\ndef handler(event, context):\n"
+    code += '    boto3.client("sqs").list_queues()\n'
+    for folder in ("a", "b"):
+        (tmp_path / folder / "src").mkdir(parents=True)
+        (tmp_path / folder / "template.yaml").write_text(template, encoding="utf-8")
+        (tmp_path / folder / "src" / "app.py").write_text(code, encoding="utf-8")
+    assert main(["policy", str(tmp_path), "--format", "json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {
+        "a/template.yaml:Worker",
+        "b/template.yaml:Worker",
+    }

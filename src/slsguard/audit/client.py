@@ -173,24 +173,25 @@ class Session:
             raise AuditError(
                 "`slsguard audit` needs boto3: pip install 'slsguard[audit]'"
             ) from error
-        self._boto = boto3.session.Session(profile_name=endpoint.profile)
-        if credentials is not None:
-            self._boto = boto3.session.Session(
-                aws_access_key_id=credentials.access_key,
-                aws_secret_access_key=credentials.secret_key,
-                aws_session_token=credentials.token,
-                region_name=self._boto.region_name,
-            )
+        own = boto3.session.Session(profile_name=endpoint.profile)
+        self._region: str = own.region_name or "us-east-1"
+        self._boto = own if credentials is None else _shared_session(endpoint.profile)
+        self._lock = threading.Lock() if credentials is None else _SHARED_LOCK
+        self._keys: dict[str, str] = {}
+        if credentials is not None:  # Passed to every client: the shared session has none.
+            self._keys = {
+                "aws_access_key_id": credentials.access_key,
+                "aws_secret_access_key": credentials.secret_key,
+                "aws_session_token": credentials.token,
+            }
         self._endpoint = endpoint
         self._credentials = credentials
         self.calls = calls
         self._clients: dict[tuple[str, str], Client] = {}
-        self._lock = threading.Lock()
 
     def default_region(self) -> str:
         """The region of the profile or environment (us-east-1 when none is set)."""
-        region: str | None = self._boto.region_name
-        return region or "us-east-1"
+        return self._region
 
     def fresh(self, calls: Calls | None = None) -> Session:
         """A session with the same credentials that records its calls apart (in `calls`)."""
@@ -199,9 +200,13 @@ class Session:
     def caller_account(self) -> str:
         """The account the credentials belong to (`sts:GetCallerIdentity` needs no
         permission, so it is not recorded as an action the auditor needs)."""
-        sts = self._boto.client(
-            "sts", region_name=self.default_region(), endpoint_url=self._endpoint.endpoint_url
-        )
+        with self._lock:
+            sts = self._boto.client(
+                "sts",
+                region_name=self._region,
+                endpoint_url=self._endpoint.endpoint_url,
+                **self._keys,
+            )
         return str(sts.get_caller_identity()["Account"])
 
     def all_regions(self) -> list[str]:
@@ -222,6 +227,23 @@ class Session:
                     region_name=region,
                     endpoint_url=self._endpoint.endpoint_url,
                     config=config,
+                    **self._keys,
                 )
                 self._clients[key] = Client(raw, service, region, self.calls)
             return self._clients[key]
+
+
+_SHARED: dict[str | None, Any] = {}
+"""One boto3 session per profile for every set of assumed-role credentials: its service
+models are loaded once, not once per account of an organization."""
+_SHARED_LOCK = threading.Lock()
+"""Guards client creation from the shared session (a boto3 session is not thread-safe)."""
+
+
+def _shared_session(profile: str | None) -> Any:
+    import boto3
+
+    with _SHARED_LOCK:
+        if profile not in _SHARED:
+            _SHARED[profile] = boto3.session.Session(profile_name=profile)
+        return _SHARED[profile]

@@ -88,7 +88,15 @@ def audit_organization(
     calls = Calls()
     session = Session(options.endpoint, calls)
     caller = session.caller_account()
-    members = _chosen(member_accounts(session, organization.ous), caller, organization)
+    listed = member_accounts(session, organization.ous)
+    unknown = sorted(set(organization.accounts) - {caller, *listed})
+    if unknown:
+        print(
+            f"slsguard: warning: --accounts {', '.join(unknown)}: not an active account of "
+            "the organization (or of the --ou given), not audited",
+            file=warnings,
+        )
+    members = _chosen(listed, caller, organization)
 
     def audit_account(account: str) -> AccountAudit:
         return _audit_one(session, account, caller, options, organization)

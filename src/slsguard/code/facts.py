@@ -22,6 +22,7 @@ from slsguard.code.python_modules import Module, Modules, NotFollowed, web_app_v
 from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation, name_list
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
+from slsguard.loading.django_urls import wsgi_views
 from slsguard.model import Application, Function, Note
 
 CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
@@ -89,7 +90,7 @@ class _Run:
         elif isinstance(located, CodeNote):
             self.notes.append(located)
         elif isinstance(located, HandlerSource):
-            views = web_views(self.app, fn)
+            views = web_views(self.app, fn) or _django_wsgi(located)
             if views and located.language == "python":
                 self.views(fn, located, views)
                 return
@@ -183,6 +184,14 @@ def _metadata(app: Application, fn: Function, key: str) -> object:
     resource = resources.get(fn.logical_id or "")
     metadata = resource.get("Metadata") if isinstance(resource, dict) else None
     return metadata.get(key) if isinstance(metadata, dict) else None
+
+
+def _django_wsgi(source: HandlerSource) -> list[tuple[str, str, str, str, bool]]:
+    """The routed views of a Django project behind serverless-wsgi (`mysite.wsgi.application`)."""
+    if source.language != "python" or source.text is not None:
+        return []
+    found = wsgi_views(source.path, source.symbol, source.root, source.scan_root)
+    return [(view, method, path, file, flag == "1") for view, method, path, file, flag in found]
 
 
 def _event_root(app: Application, fn: Function) -> EventRef:

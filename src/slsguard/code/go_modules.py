@@ -102,10 +102,12 @@ def load_package(directory: Path, scan_root: Path, cwd: Path) -> GoPackage:
     package = GoPackage(directory)
     paths = [p for p in sorted(directory.glob("*.go")) if not p.name.endswith("_test.go")]
     for path in paths[:MAX_PACKAGE_FILES]:
-        text = read_module(path.resolve(), scan_root)
-        if text is None:
-            continue
         shown = display_name(path.resolve(), cwd)
+        text = read_module(path.resolve(), scan_root, shown)
+        if isinstance(text, ParseFailure):
+            package.failures.append(text)
+        if not isinstance(text, str):
+            continue
         tree = _parser().parse(text.encode("utf-8"))
         if tree.root_node.has_error:
             line, column = _first_error(tree.root_node)

@@ -106,11 +106,14 @@ class JsModules:
         if path in self.cache:
             return self.cache[path]
         self.cache[path] = None
-        text = read_module(path, self.scan_root)
-        if text is None:
+        display = display_name(path, self.cwd)
+        text = read_module(path, self.scan_root, display)
+        if isinstance(text, ParseFailure):
+            self.failures.append(text)
+        if not isinstance(text, str):
             return None
         typescript = path.suffix in (".ts", ".mts", ".cts")
-        module = self._parse(text, path, display_name(path, self.cwd), typescript)
+        module = self._parse(text, path, display, typescript)
         self.cache[path] = module
         return module
 

@@ -289,6 +289,9 @@ def _file(
     chosen = language if isinstance(language, str) else None
     for path in _candidates(directory, module, chosen, entries):
         if not os.path.isfile(path):
+            special = files.special_kind(path) if os.path.lexists(path) else None
+            if special is not None:
+                return _special(fn, path, special, cwd)
             continue  # Cheap: most candidates do not exist; resolve only those that do.
         resolved = path.resolve()
         if resolved.is_relative_to(root) and resolved.is_file():
@@ -408,6 +411,18 @@ def _line_map(template: Path, key_line: int, count: int) -> tuple[tuple[int, ...
     body = [line for line in lines[key_line:] if line.strip()]
     indent = len(body[0]) - len(body[0].lstrip()) if body else 0
     return tuple(key_line + 1 + index for index in range(count)), indent
+
+
+def _special(fn: Function, path: Path, kind: str, cwd: Path) -> CodeNote:
+    """SLS001 for a handler file that is a FIFO, socket or device: never read (a FIFO would
+    block the scan), so the function's code is not analysed, and the report says so."""
+    shown = display_name(path, cwd)
+    message = (
+        f"handler code not analysed: {shown}, the handler of {fn.name}, is {kind}, "
+        "not a regular file, so it is never read"
+    )
+    fix = f"replace {shown} with the handler's source file"
+    return CodeNote("SLS001", Origin(shown, (), 1, 1), message, fix, fn.name)
 
 
 def _note(fn: Function, origin: Origin, what: str) -> CodeNote:

@@ -8,6 +8,7 @@ scan root; files over the size bound or that fail to parse are recorded, not rai
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,15 +19,24 @@ from slsguard.discovery import display_name
 MAX_MODULE_BYTES = 1024 * 1024
 
 
-def read_module(path: Path, scan_root: Path) -> str | None:
-    """The text of a resolved source file under the scan root; None when it is outside,
-    missing, over `MAX_MODULE_BYTES` or not UTF-8 (shared by the Python and JS loaders)."""
-    if not path.is_relative_to(scan_root) or not path.is_file():
+def read_module(path: Path, scan_root: Path, display: str) -> str | ParseFailure | None:
+    """The text of a resolved source file under the scan root (shared by the Python, JS and
+    Go loaders); None when it is outside or missing; why it was not read (a ParseFailure,
+    reported as SLS001) when it is there but a FIFO or device, over `MAX_MODULE_BYTES`,
+    unreadable or not UTF-8: code that is not read must not pass for code without findings."""
+    if not path.is_relative_to(scan_root) or not os.path.lexists(path) or path.is_dir():
         return None
     try:
         return files.read_text(path, MAX_MODULE_BYTES)
-    except (OSError, UnicodeDecodeError):
-        return None
+    except OSError as error:
+        return _unread(display, str(error))
+    except UnicodeDecodeError as error:
+        return _unread(display, f"not UTF-8 text ({error.reason} at byte {error.start})")
+
+
+def _unread(display: str, why: str) -> ParseFailure:
+    fix = f"keep {display} a regular UTF-8 source file under {MAX_MODULE_BYTES // 1024} KiB"
+    return ParseFailure(display, 1, 1, f"{display} was not read: {why}", True, fix)
 
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -82,6 +92,8 @@ class ParseFailure:
     message: str
     limit: bool = False
     """True when the file parsed but a limit of slsguard's own stopped its analysis."""
+    advice: str = ""
+    """The fix, when it is not the one the kind of failure implies."""
 
     @property
     def text(self) -> str:
@@ -93,6 +105,8 @@ class ParseFailure:
     @property
     def fix(self) -> str:
         """What the finding asks for."""
+        if self.advice:
+            return self.advice
         if self.limit:
             return "simplify the nesting; the code of this file was not analysed"
         return "fix the syntax; the code of this file was not analysed"
@@ -130,10 +144,13 @@ class Modules:
         if path in self.cache:
             return self.cache[path]
         self.cache[path] = None
-        text = read_module(path, self.scan_root)
-        if text is None:
+        display = display_name(path, self.cwd)
+        text = read_module(path, self.scan_root, display)
+        if isinstance(text, ParseFailure):
+            self.failures.append(text)
+        if not isinstance(text, str):
             return None
-        module = self._parse(text, path, display_name(path, self.cwd))
+        module = self._parse(text, path, display)
         self.cache[path] = module
         return module
 
@@ -167,8 +184,8 @@ class Modules:
             bases = [importer.path.parents[min(level - 1, len(importer.path.parents) - 1)]]
         for base in bases:
             for candidate in (base / f"{name}.py", base / name / "__init__.py"):
-                if name and candidate.is_file():
-                    return self.file(candidate)
+                if name and (candidate.is_file() or files.special_kind(candidate)):
+                    return self.file(candidate)  # a FIFO is reported as not read
         return None
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from slsguard.deps.matching import PackageVersion, Vulnerability
 from slsguard.deps.model import Manifest, Package
-from slsguard.findings import ReferenceData
-from slsguard.model import Application
+from slsguard.findings import ReferenceData, Violation
+from slsguard.model import Application, Note
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +137,16 @@ def package_version(package: Package) -> PackageVersion | None:
     if not package.auditable or package.version is None:
         return None
     return PackageVersion(package.ecosystem, package.key, package.version)
+
+
+def refused_notes(dependencies: AppDependencies) -> list[Note]:
+    """SLS001 for each dependency file a function uses that slsguard refused to read (a FIFO,
+    socket or device): its packages are unknown, and a pull request must not hide them so."""
+    notes = []
+    for manifest in dependencies.manifests():
+        if manifest.refused:
+            users = ", ".join(dependencies.users(manifest)[:3])
+            message = f"dependencies not analysed for {users}: {manifest.refused}"
+            fix = f"replace {manifest.display} with the dependency file it stands for"
+            notes.append(Note("SLS001", Violation(manifest.origin, message, fix)))
+    return notes

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from slsguard import files
 from slsguard.deps.go_manifests import parse_go_mod
 from slsguard.deps.model import Ecosystem, Manifest, ManifestKind
 from slsguard.deps.npm_lockfiles import parse_pnpm_lock, parse_yarn_lock
@@ -104,9 +105,27 @@ class ManifestCache:
     def get(self, path: Path) -> Manifest | None:
         """The manifest at `path`, None when absent, outside the root, or not a manifest."""
         if path not in self._read:
-            exists = path.name in self.listing(path.parent) and self.context.allowed(path)
-            self._read[path] = read_manifest(path, self.context) if exists else None
+            listed = path.name in self.listing(path.parent)
+            if listed and self.context.allowed(path):
+                self._read[path] = read_manifest(path, self.context)
+            else:
+                self._read[path] = self._refused(path) if listed else None
         return self._read[path]
+
+    def _refused(self, path: Path) -> Manifest | None:
+        """A FIFO, socket or device named like a dependency file inside the root: never read
+        (a FIFO would block), but reported, so that it cannot hide the packages it stands for."""
+        special = files.special_kind(path)
+        try:
+            inside = resolved(path).is_relative_to(self.context.root)
+        except (OSError, RuntimeError):
+            return None
+        if special is None or not inside:
+            return None
+        kind, ecosystem, _ = PARSERS.get(path.name, ("requirements", "PyPI", _requirements))
+        why = f"{path.name} is {special}, not a regular file, so it is never read"
+        origin = self.context.origin(path)
+        return Manifest(resolved(path), kind, ecosystem, origin, (), (why,), refused=why)
 
     def listing(self, directory: Path) -> frozenset[str]:
         """The names in a directory (read once; empty when it cannot be listed)."""

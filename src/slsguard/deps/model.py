@@ -120,6 +120,8 @@ class Manifest:
     packages: tuple[Package, ...] = ()
     problems: tuple[str, ...] = ()
     """What could not be read (the file, or some of its lines)."""
+    refused: str = ""
+    """Why slsguard never read the file at all (a FIFO, socket or device): SLS001."""
 
     @property
     def is_lockfile(self) -> bool:

@@ -6,7 +6,6 @@ info; every rule and result carries `security-severity`, which GitHub uses to ra
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
@@ -24,6 +23,7 @@ from slsguard.formats.json_format import (
     TOOL_NAME,
     JsonObject,
     finding_order,
+    indented_json,
     reference_data,
     sorted_findings,
 )
@@ -268,4 +268,4 @@ def document(report: Report) -> JsonObject:
 def render(report: Report, *, color: bool = False) -> str:
     """The report as an indented SARIF 2.1.0 log ending with a newline; `color` is ignored."""
     del color
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return indented_json(document(report))

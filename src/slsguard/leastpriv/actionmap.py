@@ -72,6 +72,9 @@ IRREGULAR: dict[tuple[str, str], tuple[str, ...]] = {
     ("s3", "put_object_lock_configuration"): ("s3:PutBucketObjectLockConfiguration",),
     ("s3", "list_multipart_uploads"): ("s3:ListBucketMultipartUploads",),
     ("s3", "select_object_content"): ("s3:GetObject",),
+    # "If you do not pass a version ID in your request, you need the s3:GetObject and
+    # s3:GetObjectAttributes permissions" (API_GetObjectAttributes.html, "Permissions").
+    ("s3", "get_object_attributes"): ("s3:GetObject", "s3:GetObjectAttributes"),
     ("s3", "upload_part_copy"): ("s3:GetObject", "s3:PutObject"),
     ("s3", "get_part"): ("s3:GetObject",),
     ("s3", "create_session"): ("s3express:CreateSession",),

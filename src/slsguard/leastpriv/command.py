@@ -143,13 +143,28 @@ def _json(entries: list[_Entry]) -> str:
     from slsguard.leastpriv.policy import document, minimal
 
     out: dict[str, object] = {}
+    shared = _shared_names(entries)
     for entry in entries:
         for note in notes(entry, "json"):
             sys.stderr.write(f"# {note}\n")
         if entry.needs is not None:
             statements = minimal(entry.needs, implied=_implied(entry, "json"))
-            out[entry.function.name] = document(statements)
+            out[json_key(entry.app.file, entry.function.name, shared)] = document(statements)
     return json.dumps(out, indent=2) + "\n"
+
+
+def _shared_names(entries: list[_Entry]) -> set[str]:
+    """Function names that more than one application of the run uses."""
+    seen: dict[str, set[str]] = {}
+    for entry in entries:
+        seen.setdefault(entry.function.name, set()).add(entry.app.file)
+    return {name for name, files in seen.items() if len(files) > 1}
+
+
+def json_key(file: str, function: str, shared: set[str]) -> str:
+    """A function's key in `--format json`: its name, or `file:name` when applications of
+    the run share the name (two templates each with a `TriggeredFunction`)."""
+    return f"{file}:{function}" if function in shared else function
 
 
 def _terraform(entries: list[_Entry]) -> str:

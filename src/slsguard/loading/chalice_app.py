@@ -109,8 +109,8 @@ def parse_python(path: Path, scan_root: Path) -> ast.Module | None:
         if resolved.stat().st_size > MAX_APP_BYTES:
             return None
         return ast.parse(resolved.read_text(encoding="utf-8-sig"))
-    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
-        return None
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+        return None  # a hostile file (nesting past the parser's limit) is simply not read
 
 
 def _blueprint_prefixes(tree: ast.Module) -> dict[str, str]:

@@ -41,7 +41,7 @@ from slsguard.loading.cloudformation import (
     resolve_role,
 )
 from slsguard.loading.policies import child_origin, parse_statements
-from slsguard.loading.variables import LIMITS
+from slsguard.loading.variables import is_limit
 from slsguard.loading.yaml import Position, YList, YMap
 from slsguard.model import (
     Application,
@@ -494,7 +494,7 @@ def unresolved_notes(
     seen: set[str] = set()
     notes = []
     for reference in references:
-        limit = reference.reason in LIMITS
+        limit = is_limit(reference.reason)
         if reference.text in seen or (limit and reference.reason in seen):
             continue
         seen.update((reference.text, reference.reason) if limit else (reference.text,))

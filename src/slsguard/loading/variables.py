@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.loading.yaml import YList, YMap, load_file
 from slsguard.model import Deferred, Reference
 
@@ -30,6 +31,16 @@ LIMITS = frozenset(
 )
 """Reasons that are slsguard's own bounds, not the template's: reported as SLS001, so that a
 variable graph built to exhaust them cannot quietly hide what depends on it."""
+NOT_A_FILE = "not a regular file, so it is never read"
+"""The end of the reason for a `${file()}` of a FIFO, socket or device: SLS001 too (slsguard
+refuses to read it), so that such an include cannot quietly blank the values it feeds."""
+
+
+def is_limit(reason: str) -> bool:
+    """Whether an unresolved variable's reason is slsguard's own refusal or bound (SLS001)
+    rather than something the template lacks (SLS002)."""
+    return reason in LIMITS or reason.endswith(NOT_A_FILE)
+
 
 _MISSING = object()
 _NUMBER = re.compile(r"-?\d+(\.\d+)?$")
@@ -261,6 +272,10 @@ class Resolver:
             return self._unresolved("file", relative, "JavaScript is never executed by slsguard")
         if not target.exists():
             return self._unresolved("file", relative, "the included file does not exist")
+        special = files.special_kind(target)
+        if special is not None:
+            reason = f"the included file is {special}, {NOT_A_FILE}"
+            return self._unresolved("file", relative, reason)
         if len(context.included) > 200 or self._depth > MAX_INCLUDE_DEPTH * 4:
             return self._unresolved("file", relative, "too many nested includes")
         loaded = load_file(str(target), context.display(target))

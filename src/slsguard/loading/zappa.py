@@ -9,8 +9,9 @@ name of `apigateway_enabled`, removes the API; `lambda_handler` replaces the WSG
 Its role, when Zappa manages it (`manage_roles`, the default), gets `attach_policy` or else
 Zappa's own broad `ATTACH_POLICY` (modelled below), plus `extra_permissions`. `extends`
 merges another stage.
-The views are the Flask routes of the `app_function` module, or the functions of Django's
-`views.py` files; the function runs each with its request object as the source.
+The views are the Flask routes of the `app_function` module, or the views Django's
+`ROOT_URLCONF` routes (`loading.django_urls`; without one, every function of the `views.py`
+files that takes `request`); the function runs each with its request object as the source.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from slsguard.findings import Origin
 from slsguard.loading.chalice import ADDRESS, VIEWS, located_tree
 from slsguard.loading.chalice_app import parse_python
 from slsguard.loading.cloudformation import build_stack, lambda_functions, lambda_permissions
+from slsguard.loading.django_urls import django_views
 from slsguard.loading.yaml import FileMap, YList, YMap, load_file
 from slsguard.model import Application, Document, Trigger
 
@@ -347,8 +349,10 @@ def _views(settings: YMap, project: Path, scan_root: Path) -> list[list[str]]:
     if isinstance(function, str) and "." in function:
         module, _, variable = function.rpartition(".")
         return _flask_views(project, module.replace(".", "/") + ".py", variable, scan_root)
-    if settings.get("django_settings"):
-        return _django_views(project, scan_root)
+    django = settings.get("django_settings")
+    if isinstance(django, str) and django:
+        routed = django_views(project, django, scan_root)
+        return routed if routed is not None else _django_views(project, scan_root)
     return []
 
 
@@ -372,6 +376,7 @@ def _flask_views(project: Path, file: str, variable: str, scan_root: Path) -> li
 
 
 def _django_views(project: Path, scan_root: Path) -> list[list[str]]:
+    """Without a readable URL configuration: every `views.py` function taking `request`."""
     views: list[list[str]] = []
     for path in sorted(project.rglob("views.py"))[:50]:
         tree = parse_python(path, scan_root)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from slsguard.findings import Origin, Violation
+from slsguard.findings import Origin, Severity, Violation
 from slsguard.loading.cloudformation import (
     build_stack,
     lambda_functions,
@@ -23,6 +23,7 @@ from slsguard.loading.cloudformation import (
 from slsguard.loading.terraform import hcl
 from slsguard.loading.terraform.api_gateway import merge as merge_properties
 from slsguard.loading.terraform.evaluate import MAX_DEPTH, MAX_STRING
+from slsguard.loading.terraform.functions import TOO_DEEP_TO_DECODE
 from slsguard.loading.terraform.iam import attach_policies, readable_policies
 from slsguard.loading.terraform.module import Loader, parse_directory
 from slsguard.loading.terraform.stores import merge as merge_stores
@@ -179,6 +180,10 @@ def _cut_short(loader: Loader) -> list[Note]:
     notes = []
     for _prefix, evaluator in loader.evaluators:
         for file, (line, column), reason in evaluator.cut_short:
+            origin = Origin(file, (), line, column)
+            if reason == TOO_DEEP_TO_DECODE:
+                notes.append(_not_decoded(origin))
+                continue
             limit = (
                 f"nests or refers deeper than {MAX_DEPTH} levels (the evaluation depth limit)"
                 if reason == "nesting too deep"
@@ -189,8 +194,19 @@ def _cut_short(loader: Loader) -> list[Note]:
                 "built from it, is unknown to the rules"
             )
             fix = "simplify the expression (fewer levels of locals, templates and functions)"
-            notes.append(Note("SLS001", Violation(Origin(file, (), line, column), message, fix)))
+            notes.append(Note("SLS001", Violation(origin, message, fix)))
     return notes
+
+
+def _not_decoded(origin: Origin) -> Note:
+    """SLS001 at low: a `jsondecode()` whose JSON nests deeper than Python's decoder goes
+    (thousands of levels). Only that value is unknown, hence low rather than high."""
+    message = (
+        "value not evaluated: the JSON given to jsondecode() here nests deeper than the "
+        "decoder's recursion limit; this value, and what is built from it, is unknown to the rules"
+    )
+    fix = "keep the JSON shallow (or write the value as HCL) so that it can be checked"
+    return Note("SLS001", Violation(origin, message, fix, Severity.LOW))
 
 
 def _app_name(directory: Path, scan_root: Path) -> str:

@@ -80,12 +80,12 @@ class Evaluator:
         self._locals: dict[str, object] = {}
         self._busy: set[str] = set()
         self.cut_short: list[tuple[str, tuple[int, int], str]] = []
-        """(file, position) of expressions left unknown at the depth limit (reported)."""
+        """(file, position, reason) of expressions left unknown at a limit (reported)."""
 
     def value(self, expr: object, file: str, depth: int = 0) -> object:
         """The value of an expression: literals, located YMap/YList, intrinsics or references."""
         if depth > MAX_DEPTH:
-            return self._limit(expr, file, "nesting too deep")
+            return self.limit(expr, file, "nesting too deep")
         if isinstance(expr, hcl.Lit):
             return expr.value
         if isinstance(expr, hcl.Opaque) and _NEGATIVE.fullmatch(expr.text.strip()):
@@ -105,7 +105,7 @@ class Evaluator:
 
             result = call(self, expr, file, depth + 1)
             if isinstance(result, str) and len(result) > MAX_STRING:
-                return self._limit(expr, file, "string too large")
+                return self.limit(expr, file, "string too large")
             return result
         if isinstance(expr, hcl.Conditional):
             return self._conditional(expr, file, depth)
@@ -113,9 +113,10 @@ class Evaluator:
             return self._traversal(expr, file, depth)
         return _unknown(expr, "expression not evaluated")
 
-    def _limit(self, expr: object, file: str, reason: str) -> Reference:
-        """An unknown value where a limit of slsguard's own stopped evaluation (reported)."""
-        if not self.cut_short:
+    def limit(self, expr: object, file: str, reason: str) -> Reference:
+        """An unknown value where a limit of slsguard's own stopped evaluation (reported
+        once per kind of limit and module: the first place is where to look)."""
+        if all(seen != reason for _file, _position, seen in self.cut_short):
             self.cut_short.append((file, getattr(expr, "pos", (1, 1)), reason))
         return _unknown(expr, reason)
 
@@ -128,13 +129,13 @@ class Evaluator:
             return values[0]
         if all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values):
             if sum(len(v) for v in values if isinstance(v, str)) > MAX_STRING:
-                return self._limit(expr, file, "string too large")
+                return self.limit(expr, file, "string too large")
             return "".join(str(v) for v in values)
         references = tuple(v for v in values if isinstance(v, Reference))
         references += tuple(r for v in values if isinstance(v, Deferred) for r in v.references)
         references = tuple(dict.fromkeys(references))  # the same local used twice is one
         if sum(len(_deferred_text(v)) for v in values) > MAX_STRING:
-            return self._limit(expr, file, "string too large")
+            return self.limit(expr, file, "string too large")
         if not references:
             text = "".join(_sub_text(v) for v in values)
             sub = YMap(file, expr.pos)

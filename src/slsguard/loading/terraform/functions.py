@@ -18,6 +18,9 @@ from slsguard.loading.terraform.evaluate import Evaluator, derived
 from slsguard.loading.yaml import YList, YMap
 from slsguard.model import Reference
 
+TOO_DEEP_TO_DECODE = "json nested too deeply"
+"""Why a `jsondecode()` value is unknown when its JSON nests deeper than Python decodes."""
+
 _TEMPLATE_VAR = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
@@ -37,6 +40,8 @@ def call(evaluator: Evaluator, expr: hcl.Call, file: str, depth: int) -> object:
         return Reference("terraform", expr.text, expr.text, True, f"{name}() is not evaluated")
     try:
         return handler(args)
+    except RecursionError:  # jsondecode() of JSON nested thousands deep: Python's own limit
+        return evaluator.limit(expr, file, TOO_DEEP_TO_DECODE)
     except (TypeError, ValueError, IndexError, KeyError, AttributeError):
         return Reference("terraform", expr.text, expr.text, True, f"{name}() is not evaluated")
 

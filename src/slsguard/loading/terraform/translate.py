@@ -324,12 +324,17 @@ def argument_path(terraform_type: str, properties: tuple[str | int, ...]) -> tup
             name = "policy" if part == "PolicyDocument" else "assume_role_policy"
             return (*out, name, *properties[index + 1 :])
         found = _argument(spec, part)
-        if found is None:
-            return (*out, _snake(part), *properties[index + 1 :])
+        if found is None:  # Named by snake case, or by the block it comes from; go on below it
+            name = _BLOCKS.get((terraform_type, part), _snake(part))  # (a policy inside).
+            found = (name, {})
         name, inner = found
         out.append(name)
         spec = inner
     return tuple(out)
+
+
+_BLOCKS = {("aws_iam_role", "Policies"): "inline_policy"}
+"""Properties translated from a nested block no spec names (an inline policy of a role)."""
 
 
 def _argument(spec: Spec, cfn_name: str) -> tuple[str, Spec] | None:

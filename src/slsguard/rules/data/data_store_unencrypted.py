@@ -10,7 +10,8 @@ with storage encryption off (the Terraform twins: `encryption_type`, `encrypted`
 `sqs_managed_sse_enabled`, `storage_encrypted`, `at_rest_encryption_enabled`,
 `encrypt_at_rest`). Instances that inherit their encryption (Aurora members, read replicas,
 restores from a snapshot) and Aurora Serverless v1 clusters (always encrypted) are not
-reported. S3 buckets and DynamoDB tables are always encrypted at rest and never reported.
+reported. S3 buckets and DynamoDB tables are always encrypted at rest and never reported;
+an SNS topic without a KMS key of its own is the opt-in SLS215 (topic-without-cmk).
 The finding names the functions that use the store.
 
 ## Why is this bad?

@@ -96,7 +96,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     dependencies = facts.of_app(app)
     for manifest in dependencies.manifests():
         functions = dependencies.users(manifest)
-        if not functions:
+        if not functions or manifest.refused:  # never read: SLS001 says so
             continue
         if manifest.problems:
             yield _unreadable(manifest, functions)
