@@ -805,3 +805,31 @@ def handler(event, context):
     )
     assert needs(root)["sms"] == {("sns:Publish", "'*'")}
     assert findings(root, "SLS110") == []  # the Deny names topics, an SMS is not one
+
+
+COPIES = """import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    s3.copy_object(CopySource="raw-bucket/in/photo.jpg", Bucket="media-bucket", Key="photo.jpg")
+    s3.copy_object(CopySource=event["source"], Bucket="media-bucket", Key="other.jpg")
+"""
+
+
+def test_a_copy_reads_its_source_not_its_destination(tmp_path: Path) -> None:
+    # s3-file-replicator (serverless/examples) was told its source-bucket read was unused.
+    grants = (
+        "        - Effect: Allow\n          Action: [s3:GetObject]\n"
+        "          Resource: arn:aws:s3:::raw-bucket/*\n"
+        "        - Effect: Allow\n          Action: [s3:PutObject]\n"
+        "          Resource: arn:aws:s3:::media-bucket/*\n"
+    )
+    functions = "  copy:\n    handler: handler.handler\n"
+    root = write(tmp_path, {"handler.py": COPIES, "serverless.yml": serverless(grants, functions)})
+    found = needs(root)["copy"]
+    assert ("s3:GetObject", "arn:aws:s3:::raw-bucket/in/photo.jpg") in found
+    assert not any(a == "s3:GetObject" and "media-bucket" in r for a, r in found)
+    assert findings(root, "SLS109") == []
+    assert findings(root, "SLS110") == []

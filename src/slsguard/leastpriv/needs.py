@@ -271,6 +271,8 @@ def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Targe
         return unresolved(None, f"no resource resolution for {call.service} yet")
     param, kind = spec
     args = dict(call.params)
+    if call.service == "s3" and action == "s3:GetObject" and call.method in _COPIES:
+        return _copy_source(app, fn, args.get("CopySource"))
     if call.service == "stepfunctions" and "executionArn" in args:
         return unresolved(None, "execution ARNs are created at run time")
     target = resolve(app, fn, kind, args.get(param))
@@ -281,6 +283,19 @@ def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Targe
     if call.service == "dynamodb" and "IndexName" in args:
         return target.child("/index/*")
     return target
+
+
+_COPIES = frozenset({"copy_object", "copy", "upload_part_copy"})
+"""S3 copies: `s3:GetObject` is on the source object, `s3:PutObject` on the destination."""
+
+
+def _copy_source(app: Application, fn: Function, source: Arg | None) -> Target:
+    """The object a copy reads: `CopySource="bucket/key"` (a constant), else unresolved."""
+    text = source.text.lstrip("/") if source is not None and source.kind == "const" else ""
+    bucket, _, key = text.partition("/")
+    if not bucket or not key:
+        return unresolved("bucket", "the copy source is built at run time")
+    return resolve(app, fn, "bucket", Arg("const", bucket)).child("/" + key.split("?")[0])
 
 
 def _sms(params: dict[str, Arg]) -> bool:
