@@ -382,4 +382,8 @@ def test_sarif_rules_and_locations() -> None:
 def test_sarif_absolute_paths_become_file_uris() -> None:
     assert sarif_format.artifact_location("/repo/a b.yml") == {"uri": "file:///repo/a%20b.yml"}
     assert sarif_format.artifact_location("C:\\repo\\x.yml") == {"uri": "file:///C:/repo/x.yml"}
+    assert sarif_format.artifact_location("dist/app v2.zip!/handler.py") == {
+        "uri": "dist/app%20v2.zip!/handler.py",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert text_format.summary_line(Report(findings=())) == "0 apps analysed; 0.00 s"

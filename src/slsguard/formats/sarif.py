@@ -121,7 +121,9 @@ def artifact_location(file: str, prefix: str = "") -> JsonObject:
     if posix.startswith("/"):
         return {"uri": PurePosixPath(posix).as_uri()}
     posix = f"{prefix}/{posix}" if prefix else posix
-    return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
+    # `!` is legal in a URI path (RFC 3986 sub-delims) and names an entry of a committed zip
+    # (`dist/app.zip!/handler.py`): kept as written, like the text and JSON reports show it.
+    return {"uri": quote(posix, safe="/!"), "uriBaseId": SRCROOT}
 
 
 def _region(loc: Location) -> JsonObject | None:
