@@ -399,12 +399,17 @@ class JavaScriptCalls:
         if not via and method:
             # Messages name the call the way JavaScript spells it (`s3.listBuckets`), not
             # by the snake_case operation key the action map is indexed by.
-            via = f"{service}.{_camel(method)}"
+            via = f"{service}.{_js_name(service, method)}"
         self.calls.append(SdkCall(service, method, params, location, dynamic, via=via))
 
 
-def _camel(method: str) -> str:
-    """`list_buckets` → `listBuckets`."""
+def _js_name(service: str, method: str) -> str:
+    """`listBuckets` for `list_buckets`: the SDK model's operation name with a lower-case
+    first letter (so acronyms stay as AWS spells them), else the snake_case name in camel
+    case for the managed transfers that are no operation (`upload_file` → `uploadFile`)."""
+    operation = sdkmodel.operations(service).get(method)
+    if operation:
+        return operation[:1].lower() + operation[1:]
     head, *rest = method.split("_")
     return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
