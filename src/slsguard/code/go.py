@@ -134,6 +134,8 @@ class GoAnalysis:
         self.hits: list[Hit] = []
         self.memo: dict[tuple[int, tuple[Value, ...]], Value] = {}
         self.active: set[int] = set()
+        self._package_imports: dict[int, frozenset[str]] = {}
+        """id of a file → the imports of its package (asked for each SQL-named call)."""
 
     def invoke(self, file: GoFile, node: Node, values: list[Value], depth: int) -> Value:
         """Analyse a function with these argument values; what it returns."""
@@ -170,12 +172,13 @@ class GoAnalysis:
             return methods if len(methods) <= MAX_SAME_NAME else []
         return []
 
-    def imports_of(self, file: GoFile) -> set[str]:
+    def imports_of(self, file: GoFile) -> frozenset[str]:
         """The import paths of every file of the package `file` belongs to."""
-        for package in (self.package, *self.imported.values()):
-            if any(other is file for other in package.files):
-                return {path for each in package.files for path in each.imports.values()}
-        return set(file.imports.values())
+        if not self._package_imports:
+            for package in (self.package, *self.imported.values()):
+                paths = frozenset(p for each in package.files for p in each.imports.values())
+                self._package_imports.update((id(each), paths) for each in package.files)
+        return self._package_imports.get(id(file), frozenset(file.imports.values()))
 
 
 class GoFrame:
