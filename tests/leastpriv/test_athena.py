@@ -205,7 +205,8 @@ def test_a_ctas_without_its_grants_is_reported_and_a_hidden_query_keeps_glue(
     tmp_path: Path,
 ) -> None:
     functions = "  daily:\n    handler: handler.handler\n  rerun:\n    handler: handler.rerun\n"
-    root = write(tmp_path, {"handler.py": CTAS, "serverless.yml": serverless(ATHENA_ONLY, functions)})
+    files = {"handler.py": CTAS, "serverless.yml": serverless(ATHENA_ONLY, functions)}
+    root = write(tmp_path, files)
     needs, _ = _needs(root, "daily")
     assert ("glue:CreateTable", f"{GLUE}table/sales/daily", False) in needs
     assert ("s3:PutObject", "arn:aws:s3:::lake/daily/*", False) in needs
@@ -233,7 +234,10 @@ def test_a_ctas_without_its_grants_is_reported_and_a_hidden_query_keeps_glue(
     assert "glue:" not in unused
 
 
-JS_INSERT = """const { AthenaClient, StartQueryExecutionCommand } = require("@aws-sdk/client-athena");
+JS_INSERT = """const {
+  AthenaClient,
+  StartQueryExecutionCommand,
+} = require("@aws-sdk/client-athena");
 
 const athena = new AthenaClient({});
 
