@@ -144,7 +144,9 @@ class Applicability:
 
 SAFE = Applicability(True)
 REMOVES_ACCESS = Applicability(False, "a removed permission fails any call nobody traced")
-NEEDS_SECRET = Applicability(False, "the secret must exist in the store before the deploy")
+NEEDS_SECRET = Applicability(
+    False, "the secret must be stored first and the handler changed to read it at run time"
+)
 ADVICE_ONLY = Applicability(False, "free-text advice has no exact edit")
 
 
@@ -244,20 +246,43 @@ class RemoveGrant:
 
 @dataclass(frozen=True, slots=True)
 class MoveToSecret:
-    """Move the environment variable `variable` of `target` to a secrets-store reference."""
+    """Move the environment variable `variable` of `target` to a secrets store: the value
+    leaves the environment, which carries the secret's name instead (`reference`), and the
+    handler reads the value at run time. Never a reference the deploy resolves into the
+    environment (`${ssm:...}`, `{{resolve:...}}`): that puts the plaintext back in the
+    function's configuration (secret-materialized-in-environment).
+
+    `target` is the environment mapping that holds the variable."""
 
     target: Target
     variable: str
     store: Literal["ssm", "secretsmanager"] = "ssm"
     parameter: str = ""
-    """The parameter or secret name to reference (`/orders/prod/STRIPE_KEY`)."""
+    """The parameter or secret name to reference (`/orders/prod/STRIPE_KEY`); empty when the
+    user chooses it."""
     applicability: Applicability = NEEDS_SECRET
     grants: tuple[Grant, ...] = ()
+    reference: str = ""
+    """The variable that carries the secret's name (`STRIPE_KEY_ARN`)."""
+
+    @property
+    def reference_name(self) -> str:
+        """The variable that carries the secret's name, `<VARIABLE>_PARAMETER` or
+        `<VARIABLE>_SECRET_ID` (a secret's name or ARN) unless the rule names it."""
+        suffix = "_PARAMETER" if self.store == "ssm" else "_SECRET_ID"
+        return self.reference or self.variable + suffix
+
+    @property
+    def reference_value(self) -> object:
+        """The secret's name as the environment carries it (a placeholder when unknown)."""
+        if self.parameter:
+            return self.parameter
+        return Placeholder("parameter name" if self.store == "ssm" else "secret ARN")
 
     @property
     def title(self) -> str:
-        """`move STRIPE_KEY of function charge to ssm`."""
-        return f"move {self.variable} of {self.target.kind} {self.target.name} to {self.store}"
+        """`move STRIPE_KEY of charge to ssm`."""
+        return f"move {self.variable} of {self.target.name} to {self.store}"
 
 
 @dataclass(frozen=True, slots=True)

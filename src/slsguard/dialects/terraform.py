@@ -14,7 +14,15 @@ import re
 from dataclasses import dataclass
 
 from slsguard import model
-from slsguard.dialects.base import Edit, EditAction, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.base import (
+    Edit,
+    EditAction,
+    NotApplied,
+    new_resource_for,
+    resource_path,
+    secret_not_applied,
+    secret_note,
+)
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
 from slsguard.dialects.cloudformation import password_policy, vpc_config
 from slsguard.dialects.template import Key
@@ -252,7 +260,7 @@ class TerraformDialect:
             return _remove_grant(app, intent, self.name_of(app, intent.target.origin))
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
-        return NotApplied("terraform has no exact edit for this fix yet", intent.title)
+        return secret_not_applied(intent)
 
     def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
         """Several settings of one target under one `# in ...` line (comments said once)."""
@@ -341,22 +349,13 @@ class TerraformDialect:
         return policy_document(app, name, intent.statements)
 
     def _secret(self, app: model.Application, intent: MoveToSecret) -> str:
-        where = local_address(address_of(app, intent.target))
-        parameter = intent.parameter or "/<name>"
-        data = "aws_ssm_parameter" if intent.store == "ssm" else "aws_secretsmanager_secret_version"
-        label = intent.variable.lower()
-        key = "name" if intent.store == "ssm" else "secret_id"
-        value = "value" if intent.store == "ssm" else "secret_string"
-        return (
-            _comment(
-                [
-                    f"in the environment of {where}: {intent.variable} = "
-                    f"data.{data}.{label}.{value}",
-                    *_grants(intent.grants),
-                ]
-            )
-            + f'data "{data}" "{label}" {{\n  {key} = {hcl_value(parameter)}\n}}'
-        )
+        """The variable that carries the secret's name, in the function's `environment`.
+
+        Never `data.aws_ssm_parameter.x.value`: Terraform would read the plaintext into its
+        state and the function's configuration (secret-materialized-in-environment)."""
+        where = self.name_of(app, intent.target.origin) or intent.target.name
+        notes = [f"in {where}", secret_note(intent), *_grants(intent.grants)]
+        return _comment(notes) + f"{intent.reference_name} = {hcl_value(intent.reference_value)}"
 
 
 def policy_document(
