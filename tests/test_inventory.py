@@ -39,6 +39,11 @@ def test_inventory_json_of_the_demo_apps(tmp_path: Path) -> None:
     assert create["role_shared_with"] == ["listOrders", "refundOrder"]
     assert create["secrets"] == ["DB_PASSWORD", "PAYMENT_API_KEY"]
     assert create["admin"] is False
+    addresses = {name: row["address"] for (app, name), row in rows.items()}
+    assert addresses["charge"] == "aws_lambda_function.charge"  # Terraform: the address
+    assert addresses["module.receipts.worker"] == "module.receipts.aws_lambda_function.worker"
+    assert addresses["createOrder"] == "functions.createOrder"
+    assert addresses["ResizeFunction"] == "ResizeFunction"
     resize = rows[("thumbnails/template", "ResizeFunction")]
     assert resize["role"] == "ResizeFunctionRole"
     assert resize["role_shared_with"] == []
@@ -51,4 +56,5 @@ def test_inventory_table_names_every_function(tmp_path: Path) -> None:
     table = out.read_text()
     for name in ("createOrder", "listOrders", "refundOrder", "ResizeFunction", "CatalogFunction"):
         assert name in table
+    assert "aws_lambda_function" in table  # Terraform functions by address
     assert "\x1b[" not in table

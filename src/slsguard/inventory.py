@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from slsguard.analysis.http import Endpoint, endpoints
+from slsguard.dialects import native_address
 from slsguard.findings import MAX_SHARED_NAMES, Finding, FunctionSummary, Report, Severity
 from slsguard.formats.json_format import function_summary
 from slsguard.model import Application, EnvVar, Function, Trigger, render
@@ -89,6 +90,7 @@ def _describe(
         name=fn.name,
         runtime=fn.runtime,
         triggers=_triggers(fn, entry_points),
+        address=native_address(app, fn.origin),
         role=role.name if role is not None else "",
         role_shared_with=shared,
         role_shared_count=count,
@@ -270,7 +272,7 @@ def render_table(report: Report, *, color: bool = False, width: int = 160) -> st
             role += f"\nshared with {', '.join(row['role_shared_with'])}"
         counts = row["findings"]
         table.add_row(
-            f"{row['app']}\n{row['name']}",
+            f"{row['app']}\n{row['address'] or row['name']}",
             row["runtime"] or "",
             "\n".join(row["triggers"]) or "(invoked directly)",
             role,

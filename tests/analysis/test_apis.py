@@ -396,11 +396,16 @@ resources:
 def test_load_balancers_follow_listeners_to_functions(tmp_path: Path) -> None:
     app = _app(tmp_path, "serverless.yml", LOAD_BALANCER)
     waf = Setting(
-        "web ACL associated by Waf", Origin("serverless.yml", ("resources", "Waf"), 26, 5)
+        "web ACL associated by Waf",
+        Origin("serverless.yml", ("resources", "Resources", "Waf"), 26, 5),
     )
     assert load_balancers(app) == (
         LoadBalancer(
-            "Alb", Origin("serverless.yml", ("resources", "Alb"), 16, 5), True, ("page",), waf
+            "Alb",
+            Origin("serverless.yml", ("resources", "Resources", "Alb"), 16, 5),
+            True,
+            ("page",),
+            waf,
         ),
     )
     assert apis(app) == ()

@@ -26,7 +26,7 @@ CASES = [
     ("SLS209", ("missing-throttling", "api-access-logging-disabled"), 3),
     # Left: two stages whose `MethodSettings` already hold an entry (never overwritten), an
     # HTTP API quick-create stage (only an `ApiGatewayManagedOverrides` could throttle it).
-    ("SLS503", ("excessive-timeout",), 2),
+    ("SLS503", ("excessive-timeout",), 3),
     # Left: 900 s timeouts, whose right value only the author knows.
     ("SLS202", ("public-function-url",), 3),
     # Left: an auth type from a parameter (changed where it is defined), a URL made by a

@@ -167,6 +167,7 @@ def function_summary(summary: FunctionSummary) -> JsonObject:
     """One function's inventory entry as JSON."""
     return {
         "name": summary.name,
+        "address": summary.address,
         "runtime": summary.runtime,
         "triggers": list(summary.triggers),
         "role": summary.role,

@@ -16,6 +16,7 @@ from slsguard.analysis.stacks import output_resource
 from slsguard.leastpriv.pycalls import Arg
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Deferred, Function, Reference, render
+from slsguard.tf_address import resource_name
 
 _TYPES: dict[str, tuple[str, str, str]] = {
     "table": ("AWS::DynamoDB::Table", "TableName", "arn:aws:dynamodb:*:*:table/{}"),
@@ -141,7 +142,7 @@ def from_resource(app: Application, kind: str, logical: str, via: str) -> Target
     """The ARN pattern of the template resource `logical`, reached through `via`."""
     resources: Any = app.resources if isinstance(app.resources, dict) else {}
     resource = resources.get(logical)
-    label = f"{logical} ({via})"
+    label = f"{resource_name(app, logical)} ({via})"
     if not isinstance(resource, dict) or kind not in _TYPES:
         return unresolved(kind, f"{via} references {logical}, not a resource of this template")
     cfn_type, name_key, pattern = _TYPES[kind]

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slsguard.findings import Origin, Severity, Violation
+from slsguard.findings import KeyPath, Origin, Severity, Violation
 from slsguard.loading.cloudformation import (
     RoleBuilder,
     Stack,
@@ -151,32 +151,46 @@ def _non_aws_provider(config: YMap, origin: Origin) -> Application | None:
 def merged_resources(config: YMap, origin: Origin) -> YMap:
     """`resources:` as one CloudFormation `Resources` map (a map, or a list of includes)."""
     section = config.get("resources")
-    parts = section if isinstance(section, YList) else [section]
+    parts = list(enumerate(section)) if isinstance(section, YList) else [(None, section)]
     where = child_origin(config, "resources", origin)
     merged = _MergedResources(config.file, (where.line, where.column))
-    for part in parts:
+    for index, part in parts:
         if isinstance(part, YMap) and isinstance(part.get("Resources"), YMap):
             block = part["Resources"]
+            file = block.file or config.file
             merged.update(block)
             merged.key_positions.update(block.key_positions)
-            merged.key_files.update(dict.fromkeys(block, block.file or config.file))
+            merged.key_files.update(dict.fromkeys(block, file))
+            merged.key_paths.update(dict.fromkeys(block, _written_at(index, file, config.file)))
     return merged
 
 
-class _MergedResources(YMap):
-    """`Resources` merged from several files: each logical id keeps the file it is written in."""
+def _written_at(index: int | None, file: str, main: str) -> KeyPath:
+    """Where a block of resources is written, as its file names it: `resources.Resources`,
+    `resources[1].Resources` in a list, `Resources` at the root of an included file."""
+    if file != main:
+        return ("Resources",)
+    return ("resources", "Resources") if index is None else ("resources", index, "Resources")
 
-    __slots__ = ("key_files",)
+
+class _MergedResources(YMap):
+    """`Resources` merged from several files: each logical id keeps the file it is written in
+    and its native key path there (`resources.Resources.Jobs`)."""
+
+    __slots__ = ("key_files", "key_paths")
 
     def __init__(self, file: str, position: Position) -> None:
         super().__init__(file, position)
         self.key_files: dict[str, str] = {}
+        self.key_paths: dict[str, KeyPath] = {}
 
     def origin_of(self, key: str, parent: Origin) -> Origin:
-        """The origin of a resource, in the included file that defines it."""
+        """The origin of a resource, in the file that defines it, at its native path."""
         found = super().origin_of(key, parent)
         file = self.key_files.get(key)
-        return replace(found, file=file) if file else found
+        prefix = self.key_paths.get(key)
+        path = (*prefix, key) if prefix is not None else found.path
+        return replace(found, file=file or found.file, path=path)
 
 
 def _mapping(value: Any) -> YMap:

@@ -29,6 +29,30 @@ reach 2^63 characters (gigabytes after 30 steps)."""
 _REF_ATTRIBUTES = frozenset({"id", "name", "function_name", "url", "bucket", "role"})
 _ARN_ATTRIBUTES = frozenset({"arn", "invoke_arn", "qualified_arn", "qualified_invoke_arn"})
 _NEGATIVE = re.compile(r"-\s*\d+")
+_ENDPOINT_ATTRIBUTES = frozenset(
+    {
+        "address",  # aws_db_instance
+        "endpoint",
+        "reader_endpoint",
+        "primary_endpoint_address",  # aws_elasticache_replication_group
+        "reader_endpoint_address",
+        "configuration_endpoint_address",
+        "cluster_address",  # aws_elasticache_cluster
+    }
+)
+_STORES = (
+    "aws_db_",
+    "aws_rds_",
+    "aws_docdb_",
+    "aws_neptune_",
+    "aws_elasticache_",
+    "aws_memorydb_",
+    "aws_redshift_",
+    "aws_opensearch_",
+    "aws_elasticsearch_",
+)
+"""A data store's endpoint attributes read as CloudFormation's `!GetAtt X.Endpoint.Address`,
+so that a function reading one is known to connect to the store (function-outside-vpc)."""
 _GETATT_ATTRIBUTES = {
     "root_resource_id": "RootResourceId",  # aws_api_gateway_rest_api
     "http_method": "HttpMethod",  # aws_api_gateway_method, so an integration finds its method
@@ -246,9 +270,11 @@ class Evaluator:
         attribute = chain[2]
         pos = getattr(expr, "pos", (1, 1))
         wrapper = YMap(found.file, pos)
-        if attribute in _ARN_ATTRIBUTES or attribute in _GETATT_ATTRIBUTES:
+        endpoint = attribute in _ENDPOINT_ATTRIBUTES and found.type.startswith(_STORES)
+        if attribute in _ARN_ATTRIBUTES or attribute in _GETATT_ATTRIBUTES or endpoint:
             arn = YList(found.file, pos)
-            arn.extend([found.logical_id, _GETATT_ATTRIBUTES.get(attribute, "Arn")])
+            named = "Endpoint.Address" if endpoint else _GETATT_ATTRIBUTES.get(attribute, "Arn")
+            arn.extend([found.logical_id, named])
             wrapper["Fn::GetAtt"] = arn
         elif attribute in _REF_ATTRIBUTES:
             wrapper["Ref"] = found.logical_id

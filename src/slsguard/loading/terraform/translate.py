@@ -197,6 +197,24 @@ def properties_of(
     return result
 
 
+def _dimensions(properties: YMap) -> None:
+    """An alarm's `dimensions` map as CloudFormation's list of `{Name, Value}`: read as a map,
+    an alarm on one function would look account-wide (no `FunctionName` dimension)."""
+    dimensions = properties.get("Dimensions")
+    if not isinstance(dimensions, YMap):
+        return
+    pairs = YList(dimensions.file, dimensions.position)
+    for name, value in dimensions.items():
+        where = dimensions.key_positions.get(name, dimensions.position)
+        pair = YMap(dimensions.file, where)
+        pair["Name"] = name
+        pair["Value"] = value
+        pair.key_positions = {"Name": where, "Value": where}
+        pairs.append(pair)
+        pairs.item_positions.append(where)
+    properties["Dimensions"] = pairs
+
+
 def _json_block(body: hcl.Body, name: str) -> hcl.Block | None:
     """A nested block written as an object (the `.tf.json` syntax): `"environment": {...}`."""
     attribute = body.attributes.get(name)
@@ -221,6 +239,8 @@ def _extra(evaluator: Evaluator, resource: Resource, properties: YMap) -> None:
     body = resource.block.body
     api_gateway.extra(evaluator, resource, properties)
     stores.extra(evaluator, resource, properties)
+    if resource.type == "aws_cloudwatch_metric_alarm":
+        _dimensions(properties)
     if resource.type == "aws_cloudwatch_log_group" and properties.get("RetentionInDays") == 0:
         del properties["RetentionInDays"]  # 0 is Terraform's "never expire".
     if resource.type in ("aws_iam_role_policy", "aws_iam_policy"):

@@ -52,11 +52,16 @@ functions:
 
 from collections.abc import Iterator
 
+from slsguard.analysis.targets import statement_fix
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import Placeholder
 from slsguard.iam.effective import describe_functions, expand_effective
 from slsguard.iam.principals import every_grant
 from slsguard.model import Application
 from slsguard.rules import Context, rule
+
+_ACTIONS = Placeholder("the actions the functions call")
+_RESOURCES = Placeholder("the resources the functions use")
 
 
 @rule(
@@ -87,7 +92,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 statement.action_origin or statement.origin,
                 f"{statement.policy} allows every action except "
                 f"{', '.join(statement.not_actions)} to {who}",
-                "replace `NotAction` with `Action` listing the actions the functions call",
+                intents=(statement_fix(statement, "iam-actions", "NotAction", _ACTIONS),),
                 severity=severity,
                 subject="NotAction",
                 functions=grant.functions,
@@ -98,7 +103,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"{statement.policy} allows {', '.join(statement.actions) or 'its actions'} on "
                 f"every resource except {', '.join(statement.not_resources)} to "
                 f"{who}",
-                "replace `NotResource` with `Resource` listing the resources the functions use",
+                intents=(statement_fix(statement, "iam-resources", "NotResource", _RESOURCES),),
                 severity=severity,
                 subject="NotResource",
                 functions=grant.functions,

@@ -84,6 +84,7 @@ from slsguard.iam import actions
 from slsguard.located import YMap
 from slsguard.model import Application, Function
 from slsguard.rules import Context, rule
+from slsguard.tf_address import resource_name
 
 DATA_STORES = {
     "AWS::RDS::DBInstance": "RDS DB instance",
@@ -141,7 +142,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         store, how = evidence
         yield Violation(
             fn.origin,
-            f"function {fn.name} {how} of {DATA_STORES[store.type]} {store.logical_id} "
+            f"function {fn.name} {how} of {DATA_STORES[store.type]} "
+            f"{resource_name(app, store.logical_id)} "
             "but has no VPC configuration: it can only reach the store if the store is "
             "exposed outside its VPC",
             intents=(_into_vpc(app, fn),),

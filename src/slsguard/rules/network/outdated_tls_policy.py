@@ -59,7 +59,9 @@ from typing import Any
 
 from slsguard.analysis.resources import Resource, ResourceIndex
 from slsguard.analysis.service import child_origin
+from slsguard.analysis.targets import resource_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import SetSetting, unsafe
 from slsguard.located import YList, YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
@@ -85,7 +87,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     """Custom domains on TLS_1_0, written or by default."""
     index = ResourceIndex.of(app)
     for domain in index.of_type("AWS::ApiGateway::DomainName", "AWS::ApiGateway::DomainNameV2"):
-        yield from _rest_domain(index, domain)
+        yield from _rest_domain(app, index, domain)
     for domain in index.of_type("AWS::ApiGatewayV2::DomainName"):
         yield from _v2_domain(index, domain)
     if app.kind == "sam":
@@ -99,21 +101,34 @@ def _is_weak(index: ResourceIndex, value: object) -> bool:
     return isinstance(resolved, str) and resolved.strip().upper() == _WEAK
 
 
-def _rest_domain(index: ResourceIndex, domain: Resource) -> Iterator[Violation]:
+def _rest_domain(app: Application, index: ResourceIndex, domain: Resource) -> Iterator[Violation]:
     properties = domain.properties
     name = _display(domain.logical_id, properties.get("DomainName"))
+    fix = SetSetting(
+        resource_target(app, domain.logical_id, domain.origin, name), "tls-policy", _STRONG, _DROPS
+    )
     if "SecurityPolicy" in properties:
         if _is_weak(index, properties["SecurityPolicy"]):
-            yield _weak(domain.origin_of("SecurityPolicy"), name, "`SecurityPolicy: TLS_1_2`")
+            origin = domain.origin_of("SecurityPolicy")
+            yield Violation(
+                origin,
+                f"custom domain {name} uses `SecurityPolicy: TLS_1_0`: {_WHY}",
+                intents=(fix,),
+                subject=name,
+            )
         return
     if domain.type.endswith("V2") or _private(properties.get("EndpointConfiguration")):
         return  # Private custom domains only accept TLS 1.2.
     yield Violation(
         domain.origin,
         f"custom domain {name} sets no SecurityPolicy, so API Gateway applies TLS_1_0: {_WHY}",
-        "add `SecurityPolicy: TLS_1_2` to its Properties",
+        intents=(fix,),
         subject=name,
     )
+
+
+_STRONG = "TLS_1_2"
+_DROPS = unsafe("clients that only speak TLS 1.0 or 1.1 can no longer connect")
 
 
 def _display(logical_id: str, domain_name: Any) -> str:
