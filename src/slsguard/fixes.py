@@ -317,6 +317,21 @@ class Placeholder:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Authorizer:
+    """The value of an `authorization` setting: who the gateway lets through.
+
+    `kind` is API Gateway's authorization type (`AWS_IAM`, `COGNITO_USER_POOLS`, `CUSTOM`,
+    `JWT`); `name` the authorizer the API already declares (its logical id or the name the
+    template gives it), empty for `AWS_IAM` or when the user must choose one."""
+
+    kind: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} authorizer {self.name}" if self.name else self.kind
+
+
 OWN_ACCOUNT = "own-account"
 """The value of a `source-account` setting: the account that deploys the app (each dialect
 names it its way: `!Ref AWS::AccountId`, `data.aws_caller_identity.current.account_id`)."""
