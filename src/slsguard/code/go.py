@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from slsguard.code import go_sinks
 from slsguard.code.events import contained, reach
 from slsguard.code.go_access import check_package
+from slsguard.code.go_invoke import downstream_errors
 from slsguard.code.go_modules import (
     EVENTS,
     GoFile,
@@ -66,7 +67,9 @@ def analyse(source: HandlerSource, sources: Sources, packages: GoPackages) -> Re
     imported = packages.local(package, source.scan_root)
     failures = [*package.failures, *(f for other in imported.values() for f in other.failures)]
     notes = [_parse_note(failure) for failure in failures]
-    checked = tuple(check_package(package, source.function))
+    checked = tuple(check_package(package, source.function)) + tuple(
+        hit for file in package.files for hit in downstream_errors(file, source.function)
+    )
     found = entry_handler(package, imported)
     if isinstance(found, str):
         message = (
