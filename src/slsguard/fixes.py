@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.findings import Origin
+from slsguard.model import AccountArn
 
 TargetKind = Literal[
     "function", "api", "stage", "route", "resource", "role", "policy", "service", "setting"
@@ -204,11 +205,31 @@ class AddResource:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyResource:
+    """A resource a minimal statement allows, named every way slsguard knows it, so that each
+    dialect writes it its own way: a resource of the app's template (`ref`, `!GetAtt T.Arn`),
+    any resource of the app by its logical id (`resource`, Terraform's `aws_x.y.arn`), the
+    text of the Serverless config with its variables (`serverless`), else the ARN (`arn`)."""
+
+    arn: str | AccountArn
+    ref: ResourceRef | None = None
+    resource: str = ""
+    serverless: str = ""
+    """`arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/${sls:stage}-orders`: right for
+    every stage, where the resolved ARN is right for one."""
+
+    @property
+    def pattern(self) -> str:
+        """The ARN as a plain IAM document writes it (`*` for an unknown region and account)."""
+        return self.arn.pattern if isinstance(self.arn, AccountArn) else self.arn
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyStatement:
     """A minimal statement: what to allow on which resources, and why (code evidence)."""
 
     actions: tuple[str, ...]
-    resources: tuple[str | ResourceRef, ...]
+    resources: tuple[str | ResourceRef | PolicyResource, ...]
     evidence: tuple[str, ...] = ()
     """Comment lines (`handler.py:14 dynamodb.put_item`) a dialect may write above it."""
     effect: Literal["Allow", "Deny"] = "Allow"

@@ -10,6 +10,7 @@ resources (`tracing_config { mode = "Active" }`, `aws_cloudwatch_metric_alarm`,
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from slsguard.fixes import (
     Intent,
     MoveToSecret,
     Placeholder,
+    PolicyResource,
     PolicyStatement,
     RemoveGrant,
     ReplaceStatements,
@@ -501,7 +503,23 @@ def policy_json(app: model.Application | None, statements: tuple[PolicyStatement
     return "\n".join(lines)
 
 
-def _resource_text(app: model.Application | None, resource: str | ResourceRef) -> object:
+DATA_SOURCES = 'data "aws_region" "current" {}\ndata "aws_caller_identity" "current" {}\n'
+"""The data sources an ARN in the deploying account refers to (`AccountArn`)."""
+
+_REGION_ACCOUNT = (
+    "${data.aws_region.current.name}",
+    "${data.aws_caller_identity.current.account_id}",
+)
+
+
+def _resource_text(
+    app: model.Application | None, resource: str | ResourceRef | PolicyResource
+) -> object:
+    """A statement's resource in HCL: a resource of the app by its address
+    (`aws_sqs_queue.jobs.arn`), an ARN in the deploying account through the region and
+    account data sources, else the ARN."""
+    if isinstance(resource, PolicyResource):
+        return _policy_resource(app, resource)
     if isinstance(resource, str):
         return resource
     address = terraform_address(app, resource.logical_id) if app is not None else None
@@ -512,6 +530,17 @@ def _resource_text(app: model.Application | None, resource: str | ResourceRef) -
     if resource.suffix:
         return HclExpression(f'"${{{reference}}}{resource.suffix}"')
     return HclExpression(reference)
+
+
+def _policy_resource(app: model.Application | None, resource: PolicyResource) -> object:
+    ref = resource.ref
+    if ref is None and resource.resource:
+        ref = ResourceRef(resource.resource, "Arn")
+    if app is not None and ref is not None and terraform_address(app, ref.logical_id):
+        return _resource_text(app, ref)
+    if isinstance(resource.arn, model.AccountArn):
+        return HclExpression(json.dumps(resource.arn.written(*_REGION_ACCOUNT)))
+    return resource.arn
 
 
 _SUB = re.compile(r"^\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}(.*)$")
