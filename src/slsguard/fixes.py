@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.findings import Origin
+from slsguard.model import AccountArn
 
 TargetKind = Literal[
     "function", "api", "stage", "route", "resource", "role", "policy", "service", "setting"
@@ -105,6 +106,9 @@ Setting = Literal[
     "role",
     "source-account",
     "source-arn",
+    "iam-condition",
+    "public-access-block",
+    "object-ownership",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 
@@ -119,6 +123,8 @@ AddedKind = Literal[
     "cdn-with-waf",
     "lambda-permission-condition",
     "method-settings",
+    "public-access-block",
+    "ownership-controls",
 ]
 """The resources a fix can add for a target."""
 
@@ -199,11 +205,31 @@ class AddResource:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyResource:
+    """A resource a minimal statement allows, named every way slsguard knows it, so that each
+    dialect writes it its own way: a resource of the app's template (`ref`, `!GetAtt T.Arn`),
+    any resource of the app by its logical id (`resource`, Terraform's `aws_x.y.arn`), the
+    text of the Serverless config with its variables (`serverless`), else the ARN (`arn`)."""
+
+    arn: str | AccountArn
+    ref: ResourceRef | None = None
+    resource: str = ""
+    serverless: str = ""
+    """`arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/${sls:stage}-orders`: right for
+    every stage, where the resolved ARN is right for one."""
+
+    @property
+    def pattern(self) -> str:
+        """The ARN as a plain IAM document writes it (`*` for an unknown region and account)."""
+        return self.arn.pattern if isinstance(self.arn, AccountArn) else self.arn
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyStatement:
     """A minimal statement: what to allow on which resources, and why (code evidence)."""
 
     actions: tuple[str, ...]
-    resources: tuple[str | ResourceRef, ...]
+    resources: tuple[str | ResourceRef | PolicyResource, ...]
     evidence: tuple[str, ...] = ()
     """Comment lines (`handler.py:14 dynamodb.put_item`) a dialect may write above it."""
     effect: Literal["Allow", "Deny"] = "Allow"
@@ -331,6 +357,20 @@ class Authorizer:
     def __str__(self) -> str:
         return f"{self.kind} authorizer {self.name}" if self.name else self.kind
 
+
+@dataclass(frozen=True, slots=True)
+class ConditionTest:
+    """The value of an `iam-condition` setting: one test of a statement's `Condition`
+    (`StringEquals` `aws:PrincipalAccount` = the own account), for each dialect to write."""
+
+    operator: str
+    key: str
+    value: object
+    """A value, `OWN_ACCOUNT`, or a `Placeholder` the user must fill in."""
+
+
+ALL_BLOCKED = "all-blocked"
+"""The value of a `public-access-block` setting: the four Block Public Access settings on."""
 
 OWN_ACCOUNT = "own-account"
 """The value of a `source-account` setting: the account that deploys the app (each dialect

@@ -200,7 +200,7 @@ class TemplateDialect:
             )
         if isinstance(intent, ReplaceStatements):
             origin = intent.target.origin
-            text = self._statements_yaml(intent.statements)
+            text = self.render_statements(app, intent.statements)
             return Edit(
                 origin.file,
                 self._written_path(app, origin),
@@ -339,11 +339,14 @@ class TemplateDialect:
     def _render_statements(self, app: model.Application, intent: ReplaceStatements) -> str:
         where = self._where(app, intent.target)
         return comment([_statements_verb(intent, where), intent.note]) + (
-            self._statements_yaml(intent.statements)
+            self.render_statements(app, intent.statements)
         )
 
-    def _statements_yaml(self, statements: tuple[PolicyStatement, ...]) -> str:
-        return yaml_statements(statements).rstrip("\n")
+    def render_statements(
+        self, app: model.Application, statements: tuple[PolicyStatement, ...], indent: int = 0
+    ) -> str:
+        """Minimal statements as this dialect's YAML items (`slsguard policy` writes them too)."""
+        return yaml_statements(app, statements, self.name, indent).rstrip("\n")
 
 
 def _candidates(path: KeyPath) -> list[KeyPath]:
