@@ -10,11 +10,20 @@ resources (`tracing_config { mode = "Active" }`, `aws_cloudwatch_metric_alarm`,
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 from slsguard import model
-from slsguard.dialects.base import Edit, EditAction, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.base import (
+    Edit,
+    EditAction,
+    NotApplied,
+    new_resource_for,
+    resource_path,
+    secret_not_applied,
+    secret_note,
+)
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
 from slsguard.dialects.cloudformation import password_policy, vpc_config
 from slsguard.dialects.template import Key
@@ -29,6 +38,7 @@ from slsguard.fixes import (
     Intent,
     MoveToSecret,
     Placeholder,
+    PolicyResource,
     PolicyStatement,
     RemoveGrant,
     ReplaceStatements,
@@ -252,7 +262,7 @@ class TerraformDialect:
             return _remove_grant(app, intent, self.name_of(app, intent.target.origin))
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
-        return NotApplied("terraform has no exact edit for this fix yet", intent.title)
+        return secret_not_applied(intent)
 
     def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
         """Several settings of one target under one `# in ...` line (comments said once)."""
@@ -341,22 +351,13 @@ class TerraformDialect:
         return policy_document(app, name, intent.statements)
 
     def _secret(self, app: model.Application, intent: MoveToSecret) -> str:
-        where = local_address(address_of(app, intent.target))
-        parameter = intent.parameter or "/<name>"
-        data = "aws_ssm_parameter" if intent.store == "ssm" else "aws_secretsmanager_secret_version"
-        label = intent.variable.lower()
-        key = "name" if intent.store == "ssm" else "secret_id"
-        value = "value" if intent.store == "ssm" else "secret_string"
-        return (
-            _comment(
-                [
-                    f"in the environment of {where}: {intent.variable} = "
-                    f"data.{data}.{label}.{value}",
-                    *_grants(intent.grants),
-                ]
-            )
-            + f'data "{data}" "{label}" {{\n  {key} = {hcl_value(parameter)}\n}}'
-        )
+        """The variable that carries the secret's name, in the function's `environment`.
+
+        Never `data.aws_ssm_parameter.x.value`: Terraform would read the plaintext into its
+        state and the function's configuration (secret-materialized-in-environment)."""
+        where = self.name_of(app, intent.target.origin) or intent.target.name
+        notes = [f"in {where}", secret_note(intent), *_grants(intent.grants)]
+        return _comment(notes) + f"{intent.reference_name} = {hcl_value(intent.reference_value)}"
 
 
 def policy_document(
@@ -488,7 +489,23 @@ def policy_json(app: model.Application | None, statements: tuple[PolicyStatement
     return "\n".join(lines)
 
 
-def _resource_text(app: model.Application | None, resource: str | ResourceRef) -> object:
+DATA_SOURCES = 'data "aws_region" "current" {}\ndata "aws_caller_identity" "current" {}\n'
+"""The data sources an ARN in the deploying account refers to (`AccountArn`)."""
+
+_REGION_ACCOUNT = (
+    "${data.aws_region.current.name}",
+    "${data.aws_caller_identity.current.account_id}",
+)
+
+
+def _resource_text(
+    app: model.Application | None, resource: str | ResourceRef | PolicyResource
+) -> object:
+    """A statement's resource in HCL: a resource of the app by its address
+    (`aws_sqs_queue.jobs.arn`), an ARN in the deploying account through the region and
+    account data sources, else the ARN."""
+    if isinstance(resource, PolicyResource):
+        return _policy_resource(app, resource)
     if isinstance(resource, str):
         return resource
     address = terraform_address(app, resource.logical_id) if app is not None else None
@@ -499,6 +516,17 @@ def _resource_text(app: model.Application | None, resource: str | ResourceRef) -
     if resource.suffix:
         return HclExpression(f'"${{{reference}}}{resource.suffix}"')
     return HclExpression(reference)
+
+
+def _policy_resource(app: model.Application | None, resource: PolicyResource) -> object:
+    ref = resource.ref
+    if ref is None and resource.resource:
+        ref = ResourceRef(resource.resource, "Arn")
+    if app is not None and ref is not None and terraform_address(app, ref.logical_id):
+        return _resource_text(app, ref)
+    if isinstance(resource.arn, model.AccountArn):
+        return HclExpression(json.dumps(resource.arn.written(*_REGION_ACCOUNT)))
+    return resource.arn
 
 
 _SUB = re.compile(r"^\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}(.*)$")

@@ -187,6 +187,9 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             if call.method == athena.READS_TABLE_DATA:
                 message = f"`{call.method}` reads the tables' data in S3 as the caller"
                 uncertain.append(Uncertainty("s3", message, call.location))
+            if athena.hidden_query(call.method, _texts(call)):
+                message = f"`{call.method}` runs SQL the code does not show (it may write)"
+                uncertain.append(Uncertainty("glue", message, call.location))
         if detects_language(call.service, call.method, dict(call.params)):
             reason = f"{call.service}.{call.method} may detect the language with Comprehend"
             detect = "comprehend:DetectDominantLanguage"
@@ -233,7 +236,7 @@ def _query_needs(call: SdkCall) -> list[Need]:
     """The Glue catalog and S3 result-location needs of an Athena call (`athena`)."""
     reason = athena.REASONS.get(call.method, "")
     return [
-        Need(n.action, n.target, call.location, reason, optional=not n.required)
+        Need(n.action, n.target, call.location, n.reason or reason, optional=not n.required)
         for n in athena.query_needs(call.method, _texts(call))
     ]
 

@@ -2,9 +2,11 @@
 
 Clients and resources are followed through assignments (module globals, locals, `self.x`),
 `with ... as`, imports of local modules (`from db import table`) and arguments passed to
-functions of the package. Resource objects (`Table`, `Bucket`, `Object`, `Queue`), batch
-writers, paginators and waiters become the client operation they perform. Arguments naming
-resources are kept as constants or environment variable names when they are.
+functions, constructors and methods of the package (`save(table)`, `Store(client)`,
+`repo.save(client)`) by the calls the handler reaches. Resource objects (`Table`, `Bucket`,
+`Object`, `Queue`), batch writers, paginators and waiters become the client operation they
+perform. Arguments naming resources are kept as constants or environment variable names when
+they are.
 """
 
 from __future__ import annotations
@@ -119,12 +121,12 @@ class PythonCalls:
         """The SDK calls of the code the `entry` function of `handler` can reach (all the
         code of `handler` and the local modules it imports when no entry is given)."""
         self._collect(handler)
-        for _ in range(2):  # bindings, then arguments passed to package functions
-            for module in self._seen:
-                self._bind(module)
         reached = None
         if entry is not None:
             reached = Reachability(self.modules, self._seen).from_entry(handler, entry)
+        for _ in range(2):  # bindings, then arguments passed to package functions
+            for module in self._seen:
+                self._bind(module, reached)
         for module in self._seen:
             self._calls(module, reached)
             self._wrappers(module)
@@ -150,7 +152,9 @@ class PythonCalls:
                 if found is not None:
                     self._collect(found)
 
-    def _bind(self, module: Module) -> None:
+    def _bind(self, module: Module, reached: set[Owner] | None) -> None:
+        """Bind names to what they hold; arguments are passed only by the calls the entry
+        reaches (another handler may hand the same helper another client)."""
         names = self.names[id(module)]
         scopes = self._scopes_of(module)
         for node in sorted(_nodes(module.tree), key=lambda n: getattr(n, "lineno", 0)):
@@ -169,7 +173,9 @@ class PythonCalls:
                     if item.optional_vars is not None:
                         value = self.eval(item.context_expr, module)
                         _store(names, item.optional_vars, value, scope)
-            elif isinstance(node, ast.Call):
+            elif isinstance(node, ast.Call) and (
+                reached is None or id(node) in self._reached_calls(module, reached)
+            ):
                 self._pass_arguments(node, module)
         self._scope = ""
         self._line = 0
@@ -196,31 +202,58 @@ class PythonCalls:
         return found
 
     def _pass_arguments(self, call: ast.Call, module: Module) -> None:
-        target = self._function(call.func, module)
-        if target is None:
+        """Bind the SDK objects a call passes to the parameters of the package functions it
+        may call (`save(table)`, `Store(client)`'s `__init__`, `repo.save(client)`)."""
+        passed = [(i, self.eval(a, module)) for i, a in enumerate(call.args)]
+        named = [(k.arg, self.eval(k.value, module)) for k in call.keywords if k.arg]
+        if not any(isinstance(v, Handle) for _, v in (*passed, *named)):
             return
-        callee, definition = target
-        params = [a.arg for a in (*definition.args.posonlyargs, *definition.args.args)]
-        if params and params[0] in ("self", "cls"):
-            params = params[1:]
-        pairs = list(zip(params, call.args, strict=False))
-        pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
-        for name, expression in pairs:
-            value = self.eval(expression, module)
-            if isinstance(value, Handle):
-                self.names[id(callee)].setdefault(name, value)
+        for callee, definition in self._callees(call.func, module):
+            params = [a.arg for a in (*definition.args.posonlyargs, *definition.args.args)]
+            if params and params[0] in ("self", "cls"):
+                params = params[1:]
+            pairs = [(params[i], v) for i, v in passed if i < len(params)] + named
+            for name, value in pairs:
+                if isinstance(value, Handle) and name is not None:
+                    self.names[id(callee)].setdefault(name, value)
+
+    def _callees(self, func: ast.expr, module: Module) -> list[tuple[Module, FunctionNode]]:
+        """The package functions a call may run: a function or a class's `__init__` by name,
+        a function of an imported module, or, for a method call on an object, every method of
+        that name in the package (the object's class is not tracked: err towards more)."""
+        if isinstance(func, ast.Name):
+            found = self._function(func, module) or self._function(func, module, "__init__")
+            return [found] if found is not None else []
+        if not isinstance(func, ast.Attribute) or isinstance(self.eval(func.value, module), Handle):
+            return []
+        qualified = module.imports.get(_dotted(func.value), "")
+        imported = self.modules.resolve(qualified, module) if qualified else None
+        if imported is not None and id(imported) in self.names:
+            member = imported.functions.get(func.attr)
+            return [(imported, member)] if member is not None else []
+        suffix = f".{func.attr}"
+        return [
+            (m, node)
+            for m in self._seen
+            for name, node in m.functions.items()
+            if name.endswith(suffix) and name.count(".") == 1
+        ]
 
     def _function(
-        self, func: ast.expr, module: Module
-    ) -> tuple[Module, ast.FunctionDef | ast.AsyncFunctionDef] | None:
-        if isinstance(func, ast.Name):
-            if func.id in module.functions:
-                return module, module.functions[func.id]
-            qualified = module.imports.get(func.id, "")
-            owner, _, name = qualified.rpartition(".")
-            found = self.modules.resolve(owner, module) if owner else None
-            if found is not None and name in found.functions and id(found) in self.names:
-                return found, found.functions[name]
+        self, func: ast.expr, module: Module, member: str = ""
+    ) -> tuple[Module, FunctionNode] | None:
+        """The package function a name calls (its method `member` when given: a class's
+        `__init__`), in `module` or in the local module it is imported from."""
+        if not isinstance(func, ast.Name):
+            return None
+        suffix = f".{member}" if member else ""
+        if func.id + suffix in module.functions:
+            return module, module.functions[func.id + suffix]
+        qualified = module.imports.get(func.id, "")
+        owner, _, name = qualified.rpartition(".")
+        found = self.modules.resolve(owner, module) if owner else None
+        if found is not None and name + suffix in found.functions and id(found) in self.names:
+            return found, found.functions[name + suffix]
         return None
 
     def eval(self, node: ast.expr, module: Module) -> Value:

@@ -137,7 +137,7 @@ def _public_policy(
     name = resource_name(app, bucket.logical_id)
     for policy in index.policies_of(BUCKET, bucket.logical_id, bucket.name):
         statements = [s for s in policy.statements if s.applies_to(bucket.logical_id, bucket.name)]
-        for statement in public_allows(statements):
+        for statement in public_allows(statements, service="s3"):
             anyone_writes = bool(public_allows([statement], "s3:PutObject"))
             policy_name = resource_name(app, policy.resource.logical_id)
             yield Violation(

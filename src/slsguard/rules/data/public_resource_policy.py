@@ -98,6 +98,11 @@ class _Holder:
     target: str | None
     """The property naming the protected resource; None when the resource is the target."""
 
+    @property
+    def service(self) -> str:
+        """The IAM service prefix of the protected resource (`sns`, `kms`, `events`)."""
+        return _SERVICES[self.target_type]
+
 
 _HOLDERS = {
     "AWS::SNS::TopicPolicy": _Holder("PolicyDocument", "SNS topic", TOPIC, "Topics"),
@@ -115,6 +120,14 @@ _HOLDERS = {
     "AWS::Events::EventBusPolicy": _Holder(
         "", "EventBridge bus", "AWS::Events::EventBus", "EventBusName"
     ),
+}
+_SERVICES = {
+    TOPIC: "sns",
+    QUEUE: "sqs",
+    "AWS::Kinesis::Stream": "kinesis",
+    "AWS::SecretsManager::Secret": "secretsmanager",
+    "AWS::KMS::Key": "kms",
+    "AWS::Events::EventBus": "events",
 }
 # What SLS208 reports when the queue or topic triggers a function.
 _TRIGGER_WRITE = {QUEUE: "sqs:SendMessage", TOPIC: "sns:Publish"}
@@ -142,7 +155,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         for resource in index.of_type(kind):
             targets = _targets(index, resource, holder)
             statements = list(_statements(resource, holder))
-            for statement in public_allows(statements):
+            for statement in public_allows(statements, service=holder.service):
                 if _reported_as_trigger(statement, targets, triggers, holder):
                     continue
                 yield _violation(app, index, resource, holder, targets, statement)
