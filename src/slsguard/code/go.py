@@ -13,7 +13,6 @@ package's method of that name, as layered apps call `domain.Get` → `store.Get`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from slsguard.code import go_sinks
 from slsguard.code.events import contained, reach
@@ -23,10 +22,9 @@ from slsguard.code.go_modules import (
     EVENTS,
     GoFile,
     GoPackage,
+    GoPackages,
     Node,
     entry_handler,
-    load_package,
-    local_packages,
     methods_named,
     text_of,
 )
@@ -63,10 +61,10 @@ class Result:
     notes: tuple[CodeNote, ...] = ()
 
 
-def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
+def analyse(source: HandlerSource, sources: Sources, packages: GoPackages) -> Result:
     """Analyse the Go package of a handler from its `lambda.Start` call."""
-    package = load_package(source.root, source.scan_root, cwd)
-    imported = local_packages(package, source.scan_root, cwd)
+    package = packages.package(source.root, source.scan_root)
+    imported = packages.local(package, source.scan_root)
     failures = [*package.failures, *(f for other in imported.values() for f in other.failures)]
     notes = [_parse_note(failure) for failure in failures]
     checked = tuple(check_package(package, source.function)) + tuple(

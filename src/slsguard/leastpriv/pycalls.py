@@ -95,6 +95,9 @@ class SdkCall:
     via: str = ""
     """What performs the call when the code does not call the SDK itself
     (`powertools parameters.get_secret`); the reason shown instead of `service.method`."""
+    optional: bool = False
+    """The call may not run for this function (Go: reached through a method name several
+    types share): its grants are not unused, nor reported missing."""
 
 
 Value = Handle | Arg | None
