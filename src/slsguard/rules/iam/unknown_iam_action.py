@@ -55,6 +55,7 @@ import re
 from collections.abc import Iterator
 
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import FreeText
 from slsguard.iam import actions
 from slsguard.iam.effective import grants
 from slsguard.model import Application
@@ -86,7 +87,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 statement.action_origin or statement.origin,
                 f"{statement.policy}: `{pattern}` matches no IAM action "
                 f"({_reason(pattern)}), so it grants nothing",
-                _suggestion(pattern),
+                intents=(FreeText(_suggestion(pattern)),),
                 subject=pattern,
                 functions=grant.functions,
             )
