@@ -213,7 +213,10 @@ def proc_status(pid: int) -> dict[str, int]:
 
 
 def run_once(
-    cmd: list[str], stdout_path: Path | None = None, stderr_path: Path | None = None
+    cmd: list[str],
+    stdout_path: Path | None = None,
+    stderr_path: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Run:
     """Run ``cmd`` to completion, returning its wall time, peak RSS and exit code.
 
@@ -226,7 +229,7 @@ def run_once(
         open(stderr_path or os.devnull, "wb") as err,
     ):
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -253,13 +256,20 @@ def tail(path: Path, limit: int = 2000) -> str:
 
 
 def bench_slsguard(
-    corpus: Path, runs: int, report: Path, jobs: int
+    corpus: Path, runs: int, report: Path, jobs: int, source: Path | None = None, label: str = ""
 ) -> tuple[ToolResult, dict[str, Any]]:
     """Time ``slsguard scan --jobs N`` on the corpus; returns the result and the last report.
+
+    `source` is another version's ``src`` folder to run instead of the installed one (put
+    first on ``PYTHONPATH``), named `label` in the results.
 
     Raises :class:`RuntimeError` when slsguard fails: an exit code other than 0 or 1, or no
     valid JSON report (an uncaught exception also exits with 1).
     """
+    env = None
+    if source is not None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     cmd = [
         sys.executable,
         "-m",
@@ -274,11 +284,12 @@ def bench_slsguard(
         str(jobs),
     ]
     errors = report.with_suffix(".stderr")
-    result = ToolResult(tool=f"slsguard --jobs {jobs}", version="?", command=cmd, warmup=True)
+    tool = f"slsguard{f' {label}' if label else ''} --jobs {jobs}"
+    result = ToolResult(tool=tool, version="?", command=cmd, warmup=True)
     data: dict[str, Any] = {}
     for i in range(runs + 1):
         report.unlink(missing_ok=True)
-        run = run_once(cmd, stderr_path=errors)
+        run = run_once(cmd, stderr_path=errors, env=env)
         if run.returncode not in SLSGUARD_OK:
             raise RuntimeError(f"slsguard exited with {run.returncode}:\n{tail(errors)}")
         try:
@@ -289,6 +300,17 @@ def bench_slsguard(
             result.runs.append(run)
     result.version = str(data.get("tool", {}).get("version", "?"))
     return result, data
+
+
+def checkout(revision: str, into: Path) -> Path:
+    """The ``src`` folder of a git revision of this repository, extracted into `into`."""
+    root = Path(__file__).resolve().parents[1]
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", revision, "src"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
 
 
 def checkov_version(exe: str) -> str:
@@ -376,6 +398,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--checkov-warmup", action="store_true", help="do one untimed checkov run first"
     )
     parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also time the git revision REV (e.g. HEAD~1, the parent commit) in the same run, "
+        "with --jobs 1, and print how much slower or faster this version is",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print machine-readable results instead of text"
     )
     args = parser.parse_args(argv)
@@ -403,7 +431,13 @@ def main(argv: list[str] | None = None) -> int:
             for jobs in args.jobs:
                 sls, report = bench_slsguard(corpus, args.runs, Path(tmp) / "slsguard.json", jobs)
                 results.append(sls)
-        except (RuntimeError, OSError, ValueError) as exc:
+            if args.against:
+                source = checkout(args.against, Path(tmp) / "against")
+                against, _ = bench_slsguard(
+                    corpus, args.runs, Path(tmp) / "against.json", 1, source, args.against
+                )
+                results.append(against)
+        except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         summary: dict[str, Any] = report.get("summary", {})

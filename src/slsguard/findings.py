@@ -364,9 +364,6 @@ class FunctionSummary:
     runtime: str | None = None
     triggers: tuple[str, ...] = ()
     """One line per trigger: `POST /orders (httpApi, public, no auth)`, `sqs orders-queue`."""
-    address: str = ""
-    """The function as its syntax names it: `aws_lambda_function.charge`,
-    `module.receipts.aws_lambda_function.worker`, `functions.createOrder`, `ResizeFunction`."""
     role: str = ""
     role_shared_with: tuple[str, ...] = ()
     """The other functions running as the same role: the first `MAX_SHARED_NAMES` of them
@@ -381,6 +378,9 @@ class FunctionSummary:
     """What watches it: `tracing`, `alarm`, `log retention 30 d`, ..."""
     packages: tuple[PackageSummary, ...] = ()
     """The third-party packages it ships (from its dependency files and layers)."""
+    address: str = ""
+    """The function as its syntax names it: `aws_lambda_function.charge`,
+    `module.receipts.aws_lambda_function.worker`, `functions.createOrder`, `ResizeFunction`."""
 
 
 @dataclass(frozen=True, slots=True)
