@@ -256,21 +256,47 @@ def tail(path: Path, limit: int = 2000) -> str:
 
 
 def bench_slsguard(
-    corpus: Path, runs: int, report: Path, jobs: int, source: Path | None = None, label: str = ""
+    corpus: Path, runs: int, report: Path, jobs: int
 ) -> tuple[ToolResult, dict[str, Any]]:
     """Time ``slsguard scan --jobs N`` on the corpus; returns the result and the last report.
-
-    `source` is another version's ``src`` folder to run instead of the installed one (put
-    first on ``PYTHONPATH``), named `label` in the results.
 
     Raises :class:`RuntimeError` when slsguard fails: an exit code other than 0 or 1, or no
     valid JSON report (an uncaught exception also exits with 1).
     """
-    env = None
-    if source is not None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
-    cmd = [
+    cmd = _scan_command(corpus, report, jobs)
+    result = ToolResult(tool=f"slsguard --jobs {jobs}", version="?", command=cmd, warmup=True)
+    data: dict[str, Any] = {}
+    for i in range(runs + 1):
+        run, data = _scan_once(cmd, report)
+        if i > 0:  # run 0 is the warm-up (page cache, .pyc files)
+            result.runs.append(run)
+    result.version = str(data.get("tool", {}).get("version", "?"))
+    return result, data
+
+
+def bench_against(corpus: Path, runs: int, tmp: Path, revision: str) -> list[ToolResult]:
+    """This version and `revision` (its ``src`` first on ``PYTHONPATH``), ``--jobs 1``, timed
+    in alternation after one warm-up each, so that both see the same machine load."""
+    source = checkout(revision, tmp / "against")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
+    report = tmp / "pair.json"
+    cmd = _scan_command(corpus, report, 1)
+    pair = [
+        (ToolResult("slsguard (this version) --jobs 1", "?", cmd, warmup=True), None),
+        (ToolResult(f"slsguard {revision} --jobs 1", "?", cmd, warmup=True), env),
+    ]
+    for i in range(runs + 1):
+        for result, environment in pair:
+            run, data = _scan_once(cmd, report, environment)
+            result.version = str(data.get("tool", {}).get("version", "?"))
+            if i > 0:
+                result.runs.append(run)
+    return [result for result, _ in pair]
+
+
+def _scan_command(corpus: Path, report: Path, jobs: int) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "slsguard",
@@ -283,23 +309,22 @@ def bench_slsguard(
         "--jobs",
         str(jobs),
     ]
+
+
+def _scan_once(
+    cmd: list[str], report: Path, env: dict[str, str] | None = None
+) -> tuple[Run, dict[str, Any]]:
+    """One timed scan and its report; RuntimeError when slsguard failed."""
     errors = report.with_suffix(".stderr")
-    tool = f"slsguard{f' {label}' if label else ''} --jobs {jobs}"
-    result = ToolResult(tool=tool, version="?", command=cmd, warmup=True)
-    data: dict[str, Any] = {}
-    for i in range(runs + 1):
-        report.unlink(missing_ok=True)
-        run = run_once(cmd, stderr_path=errors, env=env)
-        if run.returncode not in SLSGUARD_OK:
-            raise RuntimeError(f"slsguard exited with {run.returncode}:\n{tail(errors)}")
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise RuntimeError(f"slsguard wrote no valid report ({exc}):\n{tail(errors)}") from exc
-        if i > 0:  # run 0 is the warm-up (page cache, .pyc files)
-            result.runs.append(run)
-    result.version = str(data.get("tool", {}).get("version", "?"))
-    return result, data
+    report.unlink(missing_ok=True)
+    run = run_once(cmd, stderr_path=errors, env=env)
+    if run.returncode not in SLSGUARD_OK:
+        raise RuntimeError(f"slsguard exited with {run.returncode}:\n{tail(errors)}")
+    try:
+        data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"slsguard wrote no valid report ({exc}):\n{tail(errors)}") from exc
+    return run, data
 
 
 def checkout(revision: str, into: Path) -> Path:
@@ -425,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: checkov not found: {args.checkov}", file=sys.stderr)
             return 2
 
+    paired: list[ToolResult] = []
     with tempfile.TemporaryDirectory(prefix="slsguard-bench-") as tmp:
         results: list[ToolResult] = []
         try:
@@ -432,11 +458,7 @@ def main(argv: list[str] | None = None) -> int:
                 sls, report = bench_slsguard(corpus, args.runs, Path(tmp) / "slsguard.json", jobs)
                 results.append(sls)
             if args.against:
-                source = checkout(args.against, Path(tmp) / "against")
-                against, _ = bench_slsguard(
-                    corpus, args.runs, Path(tmp) / "against.json", 1, source, args.against
-                )
-                results.append(against)
+                paired = bench_against(corpus, args.runs, Path(tmp), args.against)
         except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -484,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
                     "results": [r.to_dict(templates, functions) for r in results],
                     "checkov_over_slsguard": ratios or None,
                     "over_first_jobs_value": speedups,
+                    "against": [r.to_dict(templates, functions) for r in paired] or None,
                     "loadavg": os.getloadavg(),
                     "affinity": sorted(os.sched_getaffinity(0)),
                 },
@@ -493,6 +516,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"corpus: {corpus}")
+    if paired:
+        mine, theirs = paired
+        print(
+            f"{mine.tool}: median {mine.median_s:.3f} s; {theirs.tool}: median "
+            f"{theirs.median_s:.3f} s (alternating runs): this version costs "
+            f"x{mine.median_s / theirs.median_s:.3f}, CPU x{mine.cpu_s / theirs.cpu_s:.3f}, "
+            f"total memory x{mine.tree_peak_mib / theirs.tree_peak_mib:.3f}"
+        )
     print(f"files scanned: {files}, templates: {templates}, functions: {functions}")
     for r in results:
         warm = "1 warm-up + " if r.warmup else ""
