@@ -8,9 +8,12 @@ processes included, whoever their parent) is sampled from ``/proc``: the largest
 any one process (``VmHWM``) and the largest sum of RSS over the tree. slsguard runs once per
 ``--jobs`` value (serial and parallel), each with one warm-up run and then ``--runs`` timed
 runs; checkov, which is much slower, gets ``--checkov-runs`` timed runs and an optional
-warm-up. Template and function counts come from slsguard's JSON report (``summary.apps``,
-``summary.functions``, ``summary.files_scanned``), and the same template count is used for
-both tools' throughput, since both scan the same directory.
+warm-up. ``--against REV`` also times a git revision of the repository (its ``src`` put
+first on ``PYTHONPATH``), alternating run by run with this version so both see the same
+load, and prints the cost ratio (median of ``--runs``). Template and function counts come
+from slsguard's JSON report (``summary.apps``, ``summary.functions``,
+``summary.files_scanned``), and the same template count is used for both tools'
+throughput, since both scan the same directory.
 
 Standard library only; Linux (``ru_maxrss`` is read as KiB). Exits 2 if slsguard itself
 fails (exit code 2 or any code other than 0 and 1); exit code 1 only means findings.
@@ -18,6 +21,7 @@ fails (exit code 2 or any code other than 0 and 1); exit code 1 only means findi
 Usage::
 
     python benchmarks/corpus.py [--corpus PATH] [--runs 5] [--jobs 1,2] [--checkov PATH] [--json]
+    python benchmarks/corpus.py --against HEAD~1 --no-checkov   # a change's cost, same run
 """
 
 from __future__ import annotations
