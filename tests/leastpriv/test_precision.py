@@ -807,6 +807,37 @@ def handler(event, context):
     assert findings(root, "SLS110") == []  # the Deny names topics, an SMS is not one
 
 
+def test_javascript_parameters_declared_before_the_call_are_read(tmp_path: Path) -> None:
+    # lambda-sns-sms (serverless-patterns) denies sns:Publish on topics and allows it on `*`
+    # for SMS: the `params` object named the phone number, the call only `params`.
+    code = """const AWS = require("aws-sdk");
+const sns = new AWS.SNS();
+
+exports.handler = async () => {
+  const params = { Message: "hi", PhoneNumber: process.env.PHONE };
+  return sns.publish(params).promise();
+};
+
+exports.topic = async () => {
+  const params = { Message: "hi", TopicArn: "arn:aws:sns:us-east-1:123456789012:news" };
+  return sns.publish(params).promise();
+};
+"""
+    statements = (
+        "        - Effect: Deny\n          Action: [sns:Publish]\n"
+        "          Resource: 'arn:aws:sns:*:*:*'\n"
+        "        - Effect: Allow\n          Action: [sns:Publish]\n          Resource: '*'\n"
+    )
+    functions = "  sms:\n    handler: handler.handler\n  topic:\n    handler: handler.topic\n"
+    config = serverless(statements, functions).replace("python3.12", "nodejs20.x")
+    root = write(tmp_path, {"handler.js": code, "serverless.yml": config})
+    assert needs(root) == {
+        "sms": {("sns:Publish", "'*'")},
+        "topic": {("sns:Publish", "arn:aws:sns:us-east-1:123456789012:news")},
+    }
+    assert findings(root, "SLS110") == ["handler.js:11"]  # the topic is denied, the SMS is not
+
+
 COPIES = """import boto3
 
 s3 = boto3.client("s3")
