@@ -864,3 +864,40 @@ def test_a_copy_reads_its_source_not_its_destination(tmp_path: Path) -> None:
     assert not any(a == "s3:GetObject" and "media-bucket" in r for a, r in found)
     assert findings(root, "SLS109") == []
     assert findings(root, "SLS110") == []
+
+
+def test_aws_managed_lambda_policies_are_judged_with_what_they_allow(tmp_path: Path) -> None:
+    # lambda-vpc-secrets-sls and vpc-lattice-lambda-tf (serverless-patterns) attach
+    # AWSLambdaVPCAccessExecutionRole: its ENI grants were ignored, SLS110 said they were missing.
+    template = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: handler.handler
+      Code: ./
+      Role: !GetAtt Role.Arn
+      VpcConfig:
+        SubnetIds: [subnet-1]
+        SecurityGroupIds: [sg-1]
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Fn
+      EventSourceArn: arn:aws:sqs:us-east-1:123456789012:jobs
+"""
+    code = "def handler(event, context):\n    return event\n"
+    root = write(tmp_path, {"template.yaml": template, "handler.py": code})
+    assert findings(root, "SLS110") == []
