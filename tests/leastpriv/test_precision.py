@@ -901,3 +901,49 @@ Resources:
     code = "def handler(event, context):\n    return event\n"
     root = write(tmp_path, {"template.yaml": template, "handler.py": code})
     assert findings(root, "SLS110") == []
+
+
+def test_a_grant_on_a_module_output_may_be_what_the_code_uses(tmp_path: Path) -> None:
+    # terraform-lambda-sfn (serverless-patterns): the role allows states:StartExecution on
+    # `module.step_function.state_machine_arn`, the code starts SFN_ARN (that same output).
+    # The expression was read as a literal resource: SLS109 called the grant unused and SLS110
+    # the call denied. A resource known only at apply time is unknown, never denied.
+    main_tf = """module "lambda_function" {
+  source        = "terraform-aws-modules/lambda/aws"
+  function_name = "starter"
+  handler       = "handler.handler"
+  runtime       = "python3.12"
+  source_path   = "${path.module}/src"
+
+  environment_variables = {
+    SFN_ARN = module.step_function.state_machine_arn
+  }
+
+  attach_policy_statements = true
+  policy_statements = {
+    step_function = {
+      effect    = "Allow",
+      actions   = ["states:StartExecution"],
+      resources = [module.step_function.state_machine_arn]
+    }
+  }
+}
+
+module "step_function" {
+  source = "terraform-aws-modules/step-functions/aws"
+  name   = "flow"
+}
+"""
+    code = """import os
+
+import boto3
+
+client = boto3.client("stepfunctions")
+
+
+def handler(event, context):
+    return client.start_execution(stateMachineArn=os.environ["SFN_ARN"], input="{}")
+"""
+    root = write(tmp_path, {"main.tf": main_tf, "src/handler.py": code})
+    assert findings(root, "SLS109") == []
+    assert findings(root, "SLS110") == []

@@ -204,10 +204,20 @@ def _resolved(app: Application, statement: Statement, need: Need | None) -> Stat
         arn, names = _pattern(app, text)
         if statement.is_allow and logical and names and logical not in names:
             continue
-        kept.append(arn if names else text)
+        kept.append(arn if names else _expression_unknown(text))
     if not kept:  # nothing left that may match: an Allow on no resource
         return replace(statement, actions=(), not_actions=(), resources=())
     return replace(statement, resources=tuple(kept))
+
+
+def _expression_unknown(text: str) -> str:
+    """A resource that is neither an ARN, `*` nor a template reference is an expression known
+    at deploy time (a Terraform `module.x.arn`): wholly unknown to the evaluator, never the
+    literal text (IAM accepts no such resource)."""
+    stripped = text.strip()
+    if stripped == "*" or stripped.startswith(("arn:", "!", "$", "{{")):
+        return text
+    return "${unknown}"
 
 
 def requested(need: Need) -> str:
