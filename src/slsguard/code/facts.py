@@ -25,7 +25,7 @@ from slsguard.loading.chalice import EVENT_ROOT, VIEWS
 from slsguard.loading.django_urls import wsgi_views
 from slsguard.model import Application, Function, Note
 
-CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
+CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 16))})
 
 
 @dataclass(frozen=True, slots=True)
