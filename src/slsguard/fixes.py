@@ -106,6 +106,9 @@ Setting = Literal[
     "role",
     "source-account",
     "source-arn",
+    "iam-condition",
+    "public-access-block",
+    "object-ownership",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 
@@ -120,6 +123,8 @@ AddedKind = Literal[
     "cdn-with-waf",
     "lambda-permission-condition",
     "method-settings",
+    "public-access-block",
+    "ownership-controls",
 ]
 """The resources a fix can add for a target."""
 
@@ -337,6 +342,20 @@ class Placeholder:
 
     text: str
 
+
+@dataclass(frozen=True, slots=True)
+class ConditionTest:
+    """The value of an `iam-condition` setting: one test of a statement's `Condition`
+    (`StringEquals` `aws:PrincipalAccount` = the own account), for each dialect to write."""
+
+    operator: str
+    key: str
+    value: object
+    """A value, `OWN_ACCOUNT`, or a `Placeholder` the user must fill in."""
+
+
+ALL_BLOCKED = "all-blocked"
+"""The value of a `public-access-block` setting: the four Block Public Access settings on."""
 
 OWN_ACCOUNT = "own-account"
 """The value of a `source-account` setting: the account that deploys the app (each dialect

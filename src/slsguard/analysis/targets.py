@@ -71,7 +71,12 @@ def holder_target(api: Api, stage: Stage, setting: Origin) -> Target:
 
 def statement_target(statement: Statement) -> Target:
     """The statement mapping of a policy (to change its `Action` or `Resource` in place)."""
-    return Target("setting", statement.policy, statement.origin, variant="iam-statement")
+    return policy_statement_target(statement.policy, statement.origin)
+
+
+def policy_statement_target(policy: str, origin: Origin) -> Target:
+    """A statement of a resource policy (a bucket or topic policy), by where it is written."""
+    return Target("setting", policy, origin, variant="iam-statement")
 
 
 def statement_fix(

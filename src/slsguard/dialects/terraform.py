@@ -25,7 +25,7 @@ from slsguard.dialects.base import (
     secret_note,
 )
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
-from slsguard.dialects.cloudformation import password_policy, vpc_config
+from slsguard.dialects.cloudformation import condition_block, password_policy, vpc_config
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
@@ -69,9 +69,12 @@ def _json_encoded(value: object) -> object:
     return HclExpression(f"jsonencode({hcl_value(value)})")
 
 
+_OWN_ACCOUNT = HclExpression("data.aws_caller_identity.current.account_id")
+
+
 def _own_account(_value: object) -> object:
     """`slsguard fix` declares the data source when the module does not yet."""
-    return HclExpression("data.aws_caller_identity.current.account_id")
+    return _OWN_ACCOUNT
 
 
 def _own_role(_value: object) -> object:
@@ -137,6 +140,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "role"): Key(("role",), _own_role),
     ("setting", "iam-actions"): Key(("Action",)),
     ("setting", "iam-resources"): Key(("Resource",)),
+    ("setting", "iam-condition"): Key(("Condition",), condition_block(_OWN_ACCOUNT)),
 }
 """(see `Target.lookup_keys`, setting) → argument path; `name{}` is a nested block."""
 
@@ -144,12 +148,15 @@ _STATEMENT_NOTE = 'in a data "aws_iam_policy_document" statement: `{}`'
 _NOTES = {
     "iam-actions": _STATEMENT_NOTE.format("actions = [...]"),
     "iam-resources": _STATEMENT_NOTE.format("resources = [...]"),
+    "iam-condition": _STATEMENT_NOTE.format("condition { test = ..., variable = ..., values }"),
 }
 """How a statement key reads where the statement is an HCL block, not JSON."""
 
 AS_RESOURCE: dict[tuple[str, str], AddedKind] = {
     ("function", "log-retention"): "log-group",
     ("stage:rest", "throttling"): "method-settings",
+    ("AWS::S3::Bucket", "public-access-block"): "public-access-block",
+    ("AWS::S3::Bucket", "object-ownership"): "ownership-controls",
 }
 """Settings Terraform writes as a resource of their own (a function's log group)."""
 
@@ -245,6 +252,11 @@ class TerraformDialect:
                 intent.applicability,
                 intent.title,
             )
+        if isinstance(intent, AddResource) and intent.kind in _BUCKET_SETTINGS:
+            return NotApplied(
+                "a bucket has one such resource: change the one it has, or add this one",
+                intent.title,
+            )
         if isinstance(intent, AddResource):
             return Edit(
                 origin.file,
@@ -321,6 +333,8 @@ class TerraformDialect:
             )
         if intent.kind in ("queue-policy", "topic-policy", "bucket-policy"):
             return _transport_policy(intent.kind, address, name)
+        if intent.kind in _BUCKET_SETTINGS:
+            return _bucket_setting(intent, address, name)
         if intent.kind == "dlq":
             return hcl_resource(
                 "aws_sqs_queue",
@@ -588,6 +602,23 @@ def _transport_policy(kind: str, address: str, name: str) -> str:
     return document + hcl_resource(
         kind_name, f"{name}_tls_only", {holder: HclExpression(holder_value), "policy": policy}
     )
+
+
+_BUCKET_SETTINGS = ("public-access-block", "ownership-controls")
+"""Bucket settings Terraform writes as a resource of their own, one per bucket."""
+
+
+def _bucket_setting(intent: AddResource, address: str, name: str) -> str:
+    """`aws_s3_bucket_public_access_block` (all on) or `aws_s3_bucket_ownership_controls`."""
+    bucket = HclExpression(f"{address}.id")
+    if intent.kind == "public-access-block":
+        names = ("block_public_acls", "block_public_policy", "ignore_public_acls")
+        entries: dict[str, object] = {"bucket": bucket, **dict.fromkeys(names, True)}
+        entries["restrict_public_buckets"] = True
+        return hcl_resource("aws_s3_bucket_public_access_block", name, entries)
+    ownership = intent.value_of("value", "BucketOwnerEnforced")
+    entries = {"bucket": bucket, "rule{}": {"object_ownership": ownership}}
+    return hcl_resource("aws_s3_bucket_ownership_controls", name, entries)
 
 
 def _setting_key(intent: SetSetting) -> Key | None:

@@ -252,10 +252,19 @@ def _key_needs(app: Application, needs: list[Need]) -> list[Need]:
     found: list[Need] = []
     for need in needs:
         for action, key in key_actions(app, need.action, need.target):
-            encrypted = f"{need.target.logical_id} is encrypted with {key.logical_id or key.arn}"
-            reason = f"{need.reason} ({encrypted})"
-            found.append(Need(action, key, need.location, reason, need.implied))
+            reason = f"{need.reason} ({_name(need.target)} is encrypted with {_name(key)})"
+            # A key of a stack not in the scan may be AWS managed: written, never reported.
+            optional = not key.resolved
+            found.append(Need(action, key, need.location, reason, need.implied, optional))
     return found
+
+
+def _name(target: Target) -> str:
+    """A resource's name in a reason: its logical id, another stack's resource as its label
+    says (`OrdersKey of orders/serverless.yml`), else its ARN pattern."""
+    if target.logical_id:
+        return target.logical_id
+    return target.label.split(" (")[0] if target.resolved and target.label else target.arn
 
 
 def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Target:

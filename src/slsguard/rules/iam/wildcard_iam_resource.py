@@ -8,7 +8,8 @@ actions support resource-level permissions. An action that supports no resource 
 (`xray:PutTraceSegments`, `s3:ListAllMyBuckets`) must use `*` and is never reported, nor
 are list-level reads of metadata, nor what AWS's own Lambda policies grant on `*` (writing
 logs and metrics, managing VPC network interfaces). A `Resource` written as a reference (`!GetAtt`,
-`${ssm:...}`) is not a literal `*`.
+`${ssm:...}`) is not a literal `*`. A `*` that is a parameter's or variable's default, or one
+branch of an `!If` (both are judged), is reported at medium confidence with that reason.
 
 ## Why is this bad?
 `*` means every table, bucket, secret and key in the account, including those of other
@@ -56,7 +57,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.targets import statement_fix
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Confidence, Severity, Violation
 from slsguard.fixes import Placeholder
 from slsguard.iam import actions
 from slsguard.iam.actions import EXPECTED_ON_STAR
@@ -109,6 +110,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             subject=",".join(sorted(risky)),
             functions=grant.functions,
             intents=(statement_fix(statement, "iam-resources", "*", _RESOURCES_WANTED),),
+            # A parameter's default or one branch of an `!If`: the deployed value may differ.
+            confidence=Confidence.MEDIUM if statement.assumed else None,
+            confidence_reason="; ".join(statement.assumed),
         )
 
 
