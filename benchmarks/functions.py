@@ -71,7 +71,7 @@ def profile(folder: Path) -> None:
     profiler = cProfile.Profile()
     report = folder.parent / "report.json"
     profiler.runcall(main, ["scan", str(folder), "--format", "json", "--output", str(report)])
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "30")))
 
 
 def main() -> None:

@@ -57,6 +57,8 @@ class Module:
     functions: dict[str, FunctionNode] = field(default_factory=dict)
     assigned: dict[str, ast.Assign] = field(default_factory=dict)
     """Module-level `name = <expression>` that is not a function (`handler = Mangum(app)`)."""
+    assignments: list[ast.Assign] = field(default_factory=list)
+    """Every module-level assignment, in order (what runs on import and binds names)."""
 
     def position(self, node: ast.AST) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, in the file as the user sees it."""
@@ -208,8 +210,10 @@ def _index(module: Module) -> None:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                     module.functions.setdefault(f"{node.name}.{item.name}", item)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            _assignment(module, node)
+        elif isinstance(node, ast.Assign):
+            module.assignments.append(node)
+            if len(node.targets) == 1:
+                _assignment(module, node)
     for entry in ast.walk(module.tree):
         if isinstance(entry, ast.Import):
             for alias in entry.names:

@@ -10,6 +10,8 @@ resources are kept as constants or environment variable names when they are.
 from __future__ import annotations
 
 import ast
+import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +26,8 @@ HandleKind = Literal[
     "client", "resource", "table", "bucket", "object", "queue", "batch", "paginator", "waiter"
 ]
 Params = tuple[tuple[str, "Arg"], ...]
+_EVERY_ENTRY: Owner = (0, "")
+"""The owner of calls every entry makes (the SDK-wrapping libraries a module imports)."""
 
 _SDK_ROOTS = frozenset({"boto3", "aioboto3", "session", "Session"})
 _TABLE_METHODS = frozenset({"put_item", "get_item", "update_item", "delete_item", "query", "scan"})
@@ -99,14 +103,24 @@ Value = Handle | Arg | None
 
 
 class PythonCalls:
-    """Collects the SDK calls of a handler module and the local modules it imports."""
+    """Collects the SDK calls of one handler module and the local modules it imports.
 
-    def __init__(self, modules: Modules) -> None:
+    One instance serves every entry function of its handler module: the modules are read,
+    bound and their calls found once, and each entry then only walks the code it reaches,
+    so that N functions sharing one handler file cost N times their own code, not N times
+    the file."""
+
+    def __init__(self, modules: Modules, handler: Module) -> None:
         self.modules = modules
+        self.handler = handler
         self.names: dict[int, dict[str, Handle | Arg]] = {}
         self.calls: list[SdkCall] = []
+        self._owners: list[Owner | None] = []
+        """The owner whose code holds each call (`_EVERY_ENTRY` for a module's wrappers)."""
+        self._by_owner: dict[Owner, list[int]] = {}
+        self._always: list[int] | None = None
+        self._reach: Reachability | None = None
         self._seen: list[Module] = []
-        self._reached: dict[int, set[int]] = {}
         self._scope = ""
         self._line = 0
         """The line of the code being read: a name rebound in its scope (`s3` a client, then
@@ -115,20 +129,46 @@ class PythonCalls:
         """The function whose code is being read (its local names come first)."""
         self._depth = 0
 
-    def run(self, handler: Module, entry: FunctionNode | None = None) -> tuple[SdkCall, ...]:
-        """The SDK calls of the code the `entry` function of `handler` can reach (all the
-        code of `handler` and the local modules it imports when no entry is given)."""
-        self._collect(handler)
+    def run(self, entry: FunctionNode | None = None) -> tuple[SdkCall, ...]:
+        """The SDK calls of the code the `entry` function of the handler can reach (all the
+        code of the handler and the local modules it imports when no entry is given)."""
+        reach = self._prepared()
+        if entry is None:
+            return tuple(self.calls)
+        if self._always is None:  # the top levels and what they call: reached by every entry
+            self._always = self._indexes([*reach.always(), _EVERY_ENTRY])
+        own = self._indexes(reach.beyond(self.handler, entry))
+        return tuple(self.calls[index] for index in heapq.merge(self._always, own))
+
+    def _prepared(self) -> Reachability:
+        """Read, bind and find the calls of every module once; the owners' reachability."""
+        if self._reach is not None:
+            return self._reach
+        self._collect(self.handler)
         for _ in range(2):  # bindings, then arguments passed to package functions
             for module in self._seen:
                 self._bind(module)
-        reached = None
-        if entry is not None:
-            reached = Reachability(self.modules, self._seen).from_entry(handler, entry)
         for module in self._seen:
-            self._calls(module, reached)
+            owner_of = _owner_of_calls(module)
+            for symbol, node in _calls_by_function(module.tree):
+                self._call(module, node, symbol)
+                name = owner_of.get(id(node))
+                self._own(None if name is None else (id(module), name))
             self._wrappers(module)
-        return tuple(self.calls)
+            self._own(_EVERY_ENTRY)
+        for index, held_by in enumerate(self._owners):
+            if held_by is not None:
+                self._by_owner.setdefault(held_by, []).append(index)
+        self._reach = Reachability(self.modules, self._seen)
+        return self._reach
+
+    def _own(self, owner: Owner | None) -> None:
+        """Record `owner` as the owner of the calls found since the last record."""
+        self._owners.extend([owner] * (len(self.calls) - len(self._owners)))
+
+    def _indexes(self, reached: Iterable[Owner]) -> list[int]:
+        """The positions in `calls` of the calls the `reached` owners hold, in order."""
+        return sorted(index for owner in reached for index in self._by_owner.get(owner, ()))
 
     def _wrappers(self, module: Module) -> None:
         """A call not understood for each SDK-wrapping library the module imports."""
@@ -327,31 +367,29 @@ class PythonCalls:
         value = self.eval(node, module)
         return value if isinstance(value, Arg) else Arg("unknown", ast.unparse(node))
 
-    def _calls(self, module: Module, reached: set[Owner] | None) -> None:
+    def _call(self, module: Module, node: ast.Call, symbol: str) -> None:
+        """The SDK calls that the call `node` (in function `symbol`) performs."""
         from slsguard.leastpriv.powertools import utility_calls
 
-        def evaluate(node: ast.expr) -> Arg:
-            return self._arg(node, module)
+        def evaluate(expression: ast.expr) -> Arg:
+            return self._arg(expression, module)
 
-        for symbol, node in _calls_by_function(module.tree):
-            if reached is not None and id(node) not in self._reached_calls(module, reached):
-                continue
-            self._scope = "" if symbol == "<module>" else symbol
-            self._line = node.lineno
-            if self._signed_request(module, node, symbol):
-                continue
-            self.calls.extend(utility_calls(module, evaluate, symbol, node))
-            func = node.func
-            if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
-                owner = self.eval(func.args[0], module)
-                if isinstance(owner, Handle):
-                    self._add(module, node, symbol, owner.service, "", (), dynamic=True)
-                continue
-            if not isinstance(func, ast.Attribute):
-                continue
-            owner = self.eval(func.value, module)
+        self._scope = "" if symbol == "<module>" else symbol
+        self._line = node.lineno
+        if self._signed_request(module, node, symbol):
+            return
+        self.calls.extend(utility_calls(module, evaluate, symbol, node))
+        func = node.func
+        if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
+            owner = self.eval(func.args[0], module)
             if isinstance(owner, Handle):
-                self._operation(module, node, symbol, owner, func.attr)
+                self._add(module, node, symbol, owner.service, "", (), dynamic=True)
+            return
+        if not isinstance(func, ast.Attribute):
+            return
+        owner = self.eval(func.value, module)
+        if isinstance(owner, Handle):
+            self._operation(module, node, symbol, owner, func.attr)
 
     def _signed_request(self, module: Module, node: ast.Call, symbol: str) -> bool:
         """A SigV4 signer for HTTP requests (`BotoAWSRequestsAuth(aws_service="execute-api")`,
@@ -376,20 +414,6 @@ class PythonCalls:
         params = (("Signer", Arg("const", qualified)),)
         self._add(module, node, symbol, service or "", method, params, dynamic=not method)
         return True
-
-    def _reached_calls(self, module: Module, reached: set[Owner]) -> set[int]:
-        key = id(module)
-        cached = self._reached.get(key)
-        if cached is None:
-            cached = {
-                id(node)
-                for name, root in owners(module)
-                if (key, name) in reached
-                for node in owned_nodes(root, name)
-                if isinstance(node, ast.Call)
-            }
-            self._reached[key] = cached
-        return cached
 
     def _operation(
         self, module: Module, node: ast.Call, symbol: str, owner: Handle, attr: str
@@ -530,6 +554,16 @@ def _nodes(tree: ast.AST) -> list[ast.AST]:
         for n in ast.walk(tree)
         if isinstance(n, ast.Assign | ast.AnnAssign | ast.With | ast.AsyncWith | ast.Call)
     ]
+
+
+def _owner_of_calls(module: Module) -> dict[int, str]:
+    """id of each call of `module` → the owner (`pyreach`) whose code holds it."""
+    return {
+        id(node): name
+        for name, root in owners(module)
+        for node in owned_nodes(root, name)
+        if isinstance(node, ast.Call)
+    }
 
 
 def _calls_by_function(tree: ast.Module) -> list[tuple[str, ast.Call]]:
