@@ -156,6 +156,7 @@ class GoAnalysis:
         self.memo[key] = frame.returned
         return frame.returned
 
+
     def callees(self, call: go_sinks.GoCall) -> list[tuple[GoFile, Node]]:
         """The module functions or methods a call may run, when their code is in the scan."""
         qual = call.qual
