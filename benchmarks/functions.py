@@ -6,8 +6,8 @@ one role (a wildcard) and one handler module, each with its own HTTP API route a
 function reading a DynamoDB table (so the least-privilege rules judge N functions' calls).
 Each size is scanned through the CLI (`--format json`) in a fresh child process, so imports
 are included and the peak RSS is the child's own; the CPU time (user + system) depends
-little on how busy the machine is, the wall time does. `--profile` prints the top functions of a cProfile run of
-the largest size instead.
+little on how busy the machine is, the wall time does. `--profile` prints the top functions
+of a cProfile run of the largest size instead.
 
 Usage::
 
