@@ -55,8 +55,6 @@ STILL_BRANCHING = {
     "network/outdated_tls_policy.py": "fix not converted",
     "pipeline/deploy_without_cfn_role.py": "fix not converted",
     "runtime/missing_failure_destination.py": "fix not converted",
-    "secrets/plaintext_secret_in_environment.py": "fix not converted",
-    "secrets/secret_materialized_in_environment.py": "fix not converted",
 }
 """Rule modules that still branch on the syntax, with what is left: this list only shrinks."""
 

@@ -68,6 +68,41 @@ class Deferred:
     references: tuple[Reference, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AccountArn:
+    """An ARN in the region and account that deploy the app (`arn:aws:sqs:<region>:<account>:
+    jobs`): how a policy names a resource known by its name only. Each dialect writes the
+    region and account its way (`${AWS::Region}` in a `!Sub`, `${aws:region}`, Terraform's
+    `data.aws_region.current.name`); a plain IAM document writes them as `*`."""
+
+    service: str
+    resource: str
+    """Everything after the account: `jobs`, `table/orders`, `role/api`."""
+    regional: bool = True
+    """False for global services, whose ARNs have no region (`arn:aws:iam::<account>:...`)."""
+
+    @property
+    def pattern(self) -> str:
+        """The ARN with `*` for the region and the account (`arn:aws:sqs:*:*:jobs`)."""
+        return self.written("*", "*")
+
+    def written(self, region: str, account: str) -> str:
+        """The ARN with the region and account written as given."""
+        where = region if self.regional else ""
+        return f"arn:aws:{self.service}:{where}:{account}:{self.resource}"
+
+    @staticmethod
+    def parse(arn: str) -> AccountArn | None:
+        """The ARN pattern whose account (and region, if it has one) is `*` as an
+        `AccountArn`; None for any other text (a literal ARN, `*`)."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[:2] != ["arn", "aws"] or parts[4] != "*" or not parts[5]:
+            return None
+        if parts[3] not in ("*", ""):
+            return None
+        return AccountArn(parts[2], parts[5], regional=parts[3] == "*")
+
+
 def render(value: object) -> str:
     """Readable text for any model value: literals as they are, references as written."""
     if isinstance(value, Reference | Deferred):

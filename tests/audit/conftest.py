@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import socket
 import threading
 import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -466,9 +467,10 @@ class _Forwarding(BaseHTTPRequestHandler):
 
     def _handle(self, body: bytes) -> None:
         own = self.answer(self.command, self.path, body)
-        if own is not None:
-            self._reply(*own)
-            return
+        self._reply(*(own if own is not None else self._forward(body)))
+
+    def _forward(self, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+        """The upstream server's reply to this request."""
         request = urllib.request.Request(
             self.upstream + self.path,
             data=body or None,
@@ -477,9 +479,9 @@ class _Forwarding(BaseHTTPRequestHandler):
         )
         try:
             with urllib.request.urlopen(request) as response:
-                self._reply(response.status, response.read(), dict(response.headers))
+                return response.status, response.read(), dict(response.headers)
         except urllib.error.HTTPError as error:
-            self._reply(error.code, error.read(), dict(error.headers))
+            return error.code, error.read(), dict(error.headers)
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -513,3 +515,81 @@ Proxy = Callable[[str, Answer], contextlib.AbstractContextManager[str]]
 def loopback_proxy() -> Proxy:
     """`proxy(upstream, answer)`: a context manager giving a proxy's URL."""
     return proxy
+
+
+@dataclass
+class Throttle:
+    """How a throttling proxy treats one account, and every request it saw.
+
+    The account's access keys are learnt from the `AssumeRole` replies that pass through the
+    proxy; its first `times` Lambda requests are answered as AWS answers a caller over its
+    rate (429 `TooManyRequestsException`), every other request is forwarded."""
+
+    account: str
+    times: int
+    keys: set[str] = field(default_factory=set)
+    seen: list[Sent] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One request through the throttling proxy: whose keys, which request, the answer."""
+
+    key: str
+    request: tuple[str, str, str]
+    """(signing region, method, path): a retry repeats it exactly."""
+    status: int
+
+
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/")
+_ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
+RATE_EXCEEDED = (
+    429,
+    b'{"message": "Rate exceeded"}',
+    {"x-amzn-ErrorType": "TooManyRequestsException", "Content-Type": "application/json"},
+)
+
+
+class _Throttling(_Forwarding):
+    """Forwards to `upstream`, throttling one account's first Lambda requests (`throttle`)."""
+
+    throttle = Throttle("", 0)
+
+    def _handle(self, body: bytes) -> None:
+        throttle = self.throttle
+        signed = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        key, region = signed.groups() if signed else ("", "")
+        with throttle.lock:
+            refused = key in throttle.keys and throttle.times > 0 and "/functions" in self.path
+            throttle.times -= refused
+        reply = RATE_EXCEEDED if refused else self._forward(body)
+        if b"Action=AssumeRole" in body and f"%3A{throttle.account}%3A".encode() in body:
+            with throttle.lock:
+                throttle.keys.update(k.decode() for k in _ACCESS_KEY.findall(reply[1]))
+        with throttle.lock:
+            throttle.seen.append(Sent(key, (region, self.command, self.path), reply[0]))
+        self._reply(*reply)
+
+
+@contextlib.contextmanager
+def throttling(upstream: str, account: str, times: int) -> Iterator[tuple[str, Throttle]]:
+    """A loopback proxy in front of `upstream` throttling `account`'s first `times` Lambda
+    requests: its URL, and what it does and sees."""
+    throttle = Throttle(account, times)
+    handler = type("Handler", (_Throttling,), {"upstream": upstream, "throttle": throttle})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", throttle
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def throttling_proxy() -> Callable[
+    [str, str, int], contextlib.AbstractContextManager[tuple[str, Throttle]]
+]:
+    """`throttling(upstream, account, times)`: a throttling proxy's URL and its `Throttle`."""
+    return throttling

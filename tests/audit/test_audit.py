@@ -98,3 +98,9 @@ def test_access_denied_becomes_sls008_and_the_audit_goes_on(denying_url: str) ->
     assert _by(findings, "SLS301"), "the rest of the audit went on"
     assert not _by(findings, "SLS107"), "resource policies were not readable"
     assert not _by(findings, "SLS103"), "attached policies were not readable"
+
+
+def test_a_secret_is_moved_with_cli_steps(result: AuditResult) -> None:
+    (secret,) = _by(result.report.findings, "SLS301")
+    assert secret.fix.startswith("aws secretsmanager create-secret --name ")
+    assert "remove DB_PASSWORD from the environment of " + PAY in secret.fix

@@ -318,3 +318,28 @@ def test_security_hub_gets_each_account_with_its_own_credentials(
     (finding,) = [f for f in hub.get_findings()["Findings"] if f["GeneratorId"] == "SLS301"]
     assert finding["AwsAccountId"] == alpha
     assert finding["ProductArn"] == f"arn:aws:securityhub:{REGION}:{alpha}:product/{alpha}/default"
+
+
+def test_a_throttled_account_backs_off_and_is_still_audited(
+    throttling_proxy: Any, moto_url: str, members: dict[str, str]
+) -> None:
+    """A loopback proxy answers alpha's first Lambda requests as AWS answers a caller over
+    its rate: alpha's clients back off and send each again, the other accounts are never
+    held back, and nothing goes missing."""
+    chosen = OrganizationOptions(accounts=(members["alpha"], members["beta"]))
+    with throttling_proxy(moto_url, members["alpha"], 3) as (url, throttle):
+        options = AuditOptions(endpoint=Endpoint(endpoint_url=url), select=("SLS301", "SLS008"))
+        audited = audit_organization(options, chosen, warnings=io.StringIO())
+    findings = audited.result.report.findings
+    planted = {_function(members[name], f"{name}-pay") for name in ("alpha", "beta")}
+    assert _secrets(findings) == planted
+    assert not [f for f in findings if f.rule.id == "SLS008"], "a throttled call is retried"
+    refused = [(i, sent) for i, sent in enumerate(throttle.seen) if sent.status == 429]
+    assert len(refused) == 3 and all(sent.key in throttle.keys for _, sent in refused)
+    for i, sent in refused:  # each was sent again with the same keys, later, and answered
+        again = [
+            s for s in throttle.seen[i + 1 :] if (s.key, s.request) == (sent.key, sent.request)
+        ]
+        assert any(s.status < 400 for s in again)
+    others = [sent for sent in throttle.seen if sent.key and sent.key not in throttle.keys]
+    assert others and all(sent.status != 429 for sent in others)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from slsguard.analysis.api_model import IMPLICIT, Api, Stage
 from slsguard.analysis.intrinsics import resource_type
 from slsguard.analysis.monitoring import deployed_names
-from slsguard.findings import Origin
+from slsguard.findings import Origin, name_list
 from slsguard.fixes import REMOVES_ACCESS, SetSetting, Setting, Target
-from slsguard.model import Application, Function, Statement
+from slsguard.model import Application, EnvVar, Function, Statement
 from slsguard.tf_address import resource_name
 
 
@@ -71,7 +71,12 @@ def holder_target(api: Api, stage: Stage, setting: Origin) -> Target:
 
 def statement_target(statement: Statement) -> Target:
     """The statement mapping of a policy (to change its `Action` or `Resource` in place)."""
-    return Target("setting", statement.policy, statement.origin, variant="iam-statement")
+    return policy_statement_target(statement.policy, statement.origin)
+
+
+def policy_statement_target(policy: str, origin: Origin) -> Target:
+    """A statement of a resource policy (a bucket or topic policy), by where it is written."""
+    return Target("setting", policy, origin, variant="iam-statement")
 
 
 def statement_fix(
@@ -86,3 +91,12 @@ def statement_fix(
         REMOVES_ACCESS,
         note=f"in place of `{written}`; `slsguard policy` prints the statements the code needs",
     )
+
+
+def environment_target(variable: EnvVar, functions: tuple[Function, ...]) -> Target:
+    """The environment mapping that holds a variable (where a moved secret's name goes),
+    named after the functions it reaches."""
+    origin = variable.origin
+    holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
+    names = tuple(fn.name for fn in functions)
+    return Target("setting", name_list(names), holder, functions=names, variant="environment")

@@ -178,8 +178,9 @@ class _Run:
 
     def go(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.go import analyse  # tree-sitter-go loads only for Go code
+        from slsguard.code.go_modules import packages_of
 
-        result = analyse(source, sources, self.cwd)
+        result = analyse(source, sources, packages_of(self.app, self.cwd))
         self.hits.extend(result.hits)
         self.notes.extend(result.notes)
 

@@ -13,19 +13,18 @@ package's method of that name, as layered apps call `domain.Get` → `store.Get`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from slsguard.code import go_sinks
 from slsguard.code.events import contained, reach
 from slsguard.code.go_access import check_package
+from slsguard.code.go_invoke import downstream_errors
 from slsguard.code.go_modules import (
     EVENTS,
     GoFile,
     GoPackage,
+    GoPackages,
     Node,
     entry_handler,
-    load_package,
-    local_packages,
     methods_named,
     text_of,
 )
@@ -62,13 +61,15 @@ class Result:
     notes: tuple[CodeNote, ...] = ()
 
 
-def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
+def analyse(source: HandlerSource, sources: Sources, packages: GoPackages) -> Result:
     """Analyse the Go package of a handler from its `lambda.Start` call."""
-    package = load_package(source.root, source.scan_root, cwd)
-    imported = local_packages(package, source.scan_root, cwd)
+    package = packages.package(source.root, source.scan_root)
+    imported = packages.local(package, source.scan_root)
     failures = [*package.failures, *(f for other in imported.values() for f in other.failures)]
     notes = [_parse_note(failure) for failure in failures]
-    checked = tuple(check_package(package, source.function))
+    checked = tuple(check_package(package, source.function)) + tuple(
+        hit for file in package.files for hit in downstream_errors(file, source.function)
+    )
     found = entry_handler(package, imported)
     if isinstance(found, str):
         message = (
@@ -155,7 +156,6 @@ class GoAnalysis:
         self.active.discard(node.id)
         self.memo[key] = frame.returned
         return frame.returned
-
 
     def callees(self, call: go_sinks.GoCall) -> list[tuple[GoFile, Node]]:
         """The module functions or methods a call may run, when their code is in the scan."""

@@ -128,5 +128,4 @@ DIALECT = TemplateDialect(
     add_resource=add_resource,
     resources_path=("resources", "Resources"),
     framework_grants=frozenset({"tracing", "api-tracing", "vpc"}),
-    secret_reference=lambda intent: "${ssm:" + (intent.parameter or "/<name>") + "}",
 )

@@ -189,7 +189,7 @@ def _narrow(
     """The minimal statements instead; removing the statement when the code needs nothing
     it grants (never an empty list)."""
     target = Target("policy", statement.policy, statement.origin)
-    statements = intents(minimal(needs), app)
+    statements = intents(minimal(needs))
     if not serves_any or not statements:
         return RemoveGrant(target, "statement", note="the code needs nothing it grants")
     return ReplaceStatements(target, statements, note="grant only what the code calls")
