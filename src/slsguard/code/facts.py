@@ -70,7 +70,9 @@ def code_notes(app: Application, active: frozenset[str]) -> list[Note]:
     notes = []
     for note in code_facts(app).notes:
         severity = Severity.INFO if note.rule_id == "SLS004" else None
-        violation = Violation(note.origin, note.message, note.fix, severity, note.function)
+        violation = Violation(
+            note.origin, note.message, note.fix, severity, note.function, functions=note.functions
+        )
         notes.append(Note(note.rule_id, violation))
     return notes
 
@@ -268,8 +270,9 @@ def _missing(missing: list[Missing]) -> CodeNote:
     message = (
         f"the handler code of {names} {why} (expected {missing[0].expected}.*): it is not analysed"
     )
-    function = missing[0].function if len(missing) == 1 else None
-    return CodeNote("SLS004", missing[0].origin, message, fix, function)
+    functions = tuple(dict.fromkeys(item.function for item in missing))
+    function = functions[0] if len(functions) == 1 else None
+    return CodeNote("SLS004", missing[0].origin, message, fix, function, functions)
 
 
 def _merged(hits: list[Hit]) -> tuple[Hit, ...]:
