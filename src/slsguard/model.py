@@ -60,6 +60,28 @@ class Reference:
     reason: str = ""
 
 
+class ParameterDefault(str):
+    """Text a default filled in: a template parameter's `Default` for `!Ref Param` or
+    `${Param}`, a Terraform variable's `default` for `var.name`.
+
+    It reads as the text it is; `named_by` ("parameter Param", "variable var.name")
+    remembers that a deployment may pass another value, so a finding that rests on it can
+    say so (lower confidence, not silence).
+    """
+
+    named_by: str
+
+    def __new__(cls, text: str, named_by: str) -> ParameterDefault:
+        """The text, remembering the parameter or variable whose default it is."""
+        made = super().__new__(cls, text)
+        made.named_by = named_by
+        return made
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        """Both arguments, so that a copy or a pickle (a `--jobs` worker's) keeps it."""
+        return str(self), self.named_by
+
+
 @dataclass(frozen=True, slots=True)
 class Deferred:
     """A string that mixes literal text with one or more `Reference`s."""
@@ -202,6 +224,10 @@ class Statement:
     """The `Condition` block, one entry per operator and key (see `slsguard.iam.evaluate`)."""
     resource_values: tuple[object, ...] = ()
     """`Resource` as written (intrinsics kept), for a dialect to name in its own syntax."""
+    assumed: tuple[str, ...] = ()
+    """What the rendered `Action`/`Resource` assume that a deployment may change: a
+    parameter's default, both branches of an `!If` (said in words, for a finding's
+    confidence reason)."""
 
     @property
     def is_allow(self) -> bool:
