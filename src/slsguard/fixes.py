@@ -344,6 +344,21 @@ class Placeholder:
 
 
 @dataclass(frozen=True, slots=True)
+class Authorizer:
+    """The value of an `authorization` setting: who the gateway lets through.
+
+    `kind` is API Gateway's authorization type (`AWS_IAM`, `COGNITO_USER_POOLS`, `CUSTOM`,
+    `JWT`); `name` the authorizer the API already declares (its logical id or the name the
+    template gives it), empty for `AWS_IAM` or when the user must choose one."""
+
+    kind: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} authorizer {self.name}" if self.name else self.kind
+
+
+@dataclass(frozen=True, slots=True)
 class ConditionTest:
     """The value of an `iam-condition` setting: one test of a statement's `Condition`
     (`StringEquals` `aws:PrincipalAccount` = the own account), for each dialect to write."""

@@ -77,3 +77,19 @@ def test_moved_secrets_are_listed_not_applied(
     assert f"{rule} move " in out
     assert "the handler must be changed to read the secret at run time" in out
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_unauthenticated_routes_get_the_apis_authorizer_or_iam() -> None:
+    fixes = _fixes("unauthenticated-endpoint", "SLS201")
+    # The authorizer the API's other routes use, in each syntax's own words.
+    assert fixes["serverless-rest.yml:26"].endswith("http:\n  authorizer: authorize")
+    assert fixes["serverless-rest.yml:75"].endswith("httpApi:\n  authorizer:\n    name: orders-jwt")
+    assert fixes["sam-default-authorizer.yaml:39"].endswith("Auth:\n    Authorizer: UsersPool")
+    assert fixes["api.yaml:29"].endswith("security:\n  - CognitoAuth: {}")
+    # IAM when the API has no authorizer; never CloudFormation keys in HCL.
+    assert fixes["cdk-stack.template.json:27"].endswith("\nAuthorizationType: AWS_IAM")
+    assert fixes["sam-explicit-apis.yaml:44"].endswith("Auth:\n    Authorizer: AWS_IAM")
+    assert fixes["main.tf:23"].startswith("# in aws_api_gateway_method.post\nauthorization = ")
+    assert fixes["main.tf:83"].startswith("# in aws_apigatewayv2_route.open\nauthorization_type = ")
+    # What no setting expresses stays advice.
+    assert "authenticate-cognito" in fixes["cloudformation-alb-appsync.yaml:34"]

@@ -8,6 +8,7 @@ that every dialect can write the change its own way.
 from __future__ import annotations
 
 from slsguard.analysis.api_model import IMPLICIT, Api, Stage
+from slsguard.analysis.http import Endpoint
 from slsguard.analysis.intrinsics import resource_type
 from slsguard.analysis.monitoring import deployed_names
 from slsguard.findings import Origin, name_list
@@ -100,3 +101,36 @@ def environment_target(variable: EnvVar, functions: tuple[Function, ...]) -> Tar
     holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
     names = tuple(fn.name for fn in functions)
     return Target("setting", name_list(names), holder, functions=names, variant="environment")
+
+
+_NO_SETTING = frozenset(
+    {"AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule"}
+)
+"""Routes whose authentication is an action of the listener, not a setting."""
+
+
+def route_target(app: Application, endpoint: Endpoint) -> Target | None:
+    """An HTTP route (the event, the method or route resource, the OpenAPI operation) whose
+    authorization a fix sets; the variant is the API kind, `openapi` for an operation of an
+    API definition (written the same way in every template syntax). None when no setting
+    authenticates it: a load balancer listener's actions, an HTTP API's quick create."""
+    if endpoint.origin.path[-1:] == ("Target",):
+        return None
+    variant = "openapi" if endpoint.syntax == "openapi" else endpoint.kind
+    origin = endpoint.auth.origin or endpoint.origin
+    if endpoint.kind == "appsync":  # The API's own `AuthenticationType`, changed in place.
+        holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
+        return Target("setting", endpoint.api, holder, variant="appsync")
+    path = endpoint.origin.path
+    logical = str(path[-1]) if len(path) <= 2 and path[:1] != ("functions",) else ""
+    kind = resource_type(app, logical) if logical else None
+    if kind in _NO_SETTING:
+        return None
+    return Target(
+        "route",
+        endpoint.route,
+        endpoint.origin,
+        resource_type=kind or "",
+        logical_id=logical if kind else "",
+        variant=variant,
+    )

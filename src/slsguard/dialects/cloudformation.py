@@ -7,6 +7,7 @@ Serverless `resources:`.
 
 from __future__ import annotations
 
+from slsguard.dialects import authorizers
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect, Transform
 from slsguard.fixes import ALL_BLOCKED, OWN_ACCOUNT, AddedKind, ConditionTest, Placeholder
@@ -78,6 +79,9 @@ def _own_account(_value: object) -> object:
 
 def _own_role(_value: object) -> object:
     return Placeholder("ARN of a role only this function uses, with only what it needs")
+
+
+_CFN_AUTHORIZATION = authorizers.authorization_type("AuthorizerId: !Ref {}")
 
 
 def condition_block(own_account: object) -> Transform:
@@ -156,6 +160,10 @@ SETTINGS = {
         ("Policies", "PasswordPolicy"), password_policy("MinimumLength", "Require{}")
     ),
     ("setting:url", "auth"): Key(("AuthType",)),
+    ("AWS::ApiGateway::Method", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
+    ("AWS::ApiGatewayV2::Route", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
+    ("route:openapi", "authorization"): Key(("security",), authorizers.openapi_security),
+    ("setting:appsync", "authorization"): Key(("AuthenticationType",), authorizers.appsync),
     ("AWS::Lambda::Permission", "auth"): Key(("FunctionUrlAuthType",)),
     ("AWS::Lambda::Permission", "principal"): Key(("Principal",)),
     ("function", "tracing"): Key(("TracingConfig", "Mode")),

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from slsguard import model
+from slsguard.dialects import authorizers
 from slsguard.dialects.base import (
     Edit,
     EditAction,
@@ -129,6 +130,15 @@ SETTINGS: dict[tuple[str, str], Key] = {
         ("password_policy{}",), password_policy("minimum_length", "require_{}")
     ),
     ("setting:url", "auth"): Key(("authorization_type",)),
+    ("AWS::ApiGateway::Method", "authorization"): Key(
+        ("authorization",),
+        authorizers.authorization_type("authorizer_id = aws_api_gateway_authorizer.<name>.id"),
+    ),
+    ("AWS::ApiGatewayV2::Route", "authorization"): Key(
+        ("authorization_type",),
+        authorizers.authorization_type("authorizer_id = aws_apigatewayv2_authorizer.<name>.id"),
+    ),
+    ("setting:appsync", "authorization"): Key(("authentication_type",), authorizers.appsync),
     ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
     ("AWS::Lambda::Permission", "principal"): Key(("principal",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
