@@ -446,4 +446,5 @@ def _masked(detail: FunctionSummary) -> FunctionSummary:
         role=mask_text(detail.role),
         role_shared_with=tuple(mask_text(name) for name in detail.role_shared_with),
         secrets=tuple(mask_text(name) for name in detail.secrets),
+        address=mask_text(detail.address),
     )
