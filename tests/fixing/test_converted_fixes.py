@@ -93,3 +93,15 @@ def test_unauthenticated_routes_get_the_apis_authorizer_or_iam() -> None:
     assert fixes["main.tf:83"].startswith("# in aws_apigatewayv2_route.open\nauthorization_type = ")
     # What no setting expresses stays advice.
     assert "authenticate-cognito" in fixes["cloudformation-alb-appsync.yaml:34"]
+
+
+def test_unvalidated_bodies_get_a_model_or_validation_in_place() -> None:
+    fixes = _fixes("unvalidated-request-body", "SLS203")
+    assert fixes["sam.yaml:38"] == (
+        "# under OrdersFunction.Properties.Events.Replace.Properties.RequestModel\n"
+        "ValidateBody: true"
+    )
+    assert "  RequestModel:\n    Model: <a model of the API's Models>\n" in fixes["sam.yaml:42"]
+    assert fixes["serverless.yml:16"].startswith("# under functions.orders.events[0]\nhttp:\n")
+    assert fixes["main.tf:19"].startswith("# in aws_api_gateway_method.post\nrequest_validator_id")
+    assert '\nx-amazon-apigateway-request-validator: "<a validator' in fixes["template.yaml:34"]

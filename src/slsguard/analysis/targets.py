@@ -134,3 +134,12 @@ def route_target(app: Application, endpoint: Endpoint) -> Target | None:
         logical_id=logical if kind else "",
         variant=variant,
     )
+
+
+def validation_target(app: Application, endpoint: Endpoint) -> Target | None:
+    """Where a route's request validation is set: a request model already written (SAM
+    `RequestModel` without `ValidateBody`), changed in place, else the route itself."""
+    origin = endpoint.validation.origin
+    if origin is not None and origin.path[-1:] == ("RequestModel",):
+        return Target("setting", endpoint.route, origin, variant="request-model")
+    return route_target(app, endpoint)

@@ -105,6 +105,7 @@ SETTINGS = {
         ("websocket", "authorizer"), authorizers.serverless_lambda_only
     ),
     ("route:alb", "authorization"): Key(("alb", "authorizer"), authorizers.serverless_alb),
+    ("route:rest", "request-validation"): Key(("http", "request"), authorizers.serverless_request),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),
     ("function", "runtime"): Key(("runtime",)),

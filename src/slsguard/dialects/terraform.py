@@ -139,6 +139,13 @@ SETTINGS: dict[tuple[str, str], Key] = {
         authorizers.authorization_type("authorizer_id = aws_apigatewayv2_authorizer.<name>.id"),
     ),
     ("setting:appsync", "authorization"): Key(("authentication_type",), authorizers.appsync),
+    ("AWS::ApiGateway::Method", "request-validation"): Key(
+        ("request_validator_id",),
+        authorizers.validation(
+            "aws_api_gateway_request_validator.<name>.id, with validate_request_body = true; "
+            "and request_models"
+        ),
+    ),
     ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
     ("AWS::Lambda::Permission", "principal"): Key(("principal",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
