@@ -30,7 +30,6 @@ LEGACY = frozenset(
     {
         # Not converted to intents yet: their fix is advice or a snippet written as text.
         "SLS206",
-        "SLS208",
         "SLS303", "SLS801", "SLS803",
     }
 )  # fmt: skip

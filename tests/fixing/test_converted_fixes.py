@@ -105,3 +105,14 @@ def test_unvalidated_bodies_get_a_model_or_validation_in_place() -> None:
     assert fixes["serverless.yml:16"].startswith("# under functions.orders.events[0]\nhttp:\n")
     assert fixes["main.tf:19"].startswith("# in aws_api_gateway_method.post\nrequest_validator_id")
     assert '\nx-amazon-apigateway-request-validator: "<a validator' in fixes["template.yaml:34"]
+
+
+def test_public_event_sources_are_kept_to_the_own_accounts_senders() -> None:
+    fixes = _fixes("public-event-source", "SLS208")
+    assert fixes["cloudformation.yaml:41"].endswith(
+        "Condition:\n  StringEquals:\n    aws:SourceAccount: !Ref AWS::AccountId"
+    )
+    assert fixes["main.tf:19"].endswith(
+        '"aws:SourceAccount" = data.aws_caller_identity.current.account_id } }'
+    )
+    assert "PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n" in fixes["sam.yaml:95"]

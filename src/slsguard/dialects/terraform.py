@@ -244,6 +244,11 @@ class TerraformDialect:
             as_resource = _as_resource(intent)
             if as_resource is not None:
                 return self.edit(app, as_resource)
+            if intent.target.variant == "iam-statement":  # Not an argument of the resource.
+                where = self.name_of(app, intent.target.origin)
+                return NotApplied(
+                    f"{where} is inside a policy document: edit it there", intent.title
+                )
             found = _setting_key(intent)
             if found is None:
                 return NotApplied("no exact Terraform argument for this fix", intent.title)
