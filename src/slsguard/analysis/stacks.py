@@ -216,18 +216,19 @@ def _exported_resources(app: Application) -> Iterator[tuple[str, str]]:
 
 def routes_to(app: Application, fn: Function) -> tuple[Endpoint, ...]:
     """The endpoints of other stacks that run `fn` (with their auth and validation)."""
-    from slsguard.analysis.http import endpoints  # http builds on this module's lookups
+    from slsguard.analysis.http import endpoints_of  # http builds on this module's lookups
 
-    own = {f.name for f in app.functions}
     found: list[Endpoint] = []
     for caller in app.caller_apps:
-        theirs = {f.name for f in caller.functions}
-        found += [
-            e
-            for e in endpoints(caller)
-            if e.function == fn.name and (fn.name not in theirs or fn.name not in own)
-        ]
+        # A function of the same name in both stacks is each stack's own.
+        theirs = endpoints_of(caller, fn.name)
+        if theirs and not (_defines(caller, fn.name) and _defines(app, fn.name)):
+            found += theirs
     return tuple(found)
+
+
+def _defines(app: Application, name: str) -> bool:
+    return any(f.name == name for f in app.functions)
 
 
 def function_reference(app: Application, value: object) -> str | None:

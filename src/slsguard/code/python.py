@@ -152,7 +152,7 @@ class Analysis:
         if key not in self.module_state:
             self.module_state[key] = ({}, {})
             frame = Frame(self, module, None, MAX_DEPTH)
-            frame.block(s for s in module.tree.body if isinstance(s, ast.Assign))
+            frame.block(module.assignments)
             self.module_state[key] = (frame.instances, frame.flags)
         return self.module_state[key]
 

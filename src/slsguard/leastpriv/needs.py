@@ -135,6 +135,8 @@ class _Loaders:
         self.cwd = cwd
         self.python: dict[tuple[Path, Path], Modules] = {}
         self.javascript: dict[tuple[Path, Path], JsModules] = {}
+        self.python_calls: dict[int, PythonCalls] = {}
+        """The calls of each handler module, shared by the functions it serves."""
 
     def calls(self, located: HandlerSource) -> tuple[SdkCall, ...] | None:
         """The SDK calls of a handler; None when its code is not analysable."""
@@ -144,7 +146,10 @@ class _Loaders:
             module = loader.handler(located)
             if module is None or located.symbol not in module.functions:
                 return None
-            return PythonCalls(loader).run(module, module.functions[located.symbol])
+            calls = self.python_calls.get(id(module))
+            if calls is None or calls.handler is not module:
+                calls = self.python_calls[id(module)] = PythonCalls(loader, module)
+            return calls.run(module.functions[located.symbol])
         if located.language == "go":
             from slsguard.code.go_calls import sdk_calls  # tree-sitter-go only for Go code
             from slsguard.code.go_modules import packages_of
