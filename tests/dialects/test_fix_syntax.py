@@ -30,7 +30,7 @@ LEGACY = frozenset(
     {
         # Not converted to intents yet: their fix is advice or a snippet written as text.
         "SLS206",
-        "SLS303", "SLS801", "SLS803",
+        "SLS303",
     }
 )  # fmt: skip
 CFN_SYNTAX = ("!GetAtt", "!Ref", "!Sub", "Type: AWS::", "Properties:", "Fn::")

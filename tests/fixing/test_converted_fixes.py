@@ -116,3 +116,29 @@ def test_public_event_sources_are_kept_to_the_own_accounts_senders() -> None:
         '"aws:SourceAccount" = data.aws_caller_identity.current.account_id } }'
     )
     assert "PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n" in fixes["sam.yaml:95"]
+
+
+def test_deploy_roles_and_ci_keys_are_written_in_their_own_files_words() -> None:
+    fixes = _fixes("deploy-without-cfn-role", "SLS803")
+    assert fixes["serverless-v3.yml:4"].endswith(
+        "provider:\n  iam:\n    deploymentRole: <ARN of a CloudFormation execution role>"
+    )
+    assert fixes["serverless-v2.yml:4"].endswith(
+        "provider:\n  cfnRole: <ARN of a CloudFormation execution role>"
+    )
+    assert fixes["deploy.yml:15"].startswith("# sam deploy --stack-name orders ")
+    keys = _fixes("long-lived-cloud-keys-in-ci", "SLS801")
+    assert keys
+    for fix in [*fixes.values(), *keys.values()]:
+        assert "Properties:" not in fix and "!Ref" not in fix and "!GetAtt" not in fix
+
+
+def test_a_deploy_role_is_the_authors_to_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "deploy-without-cfn-role", tmp_path / "case")
+    monkeypatch.chdir(tmp_path / "case")
+    main(["fix", ".", "--unsafe-fixes", "--select", "SLS803"])
+    out = capsys.readouterr().out
+    assert "SLS803 set deployment-role on service orders: the value must be chosen" in out
+    assert "fixed: " not in out

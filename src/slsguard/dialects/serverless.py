@@ -126,6 +126,8 @@ SETTINGS = {
     ("service", "log-retention"): Key(("provider", "logRetentionInDays"), from_root=True),
     ("service", "timeout"): Key(("provider", "timeout"), from_root=True),
     ("service", "vpc"): Key(("provider", "vpc"), _VPC, from_root=True),
+    ("service", "deployment-role"): Key(("provider", "iam", "deploymentRole"), from_root=True),
+    ("service:v2", "deployment-role"): Key(("provider", "cfnRole"), from_root=True),
     ("setting", "iam-actions"): Key(("Action",)),
     ("setting", "iam-resources"): Key(("Resource",)),
     ("function", "role"): Key(("iam", "role", "statements"), _own_statements),
