@@ -29,7 +29,6 @@ TREES = [ROOT / "examples", ROOT / "tests" / "fixtures" / "terraform-corpus", FI
 LEGACY = frozenset(
     {
         # Not converted to intents yet: their fix is advice or a snippet written as text.
-        "SLS206",
         "SLS303",
     }
 )  # fmt: skip

@@ -142,3 +142,15 @@ def test_a_deploy_role_is_the_authors_to_name(
     out = capsys.readouterr().out
     assert "SLS803 set deployment-role on service orders: the value must be chosen" in out
     assert "fixed: " not in out
+
+
+def test_permissive_cors_names_the_front_end_where_the_origins_are_written() -> None:
+    fixes = _fixes("permissive-cors", "SLS206")
+    front_end = "<your front end's origin: https://app.example.com>"
+    assert fixes["serverless.yml:50"] == (
+        f'# under functions.profile.events[5].http.cors\norigin: "{front_end}"'
+    )
+    assert fixes["sam.yaml:78"].endswith(f'AllowOrigins:\n  - "{front_end}"')
+    assert fixes["main.tf:68"].endswith(
+        f'cors_configuration {{\n  allow_origins = ["{front_end}"]\n}}'
+    )

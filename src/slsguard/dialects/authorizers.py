@@ -120,3 +120,22 @@ def sam_request_model(_value: object) -> object:
     """A SAM event's `RequestModel`, with a model of the API's `Models`."""
     model = Placeholder("a model of the API's Models")
     return {"Model": model, "Required": True, "ValidateBody": True}
+
+
+def origins(value: object) -> object:
+    """A list of allowed origins (`AllowOrigins`, `allowedOrigins`, `allow_origins`)."""
+    return value if isinstance(value, list) else [value]
+
+
+def quoted_origin(value: object) -> object:
+    """SAM's `Cors.AllowOrigin`: one origin, in the single quotes API Gateway wants."""
+    text = value.text if isinstance(value, Placeholder) else str(value)
+    return Placeholder(f"'{text}'") if isinstance(value, Placeholder) else f"'{text}'"
+
+
+def preflight_origin(_value: object) -> object:
+    """A REST API's OPTIONS method: the origin its integration response returns."""
+    return Placeholder(
+        "IntegrationResponses whose method.response.header.Access-Control-Allow-Origin is "
+        "your front end's origin"
+    )

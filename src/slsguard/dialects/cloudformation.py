@@ -163,6 +163,10 @@ SETTINGS = {
     ("AWS::ApiGateway::Method", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
     ("AWS::ApiGatewayV2::Route", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
     ("route:openapi", "authorization"): Key(("security",), authorizers.openapi_security),
+    ("setting:cors-rest", "cors-origins"): Key(("Integration",), authorizers.preflight_origin),
+    ("setting:cors-http", "cors-origins"): Key(("AllowOrigins",), authorizers.origins),
+    ("setting:cors-url", "cors-origins"): Key(("AllowOrigins",), authorizers.origins),
+    ("setting:cors-openapi", "cors-origins"): Key(("allowOrigins",), authorizers.origins),
     ("AWS::ApiGateway::Method", "request-validation"): Key(
         ("RequestValidatorId",),
         authorizers.validation(

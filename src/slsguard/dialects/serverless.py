@@ -105,6 +105,9 @@ SETTINGS = {
         ("websocket", "authorizer"), authorizers.serverless_lambda_only
     ),
     ("route:alb", "authorization"): Key(("alb", "authorizer"), authorizers.serverless_alb),
+    ("setting:cors-rest", "cors-origins"): Key(("origin",)),
+    ("setting:cors-http", "cors-origins"): Key(("allowedOrigins",), authorizers.origins),
+    ("setting:cors-url", "cors-origins"): Key(("allowedOrigins",), authorizers.origins),
     ("route:rest", "request-validation"): Key(("http", "request"), authorizers.serverless_request),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),

@@ -139,6 +139,10 @@ SETTINGS: dict[tuple[str, str], Key] = {
         authorizers.authorization_type("authorizer_id = aws_apigatewayv2_authorizer.<name>.id"),
     ),
     ("setting:appsync", "authorization"): Key(("authentication_type",), authorizers.appsync),
+    ("setting:cors-http", "cors-origins"): Key(
+        ("cors_configuration{}", "allow_origins"), authorizers.origins
+    ),
+    ("setting:cors-url", "cors-origins"): Key(("cors{}", "allow_origins"), authorizers.origins),
     ("AWS::ApiGateway::Method", "request-validation"): Key(
         ("request_validator_id",),
         authorizers.validation(
