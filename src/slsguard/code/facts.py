@@ -29,7 +29,7 @@ from slsguard.model import Application, Function, Note
 ModuleCheck = Callable[[Module, str], Iterator[Hit]]
 """A check of a whole module, its hits attributed to the named function."""
 
-CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
+CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 16))})
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 from slsguard.code.events import contained
 from slsguard.code.javascript_modules import Node, text_of
-from slsguard.code.model import EventRef, Hit, Taint, Value, source_location
+from slsguard.code.model import (
+    DEBUG_LEVEL_DOUBT,
+    EventRef,
+    Hit,
+    Taint,
+    Value,
+    source_location,
+)
+from slsguard.findings import Severity
 from slsguard.secrets.detect import is_secret_name
 
 if TYPE_CHECKING:
@@ -119,6 +127,8 @@ FIXES = {
     "xml-external-entities": "parse without `noent` (and without `dtdload`)",
     "sensitive-data-logged": "log the fields you need (`context.awsRequestId`, an order id), "
     "never the whole event, its headers or credentials",
+    "cross-site-scripting": "escape each value (`escape-html`, `he.encode`) or render with a "
+    "template engine that escapes by default",
 }
 
 
@@ -246,8 +256,12 @@ def _logging(frame: JsFrame, call: JsCall) -> None:
     for argument in call.nodes:
         what = _sensitive(frame, argument)
         if what:
-            taint = Taint(what, "", (frame.step(call.node, frame.module.text(call.node)),))
-            _record(frame, "sensitive-data-logged", call.node, taint, f"{what} is logged")
+            doubt = DEBUG_LEVEL_DOUBT if call.method == "debug" else ""
+            step = frame.step(call.node, frame.module.text(call.node))
+            taint = Taint(what, "", (step,), doubt=doubt)
+            severity = Severity.LOW if doubt else None
+            message = f"{what} is logged"
+            _record(frame, "sensitive-data-logged", call.node, taint, message, severity)
             return
 
 
@@ -278,6 +292,18 @@ def _sensitive(frame: JsFrame, node: Node) -> str:
     return ""
 
 
+def check_object(frame: JsFrame, fields: dict[str, tuple[Node, Value]]) -> None:
+    """A Lambda proxy response (`{headers: {"Content-Type": "text/html"}, body}`) whose body
+    holds event data."""
+    headers = fields.get("headers") or fields.get("multivalueheaders")
+    if "body" not in fields or headers is None:
+        return
+    if "text/html" not in text_of(headers[0]).lower():
+        return
+    body, value = fields["body"]
+    _report(frame, "cross-site-scripting", body, value, "the body of an HTML response")
+
+
 def _report(frame: JsFrame, kind: str, node: Node, value: Value, what: str) -> None:
     if isinstance(value, EventRef):
         field = contained(frame.analysis.sources, value)
@@ -286,13 +312,21 @@ def _report(frame: JsFrame, kind: str, node: Node, value: Value, what: str) -> N
         "os-command-injection": "command",
         "server-side-request-forgery": "ssrf",
         "path-traversal": "path",
+        "cross-site-scripting": "html",
     }.get(kind, kind)
     if not isinstance(value, Taint) or sanitizer in value.sanitized:
         return
     _record(frame, kind, node, value, f"{value.field} from {value.trigger} reaches {what}")
 
 
-def _record(frame: JsFrame, kind: str, node: Node, taint: Taint, message: str) -> None:
+def _record(
+    frame: JsFrame,
+    kind: str,
+    node: Node,
+    taint: Taint,
+    message: str,
+    severity: Severity | None = None,
+) -> None:
     module = frame.module
     line, column, end_line, end_column = module.position(node)
     text = module.text(node)
@@ -300,5 +334,6 @@ def _record(frame: JsFrame, kind: str, node: Node, taint: Taint, message: str) -
         module.display, line, column, (end_line, end_column), frame.symbol, text
     )
     flow = taint.step(frame.step(node, text)) if taint.trigger else taint
-    hit = Hit(kind, location, message, FIXES[kind], flow, "", (frame.analysis.function,))
+    function = (frame.analysis.function,)
+    hit = Hit(kind, location, message, FIXES[kind], flow, "", function, severity)
     frame.analysis.hits.append(hit)

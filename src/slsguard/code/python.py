@@ -52,6 +52,9 @@ _SAFE_FOR: dict[str, frozenset[str]] = {
     "os.path.basename": frozenset({"path"}),
     "werkzeug.utils.secure_filename": frozenset({"path"}),
     "html.escape": frozenset({"html"}),
+    "markupsafe.escape": frozenset({"html"}),
+    "django.utils.html.escape": frozenset({"html"}),
+    "bleach.clean": frozenset({"html"}),
 }
 _PARSERS = frozenset({"json.loads", "simplejson.loads", "ujson.loads", "orjson.loads"})
 _PROPAGATORS = frozenset(
@@ -174,8 +177,11 @@ class Analysis:
         values: list[Value] = [
             frame.access(WHOLE_EVENT, ("pathParameters", param.arg), param) for param in params
         ]
+        method = len(params) > 1 and params[0].arg == "self"  # a class-based view's `get`
+        if method:
+            values[0] = None
         if request_argument and params:
-            values[0] = EventRef((WEB_REQUEST,))
+            values[1 if method else 0] = EventRef((WEB_REQUEST,))
         for index, param in enumerate(params):  # FastAPI/Starlette `request: Request`
             if param.annotation is not None and ast.unparse(param.annotation).endswith("Request"):
                 values[index] = EventRef((WEB_REQUEST,))
@@ -338,9 +344,10 @@ class Frame:
         if isinstance(node, ast.FormattedValue):
             return self.expr(node.value)
         if isinstance(node, ast.Dict):
-            values = [self.expr(k) for k in node.keys if k is not None]
-            values += [self.expr(v) for v in node.values]
-            return self.merge(node, values)
+            keys = [self.expr(k) for k in node.keys if k is not None]
+            values = [self.expr(v) for v in node.values]
+            python_sinks.check_dict(self, node, values)
+            return self.merge(node, [*keys, *values])
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             return self.merge(node, [self.expr(item) for item in node.elts])
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
