@@ -2,15 +2,18 @@
 """CPU time and peak memory of one scan of a Serverless service with many functions.
 
 The service is the scale case of the hostile-input suite: N functions sharing the provider's
-one role (a wildcard), each with its own HTTP API route and handler. Each size is scanned
-through the CLI (`--format json`) in a fresh child process, so imports are included and the
-peak RSS is the child's own; the CPU time (user + system) does not depend on how busy the
-machine is, the wall time does. `--profile` prints the top functions of a cProfile run of
-the largest size instead.
+one role (a wildcard) and one handler module, each with its own HTTP API route and handler
+function reading a DynamoDB table (so the least-privilege rules judge N functions' calls).
+Each size is scanned through the CLI (`--format json`) in a fresh child process, so imports
+are included and the peak RSS is the child's own; the CPU time (user + system) depends
+little on how busy the machine is, the wall time does. `--profile` prints the top functions
+of a cProfile run of the largest size instead.
 
 Usage::
 
     python benchmarks/functions.py [--sizes 1000,5000,10000] [--runs 1] [--profile]
+
+With `--profile`, `SORT=tottime` and `TOP=60` in the environment choose the order and length.
 """
 
 from __future__ import annotations
@@ -39,14 +42,18 @@ functions:
 
 
 def write_service(folder: Path, count: int) -> None:
-    """A service of `count` functions, each with a route, plus one handler module."""
+    """A service of `count` functions, each with a route, sharing one handler module."""
     body = "".join(
         f"  fn{i}:\n    handler: handler.fn{i}\n    events:\n      - httpApi: GET /fn{i}\n"
         for i in range(count)
     )
     (folder / "serverless.yml").write_text(SERVICE_HEAD + body, encoding="utf-8")
-    handlers = "".join(f"def fn{i}(event, context):\n    return event\n" for i in range(count))
-    (folder / "handler.py").write_text(handlers, encoding="utf-8")
+    handlers = "".join(
+        f"def fn{i}(event, context):\n    return table.get_item(Key={{'id': {i}}})\n"
+        for i in range(count)
+    )
+    head = "import boto3\ntable = boto3.resource('dynamodb').Table('t')\n"
+    (folder / "handler.py").write_text(head + handlers, encoding="utf-8")
 
 
 def measure(folder: Path) -> tuple[float, float, float, int]:
@@ -71,7 +78,9 @@ def profile(folder: Path) -> None:
     profiler = cProfile.Profile()
     report = folder.parent / "report.json"
     profiler.runcall(main, ["scan", str(folder), "--format", "json", "--output", str(report)])
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+        int(os.environ.get("TOP", "30"))
+    )
 
 
 def main() -> None:

@@ -144,3 +144,32 @@ def test_a_configured_url_start_followed_by_event_data_is_low_confidence() -> No
         "only adds a path",
     )
     assert by_text['requests.get(item + "/items", timeout=5)'].confidence is Confidence.MEDIUM
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "case"),
+    [
+        ("SLS101", FIXTURES / "wildcard-iam-action" / "deploy-time-values.yml"),
+        ("SLS102", FIXTURES / "wildcard-iam-resource" / "deploy-time-values.yml"),
+        ("SLS102", FIXTURES / "wildcard-iam-resource" / "terraform-variable-defaults"),
+    ],
+)
+def test_iam_wildcards_resting_on_a_default_or_a_branch_say_so(rule_id: str, case: Path) -> None:
+    """SLS101/SLS102 on a parameter's or variable's default, or on one branch of an `!If`,
+    are medium confidence and say why; the literal neighbour stays high."""
+    findings = scan([case], ScanOptions(select=(rule_id,))).findings
+    judged = {(f.confidence, f.confidence_reason.split(":")[0]) for f in findings}
+    literal = (Confidence.HIGH, "")
+    if case.is_dir():  # Terraform
+        assert judged == {
+            (Confidence.MEDIUM, "`Resource` is the default of variable var.secret_arn"),
+            literal,
+        }
+        return
+    key = "Action" if rule_id == "SLS101" else "Resource"
+    parameter = "ExtraActions" if rule_id == "SLS101" else "SecretArn"
+    assert judged == {
+        (Confidence.MEDIUM, f"`{key}` is the default of parameter {parameter}"),
+        (Confidence.MEDIUM, f"`{key}` depends on condition IsProd"),
+        literal,
+    }

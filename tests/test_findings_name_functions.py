@@ -8,12 +8,14 @@ projects (OWASP DVSA, aws-serverless-ecommerce-platform), and on the shared corp
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
 import pytest
 
+from slsguard.cli import main
 from slsguard.findings import Finding, name_list
 from slsguard.project import find as find_project
 from slsguard.scan import ScanOptions, scan
@@ -182,3 +184,34 @@ def test_corpus() -> None:
         pytest.skip(f"the real-world corpus {CORPUS} is absent (see SLSGUARD_CORPUS)")
     report = scan([CORPUS])
     assert _problems(list(report.findings)) == []
+
+
+SHARED_ROLE = """\
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [secretsmanager:GetSecretValue]
+          Resource: "*"
+functions:
+  create:
+    handler: handler.create
+  refund:
+    handler: handler.refund
+"""
+
+
+def test_json_lists_every_function_a_finding_is_about(tmp_path: Path) -> None:
+    """A statement of the shared provider role is about both functions, and so is the note
+    that their one handler file is missing: `function` is null and `functions` names them."""
+    (tmp_path / "serverless.yml").write_text(SHARED_ROLE, encoding="utf-8")
+    out = tmp_path / "report.json"
+    main(["scan", str(tmp_path), "--select", "SLS102,SLS004", "--format", "json", "-o", str(out)])
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    about = {item["rule_id"]: (item["function"], item["functions"]) for item in findings}
+    both = (None, ["create", "refund"])
+    assert about == {"SLS102": both, "SLS004": both}

@@ -55,7 +55,7 @@ def test_api_findings_name_addresses_and_fix_in_hcl() -> None:
     ).stdout
     assert "stage prod of REST API aws_api_gateway_rest_api.api" in text  # SLS402/403/204/209
     assert "rest-api › aws_api_gateway_rest_api.api › POST /orders" in text  # SLS201/203
-    assert 'set `authorization = "COGNITO_USER_POOLS"`' in text  # SLS201 fix
+    assert 'authorization = "AWS_IAM"' in text  # SLS201 fix
     assert "xray_tracing_enabled = true" in text  # SLS402 stage fix
     assert 'mode = "Active"' in text  # SLS402 function fix
     assert "access_log_settings {" in text  # SLS403 fix

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from slsguard.findings import Origin
+from slsguard.model import AccountArn
 
 TargetKind = Literal[
     "function", "api", "stage", "route", "resource", "role", "policy", "service", "setting"
@@ -105,6 +106,9 @@ Setting = Literal[
     "role",
     "source-account",
     "source-arn",
+    "iam-condition",
+    "public-access-block",
+    "object-ownership",
 ]
 """The settings a fix can set, named once for every dialect (each dialect knows its key)."""
 
@@ -119,6 +123,8 @@ AddedKind = Literal[
     "cdn-with-waf",
     "lambda-permission-condition",
     "method-settings",
+    "public-access-block",
+    "ownership-controls",
 ]
 """The resources a fix can add for a target."""
 
@@ -144,7 +150,9 @@ class Applicability:
 
 SAFE = Applicability(True)
 REMOVES_ACCESS = Applicability(False, "a removed permission fails any call nobody traced")
-NEEDS_SECRET = Applicability(False, "the secret must exist in the store before the deploy")
+NEEDS_SECRET = Applicability(
+    False, "the secret must be stored first and the handler changed to read it at run time"
+)
 ADVICE_ONLY = Applicability(False, "free-text advice has no exact edit")
 
 
@@ -197,11 +205,31 @@ class AddResource:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyResource:
+    """A resource a minimal statement allows, named every way slsguard knows it, so that each
+    dialect writes it its own way: a resource of the app's template (`ref`, `!GetAtt T.Arn`),
+    any resource of the app by its logical id (`resource`, Terraform's `aws_x.y.arn`), the
+    text of the Serverless config with its variables (`serverless`), else the ARN (`arn`)."""
+
+    arn: str | AccountArn
+    ref: ResourceRef | None = None
+    resource: str = ""
+    serverless: str = ""
+    """`arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/${sls:stage}-orders`: right for
+    every stage, where the resolved ARN is right for one."""
+
+    @property
+    def pattern(self) -> str:
+        """The ARN as a plain IAM document writes it (`*` for an unknown region and account)."""
+        return self.arn.pattern if isinstance(self.arn, AccountArn) else self.arn
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyStatement:
     """A minimal statement: what to allow on which resources, and why (code evidence)."""
 
     actions: tuple[str, ...]
-    resources: tuple[str | ResourceRef, ...]
+    resources: tuple[str | ResourceRef | PolicyResource, ...]
     evidence: tuple[str, ...] = ()
     """Comment lines (`handler.py:14 dynamodb.put_item`) a dialect may write above it."""
     effect: Literal["Allow", "Deny"] = "Allow"
@@ -244,20 +272,43 @@ class RemoveGrant:
 
 @dataclass(frozen=True, slots=True)
 class MoveToSecret:
-    """Move the environment variable `variable` of `target` to a secrets-store reference."""
+    """Move the environment variable `variable` of `target` to a secrets store: the value
+    leaves the environment, which carries the secret's name instead (`reference`), and the
+    handler reads the value at run time. Never a reference the deploy resolves into the
+    environment (`${ssm:...}`, `{{resolve:...}}`): that puts the plaintext back in the
+    function's configuration (secret-materialized-in-environment).
+
+    `target` is the environment mapping that holds the variable."""
 
     target: Target
     variable: str
     store: Literal["ssm", "secretsmanager"] = "ssm"
     parameter: str = ""
-    """The parameter or secret name to reference (`/orders/prod/STRIPE_KEY`)."""
+    """The parameter or secret name to reference (`/orders/prod/STRIPE_KEY`); empty when the
+    user chooses it."""
     applicability: Applicability = NEEDS_SECRET
     grants: tuple[Grant, ...] = ()
+    reference: str = ""
+    """The variable that carries the secret's name (`STRIPE_KEY_ARN`)."""
+
+    @property
+    def reference_name(self) -> str:
+        """The variable that carries the secret's name, `<VARIABLE>_PARAMETER` or
+        `<VARIABLE>_SECRET_ID` (a secret's name or ARN) unless the rule names it."""
+        suffix = "_PARAMETER" if self.store == "ssm" else "_SECRET_ID"
+        return self.reference or self.variable + suffix
+
+    @property
+    def reference_value(self) -> object:
+        """The secret's name as the environment carries it (a placeholder when unknown)."""
+        if self.parameter:
+            return self.parameter
+        return Placeholder("parameter name" if self.store == "ssm" else "secret ARN")
 
     @property
     def title(self) -> str:
-        """`move STRIPE_KEY of function charge to ssm`."""
-        return f"move {self.variable} of {self.target.kind} {self.target.name} to {self.store}"
+        """`move STRIPE_KEY of charge to ssm`."""
+        return f"move {self.variable} of {self.target.name} to {self.store}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +342,35 @@ class Placeholder:
 
     text: str
 
+
+@dataclass(frozen=True, slots=True)
+class Authorizer:
+    """The value of an `authorization` setting: who the gateway lets through.
+
+    `kind` is API Gateway's authorization type (`AWS_IAM`, `COGNITO_USER_POOLS`, `CUSTOM`,
+    `JWT`); `name` the authorizer the API already declares (its logical id or the name the
+    template gives it), empty for `AWS_IAM` or when the user must choose one."""
+
+    kind: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} authorizer {self.name}" if self.name else self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionTest:
+    """The value of an `iam-condition` setting: one test of a statement's `Condition`
+    (`StringEquals` `aws:PrincipalAccount` = the own account), for each dialect to write."""
+
+    operator: str
+    key: str
+    value: object
+    """A value, `OWN_ACCOUNT`, or a `Placeholder` the user must fill in."""
+
+
+ALL_BLOCKED = "all-blocked"
+"""The value of a `public-access-block` setting: the four Block Public Access settings on."""
 
 OWN_ACCOUNT = "own-account"
 """The value of a `source-account` setting: the account that deploys the app (each dialect

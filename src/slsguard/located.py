@@ -64,5 +64,3 @@ class YList(list[Any]):
         positions = self.item_positions
         line, column = positions[index] if index < len(positions) else self.position
         return Origin(self.file or parent.file, (*parent.path, index), line, column)
-
-

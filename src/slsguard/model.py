@@ -60,12 +60,69 @@ class Reference:
     reason: str = ""
 
 
+class ParameterDefault(str):
+    """Text a default filled in: a template parameter's `Default` for `!Ref Param` or
+    `${Param}`, a Terraform variable's `default` for `var.name`.
+
+    It reads as the text it is; `named_by` ("parameter Param", "variable var.name")
+    remembers that a deployment may pass another value, so a finding that rests on it can
+    say so (lower confidence, not silence).
+    """
+
+    named_by: str
+
+    def __new__(cls, text: str, named_by: str) -> ParameterDefault:
+        """The text, remembering the parameter or variable whose default it is."""
+        made = super().__new__(cls, text)
+        made.named_by = named_by
+        return made
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        """Both arguments, so that a copy or a pickle (a `--jobs` worker's) keeps it."""
+        return str(self), self.named_by
+
+
 @dataclass(frozen=True, slots=True)
 class Deferred:
     """A string that mixes literal text with one or more `Reference`s."""
 
     text: str
     references: tuple[Reference, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountArn:
+    """An ARN in the region and account that deploy the app (`arn:aws:sqs:<region>:<account>:
+    jobs`): how a policy names a resource known by its name only. Each dialect writes the
+    region and account its way (`${AWS::Region}` in a `!Sub`, `${aws:region}`, Terraform's
+    `data.aws_region.current.name`); a plain IAM document writes them as `*`."""
+
+    service: str
+    resource: str
+    """Everything after the account: `jobs`, `table/orders`, `role/api`."""
+    regional: bool = True
+    """False for global services, whose ARNs have no region (`arn:aws:iam::<account>:...`)."""
+
+    @property
+    def pattern(self) -> str:
+        """The ARN with `*` for the region and the account (`arn:aws:sqs:*:*:jobs`)."""
+        return self.written("*", "*")
+
+    def written(self, region: str, account: str) -> str:
+        """The ARN with the region and account written as given."""
+        where = region if self.regional else ""
+        return f"arn:aws:{self.service}:{where}:{account}:{self.resource}"
+
+    @staticmethod
+    def parse(arn: str) -> AccountArn | None:
+        """The ARN pattern whose account (and region, if it has one) is `*` as an
+        `AccountArn`; None for any other text (a literal ARN, `*`)."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[:2] != ["arn", "aws"] or parts[4] != "*" or not parts[5]:
+            return None
+        if parts[3] not in ("*", ""):
+            return None
+        return AccountArn(parts[2], parts[5], regional=parts[3] == "*")
 
 
 def render(value: object) -> str:
@@ -167,6 +224,10 @@ class Statement:
     """The `Condition` block, one entry per operator and key (see `slsguard.iam.evaluate`)."""
     resource_values: tuple[object, ...] = ()
     """`Resource` as written (intrinsics kept), for a dialect to name in its own syntax."""
+    assumed: tuple[str, ...] = ()
+    """What the rendered `Action`/`Resource` assume that a deployment may change: a
+    parameter's default, both branches of an `!If` (said in words, for a finding's
+    confidence reason)."""
 
     @property
     def is_allow(self) -> bool:

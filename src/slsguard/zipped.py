@@ -85,9 +85,7 @@ def is_unpacked(path: Path) -> bool:
     return any(path.is_relative_to(folder) for folder in _archives)
 
 
-def serverless_artifact(
-    template: object, settings: object
-) -> tuple[str, dict[str, Any]] | None:
+def serverless_artifact(template: object, settings: object) -> tuple[str, dict[str, Any]] | None:
     """The local `package.artifact` a Serverless function deploys as is (the function's,
     else the service's), with the `package` table holding it; None for an S3 URL or none."""
     for owner in (settings, template):

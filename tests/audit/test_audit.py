@@ -98,3 +98,26 @@ def test_access_denied_becomes_sls008_and_the_audit_goes_on(denying_url: str) ->
     assert _by(findings, "SLS301"), "the rest of the audit went on"
     assert not _by(findings, "SLS107"), "resource policies were not readable"
     assert not _by(findings, "SLS103"), "attached policies were not readable"
+
+
+def test_a_secret_is_moved_with_cli_steps(result: AuditResult) -> None:
+    (secret,) = _by(result.report.findings, "SLS301")
+    assert secret.fix.startswith("aws secretsmanager create-secret --name ")
+    assert "remove DB_PASSWORD from the environment of " + PAY in secret.fix
+
+
+def test_no_finding_says_anything_in_template_syntax(result: AuditResult) -> None:
+    """Every rule the audit runs renders through the live dialect: ARNs and CLI steps, never
+    the intrinsics of the template the audit synthesizes (`!GetAtt X.Arn`, `!Ref X`)."""
+    marks = ("!GetAtt", "!Ref ", "Fn::", "Properties:", "Resources:")
+    offenders = {
+        finding.rule.id
+        for finding in result.report.findings
+        for text in (finding.message, finding.fix)
+        if any(mark in text for mark in marks)
+    }
+    assert offenders == STILL_TEXT
+
+
+STILL_TEXT = {"SLS203", "SLS208"}
+"""Rules whose fix is still text written for a template (this set only shrinks)."""

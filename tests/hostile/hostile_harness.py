@@ -83,18 +83,21 @@ class Outcome:
         )
 
 
-def run(case: Case, folder: Path) -> Outcome:
+def run(case: Case, folder: Path, kill_after: float = KILL_AFTER_SECONDS) -> Outcome:
     """Build the case under `folder` and run slsguard on it in a limited child process."""
     project = folder / "project"
     project.mkdir(parents=True, exist_ok=True)
     extra = case.build(project)
     report = folder / "report.json"
     argv = [*case.command, ".", "--format", "json", "--output", str(report), *extra]
-    return run_command(argv, project, report)
+    return run_command(argv, project, report, kill_after)
 
 
-def run_command(argv: list[str], cwd: Path, report: Path | None) -> Outcome:
-    """Run `slsguard argv` in `cwd` under the limits; the JSON report is read from `report`."""
+def run_command(
+    argv: list[str], cwd: Path, report: Path | None, kill_after: float = KILL_AFTER_SECONDS
+) -> Outcome:
+    """Run `slsguard argv` in `cwd` under the limits; the JSON report is read from `report`.
+    The child is killed after `kill_after` seconds of wall time (a safety net)."""
     errors = cwd.parent / "stderr.txt"
     peak = cwd.parent / "peak-kib.txt"
     code = _CHILD.format(limit=ADDRESS_SPACE_BYTES, peak=str(peak))
@@ -108,7 +111,7 @@ def run_command(argv: list[str], cwd: Path, report: Path | None) -> Outcome:
             stderr=stderr,
             start_new_session=True,
         )
-        status, usage, killed = _wait(child.pid)
+        status, usage, killed = _wait(child.pid, kill_after)
     seconds = time.perf_counter() - started
     findings: tuple[dict[str, Any], ...] = ()
     if report is not None and report.is_file() and report.stat().st_size:
@@ -135,9 +138,9 @@ def _kib(path: Path) -> int:
         return 1 << 40
 
 
-def _wait(pid: int) -> tuple[int, resource.struct_rusage, bool]:
+def _wait(pid: int, kill_after: float) -> tuple[int, resource.struct_rusage, bool]:
     """Wait for the child (killing it at the deadline) and return its own resource usage."""
-    deadline = time.monotonic() + KILL_AFTER_SECONDS
+    deadline = time.monotonic() + kill_after
     killed = False
     while True:
         done, status, usage = os.wait4(pid, os.WNOHANG)

@@ -16,11 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from hostile_cases import ALL, SCALE, many_functions
+from hostile_cases import ALL, many_functions
 from hostile_harness import PROMISED_RSS_MIB, PROMISED_SECONDS, Case, Outcome, run
 
-NAMED = [case for case in ALL if case not in SCALE or case.rule is None]
+NAMED = ALL
 PARALLEL = 2
+SCALE_KILL_AFTER = 300.0
+"""The scale runs' safety net: their CPU time is measured, their wall time on a busy machine
+can be several times longer."""
 
 
 def _applies(case: Case) -> bool:
@@ -62,11 +65,16 @@ def test_hostile_input_ends_with_its_finding(case: Case, outcomes: dict[str, Out
 
 
 def test_scale_grows_linearly(tmp_path: Path) -> None:
-    """Twice the functions sharing one role cost at most 2.5 times the time and memory."""
-    small = run(many_functions(1_000), tmp_path / "small")
-    large = run(many_functions(2_000), tmp_path / "large")
-    assert small.has("SLS101") and large.has("SLS101")
-    assert not large.killed and large.cpu_seconds < PROMISED_SECONDS
-    assert large.rss_mib < PROMISED_RSS_MIB
+    """Twice the functions sharing one role and one handler module (5,000 and 10,000) cost
+    at most 2.5 times the CPU time and memory: nothing is quadratic in the functions."""
+    sizes = {"small": 5_000, "large": 10_000}
+    with ThreadPoolExecutor(2) as pool:
+        futures = {
+            name: pool.submit(run, many_functions(count), tmp_path / name, SCALE_KILL_AFTER)
+            for name, count in sizes.items()
+        }
+        small, large = (futures[name].result() for name in sizes)
+    assert small.has("SLS101", "5000 functions") and large.has("SLS101", "10000 functions")
+    assert not large.killed and large.rss_mib < PROMISED_RSS_MIB
     assert large.cpu_seconds / small.cpu_seconds < 2.5
     assert large.rss_mib / small.rss_mib < 2.5

@@ -351,10 +351,9 @@ def test_condition_value_from_a_reference_is_unknown() -> None:
 
 
 def test_unjudged_operator_is_unknown() -> None:
-    allow = stmt(
-        Action="s3:GetObject", Resource="*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
-    )
-    assert decide([allow], "s3:GetObject", "*", {"aws:SourceIp": "10.1.1.1"}) == "unknown"
+    when = {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}
+    allow = stmt(Action="s3:GetObject", Resource="*", Condition=when)
+    assert decide([allow], "s3:GetObject", "*", {"aws:CurrentTime": "2026-12-07"}) == "unknown"
 
 
 def test_unreadable_condition_block_is_unknown() -> None:
@@ -470,3 +469,21 @@ def test_sts_assume_role_resources_are_iam_roles() -> None:
     assert decide([roles], "sts:AssumeRole") == "unknown"
     wrong = stmt(Action="sts:AssumeRole", Resource="arn:aws:sts::123456789012:role/deploy")
     assert decide([wrong], "sts:AssumeRole") == "denied"
+
+
+@pytest.mark.parametrize(
+    ("operator", "cidr", "address", "holds"),
+    [
+        ("IpAddress", "10.0.0.0/8", "10.1.2.3", True),
+        ("IpAddress", "10.0.0.0/8", "203.0.113.7", False),
+        ("NotIpAddress", "10.0.0.0/8", "203.0.113.7", True),
+        ("IpAddress", "2001:db8::/32", "2001:db8::1", True),
+        ("IpAddress", "not-a-range", "10.1.2.3", False),
+    ],
+)
+def test_ip_address_conditions(operator: str, cidr: str, address: str, holds: bool) -> None:
+    statement = stmt(
+        Action="s3:GetObject", Resource="*", Condition={operator: {"aws:SourceIp": cidr}}
+    )
+    expected = "allowed" if holds else "denied"
+    assert decide([statement], "s3:GetObject", "*", {"aws:SourceIp": address}) == expected

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from slsguard.cli import main
+from slsguard.dialects.statements import statement_ids
 from slsguard.discovery import discover
+from slsguard.fixes import PolicyStatement
 from slsguard.iam import actions
 from slsguard.leastpriv.needs import FunctionNeeds, Need, function_needs
-from slsguard.leastpriv.policy import PolicyStatement, minimal, statement_ids
+from slsguard.leastpriv.policy import intents, minimal
 from slsguard.leastpriv.resources import from_resource
 from slsguard.leastpriv.samfit import CANDIDATES, expansion, fit
 from slsguard.loading import LoadOptions, load_all
@@ -132,5 +134,5 @@ def test_statement_ids_are_unique_and_alphanumeric() -> None:
         "ABL3N2",
         "Needed",
     ]
-    statements = minimal(function_needs(_app(POWERTOOLS))["Orders"])
+    statements = intents(minimal(function_needs(_app(POWERTOOLS))["Orders"]))
     assert len(set(statement_ids(statements))) == len(statements)

@@ -123,8 +123,7 @@ functions:
     assert create == remove  # One shared role, frozen once with every function's grants.
     assert grants(create) == [
         ("Allow", ("dynamodb:GetItem",), (TABLE,), "user"),
-        LOGS_GRANT,
-        LOGS_GRANT,
+        LOGS_GRANT,  # once for the shared role, not once per function
     ]
     assert [s.policy for s in create.statements][:1] == ["provider.iamRoleStatements"]
     assert managed(create) == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
@@ -185,7 +184,6 @@ resources:
             (QUEUE,),
             "framework",
         ),
-        LOGS_GRANT,
     ]
     ssm, deny = role.statements[0], role.statements[1]
     assert ssm.resource_references == (True,)  # Not a literal `*`, whatever it holds.

@@ -45,26 +45,42 @@ __all__ = [
     "ValidationState",
     "describe",
     "endpoints",
+    "endpoints_of",
 ]
 
 _CACHE_SIZE = 16
+_ByFunction = dict[str | None, tuple[Endpoint, ...]]
 # Keyed by id(): an Application holds unhashable YAML maps and cannot be weakly referenced
 # (slotted). The entry keeps the application alive, so its id cannot be reused meanwhile.
-_cache: OrderedDict[int, tuple[Application, tuple[Endpoint, ...]]] = OrderedDict()
+_cache: OrderedDict[int, tuple[Application, tuple[Endpoint, ...], _ByFunction]] = OrderedDict()
 
 
 def endpoints(app: Application) -> tuple[Endpoint, ...]:
     """Every HTTP entry point of `app` (computed once per application object)."""
+    return _cached(app)[1]
+
+
+def endpoints_of(app: Application, function: str) -> tuple[Endpoint, ...]:
+    """The HTTP entry points of `app` that run `function` (indexed once, so that asking for
+    each of N functions costs N lookups, not N passes over every endpoint)."""
+    return _cached(app)[2].get(function, ())
+
+
+def _cached(app: Application) -> tuple[Application, tuple[Endpoint, ...], _ByFunction]:
     key = id(app)
     cached = _cache.get(key)
     if cached is not None and cached[0] is app:
         _cache.move_to_end(key)
-        return cached[1]
+        return cached
     found = _compute(app)
-    _cache[key] = (app, found)
+    by_function: dict[str | None, list[Endpoint]] = {}
+    for endpoint in found:
+        by_function.setdefault(endpoint.function, []).append(endpoint)
+    entry = (app, found, {name: tuple(group) for name, group in by_function.items()})
+    _cache[key] = entry
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
-    return found
+    return entry
 
 
 def describe(app: Application, endpoint: Endpoint) -> str:

@@ -17,25 +17,37 @@ matched when literal, or as `Fn::Sub` text with the same variables.
 Resources are linked the same way (`stack_outputs`, read through `output_resource`): a
 function's environment variable or event source reading `!GetAtt Child.Outputs.QueueArn` or
 `!ImportValue orders-QueueArn` names the queue the other stack defines, so least privilege
-can write that queue's ARN.
+can write that queue's ARN. So does a Serverless `${cf:orders-dev.QueueArn}` (key
+`cf:orders-dev.QueueArn`) when a template of the scan deploys as the stack it names: a
+Serverless service as `provider.stackName`, else `<service>-<stage>` (the stage the config
+sets, else `dev`, as the Framework names stacks), a SAM or CloudFormation template as a
+`stack_name` its folder's samconfig file sets. A stack no template of the scan deploys as
+stays unknown.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from slsguard import files
 from slsguard.analysis.resources import referenced_ids
-from slsguard.model import Application, Function, render
+from slsguard.model import Application, Deferred, Function, Reference, render
 
 if TYPE_CHECKING:
     from slsguard.analysis.http import Endpoint
 
 IMPORT = "import:"
 """The key prefix of an imported value in `Application.stack_functions`."""
+CF = "cf:"
+"""The key prefix of a Serverless `${cf:stack.Output}` value in `Application.stack_outputs`."""
+_SAMCONFIG = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")
+_STACK_NAME = re.compile(r"""^\s*stack_name\s*[=:]\s*["']?([A-Za-z][A-Za-z0-9-]*)""", re.M)
+_MAX_SAMCONFIG = 1024 * 1024
 
 
 def link_stacks(apps: Sequence[Application]) -> list[Application]:
@@ -114,7 +126,10 @@ def output_resource(app: Application, value: object) -> tuple[Application, str] 
     if not app.stack_outputs:
         return None
     table = {key: (owner, logical_id) for key, owner, logical_id in app.stack_outputs}
-    for key in (*_get_atts(value), *(IMPORT + name for name in _imports(value))):
+    keys = [*_get_atts(value), *(IMPORT + name for name in _imports(value))]
+    if isinstance(value, Reference) and value.source == "cf":
+        keys.append(CF + value.address)
+    for key in keys:
         if key in table:
             return table[key]
     return None
@@ -128,8 +143,10 @@ def _link_outputs(
     if len(apps) < 2:
         return apps
     read = {index: set(_imports(app.resources)) for index, app in enumerate(apps)}
-    if not any(nested.values()) and not any(read.values()):
+    cf_read = {index: set(_cf_reads(app.template)) for index, app in enumerate(apps)}
+    if not any(nested.values()) and not any(read.values()) and not any(cf_read.values()):
         return apps
+    deployed = {name: app for app in apps for name in _stack_names(app)}
     by_file = {_path(app): index for index, app in enumerate(apps) if app.kind != "pipeline"}
     exports = {
         name: (app, logical_id) for app in apps for name, logical_id in _exported_resources(app)
@@ -147,9 +164,65 @@ def _link_outputs(
             for name in sorted(read[index])
             if name in exports and exports[name][0] is not app
         ]
+        found += [
+            (CF + address, deployed[stack], logical_id)
+            for address in sorted(cf_read[index])
+            for stack, _, output in [address.partition(".")]
+            if stack in deployed and deployed[stack] is not app
+            for name, logical_id in _output_resources(deployed[stack])
+            if name == output
+        ]
         if found:
             result[index] = replace(app, stack_outputs=tuple(found))
     return result
+
+
+def _cf_reads(value: object, depth: int = 0) -> Iterator[str]:
+    """The `stack.Output` addresses of the Serverless `${cf:...}` values in a config."""
+    if depth > 40:
+        return
+    if isinstance(value, Reference):
+        if value.source == "cf":
+            yield value.address
+    elif isinstance(value, Deferred):
+        for reference in value.references:
+            yield from _cf_reads(reference, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _cf_reads(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _cf_reads(item, depth + 1)
+
+
+def _stack_names(app: Application) -> set[str]:
+    """The CloudFormation stack names an application deploys as, when its files say."""
+    template = app.template if isinstance(app.template, dict) else {}
+    if app.kind == "serverless":
+        provider = template.get("provider")
+        provider = provider if isinstance(provider, dict) else {}
+        named = provider.get("stackName")
+        if isinstance(named, str):
+            return {named}
+        stage = provider.get("stage")
+        return {f"{app.name}-{stage if isinstance(stage, str) and stage else 'dev'}"}
+    if app.kind not in ("sam", "cloudformation"):
+        return set()
+    return {name for text in _samconfigs(app) for name in _STACK_NAME.findall(text)}
+
+
+def _samconfigs(app: Application) -> Iterator[str]:
+    """The samconfig files beside a template, inside the scan root."""
+    folder = _path(app).parent
+    root = Path(os.path.abspath(app.scan_root or app.names_folder()))
+    for name in _SAMCONFIG:
+        path = folder / name
+        try:
+            resolved = path.resolve()
+            if resolved.is_relative_to(root) and resolved.is_file():
+                yield files.read_text(resolved, _MAX_SAMCONFIG, errors="replace")
+        except (OSError, ValueError):
+            continue
 
 
 def _output_resources(app: Application) -> Iterator[tuple[str, str]]:
@@ -175,18 +248,19 @@ def _exported_resources(app: Application) -> Iterator[tuple[str, str]]:
 
 def routes_to(app: Application, fn: Function) -> tuple[Endpoint, ...]:
     """The endpoints of other stacks that run `fn` (with their auth and validation)."""
-    from slsguard.analysis.http import endpoints  # http builds on this module's lookups
+    from slsguard.analysis.http import endpoints_of  # http builds on this module's lookups
 
-    own = {f.name for f in app.functions}
     found: list[Endpoint] = []
     for caller in app.caller_apps:
-        theirs = {f.name for f in caller.functions}
-        found += [
-            e
-            for e in endpoints(caller)
-            if e.function == fn.name and (fn.name not in theirs or fn.name not in own)
-        ]
+        # A function of the same name in both stacks is each stack's own.
+        theirs = endpoints_of(caller, fn.name)
+        if theirs and not (_defines(caller, fn.name) and _defines(app, fn.name)):
+            found += theirs
     return tuple(found)
+
+
+def _defines(app: Application, name: str) -> bool:
+    return any(f.name == name for f in app.functions)
 
 
 def function_reference(app: Application, value: object) -> str | None:
@@ -238,9 +312,18 @@ def _integration_imports(app: Application) -> Iterator[str]:
 
 
 def _outputs(app: Application) -> dict[str, Any]:
+    """The template's `Outputs` (a Serverless config's under `resources:`, a map or a list of
+    parts)."""
     template = app.template if isinstance(app.template, dict) else {}
-    outputs = template.get("Outputs")
-    return outputs if isinstance(outputs, dict) else {}
+    if app.kind != "serverless":
+        outputs = template.get("Outputs")
+        return outputs if isinstance(outputs, dict) else {}
+    section = template.get("resources")
+    merged: dict[str, Any] = {}
+    for part in section if isinstance(section, list) else [section]:
+        outputs = part.get("Outputs") if isinstance(part, dict) else None
+        merged.update(outputs if isinstance(outputs, dict) else {})
+    return merged
 
 
 def _output_functions(app: Application) -> Iterator[tuple[str, str]]:

@@ -8,11 +8,12 @@ that every dialect can write the change its own way.
 from __future__ import annotations
 
 from slsguard.analysis.api_model import IMPLICIT, Api, Stage
+from slsguard.analysis.http import Endpoint
 from slsguard.analysis.intrinsics import resource_type
 from slsguard.analysis.monitoring import deployed_names
-from slsguard.findings import Origin
+from slsguard.findings import Origin, name_list
 from slsguard.fixes import REMOVES_ACCESS, SetSetting, Setting, Target
-from slsguard.model import Application, Function, Statement
+from slsguard.model import Application, EnvVar, Function, Statement
 from slsguard.tf_address import resource_name
 
 
@@ -71,7 +72,12 @@ def holder_target(api: Api, stage: Stage, setting: Origin) -> Target:
 
 def statement_target(statement: Statement) -> Target:
     """The statement mapping of a policy (to change its `Action` or `Resource` in place)."""
-    return Target("setting", statement.policy, statement.origin, variant="iam-statement")
+    return policy_statement_target(statement.policy, statement.origin)
+
+
+def policy_statement_target(policy: str, origin: Origin) -> Target:
+    """A statement of a resource policy (a bucket or topic policy), by where it is written."""
+    return Target("setting", policy, origin, variant="iam-statement")
 
 
 def statement_fix(
@@ -85,4 +91,46 @@ def statement_fix(
         [wanted],
         REMOVES_ACCESS,
         note=f"in place of `{written}`; `slsguard policy` prints the statements the code needs",
+    )
+
+
+def environment_target(variable: EnvVar, functions: tuple[Function, ...]) -> Target:
+    """The environment mapping that holds a variable (where a moved secret's name goes),
+    named after the functions it reaches."""
+    origin = variable.origin
+    holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
+    names = tuple(fn.name for fn in functions)
+    return Target("setting", name_list(names), holder, functions=names, variant="environment")
+
+
+_NO_SETTING = frozenset(
+    {"AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule"}
+)
+"""Routes whose authentication is an action of the listener, not a setting."""
+
+
+def route_target(app: Application, endpoint: Endpoint) -> Target | None:
+    """An HTTP route (the event, the method or route resource, the OpenAPI operation) whose
+    authorization a fix sets; the variant is the API kind, `openapi` for an operation of an
+    API definition (written the same way in every template syntax). None when no setting
+    authenticates it: a load balancer listener's actions, an HTTP API's quick create."""
+    if endpoint.origin.path[-1:] == ("Target",):
+        return None
+    variant = "openapi" if endpoint.syntax == "openapi" else endpoint.kind
+    origin = endpoint.auth.origin or endpoint.origin
+    if endpoint.kind == "appsync":  # The API's own `AuthenticationType`, changed in place.
+        holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
+        return Target("setting", endpoint.api, holder, variant="appsync")
+    path = endpoint.origin.path
+    logical = str(path[-1]) if len(path) <= 2 and path[:1] != ("functions",) else ""
+    kind = resource_type(app, logical) if logical else None
+    if kind in _NO_SETTING:
+        return None
+    return Target(
+        "route",
+        endpoint.route,
+        endpoint.origin,
+        resource_type=kind or "",
+        logical_id=logical if kind else "",
+        variant=variant,
     )

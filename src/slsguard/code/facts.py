@@ -9,6 +9,7 @@ Handlers that cannot be analysed become SLS004 notes, files that fail to parse S
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,7 +26,10 @@ from slsguard.loading.chalice import EVENT_ROOT, VIEWS
 from slsguard.loading.django_urls import wsgi_views
 from slsguard.model import Application, Function, Note
 
-CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 15))})
+ModuleCheck = Callable[[Module, str], Iterator[Hit]]
+"""A check of a whole module, its hits attributed to the named function."""
+
+CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 16))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,9 @@ def code_notes(app: Application, active: frozenset[str]) -> list[Note]:
     notes = []
     for note in code_facts(app).notes:
         severity = Severity.INFO if note.rule_id == "SLS004" else None
-        violation = Violation(note.origin, note.message, note.fix, severity, note.function)
+        violation = Violation(
+            note.origin, note.message, note.fix, severity, note.function, functions=note.functions
+        )
         notes.append(Note(note.rule_id, violation))
     return notes
 
@@ -82,6 +88,8 @@ class _Run:
         self.missing: list[Missing] = []
         self.sources: list[tuple[str, Sources]] = []
         self.modules: dict[tuple[Path, Path], Modules] = {}
+        self.checked: dict[tuple[int, ModuleCheck], tuple[list[Hit], list[str]]] = {}
+        """Per module and check: its hits, and the later functions that share them."""
 
     def function(self, fn: Function) -> None:
         located = locate(self.app, fn, self.cwd)
@@ -127,11 +135,21 @@ class _Run:
     def checks(self, module: Module, modules: Modules, function: str) -> None:
         """The file-level checks of a handler's module and of every module it reached."""
         for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
-            self.hits.extend(check_module(checked, function))
-            self.hits.extend(check_access(checked, function))
+            self.shared(checked, function, _reached_checks)
         # What the handler returns and decides: its own module, attributed to it alone.
-        self.hits.extend(check_errors(module, function))
-        self.hits.extend(check_identity(module, function))
+        self.shared(module, function, _own_checks)
+
+    def shared(self, module: Module, function: str, check: ModuleCheck) -> None:
+        """The hits of `check` on `module`, computed for the first function that runs it;
+        the functions after it sharing the module are only named on those hits (so that N
+        functions of one handler file check it once, not N times)."""
+        key = (id(module), check)
+        known = self.checked.get(key)
+        if known is None:
+            self.checked[key] = (list(check(module, function)), [])
+            self.hits.extend(self.checked[key][0])
+        else:
+            known[1].append(function)
 
     def views(
         self, fn: Function, source: HandlerSource, views: list[tuple[str, str, str, str, bool]]
@@ -162,12 +180,16 @@ class _Run:
 
     def go(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.go import analyse  # tree-sitter-go loads only for Go code
+        from slsguard.code.go_modules import packages_of
 
-        result = analyse(source, sources, self.cwd)
+        result = analyse(source, sources, packages_of(self.app, self.cwd))
         self.hits.extend(result.hits)
         self.notes.extend(result.notes)
 
     def facts(self) -> CodeFacts:
+        for hits, later in self.checked.values():
+            if later:
+                self.hits.extend(replace(hit, functions=tuple(later)) for hit in hits)
         for modules in self.modules.values():
             for failure in modules.failures:
                 origin = Origin(failure.display, (), failure.line, failure.column)
@@ -248,22 +270,36 @@ def _missing(missing: list[Missing]) -> CodeNote:
     message = (
         f"the handler code of {names} {why} (expected {missing[0].expected}.*): it is not analysed"
     )
-    function = missing[0].function if len(missing) == 1 else None
-    return CodeNote("SLS004", missing[0].origin, message, fix, function)
+    functions = tuple(dict.fromkeys(item.function for item in missing))
+    function = functions[0] if len(functions) == 1 else None
+    return CodeNote("SLS004", missing[0].origin, message, fix, function, functions)
 
 
 def _merged(hits: list[Hit]) -> tuple[Hit, ...]:
     """One hit per rule and place; functions sharing the code are all named."""
-    merged: dict[tuple[str, str | None, int, int], Hit] = {}
+    merged: dict[tuple[str, str | None, int, int], tuple[Hit, dict[str, None]]] = {}
     for hit in hits:
         key = (hit.kind, hit.location.file, hit.location.line, hit.location.column)
         if key in merged:
-            known = merged[key]
-            names = tuple(dict.fromkeys((*known.functions, *hit.functions)))
-            merged[key] = replace(known, functions=names)
+            merged[key][1].update(dict.fromkeys(hit.functions))
         else:
-            merged[key] = hit
-    return tuple(merged.values())
+            merged[key] = (hit, dict.fromkeys(hit.functions))
+    return tuple(
+        hit if len(names) == len(hit.functions) else replace(hit, functions=tuple(names))
+        for hit, names in merged.values()
+    )
+
+
+def _reached_checks(module: Module, function: str) -> Iterator[Hit]:
+    """The checks of every module a handler reaches: secrets, JWT, TLS, keys and ACLs."""
+    yield from check_module(module, function)
+    yield from check_access(module, function)
+
+
+def _own_checks(module: Module, function: str) -> Iterator[Hit]:
+    """The checks of a handler's own module: the errors it returns, the identity it trusts."""
+    yield from check_errors(module, function)
+    yield from check_identity(module, function)
 
 
 def _unique(notes: list[CodeNote]) -> list[CodeNote]:

@@ -13,19 +13,18 @@ package's method of that name, as layered apps call `domain.Get` → `store.Get`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from slsguard.code import go_sinks
 from slsguard.code.events import contained, reach
-from slsguard.code.go_access import check_package
+from slsguard.code.go_access import check_package, inner
+from slsguard.code.go_invoke import downstream_errors
 from slsguard.code.go_modules import (
     EVENTS,
     GoFile,
     GoPackage,
+    GoPackages,
     Node,
     entry_handler,
-    load_package,
-    local_packages,
     methods_named,
     text_of,
 )
@@ -49,6 +48,9 @@ _CLEAN = frozenset(
     {"strconv.Atoi", "strconv.ParseInt", "strconv.ParseFloat", "strconv.ParseBool", "len"}
 )
 _PATH_SAFE = frozenset({"path/filepath.Base", "path.Base"})
+_HTML_SAFE = frozenset(
+    {"html.EscapeString", "text/template.HTMLEscapeString", "html/template.HTMLEscapeString"}
+)
 _PROPAGATING_PACKAGES = ("fmt.Sprint", "strings.", "bytes.", "path/filepath.", "path.", "net/url.")
 _FIELDS = {"SNS": "Sns", "URLDecodedKey": "key", "Records": "Records"}
 """Go field names whose JSON key is not the name with a lower-case first letter."""
@@ -62,13 +64,15 @@ class Result:
     notes: tuple[CodeNote, ...] = ()
 
 
-def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
+def analyse(source: HandlerSource, sources: Sources, packages: GoPackages) -> Result:
     """Analyse the Go package of a handler from its `lambda.Start` call."""
-    package = load_package(source.root, source.scan_root, cwd)
-    imported = local_packages(package, source.scan_root, cwd)
+    package = packages.package(source.root, source.scan_root)
+    imported = packages.local(package, source.scan_root)
     failures = [*package.failures, *(f for other in imported.values() for f in other.failures)]
     notes = [_parse_note(failure) for failure in failures]
-    checked = tuple(check_package(package, source.function))
+    checked = tuple(check_package(package, source.function)) + tuple(
+        hit for file in package.files for hit in downstream_errors(file, source.function)
+    )
     found = entry_handler(package, imported)
     if isinstance(found, str):
         message = (
@@ -155,7 +159,6 @@ class GoAnalysis:
         self.active.discard(node.id)
         self.memo[key] = frame.returned
         return frame.returned
-
 
     def callees(self, call: go_sinks.GoCall) -> list[tuple[GoFile, Node]]:
         """The module functions or methods a call may run, when their code is in the scan."""
@@ -262,11 +265,31 @@ class GoFrame:
             return self.member(owner, text_of(index).strip('"') if literal else "[]", node)
         if kind == "call_expression":
             return self.call(node)
+        if kind == "composite_literal":
+            return self.composite(node)
         if kind in ("func_literal", "interpreted_string_literal", "raw_string_literal"):
             return None
         if kind in ("int_literal", "float_literal", "true", "false", "nil"):
             return None
         return self.merge(node, [self.expr(child) for child in node.named_children])
+
+    def composite(self, node: Node) -> Value:
+        """A composite literal: its elements merged; a response's fields checked by name."""
+        body = node.child_by_field_name("body")
+        fields: dict[str, tuple[Node, Value]] = {}
+        values: list[Value] = []
+        for element in [] if body is None else body.named_children:
+            if element.type != "keyed_element":
+                values.append(self.expr(element))
+                continue
+            key = inner(element.child_by_field_name("key"))
+            value_node = inner(element.child_by_field_name("value"))
+            value = self.expr(value_node)
+            values.append(value)
+            if key is not None and value_node is not None:
+                fields[text_of(key)] = (value_node, value)
+        go_sinks.check_response(self, node, fields)
+        return self.merge(node, values)
 
     def member(self, owner: Value, key: str, node: Node) -> Value:
         """Reading field or key `key` of a value."""
@@ -333,9 +356,10 @@ class GoFrame:
         qual, values = call.qual, call.values
         if qual in _CLEAN:
             return None
-        if qual in _PATH_SAFE:
+        if qual in _PATH_SAFE or qual in _HTML_SAFE:
             value = self.merge(call.node, values)
-            return value.safe_for(frozenset({"path"})) if isinstance(value, Taint) else value
+            safe = frozenset({"path" if qual in _PATH_SAFE else "html"})
+            return value.safe_for(safe) if isinstance(value, Taint) else value
         if qual == "encoding/json.Unmarshal" and len(call.nodes) == 2:
             target = call.nodes[1]
             if target.type == "unary_expression" and target.named_children:

@@ -12,7 +12,7 @@ The same findings as the Python and JavaScript checks, on every file of a Go han
 - an API Gateway, function URL or ALB response whose `Body` carries an error's message
   (`err.Error()`, `fmt.Sprintf("...%v", err)`) of an error the code did not make itself
   (`errors.New`/`fmt.Errorf` in the function are on purpose), or `debug.Stack()`:
-  error-details-exposed;
+  error-details-exposed (a downstream Lambda's error payload returned is `go_invoke`);
 - an identity (user id, username, email, role, tenant, admin flag) read from the query
   string or path parameters (`req.PathParameters["userId"]`) or from the decoded body
   (`body.UserID` after `json.Unmarshal([]byte(req.Body), &body)`) that keys a data-store
@@ -36,7 +36,7 @@ _STRINGS = ("interpreted_string_literal", "raw_string_literal")
 _KEY_CALLS = {"hmac.New": 1, "aes.NewCipher": 0, "des.NewCipher": 0, "SignedString": 0}
 _PARSERS = ("Parse", "ParseWithClaims")
 _PUBLIC = re.compile(r"(?:^|\.)ObjectCannedACLPublicRead(?:Write)?$|^public-read(?:-write)?$")
-_RESPONSES = re.compile(
+RESPONSES = re.compile(
     r"^events\.(?:APIGateway\w*Response|ALBTargetGroupResponse|LambdaFunctionURLResponse)$"
 )
 _STORE_METHODS = frozenset(
@@ -53,7 +53,7 @@ def check_package(package: GoPackage, function: str) -> Iterator[Hit]:
     """Every secret, key, ACL, error-details and identity hit of the package."""
     for file in package.files:
         named: set[int] = set()
-        for node in _walk(file.root):
+        for node in walk(file.root):
             for name, value in _named_values(node):
                 if value.type in _STRINGS:
                     named.add(value.id)
@@ -66,7 +66,7 @@ def check_package(package: GoPackage, function: str) -> Iterator[Hit]:
                 yield from _public_acl(package, file, node, function)
             elif node.type == "composite_literal":
                 yield from _error_details(file, node, function)
-        for declaration in _walk(file.root):
+        for declaration in walk(file.root):
             if declaration.type in ("function_declaration", "method_declaration"):
                 yield from _identity(file, declaration, function)
 
@@ -85,8 +85,8 @@ def _named_values(node: Node) -> Iterator[tuple[str, Node]]:
                 yield _last(text_of(name)), value
     elif node.type == "keyed_element":
         key, value = (
-            _inner(node.child_by_field_name("key")),
-            _inner(node.child_by_field_name("value")),
+            inner(node.child_by_field_name("key")),
+            inner(node.child_by_field_name("value")),
         )
         if key is not None and value is not None:
             yield text_of(key).strip('"`'), value
@@ -100,7 +100,7 @@ def _secret(file: GoFile, node: Node, name: str, function: str) -> Iterator[Hit]
     what = {"placeholder": "a placeholder for a secret", "named": "a secret literal"}.get(
         match.kind, match.description
     )
-    hit = _hit(
+    hit = go_hit(
         file,
         node,
         "hardcoded-secret-in-code",
@@ -130,7 +130,7 @@ def _signing_key(package: GoPackage, file: GoFile, call: Node, function: str) ->
         keys.append(arguments[index])
     if method in _PARSERS and "jwt" in name.lower():  # the key function's returned key
         for literal in (a for a in arguments if a.type == "func_literal"):
-            for statement in _walk(literal):
+            for statement in walk(literal):
                 if statement.type == "return_statement" and statement.named_children:
                     keys.append(
                         statement.named_children[0].named_children[0]
@@ -150,7 +150,7 @@ def _signing_key(package: GoPackage, file: GoFile, call: Node, function: str) ->
         fix = (
             "keep the key in Secrets Manager (or sign with KMS) and read it at run time; rotate it"
         )
-        yield _hit(file, place, "hardcoded-secret-in-code", function, message, fix, "signing-key")
+        yield go_hit(file, place, "hardcoded-secret-in-code", function, message, fix, "signing-key")
 
 
 def _constant(
@@ -180,8 +180,8 @@ def _constant(
 
 def _public_acl(package: GoPackage, file: GoFile, element: Node, function: str) -> Iterator[Hit]:
     key, value = (
-        _inner(element.child_by_field_name("key")),
-        _inner(element.child_by_field_name("value")),
+        inner(element.child_by_field_name("key")),
+        inner(element.child_by_field_name("value")),
     )
     if key is None or value is None or text_of(key) != "ACL":
         return
@@ -199,18 +199,18 @@ def _public_acl(package: GoPackage, file: GoFile, element: Node, function: str) 
         "CloudFront with an origin access control, or hand out pre-signed GET URLs"
     )
     subject = "bucket:" + _bucket(package, element.parent)
-    yield _hit(file, value, "public-object-write", function, message, fix, subject)
+    yield go_hit(file, value, "public-object-write", function, message, fix, subject)
 
 
 def _bucket(package: GoPackage, body: Node | None) -> str:
     """The `Bucket` of the same input: a literal, `env:NAME`, or a constant's value."""
     for element in body.named_children if body is not None else []:
         key = (
-            _inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
+            inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
         )
         if key is None or text_of(key) != "Bucket":
             continue
-        value = _unwrapped(_inner(element.child_by_field_name("value")))
+        value = _unwrapped(inner(element.child_by_field_name("value")))
         if value is not None and value.type == "identifier":
             value = _unwrapped(_package_value(package, text_of(value)))
         text = text_of(value)
@@ -221,17 +221,17 @@ def _bucket(package: GoPackage, body: Node | None) -> str:
 
 
 def _error_details(file: GoFile, literal: Node, function: str) -> Iterator[Hit]:
-    if not _RESPONSES.match(text_of(literal.child_by_field_name("type"))):
+    if not RESPONSES.match(text_of(literal.child_by_field_name("type"))):
         return
     body = literal.child_by_field_name("body")
     scope = _enclosing(literal)
     for element in body.named_children if body is not None else []:
         key = (
-            _inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
+            inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
         )
         if key is None or text_of(key) != "Body":
             continue
-        value = _inner(element.child_by_field_name("value"))
+        value = inner(element.child_by_field_name("value"))
         leak = _leak(value, scope)
         if value is None or leak is None:
             continue
@@ -243,11 +243,11 @@ def _error_details(file: GoFile, literal: Node, function: str) -> Iterator[Hit]:
             'log the error (`log.Printf("%v", err)`) and return a generic message with the '
             "request id"
         )
-        yield _hit(file, value, "error-details-exposed", function, message, fix)
+        yield go_hit(file, value, "error-details-exposed", function, message, fix)
 
 
 def _leak(value: Node | None, scope: Node | None) -> str | None:
-    for node in _walk(value) if value is not None else []:
+    for node in walk(value) if value is not None else []:
         text = text_of(node)
         if node.type == "call_expression" and text in ("debug.Stack()", "string(debug.Stack())"):
             return "the stack trace (`debug.Stack()`)"
@@ -276,7 +276,7 @@ def _is_error_name(name: str) -> bool:
 
 def _made_here(scope: Node | None, name: str) -> bool:
     """Whether the function itself makes the error (`errors.New`, `fmt.Errorf`): on purpose."""
-    for node in _walk(scope) if scope is not None else []:
+    for node in walk(scope) if scope is not None else []:
         if node.type in ("short_var_declaration", "assignment_statement", "var_spec"):
             text = text_of(node)
             if text.startswith(name) and ("errors.New(" in text or "fmt.Errorf(" in text):
@@ -289,7 +289,7 @@ def _identity(file: GoFile, function_node: Node, function: str) -> Iterator[Hit]
     values: dict[str, tuple[str, str, tuple[FlowStep, ...]]] = {}  # name -> key, label, steps
     bodies: set[str] = set()  # names `json.Unmarshal([]byte(req.Body), &x)` decodes into
     guarded: set[str] = set()
-    for node in _walk(function_node):
+    for node in walk(function_node):
         if (
             node.type == "call_expression"
             and text_of(node.child_by_field_name("function")) == "json.Unmarshal"
@@ -308,15 +308,15 @@ def _identity(file: GoFile, function_node: Node, function: str) -> Iterator[Hit]
         ):
             guarded |= {
                 text_of(n)
-                for n in _walk(node.child_by_field_name("condition"))
+                for n in walk(node.child_by_field_name("condition"))
                 if n.type == "identifier"
             }
-    for node in _walk(function_node):
+    for node in walk(function_node):
         sink = _sink(node)
         if sink is None:
             continue
         found = None
-        for item in _walk(sink[0]):
+        for item in walk(sink[0]):
             if (
                 item.type == "identifier"
                 and text_of(item) in values
@@ -393,7 +393,7 @@ def _identity_hit(
         "in the request, or check that the two match"
     )
     uses_jwt = "jwt" in "\n".join(file.lines).lower()
-    hit = _hit(
+    hit = go_hit(
         file, node, "client-controlled-identity", function, message, fix, "jwt" if uses_jwt else ""
     )
     step = _step(file, node, text_of(node).splitlines()[0][:120])
@@ -401,9 +401,10 @@ def _identity_hit(
     return replace(hit, taint=Taint(label, "the request", flow), severity=Severity.HIGH)
 
 
-def _hit(
+def go_hit(
     file: GoFile, node: Node, kind: str, function: str, message: str, fix: str, subject: str = ""
 ) -> Hit:
+    """A hit at `node` of `file`, in the Go function or method that encloses it."""
     line, column, end_line, end_column = file.position(node)
     scope = _enclosing(node)
     symbol = text_of(scope.child_by_field_name("name")) if scope is not None else "<package>"
@@ -433,7 +434,7 @@ def _package_value(package: GoPackage, name: str) -> Node | None:
         for declaration in file.root.named_children:
             if declaration.type not in ("const_declaration", "var_declaration"):
                 continue
-            for spec in _walk(declaration):
+            for spec in walk(declaration):
                 for found, value in (
                     _named_values(spec) if spec.type in ("const_spec", "var_spec") else ()
                 ):
@@ -458,7 +459,8 @@ def _unwrapped(node: Node | None) -> Node | None:
     return None
 
 
-def _inner(node: Node | None) -> Node | None:
+def inner(node: Node | None) -> Node | None:
+    """The expression of a composite literal's element (`literal_element` unwrapped)."""
     if node is not None and node.type == "literal_element" and node.named_children:
         return node.named_children[0]
     return node
@@ -473,7 +475,8 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
-def _walk(node: Node | None) -> list[Node]:
+def walk(node: Node | None) -> list[Node]:
+    """Every named node under `node`, itself first, in source order."""
     found, stack = [], [node] if node is not None else []
     while stack:
         current = stack.pop()

@@ -14,20 +14,23 @@ arguments (`TableName`, `Bucket`, `QueueUrl`, ...) are kept as constants or envi
 variable names, through `aws.String`, `&x`, and local or package variables
 (`var table = os.Getenv("TABLE")`).
 
-Every file of the handler's package is read (a Lambda `main` package is the function). Other
-packages of the project are not followed: when the package imports one (by its go.mod module
-path, or a folder of the scan root that the import path ends with), or a SigV4 signer for
-hand-made requests, the calls it may make are an uncertainty, so no grant of the function is
-judged unused because of them.
+Every file of the handler's package is read (a Lambda `main` package is the function), and
+every file of the packages of its Go module that it imports, directly or through each other
+(`go_modules.local_packages`, as the taint analysis follows them). A project package that is
+not read (a GOPATH-era folder the import path ends with, one past the package bound, one that
+does not parse) and a SigV4 signer for hand-made requests are uncertainties: no grant of the
+function is judged unused because of them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from slsguard.code.go_modules import GoFile, GoPackage, Node, load_package, module_of, text_of
+from slsguard.code.go_modules import GoFile, GoPackage, GoPackages, Node, module_of, text_of
 from slsguard.code.model import HandlerSource, source_location
 from slsguard.leastpriv import sdkmodel
 from slsguard.leastpriv.pycalls import Arg, Params, SdkCall
@@ -48,17 +51,108 @@ def _services_by_package() -> dict[str, str]:
     for service in sdkmodel.services():
         name = sdkmodel.service_id(service).lower().replace(" ", "").replace("-", "")
         table.setdefault(name, service)
+    for package, service in _RENAMED.items():
+        table.setdefault(package, service)
     return table
 
 
-def sdk_calls(source: HandlerSource, cwd: Path) -> tuple[SdkCall, ...]:
-    """The SDK calls of the Go package holding the handler `source`."""
-    package = load_package(source.root, source.scan_root, cwd)
+_RENAMED = {"cloudwatchevents": "events"}
+"""Go SDK packages named after a service's former `serviceId` (EventBridge was CloudWatch
+Events; v2 still ships `service/cloudwatchevents`)."""
+
+
+def sdk_calls(
+    source: HandlerSource, cwd: Path, packages: GoPackages | None = None
+) -> tuple[SdkCall, ...]:
+    """The SDK calls of the Go package holding the handler `source` and of the functions of
+    its module's packages that its code reaches (as the taint analysis follows them), parsed
+    once in `packages`."""
+    packages = packages or GoPackages(cwd)
+    package = packages.package(source.root, source.scan_root)
+    imported = packages.local(package, source.scan_root)
+    followed = {path for path, each in imported.items() if each.files and not each.failures}
     calls: list[SdkCall] = []
     for file in package.files:
         calls += _FileCalls(package, file).calls()
-    calls += _unfollowed(package, source.scan_root)
-    return tuple(calls)
+    for owner, file, function, certain in _reached(package, imported):
+        found = _FileCalls(owner, file).calls_in(function)
+        calls += found if certain else [replace(call, optional=True) for call in found]
+    unfollowed: dict[str, SdkCall] = {}
+    for each in (package, *imported.values()):
+        for call in _unfollowed(each, source.scan_root, followed):
+            unfollowed.setdefault(call.via, call)
+    return (*calls, *unfollowed.values())
+
+
+_Reached = tuple[GoPackage, GoFile, Node, bool]
+
+
+def _reached(package: GoPackage, imported: dict[str, GoPackage]) -> list[_Reached]:
+    """The functions and methods of module packages that the handler's package reaches:
+    called or handed on as values (`lambda.Start(h.Put)`), through each other. A method
+    is known by name only (receiver types are not tracked): when several methods share
+    the name, each is reached but not certainly (its calls are optional needs)."""
+    methods = _methods_by_name(imported.values())
+    owners = {id(file): each for each in imported.values() for file in each.files}
+    reached: dict[int, _Reached] = {}
+    queue: list[tuple[GoPackage, GoFile, Node]] = [
+        (package, file, node) for file in package.files for node in _functions(file.root)
+    ]
+    while queue and len(reached) < _MAX_REACHED:
+        owner, file, function = queue.pop()
+        for target, certain in _references(owner, file, function, imported, methods):
+            target_file, node = target
+            known = reached.get(node.id)
+            if known is not None and (known[3] or not certain):
+                continue
+            target_owner = owners.get(id(target_file), owner)
+            reached[node.id] = (target_owner, target_file, node, certain)
+            if known is None:
+                queue.append((target_owner, target_file, node))
+    return list(reached.values())
+
+
+_MAX_REACHED = 2000
+"""Module functions followed for one handler (a bound on pathological code)."""
+
+
+def _references(
+    owner: GoPackage,
+    file: GoFile,
+    function: Node,
+    imported: dict[str, GoPackage],
+    methods: dict[str, list[tuple[GoFile, Node]]],
+) -> list[tuple[tuple[GoFile, Node], bool]]:
+    """The module functions one function refers to, each with whether surely that one."""
+    found: list[tuple[tuple[GoFile, Node], bool]] = []
+    if any(owner is each for each in imported.values()):  # the handler's own are all read
+        for node in _descendants(function, "call_expression"):
+            callee = node.child_by_field_name("function")
+            local = owner.functions.get(text_of(callee)) if callee.type == "identifier" else None
+            found += [(local, True)] if local is not None else []
+    for node in _descendants(function, "selector_expression"):
+        operand = node.child_by_field_name("operand")
+        name = text_of(node.child_by_field_name("field"))
+        path = file.imports.get(text_of(operand)) if operand.type == "identifier" else None
+        if path is not None:
+            target = imported[path].functions.get(name) if path in imported else None
+            found += [(target, True)] if target is not None else []
+            continue
+        same = methods.get(name, [])
+        found += [(method, len(same) == 1) for method in same]
+    return found
+
+
+def _methods_by_name(packages: Iterable[GoPackage]) -> dict[str, list[tuple[GoFile, Node]]]:
+    """Every method of the packages by name (two types' methods of one name both count)."""
+    found: dict[str, list[tuple[GoFile, Node]]] = {}
+    for package in packages:
+        for file in package.files:
+            for node in file.root.named_children:
+                if node.type == "method_declaration":
+                    name = text_of(node.child_by_field_name("name"))
+                    found.setdefault(name, []).append((file, node))
+    return found
 
 
 class _FileCalls:
@@ -76,14 +170,17 @@ class _FileCalls:
 
     def calls(self) -> list[SdkCall]:
         """Every confirmed SDK call in the file."""
+        return [call for node in _functions(self.file.root) for call in self.calls_in(node)]
+
+    def calls_in(self, function: Node) -> list[SdkCall]:
+        """The confirmed SDK calls of one function or method of the file."""
         if not self.services:
             return []
         found: list[SdkCall] = []
-        for function in _functions(self.file.root):
-            for call in _descendants(function, "call_expression"):
-                sdk = self._call(call, function)
-                if sdk is not None:
-                    found.append(sdk)
+        for call in _descendants(function, "call_expression"):
+            sdk = self._call(call, function)
+            if sdk is not None:
+                found.append(sdk)
         return found
 
     def _call(self, call: Node, function: Node) -> SdkCall | None:
@@ -324,19 +421,26 @@ def _package_value(package: GoPackage, name: str) -> Node | None:
     return None
 
 
-def _unfollowed(package: GoPackage, scan_root: Path) -> list[SdkCall]:
+def _unfollowed(package: GoPackage, scan_root: Path, followed: set[str]) -> list[SdkCall]:
     """An uncertainty per import that may call AWS out of sight: a package of the project
-    (its go.mod `module` path, or a folder of the scan root the import path ends with, as
-    GOPATH-era projects lay them out) and SigV4 signers of hand-made requests."""
+    that was not read (`followed` are read: a go.mod module's packages in the scan; not a
+    GOPATH-era folder the import path ends with, nor one cut by the package bound or a
+    syntax error), SigV4 signers of hand-made requests, and SDK service packages whose
+    service is not known."""
     module = _module_path(package.directory, scan_root)
     seen: dict[str, SdkCall] = {}
     for file in package.files:
         for path in file.imports.values():
-            if path in seen or not (
-                _signer(path) or _local(path, module, package.directory, scan_root)
+            if path in seen or path in followed:
+                continue
+            sdk = _SDK_SERVICE.match(path)
+            unmapped = sdk is not None and sdk.group(1) not in _services_by_package()
+            if not (
+                unmapped or _signer(path) or _local(path, module, package.directory, scan_root)
             ):
                 continue
             what = "a SigV4 signer" if _signer(path) else "package"
+            what = "an SDK package not mapped to a service:" if unmapped else what
             where = source_location(file.display, 1, 1, (1, 1), "package", f"import {path}")
             seen[path] = SdkCall("", "", (), where, dynamic=True, via=f"{what} {path}")
     return list(seen.values())

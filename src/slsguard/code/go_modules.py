@@ -12,6 +12,7 @@ often keep the handler in `handlers/` and hand `lambda.Start` a method value bui
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -159,7 +160,52 @@ def module_of(directory: Path, scan_root: Path) -> tuple[str, Path] | None:
     return None
 
 
-def local_packages(package: GoPackage, scan_root: Path, cwd: Path) -> dict[str, GoPackage]:
+class GoPackages:
+    """The Go packages of one application, each parsed once: the taint analysis and least
+    privilege (`go_calls`) read the same trees (`packages_of(app)`)."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self._packages: dict[tuple[Path, Path], GoPackage] = {}
+        self._local: dict[tuple[Path, Path], dict[str, GoPackage]] = {}
+
+    def package(self, directory: Path, scan_root: Path) -> GoPackage:
+        """The package of one folder (parsed on first use)."""
+        key = (directory.resolve(), scan_root)
+        if key not in self._packages:
+            self._packages[key] = load_package(directory, scan_root, self.cwd)
+        return self._packages[key]
+
+    def local(self, package: GoPackage, scan_root: Path) -> dict[str, GoPackage]:
+        """The module packages `package` reaches by imports (see `local_packages`)."""
+        key = (package.directory.resolve(), scan_root)
+        if key not in self._local:
+            self._local[key] = local_packages(package, scan_root, self.cwd, self)
+        return self._local[key]
+
+
+_STORES = 16
+_stores: OrderedDict[int, tuple[object, GoPackages]] = OrderedDict()
+
+
+def packages_of(app: object, cwd: Path) -> GoPackages:
+    """The Go package store of one application (kept for the last few applications, like
+    the code facts and the needs that share it)."""
+    key = id(app)
+    found = _stores.get(key)
+    if found is not None and found[0] is app and found[1].cwd == cwd:
+        _stores.move_to_end(key)
+        return found[1]
+    store = GoPackages(cwd)
+    _stores[key] = (app, store)
+    while len(_stores) > _STORES:
+        _stores.popitem(last=False)
+    return store
+
+
+def local_packages(
+    package: GoPackage, scan_root: Path, cwd: Path, store: GoPackages | None = None
+) -> dict[str, GoPackage]:
     """Import path → package, for the packages of the module `package` reaches by imports."""
     found = module_of(package.directory, scan_root)
     if found is None:
@@ -179,7 +225,11 @@ def local_packages(package: GoPackage, scan_root: Path, cwd: Path) -> dict[str, 
                     continue
                 if not directory.is_relative_to(scan_root):
                     continue
-                loaded[path] = load_package(directory, scan_root, cwd)
+                loaded[path] = (
+                    store.package(directory, scan_root)
+                    if store is not None
+                    else load_package(directory, scan_root, cwd)
+                )
                 queue.append(loaded[path])
     return loaded
 

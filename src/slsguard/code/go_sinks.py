@@ -8,15 +8,21 @@
 - `os.Open`/`Create`/`ReadFile`/`WriteFile`/`OpenFile`/`Remove*` with a path from event data
   (`filepath.Join` keeps the taint, `filepath.Base` removes it);
 - `text/template` `Parse` of event data (template injection);
-- logging the whole event, or its headers, with `log` or `fmt.Print*`.
+- logging the whole event, or its headers, with `log` or `fmt.Print*`;
+- HTML written without escaping: `fmt.Fprintf` with an HTML format (`"<h1>%s"`),
+  `text/template`'s `Execute`/`ExecuteTemplate` in a file that writes HTML, and a response
+  whose `Content-Type` is `text/html` with event data in its `Body` (`html.EscapeString`
+  and `template.HTMLEscapeString` make a value safe; `html/template` escapes by itself).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slsguard.code.events import contained
+from slsguard.code.go_access import RESPONSES
 from slsguard.code.go_modules import Node, text_of
 from slsguard.code.model import EventRef, Hit, Taint, Value, source_location
 
@@ -85,7 +91,18 @@ FIXES = {
     "pass the data to `Execute` (and use `html/template` for HTML)",
     "sensitive-data-logged": "log the fields you need (the request id, an order id), never the "
     "whole event or its headers",
+    "cross-site-scripting": "render HTML with `html/template` (it escapes by context), or "
+    "escape each value with `html.EscapeString`",
 }
+_HTML = re.compile(
+    r"<(?:!doctype|html|head|body|div|span|p|a|h[1-6]|ul|ol|li|table|tr|td|"
+    r"form|input|b|i|em|strong|pre|code|script|img|br|title)\b",
+    re.IGNORECASE,
+)
+"""An HTML tag in a literal: the text is a page or a fragment of one."""
+_WRITERS = {"fmt.Fprintf": 1}
+"""Formatting into a writer (an `http.ResponseWriter` sniffs HTML and serves it as such);
+a `Sprintf` result is judged where it is served (a `text/html` response's `Body`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +140,7 @@ def check(frame: GoFrame, call: GoCall) -> None:
         _report(frame, "code-injection", node, call.arg(0), "the template text of `text/template`")
     if qual in _LOG:
         _logging(frame, call)
+    _html(frame, call)
 
 
 def _is_sql_call(frame: GoFrame, call: GoCall) -> bool:
@@ -156,6 +174,47 @@ def _command(frame: GoFrame, call: GoCall, first: int) -> None:
         _report(frame, "os-command-injection", call.node, call.arg(index), what)
 
 
+def _html(frame: GoFrame, call: GoCall) -> None:
+    """Event data formatted into HTML, or given to a `text/template` that writes HTML."""
+    if call.qual in _WRITERS:
+        index = _WRITERS[call.qual]
+        layout = call.nodes[index] if index < len(call.nodes) else None
+        if layout is not None and layout.type in _LITERALS and _HTML.search(text_of(layout)):
+            for value in call.values[index + 1 :]:
+                what = f"the HTML `{_short(call.qual)}` writes"
+                if _report(frame, "cross-site-scripting", call.node, value, what):
+                    return
+    if call.method in ("Execute", "ExecuteTemplate") and _text_template_html(frame):
+        what = "an HTML page rendered with `text/template` (no escaping)"
+        _report(
+            frame, "cross-site-scripting", call.node, call.values[-1] if call.values else None, what
+        )
+
+
+_LITERALS = ("interpreted_string_literal", "raw_string_literal")
+
+
+def _text_template_html(frame: GoFrame) -> bool:
+    """Whether the file renders templates with `text/template` and writes HTML."""
+    file = frame.file
+    if "text/template" not in file.imports.values() or "html/template" in file.imports.values():
+        return False
+    text = "\n".join(file.lines)
+    return "text/html" in text or _HTML.search(text) is not None
+
+
+def check_response(frame: GoFrame, node: Node, fields: dict[str, tuple[Node, Value]]) -> None:
+    """An API Gateway, function URL or ALB response served as HTML with event data in its
+    `Body`."""
+    if not RESPONSES.match(text_of(node.child_by_field_name("type"))) or "Body" not in fields:
+        return
+    headers = fields.get("Headers") or fields.get("MultiValueHeaders")
+    if headers is None or "text/html" not in text_of(headers[0]).lower():
+        return
+    body, value = fields["Body"]
+    _report(frame, "cross-site-scripting", body, value, "the body of an HTML response")
+
+
 def _logging(frame: GoFrame, call: GoCall) -> None:
     for argument, value in zip(call.nodes, call.values, strict=False):
         what = ""
@@ -173,14 +232,23 @@ def _logging(frame: GoFrame, call: GoCall) -> None:
             return
 
 
-def _report(frame: GoFrame, kind: str, node: Node, value: Value, what: str) -> None:
+def _report(frame: GoFrame, kind: str, node: Node, value: Value, what: str) -> bool:
+    """Record a hit when `value` is event data not made safe for `kind`; whether it was."""
     if isinstance(value, EventRef):
         field = contained(frame.analysis.sources, value)
         value = frame.source(field, node) if field is not None else None
-    sanitizer = {"server-side-request-forgery": "ssrf", "path-traversal": "path"}.get(kind, kind)
+    sanitizer = _SANITIZER_KIND.get(kind, kind)
     if not isinstance(value, Taint) or sanitizer in value.sanitized:
-        return
+        return False
     _record(frame, kind, node, value, f"{value.field} from {value.trigger} reaches {what}")
+    return True
+
+
+_SANITIZER_KIND = {
+    "server-side-request-forgery": "ssrf",
+    "path-traversal": "path",
+    "cross-site-scripting": "html",
+}
 
 
 def _record(frame: GoFrame, kind: str, node: Node, taint: Taint, message: str) -> None:

@@ -36,6 +36,12 @@ _CLEAN = frozenset(
     {"parseInt", "parseFloat", "Number", "Boolean", "Math.floor", "encodeURIComponent"}
 )
 _PATH_SAFE = frozenset({"path.basename", "node:path.basename"})
+_HTML_SAFE = frozenset(
+    {
+        *("escape-html", "he.encode", "he.escape", "lodash.escape", "lodash.escape.default"),
+        *("validator.escape", "xss", "sanitize-html", "dompurify.sanitize", "html-escaper.escape"),
+    }
+)
 # Methods of strings, arrays and objects that hand their data on: a path through any other
 # method of tainted data is followed, but the finding says it may be wrong.
 _KNOWN_METHODS = frozenset(
@@ -257,6 +263,8 @@ class JsFrame:
             return value
         if kind in ("arrow_function", "function_expression", "string", "number", "regex"):
             return None
+        if kind == "object":
+            return self._object(node)
         return self.merge(
             node,
             [
@@ -265,6 +273,24 @@ class JsFrame:
                 if child.type not in ("type_annotation", "property_identifier")
             ],
         )
+
+    def _object(self, node: Node) -> Value:
+        """An object literal: its values merged; a response's fields checked by name."""
+        fields: dict[str, tuple[Node, Value]] = {}
+        values: list[Value] = []
+        for child in node.named_children:
+            if child.type == "pair":
+                key, item = child.child_by_field_name("key"), child.child_by_field_name("value")
+                value = self.expr(item)
+                fields[text_of(key).strip("'\"`").lower()] = (item, value)
+            elif child.type == "shorthand_property_identifier":
+                value = self.env.get(text_of(child))
+                fields[text_of(child).lower()] = (child, value)
+            else:
+                value = self.expr(child)
+            values.append(value)
+        javascript_sinks.check_object(self, fields)
+        return self.merge(node, values)
 
     def _fixed(self, value: Value, prefix: str) -> Value:
         if isinstance(value, Taint) and _FIXED_HOST.match(prefix):
@@ -387,9 +413,10 @@ class JsFrame:
         qual, values = call.qual, call.values
         if qual in _CLEAN or call.method in ("includes", "test", "length"):
             return None
-        if qual in _PATH_SAFE:
+        if qual in _PATH_SAFE or qual in _HTML_SAFE:
             value = self.merge(call.node, values)
-            return value.safe_for(frozenset({"path"})) if isinstance(value, Taint) else value
+            safe = frozenset({"path" if qual in _PATH_SAFE else "html"})
+            return value.safe_for(safe) if isinstance(value, Taint) else value
         if qual == "JSON.parse":
             value = self.merge(call.node, values)
             return value.shaped("json") if isinstance(value, Taint) else value

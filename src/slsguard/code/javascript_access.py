@@ -5,7 +5,8 @@
 - `ACL: "public-read"` (or an `x-amz-acl` header) in the parameters of an S3 call:
   public-object-write, with the bucket as the subject (`bucket:env:PHOTOS`);
 - a `catch (err)` whose response carries `err.stack`, or `err.message`/`String(err)`/
-  `${err}` when the `try` throws nothing on purpose: error-details-exposed.
+  `${err}` when the `try` throws nothing on purpose: error-details-exposed (a downstream
+  Lambda's error payload returned is `javascript_invoke`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from slsguard.code.javascript_checks import file_hit
+from slsguard.code.javascript_invoke import downstream_errors
 from slsguard.code.javascript_modules import JsModule, Node, text_of
 from slsguard.code.model import Hit
 from slsguard.secrets.detect import mask
@@ -35,6 +37,8 @@ def check_access(module: JsModule, function: str, handler: bool) -> Iterator[Hit
             yield from _public_acl(module, node, function)
         elif node.type == "try_statement" and handler:
             yield from _error_details(module, node, function)
+    if handler:
+        yield from downstream_errors(module, function)
 
 
 def _signing_key(module: JsModule, node: Node, function: str) -> Iterator[Hit]:

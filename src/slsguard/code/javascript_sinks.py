@@ -119,6 +119,8 @@ FIXES = {
     "xml-external-entities": "parse without `noent` (and without `dtdload`)",
     "sensitive-data-logged": "log the fields you need (`context.awsRequestId`, an order id), "
     "never the whole event, its headers or credentials",
+    "cross-site-scripting": "escape each value (`escape-html`, `he.encode`) or render with a "
+    "template engine that escapes by default",
 }
 
 
@@ -278,6 +280,18 @@ def _sensitive(frame: JsFrame, node: Node) -> str:
     return ""
 
 
+def check_object(frame: JsFrame, fields: dict[str, tuple[Node, Value]]) -> None:
+    """A Lambda proxy response (`{headers: {"Content-Type": "text/html"}, body}`) whose body
+    holds event data."""
+    headers = fields.get("headers") or fields.get("multivalueheaders")
+    if "body" not in fields or headers is None:
+        return
+    if "text/html" not in text_of(headers[0]).lower():
+        return
+    body, value = fields["body"]
+    _report(frame, "cross-site-scripting", body, value, "the body of an HTML response")
+
+
 def _report(frame: JsFrame, kind: str, node: Node, value: Value, what: str) -> None:
     if isinstance(value, EventRef):
         field = contained(frame.analysis.sources, value)
@@ -286,6 +300,7 @@ def _report(frame: JsFrame, kind: str, node: Node, value: Value, what: str) -> N
         "os-command-injection": "command",
         "server-side-request-forgery": "ssrf",
         "path-traversal": "path",
+        "cross-site-scripting": "html",
     }.get(kind, kind)
     if not isinstance(value, Taint) or sanitizer in value.sanitized:
         return

@@ -134,6 +134,8 @@ class CodeNote:
     message: str
     fix: str
     function: str | None = None
+    functions: tuple[str, ...] = ()
+    """Every function the note is about, when several share the missing handler file."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,9 @@ _SAFE_FOR: dict[str, frozenset[str]] = {
     "os.path.basename": frozenset({"path"}),
     "werkzeug.utils.secure_filename": frozenset({"path"}),
     "html.escape": frozenset({"html"}),
+    "markupsafe.escape": frozenset({"html"}),
+    "django.utils.html.escape": frozenset({"html"}),
+    "bleach.clean": frozenset({"html"}),
 }
 _PARSERS = frozenset({"json.loads", "simplejson.loads", "ujson.loads", "orjson.loads"})
 _PROPAGATORS = frozenset(
@@ -152,7 +155,7 @@ class Analysis:
         if key not in self.module_state:
             self.module_state[key] = ({}, {})
             frame = Frame(self, module, None, MAX_DEPTH)
-            frame.block(s for s in module.tree.body if isinstance(s, ast.Assign))
+            frame.block(module.assignments)
             self.module_state[key] = (frame.instances, frame.flags)
         return self.module_state[key]
 
@@ -338,9 +341,10 @@ class Frame:
         if isinstance(node, ast.FormattedValue):
             return self.expr(node.value)
         if isinstance(node, ast.Dict):
-            values = [self.expr(k) for k in node.keys if k is not None]
-            values += [self.expr(v) for v in node.values]
-            return self.merge(node, values)
+            keys = [self.expr(k) for k in node.keys if k is not None]
+            values = [self.expr(v) for v in node.values]
+            python_sinks.check_dict(self, node, values)
+            return self.merge(node, [*keys, *values])
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             return self.merge(node, [self.expr(item) for item in node.elts])
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):

@@ -7,7 +7,8 @@
   the hit's subject so the rule can judge the bucket when the template defines it;
 - an unexpected exception's message or stack returned by a broad `except`
   (`str(e)`, `repr(e)`, `f"{e}"`, `traceback.format_exc()`): error-details-exposed. Errors the
-  `try` raises on purpose for the caller (`raise ValueError("...")`) are not reported.
+  `try` raises on purpose for the caller (`raise ValueError("...")`) are not reported; a
+  downstream Lambda's error payload returned is `python_invoke`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 
 from slsguard.code.model import Hit
 from slsguard.code.python_checks import file_hit, qualname
+from slsguard.code.python_invoke import downstream_errors
 from slsguard.code.python_modules import Module
 from slsguard.secrets.detect import mask
 
@@ -51,6 +53,7 @@ def check_errors(module: Module, function: str) -> Iterator[Hit]:
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Try):
             yield from _error_details(module, node, function)
+    yield from downstream_errors(module, function)
 
 
 def _signing_key(module: Module, node: ast.Call, function: str) -> Iterator[Hit]:

@@ -57,6 +57,8 @@ class Module:
     functions: dict[str, FunctionNode] = field(default_factory=dict)
     assigned: dict[str, ast.Assign] = field(default_factory=dict)
     """Module-level `name = <expression>` that is not a function (`handler = Mangum(app)`)."""
+    assignments: list[ast.Assign] = field(default_factory=list)
+    """Every module-level assignment, in order (what runs on import and binds names)."""
 
     def position(self, node: ast.AST) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, in the file as the user sees it."""
@@ -127,6 +129,9 @@ class Modules:
         self.cwd = cwd
         self.cache: dict[Path, Module | None] = {}
         self.failures: list[ParseFailure] = []
+        self._real: dict[Path, Path] = {}
+        self._found: dict[tuple[str, Path], Path | None] = {}
+        """(import, importing folder) → its file: asked by each of N functions, looked up once."""
 
     def handler(self, source: HandlerSource) -> Module | None:
         """The handler's own module (inline code is parsed from the template's text)."""
@@ -140,7 +145,10 @@ class Modules:
 
     def file(self, path: Path) -> Module | None:
         """The module in `path` (None when unreadable, too big or unparsable)."""
-        path = path.resolve()
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = path.resolve()
+        path = real
         if path in self.cache:
             return self.cache[path]
         self.cache[path] = None
@@ -177,6 +185,13 @@ class Modules:
 
     def resolve(self, qualified: str, importer: Module) -> Module | None:
         """The local module named `qualified` (`orders.db`, `.db`), if it is in the code."""
+        key = (qualified, importer.path.parent)
+        if key not in self._found:
+            self._found[key] = self._find(qualified, importer)
+        found = self._found[key]
+        return self.file(found) if found is not None else None
+
+    def _find(self, qualified: str, importer: Module) -> Path | None:
         level = len(qualified) - len(qualified.lstrip("."))
         name = qualified.lstrip(".").replace(".", "/")
         bases = [importer.path.parent] if level else [self.root, importer.path.parent]
@@ -185,7 +200,7 @@ class Modules:
         for base in bases:
             for candidate in (base / f"{name}.py", base / name / "__init__.py"):
                 if name and (candidate.is_file() or files.special_kind(candidate)):
-                    return self.file(candidate)  # a FIFO is reported as not read
+                    return candidate  # a FIFO is reported as not read
         return None
 
 
@@ -208,8 +223,10 @@ def _index(module: Module) -> None:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                     module.functions.setdefault(f"{node.name}.{item.name}", item)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            _assignment(module, node)
+        elif isinstance(node, ast.Assign):
+            module.assignments.append(node)
+            if len(node.targets) == 1:
+                _assignment(module, node)
     for entry in ast.walk(module.tree):
         if isinstance(entry, ast.Import):
             for alias in entry.names:

@@ -101,7 +101,17 @@ FIXES = {
     "`resolve_entities=False, no_network=True` and no `load_dtd`",
     "sensitive-data-logged": "log the fields you need (`context.aws_request_id`, an order id), "
     "never the whole event, its headers or credentials",
+    "cross-site-scripting": "escape each value with `html.escape` (or render with a template "
+    "engine that escapes, such as Jinja2 with autoescape)",
 }
+_HTML_RESPONSES = {
+    # qualified name → (content argument position, keyword), HTML unless the type says not
+    "django.http.HttpResponse": (0, "content"),
+    "django.http.response.HttpResponse": (0, "content"),
+    "flask.Response": (0, "response"),
+    "flask.make_response": (0, "rv"),
+}
+_TYPE_KEYWORDS = ("content_type", "mimetype")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +148,7 @@ def check(frame: Frame, call: Call) -> None:
     _path(frame, call, qual, method)
     _xml(frame, call, qual, method)
     _logging(frame, call, qual, method)
+    _html_call(frame, call, qual)
 
 
 def _command(frame: Frame, call: Call, qual: str) -> None:
@@ -327,7 +338,44 @@ def _secret_word(name: str) -> bool:
     return name.lower() in _SECRET_WORDS or is_secret_name(name)
 
 
-def _report(frame: Frame, kind: str, node: ast.Call, value: Value, what: str) -> None:
+def _html_call(frame: Frame, call: Call, qual: str) -> None:
+    """Django's `HttpResponse` and Flask's `Response`/`make_response` serve HTML unless their
+    content type says otherwise; Chalice's `Response` when its headers say `text/html`."""
+    node = call.node
+    keywords = {k.arg: k.value for k in node.keywords if k.arg}
+    if qual in _HTML_RESPONSES:
+        declared = [keywords[k] for k in _TYPE_KEYWORDS if k in keywords]
+        if any("html" not in ast.unparse(value).lower() for value in declared):
+            return
+        index, name = _HTML_RESPONSES[qual]
+        content = node.args[index] if index < len(node.args) else keywords.get(name)
+        what = f"the HTML `{qual.rsplit('.', 1)[-1]}` serves"
+        _report(frame, "cross-site-scripting", content or node, call.arg(index, name), what)
+    elif qual in ("chalice.Response", "chalice.app.Response"):
+        headers = keywords.get("headers")
+        if headers is not None and "text/html" in ast.unparse(headers).lower():
+            what = "the body of an HTML response"
+            body = keywords.get("body", node)
+            _report(frame, "cross-site-scripting", body, call.kwargs.get("body"), what)
+
+
+def check_dict(frame: Frame, node: ast.Dict, values: list[Value]) -> None:
+    """A Lambda proxy response (`{"headers": {"Content-Type": "text/html"}, "body": ...}`)
+    whose body holds event data."""
+    fields: dict[str, tuple[ast.expr, Value]] = {}
+    for key, item, value in zip(node.keys, node.values, values, strict=True):
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            fields[key.value.lower()] = (item, value)
+    headers = fields.get("headers") or fields.get("multivalueheaders")
+    if "body" not in fields or headers is None:
+        return
+    if "text/html" not in ast.unparse(headers[0]).lower():
+        return
+    body, value = fields["body"]
+    _report(frame, "cross-site-scripting", body, value, "the body of an HTML response")
+
+
+def _report(frame: Frame, kind: str, node: ast.AST, value: Value, what: str) -> None:
     taint = _tainted(frame, node, value, _SANITIZER_KIND.get(kind, kind))
     if taint is None:
         return
@@ -339,6 +387,7 @@ _SANITIZER_KIND = {
     "os-command-injection": "command",
     "server-side-request-forgery": "ssrf",
     "path-traversal": "path",
+    "cross-site-scripting": "html",
 }
 
 

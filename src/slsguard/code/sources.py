@@ -11,7 +11,7 @@ input, so only a direct invocation can change it: such flows are kept, at a lowe
 
 from __future__ import annotations
 
-from slsguard.analysis.http import Endpoint, endpoints
+from slsguard.analysis.http import Endpoint, endpoints_of
 from slsguard.analysis.intrinsics import referenced_ids
 from slsguard.analysis.stacks import routes_to
 from slsguard.code.model import Exposure, Shape, SourceField, Sources
@@ -52,7 +52,7 @@ _SCHEDULE = frozenset({"schedule"})
 
 def sources_of(app: Application, fn: Function) -> Sources:
     """The attacker-controlled event fields of `fn` and how exposed they are."""
-    own = [e for e in endpoints(app) if e.function == fn.name and not e.preflight]
+    own = [e for e in endpoints_of(app, fn.name) if not e.preflight]
     routes = own + [e for e in routes_to(app, fn) if not e.preflight]  # from other stacks
     fields: list[SourceField] = []
     if routes:
@@ -87,8 +87,8 @@ def route_sources(app: Application, fn: Function, method: str, path: str) -> Sou
     """The attacker-controlled fields of one route of `fn` (a web framework's view)."""
     routes = [
         e
-        for e in endpoints(app)
-        if e.function == fn.name and e.method == method and e.path == path and not e.preflight
+        for e in endpoints_of(app, fn.name)
+        if e.method == method and e.path == path and not e.preflight
     ]
     if not routes:
         return sources_of(app, fn)

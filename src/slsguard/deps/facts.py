@@ -42,6 +42,7 @@ class AppDependencies:
     _manifests: dict[Path, Manifest] = field(init=False, repr=False, compare=False)
     _users: dict[Path, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _listed_in: dict[Package, Manifest] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, FunctionDependencies] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         shippers: dict[Package, list[str]] = {}
@@ -61,6 +62,10 @@ class AppDependencies:
         object.__setattr__(self, "_manifests", manifests)
         object.__setattr__(self, "_users", {k: tuple(dict.fromkeys(v)) for k, v in users.items()})
         object.__setattr__(self, "_listed_in", listed_in)
+        by_name: dict[str, FunctionDependencies] = {}
+        for function in self.functions:
+            by_name.setdefault(function.function, function)
+        object.__setattr__(self, "_by_name", by_name)
 
     def manifests(self) -> tuple[Manifest, ...]:
         """Every dependency file any function uses, each once, in order of first use."""
@@ -84,7 +89,7 @@ class AppDependencies:
 
     def of(self, name: str) -> FunctionDependencies | None:
         """One function's facts."""
-        return next((f for f in self.functions if f.function == name), None)
+        return self._by_name.get(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,15 @@ from typing import Literal, Protocol
 
 from slsguard import model
 from slsguard.findings import KeyPath, Origin
-from slsguard.fixes import SAFE, AddedKind, AddResource, Applicability, Intent, SetSetting
+from slsguard.fixes import (
+    SAFE,
+    AddedKind,
+    AddResource,
+    Applicability,
+    Intent,
+    MoveToSecret,
+    SetSetting,
+)
 
 EditAction = Literal["set", "insert", "append", "replace", "remove"]
 
@@ -118,4 +126,25 @@ def new_resource_for(intent: SetSetting, kind: AddedKind) -> AddResource:
         applicability,
         intent.grants,
         intent.note,
+    )
+
+
+_STORES = {"ssm": "SSM Parameter Store (a SecureString)", "secretsmanager": "Secrets Manager"}
+
+
+def secret_note(intent: MoveToSecret) -> str:
+    """What a moved secret asks of the user, in words every dialect shares."""
+    # No `VARIABLE: word` here: masking would take the word for the variable's value.
+    stored = "" if intent.parameter else f"store the value in {_STORES[intent.store]}, and "
+    return (
+        f"{intent.reference_name} replaces {intent.variable}; {stored}the handler reads the "
+        "value at run time by that name"
+    )
+
+
+def secret_not_applied(intent: MoveToSecret) -> NotApplied:
+    """A moved secret is never applied by `slsguard fix`: the handler's code must change."""
+    return NotApplied(
+        "the handler must be changed to read the secret at run time (and the secret stored)",
+        intent.title,
     )

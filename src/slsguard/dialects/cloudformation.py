@@ -7,9 +7,10 @@ Serverless `resources:`.
 
 from __future__ import annotations
 
+from slsguard.dialects import authorizers
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect, Transform
-from slsguard.fixes import AddedKind, Placeholder
+from slsguard.fixes import ALL_BLOCKED, OWN_ACCOUNT, AddedKind, ConditionTest, Placeholder
 
 _FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
@@ -80,6 +81,31 @@ def _own_role(_value: object) -> object:
     return Placeholder("ARN of a role only this function uses, with only what it needs")
 
 
+_CFN_AUTHORIZATION = authorizers.authorization_type("AuthorizerId: !Ref {}")
+
+
+def condition_block(own_account: object) -> Transform:
+    """A neutral `ConditionTest` as a `Condition` mapping, the own account written as given."""
+
+    def transform(value: object) -> object:
+        if not isinstance(value, ConditionTest):
+            return value
+        written = own_account if value.value == OWN_ACCOUNT else value.value
+        return {value.operator: {value.key: written}}
+
+    return transform
+
+
+def all_blocked(value: object) -> object:
+    """`ALL_BLOCKED` as the four Block Public Access settings, on."""
+    names = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    return dict.fromkeys(names, True) if value == ALL_BLOCKED else value
+
+
+def _ownership(value: object) -> object:
+    return {"Rules": [{"ObjectOwnership": value}]}
+
+
 ACCESS_NOTE = "ApiAccessLogs: an AWS::Logs::LogGroup with RetentionInDays"
 
 SETTINGS = {
@@ -134,6 +160,10 @@ SETTINGS = {
         ("Policies", "PasswordPolicy"), password_policy("MinimumLength", "Require{}")
     ),
     ("setting:url", "auth"): Key(("AuthType",)),
+    ("AWS::ApiGateway::Method", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
+    ("AWS::ApiGatewayV2::Route", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
+    ("route:openapi", "authorization"): Key(("security",), authorizers.openapi_security),
+    ("setting:appsync", "authorization"): Key(("AuthenticationType",), authorizers.appsync),
     ("AWS::Lambda::Permission", "auth"): Key(("FunctionUrlAuthType",)),
     ("AWS::Lambda::Permission", "principal"): Key(("Principal",)),
     ("function", "tracing"): Key(("TracingConfig", "Mode")),
@@ -155,6 +185,11 @@ SETTINGS = {
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),
     ("AWS::Lambda::Permission", "source-account"): Key(("SourceAccount",), _own_account),
     ("AWS::Lambda::Permission", "source-arn"): Key(("SourceArn",)),
+    ("AWS::S3::Bucket", "public-access-block"): Key(
+        ("PublicAccessBlockConfiguration",), all_blocked
+    ),
+    ("AWS::S3::Bucket", "object-ownership"): Key(("OwnershipControls",), _ownership),
+    ("setting", "iam-condition"): Key(("Condition",), condition_block({"Ref": "AWS::AccountId"})),
     ("setting", "iam-actions"): Key(("Action",)),
     ("setting", "iam-resources"): Key(("Resource",)),
     ("function", "role"): Key(("Role",), _own_role),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from slsguard import model
 from slsguard.dialects.base import Edit, NotApplied, resource_path
+from slsguard.dialects.statements import iam_document
 from slsguard.findings import Origin, format_path
 from slsguard.fixes import (
     OWN_ACCOUNT,
@@ -23,6 +24,7 @@ from slsguard.fixes import (
     Intent,
     MoveToSecret,
     Placeholder,
+    PolicyResource,
     PolicyStatement,
     RemoveGrant,
     ReplaceStatements,
@@ -229,21 +231,17 @@ def _resource(arn: str, intent: AddResource) -> str:
 
 def _document(app: model.Application, statements: tuple[PolicyStatement, ...]) -> str:
     """The statements as an IAM policy document (JSON), resources as ARNs where known."""
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": statement.effect,
-                "Action": list(statement.actions),
-                "Resource": [_resource_arn(app, r) for r in statement.resources],
-            }
-            for statement in statements
-        ],
-    }
-    return json.dumps(document, indent=2)
+    return json.dumps(iam_document(statements, lambda r: _resource_arn(app, r)), indent=2)
 
 
-def _resource_arn(app: model.Application, resource: str | ResourceRef) -> str:
+def _resource_arn(app: model.Application, resource: str | ResourceRef | PolicyResource) -> str:
+    """The deployed ARN of a resource of the account, else the resource's ARN pattern."""
+    if isinstance(resource, PolicyResource):
+        logical = resource.ref.logical_id if resource.ref else resource.resource
+        suffix = resource.ref.suffix if resource.ref else ""
+        target = Target("resource", logical, Origin(""), logical_id=logical)
+        deployed = arn_of(app, target) if logical else ""
+        return deployed + suffix if deployed.startswith("arn:") else resource.pattern
     if isinstance(resource, str):
         return resource
     arn = arn_of(

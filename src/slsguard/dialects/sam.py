@@ -6,7 +6,7 @@ function of the template go under `Globals.Function`.
 
 from __future__ import annotations
 
-from slsguard.dialects import cloudformation
+from slsguard.dialects import authorizers, cloudformation
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.template import Key, TemplateDialect
 from slsguard.fixes import Placeholder
@@ -34,6 +34,10 @@ SETTINGS = {
     ("service", "kms-key"): Key(("Globals", "Function", "KmsKeyArn"), from_root=True),
     ("service", "api-tracing"): Key(("Globals", "Api", "TracingEnabled"), from_root=True),
     ("function", "role"): Key(("Policies",), _own_policies),
+    ("route:rest", "authorization"): Key(("Properties", "Auth", "Authorizer"), authorizers.sam),
+    ("route:http", "authorization"): Key(
+        ("Properties", "Auth", "Authorizer"), authorizers.sam_http
+    ),
 }
 
 DIALECT = TemplateDialect(

@@ -7,6 +7,7 @@ fix adds go under `resources.Resources` in CloudFormation syntax.
 
 from __future__ import annotations
 
+from slsguard.dialects import authorizers
 from slsguard.dialects.cfn_resources import cfn_resource
 from slsguard.dialects.cloudformation import throttle_limits, vpc_config
 from slsguard.dialects.template import Key, TemplateDialect
@@ -96,6 +97,14 @@ SETTINGS = {
     ("setting", "data-trace"): Key(("fullExecutionData",)),
     ("setting", "timeout"): Key(("timeout",)),
     ("setting:url", "auth"): Key(("url",), _iam_url),
+    ("route:rest", "authorization"): Key(("http", "authorizer"), authorizers.serverless_http),
+    ("route:http", "authorization"): Key(
+        ("httpApi", "authorizer"), authorizers.serverless_http_api
+    ),
+    ("route:websocket", "authorization"): Key(
+        ("websocket", "authorizer"), authorizers.serverless_lambda_only
+    ),
+    ("route:alb", "authorization"): Key(("alb", "authorizer"), authorizers.serverless_alb),
     ("function", "tracing"): Key(("tracing",)),
     ("function", "kms-key"): Key(("kmsKeyArn",)),
     ("function", "runtime"): Key(("runtime",)),
@@ -128,5 +137,4 @@ DIALECT = TemplateDialect(
     add_resource=add_resource,
     resources_path=("resources", "Resources"),
     framework_grants=frozenset({"tracing", "api-tracing", "vpc"}),
-    secret_reference=lambda intent: "${ssm:" + (intent.parameter or "/<name>") + "}",
 )

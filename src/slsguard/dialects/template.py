@@ -11,7 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from slsguard import model
-from slsguard.dialects.base import Edit, NotApplied, new_resource_for, resource_path
+from slsguard.dialects.base import (
+    Edit,
+    NotApplied,
+    new_resource_for,
+    resource_path,
+    secret_not_applied,
+    secret_note,
+)
 from slsguard.dialects.statements import yaml_statements
 from slsguard.dialects.text import yaml_block, yaml_scalar
 from slsguard.findings import KeyPath, Origin, format_path
@@ -119,9 +126,6 @@ class TemplateDialect:
     """Settings written as a resource of their own (a function's log retention: a log group)."""
     framework_grants: frozenset[str] = frozenset()
     """Settings whose permissions the framework grants itself (no grant note needed)."""
-    secret_reference: Callable[[MoveToSecret], str] = field(
-        default=lambda intent: "{{resolve:ssm:" + (intent.parameter or "/<name>") + "}}"
-    )
 
     def name_of(self, app: model.Application, origin: Origin) -> str:
         """The key path as written: `MyFunction.Properties.Runtime` (no `Resources.` prefix)."""
@@ -152,10 +156,9 @@ class TemplateDialect:
             )
         if isinstance(intent, MoveToSecret):
             where = self._where(app, intent.target)
-            text = yaml_block((intent.variable,), self.secret_reference(intent))
-            return (
-                comment([f"in the environment of {where}", *grant_comments(intent.grants)]) + text
-            )
+            text = yaml_block((intent.reference_name,), intent.reference_value)
+            notes = [f"under {where}", secret_note(intent), *grant_comments(intent.grants)]
+            return comment(notes) + text
         return _free_text(intent)
 
     def edit(self, app: model.Application, intent: Intent) -> Edit | NotApplied:
@@ -197,7 +200,7 @@ class TemplateDialect:
             )
         if isinstance(intent, ReplaceStatements):
             origin = intent.target.origin
-            text = self._statements_yaml(intent.statements)
+            text = self.render_statements(app, intent.statements)
             return Edit(
                 origin.file,
                 self._written_path(app, origin),
@@ -210,7 +213,7 @@ class TemplateDialect:
             )
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
-        return NotApplied(f"{self.name} has no exact edit for this fix yet", intent.title)
+        return secret_not_applied(intent)
 
     def _written_path(self, app: model.Application, origin: Origin) -> KeyPath:
         """The key path as the file writes it. The model records some places by a shorter
@@ -336,11 +339,14 @@ class TemplateDialect:
     def _render_statements(self, app: model.Application, intent: ReplaceStatements) -> str:
         where = self._where(app, intent.target)
         return comment([_statements_verb(intent, where), intent.note]) + (
-            self._statements_yaml(intent.statements)
+            self.render_statements(app, intent.statements)
         )
 
-    def _statements_yaml(self, statements: tuple[PolicyStatement, ...]) -> str:
-        return yaml_statements(statements).rstrip("\n")
+    def render_statements(
+        self, app: model.Application, statements: tuple[PolicyStatement, ...], indent: int = 0
+    ) -> str:
+        """Minimal statements as this dialect's YAML items (`slsguard policy` writes them too)."""
+        return yaml_statements(app, statements, self.name, indent).rstrip("\n")
 
 
 def _candidates(path: KeyPath) -> list[KeyPath]:

@@ -10,13 +10,23 @@ resources (`tracing_config { mode = "Active" }`, `aws_cloudwatch_metric_alarm`,
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 from slsguard import model
-from slsguard.dialects.base import Edit, EditAction, NotApplied, new_resource_for, resource_path
+from slsguard.dialects import authorizers
+from slsguard.dialects.base import (
+    Edit,
+    EditAction,
+    NotApplied,
+    new_resource_for,
+    resource_path,
+    secret_not_applied,
+    secret_note,
+)
 from slsguard.dialects.cfn_resources import CACHING_DISABLED
-from slsguard.dialects.cloudformation import password_policy, vpc_config
+from slsguard.dialects.cloudformation import condition_block, password_policy, vpc_config
 from slsguard.dialects.template import Key
 from slsguard.dialects.text import HclExpression, hcl_body, hcl_nested, hcl_resource, hcl_value
 from slsguard.findings import Origin, format_path
@@ -29,6 +39,7 @@ from slsguard.fixes import (
     Intent,
     MoveToSecret,
     Placeholder,
+    PolicyResource,
     PolicyStatement,
     RemoveGrant,
     ReplaceStatements,
@@ -59,9 +70,12 @@ def _json_encoded(value: object) -> object:
     return HclExpression(f"jsonencode({hcl_value(value)})")
 
 
+_OWN_ACCOUNT = HclExpression("data.aws_caller_identity.current.account_id")
+
+
 def _own_account(_value: object) -> object:
     """`slsguard fix` declares the data source when the module does not yet."""
-    return HclExpression("data.aws_caller_identity.current.account_id")
+    return _OWN_ACCOUNT
 
 
 def _own_role(_value: object) -> object:
@@ -116,6 +130,15 @@ SETTINGS: dict[tuple[str, str], Key] = {
         ("password_policy{}",), password_policy("minimum_length", "require_{}")
     ),
     ("setting:url", "auth"): Key(("authorization_type",)),
+    ("AWS::ApiGateway::Method", "authorization"): Key(
+        ("authorization",),
+        authorizers.authorization_type("authorizer_id = aws_api_gateway_authorizer.<name>.id"),
+    ),
+    ("AWS::ApiGatewayV2::Route", "authorization"): Key(
+        ("authorization_type",),
+        authorizers.authorization_type("authorizer_id = aws_apigatewayv2_authorizer.<name>.id"),
+    ),
+    ("setting:appsync", "authorization"): Key(("authentication_type",), authorizers.appsync),
     ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
     ("AWS::Lambda::Permission", "principal"): Key(("principal",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
@@ -127,6 +150,7 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("function", "role"): Key(("role",), _own_role),
     ("setting", "iam-actions"): Key(("Action",)),
     ("setting", "iam-resources"): Key(("Resource",)),
+    ("setting", "iam-condition"): Key(("Condition",), condition_block(_OWN_ACCOUNT)),
 }
 """(see `Target.lookup_keys`, setting) → argument path; `name{}` is a nested block."""
 
@@ -134,12 +158,15 @@ _STATEMENT_NOTE = 'in a data "aws_iam_policy_document" statement: `{}`'
 _NOTES = {
     "iam-actions": _STATEMENT_NOTE.format("actions = [...]"),
     "iam-resources": _STATEMENT_NOTE.format("resources = [...]"),
+    "iam-condition": _STATEMENT_NOTE.format("condition { test = ..., variable = ..., values }"),
 }
 """How a statement key reads where the statement is an HCL block, not JSON."""
 
 AS_RESOURCE: dict[tuple[str, str], AddedKind] = {
     ("function", "log-retention"): "log-group",
     ("stage:rest", "throttling"): "method-settings",
+    ("AWS::S3::Bucket", "public-access-block"): "public-access-block",
+    ("AWS::S3::Bucket", "object-ownership"): "ownership-controls",
 }
 """Settings Terraform writes as a resource of their own (a function's log group)."""
 
@@ -235,6 +262,11 @@ class TerraformDialect:
                 intent.applicability,
                 intent.title,
             )
+        if isinstance(intent, AddResource) and intent.kind in _BUCKET_SETTINGS:
+            return NotApplied(
+                "a bucket has one such resource: change the one it has, or add this one",
+                intent.title,
+            )
         if isinstance(intent, AddResource):
             return Edit(
                 origin.file,
@@ -252,7 +284,7 @@ class TerraformDialect:
             return _remove_grant(app, intent, self.name_of(app, intent.target.origin))
         if isinstance(intent, FreeText):
             return NotApplied("free-text advice has no exact edit", intent.title)
-        return NotApplied("terraform has no exact edit for this fix yet", intent.title)
+        return secret_not_applied(intent)
 
     def render_settings(self, app: model.Application, intents: list[SetSetting]) -> str:
         """Several settings of one target under one `# in ...` line (comments said once)."""
@@ -311,6 +343,8 @@ class TerraformDialect:
             )
         if intent.kind in ("queue-policy", "topic-policy", "bucket-policy"):
             return _transport_policy(intent.kind, address, name)
+        if intent.kind in _BUCKET_SETTINGS:
+            return _bucket_setting(intent, address, name)
         if intent.kind == "dlq":
             return hcl_resource(
                 "aws_sqs_queue",
@@ -341,22 +375,13 @@ class TerraformDialect:
         return policy_document(app, name, intent.statements)
 
     def _secret(self, app: model.Application, intent: MoveToSecret) -> str:
-        where = local_address(address_of(app, intent.target))
-        parameter = intent.parameter or "/<name>"
-        data = "aws_ssm_parameter" if intent.store == "ssm" else "aws_secretsmanager_secret_version"
-        label = intent.variable.lower()
-        key = "name" if intent.store == "ssm" else "secret_id"
-        value = "value" if intent.store == "ssm" else "secret_string"
-        return (
-            _comment(
-                [
-                    f"in the environment of {where}: {intent.variable} = "
-                    f"data.{data}.{label}.{value}",
-                    *_grants(intent.grants),
-                ]
-            )
-            + f'data "{data}" "{label}" {{\n  {key} = {hcl_value(parameter)}\n}}'
-        )
+        """The variable that carries the secret's name, in the function's `environment`.
+
+        Never `data.aws_ssm_parameter.x.value`: Terraform would read the plaintext into its
+        state and the function's configuration (secret-materialized-in-environment)."""
+        where = self.name_of(app, intent.target.origin) or intent.target.name
+        notes = [f"in {where}", secret_note(intent), *_grants(intent.grants)]
+        return _comment(notes) + f"{intent.reference_name} = {hcl_value(intent.reference_value)}"
 
 
 def policy_document(
@@ -488,7 +513,23 @@ def policy_json(app: model.Application | None, statements: tuple[PolicyStatement
     return "\n".join(lines)
 
 
-def _resource_text(app: model.Application | None, resource: str | ResourceRef) -> object:
+DATA_SOURCES = 'data "aws_region" "current" {}\ndata "aws_caller_identity" "current" {}\n'
+"""The data sources an ARN in the deploying account refers to (`AccountArn`)."""
+
+_REGION_ACCOUNT = (
+    "${data.aws_region.current.name}",
+    "${data.aws_caller_identity.current.account_id}",
+)
+
+
+def _resource_text(
+    app: model.Application | None, resource: str | ResourceRef | PolicyResource
+) -> object:
+    """A statement's resource in HCL: a resource of the app by its address
+    (`aws_sqs_queue.jobs.arn`), an ARN in the deploying account through the region and
+    account data sources, else the ARN."""
+    if isinstance(resource, PolicyResource):
+        return _policy_resource(app, resource)
     if isinstance(resource, str):
         return resource
     address = terraform_address(app, resource.logical_id) if app is not None else None
@@ -499,6 +540,17 @@ def _resource_text(app: model.Application | None, resource: str | ResourceRef) -
     if resource.suffix:
         return HclExpression(f'"${{{reference}}}{resource.suffix}"')
     return HclExpression(reference)
+
+
+def _policy_resource(app: model.Application | None, resource: PolicyResource) -> object:
+    ref = resource.ref
+    if ref is None and resource.resource:
+        ref = ResourceRef(resource.resource, "Arn")
+    if app is not None and ref is not None and terraform_address(app, ref.logical_id):
+        return _resource_text(app, ref)
+    if isinstance(resource.arn, model.AccountArn):
+        return HclExpression(json.dumps(resource.arn.written(*_REGION_ACCOUNT)))
+    return resource.arn
 
 
 _SUB = re.compile(r"^\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}(.*)$")
@@ -560,6 +612,23 @@ def _transport_policy(kind: str, address: str, name: str) -> str:
     return document + hcl_resource(
         kind_name, f"{name}_tls_only", {holder: HclExpression(holder_value), "policy": policy}
     )
+
+
+_BUCKET_SETTINGS = ("public-access-block", "ownership-controls")
+"""Bucket settings Terraform writes as a resource of their own, one per bucket."""
+
+
+def _bucket_setting(intent: AddResource, address: str, name: str) -> str:
+    """`aws_s3_bucket_public_access_block` (all on) or `aws_s3_bucket_ownership_controls`."""
+    bucket = HclExpression(f"{address}.id")
+    if intent.kind == "public-access-block":
+        names = ("block_public_acls", "block_public_policy", "ignore_public_acls")
+        entries: dict[str, object] = {"bucket": bucket, **dict.fromkeys(names, True)}
+        entries["restrict_public_buckets"] = True
+        return hcl_resource("aws_s3_bucket_public_access_block", name, entries)
+    ownership = intent.value_of("value", "BucketOwnerEnforced")
+    entries = {"bucket": bucket, "rule{}": {"object_ownership": ownership}}
+    return hcl_resource("aws_s3_bucket_ownership_controls", name, entries)
 
 
 def _setting_key(intent: SetSetting) -> Key | None:

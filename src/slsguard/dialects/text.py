@@ -106,9 +106,18 @@ def hcl_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(hcl_value(item) for item in value) + "]"
     if isinstance(value, dict):
-        inner = ", ".join(f"{key} = {hcl_value(item)}" for key, item in value.items())
+        inner = ", ".join(f"{_hcl_key(key)} = {hcl_value(item)}" for key, item in value.items())
         return "{ " + inner + " }"
     return json.dumps(str(value))
+
+
+_HCL_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _hcl_key(key: object) -> str:
+    """An object key: bare when it is an identifier, quoted otherwise (`"aws:SourceArn"`)."""
+    text = str(key)
+    return text if _HCL_IDENTIFIER.match(text) else json.dumps(text)
 
 
 def hcl_body(entries: Mapping[str, object], depth: int = 0) -> str:

@@ -45,7 +45,6 @@ def proposals_of(finding: Finding, app: Application) -> list[Proposal]:
     return [_proposal(finding, app, i, e) for i, e in zip(intents, edits, strict=True)]
 
 
-
 def _proposal(
     finding: Finding, app: Application, intent: Intent, edit: dialects.Edit | dialects.NotApplied
 ) -> Proposal:

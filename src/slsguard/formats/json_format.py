@@ -105,6 +105,8 @@ def _finding(finding: Finding) -> JsonObject:
         "fix": finding.fix,
         "app": finding.app or None,
         "function": finding.function,
+        # Every function the finding is about: several for a shared role or policy.
+        "functions": list(finding.functions),
         "location": _location(finding.location),
         "fingerprint": finding.fingerprint,
         "practice": finding.rule.practice,

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -478,6 +479,15 @@ def _arn_like(want: str, value: str) -> bool:
     return arn_match(want, value) is Match.YES
 
 
+def _in_network(want: str, value: str) -> bool:
+    """`IpAddress`: the request's address lies in the CIDR range written in the policy."""
+    try:
+        network = ipaddress.ip_network(want.strip(), strict=False)
+        return ipaddress.ip_address(value.strip()) in network
+    except ValueError:
+        return False  # Not an address (a reference, a typo): it admits no one.
+
+
 def _numeric(holds: Callable[[float, float], bool]) -> _Test:
     def test(want: str, value: str) -> bool:
         try:
@@ -495,6 +505,7 @@ _TESTS: dict[str, _Test] = {
     "arnequals": _arn_like,
     "arnlike": _arn_like,
     "bool": _equals_ignore_case,
+    "ipaddress": _in_network,
     "numericequals": _numeric(lambda a, b: a == b),
     "numericlessthan": _numeric(lambda a, b: a < b),
     "numericlessthanequals": _numeric(lambda a, b: a <= b),

@@ -8,6 +8,10 @@ Every format is one valid document on stdout, ready to paste or deploy:
 - `serverless`, `sam`, `cloudformation`: one YAML document (`---`) per function, holding
   the statements to put under the role (for `sam`, the function's `Policies` items).
 
+Every format is written by the dialects' one statement renderer
+(`slsguard.dialects.statements`, `terraform.policy_document`), the one the SLS109/SLS110
+fixes use.
+
 What the reader must know (calls not mapped, a role defined outside the scan, a SAM `Role:`
 that makes SAM ignore `Policies`, functions whose code was not found) is written as comments
 in the YAML and HCL formats, and to stderr for JSON. An unknown `--function` exits 2.
@@ -140,7 +144,8 @@ def _implied(entry: _Entry, syntax: str) -> bool:
 
 
 def _json(entries: list[_Entry]) -> str:
-    from slsguard.leastpriv.policy import document, minimal
+    from slsguard.dialects.statements import iam_document
+    from slsguard.leastpriv.policy import intents, minimal
 
     out: dict[str, object] = {}
     shared = _shared_names(entries)
@@ -148,8 +153,8 @@ def _json(entries: list[_Entry]) -> str:
         for note in notes(entry, "json"):
             sys.stderr.write(f"# {note}\n")
         if entry.needs is not None:
-            statements = minimal(entry.needs, implied=_implied(entry, "json"))
-            out[json_key(entry.app.file, entry.function.name, shared)] = document(statements)
+            statements = intents(minimal(entry.needs, implied=_implied(entry, "json")))
+            out[json_key(entry.app.file, entry.function.name, shared)] = iam_document(statements)
     return json.dumps(out, indent=2) + "\n"
 
 
@@ -168,10 +173,10 @@ def json_key(file: str, function: str, shared: set[str]) -> str:
 
 
 def _terraform(entries: list[_Entry]) -> str:
-    from slsguard.dialects.terraform import policy_document
-    from slsguard.leastpriv.policy import TERRAFORM_DATA, intents, minimal
+    from slsguard.dialects.terraform import DATA_SOURCES, policy_document
+    from slsguard.leastpriv.policy import intents, minimal
 
-    blocks: list[str] = [TERRAFORM_DATA.rstrip("\n")]
+    blocks: list[str] = [DATA_SOURCES.rstrip("\n")]
     names: set[str] = set()
     for entry in entries:
         header = [f"# {entry.app.name} > {entry.function.name} ({entry.app.file})"]
@@ -180,9 +185,8 @@ def _terraform(entries: list[_Entry]) -> str:
             blocks.append("\n".join(header))
             continue
         name = _hcl_name(entry.function.name, names)
-        statements = minimal(entry.needs, implied=_implied(entry, "terraform"))
-        intents_ = intents(statements, entry.app, "terraform")
-        blocks.append("\n".join([*header, policy_document(entry.app, name, intents_)]))
+        statements = intents(minimal(entry.needs, implied=_implied(entry, "terraform")))
+        blocks.append("\n".join([*header, policy_document(entry.app, name, statements)]))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -199,7 +203,8 @@ def _hcl_name(function: str, taken: set[str]) -> str:
 
 
 def _yaml(entries: list[_Entry], chosen: str | None) -> str:
-    from slsguard.leastpriv.policy import minimal, render
+    from slsguard.dialects.statements import yaml_statements
+    from slsguard.leastpriv.policy import intents, minimal
     from slsguard.leastpriv.samfit import fit, render_sam
 
     documents: list[str] = []
@@ -213,9 +218,11 @@ def _yaml(entries: list[_Entry], chosen: str | None) -> str:
         implied = _implied(entry, syntax)
         if syntax == "sam" and not _sam_role(entry):
             uses, rest = fit(entry.app, entry.needs)
-            text = render_sam(uses, minimal(rest, implied=implied))
+            rest_text = intents(minimal(rest, implied=implied))
+            text = render_sam(uses, yaml_statements(entry.app, rest_text, syntax, indent=4))
         else:
-            text = render(minimal(entry.needs, implied=implied), syntax)
+            statements = intents(minimal(entry.needs, implied=implied))
+            text = yaml_statements(entry.app, statements, syntax)
         documents.append("\n".join(["---", *lines, text.rstrip("\n") or "[]"]) + "\n")
     return "".join(documents)
 

@@ -22,9 +22,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from slsguard.analysis.monitoring import literal_true, provider_of, settings_of, syntax_of
+from slsguard.analysis.stacks import output_resource
 from slsguard.findings import Origin
 from slsguard.leastpriv.pycalls import Arg
-from slsguard.leastpriv.resources import ANY, Target, from_resource, unresolved
+from slsguard.leastpriv.resources import (
+    ANY,
+    Target,
+    elsewhere,
+    from_resource,
+    reads_other_stack,
+    unresolved,
+)
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Function
 
@@ -159,6 +167,10 @@ def _mapping_destination(settings: object) -> Any:
 def _send(app: Application, value: Any, origin: Origin, what: str) -> Iterator[SettingNeed]:
     if isinstance(value, YMap) and "arn" in value:  # Serverless `onFailure: {arn: ...}`
         value = value.get("arn")
+    linked = output_resource(app, value) if reads_other_stack(value) else None
+    if linked is not None:  # a queue, topic, function or bus another stack of the scan defines
+        yield from _send_elsewhere(*linked, origin, what)
+        return
     service, logical = _service_of(app, value)
     if service not in _SEND:
         if value is not None:  # a nested stack's output, a parameter: any of the four
@@ -172,6 +184,20 @@ def _send(app: Application, value: Any, origin: Origin, what: str) -> Iterator[S
     else:
         target = unresolved(kind or None, f"{what} is only known at deploy time")
     yield action, target, what, origin
+
+
+def _send_elsewhere(
+    owner: Application, logical: str, origin: Origin, what: str
+) -> Iterator[SettingNeed]:
+    """What sending to the resource `logical` of another stack (`owner`) needs."""
+    service, _ = _service_of(owner, {"Ref": logical})
+    if service not in _SEND:
+        target = unresolved(None, f"{what} is {logical} of {owner.file}, not a destination")
+        yield "", target, what, origin
+        return
+    action, kind = _SEND[service]
+    found = from_resource(owner, kind, logical, what) if kind else unresolved(None, what)
+    yield action, elsewhere(owner, found, what), what, origin
 
 
 def _service_of(app: Application, value: Any) -> tuple[str, str]:

@@ -202,12 +202,16 @@ class JavaScriptCalls:
             self._collect(entry[0])
         for module in self._seen:
             self._bind(module)
-        self.scoped = passed_clients(self.modules, self._seen, self.eval, _is_handle)
         reach = Reachability(self.modules, self._seen) if entry is not None else None
         reached = reach.from_entry(*entry) if reach is not None and entry is not None else set()
+
+        def reaches(module: JsModule, node: Node) -> bool:
+            return reach is None or reach.owner_of(module, node) in reached
+
+        self.scoped = passed_clients(self.modules, self._seen, self.eval, _is_handle, reaches)
         for module in self._seen:
             for node in _walk(module.root, ("new_expression", "call_expression")):
-                if reach is None or reach.owner_of(module, node) in reached:
+                if reaches(module, node):
                     self._call(module, node)
             self._wrappers(module)
         return tuple(self.calls)

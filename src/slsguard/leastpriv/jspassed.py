@@ -9,7 +9,10 @@ another function's parameter of the same name is left alone.
 
 Callees are found by name: functions and classes of the same module, and those imported
 from local modules (`require("./repo")`, `import { Repo } from "./repo"`). A method call on an
-object (`repo.save(client)`) is not followed.
+object (`repo.save(client)`, `helpers.tools.notify(sqs)`) binds the client in every method of
+that name of the package, in classes and object literals: the object's class is not tracked,
+so the analysis errs towards more. Only the calls the handler reaches pass clients: another
+handler may hand the same helper another client.
 """
 
 from __future__ import annotations
@@ -37,17 +40,21 @@ def passed_clients(
     seen: list[JsModule],
     evaluate: Evaluate,
     is_client: Callable[[object], bool],
+    reaches: Callable[[JsModule, Node], bool] = lambda module, node: True,
 ) -> dict[Scope, object]:
-    """The clients bound to callee parameters and `this.` fields by the calls of `seen`.
+    """The clients bound to callee parameters and `this.` fields by the calls of `seen` that
+    `reaches` keeps.
 
     Two rounds, so that a parameter passed on to another function is followed once."""
     scoped: dict[Scope, object] = {}
+    methods = _methods(seen)
     for _ in range(2):
         for module in seen:
             for node in _calls(module.root):
+                if not reaches(module, node):
+                    continue
                 for index, value in _client_arguments(node, module, evaluate, is_client):
-                    callee = _callee(node, module, modules)
-                    if callee is not None:
+                    for callee in _callees(node, module, modules, methods):
                         _bind(scoped, callee, index, value)
     return scoped
 
@@ -83,21 +90,61 @@ def _client_arguments(
             yield index, value
 
 
-def _callee(node: Node, module: JsModule, modules: JsModules) -> tuple[JsModule, Node] | None:
-    """The function or class declaration a call or `new` names, in a local module."""
+Methods = dict[str, list[tuple[JsModule, Node]]]
+"""Method name → each function of that name in a class or an object literal of the package."""
+
+
+def _methods(seen: list[JsModule]) -> Methods:
+    found: Methods = {}
+    for module in seen:
+        stack = [module.root]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.named_children)
+            method = _method(node)
+            if method is not None:
+                found.setdefault(method[0], []).append((module, method[1]))
+    return found
+
+
+def _method(node: Node) -> tuple[str, Node] | None:
+    """(name, function) of a method definition (`save(client) {}`) or of an object's
+    function-valued property (`save: (client) => {}`)."""
+    if node.type == "method_definition":
+        function: Node | None = node
+        key = node.child_by_field_name("name")
+    elif node.type == "pair":
+        function, key = node.child_by_field_name("value"), node.child_by_field_name("key")
+        if function is not None and function.type not in _FUNCTION_TYPES:
+            return None
+    else:
+        return None
+    return (text_of(key), function) if function is not None and key is not None else None
+
+
+def _callees(
+    node: Node, module: JsModule, modules: JsModules, methods: Methods
+) -> list[tuple[JsModule, Node]]:
+    """The function or class declarations a call or `new` may run, in local modules."""
     field = "constructor" if node.type == "new_expression" else "function"
     target = node.child_by_field_name(field)
     if target is None:
-        return None
+        return []
     if target.type == "identifier":
-        return _declared(module, text_of(target), modules, depth=0)
-    if target.type == "member_expression":  # `repo.save(...)` with `repo` a local module
-        obj, prop = target.child_by_field_name("object"), target.child_by_field_name("property")
-        spec = module.imports.get(text_of(obj)) if obj is not None else None
-        imported = modules.resolve(spec, module) if spec and spec.startswith(".") else None
-        if imported is not None and prop is not None:
-            return _declared(imported, text_of(prop), modules, depth=1)
-    return None
+        found = _declared(module, text_of(target), modules, depth=0)
+        return [found] if found is not None else []
+    if target.type != "member_expression":
+        return []
+    obj, prop = target.child_by_field_name("object"), target.child_by_field_name("property")
+    if obj is None or prop is None:
+        return []
+    spec = module.imports.get(text_of(obj))
+    imported = modules.resolve(spec, module) if spec and spec.startswith(".") else None
+    if imported is not None:  # `repo.save(...)` with `repo` a local module
+        found = _declared(imported, text_of(prop), modules, depth=1)
+        if found is not None:
+            return [found]
+    return methods.get(text_of(prop), [])  # a method of an object whose class is not tracked
 
 
 def _declared(

@@ -10,8 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slsguard.leastpriv.resources import Target, from_resource
-from slsguard.model import Application
+from slsguard.analysis.stacks import output_resource
+from slsguard.leastpriv.resources import (
+    Target,
+    elsewhere,
+    from_resource,
+    reads_other_stack,
+    unresolved,
+)
+from slsguard.model import Application, render
 
 _DECRYPT = ("kms:Decrypt",)
 _WRITE = ("kms:GenerateDataKey", "kms:Decrypt")
@@ -135,9 +142,9 @@ KEY_PROPERTY: dict[str, tuple[str | int, ...]] = {
 def key_actions(app: Application, action: str, target: Target) -> list[tuple[str, Target]]:
     """(KMS action, key) pairs that `action` on `target` needs; empty without a CMK."""
     wanted = KEY_ACTIONS.get(action)
-    if not wanted or target.logical_id is None:
+    if not wanted:
         return []
-    key = customer_key(app, target.logical_id)
+    key = customer_key(app, target.logical_id) if target.logical_id is not None else target.key
     return [(kms, key) for kms in wanted] if key is not None else []
 
 
@@ -166,6 +173,12 @@ def _key(app: Application, value: object, owner: str) -> Target | None:
     if isinstance(value, str):
         customer = value.startswith("arn:") and ":key/" in value
         return Target(value, label=via, cfn=value) if customer else None
+    linked = output_resource(app, value)
+    if linked is not None:  # a key another stack of the scan defines
+        key = from_resource(linked[0], "key", linked[1], via)
+        return elsewhere(linked[0], key, via) if key.resolved else None
+    if reads_other_stack(value):  # most likely a customer-managed key, but not known
+        return unresolved("key", f"{via} is {render(value)}, from a stack not in the scan")
     if not isinstance(value, dict) or len(value) != 1:
         return None
     ((name, argument),) = value.items()

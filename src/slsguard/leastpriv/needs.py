@@ -115,7 +115,7 @@ def function_needs(app: Application) -> dict[str, FunctionNeeds]:
     if cached is not None and cached[0] is app:
         return cached[1]
     result: dict[str, FunctionNeeds] = {}
-    loaders = _Loaders(app.names_folder())
+    loaders = _Loaders(app, app.names_folder())
     for fn in app.functions:
         located = locate(app, fn, loaders.cwd)
         calls = loaders.calls(located) if isinstance(located, HandlerSource) else None
@@ -130,10 +130,13 @@ def function_needs(app: Application) -> dict[str, FunctionNeeds]:
 class _Loaders:
     """Module loaders shared by the functions of one application, per code root."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, app: Application, cwd: Path) -> None:
+        self.app = app
         self.cwd = cwd
         self.python: dict[tuple[Path, Path], Modules] = {}
         self.javascript: dict[tuple[Path, Path], JsModules] = {}
+        self.python_calls: dict[int, PythonCalls] = {}
+        """The calls of each handler module, shared by the functions it serves."""
 
     def calls(self, located: HandlerSource) -> tuple[SdkCall, ...] | None:
         """The SDK calls of a handler; None when its code is not analysable."""
@@ -143,11 +146,15 @@ class _Loaders:
             module = loader.handler(located)
             if module is None or located.symbol not in module.functions:
                 return None
-            return PythonCalls(loader).run(module, module.functions[located.symbol])
+            calls = self.python_calls.get(id(module))
+            if calls is None or calls.handler is not module:
+                calls = self.python_calls[id(module)] = PythonCalls(loader, module)
+            return calls.run(module.functions[located.symbol])
         if located.language == "go":
             from slsguard.code.go_calls import sdk_calls  # tree-sitter-go only for Go code
+            from slsguard.code.go_modules import packages_of
 
-            return sdk_calls(located, self.cwd)
+            return sdk_calls(located, self.cwd, packages_of(self.app, self.cwd))
         if located.language not in ("javascript", "typescript"):
             return None
         js = self.javascript.setdefault(key, JsModules(*key, self.cwd))
@@ -187,6 +194,9 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
             if call.method == athena.READS_TABLE_DATA:
                 message = f"`{call.method}` reads the tables' data in S3 as the caller"
                 uncertain.append(Uncertainty("s3", message, call.location))
+            if athena.hidden_query(call.method, _texts(call)):
+                message = f"`{call.method}` runs SQL the code does not show (it may write)"
+                uncertain.append(Uncertainty("glue", message, call.location))
         if detects_language(call.service, call.method, dict(call.params)):
             reason = f"{call.service}.{call.method} may detect the language with Comprehend"
             detect = "comprehend:DetectDominantLanguage"
@@ -198,7 +208,7 @@ def needs_of(app: Application, fn: Function, calls: tuple[SdkCall, ...]) -> Func
         for action in mapped:
             target = _target(app, fn, call, action)
             reason = call.via or f"{call.service}.{call.method}"
-            optional = action in OPTIONAL
+            optional = action in OPTIONAL or call.optional
             needs.append(Need(action, target, call.location, reason, optional=optional))
     for trigger in fn.triggers:
         needs.extend(_trigger_needs(app, trigger))
@@ -233,7 +243,7 @@ def _query_needs(call: SdkCall) -> list[Need]:
     """The Glue catalog and S3 result-location needs of an Athena call (`athena`)."""
     reason = athena.REASONS.get(call.method, "")
     return [
-        Need(n.action, n.target, call.location, reason, optional=not n.required)
+        Need(n.action, n.target, call.location, n.reason or reason, optional=not n.required)
         for n in athena.query_needs(call.method, _texts(call))
     ]
 
@@ -247,10 +257,19 @@ def _key_needs(app: Application, needs: list[Need]) -> list[Need]:
     found: list[Need] = []
     for need in needs:
         for action, key in key_actions(app, need.action, need.target):
-            encrypted = f"{need.target.logical_id} is encrypted with {key.logical_id or key.arn}"
-            reason = f"{need.reason} ({encrypted})"
-            found.append(Need(action, key, need.location, reason, need.implied))
+            reason = f"{need.reason} ({_name(need.target)} is encrypted with {_name(key)})"
+            # A key of a stack not in the scan may be AWS managed: written, never reported.
+            optional = not key.resolved
+            found.append(Need(action, key, need.location, reason, need.implied, optional))
     return found
+
+
+def _name(target: Target) -> str:
+    """A resource's name in a reason: its logical id, another stack's resource as its label
+    says (`OrdersKey of orders/serverless.yml`), else its ARN pattern."""
+    if target.logical_id:
+        return target.logical_id
+    return target.label.split(" (")[0] if target.resolved and target.label else target.arn
 
 
 def _target(app: Application, fn: Function, call: SdkCall, action: str) -> Target:

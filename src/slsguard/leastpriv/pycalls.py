@@ -2,14 +2,18 @@
 
 Clients and resources are followed through assignments (module globals, locals, `self.x`),
 `with ... as`, imports of local modules (`from db import table`) and arguments passed to
-functions of the package. Resource objects (`Table`, `Bucket`, `Object`, `Queue`), batch
-writers, paginators and waiters become the client operation they perform. Arguments naming
-resources are kept as constants or environment variable names when they are.
+functions, constructors and methods of the package (`save(table)`, `Store(client)`,
+`repo.save(client)`) by the calls the handler reaches. Resource objects (`Table`, `Bucket`,
+`Object`, `Queue`), batch writers, paginators and waiters become the client operation they
+perform. Arguments naming resources are kept as constants or environment variable names when
+they are.
 """
 
 from __future__ import annotations
 
 import ast
+import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +28,8 @@ HandleKind = Literal[
     "client", "resource", "table", "bucket", "object", "queue", "batch", "paginator", "waiter"
 ]
 Params = tuple[tuple[str, "Arg"], ...]
+_EVERY_ENTRY: Owner = (0, "")
+"""The owner of calls every entry makes (the SDK-wrapping libraries a module imports)."""
 
 _SDK_ROOTS = frozenset({"boto3", "aioboto3", "session", "Session"})
 _TABLE_METHODS = frozenset({"put_item", "get_item", "update_item", "delete_item", "query", "scan"})
@@ -93,20 +99,43 @@ class SdkCall:
     via: str = ""
     """What performs the call when the code does not call the SDK itself
     (`powertools parameters.get_secret`); the reason shown instead of `service.method`."""
+    optional: bool = False
+    """The call may not run for this function (Go: reached through a method name several
+    types share): its grants are not unused, nor reported missing."""
 
 
 Value = Handle | Arg | None
 
 
 class PythonCalls:
-    """Collects the SDK calls of a handler module and the local modules it imports."""
+    """Collects the SDK calls of one handler module and the local modules it imports.
 
-    def __init__(self, modules: Modules) -> None:
+    One instance serves every entry function of its handler module: the modules are read,
+    bound and their calls found once, and each entry then only walks the code it reaches,
+    so that N functions sharing one handler file cost N times their own code, not N times
+    the file."""
+
+    def __init__(
+        self, modules: Modules, handler: Module, passing: frozenset[Owner] | None = frozenset()
+    ) -> None:
         self.modules = modules
+        self.handler = handler
+        self._passing = passing
+        """The owners whose calls pass SDK objects on to package functions (None: all)."""
+        self._passers: set[Owner] = set()
+        """The owners holding a call that passed an SDK object to a package function."""
+        self._always_passers: frozenset[Owner] | None = None
+        self._variants: dict[frozenset[Owner] | None, PythonCalls] = {}
+        self._call_owners: dict[int, dict[int, str]] = {}
+        self._methods: dict[str, list[tuple[Module, FunctionNode]]] | None = None
         self.names: dict[int, dict[str, Handle | Arg]] = {}
         self.calls: list[SdkCall] = []
+        self._owners: list[Owner | None] = []
+        """The owner whose code holds each call (`_EVERY_ENTRY` for a module's wrappers)."""
+        self._by_owner: dict[Owner, list[int]] = {}
+        self._always: list[int] | None = None
+        self._reach: Reachability | None = None
         self._seen: list[Module] = []
-        self._reached: dict[int, set[int]] = {}
         self._scope = ""
         self._line = 0
         """The line of the code being read: a name rebound in its scope (`s3` a client, then
@@ -115,20 +144,75 @@ class PythonCalls:
         """The function whose code is being read (its local names come first)."""
         self._depth = 0
 
-    def run(self, handler: Module, entry: FunctionNode | None = None) -> tuple[SdkCall, ...]:
-        """The SDK calls of the code the `entry` function of `handler` can reach (all the
-        code of `handler` and the local modules it imports when no entry is given)."""
-        self._collect(handler)
+    def run(self, entry: FunctionNode | None = None) -> tuple[SdkCall, ...]:
+        """The SDK calls of the code the `entry` function of the handler can reach (all the
+        code of the handler and the local modules it imports when no entry is given)."""
+        reach = self._prepared()
+        if entry is None:
+            return tuple(self.calls) if self._passing is None else self._variant(None).run()
+        own = reach.beyond(self.handler, entry)
+        if self._passing == frozenset():  # the instance the entries share
+            passing = self._always_passing() | {o for o in own if o in self._passers_anywhere()}
+            if passing:
+                # Calls this entry reaches pass SDK objects to package functions: the names
+                # those bind are this entry's own (another handler may pass another client).
+                return self._variant(frozenset(passing)).run(entry)
+        if self._always is None:  # the top levels and what they call: reached by every entry
+            self._always = self._indexes([*reach.always(), _EVERY_ENTRY])
+        mine = self._indexes(own)
+        return tuple(self.calls[index] for index in heapq.merge(self._always, mine))
+
+    def _passers_anywhere(self) -> set[Owner]:
+        """The owners with a call that passes an SDK object to a package function when every
+        call passes its arguments (a superset of those of any one entry)."""
+        everything = self._variant(None)
+        everything._prepared()
+        return everything._passers
+
+    def _always_passing(self) -> frozenset[Owner]:
+        """The owners every entry reaches that pass SDK objects on (computed once)."""
+        if self._always_passers is None:
+            reached = self._prepared().always()
+            self._always_passers = frozenset(reached & self._passers_anywhere())
+        return self._always_passers
+
+    def _variant(self, passing: frozenset[Owner] | None) -> PythonCalls:
+        """The calls as bound when the calls of the `passing` owners pass their arguments on
+        (None: every call), made once per set of owners and shared by the entries with it."""
+        found = self._variants.get(passing)
+        if found is None:
+            found = self._variants[passing] = PythonCalls(self.modules, self.handler, passing)
+        return found
+
+    def _prepared(self) -> Reachability:
+        """Read, bind and find the calls of every module once; the owners' reachability."""
+        if self._reach is not None:
+            return self._reach
+        self._collect(self.handler)
         for _ in range(2):  # bindings, then arguments passed to package functions
             for module in self._seen:
                 self._bind(module)
-        reached = None
-        if entry is not None:
-            reached = Reachability(self.modules, self._seen).from_entry(handler, entry)
         for module in self._seen:
-            self._calls(module, reached)
+            owner_of = self._owner_of_calls(module)
+            for symbol, node in _calls_by_function(module.tree):
+                self._call(module, node, symbol)
+                name = owner_of.get(id(node))
+                self._own(None if name is None else (id(module), name))
             self._wrappers(module)
-        return tuple(self.calls)
+            self._own(_EVERY_ENTRY)
+        for index, held_by in enumerate(self._owners):
+            if held_by is not None:
+                self._by_owner.setdefault(held_by, []).append(index)
+        self._reach = Reachability(self.modules, self._seen)
+        return self._reach
+
+    def _own(self, owner: Owner | None) -> None:
+        """Record `owner` as the owner of the calls found since the last record."""
+        self._owners.extend([owner] * (len(self.calls) - len(self._owners)))
+
+    def _indexes(self, reached: Iterable[Owner]) -> list[int]:
+        """The positions in `calls` of the calls the `reached` owners hold, in order."""
+        return sorted(index for owner in reached for index in self._by_owner.get(owner, ()))
 
     def _wrappers(self, module: Module) -> None:
         """A call not understood for each SDK-wrapping library the module imports."""
@@ -150,7 +234,28 @@ class PythonCalls:
                 if found is not None:
                     self._collect(found)
 
+    def _owner_of_calls(self, module: Module) -> dict[int, str]:
+        """id of each call of `module` → the owner (`pyreach`) whose code holds it."""
+        found = self._call_owners.get(id(module))
+        if found is None:
+            found = self._call_owners[id(module)] = {
+                id(node): name
+                for name, root in owners(module)
+                for node in owned_nodes(root, name)
+                if isinstance(node, ast.Call)
+            }
+        return found
+
+    def _passes(self, module: Module, call: ast.Call) -> bool:
+        """Whether `call` passes its arguments on: its owner is one of the `passing` owners
+        (the entry reaches it; another handler may hand a helper another client)."""
+        if self._passing is None or not self._passing:
+            return self._passing is None
+        return (id(module), self._owner_of_calls(module).get(id(call), "")) in self._passing
+
     def _bind(self, module: Module) -> None:
+        """Bind names to what they hold; arguments are passed only by the calls of the
+        `passing` owners."""
         names = self.names[id(module)]
         scopes = self._scopes_of(module)
         for node in sorted(_nodes(module.tree), key=lambda n: getattr(n, "lineno", 0)):
@@ -169,7 +274,7 @@ class PythonCalls:
                     if item.optional_vars is not None:
                         value = self.eval(item.context_expr, module)
                         _store(names, item.optional_vars, value, scope)
-            elif isinstance(node, ast.Call):
+            elif isinstance(node, ast.Call) and self._passes(module, node):
                 self._pass_arguments(node, module)
         self._scope = ""
         self._line = 0
@@ -196,31 +301,62 @@ class PythonCalls:
         return found
 
     def _pass_arguments(self, call: ast.Call, module: Module) -> None:
-        target = self._function(call.func, module)
-        if target is None:
+        """Bind the SDK objects a call passes to the parameters of the package functions it
+        may call (`save(table)`, `Store(client)`'s `__init__`, `repo.save(client)`)."""
+        passed = [(i, self.eval(a, module)) for i, a in enumerate(call.args)]
+        named = [(k.arg, self.eval(k.value, module)) for k in call.keywords if k.arg]
+        if not any(isinstance(v, Handle) for _, v in (*passed, *named)):
             return
-        callee, definition = target
-        params = [a.arg for a in (*definition.args.posonlyargs, *definition.args.args)]
-        if params and params[0] in ("self", "cls"):
-            params = params[1:]
-        pairs = list(zip(params, call.args, strict=False))
-        pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
-        for name, expression in pairs:
-            value = self.eval(expression, module)
-            if isinstance(value, Handle):
-                self.names[id(callee)].setdefault(name, value)
+        callees = self._callees(call.func, module)
+        if callees:
+            self._passers.add((id(module), self._owner_of_calls(module).get(id(call), "")))
+        for callee, definition in callees:
+            params = [a.arg for a in (*definition.args.posonlyargs, *definition.args.args)]
+            if params and params[0] in ("self", "cls"):
+                params = params[1:]
+            pairs = [(params[i], v) for i, v in passed if i < len(params)] + named
+            for name, value in pairs:
+                if isinstance(value, Handle) and name is not None:
+                    self.names[id(callee)].setdefault(name, value)
+
+    def _callees(self, func: ast.expr, module: Module) -> list[tuple[Module, FunctionNode]]:
+        """The package functions a call may run: a function or a class's `__init__` by name,
+        a function of an imported module, or, for a method call on an object, every method of
+        that name in the package (the object's class is not tracked: err towards more)."""
+        if isinstance(func, ast.Name):
+            found = self._function(func, module) or self._function(func, module, "__init__")
+            return [found] if found is not None else []
+        if not isinstance(func, ast.Attribute) or isinstance(self.eval(func.value, module), Handle):
+            return []
+        qualified = module.imports.get(_dotted(func.value), "")
+        imported = self.modules.resolve(qualified, module) if qualified else None
+        if imported is not None and id(imported) in self.names:
+            member = imported.functions.get(func.attr)
+            return [(imported, member)] if member is not None else []
+        if self._methods is None:  # indexed once: every call of every module asks
+            self._methods = {}
+            for seen in self._seen:
+                for name, node in seen.functions.items():
+                    if name.count(".") == 1:
+                        method = name.partition(".")[2]
+                        self._methods.setdefault(method, []).append((seen, node))
+        return self._methods.get(func.attr, [])
 
     def _function(
-        self, func: ast.expr, module: Module
-    ) -> tuple[Module, ast.FunctionDef | ast.AsyncFunctionDef] | None:
-        if isinstance(func, ast.Name):
-            if func.id in module.functions:
-                return module, module.functions[func.id]
-            qualified = module.imports.get(func.id, "")
-            owner, _, name = qualified.rpartition(".")
-            found = self.modules.resolve(owner, module) if owner else None
-            if found is not None and name in found.functions and id(found) in self.names:
-                return found, found.functions[name]
+        self, func: ast.expr, module: Module, member: str = ""
+    ) -> tuple[Module, FunctionNode] | None:
+        """The package function a name calls (its method `member` when given: a class's
+        `__init__`), in `module` or in the local module it is imported from."""
+        if not isinstance(func, ast.Name):
+            return None
+        suffix = f".{member}" if member else ""
+        if func.id + suffix in module.functions:
+            return module, module.functions[func.id + suffix]
+        qualified = module.imports.get(func.id, "")
+        owner, _, name = qualified.rpartition(".")
+        found = self.modules.resolve(owner, module) if owner else None
+        if found is not None and name + suffix in found.functions and id(found) in self.names:
+            return found, found.functions[name + suffix]
         return None
 
     def eval(self, node: ast.expr, module: Module) -> Value:
@@ -327,31 +463,29 @@ class PythonCalls:
         value = self.eval(node, module)
         return value if isinstance(value, Arg) else Arg("unknown", ast.unparse(node))
 
-    def _calls(self, module: Module, reached: set[Owner] | None) -> None:
+    def _call(self, module: Module, node: ast.Call, symbol: str) -> None:
+        """The SDK calls that the call `node` (in function `symbol`) performs."""
         from slsguard.leastpriv.powertools import utility_calls
 
-        def evaluate(node: ast.expr) -> Arg:
-            return self._arg(node, module)
+        def evaluate(expression: ast.expr) -> Arg:
+            return self._arg(expression, module)
 
-        for symbol, node in _calls_by_function(module.tree):
-            if reached is not None and id(node) not in self._reached_calls(module, reached):
-                continue
-            self._scope = "" if symbol == "<module>" else symbol
-            self._line = node.lineno
-            if self._signed_request(module, node, symbol):
-                continue
-            self.calls.extend(utility_calls(module, evaluate, symbol, node))
-            func = node.func
-            if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
-                owner = self.eval(func.args[0], module)
-                if isinstance(owner, Handle):
-                    self._add(module, node, symbol, owner.service, "", (), dynamic=True)
-                continue
-            if not isinstance(func, ast.Attribute):
-                continue
-            owner = self.eval(func.value, module)
+        self._scope = "" if symbol == "<module>" else symbol
+        self._line = node.lineno
+        if self._signed_request(module, node, symbol):
+            return
+        self.calls.extend(utility_calls(module, evaluate, symbol, node))
+        func = node.func
+        if isinstance(func, ast.Call) and _dotted(func.func) == "getattr" and func.args:
+            owner = self.eval(func.args[0], module)
             if isinstance(owner, Handle):
-                self._operation(module, node, symbol, owner, func.attr)
+                self._add(module, node, symbol, owner.service, "", (), dynamic=True)
+            return
+        if not isinstance(func, ast.Attribute):
+            return
+        owner = self.eval(func.value, module)
+        if isinstance(owner, Handle):
+            self._operation(module, node, symbol, owner, func.attr)
 
     def _signed_request(self, module: Module, node: ast.Call, symbol: str) -> bool:
         """A SigV4 signer for HTTP requests (`BotoAWSRequestsAuth(aws_service="execute-api")`,
@@ -376,20 +510,6 @@ class PythonCalls:
         params = (("Signer", Arg("const", qualified)),)
         self._add(module, node, symbol, service or "", method, params, dynamic=not method)
         return True
-
-    def _reached_calls(self, module: Module, reached: set[Owner]) -> set[int]:
-        key = id(module)
-        cached = self._reached.get(key)
-        if cached is None:
-            cached = {
-                id(node)
-                for name, root in owners(module)
-                if (key, name) in reached
-                for node in owned_nodes(root, name)
-                if isinstance(node, ast.Call)
-            }
-            self._reached[key] = cached
-        return cached
 
     def _operation(
         self, module: Module, node: ast.Call, symbol: str, owner: Handle, attr: str

@@ -64,6 +64,9 @@ class Reachability:
         self._roots: dict[Owner, ast.AST] = {}
         self._methods: dict[str, list[Owner]] = {}
         self._classes: dict[tuple[int, str], list[Owner]] = {}
+        self._refers: dict[Owner, list[Owner]] = {}
+        self._always: frozenset[Owner] | None = None
+        self._by_id = {id(m): m for m in seen}
         for module in seen:
             for name, node in owners(module):
                 self._roots[(id(module), name)] = node
@@ -72,20 +75,31 @@ class Reachability:
                     self._methods.setdefault(method, []).append((id(module), name))
                     self._classes.setdefault((id(module), cls), []).append((id(module), name))
 
-    def from_entry(self, module: Module, entry: FunctionNode) -> set[Owner]:
-        """Every owner the entry function reaches (itself and each module's top level)."""
-        start = {(id(module), self._name_of(module, entry))}
-        start |= {(id(m), TOP) for m in self.seen}
-        start |= {(id(m), name) for m in self.seen for name in self._decorated(m)}
+    def always(self) -> frozenset[Owner]:
+        """The owners every entry reaches: each module's top level, its decorated functions
+        and what they refer to. Computed once, so that the many functions of one handler
+        module share it (N entries cost N walks of their own code, not N of the module)."""
+        if self._always is None:
+            start = {(id(m), TOP) for m in self.seen}
+            start |= {(id(m), name) for m in self.seen for name in self._decorated(m)}
+            self._always = frozenset(self._closure(start, frozenset()))
+        return self._always
+
+    def beyond(self, module: Module, entry: FunctionNode) -> set[Owner]:
+        """The owners the entry function reaches that are not in `always()`."""
+        return self._closure({(id(module), self._name_of(module, entry))}, self.always())
+
+    def _closure(self, start: set[Owner], known: frozenset[Owner]) -> set[Owner]:
+        """The owners reachable from `start`, stopping at those already `known` (closed)."""
         done: set[Owner] = set()
         todo = list(start)
-        by_id = {id(m): m for m in self.seen}
         while todo:
             current = todo.pop()
-            if current in done or current[0] not in by_id:
+            module = self._by_id.get(current[0])
+            if current in done or current in known or module is None:
                 continue
             done.add(current)
-            todo.extend(self._refers_to(by_id[current[0]], current[1]))
+            todo.extend(self._refers_to(module, current[1]))
         return done
 
     def _name_of(self, module: Module, node: FunctionNode) -> str:
@@ -100,7 +114,15 @@ class Reachability:
             if getattr(node, "decorator_list", None):
                 yield name
 
-    def _refers_to(self, module: Module, owner: str) -> Iterator[Owner]:
+    def _refers_to(self, module: Module, owner: str) -> list[Owner]:
+        """The owners `owner` refers to (read once per owner)."""
+        key = (id(module), owner)
+        found = self._refers.get(key)
+        if found is None:
+            found = self._refers[key] = list(self._referred(module, owner))
+        return found
+
+    def _referred(self, module: Module, owner: str) -> Iterator[Owner]:
         root = self._roots.get((id(module), owner))
         if root is None:
             return

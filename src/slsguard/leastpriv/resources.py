@@ -70,12 +70,15 @@ class Target:
     """The ARN as the Serverless Framework config writes it, its variables kept
     (`arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/${sls:stage}-orders`), so that
     a policy for one stage is right for every stage."""
+    key: Target | None = None
+    """For a resource of another stack of the scan (no `logical_id` here): the
+    customer-managed key that stack encrypts it with, whose KMS actions its use needs."""
 
     def child(self, suffix: str) -> Target:
         """A sub-resource (objects of a bucket, indexes of a table)."""
         cfn = f"!Sub '${{{self.logical_id}.Arn}}{suffix}'" if self.logical_id else ""
         sls = self.sls + suffix if self.sls else ""
-        return Target(self.arn + suffix, self.logical_id, self.label, self.resolved, cfn, sls)
+        return replace(self, arn=self.arn + suffix, cfn=cfn, sls=sls)
 
 
 ANY = Target("*", label="no resource-level permissions", cfn="'*'")
@@ -161,7 +164,7 @@ def other_stack(app: Application, kind: str, value: object, via: str) -> Target 
     """The resource of another stack that `value` reads, or an unresolved target saying so;
     None when `value` reads no other stack's value. The output may hold a name or a URL rather
     than an ARN, so the policy writes the resource's ARN pattern, not the value read."""
-    if not _reads_other_stack(value):
+    if not reads_other_stack(value):
         return None
     linked = output_resource(app, value)
     if linked is None:
@@ -171,11 +174,30 @@ def other_stack(app: Application, kind: str, value: object, via: str) -> Target 
     if not found.resolved:
         return found
     label = f"{logical} of {owner.file} ({via}: {render(value)})"
-    return Target(found.arn, None, label, True)
+    return Target(found.arn, None, label, True, key=_key_of(owner, logical))
 
 
-def _reads_other_stack(value: object) -> bool:
-    """Whether a value is `Fn::ImportValue` or `Fn::GetAtt Child.Outputs.X`."""
+def elsewhere(owner: Application, target: Target, via: str) -> Target:
+    """A resolved target of another stack (`owner`) as this stack's policies name it: by ARN
+    pattern (its logical id means nothing here), with the key that stack encrypts it with."""
+    if target.logical_id is None:
+        return target
+    label = f"{target.logical_id} of {owner.file} ({via})"
+    return Target(target.arn, None, label, target.resolved, key=_key_of(owner, target.logical_id))
+
+
+def _key_of(owner: Application, logical: str) -> Target | None:
+    from slsguard.leastpriv.kms import customer_key  # kms resolves keys with this module
+
+    key = customer_key(owner, logical)
+    return elsewhere(owner, key, f"the key of {logical}") if key is not None else None
+
+
+def reads_other_stack(value: object) -> bool:
+    """Whether a value is `Fn::ImportValue`, `Fn::GetAtt Child.Outputs.X` or Serverless
+    `${cf:stack.Output}`."""
+    if isinstance(value, Reference) and value.source == "cf":
+        return True
     if not isinstance(value, dict) or len(value) != 1:
         return False
     ((name, argument),) = value.items()

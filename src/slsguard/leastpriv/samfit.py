@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from slsguard.iam import actions
 from slsguard.leastpriv.needs import FunctionNeeds, Need
-from slsguard.leastpriv.policy import PolicyStatement, minimal, render
+from slsguard.leastpriv.policy import minimal
 from slsguard.leastpriv.resources import from_resource
 from slsguard.loading.sam_policies import PolicyTemplatesUnavailableError, expand
 from slsguard.model import Application
@@ -133,10 +133,11 @@ def _listed(value: object) -> Iterable[object]:
     return value if isinstance(value, list) else () if value is None else (value,)
 
 
-def render_sam(uses: tuple[TemplateUse, ...], statements: tuple[PolicyStatement, ...]) -> str:
-    """SAM `Policies` items: the fitting templates, then a `Statement` with the rest."""
+def render_sam(uses: tuple[TemplateUse, ...], statements: str) -> str:
+    """SAM `Policies` items: the fitting templates, then a `Statement` with the rest (the
+    items the SAM dialect wrote, indented under it)."""
     lines = [line for use in uses for line in use.yaml()]
-    if statements:
+    if statements.strip():
         lines.append("- Statement:")
-        lines.append(render(statements, "sam", indent=4).rstrip("\n"))
+        lines.append(statements.rstrip("\n"))
     return "\n".join(lines) + "\n" if lines else ""

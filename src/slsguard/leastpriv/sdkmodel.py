@@ -97,4 +97,3 @@ def documented(service: str) -> dict[str, tuple[str, ...]]:
     that text), e.g. `GetFindingV2` → `access-analyzer:GetFinding`."""
     found = _services().get(service, {}).get("documented", {})
     return {op: tuple(names) for op, names in found.items()}
-

@@ -36,6 +36,9 @@ ADDRESS = "slsguard:address"
 dialects read it: `slsguard.dialects.settings_file.ADDRESS`)."""
 VIEWS = "slsguard:views"
 """The Metadata key listing the views (`[view, METHOD, path]`) the API handler runs."""
+SETTINGS_PATH = "slsguard:settings"
+"""The Metadata key with the config path of a function's own settings
+(`stages.dev.lambda_functions.api_handler`): where a fix of that function is written."""
 EVENT_ROOT = "slsguard:event-root"
 """The Metadata key with the event keys a Chalice event object stands for."""
 EVENT_ROOTS = {
@@ -50,7 +53,19 @@ _SETTINGS = {
     "reserved_concurrency": "ReservedConcurrentExecutions",
     "layers": "Layers",
 }
+API_HANDLER = "api_handler"
+"""The name `lambda_functions` gives the function that runs every `@app.route` view."""
 _LOGS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+_XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+_NETWORK_INTERFACES = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DetachNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+)
+GENERATED_POLICY = "slsguard:generated-policy"
+"""The role Metadata key saying the framework writes its policy (Chalice's auto-generated
+one, Zappa's `ATTACH_POLICY`), which grants what framework settings need (X-Ray)."""
 
 
 def load_chalice(
@@ -86,7 +101,7 @@ def _stage(
     resources = FileMap(shown, root.position)
     role = _role(root, settings, stage, code, config, display, resources)
     if code.routes:
-        api = _function(root, settings, "app.app", role, f"stages.{stage}", shown)
+        api = _function(root, (stage, API_HANDLER), "app.app", role, shown)
         views = YList(shown, root.position)
         project = config.parent.parent
         views.extend(
@@ -96,12 +111,14 @@ def _stage(
         )
         api["Metadata"][VIEWS] = views
         _add(resources, "APIHandler", api)
+        _log_group(resources, "APIHandler", root, (stage, API_HANDLER))
         _routes(resources, code.routes, display)
     for event in code.events:
-        function = _function(root, settings, f"app.{event.name}", role, f"stages.{stage}", shown)
+        function = _function(root, (stage, event.name), f"app.{event.name}", role, shown)
         function["Metadata"][ADDRESS] = f"@app.{event.kind} {event.name}"
         function["Metadata"][EVENT_ROOT] = list(EVENT_ROOTS.get(event.kind, ()))
         _add(resources, event.name, function)
+        _log_group(resources, event.name, root, (stage, event.name))
     template = YMap(shown, root.position)
     template["Resources"] = resources
     origin = Origin(shown)
@@ -125,29 +142,49 @@ def _stage(
     )
 
 
-def _setting(root: YMap, settings: YMap, key: str) -> tuple[Any, YMap] | None:
-    """A stage setting, else the top-level one, with the map it is written in."""
+def _scopes(root: YMap, stage: str, name: str) -> list[YMap]:
+    """Where a function's settings are written, first match wins: the stage's
+    `lambda_functions.<name>`, the top-level `lambda_functions.<name>`, the stage, the top."""
+    stages = root.get("stages")
+    settings = stages.get(stage) if isinstance(stages, YMap) else None
+    settings = settings if isinstance(settings, YMap) else YMap(root.file, root.position)
+    scopes = []
     for where in (settings, root):
+        functions = where.get("lambda_functions")
+        own = functions.get(name) if isinstance(functions, YMap) else None
+        if isinstance(own, YMap):
+            scopes.append(own)
+    return [*scopes, settings, root]
+
+
+def _setting(scopes: list[YMap], key: str) -> tuple[Any, YMap] | None:
+    """A setting from the first scope that writes it, with the map it is written in."""
+    for where in scopes:
         if key in where:
             return where[key], where
     return None
 
 
 def _function(
-    root: YMap, settings: YMap, handler: str, role: object, address: str, shown: str
+    root: YMap, function: tuple[str, str], handler: str, role: object, shown: str
 ) -> YMap:
-    """An `AWS::Lambda::Function` with the stage's settings, each at its config key."""
-    properties = YMap(shown, settings.position)
+    """An `AWS::Lambda::Function` with its settings, each at its config key.
+
+    `function` is (stage, name in `lambda_functions`)."""
+    stage, name = function
+    scopes = _scopes(root, stage, name)
+    position = scopes[-2].position
+    properties = YMap(shown, position)
     properties["Handler"] = handler
     properties["Role"] = role
     properties["Code"] = ".."  # the project folder, next to `.chalice/`
     for key, property_name in _SETTINGS.items():
-        found = _setting(root, settings, key)
+        found = _setting(scopes, key)
         if found is not None:
             properties[property_name] = found[0]
             properties.key_positions[property_name] = found[1].key_positions.get(key, (1, 1))
-    variables = YMap(shown, settings.position)
-    for where in (root, settings):  # the stage's variables override the top-level ones
+    variables = YMap(shown, position)
+    for where in reversed(scopes):  # the most specific variables override the others
         env = where.get("environment_variables")
         if isinstance(env, YMap):
             for key, value in env.items():
@@ -157,26 +194,42 @@ def _function(
         environment = YMap(shown, variables.position)
         environment["Variables"] = variables
         properties["Environment"] = environment
-    xray = _setting(root, settings, "xray")
+    xray = _setting(scopes[-2:], "xray")  # a stage setting only
     if xray is not None and xray[0] is True:
         tracing = YMap(shown, xray[1].key_positions.get("xray", (1, 1)))
         tracing["Mode"] = "Active"
         properties["TracingConfig"] = tracing
         properties.key_positions["TracingConfig"] = tracing.position
-    subnets = _setting(root, settings, "subnet_ids")
+    subnets = _setting(scopes, "subnet_ids")
     if subnets is not None:
         vpc = YMap(shown, subnets[1].key_positions.get("subnet_ids", (1, 1)))
         vpc["SubnetIds"] = subnets[0]
-        groups = _setting(root, settings, "security_group_ids")
+        groups = _setting(scopes, "security_group_ids")
         vpc["SecurityGroupIds"] = groups[0] if groups is not None else []
         properties["VpcConfig"] = vpc
-    resource = YMap(shown, settings.position)
+    resource = YMap(shown, position)
     resource["Type"] = "AWS::Lambda::Function"
     resource["Properties"] = properties
-    metadata = YMap(shown, settings.position)
-    metadata[ADDRESS] = address
+    metadata = YMap(shown, position)
+    metadata[ADDRESS] = f"stages.{stage}"
+    metadata[SETTINGS_PATH] = ["stages", stage, "lambda_functions", name]
     resource["Metadata"] = metadata
     return resource
+
+
+def _log_group(resources: YMap, logical: str, root: YMap, function: tuple[str, str]) -> None:
+    """The log group `chalice package` adds for `log_retention_in_days`, at that key."""
+    found = _setting(_scopes(root, *function), "log_retention_in_days")
+    if found is None:
+        return
+    days, where = found
+    group = YMap(where.file, where.key_positions.get("log_retention_in_days", where.position))
+    group["Type"] = "AWS::Logs::LogGroup"
+    group["Properties"] = {
+        "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{logical}}}"},
+        "RetentionInDays": days,
+    }
+    _add(resources, f"{logical}LogGroup", group)
 
 
 def _role(
@@ -190,19 +243,20 @@ def _role(
 ) -> object:
     """The role reference every function uses (adding the default role when Chalice makes it)."""
     shown = display(config)
-    manage = _setting(root, settings, "manage_iam_role")
+    manage = _setting([settings, root], "manage_iam_role")
     if manage is not None and manage[0] is False:
-        arn = _setting(root, settings, "iam_role_arn")
+        arn = _setting([settings, root], "iam_role_arn")
         return arn[0] if arn is not None else "<iam_role_arn>"
-    autogen = _setting(root, settings, "autogen_policy")
+    autogen = _setting([settings, root], "autogen_policy")
     if autogen is not None and autogen[0] is False:
-        found = _setting(root, settings, "iam_policy_file")
+        found = _setting([settings, root], "iam_policy_file")
         policy_name = str(found[0]) if found is not None else f"policy-{stage}.json"
         path = config.parent / policy_name
         loaded = load_file(str(path), display(path)) if path.is_file() else None
         document = loaded.root if loaded is not None else None
     else:
         document = _autogen(code, display, shown, settings.position)
+        _framework_grants(document, [settings, root], shown)
     properties = YMap(shown, settings.position)
     trust = {
         "Version": "2012-10-17",
@@ -227,6 +281,7 @@ def _role(
     resource["Properties"] = properties
     metadata = YMap(shown, settings.position)
     metadata[ADDRESS] = f"stages.{stage}"
+    metadata[GENERATED_POLICY] = autogen is None or autogen[0] is not False
     resource["Metadata"] = metadata
     _add(resources, "DefaultRole", resource)
     return {"Fn::GetAtt": ["DefaultRole", "Arn"]}
@@ -257,6 +312,25 @@ def _autogen(
             statement["Action"].append(action)
     document["Statement"] = statements
     return document
+
+
+def _framework_grants(document: YMap, scopes: list[YMap], shown: str) -> None:
+    """What Chalice adds to the policy it generates: X-Ray write with `xray`, the network
+    interface actions with `subnet_ids` and `security_group_ids`."""
+    statements = document["Statement"]
+    added: list[tuple[list[str], tuple[int, int]]] = []
+    xray = _setting(scopes, "xray")
+    if xray is not None and xray[0] is True:
+        added.append((list(_XRAY), xray[1].key_positions.get("xray", xray[1].position)))
+    subnets = _setting(scopes, "subnet_ids")
+    if subnets is not None and _setting(scopes, "security_group_ids") is not None:
+        where = subnets[1].key_positions.get("subnet_ids", subnets[1].position)
+        added.append((list(_NETWORK_INTERFACES), where))
+    for actions, position in added:
+        statement = YMap(shown, position)
+        statement.update({"Effect": "Allow", "Action": actions, "Resource": "*"})
+        statements.append(statement)
+        statements.item_positions.append(position)
 
 
 def _camel(method: str) -> str:

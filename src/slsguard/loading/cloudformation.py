@@ -22,6 +22,7 @@ from slsguard.model import (
     Function,
     LambdaPermission,
     Note,
+    ParameterDefault,
     PolicyRef,
     PrincipalKind,
     Reference,
@@ -111,7 +112,10 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
         if len(value) == 1:
             ((name, argument),) = value.items()
             if name == "Ref" and isinstance(argument, str) and argument in parameters:
-                return parameters[argument]
+                default = parameters[argument]
+                if isinstance(default, str):
+                    return ParameterDefault(default, f"parameter {argument}")
+                return default
             if name == "Fn::Sub" and isinstance(argument, str):
                 return _sub(argument, parameters)
         copy = YMap(value.file, value.position)
@@ -128,11 +132,17 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
 
 
 def _sub(text: str, parameters: dict[str, Any]) -> str:
+    used: list[str] = []
+
     def replace(match: re.Match[str]) -> str:
         value = parameters.get(match.group(1))
-        return value if isinstance(value, str) and "." not in match.group(0) else match.group(0)
+        if isinstance(value, str) and "." not in match.group(0):
+            used.append(match.group(1))
+            return value
+        return match.group(0)
 
-    return _SUB_NAME.sub(replace, text)
+    result = _SUB_NAME.sub(replace, text)
+    return ParameterDefault(result, f"parameter {used[0]}") if used else result
 
 
 def build_stack(template: YMap, file: str, origin: Origin) -> Stack:

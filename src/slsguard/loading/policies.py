@@ -17,6 +17,7 @@ from slsguard.model import (
     Condition,
     Deferred,
     GrantedBy,
+    ParameterDefault,
     Reference,
     Statement,
     is_literal,
@@ -70,16 +71,18 @@ def parse_statement(
     if not isinstance(raw, YMap | dict) or not ({"Action", "NotAction"} & raw.keys()):
         return None
     effect = raw.get("Effect", "Allow")
-    resources, references = _resources(raw.get("Resource"))
-    not_resources, _ = _resources(raw.get("NotResource"))
+    assumed: list[str] = []
+    written = {key: _branches(raw.get(key), key, assumed) for key in _JUDGED_KEYS}
+    resources, references = _resources(written["Resource"])
+    not_resources, _ = _resources(written["NotResource"])
     conditions = parse_conditions(raw.get("Condition"))
     condition_keys = tuple(
         "<condition>" if condition.key == _UNKNOWN else condition.key for condition in conditions
     )
     return Statement(
         effect="Deny" if render(effect).strip().lower() == "deny" else "Allow",
-        actions=_texts(raw.get("Action")),
-        not_actions=_texts(raw.get("NotAction")),
+        actions=_texts(written["Action"]),
+        not_actions=_texts(written["NotAction"]),
         resources=resources,
         not_resources=not_resources,
         condition_keys=condition_keys,
@@ -91,7 +94,37 @@ def parse_statement(
         resource_origin=_key_origin(raw, ("Resource", "NotResource"), origin),
         conditions=conditions,
         resource_values=_written(raw.get("Resource")),
+        assumed=tuple(dict.fromkeys(assumed)),
     )
+
+
+_JUDGED_KEYS = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def _branches(value: Any, key: str, assumed: list[str]) -> Any:
+    """`value` with each `!If` replaced by both its branches (either may be deployed), and
+    what that assumes (a branch, a parameter's default) said in `assumed`."""
+    if value is None:
+        return None
+    items: list[Any] = []
+    for item in value if isinstance(value, list) else [value]:
+        branches = item.get("Fn::If") if isinstance(item, dict) and len(item) == 1 else None
+        if isinstance(branches, list) and len(branches) == 3:
+            assumed.append(
+                f"`{key}` depends on condition {render(branches[0])}: both branches are judged"
+            )
+            for branch in branches[1:]:
+                if branch != {"Ref": "AWS::NoValue"}:
+                    expanded = _branches(branch, key, assumed)
+                    items.extend(expanded if isinstance(expanded, list) else [expanded])
+            continue
+        if isinstance(item, ParameterDefault):
+            assumed.append(
+                f"`{key}` is the default of {item.named_by}: "
+                "a deployment may pass another value"
+            )
+        items.append(item)
+    return items
 
 
 def _written(value: Any) -> tuple[object, ...]:

@@ -281,13 +281,20 @@ class _ServiceBuilder:
         if not isinstance(functions_section, YMap):
             return result
         pending: list[tuple[str, YMap, Origin, list[Trigger], RoleBuilder]] = []
+        granted: dict[int, set[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for name, settings in functions_section.items():
             where = functions_section.origin_of(name, functions_origin)
             if isinstance(settings, YMap):
                 triggers = _triggers(settings, where)
                 role = self._role_for(name, settings, where)
                 if id(role) in self._generated:  # Custom roles get nothing added.
-                    role.statements.extend(_framework_statements(name, triggers, where))
+                    # A grant the shared role already has is not added again (the logs
+                    # statement of every function): one role, not one statement per function.
+                    known = granted.setdefault(id(role), set())
+                    for statement in _framework_statements(name, triggers, where):
+                        if (statement.actions, statement.resources) not in known:
+                            known.add((statement.actions, statement.resources))
+                            role.statements.append(statement)
                 pending.append((name, settings, where, triggers, role))
         # Freeze only now: a role shared by several functions is one role with all its grants.
         frozen = {id(role): role.freeze() for *_, role in pending}

@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from slsguard.findings import Origin
-from slsguard.loading.chalice import ADDRESS, VIEWS, located_tree
+from slsguard.loading.chalice import (
+    ADDRESS,
+    GENERATED_POLICY,
+    SETTINGS_PATH,
+    VIEWS,
+    located_tree,
+)
 from slsguard.loading.chalice_app import parse_python
 from slsguard.loading.cloudformation import build_stack, lambda_functions, lambda_permissions
 from slsguard.loading.django_urls import django_views
@@ -61,6 +67,8 @@ _SETTINGS = {
     "timeout_seconds": "Timeout",
     "memory_size": "MemorySize",
     "layers": "Layers",
+    "lambda_concurrency": "ReservedConcurrentExecutions",
+    "aws_kms_key_arn": "KmsKeyArn",
 }
 _FLASK_VERBS = {"get", "post", "put", "patch", "delete"}
 
@@ -127,7 +135,7 @@ def _stage(
     if settings.get("apigateway_enabled", settings.get("use_apigateway", True)) is not False:
         _api(resources, settings, stage, shown)
     if settings.get("function_url_enabled") is True:
-        _function_url(resources, settings, shown)
+        _function_url(resources, settings, stage, shown)
     template = YMap(shown, settings.position)
     template["Resources"] = resources
     origin = Origin(shown, (stage,), *settings.position)
@@ -184,6 +192,10 @@ def _function(
     if settings.get("xray_tracing") is True:
         properties["TracingConfig"] = {"Mode": "Active"}
         properties.key_positions["TracingConfig"] = _at(settings, "xray_tracing")
+    dead_letter = settings.get("dead_letter_arn")
+    if isinstance(dead_letter, str):
+        properties["DeadLetterConfig"] = {"TargetArn": dead_letter}
+        properties.key_positions["DeadLetterConfig"] = _at(settings, "dead_letter_arn")
     vpc = settings.get("vpc_config")
     if isinstance(vpc, YMap):
         properties["VpcConfig"] = vpc
@@ -193,7 +205,7 @@ def _function(
     resource["Properties"] = properties
     views = YList(shown, settings.position)
     views.extend(_views(settings, project, scan_root))
-    resource["Metadata"] = {ADDRESS: stage, VIEWS: views}
+    resource["Metadata"] = {ADDRESS: stage, VIEWS: views, SETTINGS_PATH: [stage]}
     return resource
 
 
@@ -210,6 +222,7 @@ def _role(
         target = (path.parent / attach).resolve()
         if target.is_file():
             document = load_file(str(target), display(target)).root
+    generated = document is None
     if document is None:
         where = _at(settings, "attach_policy") if attach else settings.position
         document = {
@@ -240,7 +253,7 @@ def _role(
     role = YMap(shown, settings.position)
     role["Type"] = "AWS::IAM::Role"
     role["Properties"] = {"AssumeRolePolicyDocument": trust, "Policies": policies}
-    role["Metadata"] = {ADDRESS: stage}
+    role["Metadata"] = {ADDRESS: stage, GENERATED_POLICY: generated}
     _add(resources, "ZappaLambdaExecutionRole", role)
     return {"Fn::GetAtt": ["ZappaLambdaExecutionRole", "Arn"]}
 
@@ -291,13 +304,14 @@ def _api(resources: YMap, settings: YMap, stage: str, shown: str) -> None:
         _add(resources, logical, located_tree(method, shown, where))
 
 
-def _function_url(resources: YMap, settings: YMap, shown: str) -> None:
+def _function_url(resources: YMap, settings: YMap, stage: str, shown: str) -> None:
     config = settings.get("function_url_config")
     auth = config.get("authorizer", "NONE") if isinstance(config, YMap) else "NONE"
     where = _at(settings, "function_url_enabled")
     url = {
         "Type": "AWS::Lambda::Url",
         "Properties": {"TargetFunctionArn": {"Ref": "ZappaFunction"}, "AuthType": auth},
+        "Metadata": {SETTINGS_PATH: [stage]},
     }
     _add(resources, "FunctionUrl", located_tree(url, shown, where))
 

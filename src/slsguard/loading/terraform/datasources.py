@@ -91,7 +91,10 @@ def _statement(evaluator: Evaluator, block: hcl.Block, file: str) -> YMap:
             principal_type = render(evaluator.attribute(principal, "type", file))
             principals[principal_type] = evaluator.attribute(principal, "identifiers", file)
             principals.key_positions[principal_type] = principal.pos
-        if principals:
+        if "*" in principals:  # `type = "*"` is IAM's `Principal: "*"`: anyone.
+            statement[key] = "*"
+            statement.key_positions[key] = principals.key_positions["*"]
+        elif principals:
             statement[key] = principals
             statement.key_positions[key] = principals.position
     return statement

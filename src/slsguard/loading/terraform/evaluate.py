@@ -19,7 +19,7 @@ from typing import Any
 from slsguard import files
 from slsguard.loading.terraform import hcl
 from slsguard.loading.yaml import YList, YMap, load_text
-from slsguard.model import Deferred, Reference, render
+from slsguard.model import Deferred, ParameterDefault, Reference, render
 
 MAX_READ_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -198,7 +198,8 @@ class Evaluator:
         if name in self.scope.variables:
             default, where = self.scope.variables[name]
             if default is not None:
-                return _dig(self.value(default, where, depth + 1), rest[1:], expr)
+                value = _as_default(self.value(default, where, depth + 1), f"variable var.{name}")
+                return _dig(value, rest[1:], expr)
         return Reference("var", name, _text(expr), True, "a variable without a value")
 
     def _local(self, expr: object, rest: list[str], file: str, depth: int) -> object:
@@ -384,3 +385,12 @@ def _deferred_text(value: object) -> str:
 def _index_in(name: str, length: int) -> bool:
     """Whether `name` is a list index below `length` (a 100,000-digit one never is)."""
     return name.isdigit() and len(name) <= 18 and int(name) < length
+
+
+def _as_default(value: object, variable: str) -> object:
+    """A variable's default, its text marked as such (a deployment may set another value)."""
+    if isinstance(value, str):
+        return ParameterDefault(value, variable)
+    if isinstance(value, list):
+        return [_as_default(item, variable) for item in value]
+    return value

@@ -65,7 +65,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 from slsguard.analysis.http import Endpoint, describe, endpoints
+from slsguard.analysis.targets import route_target
 from slsguard.findings import Confidence, Severity, Violation
+from slsguard.fixes import Authorizer, FreeText, Intent, SetSetting, unsafe
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
@@ -104,9 +106,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         yield Violation(
             endpoint.auth.origin or endpoint.origin,
             f"{describe(app, endpoint)} {_why(endpoint)}",
-            _terraform_fix(endpoint, used.get((endpoint.api, endpoint.kind)))
-            if app.kind == "terraform" and endpoint.syntax == "cloudformation"
-            else _fix(endpoint, used.get((endpoint.api, endpoint.kind))),
+            intents=(_fix(app, endpoint, used.get((endpoint.api, endpoint.kind))),),
             severity=_severity(endpoint),
             function=endpoint.function,
             subject=endpoint.route,
@@ -145,127 +145,46 @@ def _why(endpoint: Endpoint) -> str:
     return f"{target} without authentication for anyone on {reach}"
 
 
-def _authorizers_in_use(found: tuple[Endpoint, ...]) -> dict[tuple[str, str], str]:
-    """The authorizer most routes of each API already use: the fix names it."""
-    counts: dict[tuple[str, str], Counter[str]] = {}
+def _authorizers_in_use(found: tuple[Endpoint, ...]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The authorizer (kind, name) most routes of each API already use: the fix names it."""
+    counts: dict[tuple[str, str], Counter[tuple[str, str]]] = {}
     for endpoint in found:
-        if endpoint.auth.authenticated and endpoint.auth.authorizer:
+        auth = endpoint.auth
+        if auth.authenticated and auth.authorizer:
             key = (endpoint.api, endpoint.kind)
-            counts.setdefault(key, Counter())[endpoint.auth.authorizer] += 1
+            kind = "iam" if auth.authorizer.upper() == "AWS_IAM" else auth.kind
+            counts.setdefault(key, Counter())[(kind, auth.authorizer)] += 1
     return {key: counter.most_common(1)[0][0] for key, counter in counts.items()}
 
 
-def _fix(endpoint: Endpoint, authorizer: str | None) -> str:
-    fixer = {
-        "serverless": _serverless_fix,
-        "sam": _sam_fix,
-        "cloudformation": _cloudformation_fix,
-        "openapi": _openapi_fix,
-    }[endpoint.syntax]
-    return fixer(endpoint, authorizer)
+_SIGNED = unsafe("every caller must then sign its requests with AWS credentials (SigV4)")
+_TOKEN = unsafe("every caller must then send a token the authorizer accepts")
+_KIND = {"cognito": "COGNITO_USER_POOLS", "jwt": "JWT", "iam": "AWS_IAM"}
+"""API Gateway's authorization type of an authorizer of each kind (else `CUSTOM`)."""
 
 
-def _serverless_fix(endpoint: Endpoint, authorizer: str | None) -> str:
-    if endpoint.kind == "rest":
-        name = authorizer or "aws_iam"
-        if name.startswith("!"):  # An existing authorizer, named by its id.
-            name = f"{{type: <TOKEN|REQUEST|COGNITO_USER_POOLS>, authorizerId: {name}}}"
-        return (
-            f"add `authorizer: {name}` under this `http` event (or a Cognito user pool: "
-            "`authorizer: {type: COGNITO_USER_POOLS, arn: <user pool ARN>}`)"
-            + ("; keep `private: true` for metering" if endpoint.api_key_required else "")
+def _fix(app: Application, endpoint: Endpoint, used: tuple[str, str] | None) -> Intent:
+    """Authorization on the route: the authorizer the API's other routes use, else IAM."""
+    if endpoint.kind == "websocket" and endpoint.path != "$connect":
+        return FreeText(
+            "add a `$connect` route with an authorizer to this WebSocket API: it "
+            "authenticates each connection, and with it every route"
         )
-    if endpoint.kind == "http":
-        name = authorizer or "<jwtAuthorizer>"
-        return (
-            f"add `authorizer: {{name: {name}}}` under this `httpApi` event, declared in "
-            "`provider.httpApi.authorizers` (or `authorizer: {type: aws_iam}`)"
+    target = route_target(app, endpoint)
+    if target is None and endpoint.kind == "alb":
+        return FreeText(
+            "add an `authenticate-cognito` or `authenticate-oidc` action, first, before the "
+            "listener's forward action"
         )
-    if endpoint.kind == "websocket":
-        if endpoint.path != "$connect":
-            return (
-                "add a `$connect` route with an authorizer: `- websocket: {route: $connect, "
-                "authorizer: {name: <authorizerFunction>}}`"
-            )
-        return (
-            "add `authorizer: {name: <authorizerFunction>, identitySource: "
-            "[route.request.header.Authorization]}` to this `$connect` route"
-        )
-    if endpoint.kind == "alb":
-        return (
-            "add `authorizer: <name>` to this `alb` event, with a `cognito` or `oidc` "
-            "authorizer declared in `provider.alb.authorizers`"
-        )
-    return "set `authentication: {type: AMAZON_COGNITO_USER_POOLS}` (or AWS_IAM) on the API"
-
-
-def _sam_fix(endpoint: Endpoint, authorizer: str | None) -> str:
-    if endpoint.kind == "appsync":
-        return "set `Auth: {Type: AMAZON_COGNITO_USER_POOLS, UserPool: ...}` (or AWS_IAM)"
-    where = endpoint.auth.origin
-    if where is not None and where.path[-1:] == ("Authorizer",):
-        return "remove `Authorizer: NONE` so the API's DefaultAuthorizer applies"
-    name = authorizer or ("AWS_IAM" if endpoint.kind == "rest" else "<JwtAuthorizer>")
-    if endpoint.api.startswith("implicit"):
-        scope = "Globals.Api" if endpoint.kind == "rest" else "Globals.HttpApi"
-        api = f"`{scope}.Auth.DefaultAuthorizer` for the implicit API"
-    else:
-        api = f"`Auth.DefaultAuthorizer` on {endpoint.api}"
-    return f"add `Auth: {{Authorizer: {name}}}` under this event's `Properties`, or set {api}"
-
-
-def _cloudformation_fix(endpoint: Endpoint, authorizer: str | None) -> str:
-    if endpoint.origin.path[-1:] == ("Target",):  # quick create
-        return "replace `Target` with explicit routes that set `AuthorizationType: JWT`"
-    if authorizer is not None and authorizer.upper() == "AWS_IAM":
-        if endpoint.kind in ("rest", "http", "websocket"):
-            return "set `AuthorizationType: AWS_IAM`, as the API's other routes do"
-        authorizer = None
-    reference = f"!Ref {authorizer}" if authorizer else "!Ref <Authorizer>"
-    if endpoint.kind == "rest":
-        return (
-            f"set `AuthorizationType: COGNITO_USER_POOLS` (or CUSTOM) with "
-            f"`AuthorizerId: {reference}`, or `AuthorizationType: AWS_IAM`"
-        )
-    if endpoint.kind == "websocket":
-        return (
-            f"set `AuthorizationType: CUSTOM` with `AuthorizerId: {reference}` (or AWS_IAM) "
-            "on the `$connect` route"
-        )
-    if endpoint.kind == "http":
-        return f"set `AuthorizationType: JWT` with `AuthorizerId: {reference}` (or AWS_IAM)"
-    if endpoint.kind == "alb":
-        return (
-            "add an `authenticate-cognito` or `authenticate-oidc` action with `Order: 1` "
-            "before the forward action"
-        )
-    return "set `AuthenticationType: AMAZON_COGNITO_USER_POOLS` (or AWS_IAM, OPENID_CONNECT)"
-
-
-def _terraform_fix(endpoint: Endpoint, authorizer: str | None) -> str:
-    """The authorization arguments in HCL, for a method or route written in Terraform."""
-    if endpoint.kind not in _TERRAFORM_AUTH:
-        return _cloudformation_fix(endpoint, authorizer)
-    argument, kind, resource = _TERRAFORM_AUTH[endpoint.kind]
-    if authorizer is not None and authorizer.upper() == "AWS_IAM":
-        return f'set `{argument} = "AWS_IAM"`, as the API\'s other routes do'
-    return (
-        f'set `{argument} = "{kind}"` with `authorizer_id = {resource}.<name>.id`, '
-        f'or `{argument} = "AWS_IAM"`'
-    )
-
-
-_TERRAFORM_AUTH = {
-    "rest": ("authorization", "COGNITO_USER_POOLS", "aws_api_gateway_authorizer"),
-    "http": ("authorization_type", "JWT", "aws_apigatewayv2_authorizer"),
-    "websocket": ("authorization_type", "CUSTOM", "aws_apigatewayv2_authorizer"),
-}
-"""(argument, authorizer type, authorizer resource) per Terraform API kind."""
-
-
-def _openapi_fix(endpoint: Endpoint, authorizer: str | None) -> str:
-    scheme = authorizer or "<authorizer>"
-    return (
-        f"add `security: [{{{scheme}: []}}]` to this operation (or a global `security`), "
-        "with the scheme declared in `securitySchemes`/`securityDefinitions`"
+    if target is None:  # An HTTP API's quick create.
+        return FreeText("replace `Target` with explicit routes, each with a JWT authorizer")
+    kind, name = used if used is not None else ("iam", "")
+    authorizer = Authorizer(_KIND.get(kind, "CUSTOM"), "" if kind == "iam" else name)
+    note = "keep the API key for metering" if endpoint.api_key_required else ""
+    return SetSetting(
+        target,
+        "authorization",
+        authorizer,
+        _SIGNED if authorizer.kind == "AWS_IAM" else _TOKEN,
+        note=note,
     )

@@ -10,6 +10,13 @@ block raises on purpose for the caller (`raise ValueError("missing id")`, `throw
 Error("...")`) is not reported, and neither is a handler that logs the stack and returns a
 generic message.
 
+It also reports a handler that invokes another Lambda function (`invoke(FunctionName=...)`,
+`InvokeCommand`, Go `Invoke(ctx, &lambda.InvokeInput{...})`) and returns that function's
+payload, or its `errorMessage`/`errorType`/`stackTrace`, in a branch that tests
+`FunctionError` or without testing it at all: a failed invocation still succeeds, and its
+payload is the other function's error and stack trace. Returning one field of a successful
+payload (`payload["body"]`) is not reported.
+
 ## Why is this bad?
 Stack traces and driver errors tell an attacker file paths, library versions, table and
 column names and queries: a map for the next request.

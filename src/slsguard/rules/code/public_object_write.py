@@ -79,7 +79,9 @@ from dataclasses import replace
 from slsguard.analysis.code_findings import code_violations
 from slsguard.analysis.public_access import bucket_access
 from slsguard.analysis.resources import BUCKET, Resource, ResourceIndex
+from slsguard.analysis.targets import resource_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import FreeText, SetSetting, unsafe
 from slsguard.model import Application
 from slsguard.rules import NO_TEMPLATES, Context, rule
 from slsguard.tf_address import resource_name
@@ -122,6 +124,17 @@ def _target(app: Application, index: ResourceIndex, violation: Violation) -> Res
     return index.designated(written, BUCKET) if written else None
 
 
+def _acls_disabled(app: Application, bucket: Resource) -> SetSetting:
+    """The bucket's ACLs disabled: S3 then refuses every public ACL, whoever sends it."""
+    return SetSetting(
+        resource_target(app, bucket.logical_id, bucket.origin),
+        "object-ownership",
+        "BucketOwnerEnforced",
+        unsafe("the call fails (AccessControlListNotSupported) until its ACL argument goes"),
+        note="and remove the bucket's public ACL, if it has one",
+    )
+
+
 def _judged(app: Application, violation: Violation, bucket: Resource) -> Violation:
     access = bucket_access(bucket)
     name = resource_name(app, bucket.logical_id)
@@ -133,7 +146,12 @@ def _judged(app: Application, violation: Violation, bucket: Resource) -> Violati
     elif access.block_public_acls:
         why = f"bucket {name} has BlockPublicAcls on: the call fails with AccessDenied"
     else:
-        return replace(violation, message=f"{violation.message} (bucket {name})")
+        return replace(
+            violation,
+            message=f"{violation.message} (bucket {name})",
+            fix="",
+            intents=(FreeText(violation.fix), _acls_disabled(app, bucket)),
+        )
     return replace(
         violation,
         message=f"broken call: {violation.message}, but {why}",

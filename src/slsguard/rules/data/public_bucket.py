@@ -89,15 +89,30 @@ from slsguard.analysis.public_access import (
     public_actions,
     public_allows,
 )
-from slsguard.analysis.resources import BUCKET, Resource, ResourceIndex
+from slsguard.analysis.resources import BUCKET, PolicyStatement, Resource, ResourceIndex
 from slsguard.analysis.store_users import StoreUsers, store_users
+from slsguard.analysis.targets import policy_statement_target, resource_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import (
+    ALL_BLOCKED,
+    ConditionTest,
+    Intent,
+    Placeholder,
+    SetSetting,
+    Target,
+    unsafe,
+)
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 from slsguard.tf_address import resource_name
 
 _ACCOUNT_NOTE = (
     " Account-level Block Public Access, when turned on in the account, still blocks this."
+)
+_NOT_PUBLIC = unsafe("whoever reads the bucket without being named loses access")
+_ORIGIN_ACCESS = (
+    "serve the objects through CloudFront with an origin access control, whose requests "
+    "this condition admits (or name the role or account that needs them)"
 )
 
 
@@ -137,7 +152,7 @@ def _public_policy(
     name = resource_name(app, bucket.logical_id)
     for policy in index.policies_of(BUCKET, bucket.logical_id, bucket.name):
         statements = [s for s in policy.statements if s.applies_to(bucket.logical_id, bucket.name)]
-        for statement in public_allows(statements):
+        for statement in public_allows(statements, service="s3"):
             anyone_writes = bool(public_allows([statement], "s3:PutObject"))
             policy_name = resource_name(app, policy.resource.logical_id)
             yield Violation(
@@ -147,11 +162,8 @@ def _public_policy(
                 "narrowing the caller, and the bucket's Block Public Access does not stop it "
                 f"({access.off('BlockPublicPolicy', 'RestrictPublicBuckets')})"
                 f"{_website(bucket)}{users.clause()}.{_ACCOUNT_NOTE}",
-                "name the principal that needs access (a CloudFront distribution through an "
-                "origin access control, a role, an account) or add a condition such as "
-                '`ArnEquals: {"aws:SourceArn": <distribution ARN>}`, and turn '
-                "`BlockPublicPolicy` and `RestrictPublicBuckets` back on",
                 severity=_severity(bucket, users, anyone_writes),
+                intents=_named_reader(app, bucket, statement, policy_name),
                 functions=users.functions,
                 subject=f"{bucket.logical_id}:policy",
             )
@@ -170,11 +182,59 @@ def _public_acl(
         f"{who} it, with ACLs enabled (ownership {access.ownership}) and Block Public Access "
         f"turned off ({access.off('BlockPublicAcls', 'IgnorePublicAcls')})"
         f"{_website(bucket)}{users.clause()}.{_ACCOUNT_NOTE}",
-        "remove the public ACL, set the object ownership to `BucketOwnerEnforced` and turn "
-        "`BlockPublicAcls` and `IgnorePublicAcls` back on",
         severity=_severity(bucket, users, acl == "PublicReadWrite"),
+        intents=_acls_disabled(_bucket(app, bucket), access),
         functions=users.functions,
         subject=f"{bucket.logical_id}:acl",
+    )
+
+
+def _bucket(app: Application, bucket: Resource) -> Target:
+    return resource_target(app, bucket.logical_id, bucket.origin)
+
+
+def _named_reader(
+    app: Application, bucket: Resource, statement: PolicyStatement, policy_name: str
+) -> tuple[Intent, ...]:
+    """Only the CloudFront distribution (origin access control) reads, and Block Public
+    Access back on: `*` narrowed by `aws:SourceArn` is not public, and admits CloudFront."""
+    target = policy_statement_target(policy_name, statement.origin)
+    distribution = Placeholder("ARN of the CloudFront distribution that serves the bucket")
+    return (
+        SetSetting(
+            target,
+            "iam-condition",
+            ConditionTest("ArnEquals", "aws:SourceArn", distribution),
+            _NOT_PUBLIC,
+            note=_ORIGIN_ACCESS,
+        ),
+        _blocked(_bucket(app, bucket), bucket_access(bucket)),
+    )
+
+
+def _blocked(bucket: Target, access: BucketAccess) -> SetSetting:
+    """Every Block Public Access setting on (replacing the block the bucket has, if any)."""
+    note = "in place of the bucket's current Block Public Access settings"
+    return SetSetting(
+        bucket,
+        "public-access-block",
+        ALL_BLOCKED,
+        _NOT_PUBLIC,
+        note=note if access.explicit_block else "",
+    )
+
+
+def _acls_disabled(bucket: Target, access: BucketAccess) -> tuple[Intent, ...]:
+    """Object ownership `BucketOwnerEnforced` (ACLs off) and Block Public Access back on."""
+    return (
+        SetSetting(
+            bucket,
+            "object-ownership",
+            "BucketOwnerEnforced",
+            _NOT_PUBLIC,
+            note="and remove the bucket's public ACL: with ACLs disabled S3 refuses it",
+        ),
+        _blocked(bucket, access),
     )
 
 

@@ -82,7 +82,9 @@ from slsguard.analysis.resources import (
     document_statements,
 )
 from slsguard.analysis.store_users import StoreUsers, store_users
+from slsguard.analysis.targets import policy_statement_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import OWN_ACCOUNT, ConditionTest, FreeText, Intent, SetSetting, unsafe
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
 from slsguard.tf_address import resource_name
@@ -97,6 +99,11 @@ class _Holder:
     target_type: str
     target: str | None
     """The property naming the protected resource; None when the resource is the target."""
+
+    @property
+    def service(self) -> str:
+        """The IAM service prefix of the protected resource (`sns`, `kms`, `events`)."""
+        return _SERVICES[self.target_type]
 
 
 _HOLDERS = {
@@ -115,6 +122,14 @@ _HOLDERS = {
     "AWS::Events::EventBusPolicy": _Holder(
         "", "EventBridge bus", "AWS::Events::EventBus", "EventBusName"
     ),
+}
+_SERVICES = {
+    TOPIC: "sns",
+    QUEUE: "sqs",
+    "AWS::Kinesis::Stream": "kinesis",
+    "AWS::SecretsManager::Secret": "secretsmanager",
+    "AWS::KMS::Key": "kms",
+    "AWS::Events::EventBus": "events",
 }
 # What SLS208 reports when the queue or topic triggers a function.
 _TRIGGER_WRITE = {QUEUE: "sqs:SendMessage", TOPIC: "sns:Publish"}
@@ -142,10 +157,33 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         for resource in index.of_type(kind):
             targets = _targets(index, resource, holder)
             statements = list(_statements(resource, holder))
-            for statement in public_allows(statements):
+            for statement in public_allows(statements, service=holder.service):
                 if _reported_as_trigger(statement, targets, triggers, holder):
                     continue
                 yield _violation(app, index, resource, holder, targets, statement)
+
+
+_OTHER_ACCOUNTS = unsafe("callers from other accounts lose access")
+_NARROWING_NOTE = (
+    "or name the caller: `aws:PrincipalOrgID` for your organization, `aws:SourceArn` for the "
+    "service resource that publishes"
+)
+
+
+def _narrowed(holder_name: str, statement: PolicyStatement, resource: Resource) -> Intent:
+    """A condition that keeps the statement to the own account's principals."""
+    if statement.origin == resource.origin:  # The older EventBusPolicy form: no statement.
+        return FreeText(
+            "set the policy's `Condition` to your organization, or name the account as "
+            "`Principal` instead of `*`"
+        )
+    return SetSetting(
+        policy_statement_target(holder_name, statement.origin),
+        "iam-condition",
+        ConditionTest("StringEquals", "aws:PrincipalAccount", OWN_ACCOUNT),
+        _OTHER_ACCOUNTS,
+        note=_NARROWING_NOTE,
+    )
 
 
 def _statements(resource: Resource, holder: _Holder) -> Iterator[PolicyStatement]:
@@ -216,10 +254,7 @@ def _violation(
         f"the policy of {holder.noun} {', '.join(names)}{where} lets anyone (principal `*`) "
         f"call {public_actions(statement)} with no condition narrowing the caller: any AWS "
         f"account can use it{users.clause()}",
-        "name the principal that needs access, or add a condition such as "
-        '`StringEquals: {"aws:SourceAccount": <your account>}`, '
-        '`StringEquals: {"aws:PrincipalOrgID": <organization id>}` or '
-        '`ArnEquals: {"aws:SourceArn": <the producer ARN>}`',
         functions=users.functions,
+        intents=(_narrowed(holder_name, statement, resource),),
         subject=f"{resource.logical_id}:{public_actions(statement)}",
     )

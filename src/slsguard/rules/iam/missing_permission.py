@@ -150,4 +150,4 @@ _WIDER = unsafe("grants the role more than it has today")
 def _grant(app: Application, role: Role, needs: FunctionNeeds) -> ReplaceStatements:
     """The statements the call needs, added to the function's role."""
     target = Target("role", role.name, role.origin)
-    return ReplaceStatements(target, intents(minimal(needs), app), _WIDER, add=True)
+    return ReplaceStatements(target, intents(minimal(needs)), _WIDER, add=True)

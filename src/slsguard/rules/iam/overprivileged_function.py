@@ -146,13 +146,20 @@ def _statement(
         return
     unused: dict[str, list[str]] = {}
     serves_any = False
+    # Needs by action and the services of calls not understood, each gathered once: a
+    # statement granting `*` (every action) is judged in one pass, however many needs.
+    by_action: dict[str, list[Need]] = {}
+    for need in needs.needs:
+        by_action.setdefault(need.action.lower(), []).append(need)
+    uncertain = {u.service for u in needs.uncertain}
     for pattern in statement.actions:
         for info in actions.expand(pattern):
+            candidates = by_action.get(info.full_name.lower(), [])
             expected = info.full_name.lower() in _NOT_JUDGED
-            if expected or needs.uncertain_about(info.service):
+            if expected or "" in uncertain or info.service.lower() in uncertain:
                 serves_any = True
                 continue
-            if not any(may_serve(app, statement, n, info.full_name) for n in needs.needs):
+            if not any(may_serve(app, statement, n, info.full_name) for n in candidates):
                 unused.setdefault(info.service, []).append(info.name)
             else:
                 serves_any = True
@@ -182,7 +189,7 @@ def _narrow(
     """The minimal statements instead; removing the statement when the code needs nothing
     it grants (never an empty list)."""
     target = Target("policy", statement.policy, statement.origin)
-    statements = intents(minimal(needs), app)
+    statements = intents(minimal(needs))
     if not serves_any or not statements:
         return RemoveGrant(target, "statement", note="the code needs nothing it grants")
     return ReplaceStatements(target, statements, note="grant only what the code calls")

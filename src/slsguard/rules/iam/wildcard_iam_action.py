@@ -7,7 +7,9 @@ high), on a role that runs a function. What the statement really grants decides:
 the ARNs of one service (one S3 object, one table) is every action of that service on
 them (high, not account admin), and actions removed by a `Deny` or a permissions boundary
 in the template are subtracted first. Statements the framework adds by itself and AWS
-managed policies are not judged here (see admin-managed-policy).
+managed policies are not judged here (see admin-managed-policy). An `Action` that is a
+parameter's or variable's default, or one branch of an `!If` (both are judged), is reported
+at medium confidence with that reason: a deployment may pass another value.
 
 IAM users, groups and roles that run no function (CI, EC2, CodeBuild, Step Functions) are
 judged too, one severity step lower, unless they can change or invoke functions (the Lambda
@@ -61,7 +63,7 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.targets import statement_fix
-from slsguard.findings import Severity, Violation
+from slsguard.findings import Confidence, Severity, Violation
 from slsguard.fixes import Placeholder
 from slsguard.iam import actions
 from slsguard.iam.effective import (
@@ -142,6 +144,9 @@ def _judge(
         subject=pattern,
         functions=grant.functions,
         intents=(statement_fix(statement, "iam-actions", pattern, _actions_wanted(shown)),),
+        # A parameter's default or one branch of an `!If`: the deployed value may differ.
+        confidence=Confidence.MEDIUM if statement.assumed else None,
+        confidence_reason="; ".join(statement.assumed),
     )
 
 

@@ -54,8 +54,10 @@ from collections.abc import Iterator
 
 from slsguard.analysis.secret_wording import describe, documentation_key, severity_of
 from slsguard.analysis.service import environment_once
+from slsguard.analysis.targets import environment_target
 from slsguard.findings import Severity, Violation, name_list
-from slsguard.model import Application, Deferred, EnvVar, is_literal, render
+from slsguard.fixes import Grant, MoveToSecret
+from slsguard.model import Application, Deferred, EnvVar, Function, is_literal, render
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import (
     SecretMatch,
@@ -91,7 +93,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             variable.origin,
             f"environment variable {variable.name} of {names} holds "
             f"{describe(match)} in plaintext ({mask(value)})",
-            _fix(app.kind, _reference_name(variable.name)),
+            intents=(_move(variable, functions),),
             severity=severity_of(match),
             function=functions[0].name if len(functions) == 1 else None,
             subject=variable.name,
@@ -99,16 +101,14 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         )
 
 
-def _fix(kind: str, reference: str) -> str:
-    if kind == "terraform":
-        return (
-            "store it in Secrets Manager (`aws_secretsmanager_secret`), pass "
-            f"`{reference} = aws_secretsmanager_secret.<name>.arn` in `environment "
-            "{ variables }` instead and read the secret at run time"
-        )
-    return (
-        f"store it in Secrets Manager, pass `{reference}: <secret ARN>` instead and read the "
-        "secret at run time"
+def _move(variable: EnvVar, functions: tuple[Function, ...]) -> MoveToSecret:
+    """The value to Secrets Manager; the environment carries the secret's ARN."""
+    return MoveToSecret(
+        environment_target(variable, functions),
+        variable.name,
+        "secretsmanager",
+        grants=(Grant(("secretsmanager:GetSecretValue",), "the secret's ARN"),),
+        reference=_reference_name(variable.name),
     )
 
 

@@ -47,11 +47,14 @@ functions:
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Literal
 
 from slsguard.analysis.service import environment_once
+from slsguard.analysis.targets import environment_target
 from slsguard.findings import Severity, Violation, name_list
-from slsguard.model import Application, Deferred, Reference, render
+from slsguard.fixes import Grant, MoveToSecret, unsafe
+from slsguard.model import Application, Deferred, EnvVar, Function, Reference, render
 from slsguard.rules import Context, rule
 from slsguard.secrets.detect import is_secret_name
 
@@ -75,36 +78,45 @@ _RESOLVE_SECRETS_MANAGER = re.compile(r"\{\{resolve:secretsmanager:(?:[^{}]|\$\{
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """Environment values that the deploy resolves from a secrets store."""
     for variable, functions in environment_once(app):
-        source = _materialized(variable.name, variable.value)
-        if source is None:
+        found = _materialized(variable.name, variable.value)
+        if found is None:
             continue
+        source, move = found
         yield Violation(
             variable.origin,
             f"environment variable {variable.name} of {name_list(fn.name for fn in functions)} "
             f"receives the plaintext of {source} "
             "at deploy time",
-            _fix(app.kind, variable.name),
+            intents=(move(variable, functions),),
             function=functions[0].name if len(functions) == 1 else None,
             subject=variable.name,
             functions=tuple(fn.name for fn in functions),
         )
 
 
-def _fix(kind: str, name: str) -> str:
-    if kind == "terraform":
-        return (
-            f"pass the secret's name instead (`{name}_SECRET_ID = "
-            "data.aws_ssm_parameter.<name>.name` or `aws_secretsmanager_secret.<name>.id`, "
-            "not its `.value`/`.secret_string`) and read it at run time with the Secrets "
-            "Manager or SSM client"
+Move = Callable[[EnvVar, tuple[Function, ...]], MoveToSecret]
+"""The fix of a materialized variable, made once the variable is known."""
+
+
+def _read_at_run_time(store: Literal["ssm", "secretsmanager"], name: str) -> Move:
+    """The environment carries `name` (the parameter or secret the deploy resolves today)."""
+    action = "ssm:GetParameter" if store == "ssm" else "secretsmanager:GetSecretValue"
+
+    def move(variable: EnvVar, functions: tuple[Function, ...]) -> MoveToSecret:
+        return MoveToSecret(
+            environment_target(variable, functions),
+            variable.name,
+            store,
+            name,
+            unsafe("the handler must be changed to read the secret at run time"),
+            (Grant((action,), name or "the secret"),),
         )
-    return (
-        f"pass the secret's name instead (`{name}_SECRET_ID: <name>`) and read it "
-        "at run time with the Secrets Manager or SSM client"
-    )
+
+    return move
 
 
-def _materialized(name: str, value: object) -> str | None:
+def _materialized(name: str, value: object) -> tuple[str, Move] | None:
+    """What the deploy resolves into the variable, and the fix that reads it at run time."""
     references: tuple[Reference, ...] = ()
     if isinstance(value, Reference):
         references = (value,)
@@ -115,14 +127,34 @@ def _materialized(name: str, value: object) -> str | None:
             continue
         address = reference.address
         if address.lstrip("/").startswith("aws/reference/secretsmanager/"):
-            return f"Secrets Manager secret {address.split('secretsmanager/', 1)[1]}"
+            secret = address.split("secretsmanager/", 1)[1]
+            return f"Secrets Manager secret {secret}", _read_at_run_time("secretsmanager", secret)
         if address.endswith("~true"):
-            return f"SecureString parameter {address.removesuffix('~true')}"
+            parameter = address.removesuffix("~true")
+            return f"SecureString parameter {parameter}", _read_at_run_time("ssm", parameter)
         last = address.rstrip("/").rsplit("/", 1)[-1]
         if is_secret_name(name) or is_secret_name(last.replace("-", "_")):
-            return f"SSM parameter {address} (decrypted if it is a SecureString)"
+            return (
+                f"SSM parameter {address} (decrypted if it is a SecureString)",
+                _read_at_run_time("ssm", address),
+            )
     text = render(value) if isinstance(value, str | dict | Deferred) else ""
     found = _RESOLVE_SECRETS_MANAGER.search(text)
     if found:
-        return f"Secrets Manager secret via {found.group(0)}"
+        # `{{resolve:secretsmanager:<id>:SecretString:<key>}}`: the id, unless it is built
+        # by an intrinsic (`${Stage}/db`), which only the template's own syntax can write.
+        secret = _secret_id(found.group(0))
+        return f"Secrets Manager secret via {found.group(0)}", _read_at_run_time(
+            "secretsmanager", secret
+        )
     return None
+
+
+def _secret_id(resolve: str) -> str:
+    """The secret's id in a dynamic reference (empty when an intrinsic builds it)."""
+    body = resolve.removeprefix("{{resolve:secretsmanager:").removesuffix("}}")
+    if "${" in body:
+        return ""
+    if body.startswith("arn:"):  # arn:aws:secretsmanager:region:account:secret:name[:...]
+        return ":".join(body.split(":")[:7])
+    return body.split(":", 1)[0]

@@ -1,0 +1,95 @@
+"""Fixes converted from text to intents, per dialect: what they say and what `fix` does.
+
+Each rule's fix is rendered in the syntax of the file it points at; `slsguard fix` applies
+it where the edit is exact and otherwise lists it as not applied, with the reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from slsguard.cli import main
+from slsguard.findings import Finding
+from slsguard.scan import scan
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
+
+
+def _fixes(folder: str, rule: str) -> dict[str, str]:
+    """`file:line` → fix text of the rule's findings in a fixture folder."""
+    found: list[Finding] = list(scan([FIXTURES / folder]).findings)
+    return {
+        f"{Path(f.location.file or '').name}:{f.location.line}": f.fix
+        for f in found
+        if f.rule.id == rule
+    }
+
+
+def test_plaintext_secret_moves_to_a_name_the_handler_reads() -> None:
+    fixes = _fixes("plaintext-secret-in-environment", "SLS301")
+    assert fixes["serverless.yml:25"] == (
+        "# under functions.charge.environment\n"
+        "# DB_PASSWORD_ARN replaces DB_PASSWORD; store the value in Secrets Manager, and the "
+        "handler reads the value at run time by that name\n"
+        "# and allow secretsmanager:GetSecretValue on the secret's ARN to its role\n"
+        "DB_PASSWORD_ARN: <secret ARN>"
+    )
+    terraform = fixes["main.tf:26"]
+    assert terraform.startswith("# in aws_lambda_function.api.environment.variables\n")
+    assert terraform.endswith('\nDB_PASSWORD_ARN = "<secret ARN>"')
+
+
+def test_materialized_secret_is_read_by_its_name_at_run_time() -> None:
+    fixes = _fixes("secret-materialized-in-environment", "SLS302")
+    assert fixes["serverless.yml:25"].endswith("\nDB_PASS_PARAMETER: /app/db-password")
+    assert fixes["sam.yaml:23"].endswith("\nDB_PASSWORD_SECRET_ID: prod/db")
+    # A secret id built by an intrinsic is the user's to write.
+    assert fixes["sam.yaml:25"].endswith("\nPARTNER_KEY_SECRET_ID: <secret ARN>")
+    terraform = fixes["main.tf:17"]
+    assert terraform.endswith('\nDB_PASSWORD_PARAMETER = "/orders/db-password"'), terraform
+    # Never a reference the deploy resolves again (that is what the rule reports).
+    assert not any("${ssm:" in fix or "{{resolve:" in fix for fix in fixes.values())
+
+
+@pytest.mark.parametrize(
+    ("rule", "folder"),
+    [
+        ("SLS301", "plaintext-secret-in-environment"),
+        ("SLS302", "secret-materialized-in-environment"),
+    ],
+)
+def test_moved_secrets_are_listed_not_applied(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    rule: str,
+    folder: str,
+) -> None:
+    shutil.copytree(FIXTURES / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["fix", ".", "--unsafe-fixes", "--select", rule]) == 1
+    out = capsys.readouterr().out
+    assert "fixed: " not in out
+    assert f"{rule} move " in out
+    assert "the handler must be changed to read the secret at run time" in out
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_unauthenticated_routes_get_the_apis_authorizer_or_iam() -> None:
+    fixes = _fixes("unauthenticated-endpoint", "SLS201")
+    # The authorizer the API's other routes use, in each syntax's own words.
+    assert fixes["serverless-rest.yml:26"].endswith("http:\n  authorizer: authorize")
+    assert fixes["serverless-rest.yml:75"].endswith("httpApi:\n  authorizer:\n    name: orders-jwt")
+    assert fixes["sam-default-authorizer.yaml:39"].endswith("Auth:\n    Authorizer: UsersPool")
+    assert fixes["api.yaml:29"].endswith("security:\n  - CognitoAuth: {}")
+    # IAM when the API has no authorizer; never CloudFormation keys in HCL.
+    assert fixes["cdk-stack.template.json:27"].endswith("\nAuthorizationType: AWS_IAM")
+    assert fixes["sam-explicit-apis.yaml:44"].endswith("Auth:\n    Authorizer: AWS_IAM")
+    assert fixes["main.tf:23"].startswith("# in aws_api_gateway_method.post\nauthorization = ")
+    assert fixes["main.tf:83"].startswith("# in aws_apigatewayv2_route.open\nauthorization_type = ")
+    # What no setting expresses stays advice.
+    assert "authenticate-cognito" in fixes["cloudformation-alb-appsync.yaml:34"]
