@@ -39,6 +39,11 @@ APPS: dict[str, frozenset[str]] = {
     "os-command-injection/web-apps": frozenset(),
     "os-command-injection/zappa-django": frozenset({"zappa_settings.yml"}),  # external role
     "not-analysed/unfollowable-handlers": frozenset({"factory.js", "web.py"}),
+    "cross-site-scripting/go": frozenset(),
+    "cross-site-scripting/python-api": frozenset(),
+    "cross-site-scripting/node-api": frozenset(),
+    "cross-site-scripting/chalice-app": frozenset(),
+    "cross-site-scripting/zappa-django": frozenset(),  # class-based views
 }
 
 

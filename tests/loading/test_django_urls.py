@@ -51,6 +51,7 @@ def test_routes_through_includes_and_every_import_form(tmp_path: Path) -> None:
         ["listing", "ANY", "/shop/list/{page}", "shop/views.py", "1"],
         ["legacy", "ANY", "/legacy/{id}", "shop/views.py", "1"],
         ["lookup", "ANY", "/api/{name}/", "shop/api.py", "1"],
+        ["Orders.get", "GET", "/class/", "shop/views.py", "1"],  # a class-based view's method
     ]
 
 

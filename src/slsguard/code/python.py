@@ -177,8 +177,11 @@ class Analysis:
         values: list[Value] = [
             frame.access(WHOLE_EVENT, ("pathParameters", param.arg), param) for param in params
         ]
+        method = len(params) > 1 and params[0].arg == "self"  # a class-based view's `get`
+        if method:
+            values[0] = None
         if request_argument and params:
-            values[0] = EventRef((WEB_REQUEST,))
+            values[1 if method else 0] = EventRef((WEB_REQUEST,))
         for index, param in enumerate(params):  # FastAPI/Starlette `request: Request`
             if param.annotation is not None and ast.unparse(param.annotation).endswith("Request"):
                 values[index] = EventRef((WEB_REQUEST,))

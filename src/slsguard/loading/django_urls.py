@@ -7,9 +7,11 @@ paths of its `ROOT_URLCONF` (named in the settings module): each `path()`, `re_p
 (`from . import views`, `from shop.views import order`, `import shop.views`) or defined in
 the urls module, and `include("api.urls")` (or `include(module)`) nests another URL module
 under a prefix. Path converters become path parameters (`orders/<int:id>/` →
-`/orders/{id}/`). Class-based views (`View.as_view()`), `admin.site.urls` and views built
-at run time are not followed. Modules are files under the project within the scan root;
-nesting is bounded.
+`/orders/{id}/`). A class-based view (`OrderView.as_view()`: a Django `View`, a REST
+framework `APIView`, any class of the project) is each of its HTTP method handlers
+(`get`, `post`, ...), named `OrderView.get`, whose second argument is the request.
+`admin.site.urls`, REST framework routers (`router.register`) and views built at run time are
+not followed. Modules are files under the project within the scan root; nesting is bounded.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ class _Reader:
             if included is not None:
                 self.read(included, path if path.endswith("/") else path + "/")
                 continue
-            view = _view(target, names, module, local)
+            view = _view(_as_view_class(target), names, module, local | _classes(tree))
             if view is not None:
                 self.add(view[0], view[1], path)
 
@@ -111,12 +113,32 @@ class _Reader:
         tree = parse_python(file, self.scan_root) if file is not None else None
         if file is None or tree is None:
             return
-        defined = {
-            n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-        }
-        if function in defined:
-            relative = file.relative_to(self.project).as_posix()
-            self.views.append([function, "ANY", path, relative, "1"])
+        relative = file.relative_to(self.project).as_posix()
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
+                self.views.append([function, "ANY", path, relative, "1"])
+            elif isinstance(node, ast.ClassDef) and node.name == function:
+                for method in node.body:
+                    handles = getattr(method, "name", "") in _HTTP_METHODS
+                    if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) and handles:
+                        view = f"{node.name}.{method.name}"
+                        self.views.append([view, method.name.upper(), path, relative, "1"])
+
+
+_HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+"""The handlers Django's `View.dispatch` calls, by the request's method."""
+
+
+def _as_view_class(target: ast.expr) -> ast.expr:
+    """The class of `OrderView.as_view(...)` (the view is its methods), else the target."""
+    func = target.func if isinstance(target, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr == "as_view":
+        return func.value
+    return target
+
+
+def _classes(tree: ast.Module) -> set[str]:
+    return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 def _root_urlconf(tree: ast.Module) -> str | None:
