@@ -112,8 +112,7 @@ def test_converted_fixes_reach_sarif_and_markdown(
 
     shutil.copytree(FIXTURES / folder, tmp_path / folder)
     root = tmp_path / folder
-    report, apps = scan_apps([root])
-    report = with_changes(report, apps, root, root)
+    report = scan([root], ScanOptions(edits=True))
     results = json.loads(render("sarif", report))["runs"][0]["results"]
     fixed = [r for r in results if r["ruleId"] == rule and r.get("fixes")]
     assert fixed
