@@ -15,6 +15,7 @@ from pathlib import Path
 
 from slsguard.discovery import Candidate, ci_system, display_name
 from slsguard.findings import Origin, Severity, Violation, name_list
+from slsguard.loading.amplify import amplify_notes
 from slsguard.loading.cdk import cdk_notes
 from slsguard.loading.ci import load_pipeline
 from slsguard.loading.cloudformation import (
@@ -85,6 +86,7 @@ def load_all(
         "serverless": 0,
         "code-config": 1,
         "cdk-app": 1,
+        "amplify": 1,
         "chalice": 2,
         "zappa": 2,
         "template": 2,
@@ -104,6 +106,9 @@ def load_all(
             continue
         if candidate.kind == "cdk-app":
             result.file_notes.extend(cdk_notes(candidate))
+            continue
+        if candidate.kind == "amplify":
+            result.file_notes.extend(amplify_notes(candidate))
             continue
         if candidate.kind in ("chalice", "zappa"):
             _framework(candidate, result, cwd)
