@@ -173,3 +173,20 @@ def test_iam_wildcards_resting_on_a_default_or_a_branch_say_so(rule_id: str, cas
         (Confidence.MEDIUM, f"`{key}` depends on condition IsProd"),
         literal,
     }
+
+
+@pytest.mark.parametrize("app", ["python-api", "node-api"])
+def test_a_value_logged_at_debug_level_is_low(app: str) -> None:
+    """`logger.debug(event)` is written only when the log level is DEBUG (the ecommerce
+    platform's default is INFO): low severity and confidence, with the reason; the same
+    value logged at info level keeps the rule's medium."""
+    case = FIXTURES / "sensitive-data-logged" / app
+    findings = scan([case], ScanOptions(select=("SLS609",))).findings
+    debug = {f for f in findings if ".debug(" in (f.location.snippet or "")}
+    assert debug and all(
+        (f.severity, f.confidence) == (Severity.LOW, Confidence.LOW)
+        and f.confidence_reason.startswith("logged at debug level")
+        for f in debug
+    )
+    others = [f for f in findings if f not in debug]
+    assert others and all(f.severity == Severity.MEDIUM for f in others)

@@ -703,16 +703,23 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
 
 
 def ignored_settings(settings: Settings) -> tuple[Note, ...]:
-    """SLS004 (low) at the configuration file for each of its values that was not used."""
+    """SLS004 (low) at the configuration file for each of its values that was not used;
+    SLS001 at each file that may hold configuration but was not read (a FIFO)."""
     from slsguard.discovery import display_name
     from slsguard.findings import Origin, Violation
     from slsguard.model import Note
 
+    cwd = Path.cwd().resolve()
+    fix = "replace it with a regular file, or remove it"
+    unread = tuple(
+        Note("SLS001", Violation(Origin(display_name(path.resolve(), cwd), (), 1, 1), why, fix))
+        for path, why in settings.unread
+    )
     if settings.source is None:
-        return ()
-    origin = Origin(display_name(settings.source.resolve(), Path.cwd().resolve()), (), 1, 1)
+        return unread
+    origin = Origin(display_name(settings.source.resolve(), cwd), (), 1, 1)
     fix = "pass the setting on the command line, where the person running the scan decides"
-    return tuple(
+    return unread + tuple(
         Note("SLS004", Violation(origin, reason, fix, Severity.LOW)) for reason in settings.ignored
     )
 

@@ -29,6 +29,7 @@ from slsguard.findings import (
     Confidence,
     Finding,
     FunctionSummary,
+    KeyPath,
     Location,
     Report,
     Severity,
@@ -326,17 +327,44 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         severity=violation.severity or rule.info.severity,
         # Every string taken from the scanned files that reaches an output passes here.
         message=mask_text(violation.message),
-        location=location,
+        location=_masked_location(location),
         fix=mask_text(fix),
         intents=violation.intents,
-        app=app.name if app else "",
+        app=mask_text(app.name) if app else "",
         # A finding about exactly one function names it, however the rule said so.
-        function=violation.function or (functions[0] if len(functions) == 1 else None),
-        subject=violation.subject,
-        functions=functions,
-        flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
+        function=_masked_name(
+            violation.function or (functions[0] if len(functions) == 1 else None)
+        ),
+        subject=mask_text(violation.subject),
+        functions=tuple(mask_text(name) for name in functions),
+        flow=tuple(
+            replace(step, text=mask_text(step.text), file=mask_text(step.file))
+            for step in violation.flow
+        ),
         confidence=confidence,
-        confidence_reason=reason,
+        confidence_reason=mask_text(reason),
+    )
+
+
+def _masked_name(name: str | None) -> str | None:
+    return mask_text(name) if name else name
+
+
+def _masked_location(location: Location) -> Location:
+    """`location` with every text taken from the scanned files masked: a key, a file or a
+    function named with a token pasted in the wrong place shows it in no output. (The
+    snippet is never output, only hashed into the fingerprint: it stays as it is.)"""
+
+    def path(keys: KeyPath) -> KeyPath:
+        return tuple(mask_text(key) if isinstance(key, str) else key for key in keys)
+
+    return replace(
+        location,
+        file=_masked_name(location.file),
+        key_path=path(location.key_path),
+        legacy_path=path(location.legacy_path),
+        symbol=_masked_name(location.symbol),
+        address=mask_text(location.address),
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
 from slsguard.code.javascript_modules import JsModule, Node, text_of
-from slsguard.code.model import Hit, source_location
+from slsguard.code.model import JWT_BY_HAND, Hit, source_location
 from slsguard.findings import Severity
 from slsguard.secrets.detect import (
     classify,
@@ -68,8 +69,47 @@ def _node(module: JsModule, node: Node, function: str, verifies: bool) -> Iterat
         yield from _env_read(module, node, function)
     elif kind == "call_expression":
         yield from _jwt(module, node, function, verifies)
+        if not verifies and _decodes_jwt_payload(module, node):
+            yield file_hit(
+                module,
+                node,
+                "jwt-signature-not-verified",
+                function,
+                "the JWT's payload is base64-decoded by hand: its claims are read without "
+                "checking the signature",
+                'verify it: `jwt.verify(token, key, { algorithms: ["RS256"] })`, or put an '
+                "authorizer that verifies it (Cognito, JWT) in front of the route",
+                JWT_BY_HAND,
+            )
     elif kind == "string" and len(text_of(node)) >= 18:
         yield from _literal(module, node, "", function)
+
+
+_BASE64_DECODERS = ("base64url.decode", "base64.decode", "atob", "Buffer.from")
+_PAYLOAD = re.compile(r"""\.split\(\s*(['"`])\.\1\s*\)\s*\[\s*1\s*\]""")
+
+
+def _decodes_jwt_payload(module: JsModule, node: Node) -> bool:
+    """A base64 decode of a token's middle part: `atob(token.split('.')[1])`,
+    `Buffer.from(parts[1], 'base64')` after `parts = token.split('.')`."""
+    callee = text_of(node.child_by_field_name("function"))
+    arguments = node.child_by_field_name("arguments")
+    if not callee.endswith(_BASE64_DECODERS) or arguments is None:
+        return False
+    items = arguments.named_children
+    if not items or (callee.endswith("Buffer.from") and "base64" not in text_of(arguments)):
+        return False
+    first = text_of(items[0])
+    if _PAYLOAD.search(first):
+        return True
+    parts = re.fullmatch(r"([A-Za-z_$][\w$]*)\s*\[\s*1\s*\]", first)
+    return parts is not None and _splits_on_dots(module, parts.group(1))
+
+
+def _splits_on_dots(module: JsModule, name: str) -> bool:
+    """Whether `name` is assigned a string split on `.` (`const parts = token.split('.')`)."""
+    split = rf"""\b{re.escape(name)}\s*=\s*[^;\n]*\.split\(\s*(['"`])\.\1\s*\)\s*(;|$)"""
+    return re.search(split, text_of(module.root), re.MULTILINE) is not None
 
 
 def _named(module: JsModule, name: str, value: Node | None, function: str) -> Iterator[Hit]:

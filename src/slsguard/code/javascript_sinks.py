@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 from slsguard.code.events import contained
 from slsguard.code.javascript_modules import Node, text_of
-from slsguard.code.model import EventRef, Hit, Taint, Value, source_location
+from slsguard.code.model import (
+    DEBUG_LEVEL_DOUBT,
+    EventRef,
+    Hit,
+    Taint,
+    Value,
+    source_location,
+)
+from slsguard.findings import Severity
 from slsguard.secrets.detect import is_secret_name
 
 if TYPE_CHECKING:
@@ -248,8 +256,12 @@ def _logging(frame: JsFrame, call: JsCall) -> None:
     for argument in call.nodes:
         what = _sensitive(frame, argument)
         if what:
-            taint = Taint(what, "", (frame.step(call.node, frame.module.text(call.node)),))
-            _record(frame, "sensitive-data-logged", call.node, taint, f"{what} is logged")
+            doubt = DEBUG_LEVEL_DOUBT if call.method == "debug" else ""
+            step = frame.step(call.node, frame.module.text(call.node))
+            taint = Taint(what, "", (step,), doubt=doubt)
+            severity = Severity.LOW if doubt else None
+            message = f"{what} is logged"
+            _record(frame, "sensitive-data-logged", call.node, taint, message, severity)
             return
 
 
@@ -307,7 +319,14 @@ def _report(frame: JsFrame, kind: str, node: Node, value: Value, what: str) -> N
     _record(frame, kind, node, value, f"{value.field} from {value.trigger} reaches {what}")
 
 
-def _record(frame: JsFrame, kind: str, node: Node, taint: Taint, message: str) -> None:
+def _record(
+    frame: JsFrame,
+    kind: str,
+    node: Node,
+    taint: Taint,
+    message: str,
+    severity: Severity | None = None,
+) -> None:
     module = frame.module
     line, column, end_line, end_column = module.position(node)
     text = module.text(node)
@@ -315,5 +334,6 @@ def _record(frame: JsFrame, kind: str, node: Node, taint: Taint, message: str) -
         module.display, line, column, (end_line, end_column), frame.symbol, text
     )
     flow = taint.step(frame.step(node, text)) if taint.trigger else taint
-    hit = Hit(kind, location, message, FIXES[kind], flow, "", (frame.analysis.function,))
+    function = (frame.analysis.function,)
+    hit = Hit(kind, location, message, FIXES[kind], flow, "", function, severity)
     frame.analysis.hits.append(hit)

@@ -17,6 +17,18 @@ authentication), `internal` (authenticated or another AWS service), `scheduled` 
 schedules: the event is the template's, only a direct invocation could change it), `direct`."""
 
 
+DEBUG_LEVEL_DOUBT = (
+    "logged at debug level: written only when the function's log level is DEBUG "
+    "(`LOG_LEVEL`, `POWERTOOLS_LOG_LEVEL`, the logger's own level)"
+)
+"""Why a sensitive value logged by a `debug` call is low severity and low confidence."""
+
+JWT_BY_HAND = "a JWT payload decoded by hand"
+"""The subject of a JWT payload base64-decoded by hand (SLS610): reported only on routes
+without an authorizer, since behind one that verifies the token, reading its claims by
+hand is safe."""
+
+
 @dataclass(frozen=True, slots=True)
 class HandlerSource:
     """The code of one function: the file, the handler symbol, where it came from."""

@@ -12,7 +12,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import replace
 
-from slsguard.code.model import Hit, source_location
+from slsguard.code.model import JWT_BY_HAND, Hit, source_location
 from slsguard.code.python_modules import Module
 from slsguard.findings import Severity
 from slsguard.secrets.detect import (
@@ -67,6 +67,18 @@ def _call(module: Module, node: ast.Call, function: str) -> Iterator[Hit]:
             )
             yield file_hit(module, node, "jwt-signature-not-verified", function, reason, fix)
         return
+    if _decodes_jwt_payload(module, node, qual):
+        fix = (
+            'verify it: `jwt.decode(token, key, algorithms=["RS256"], audience=...)`, or put '
+            "an authorizer that verifies it (Cognito, JWT) in front of the route"
+        )
+        reason = (
+            "the JWT's payload is base64-decoded by hand: its claims are read without "
+            "checking the signature"
+        )
+        kind = "jwt-signature-not-verified"
+        yield file_hit(module, node, kind, function, reason, fix, JWT_BY_HAND)
+        return
     yield from _tls(module, node, qual, keywords, function)
     method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if method == "inject_lambda_context" and _is(keywords.get("log_event"), True):
@@ -108,9 +120,47 @@ def _verifies(module: Module, node: ast.Call) -> bool:
     return qual in _JWT_DECODE and has_key and not _jwt_unverified(qual, _keywords(node))
 
 
+_BASE64_DECODERS = frozenset(
+    {"base64.b64decode", "base64.urlsafe_b64decode", "base64.decodebytes"}
+)
+
+
+def _decodes_jwt_payload(module: Module, node: ast.Call, qual: str) -> bool:
+    """A base64 decode of a token's middle part: `b64decode(token.split(".")[1] + "==")`,
+    or of `parts[1]` after `parts = token.split(".")`."""
+    if qual not in _BASE64_DECODERS or not node.args:
+        return False
+    argument = node.args[0]
+    while isinstance(argument, ast.BinOp):  # padding added: `parts[1] + "=="`
+        argument = argument.left
+    if not (isinstance(argument, ast.Subscript) and _is(argument.slice, 1)):
+        return False
+    target = argument.value
+    if isinstance(target, ast.Name):
+        return any(
+            isinstance(assign, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == target.id for t in assign.targets)
+            and isinstance(assign.value, ast.Call)
+            and _splits_on_dots(assign.value)
+            for assign in ast.walk(module.tree)
+        )
+    return isinstance(target, ast.Call) and _splits_on_dots(target)
+
+
+def _splits_on_dots(call: ast.Call) -> bool:
+    return (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr in ("split", "rsplit")
+        and bool(call.args)
+        and _is(call.args[0], ".")
+    )
+
+
 def _reads_unverified(module: Module, node: ast.Call) -> bool:
     """A read of a JWT's header or claims without the signature (never the `none` algorithm)."""
     qual = qualname(module, node.func) or ""
+    if _decodes_jwt_payload(module, node, qual):
+        return True
     reason = _jwt_unverified(qual, _keywords(node)) if qual in _JWT_DECODE | _UNVERIFIED else ""
     return bool(reason) and "`none`" not in reason
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slsguard.code.events import contained
-from slsguard.code.model import EventRef, Hit, Taint, Value, source_location
+from slsguard.code.model import (
+    DEBUG_LEVEL_DOUBT,
+    EventRef,
+    Hit,
+    Taint,
+    Value,
+    source_location,
+)
+from slsguard.findings import Severity
 from slsguard.secrets.detect import is_secret_name
 
 if TYPE_CHECKING:
@@ -295,8 +303,10 @@ def _logging(frame: Frame, call: Call, qual: str, method: str) -> None:
     for arg in [*node.args, *(kw.value for kw in node.keywords if kw.arg != "extra")]:
         what = _sensitive(frame, arg)
         if what:
-            taint = Taint(what, "", (frame.step(node, frame.module.text(node)),))
-            _record(frame, "sensitive-data-logged", node, taint, f"{what} is logged")
+            doubt = DEBUG_LEVEL_DOUBT if method == "debug" and qual != "print" else ""
+            taint = Taint(what, "", (frame.step(node, frame.module.text(node)),), doubt=doubt)
+            severity = Severity.LOW if doubt else None
+            _record(frame, "sensitive-data-logged", node, taint, f"{what} is logged", severity)
             return
 
 
@@ -400,7 +410,14 @@ def _tainted(frame: Frame, node: ast.AST, value: Value, kind: str) -> Taint | No
     return None
 
 
-def _record(frame: Frame, kind: str, node: ast.AST, taint: Taint, message: str) -> None:
+def _record(
+    frame: Frame,
+    kind: str,
+    node: ast.AST,
+    taint: Taint,
+    message: str,
+    severity: Severity | None = None,
+) -> None:
     module = frame.module
     line, column, end_line, end_column = module.position(node)
     location = source_location(
@@ -408,5 +425,6 @@ def _record(frame: Frame, kind: str, node: ast.AST, taint: Taint, message: str) 
     )
     sink = frame.step(node, module.text(node))
     flow = taint.step(sink) if taint.trigger else taint
-    hit = Hit(kind, location, message, FIXES[kind], flow, "", (frame.analysis.function,))
+    function = (frame.analysis.function,)
+    hit = Hit(kind, location, message, FIXES[kind], flow, "", function, severity)
     frame.analysis.hits.append(hit)

@@ -16,6 +16,7 @@ from slsguard.fixing.diffs import mask_secrets
 from slsguard.fixing.plan import FilePlan, Proposal, plan
 from slsguard.fixing.text import Edit
 from slsguard.model import Application
+from slsguard.secrets.detect import mask_text
 
 
 def with_changes(report: Report, apps: Sequence[Application], root: Path, cwd: Path) -> Report:
@@ -47,7 +48,9 @@ def _change(proposal: Proposal, root: Path, cwd: Path) -> FixChange | None:
         for edit in sorted(file_plan.rounds[0], key=lambda edit: (edit.start, edit.end))
     )
     diff = "".join(mask_secrets(file_plan.diff()) for file_plan in result.changed)
-    return FixChange(proposal.title, proposal.safe, replacements, diff, proposal.unsafe_reason)
+    # The title names the place (`route GET /hook/...`): text from the project, masked too.
+    title, reason = mask_text(proposal.title), mask_text(proposal.unsafe_reason)
+    return FixChange(title, proposal.safe, replacements, diff, reason)
 
 
 def _replacement(file_plan: FilePlan, edit: Edit) -> Replacement:

@@ -4,7 +4,11 @@
 Reports JWT decoding that skips the signature: PyJWT `jwt.decode` with
 `options={"verify_signature": False}`, `verify=False` or the `none` algorithm,
 python-jose `get_unverified_claims`; Node's `jsonwebtoken` `decode` (which never verifies)
-or `verify` with `algorithms: ["none"]`, `jose`'s `decodeJwt`. Reading the header or claims
+or `verify` with `algorithms: ["none"]`, `jose`'s `decodeJwt`; a payload base64-decoded by
+hand (`atob(token.split('.')[1])`, `base64.urlsafe_b64decode(parts[1] + "==")`) in a
+function that serves a route without an authorizer (behind a Cognito, JWT or Lambda
+authorizer the gateway has verified the token, so reading its claims by hand is safe).
+Reading the header or claims
 first to pick the key and then verifying the signature in the same function
 (`get_unverified_header` + `jwk.construct(...).verify(...)`, or a decode with a key and
 `algorithms`) is how JWKS verification works, and is not reported.
@@ -74,6 +78,8 @@ def profile(event, context):
 from collections.abc import Iterator
 
 from slsguard.analysis.code_findings import code_violations
+from slsguard.code.facts import code_facts
+from slsguard.code.model import JWT_BY_HAND
 from slsguard.findings import Severity, Violation
 from slsguard.model import Application
 from slsguard.rules import NO_TEMPLATES, Context, rule
@@ -93,4 +99,15 @@ from slsguard.rules import NO_TEMPLATES, Context, rule
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """The flows and calls this rule looks for, in the handler code of `app`."""
-    yield from code_violations(app, "jwt-signature-not-verified", Severity.HIGH)
+    for violation in code_violations(app, "jwt-signature-not-verified", Severity.HIGH):
+        if violation.subject != JWT_BY_HAND or _unauthenticated(app, violation.functions):
+            yield violation
+
+
+def _unauthenticated(app: Application, functions: tuple[str, ...]) -> bool:
+    """Whether one of `functions` serves a route no authorizer checks: there a payload read
+    by hand is whatever the caller wrote; behind a Cognito, JWT or Lambda authorizer the
+    gateway has verified the token before the handler runs."""
+    facts = code_facts(app)
+    exposures = (facts.sources_of(name) for name in functions)
+    return any(sources is not None and sources.exposure == "public" for sources in exposures)

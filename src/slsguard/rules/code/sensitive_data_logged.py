@@ -6,7 +6,9 @@ its headers or cookies, a variable named like a token or secret, or a value read
 secret store; and Powertools' `inject_lambda_context(log_event=True)`. Logging
 `context.aws_request_id` or chosen fields is fine. The whole event is only reported where it
 can carry credentials or personal data: API requests, authorizer events and Cognito
-triggers (a Step Functions input or a queue message is the application's own data).
+triggers (a Step Functions input or a queue message is the application's own data). A
+`debug` call is reported at low severity and confidence: it is written only when the
+function's log level is DEBUG.
 
 ## Why is this bad?
 Events carry `Authorization` headers, session cookies, personal data and message payloads.
