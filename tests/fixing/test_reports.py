@@ -90,3 +90,44 @@ def test_markdown_shows_a_diff_block_that_text_cannot_close(workspace: Path) -> 
         )
     )
     assert "````diff\n+ x: ```\n+ @someone\n````" in sneaky
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
+
+
+@pytest.mark.parametrize(
+    ("rule", "folder", "file", "added"),
+    [
+        (
+            "SLS201",
+            "unauthenticated-endpoint",
+            "serverless-ip-allowlist.yml",
+            "authorizer: aws_iam",
+        ),
+        ("SLS203", "unvalidated-request-body", "sam.yaml", "ValidateBody: true"),
+        ("SLS208", "public-event-source", "cloudformation.yaml", "aws:SourceAccount"),
+    ],
+)
+def test_converted_fixes_reach_sarif_and_markdown(
+    tmp_path: Path, rule: str, folder: str, file: str, added: str
+) -> None:
+    """Fixes converted from text to intents carry their exact edit into both reports."""
+    import shutil
+
+    shutil.copytree(FIXTURES / folder, tmp_path / folder)
+    root = tmp_path / folder
+    report, apps = scan_apps([root])
+    report = with_changes(report, apps, root, root)
+    results = json.loads(render("sarif", report))["runs"][0]["results"]
+    fixed = [r for r in results if r["ruleId"] == rule and r.get("fixes")]
+    assert fixed
+    for result in fixed:
+        for change in result["fixes"][0]["artifactChanges"]:
+            path = root / change["artifactLocation"]["uri"]
+            assert apply_replacements(path.read_text(), change["replacements"]) != path.read_text()
+    in_file = [
+        f for f in report.findings if f.rule.id == rule and (f.location.file or "").endswith(file)
+    ]
+    blocks = [finding_block(f) for f in in_file if f.changes]
+    assert blocks and all("```diff\n" in block for block in blocks)
+    assert any(f"+{' ' * 2}" in block and added in block for block in blocks)
