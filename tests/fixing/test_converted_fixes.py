@@ -154,3 +154,15 @@ def test_permissive_cors_names_the_front_end_where_the_origins_are_written() -> 
     assert fixes["main.tf:68"].endswith(
         f'cors_configuration {{\n  allow_origins = ["{front_end}"]\n}}'
     )
+
+
+def test_tls_policies_are_set_where_the_domain_is_written() -> None:
+    fixes = _fixes("outdated-tls-policy", "SLS205")
+    assert (
+        fixes["serverless.yml:18"]
+        == "# under custom.customDomains[0].rest\nsecurityPolicy: tls_1_2"
+    )
+    assert fixes["sam-globals.yaml:7"] == "# under Globals.Api.Domain\nSecurityPolicy: TLS_1_2"
+    assert fixes["cloudformation.yaml:62"].endswith(
+        "DomainNameConfigurations[0]\nSecurityPolicy: TLS_1_2"
+    )
