@@ -34,8 +34,9 @@ CASES = [
     # permission for `*` (the principal to name is the author's choice).
     ("SLS213", ("data-store-unencrypted", "hardcoded-secret-in-template"), 0),
     ("SLS214", ("weak-user-pool",), 0),
-    ("SLS201", ("unauthenticated-endpoint",), 12),
-    # Left: routes whose authorizer only the author can choose (a `$connect` route, OpenAPI
+    ("SLS201", ("unauthenticated-endpoint",), 14),
+    # Left: two events in their short form (`- http: GET orders/{id}`: written as a mapping
+    # first), routes whose authorizer only the author can choose (a `$connect` route, OpenAPI
     # operations, a SAM HTTP API, methods and routes whose API uses a Cognito/JWT authorizer:
     # its id goes with the type), a WebSocket API without `$connect`, a load balancer listener
     # and an HTTP API quick create (advice, no setting).
