@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -599,8 +600,6 @@ def _scanned_changes(
     args: argparse.Namespace, options: ScanOptions, settings: Settings, base: BaseTree
 ) -> Report:
     """Only the findings the change introduces: the touched apps scanned now and at base."""
-    from dataclasses import replace
-
     from slsguard import diff_scan
 
     project = options.project
@@ -667,15 +666,9 @@ FORMATS_WITH_EDITS = ("sarif", "markdown")
 
 def _scanned(paths: Sequence[Path], options: ScanOptions, format_name: str) -> Report:
     """The scan's report; with each fix's exact edit for the formats that show them."""
-    from slsguard.fixing.changes import with_changes
-    from slsguard.project import find as find_project
-    from slsguard.scan import scan_apps
+    from slsguard.scan import scan
 
-    report, apps = scan_apps(list(paths), options)
-    if format_name not in FORMATS_WITH_EDITS:
-        return report
-    root = (options.project or find_project(paths)).root  # file names are relative to it
-    return with_changes(report, apps, root, root)
+    return scan(list(paths), replace(options, edits=format_name in FORMATS_WITH_EDITS))
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from slsguard.findings import FixChange
-from slsguard.fixing.changes import with_changes
 from slsguard.formats import render
 from slsguard.formats.markdown import finding_block
-from slsguard.scan import scan_apps
+from slsguard.scan import ScanOptions, scan
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/sarif-2.1.0.schema.json"
 
@@ -42,9 +41,8 @@ def apply_replacements(text: str, replacements: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize("app", ["orders-api", "thumbnails", "terraform-app"])
 def test_sarif_fixes_are_valid_and_exact(workspace: Path, app: str) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    report, apps = scan_apps([Path(app)])
     # Each app folder is its own project root (no git, no configuration): names start there.
-    report = with_changes(report, apps, workspace / app, workspace / app)
+    report = scan([Path(app)], ScanOptions(edits=True))
     log = json.loads(render("sarif", report))
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema)
@@ -59,8 +57,7 @@ def test_sarif_fixes_are_valid_and_exact(workspace: Path, app: str) -> None:
 
 
 def test_sarif_replacements_reproduce_the_fix(workspace: Path) -> None:
-    report, apps = scan_apps([Path("orders-api")])
-    report = with_changes(report, apps, workspace / "orders-api", workspace / "orders-api")
+    report = scan([Path("orders-api")], ScanOptions(edits=True))
     log = json.loads(render("sarif", report))
     tracing = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "SLS402")
     (change,) = tracing["fixes"][0]["artifactChanges"]
@@ -74,8 +71,7 @@ def test_sarif_replacements_reproduce_the_fix(workspace: Path) -> None:
 
 
 def test_markdown_shows_a_diff_block_that_text_cannot_close(workspace: Path) -> None:
-    report, apps = scan_apps([Path("orders-api")])
-    report = with_changes(report, apps, workspace / "orders-api", workspace / "orders-api")
+    report = scan([Path("orders-api")], ScanOptions(edits=True))
     finding = next(f for f in report.findings if f.rule.id == "SLS402")
     block = finding_block(finding)
     assert "```diff\n--- a/serverless.yml\n" in block  # relative to the project root
@@ -116,8 +112,7 @@ def test_converted_fixes_reach_sarif_and_markdown(
 
     shutil.copytree(FIXTURES / folder, tmp_path / folder)
     root = tmp_path / folder
-    report, apps = scan_apps([root])
-    report = with_changes(report, apps, root, root)
+    report = scan([root], ScanOptions(edits=True))
     results = json.loads(render("sarif", report))["runs"][0]["results"]
     fixed = [r for r in results if r["ruleId"] == rule and r.get("fixes")]
     assert fixed
