@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,30 @@ def test_pyproject_table_and_command_line_override(project: Path) -> None:
     assert _rules(out) == ["SLS101"]
     main(["scan", str(project), "-o", str(out), "--format", "sarif"])
     assert json.loads(out.read_text())["version"] == "2.1.0"
+
+
+def test_a_fifo_pyproject_is_never_opened_and_is_sls001(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO `pyproject.toml` would block a read: it is not opened, and saying so is a
+    finding (a pull request cannot hide its configuration and pass the gate silently)."""
+    os.mkfifo(project / "pyproject.toml")
+    monkeypatch.chdir(project)
+    assert find_config(project) is None
+    out = project / "r.json"
+    assert main(["scan", ".", "-o", str(out), "--format", "json"]) == 1
+    found = [
+        f
+        for f in json.loads(out.read_text())["findings"]
+        if f["rule_id"] == "SLS001" and "configuration" in f["message"]
+    ]
+    assert [(f["location"]["file"], f["message"]) for f in found] == [
+        (
+            "pyproject.toml",
+            "pyproject.toml is a FIFO, not a regular file, so it is never read: a "
+            "[tool.slsguard] configuration in it is not used",
+        )
+    ]
 
 
 def test_config_is_read_from_the_first_paths_folder(project: Path) -> None:

@@ -171,6 +171,29 @@ def test_the_base_revisions_configuration_is_used(repo: Path, tmp_path: Path) ->
     assert note["location"]["file"] == ".slsguard.yml" and note["severity"] == "low"
 
 
+def test_a_baseline_the_change_rewrites_is_reported_and_not_used(
+    repo: Path, tmp_path: Path
+) -> None:
+    """A pull request that adds its new finding to the baseline does not silence it: the
+    base revision's baseline is used, and the changed one is itself reported."""
+    baseline = repo / "slsguard-baseline.json"
+    _git(repo, "checkout", "-q", "main")
+    main(["scan", str(repo), "--write-baseline", str(baseline), "-o", str(tmp_path / "r")])
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "baseline")
+    _git(repo, "checkout", "-q", "-B", "feature")
+    (repo / "services" / "orders" / "handler.py").write_text(INJECTED_HANDLER)
+    main(["scan", str(repo), "--write-baseline", str(baseline), "-o", str(tmp_path / "r")])
+    _, report = _diff_scan(repo, tmp_path, "--baseline", str(baseline))
+    assert _rules(report) == [
+        ("SLS004", "slsguard-baseline.json"),
+        ("SLS601", "services/orders/handler.py"),
+    ]
+    (note,) = [f for f in report["findings"] if f["rule_id"] == "SLS004"]
+    assert "the base revision's version was used" in note["message"]
+    assert note["severity"] == "low"
+
+
 def test_a_shallow_clone_without_the_merge_base_says_how_to_fix_it(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

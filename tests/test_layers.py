@@ -50,9 +50,7 @@ STILL_BRANCHING = {
     "runtime/untrusted_layer.py": "reads `layers` per syntax (Serverless layer references)",
     # Fix still written as text per syntax (not converted to intents yet).
     "api/api_without_waf.py": "fix not converted",
-    "api/unvalidated_request_body.py": "fix not converted",
     "network/outdated_tls_policy.py": "fix not converted",
-    "pipeline/deploy_without_cfn_role.py": "fix not converted",
     "runtime/missing_failure_destination.py": "fix not converted",
 }
 """Rule modules that still branch on the syntax, with what is left: this list only shrinks."""

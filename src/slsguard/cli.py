@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -599,8 +600,6 @@ def _scanned_changes(
     args: argparse.Namespace, options: ScanOptions, settings: Settings, base: BaseTree
 ) -> Report:
     """Only the findings the change introduces: the touched apps scanned now and at base."""
-    from dataclasses import replace
-
     from slsguard import diff_scan
 
     project = options.project
@@ -667,15 +666,9 @@ FORMATS_WITH_EDITS = ("sarif", "markdown")
 
 def _scanned(paths: Sequence[Path], options: ScanOptions, format_name: str) -> Report:
     """The scan's report; with each fix's exact edit for the formats that show them."""
-    from slsguard.fixing.changes import with_changes
-    from slsguard.project import find as find_project
-    from slsguard.scan import scan_apps
+    from slsguard.scan import scan
 
-    report, apps = scan_apps(list(paths), options)
-    if format_name not in FORMATS_WITH_EDITS:
-        return report
-    root = (options.project or find_project(paths)).root  # file names are relative to it
-    return with_changes(report, apps, root, root)
+    return scan(list(paths), replace(options, edits=format_name in FORMATS_WITH_EDITS))
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
@@ -703,16 +696,23 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
 
 
 def ignored_settings(settings: Settings) -> tuple[Note, ...]:
-    """SLS004 (low) at the configuration file for each of its values that was not used."""
+    """SLS004 (low) at the configuration file for each of its values that was not used;
+    SLS001 at each file that may hold configuration but was not read (a FIFO)."""
     from slsguard.discovery import display_name
     from slsguard.findings import Origin, Violation
     from slsguard.model import Note
 
+    cwd = Path.cwd().resolve()
+    fix = "replace it with a regular file, or remove it"
+    unread = tuple(
+        Note("SLS001", Violation(Origin(display_name(path.resolve(), cwd), (), 1, 1), why, fix))
+        for path, why in settings.unread
+    )
     if settings.source is None:
-        return ()
-    origin = Origin(display_name(settings.source.resolve(), Path.cwd().resolve()), (), 1, 1)
+        return unread
+    origin = Origin(display_name(settings.source.resolve(), cwd), (), 1, 1)
     fix = "pass the setting on the command line, where the person running the scan decides"
-    return tuple(
+    return unread + tuple(
         Note("SLS004", Violation(origin, reason, fix, Severity.LOW)) for reason in settings.ignored
     )
 

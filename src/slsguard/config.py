@@ -112,6 +112,9 @@ class Settings:
     """The configuration file used, if any."""
     ignored: tuple[str, ...] = ()
     """Values of a repository's configuration file not used (see `trusted`), each saying why."""
+    unread: tuple[tuple[Path, str], ...] = ()
+    """Files that may hold configuration but were never opened (a FIFO `pyproject.toml`),
+    each with why: an analysis cut short, reported as SLS001."""
 
 
 def resolve(
@@ -131,7 +134,22 @@ def resolve(
         for item in fields(merged)
         if getattr(merged, item.name) is not None
     }
-    return Settings(**chosen, source=source, ignored=ignored)
+    unread = unread_configs(root) if config_file is None else ()
+    return Settings(**chosen, source=source, ignored=ignored, unread=unread)
+
+
+def unread_configs(root: Path) -> tuple[tuple[Path, str], ...]:
+    """The `pyproject.toml` at `root` when it is a FIFO, socket or device: it is never opened
+    (a FIFO would block the scan), so a `[tool.slsguard]` table in it cannot be used."""
+    pyproject = root / PYPROJECT
+    kind = files.special_kind(pyproject)
+    if kind is None:
+        return ()
+    why = (
+        f"{PYPROJECT} is {kind}, not a regular file, so it is never read: a [tool.slsguard] "
+        "configuration in it is not used"
+    )
+    return ((pyproject, why),)
 
 
 _ONLY_INSIDE = "is ignored: a configuration file inside the project may only name"

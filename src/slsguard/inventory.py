@@ -34,7 +34,7 @@ def summarize(
     app: Application, findings: Sequence[Finding], rules_run: frozenset[str]
 ) -> tuple[FunctionSummary, ...]:
     """One summary per function of `app`, in order."""
-    return with_monitoring(describe(app), app, findings, rules_run)
+    return with_monitoring(describe(app), app.name, findings, rules_run)
 
 
 def describe(app: Application) -> tuple[FunctionSummary, ...]:
@@ -57,22 +57,23 @@ def describe(app: Application) -> tuple[FunctionSummary, ...]:
 
 def with_monitoring(
     details: tuple[FunctionSummary, ...],
-    app: Application,
+    app: str,
     findings: Sequence[Finding],
     rules_run: frozenset[str],
 ) -> tuple[FunctionSummary, ...]:
-    """`details` with what watches each function, read from the findings that remain."""
+    """`details` (of the functions of application `app`, by name) with what watches each
+    function, read from the findings that remain."""
     # (rule, function) pairs with a finding, gathered once rather than per function.
     lacking = {
         (finding.rule.id, name)
         for finding in findings
-        if finding.app == app.name and finding.rule.id in _MONITORING_RULES
+        if finding.app == app and finding.rule.id in _MONITORING_RULES
         for name in {finding.function, *finding.functions}
         if name
     }
     return tuple(
-        replace(detail, monitoring=_monitoring(fn, lacking, rules_run))
-        for detail, fn in zip(details, app.functions, strict=True)
+        replace(detail, monitoring=_monitoring(detail.name, lacking, rules_run))
+        for detail in details
     )
 
 
@@ -195,13 +196,13 @@ def _holds_secret(variable: EnvVar) -> bool:
 
 
 def _monitoring(
-    fn: Function, lacking: set[tuple[str, str]], rules_run: frozenset[str]
+    function: str, lacking: set[tuple[str, str]], rules_run: frozenset[str]
 ) -> tuple[str, ...]:
     states = []
     for rule_id, (present, missing) in _MONITORING_RULES.items():
         if rule_id not in rules_run:
             continue
-        states.append(missing if (rule_id, fn.name) in lacking else present)
+        states.append(missing if (rule_id, function) in lacking else present)
     return tuple(states)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -20,7 +20,7 @@ from slsguard.analysis.stacks import link_stacks
 from slsguard.code.facts import code_notes
 from slsguard.config import excluded
 from slsguard.deps.audit import analyse as analyse_dependencies
-from slsguard.deps.facts import DependencyFacts, refused_notes
+from slsguard.deps.facts import DependencyFacts, app_key, refused_notes
 from slsguard.deps.options import DependencyOptions
 from slsguard.deps.summary import stale_databases, with_packages
 from slsguard.discovery import Candidate, discover
@@ -29,6 +29,7 @@ from slsguard.findings import (
     Confidence,
     Finding,
     FunctionSummary,
+    KeyPath,
     Location,
     Report,
     Severity,
@@ -37,8 +38,8 @@ from slsguard.findings import (
 )
 from slsguard.fixes import FreeText
 from slsguard.inventory import describe, with_monitoring
-from slsguard.loading import LoadOptions, LoadResult, Progress, load_all
-from slsguard.model import Application, Note
+from slsguard.loading import LoadOptions, Progress, load_all
+from slsguard.model import AppKind, Application, Note
 from slsguard.project import Project
 from slsguard.project import find as find_project
 from slsguard.rules import Context, Rule, all_rules, find_rule
@@ -77,8 +78,11 @@ class ScanOptions:
     min_confidence: Confidence = Confidence.LOW
     """Findings below this confidence are left out of the report."""
     jobs: int | None = 1
-    """Processes that judge applications (`--jobs`); 1 judges them in this process; None:
+    """Processes that load and judge applications (`--jobs`); 1: this process alone; None:
     the CPUs this process may use, when the scan is large enough to pay for them."""
+    edits: bool = False
+    """Whether each finding carries the exact edits of its fixes (the formats that show
+    them: SARIF `fixes`, Markdown diffs)."""
 
 
 class UnknownRuleError(ValueError):
@@ -120,17 +124,27 @@ def _matching(key: str) -> tuple[Rule, ...]:
 def scan(paths: list[Path], options: ScanOptions | None = None) -> Report:
     """Scan files and folders and return the report (never raises on bad input; a path
     outside the project root is a ProjectError)."""
-    return scan_apps(paths, options)[0]
+    return _scan(paths, options or ScanOptions())[0]
 
 
 def scan_apps(
     paths: list[Path], options: ScanOptions | None = None
 ) -> tuple[Report, tuple[Application, ...]]:
-    """`scan`, also returning the loaded applications (`slsguard fix` edits through them)."""
-    options = options or ScanOptions()
+    """`scan` in this process, also returning the loaded applications (`slsguard fix`
+    edits through them)."""
+    report, results = _scan(paths, replace(options or ScanOptions(), jobs=1))
+    return report, tuple(results.app(index) for index in range(len(results.judgements)))
+
+
+def _scan(paths: list[Path], options: ScanOptions) -> tuple[Report, ScanResults]:
+    """The report, and the applications' results it was made of."""
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
     rules = select_rules(options)
+    if options.jobs != 1 and all(rule.origin == "built-in" for rule in rules):
+        from slsguard import parallel  # multiprocessing only when it may be used
+
+        parallel.warm_up(paths, options.jobs)
     active = {rule.id: rule for rule in rules}
     context = Context(
         today=options.today or date.today(),
@@ -141,19 +155,16 @@ def scan_apps(
     root = project.root
     found = discover(paths, project=project)
     candidates = [c for c in found if not excluded(c.path, root, options.exclude)]
-    loaded, dependencies, judgements = _load_and_judge(
-        paths, candidates, root, options, rules, context
-    )
+    results = _load_and_judge(paths, candidates, root, options, rules, context)
+    dependencies = results.dependencies
     context = replace(context, dependencies=dependencies)
     findings: list[Finding] = []
-    findings.extend(_notes(loaded.file_notes, active, app=None))
+    findings.extend(_notes(results.file_notes, active, app=None))
     findings.extend(_notes(options.notes, active, app=None))
     internal_error = all_rules_by_id()["SLS003"]
     findings.extend(_finding(internal_error, problem, None) for problem in options.rule_problems)
-    described = []
-    for judged in judgements:
+    for judged in results.judgements:
         findings.extend(judged.findings)
-        described.append(judged.described)
     datasets = (*reference.datasets(context.runtimes_file), *dependencies.datasets)
     if "SLS009" in active:
         stale = reference.stale(context.today, context.runtimes_file)
@@ -166,7 +177,7 @@ def scan_apps(
     findings = _overridden(findings, options)
     suppressed: list[Finding] = []
     if options.inline_ignores:
-        findings, suppressed = _suppress(findings, loaded.apps, active, root)
+        findings, suppressed = _suppress(findings, results, active, root)
     by_app: dict[str, list[Finding]] = {}  # Summaries look at their own app's findings only.
     for finding in findings:
         by_app.setdefault(finding.app, []).append(finding)
@@ -174,32 +185,59 @@ def scan_apps(
         findings=tuple(sorted(findings, key=_order)),
         suppressed=tuple(sorted(suppressed, key=_order)),
         apps=tuple(
-            _summary(app, details, by_app.get(app.name, []), rules_run, dependencies)
-            for app, details in zip(loaded.apps, described, strict=True)
+            _summary(judged, by_app.get(judged.outline.name, []), rules_run, dependencies)
+            for judged in results.judgements
         ),
         reference_data=datasets,
-        files_scanned=loaded.files,
+        files_scanned=results.files,
         duration_seconds=time.perf_counter() - started,
         tool_version=__version__,
         rules=tuple(rule.info for rule in all_rules()),
         started_at=started_at,
         source_prefix=_source_prefix(project),
     )
-    return report, tuple(loaded.apps)
+    return report, results
+
+
+@dataclass(frozen=True, slots=True)
+class AppOutline:
+    """What the report needs of an application once its rules ran (the application itself
+    may live in another process): its names, the files it was read from (for inline
+    ignores) and its key in the dependency facts."""
+
+    name: str
+    kind: AppKind
+    file: str
+    functions: tuple[str, ...]
+    documents: tuple[str, ...]
+    key: str
+
+    @classmethod
+    def of(cls, app: Application) -> AppOutline:
+        """The outline of `app`."""
+        names = tuple(fn.name for fn in app.functions)
+        documents = tuple(doc.file for doc in app.documents)
+        return cls(app.name, app.kind, app.file, names, documents, app_key(app))
 
 
 @dataclass(frozen=True, slots=True)
 class Judgement:
-    """What the rules found in one application, and its functions at a glance."""
+    """What the rules found in one application, its functions at a glance, its outline."""
 
     findings: tuple[Finding, ...]
     described: tuple[FunctionSummary, ...]
+    outline: AppOutline
 
 
 def judge_app(
-    app: Application, rules: tuple[Rule, ...], context: Context, active: dict[str, Rule]
+    app: Application,
+    rules: tuple[Rule, ...],
+    context: Context,
+    active: dict[str, Rule],
+    edits_root: Path | None = None,
 ) -> Judgement:
-    """Every selected rule over one application, with its notes and its inventory."""
+    """Every selected rule over one application, with its notes and its inventory; with
+    `edits_root`, each finding carries the exact edits of its fixes (files relative to it)."""
     findings = _notes(app.notes, active, app)
     findings.extend(_notes(code_notes(app, frozenset(active)), active, app))
     if context.dependencies is not None:
@@ -207,7 +245,25 @@ def judge_app(
     for rule in rules:
         if rule.check is not None:
             findings.extend(run_rule(rule, app, context, active))
-    return Judgement(tuple(findings), describe(app))  # while its analyses are still cached
+    if edits_root is not None:
+        from slsguard.fixing.changes import with_changes  # planning edits costs start-up time
+
+        findings = with_changes(findings, app, edits_root)
+    # Described while the analyses the rules used are still cached for it.
+    return Judgement(tuple(findings), describe(app), AppOutline.of(app))
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResults:
+    """Every application loaded and judged, in the order a serial load gives them, with
+    the notes about files that are no application's and the dependency facts."""
+
+    judgements: tuple[Judgement, ...]
+    file_notes: tuple[Note, ...]
+    files: int
+    dependencies: DependencyFacts
+    app: Callable[[int], Application]
+    """The application of `judgements[i]` (loaded again when another process judged it)."""
 
 
 def _load_and_judge(
@@ -217,26 +273,31 @@ def _load_and_judge(
     options: ScanOptions,
     rules: tuple[Rule, ...],
     context: Context,
-) -> tuple[LoadResult, DependencyFacts, Iterable[Judgement]]:
+) -> ScanResults:
     """Every application loaded, linked across stacks and judged, with the dependency facts:
     here, or on a process pool (`slsguard.parallel`) when the scan asks for one, every rule is
-    built in (workers never load user rules) and it is large enough to pay."""
-    jobs = options.jobs
-    if jobs != 1 and len(candidates) > 1 and all(rule.origin == "built-in" for rule in rules):
+    built in (workers never load user rules), no advisory source must first be asked about
+    the packages of every application, and the scan is large enough to pay."""
+    auditing = bool({"SLS701", "SLS703"} & {rule.id for rule in rules})
+    if options.jobs != 1 and len(candidates) > 1 and all(r.origin == "built-in" for r in rules):
         from slsguard import parallel  # multiprocessing only when it may be used
 
-        jobs = jobs or parallel.automatic_jobs(len(candidates))
-        if jobs > 1:
-            return parallel.load_and_judge(paths, candidates, root, options, rules, context, jobs)
+        jobs = options.jobs or parallel.automatic_jobs(len(candidates))
+        status = parallel.status_without_packages(options.dependencies, auditing)
+        if jobs > 1 and status is not None:
+            return parallel.load_and_judge(
+                paths, candidates, root, options, rules, context, jobs, status
+            )
     loaded = load_all(candidates, options.load, root, options.progress)
-    loaded.apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
-    auditing = bool({"SLS701", "SLS703"} & {rule.id for rule in rules})
-    dependencies = analyse_dependencies(
-        loaded.apps, paths, options.dependencies, root, audit=auditing
-    )
+    apps = link_stacks(loaded.apps)  # nested stacks and exports, across templates
+    dependencies = analyse_dependencies(apps, paths, options.dependencies, root, audit=auditing)
     context = replace(context, dependencies=dependencies)
     active = {rule.id: rule for rule in rules}
-    return loaded, dependencies, (judge_app(app, rules, context, active) for app in loaded.apps)
+    edits_root = root if options.edits else None
+    judgements = tuple(judge_app(app, rules, context, active, edits_root) for app in apps)
+    return ScanResults(
+        judgements, tuple(loaded.file_notes), loaded.files, dependencies, apps.__getitem__
+    )
 
 
 def _source_prefix(project: Project) -> str:
@@ -326,17 +387,44 @@ def _finding(rule: Rule, violation: Violation, app: Application | None) -> Findi
         severity=violation.severity or rule.info.severity,
         # Every string taken from the scanned files that reaches an output passes here.
         message=mask_text(violation.message),
-        location=location,
+        location=_masked_location(location),
         fix=mask_text(fix),
         intents=violation.intents,
-        app=app.name if app else "",
+        app=mask_text(app.name) if app else "",
         # A finding about exactly one function names it, however the rule said so.
-        function=violation.function or (functions[0] if len(functions) == 1 else None),
-        subject=violation.subject,
-        functions=functions,
-        flow=tuple(replace(step, text=mask_text(step.text)) for step in violation.flow),
+        function=_masked_name(
+            violation.function or (functions[0] if len(functions) == 1 else None)
+        ),
+        subject=mask_text(violation.subject),
+        functions=tuple(mask_text(name) for name in functions),
+        flow=tuple(
+            replace(step, text=mask_text(step.text), file=mask_text(step.file))
+            for step in violation.flow
+        ),
         confidence=confidence,
-        confidence_reason=reason,
+        confidence_reason=mask_text(reason),
+    )
+
+
+def _masked_name(name: str | None) -> str | None:
+    return mask_text(name) if name else name
+
+
+def _masked_location(location: Location) -> Location:
+    """`location` with every text taken from the scanned files masked: a key, a file or a
+    function named with a token pasted in the wrong place shows it in no output. (The
+    snippet is never output, only hashed into the fingerprint: it stays as it is.)"""
+
+    def path(keys: KeyPath) -> KeyPath:
+        return tuple(mask_text(key) if isinstance(key, str) else key for key in keys)
+
+    return replace(
+        location,
+        file=_masked_name(location.file),
+        key_path=path(location.key_path),
+        legacy_path=path(location.legacy_path),
+        symbol=_masked_name(location.symbol),
+        address=mask_text(location.address),
     )
 
 
@@ -374,18 +462,24 @@ def _overridden(findings: list[Finding], options: ScanOptions) -> list[Finding]:
 
 
 def _suppress(
-    findings: list[Finding], apps: list[Application], active: dict[str, Rule], cwd: Path
+    findings: list[Finding], results: ScanResults, active: dict[str, Rule], cwd: Path
 ) -> tuple[list[Finding], list[Finding]]:
     """(kept, suppressed) by inline ignores, plus SLS006/SLS007 findings about the ignores."""
-    app_of = {doc.file: app for app in apps for doc in app.documents}
+    app_of = {
+        doc: index
+        for index, judged in enumerate(results.judgements)
+        for doc in judged.outline.documents
+    }
     names = set(app_of) | {f.location.file for f in findings if f.location.file}
     files = {name: Path(name) if Path(name).is_absolute() else cwd / name for name in names}
     outcome = suppress.apply(findings, files, active)
     kept = list(outcome.kept)
     for rule_id, violation in outcome.problems:
-        app = app_of.get(violation.origin.file)
+        index = app_of.get(violation.origin.file)
+        app = results.app(index) if index is not None else None
         kept.append(_finding(active[rule_id], _advice(violation), app))
-    return kept, list(outcome.suppressed)
+    suppressed = [replace(f, changes=()) if f.changes else f for f in outcome.suppressed]
+    return kept, suppressed  # a suppressed finding offers no fix
 
 
 def _order(finding: Finding) -> tuple[str, str, int, int, str]:
@@ -394,15 +488,15 @@ def _order(finding: Finding) -> tuple[str, str, int, int, str]:
 
 
 def _summary(
-    app: Application,
-    described: tuple[FunctionSummary, ...],
+    judged: Judgement,
     findings: list[Finding],
     rules_run: frozenset[str],
     dependencies: DependencyFacts,
 ) -> AppSummary:
-    names = tuple(mask_text(fn.name) for fn in app.functions)
-    details = with_monitoring(described, app, findings, rules_run)
-    details = with_packages(details, dependencies, dependencies.of_app(app))
+    app = judged.outline
+    names = tuple(mask_text(name) for name in app.functions)
+    details = with_monitoring(judged.described, app.name, findings, rules_run)
+    details = with_packages(details, dependencies, dependencies.of_key(app.key))
     masked = tuple(_masked(detail) for detail in details)
     return AppSummary(mask_text(app.name), app.kind, app.file, names, masked)
 

@@ -343,3 +343,40 @@ def test_a_throttled_account_backs_off_and_is_still_audited(
         assert any(s.status < 400 for s in again)
     others = [sent for sent in throttle.seen if sent.key and sent.key not in throttle.keys]
     assert others and all(sent.status != 429 for sent in others)
+
+
+def test_fleet_audits_the_organization_as_audit_does(
+    refusing: str, members: dict[str, str], tmp_path: Path
+) -> None:
+    """`fleet scan --organization` lists the accounts through the code of `audit
+    --organization` and audits each as one task, entered the same way; the account whose
+    role cannot be assumed is a failed task, whose findings are neither new nor fixed."""
+    from slsguard.fleet.store import open_store
+
+    store = str(tmp_path / "fleet.sqlite")
+    chosen = ",".join(members[name] for name in ("alpha", "beta", "gamma"))
+    run = ["fleet", "scan", "--organization", "--accounts", chosen, "--endpoint-url", refusing]
+    assert main([*run, "--region", REGION, "--jobs", "1", "--store", store]) == 1
+    recorded = open_store(store)
+    (last,) = recorded.runs()
+    recorded.close()
+    scopes = {scope.target.name: scope for scope in last.scopes}
+    assert set(scopes) == {members["alpha"], members["beta"], members["gamma"]}
+    for name in ("alpha", "beta"):
+        entry = scopes[members[name]].entry
+        assert entry is not None and entry.account == members[name]
+        secrets = {seen.where for seen in entry.findings if seen.rule == "SLS301"}
+        assert secrets == {_function(members[name], f"{name}-pay")}
+    refused = scopes[members["gamma"]]
+    assert refused.entry is None
+    assert refused.error.startswith("SLS008: ") and "sts:AssumeRole" in refused.error
+
+
+def test_fleet_organization_flags_need_organization(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--store", str(tmp_path / "fleet.sqlite")]
+    assert main(["fleet", "scan", "--role-name", "x", *store]) == 2
+    assert "--role-name needs --organization" in capsys.readouterr().err
+    assert main(["fleet", "scan", "--profile", "management", *store]) == 2
+    assert "--profile needs --organization" in capsys.readouterr().err

@@ -29,9 +29,7 @@ TREES = [ROOT / "examples", ROOT / "tests" / "fixtures" / "terraform-corpus", FI
 LEGACY = frozenset(
     {
         # Not converted to intents yet: their fix is advice or a snippet written as text.
-        "SLS203", "SLS206",
-        "SLS208",
-        "SLS303", "SLS801", "SLS803",
+        "SLS303",
     }
 )  # fmt: skip
 CFN_SYNTAX = ("!GetAtt", "!Ref", "!Sub", "Type: AWS::", "Properties:", "Fn::")

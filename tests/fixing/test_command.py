@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,49 @@ def test_a_linked_template_is_not_edited(
     assert "not applied: " in out and "symbolic link" in out
     assert outside.read_bytes() == template.read_bytes()
     assert "tracing:" not in outside.read_text()
+
+
+SECRET = "sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv"
+WITH_SECRET = f"""service: billing
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  charge:
+    handler: handler.charge
+    environment:
+      STRIPE_KEY: {SECRET}
+"""
+
+
+def test_diff_masks_the_secrets_it_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "serverless.yml").write_text(WITH_SECRET)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", ".", "--diff", "--select", "SLS402"]) == 1  # It would change a file.
+    out = capsys.readouterr().out
+    assert "+    tracing: Active\n" in out
+    assert f"       STRIPE_KEY: {SECRET[:4]}****\n" in out  # A context line, masked.
+    assert SECRET not in out
+    assert (tmp_path / "serverless.yml").read_text() == WITH_SECRET
+
+
+def test_an_internal_error_exits_2_with_and_without_diff(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from slsguard import rules
+    from slsguard.findings import RuleInfo, Severity, Violation
+    from slsguard.rules import Rule
+
+    def broken(app: object, context: object) -> Iterator[Violation]:
+        raise KeyError("boom")
+        yield  # pragma: no cover
+
+    builtin = rules.builtin_rules()
+    crashing = Rule(RuleInfo("SLS998", "crashing", Severity.LOW, "crashes", "P1"), broken)
+    monkeypatch.setattr(rules, "builtin_rules", lambda: (*builtin, crashing))
+    assert main(["fix", "orders-api", "--select", "SLS998,SLS402", "--diff"]) == 2
+    assert main(["fix", "orders-api", "--select", "SLS998,SLS402"]) == 2
+    out = capsys.readouterr().out
+    assert "fixed: serverless.yml" in out  # The rest of the fixes still apply.

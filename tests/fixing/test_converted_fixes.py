@@ -93,3 +93,64 @@ def test_unauthenticated_routes_get_the_apis_authorizer_or_iam() -> None:
     assert fixes["main.tf:83"].startswith("# in aws_apigatewayv2_route.open\nauthorization_type = ")
     # What no setting expresses stays advice.
     assert "authenticate-cognito" in fixes["cloudformation-alb-appsync.yaml:34"]
+
+
+def test_unvalidated_bodies_get_a_model_or_validation_in_place() -> None:
+    fixes = _fixes("unvalidated-request-body", "SLS203")
+    assert fixes["sam.yaml:38"] == (
+        "# under OrdersFunction.Properties.Events.Replace.Properties.RequestModel\n"
+        "ValidateBody: true"
+    )
+    assert "  RequestModel:\n    Model: <a model of the API's Models>\n" in fixes["sam.yaml:42"]
+    assert fixes["serverless.yml:16"].startswith("# under functions.orders.events[0]\nhttp:\n")
+    assert fixes["main.tf:19"].startswith("# in aws_api_gateway_method.post\nrequest_validator_id")
+    assert '\nx-amazon-apigateway-request-validator: "<a validator' in fixes["template.yaml:34"]
+
+
+def test_public_event_sources_are_kept_to_the_own_accounts_senders() -> None:
+    fixes = _fixes("public-event-source", "SLS208")
+    assert fixes["cloudformation.yaml:41"].endswith(
+        "Condition:\n  StringEquals:\n    aws:SourceAccount: !Ref AWS::AccountId"
+    )
+    assert fixes["main.tf:19"].endswith(
+        '"aws:SourceAccount" = data.aws_caller_identity.current.account_id } }'
+    )
+    assert "PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n" in fixes["sam.yaml:95"]
+
+
+def test_deploy_roles_and_ci_keys_are_written_in_their_own_files_words() -> None:
+    fixes = _fixes("deploy-without-cfn-role", "SLS803")
+    assert fixes["serverless-v3.yml:4"].endswith(
+        "provider:\n  iam:\n    deploymentRole: <ARN of a CloudFormation execution role>"
+    )
+    assert fixes["serverless-v2.yml:4"].endswith(
+        "provider:\n  cfnRole: <ARN of a CloudFormation execution role>"
+    )
+    assert fixes["deploy.yml:15"].startswith("# sam deploy --stack-name orders ")
+    keys = _fixes("long-lived-cloud-keys-in-ci", "SLS801")
+    assert keys
+    for fix in [*fixes.values(), *keys.values()]:
+        assert "Properties:" not in fix and "!Ref" not in fix and "!GetAtt" not in fix
+
+
+def test_a_deploy_role_is_the_authors_to_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "deploy-without-cfn-role", tmp_path / "case")
+    monkeypatch.chdir(tmp_path / "case")
+    main(["fix", ".", "--unsafe-fixes", "--select", "SLS803"])
+    out = capsys.readouterr().out
+    assert "SLS803 set deployment-role on service orders: the value must be chosen" in out
+    assert "fixed: " not in out
+
+
+def test_permissive_cors_names_the_front_end_where_the_origins_are_written() -> None:
+    fixes = _fixes("permissive-cors", "SLS206")
+    front_end = "<your front end's origin: https://app.example.com>"
+    assert fixes["serverless.yml:50"] == (
+        f'# under functions.profile.events[5].http.cors\norigin: "{front_end}"'
+    )
+    assert fixes["sam.yaml:78"].endswith(f'AllowOrigins:\n  - "{front_end}"')
+    assert fixes["main.tf:68"].endswith(
+        f'cors_configuration {{\n  allow_origins = ["{front_end}"]\n}}'
+    )

@@ -88,6 +88,21 @@ def _fifo(
     return Case(label, build, rule, says if rule else "", also=also)
 
 
+def _fifo_js_import(folder: Path) -> list[str]:
+    """A Node handler whose imported module is a FIFO (a `require` and an `import`)."""
+    serverless(folder, runtime="nodejs20.x")
+    write(
+        folder,
+        "handler.js",
+        "const helpers = require('./helpers');\nimport { run } from './lib/run.mjs';\n"
+        "exports.main = async (event) => helpers.run(run(event));\n",
+    )
+    os.mkfifo(folder / "helpers.js")
+    (folder / "lib").mkdir()
+    os.mkfifo(folder / "lib" / "run.mjs")
+    return []
+
+
 def _socket_template(folder: Path) -> list[str]:
     serverless(folder)
     server = socket.socket(socket.AF_UNIX)
@@ -135,6 +150,8 @@ SPECIAL = [
         stderr_says="a FIFO, not a regular file",
     ),
     _fifo("pyproject.toml", "SLS001", "pyproject.toml is a FIFO"),
+    _fifo("pyproject.toml", "SLS001", "configuration in it is not used", runtime="nodejs20.x"),
+    Case("fifo JavaScript imports", _fifo_js_import, "SLS001", "helpers.js", also=("SLS101",)),
     _fifo("other.yml", "SLS001", "the included file is a FIFO"),
     _fifo("handler.py", "SLS001", "handler code not analysed"),
     _fifo("helpers.py", "SLS001", "helpers.py was not read"),

@@ -70,6 +70,10 @@ APP = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "missing-perm
         ("s3control", "get_public_access_block", ("s3:GetAccountPublicAccessBlock",)),
         ("s3", "write_get_object_response", ("s3-object-lambda:WriteGetObjectResponse",)),
         ("s3", "get_object_attributes", ("s3:GetObject", "s3:GetObjectAttributes")),
+        # Operations authorized under another operation's action (`actionmap.IRREGULAR`).
+        ("lambda", "get_layer_version_by_arn", ("lambda:GetLayerVersion",)),
+        ("timestream-query", "query", ("timestream:Select",)),
+        ("cloudsearchdomain", "upload_documents", ("cloudsearch:document",)),
         # API Gateway's portal calls have named actions, not HTTP verbs.
         ("apigatewayv2", "list_portals", ("apigateway:ListPortals",)),
     ],

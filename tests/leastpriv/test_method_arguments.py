@@ -188,3 +188,47 @@ def test_typescript_client_passed_to_a_typed_method(tmp_path: Path) -> None:
     functions = "  read:\n    handler: handler.handler\n"
     found = needs(write(tmp_path, {**files, "serverless.yml": NODE + functions}))
     assert found["read"] == {("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/orders")}
+
+
+LIB_CLIENT = """import uuid
+
+
+class LabelClient:
+    def __init__(self, client):
+        self._client = client
+
+    def labels(self, bucket, key):
+        return self._client.detect_labels(Image={"S3Object": {"Bucket": bucket, "Name": key}})
+
+    def video(self, bucket, key, topic, role):
+        return self._client.start_label_detection(
+            Video={"S3Object": {"Bucket": bucket, "Name": key}},
+            ClientRequestToken=str(uuid.uuid4()),
+            NotificationChannel={"SNSTopicArn": topic, "RoleArn": role},
+        )
+"""
+
+LIB_APP = """import boto3
+
+from lib import labels
+
+
+def handler(event, context):
+    client = labels.LabelClient(boto3.client("rekognition"))
+    return client.labels(event["Bucket"], event["Key"])
+"""
+
+
+def test_a_client_passed_to_a_class_of_an_imported_module(tmp_path: Path) -> None:
+    # chalice-workshop's media-query: `rekognition.RekognitonClient(boto3.client(...))` was
+    # "the code calls no AWS API". The class is reached whole, so its video job's role is
+    # passed (`iam:PassRole`, Rekognition Video's NotificationChannel.RoleArn) too.
+    functions = "functions:\n  labels:\n    handler: app.handler\n"
+    files = {"lib/__init__.py": "", "lib/labels.py": LIB_CLIENT, "app.py": LIB_APP}
+    files["serverless.yml"] = PY_SERVERLESS.split("functions:")[0] + functions
+    assert {action for action, _ in needs(write(tmp_path, files))["labels"]} == {
+        "rekognition:DetectLabels",
+        "rekognition:StartLabelDetection",
+        "s3:GetObject",  # Rekognition reads the image as the caller
+        "iam:PassRole",
+    }

@@ -807,6 +807,37 @@ def handler(event, context):
     assert findings(root, "SLS110") == []  # the Deny names topics, an SMS is not one
 
 
+def test_javascript_parameters_declared_before_the_call_are_read(tmp_path: Path) -> None:
+    # lambda-sns-sms (serverless-patterns) denies sns:Publish on topics and allows it on `*`
+    # for SMS: the `params` object named the phone number, the call only `params`.
+    code = """const AWS = require("aws-sdk");
+const sns = new AWS.SNS();
+
+exports.handler = async () => {
+  const params = { Message: "hi", PhoneNumber: process.env.PHONE };
+  return sns.publish(params).promise();
+};
+
+exports.topic = async () => {
+  const params = { Message: "hi", TopicArn: "arn:aws:sns:us-east-1:123456789012:news" };
+  return sns.publish(params).promise();
+};
+"""
+    statements = (
+        "        - Effect: Deny\n          Action: [sns:Publish]\n"
+        "          Resource: 'arn:aws:sns:*:*:*'\n"
+        "        - Effect: Allow\n          Action: [sns:Publish]\n          Resource: '*'\n"
+    )
+    functions = "  sms:\n    handler: handler.handler\n  topic:\n    handler: handler.topic\n"
+    config = serverless(statements, functions).replace("python3.12", "nodejs20.x")
+    root = write(tmp_path, {"handler.js": code, "serverless.yml": config})
+    assert needs(root) == {
+        "sms": {("sns:Publish", "'*'")},
+        "topic": {("sns:Publish", "arn:aws:sns:us-east-1:123456789012:news")},
+    }
+    assert findings(root, "SLS110") == ["handler.js:11"]  # the topic is denied, the SMS is not
+
+
 COPIES = """import boto3
 
 s3 = boto3.client("s3")
@@ -831,5 +862,88 @@ def test_a_copy_reads_its_source_not_its_destination(tmp_path: Path) -> None:
     found = needs(root)["copy"]
     assert ("s3:GetObject", "arn:aws:s3:::raw-bucket/in/photo.jpg") in found
     assert not any(a == "s3:GetObject" and "media-bucket" in r for a, r in found)
+    assert findings(root, "SLS109") == []
+    assert findings(root, "SLS110") == []
+
+
+def test_aws_managed_lambda_policies_are_judged_with_what_they_allow(tmp_path: Path) -> None:
+    # lambda-vpc-secrets-sls and vpc-lattice-lambda-tf (serverless-patterns) attach
+    # AWSLambdaVPCAccessExecutionRole: its ENI grants were ignored, SLS110 said they were missing.
+    template = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: handler.handler
+      Code: ./
+      Role: !GetAtt Role.Arn
+      VpcConfig:
+        SubnetIds: [subnet-1]
+        SecurityGroupIds: [sg-1]
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Fn
+      EventSourceArn: arn:aws:sqs:us-east-1:123456789012:jobs
+"""
+    code = "def handler(event, context):\n    return event\n"
+    root = write(tmp_path, {"template.yaml": template, "handler.py": code})
+    assert findings(root, "SLS110") == []
+
+
+def test_a_grant_on_a_module_output_may_be_what_the_code_uses(tmp_path: Path) -> None:
+    # terraform-lambda-sfn (serverless-patterns): the role allows states:StartExecution on
+    # `module.step_function.state_machine_arn`, the code starts SFN_ARN (that same output).
+    # The expression was read as a literal resource: SLS109 called the grant unused and SLS110
+    # the call denied. A resource known only at apply time is unknown, never denied.
+    main_tf = """module "lambda_function" {
+  source        = "terraform-aws-modules/lambda/aws"
+  function_name = "starter"
+  handler       = "handler.handler"
+  runtime       = "python3.12"
+  source_path   = "${path.module}/src"
+
+  environment_variables = {
+    SFN_ARN = module.step_function.state_machine_arn
+  }
+
+  attach_policy_statements = true
+  policy_statements = {
+    step_function = {
+      effect    = "Allow",
+      actions   = ["states:StartExecution"],
+      resources = [module.step_function.state_machine_arn]
+    }
+  }
+}
+
+module "step_function" {
+  source = "terraform-aws-modules/step-functions/aws"
+  name   = "flow"
+}
+"""
+    code = """import os
+
+import boto3
+
+client = boto3.client("stepfunctions")
+
+
+def handler(event, context):
+    return client.start_execution(stateMachineArn=os.environ["SFN_ARN"], input="{}")
+"""
+    root = write(tmp_path, {"main.tf": main_tf, "src/handler.py": code})
     assert findings(root, "SLS109") == []
     assert findings(root, "SLS110") == []

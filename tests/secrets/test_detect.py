@@ -522,3 +522,28 @@ def test_mask_text_masks_secret_values_not_quoted_settings(text: str, expected: 
     from slsguard.secrets.detect import mask_text
 
     assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fn" + "ghp_" + "Zq8Xw2Lm4Np6Rt9Vb1Cd3Fg5Hj7Kk0Ms2Qx4", "fngh****"),
+        ("route /hook/a" + "xoxb-" + "302913847562-4729105836472-QmR8sT2v", "route /hoo****"),
+        ("role" + "AKIA" + "Q4GLUEDR0LE7XYZW" + "x runs", "role**** runs"),
+        ("key" + "sk_live_" + "51Gl8UeDc0D3vW3yK9mN2pL7xQ4" + "z", "keys****"),
+        (
+            "a JWT xx" + "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+            "a JWT xxey****",
+        ),
+        (
+            "the role orders-service-dev-eu-west-1-lambdaRole",
+            "the role orders-service-dev-eu-west-1-lambdaRole",
+        ),
+        ("SKIPPING 0123456789abcdef0123456789abcde", "SKIPPING 0123456789abcdef0123456789abcde"),
+    ],
+)
+def test_mask_text_masks_tokens_glued_to_other_characters(text: str, expected: str) -> None:
+    """Detection wants a token to stand alone; an output masks it glued to anything."""
+    from slsguard.secrets.detect import mask_text
+
+    assert mask_text(text) == expected

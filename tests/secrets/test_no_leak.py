@@ -17,7 +17,13 @@ GITHUB = "ghp_Zq8Xw2Lm4Np6Rt9Vb1Cd3Fg5Hj7Kk0Ms2Qx4"
 STRIPE = "sk_live_51Hq8ZrT5vW3yK9mN2pL7xQ4"
 AWS_SECRET = "wJalrXUtnFEMI7K7MDENGbPxRfiCYzQ9xLmN3pQ2"
 PASSWORD = "Pq9zS3cr3tW0rdXyZ77"
-SECRETS = (GITHUB, STRIPE, AWS_SECRET, PASSWORD)
+# Tokens glued to other letters (not tokens by themselves for detection, still masked), in
+# a function's name, a route, a role name and a handler's code.
+GLUED_NAME = "ghp_Gl8Ue2Dn4Am6Ef9Vb1Cd3Fg5Hj7Kk0Ms2Qx4"
+GLUED_ROUTE = "xoxb-302913847562-4729105836472-QmR8sT2vW5yZ9aC4eF7hJ1kL"
+GLUED_ROLE = "AKIAQ4GLUEDR0LE7XYZW"
+GLUED_CODE = "sk_live_51Gl8UeDc0D3vW3yK9mN2pL7xQ4"
+SECRETS = (GITHUB, STRIPE, AWS_SECRET, PASSWORD, GLUED_NAME, GLUED_ROUTE, GLUED_ROLE, GLUED_CODE)
 
 FILES = {
     "serverless.yml": f"""\
@@ -30,12 +36,23 @@ provider:
     DATABASE_URL: postgres://app:{PASSWORD}@db.internal:5432/app
 custom:
   token: {GITHUB}
+  iam:
+    role:
+      name: role{GLUED_ROLE}x
+      statements:
+        - Effect: Allow
+          Action: "*"
+          Resource: "*"
 functions:
   main:
     handler: handler.main
     description: ${{ssm:/app/${{self:custom.token}}/missing}}
     events:
       - httpApi: POST /run
+  fn{GLUED_NAME}:
+    handler: handler.main
+    events:
+      - httpApi: GET /hook/a{GLUED_ROUTE}
 """,
     # A code-flow step and the source line of the sink quote the secret.
     "handler.py": f"""\
@@ -45,6 +62,9 @@ GITHUB_TOKEN = "{GITHUB}"
 def main(event, context):
     cmd = "curl -H 'Authorization: Bearer {GITHUB}' https://x/" + event["body"]
     os.system(cmd)
+
+def other(event, context):
+    os.system("echo key{GLUED_CODE}z " + event["body"])
 """,
     # SLS801 quotes the CI command line.
     ".github/workflows/deploy.yml": f"""\
@@ -106,3 +126,4 @@ def test_the_planted_secrets_are_found(project: Path, tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     for rule in ("SLS301", "SLS303", "SLS305", "SLS601", "SLS801", "SLS001"):
         assert f'"rule_id": "{rule}"' in text
+    assert '"function": "fngh****"' in text  # the glued token in a function's name

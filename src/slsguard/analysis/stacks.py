@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +86,38 @@ def link_stacks(apps: Sequence[Application]) -> list[Application]:
         apps_calling = tuple(calling[i] for i in dict.fromkeys(indexes))
         result[index] = replace(result[index], caller_apps=apps_calling)
     return _link_outputs(result, nested)
+
+
+@dataclass(frozen=True, slots=True)
+class StackLinks:
+    """What can tie an application to others of the scan in `link_stacks` (a superset: the
+    export names of every output, not only of those naming a function or a resource)."""
+
+    file: str
+    """The template, as nested stacks name it."""
+    nests: frozenset[str]
+    """The local templates it nests."""
+    imports: frozenset[str]
+    """The names it reads with `Fn::ImportValue`."""
+    exports: frozenset[str]
+    """The names its outputs export."""
+
+
+def stack_links(app: Application) -> StackLinks:
+    """What can tie `app` to another application of the scan (a scan on several processes
+    loads tied applications together, see `slsguard.parallel`)."""
+    exports = set()
+    for output in _outputs(app).values():
+        export = output.get("Export") if isinstance(output, dict) else None
+        name = export.get("Name") if isinstance(export, dict) else None
+        if name is not None:
+            exports.add(_import_name(name))
+    return StackLinks(
+        str(_path(app)),
+        frozenset(str(location) for _, location in _nested(app)),
+        frozenset(_imports(app.resources)),
+        frozenset(exports),
+    )
 
 
 def output_resource(app: Application, value: object) -> tuple[Application, str] | None:

@@ -8,7 +8,7 @@ that every dialect can write the change its own way.
 from __future__ import annotations
 
 from slsguard.analysis.api_model import IMPLICIT, Api, Stage
-from slsguard.analysis.http import Endpoint
+from slsguard.analysis.http import Cors, Endpoint
 from slsguard.analysis.intrinsics import resource_type
 from slsguard.analysis.monitoring import deployed_names
 from slsguard.findings import Origin, name_list
@@ -134,3 +134,19 @@ def route_target(app: Application, endpoint: Endpoint) -> Target | None:
         logical_id=logical if kind else "",
         variant=variant,
     )
+
+
+def validation_target(app: Application, endpoint: Endpoint) -> Target | None:
+    """Where a route's request validation is set: a request model already written (SAM
+    `RequestModel` without `ValidateBody`), changed in place, else the route itself."""
+    origin = endpoint.validation.origin
+    if origin is not None and origin.path[-1:] == ("RequestModel",):
+        return Target("setting", endpoint.route, origin, variant="request-model")
+    return route_target(app, endpoint)
+
+
+def cors_target(endpoint: Endpoint, cors: Cors) -> Target:
+    """The CORS settings of a route (where they are written), to change the origins in place;
+    the variant names the kind of API (`cors-rest`, `cors-http`, `cors-url`, `cors-openapi`)."""
+    variant = "openapi" if endpoint.syntax == "openapi" else endpoint.kind
+    return Target("setting", endpoint.api, cors.origin, variant=f"cors-{variant}")

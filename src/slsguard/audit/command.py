@@ -13,7 +13,7 @@ from slsguard.findings import Severity
 from slsguard.output import emit, to_stdout
 
 if TYPE_CHECKING:
-    from slsguard.audit.organization import AccountAudit
+    from slsguard.audit.organization import AccountAudit, OrganizationOptions
     from slsguard.audit.run import AuditOptions, AuditResult
 
 
@@ -66,12 +66,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit.add_argument("--enable", type=_ids, default=(), help="turn on opt-in rules")
     audit.add_argument("--trusted-accounts", type=_ids, default=(), metavar="IDS")
     audit.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    _add_organization_flags(audit)
+    add_organization_flags(audit)
     dependency_cli.add_flags(audit)  # Used on the packages --download-code fetches.
 
 
-def _add_organization_flags(audit: argparse.ArgumentParser) -> None:
-    """`--organization` and the flags that shape it."""
+def add_organization_flags(audit: argparse.ArgumentParser) -> None:
+    """`--organization` and the flags that shape it (`audit` and `fleet scan`)."""
     from slsguard.audit.organization import DEFAULT_ROLE
 
     group = audit.add_argument_group("organization (audit every account of an AWS Organization)")
@@ -101,6 +101,30 @@ _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 _ORGANIZATION_FLAGS = ("role_name", "accounts", "exclude_accounts", "ou", "external_id")
 
 
+def organization_problem(args: argparse.Namespace) -> str:
+    """What is wrong with the organization flags (empty when nothing is)."""
+    if args.session_name and not _SESSION_NAME.fullmatch(args.session_name):
+        return "--session-name: 2 to 64 of A-Z a-z 0-9 _+=,.@-"
+    given = [flag for flag in (*_ORGANIZATION_FLAGS, "session_name") if getattr(args, flag)]
+    if given and not args.organization:
+        return f"{', '.join('--' + flag.replace('_', '-') for flag in given)} needs --organization"
+    return ""
+
+
+def organization_options(args: argparse.Namespace) -> OrganizationOptions:
+    """The organization flags as options."""
+    from slsguard.audit.organization import DEFAULT_ROLE, OrganizationOptions
+
+    return OrganizationOptions(
+        role_name=args.role_name or DEFAULT_ROLE,
+        accounts=args.accounts,
+        exclude_accounts=args.exclude_accounts,
+        ous=args.ou,
+        external_id=args.external_id,
+        session_name=args.session_name or "slsguard-audit",
+    )
+
+
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -127,13 +151,9 @@ def run(args: argparse.Namespace) -> int:
     if args.compare is not None and not args.compare.exists():
         print(f"slsguard: --compare: no such path {args.compare}", file=sys.stderr)
         return 2
-    if args.session_name and not _SESSION_NAME.fullmatch(args.session_name):
-        print("slsguard: --session-name: 2 to 64 of A-Z a-z 0-9 _+=,.@-", file=sys.stderr)
-        return 2
-    given = [flag for flag in (*_ORGANIZATION_FLAGS, "session_name") if getattr(args, flag)]
-    if given and not args.organization:
-        flags = ", ".join("--" + flag.replace("_", "-") for flag in given)
-        print(f"slsguard: {flags} needs --organization", file=sys.stderr)
+    problem = organization_problem(args)
+    if problem:
+        print(f"slsguard: {problem}", file=sys.stderr)
         return 2
     progress = on_terminal(sys.stderr)
     options = AuditOptions(
@@ -182,26 +202,13 @@ def _audited(
 ) -> tuple[AuditResult, list[AccountAudit]]:
     """The audit of the account, or of the organization (`--organization`), and each
     account's own audit."""
-    from slsguard.audit.organization import (
-        DEFAULT_ROLE,
-        AccountAudit,
-        OrganizationOptions,
-        audit_organization,
-    )
+    from slsguard.audit.organization import AccountAudit, audit_organization
     from slsguard.audit.run import audit
 
     if not args.organization:
         result = audit(options)
         return result, [AccountAudit(result.account, result)]
-    organization = OrganizationOptions(
-        role_name=args.role_name or DEFAULT_ROLE,
-        accounts=args.accounts,
-        exclude_accounts=args.exclude_accounts,
-        ous=args.ou,
-        external_id=args.external_id,
-        session_name=args.session_name or "slsguard-audit",
-    )
-    done = audit_organization(options, organization)
+    done = audit_organization(options, organization_options(args))
     return done.result, list(done.accounts)
 
 

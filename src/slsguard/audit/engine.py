@@ -81,16 +81,10 @@ def run_rules(
             findings.extend(run_rule(rule, app, context, active))
     if app.scan_root is not None:  # Downloaded packages: the SLS004/SLS001 code notes.
         findings.extend(_code_notes(app, active))
-    names = {
-        logical: (name, live.places[logical][0]) for logical, name in live.function_names.items()
-    }
+    # Messages name deployed things by name and fixes are rendered by the live dialect
+    # (ARNs, CLI steps): nothing of the synthesized template is left to rewrite.
     return [
-        replace(
-            f,
-            message=_plain(f.message, names),
-            fix=f.fix if f.intents else _plain(f.fix, names),
-            location=cloud_location(f.location, live, app.file, app.scan_root),
-        )
+        replace(f, location=cloud_location(f.location, live, app.file, app.scan_root))
         for f in findings
     ]
 
@@ -114,15 +108,6 @@ def _code_notes(app: Application, active: dict[str, Rule]) -> list[Finding]:
             )
         )
     return found
-
-
-def _plain(text: str, functions: dict[str, tuple[str, str]]) -> str:
-    """Text without the intrinsics the synthesized template uses to link resources
-    (`functions`: logical id → real name and ARN), for the rules whose fix is still text:
-    fixes written as intents are rendered by the live dialect, with ARNs, in the first place."""
-    for logical, (name, arn) in functions.items():
-        text = text.replace(f"!GetAtt {logical}.Arn", arn).replace(f"!Ref {logical}", name)
-    return text
 
 
 def cloud_location(

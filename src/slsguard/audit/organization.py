@@ -78,15 +78,35 @@ def audit_organization(
     """Audit the calling account and the organization's member accounts; AuditError when
     the organization cannot be listed (`warnings`: where to warn, standard error by default)."""
     warnings = warnings or sys.stderr
+    started = datetime.now(timezone.utc)
+    calls = Calls()
+    session = Session(options.endpoint, calls)
+    caller, members = organization_accounts(session, organization, warnings)
+
+    def audit_one(account: str) -> AccountAudit:
+        return audit_account(session, account, caller, options, organization)
+
+    with ThreadPoolExecutor(max_workers=ACCOUNT_WORKERS) as pool:
+        audits = list(pool.map(audit_one, members))
+    for item in audits:
+        if item.refusal is not None:
+            print(f"slsguard: warning: {item.refusal.message}", file=warnings)
+    merged = _merged(audits, calls, caller, started, _reports_sls008(options))
+    return OrganizationResult(merged, tuple(audits), caller)
+
+
+def organization_accounts(
+    session: Session, organization: OrganizationOptions, warnings: TextIO
+) -> tuple[str, list[str]]:
+    """The calling account, and the accounts to audit (the caller first) as the options
+    narrow the organization's; warns about the administrator role and unknown `--accounts`
+    (AuditError when the organization cannot be listed)."""
     if organization.role_name == ADMIN_ROLE:
         print(
             f"slsguard: warning: {ADMIN_ROLE} has AdministratorAccess; prefer the read-only "
             f"{DEFAULT_ROLE} role (docs/slsguard-audit-role.yaml)",
             file=warnings,
         )
-    started = datetime.now(timezone.utc)
-    calls = Calls()
-    session = Session(options.endpoint, calls)
     caller = session.caller_account()
     listed = member_accounts(session, organization.ous)
     unknown = sorted(set(organization.accounts) - {caller, *listed})
@@ -96,18 +116,7 @@ def audit_organization(
             "the organization (or of the --ou given), not audited",
             file=warnings,
         )
-    members = _chosen(listed, caller, organization)
-
-    def audit_account(account: str) -> AccountAudit:
-        return _audit_one(session, account, caller, options, organization)
-
-    with ThreadPoolExecutor(max_workers=ACCOUNT_WORKERS) as pool:
-        audits = list(pool.map(audit_account, members))
-    for item in audits:
-        if item.refusal is not None:
-            print(f"slsguard: warning: {item.refusal.message}", file=warnings)
-    merged = _merged(audits, calls, caller, started, _reports_sls008(options))
-    return OrganizationResult(merged, tuple(audits), caller)
+    return caller, _chosen(listed, caller, organization)
 
 
 def _reports_sls008(options: AuditOptions) -> bool:
@@ -158,14 +167,15 @@ def _chosen(members: list[str], caller: str, organization: OrganizationOptions) 
     ]
 
 
-def _audit_one(
+def audit_account(
     session: Session,
     account: str,
     caller: str,
     options: AuditOptions,
     organization: OrganizationOptions,
 ) -> AccountAudit:
-    """One account's audit: the caller with its own credentials, a member through its role."""
+    """One account's audit: the caller (`session`'s own account) with its own credentials,
+    a member through its role; a role that cannot be assumed is the audit's `refusal`."""
     if account == caller:
         return AccountAudit(account, _named(audit(replace(options, progress=None)), account))
     role = f"arn:aws:iam::{account}:role/{organization.role_name}"

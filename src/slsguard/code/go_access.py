@@ -205,9 +205,7 @@ def _public_acl(package: GoPackage, file: GoFile, element: Node, function: str) 
 def _bucket(package: GoPackage, body: Node | None) -> str:
     """The `Bucket` of the same input: a literal, `env:NAME`, or a constant's value."""
     for element in body.named_children if body is not None else []:
-        key = (
-            inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
-        )
+        key = inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
         if key is None or text_of(key) != "Bucket":
             continue
         value = _unwrapped(inner(element.child_by_field_name("value")))
@@ -226,9 +224,7 @@ def _error_details(file: GoFile, literal: Node, function: str) -> Iterator[Hit]:
     body = literal.child_by_field_name("body")
     scope = _enclosing(literal)
     for element in body.named_children if body is not None else []:
-        key = (
-            inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
-        )
+        key = inner(element.child_by_field_name("key")) if element.type == "keyed_element" else None
         if key is None or text_of(key) != "Body":
             continue
         value = inner(element.child_by_field_name("value"))

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from slsguard import files
 from slsguard.code.model import HandlerSource
 from slsguard.code.python_modules import (
     MAX_SYNTAX_DEPTH,
@@ -148,11 +149,18 @@ class JsModules:
     def _file_at(self, base: Path) -> JsModule | None:
         for suffix in _SUFFIXES:
             candidate = Path(str(base) + suffix) if suffix else base
-            if candidate.is_file():
-                return self.file(candidate)
-        if base.suffix == ".js":  # TypeScript sources import their compiled `.js` name
-            return self.file(base.with_suffix(".ts")) if base.with_suffix(".ts").is_file() else None
+            if _is_module_file(candidate):
+                return self.file(candidate)  # a FIFO is reported as not read
+        typescript = base.with_suffix(".ts")
+        if base.suffix == ".js" and _is_module_file(typescript):  # TS imports its `.js` name
+            return self.file(typescript)
         return None
+
+
+def _is_module_file(path: Path) -> bool:
+    """A file an import may name: a regular file, or a FIFO, socket or device (which `file`
+    reports as not read instead of opening it)."""
+    return path.is_file() or files.special_kind(path) is not None
 
 
 def _deeper_than(root: Node, limit: int) -> tuple[int, int] | None:

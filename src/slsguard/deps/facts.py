@@ -124,7 +124,11 @@ class DependencyFacts:
 
     def of_app(self, app: Application) -> AppDependencies:
         """The facts of one application (empty when it was not analysed)."""
-        return self.apps.get(app_key(app), AppDependencies())
+        return self.of_key(app_key(app))
+
+    def of_key(self, key: str) -> AppDependencies:
+        """The facts of the application with this `app_key` (empty when not analysed)."""
+        return self.apps.get(key, AppDependencies())
 
     def vulnerabilities_of(self, package: Package) -> tuple[Vulnerability, ...]:
         """The known vulnerabilities of a package entry (none when it was not audited)."""

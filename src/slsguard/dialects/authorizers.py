@@ -1,4 +1,5 @@
-"""How each template syntax writes who an HTTP route lets through (an `Authorizer` value).
+"""How each template syntax writes who an HTTP route lets through (an `Authorizer` value),
+and what it checks of a request before the function runs (request validation).
 
 An authorizer the API already declares is named the way each syntax refers to it; a choice
 only the author can make (which authorizer, a token type the templates do not show) is a
@@ -94,3 +95,47 @@ def appsync(value: object) -> object:
     """A GraphQL API's `AuthenticationType`."""
     authorizer = _authorizer(value)
     return IAM if authorizer.kind == IAM else Placeholder(authorizer.kind)
+
+
+def validation(text: str) -> Callable[[object], object]:
+    """Request validation where it needs a model or validator only the author can write:
+    `text` says, in the syntax's words, what to write."""
+
+    def transform(_value: object) -> object:
+        return Placeholder(text)
+
+    return transform
+
+
+def serverless_request(_value: object) -> object:
+    """`request.schemas` of an `http` event: the author's JSON schema of the body."""
+    return {
+        "schemas": {
+            "application/json": Placeholder("the body's JSON schema: ${file(schemas/order.json)}")
+        }
+    }
+
+
+def sam_request_model(_value: object) -> object:
+    """A SAM event's `RequestModel`, with a model of the API's `Models`."""
+    model = Placeholder("a model of the API's Models")
+    return {"Model": model, "Required": True, "ValidateBody": True}
+
+
+def origins(value: object) -> object:
+    """A list of allowed origins (`AllowOrigins`, `allowedOrigins`, `allow_origins`)."""
+    return value if isinstance(value, list) else [value]
+
+
+def quoted_origin(value: object) -> object:
+    """SAM's `Cors.AllowOrigin`: one origin, in the single quotes API Gateway wants."""
+    text = value.text if isinstance(value, Placeholder) else str(value)
+    return Placeholder(f"'{text}'") if isinstance(value, Placeholder) else f"'{text}'"
+
+
+def preflight_origin(_value: object) -> object:
+    """A REST API's OPTIONS method: the origin its integration response returns."""
+    return Placeholder(
+        "IntegrationResponses whose method.response.header.Access-Control-Allow-Origin is "
+        "your front end's origin"
+    )

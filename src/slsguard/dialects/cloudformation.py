@@ -163,6 +163,24 @@ SETTINGS = {
     ("AWS::ApiGateway::Method", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
     ("AWS::ApiGatewayV2::Route", "authorization"): Key(("AuthorizationType",), _CFN_AUTHORIZATION),
     ("route:openapi", "authorization"): Key(("security",), authorizers.openapi_security),
+    ("setting:cors-rest", "cors-origins"): Key(("Integration",), authorizers.preflight_origin),
+    ("setting:cors-http", "cors-origins"): Key(("AllowOrigins",), authorizers.origins),
+    ("setting:cors-url", "cors-origins"): Key(("AllowOrigins",), authorizers.origins),
+    ("setting:cors-openapi", "cors-origins"): Key(("allowOrigins",), authorizers.origins),
+    ("AWS::ApiGateway::Method", "request-validation"): Key(
+        ("RequestValidatorId",),
+        authorizers.validation(
+            "!Ref of an AWS::ApiGateway::RequestValidator with ValidateRequestBody: true; "
+            "and RequestModels: {application/json: <Model>}"
+        ),
+    ),
+    ("route:openapi", "request-validation"): Key(
+        ("x-amazon-apigateway-request-validator",),
+        authorizers.validation(
+            "a validator of x-amazon-apigateway-request-validators with validateRequestBody: "
+            "true; and a requestBody schema"
+        ),
+    ),
     ("setting:appsync", "authorization"): Key(("AuthenticationType",), authorizers.appsync),
     ("AWS::Lambda::Permission", "auth"): Key(("FunctionUrlAuthType",)),
     ("AWS::Lambda::Permission", "principal"): Key(("Principal",)),

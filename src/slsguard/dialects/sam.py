@@ -35,6 +35,11 @@ SETTINGS = {
     ("service", "api-tracing"): Key(("Globals", "Api", "TracingEnabled"), from_root=True),
     ("function", "role"): Key(("Policies",), _own_policies),
     ("route:rest", "authorization"): Key(("Properties", "Auth", "Authorizer"), authorizers.sam),
+    ("setting:cors-rest", "cors-origins"): Key(("AllowOrigin",), authorizers.quoted_origin),
+    ("route:rest", "request-validation"): Key(
+        ("Properties", "RequestModel"), authorizers.sam_request_model
+    ),
+    ("setting:request-model", "request-validation"): Key(("ValidateBody",)),
     ("route:http", "authorization"): Key(
         ("Properties", "Auth", "Authorizer"), authorizers.sam_http
     ),

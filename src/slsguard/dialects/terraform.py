@@ -139,6 +139,17 @@ SETTINGS: dict[tuple[str, str], Key] = {
         authorizers.authorization_type("authorizer_id = aws_apigatewayv2_authorizer.<name>.id"),
     ),
     ("setting:appsync", "authorization"): Key(("authentication_type",), authorizers.appsync),
+    ("setting:cors-http", "cors-origins"): Key(
+        ("cors_configuration{}", "allow_origins"), authorizers.origins
+    ),
+    ("setting:cors-url", "cors-origins"): Key(("cors{}", "allow_origins"), authorizers.origins),
+    ("AWS::ApiGateway::Method", "request-validation"): Key(
+        ("request_validator_id",),
+        authorizers.validation(
+            "aws_api_gateway_request_validator.<name>.id, with validate_request_body = true; "
+            "and request_models"
+        ),
+    ),
     ("AWS::Lambda::Permission", "auth"): Key(("function_url_auth_type",)),
     ("AWS::Lambda::Permission", "principal"): Key(("principal",)),
     ("AWS::SQS::Queue", "redrive-policy"): Key(("redrive_policy",), _json_encoded),
@@ -237,6 +248,11 @@ class TerraformDialect:
             as_resource = _as_resource(intent)
             if as_resource is not None:
                 return self.edit(app, as_resource)
+            if intent.target.variant == "iam-statement":  # Not an argument of the resource.
+                where = self.name_of(app, intent.target.origin)
+                return NotApplied(
+                    f"{where} is inside a policy document: edit it there", intent.title
+                )
             found = _setting_key(intent)
             if found is None:
                 return NotApplied("no exact Terraform argument for this fix", intent.title)

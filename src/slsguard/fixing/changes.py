@@ -7,32 +7,32 @@ as it is now, plus a unified diff with secrets masked. Nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from slsguard.findings import Finding, FixChange, Replacement, Report
+from slsguard.findings import Finding, FixChange, Replacement
 from slsguard.fixing.diffs import mask_secrets
 from slsguard.fixing.plan import FilePlan, Proposal, plan
 from slsguard.fixing.text import Edit
 from slsguard.model import Application
+from slsguard.secrets.detect import mask_text
 
 
-def with_changes(report: Report, apps: Sequence[Application], root: Path, cwd: Path) -> Report:
-    """`report` whose findings carry the exact edits of their fixes."""
+def with_changes(findings: Iterable[Finding], app: Application, root: Path) -> list[Finding]:
+    """The findings of `app`, each carrying the exact edits of its fixes (file names are
+    relative to `root`). The scan attaches them while the application is at hand, in
+    whichever process judged it."""
     from slsguard.fixing.proposals import proposals_of
 
-    by_name = {app.name: app for app in apps}
-
     def attach(finding: Finding) -> Finding:
-        app = by_name.get(finding.app)
-        if app is None or not finding.intents:
+        if not finding.intents:
             return finding
-        changes = [_change(p, root, cwd) for p in proposals_of(finding, app)]
+        changes = [_change(p, root, root) for p in proposals_of(finding, app)]
         found = tuple(change for change in changes if change is not None)
         return replace(finding, changes=found) if found else finding
 
-    return replace(report, findings=tuple(attach(finding) for finding in report.findings))
+    return [attach(finding) for finding in findings]
 
 
 def _change(proposal: Proposal, root: Path, cwd: Path) -> FixChange | None:
@@ -47,7 +47,9 @@ def _change(proposal: Proposal, root: Path, cwd: Path) -> FixChange | None:
         for edit in sorted(file_plan.rounds[0], key=lambda edit: (edit.start, edit.end))
     )
     diff = "".join(mask_secrets(file_plan.diff()) for file_plan in result.changed)
-    return FixChange(proposal.title, proposal.safe, replacements, diff, proposal.unsafe_reason)
+    # The title names the place (`route GET /hook/...`): text from the project, masked too.
+    title, reason = mask_text(proposal.title), mask_text(proposal.unsafe_reason)
+    return FixChange(title, proposal.safe, replacements, diff, reason)
 
 
 def _replacement(file_plan: FilePlan, edit: Edit) -> Replacement:

@@ -6,12 +6,19 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slsguard.fleet.targets import Target
+    from slsguard.fleet.task import Organization
 
 DEFAULT_STORE = "slsguard-fleet.sqlite"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `slsguard fleet scan` and `slsguard fleet report`."""
+    from slsguard.audit.command import add_organization_flags
+
     fleet = commands.add_parser(
         "fleet", help="scan many repositories and audit many accounts into one findings store"
     )
@@ -28,6 +35,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PROFILE",
         help="audit the account of this AWS profile (repeatable)",
     )
+    scan.add_argument(
+        "--profile",
+        metavar="PROFILE",
+        help="with --organization: the profile of the management (or delegated administrator) "
+        "account (default: the standard credential chain)",
+    )
+    add_organization_flags(scan)
     scan.add_argument("--region", action="append", default=[], metavar="R", help="repeatable")
     scan.add_argument("--endpoint-url", help="send every AWS call to this endpoint (a test server)")
     scan.add_argument("--as-of", type=_day, metavar="DATE", help="judge runtime dates as of DATE")
@@ -72,6 +86,7 @@ def _day(text: str) -> object:
 
 def run(args: argparse.Namespace) -> int:
     """Run `slsguard fleet ...`; returns the exit code."""
+    from slsguard.audit.client import AuditError
     from slsguard.fleet.execute import SchedulerError
     from slsguard.fleet.store import StoreError
 
@@ -79,24 +94,38 @@ def run(args: argparse.Namespace) -> int:
         if args.fleet_command == "report":
             return _report(args)
         return _scan(args)
-    except (SchedulerError, StoreError, OSError) as error:
+    except (SchedulerError, StoreError, AuditError, OSError) as error:
         print(f"slsguard fleet: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # botocore: no credentials, unknown profile, endpoint down
+        if not type(error).__module__.startswith("botocore"):
+            raise
+        print(f"slsguard fleet: cannot list the organization: {error}", file=sys.stderr)
         return 2
 
 
 def _scan(args: argparse.Namespace) -> int:
     """Every target, then one write of the run to the store. Exit 1 when a task failed."""
+    from slsguard.audit.command import organization_problem
     from slsguard.fleet.execute import Scheduler, check, run_locally, run_on_cluster
     from slsguard.fleet.store import open_store
     from slsguard.fleet.targets import accounts, repositories
     from slsguard.fleet.task import TaskSettings
     from slsguard.parallel import available_cpus
 
+    problem = organization_problem(args) or (
+        "--profile needs --organization" if args.profile and not args.organization else ""
+    )
+    if problem:
+        print(f"slsguard fleet: {problem}", file=sys.stderr)
+        return 2
     targets = repositories(args.repositories, args.repositories_file) + accounts(args.account)
+    organization, members = _organization(args) if args.organization else (None, [])
+    targets += members
     if not targets:
         print("slsguard fleet: no repository or account to run", file=sys.stderr)
         return 2
-    settings = TaskSettings(args.as_of, args.endpoint_url, tuple(args.region))
+    settings = TaskSettings(args.as_of, args.endpoint_url, tuple(args.region), organization)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if args.scheduler:
         scheduler = Scheduler(
@@ -118,6 +147,21 @@ def _scan(args: argparse.Namespace) -> int:
     found = sum(len(o.entry.findings) for o in outcomes if o.entry)
     print(f"run {run}: {len(outcomes)} targets, {found} findings, {len(failed)} failed")
     return 1 if failed else 0
+
+
+def _organization(args: argparse.Namespace) -> tuple[Organization, list[Target]]:
+    """How to enter the organization's accounts, and one target per account to audit,
+    listed here through the same code as `audit --organization`."""
+    from slsguard.audit.client import Calls, Endpoint, Session
+    from slsguard.audit.command import organization_options
+    from slsguard.audit.organization import organization_accounts
+    from slsguard.fleet.targets import members
+    from slsguard.fleet.task import Organization
+
+    options = organization_options(args)
+    session = Session(Endpoint(args.profile, args.endpoint_url), Calls())
+    caller, chosen = organization_accounts(session, options, sys.stderr)
+    return Organization(args.profile, caller, options), members(chosen)
 
 
 def _report(args: argparse.Namespace) -> int:

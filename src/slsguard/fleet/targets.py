@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -17,10 +17,14 @@ _GIT_URL = re.compile(r"^(?:https|file)://\S+$")
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One repository (a local folder or a git URL) or one account (an AWS profile)."""
+    """One repository (a local folder or a git URL) or one account: an AWS profile, or the
+    id of an account of the organization (`member`)."""
 
     kind: Kind
     name: str
+    member: bool = field(default=False, compare=False)
+    """An account of the organization, entered as `audit --organization` enters it (the
+    run's `TaskSettings.organization`); the target is the same whoever enters it."""
 
     @property
     def is_local_folder(self) -> bool:
@@ -54,3 +58,8 @@ def repositories(names: list[str], listing: Path | None) -> list[Target]:
 def accounts(profiles: list[str]) -> list[Target]:
     """One account target per AWS profile, each once, in order."""
     return [Target("account", profile) for profile in dict.fromkeys(profiles)]
+
+
+def members(ids: list[str]) -> list[Target]:
+    """One account target per account id of the organization, in order."""
+    return [Target("account", account, member=True) for account in ids]

@@ -13,8 +13,24 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slsguard.fleet.targets import Outcome, Target, is_git_url
+
+if TYPE_CHECKING:
+    from slsguard.audit.organization import OrganizationOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """How the run enters the accounts of an organization (`fleet scan --organization`)."""
+
+    profile: str | None
+    """The AWS profile of the management (or delegated administrator) account, on the
+    machine that runs the task (None: the standard credential chain)."""
+    caller: str
+    """That account's id: audited with its own credentials, the others through the role."""
+    options: OrganizationOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +43,8 @@ class TaskSettings:
     """Another AWS endpoint for the audits (a moto server in tests)."""
     regions: tuple[str, ...] = ()
     """Regions to audit (default: the profile's region)."""
+    organization: Organization | None = None
+    """How to enter the accounts of the organization (the `member` targets)."""
 
 
 def run_target(target: Target, settings: TaskSettings) -> Outcome:
@@ -70,7 +88,28 @@ def _audit(target: Target, settings: TaskSettings) -> Outcome:
     from slsguard.audit.history import entry_of
     from slsguard.audit.run import AuditOptions, audit
 
+    if target.member and settings.organization is not None:
+        return _audit_member(target, settings, settings.organization)
     endpoint = Endpoint(target.name, settings.endpoint_url)
     options = AuditOptions(endpoint=endpoint, regions=settings.regions, today=settings.today)
     result = audit(options)
     return Outcome(target, entry_of(result.report, result.account, result.regions))
+
+
+def _audit_member(target: Target, settings: TaskSettings, organization: Organization) -> Outcome:
+    """An account of the organization, entered as `audit --organization` enters it; an
+    account whose role cannot be assumed is a failed task (SLS008 in `audit`), so its
+    findings are neither new nor fixed."""
+    from slsguard.audit.client import Calls, Endpoint, Session
+    from slsguard.audit.history import entry_of
+    from slsguard.audit.organization import audit_account
+    from slsguard.audit.run import AuditOptions
+
+    endpoint = Endpoint(organization.profile, settings.endpoint_url)
+    options = AuditOptions(endpoint=endpoint, regions=settings.regions, today=settings.today)
+    session = Session(endpoint, Calls())
+    done = audit_account(session, target.name, organization.caller, options, organization.options)
+    if done.result is None:
+        reason = done.refusal.message if done.refusal else "not audited"
+        return Outcome(target, None, f"SLS008: {reason}")
+    return Outcome(target, entry_of(done.result.report, target.name, done.result.regions))

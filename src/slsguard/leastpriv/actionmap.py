@@ -153,6 +153,21 @@ for _service, _single in (
     for _name in _single:
         _method = "batch_" + sdkmodel.xform_name(_name)
         IRREGULAR[(_service, _method)] = (f"{_service}:{_name}",)
+# Operations authorized under another operation's action. Lambda: `GetLayerVersionByArn` is
+# `GetLayerVersion` addressed by ARN, one "Layer version" action in the permissions reference
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html). Timestream:
+# `Query` is authorized by `timestream:Select` (https://docs.aws.amazon.com/service-
+# authorization/latest/reference/list_amazontimestream.html). CloudSearch: the document
+# service (`UploadDocuments`) is the `cloudsearch:document` action, as search and suggest are
+# `cloudsearch:search`/`suggest` (https://docs.aws.amazon.com/cloudsearch/latest/developerguide/
+# configureaccess.html).
+IRREGULAR.update(
+    {
+        ("lambda", "get_layer_version_by_arn"): ("lambda:GetLayerVersion",),
+        ("timestream-query", "query"): ("timestream:Select",),
+        ("cloudsearchdomain", "upload_documents"): ("cloudsearch:document",),
+    }
+)
 IRREGULAR.update(
     {
         ("s3control", "delete_bucket_tagging"): ("s3-outposts:PutBucketTagging",),

@@ -31,22 +31,56 @@ _BENIGN_MANAGED = frozenset(
         "AWSXrayWriteOnlyAccess",
     }
 )
+_LOGS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+_XRAY = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:GetSamplingStatisticSummaries",
+)
 _MANAGED_GRANTS = {
-    "AWSLambdaBasicExecutionRole": (
-        "logs:CreateLogGroup",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
+    "AWSLambdaBasicExecutionRole": _LOGS,
+    "AWSXRayDaemonWriteAccess": _XRAY,
+    "AWSXrayWriteOnlyAccess": _XRAY,
+    "AWSLambdaVPCAccessExecutionRole": (
+        *_LOGS,
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
     ),
-    "AWSXRayDaemonWriteAccess": (
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "xray:GetSamplingStatisticSummaries",
+    "AWSLambdaSQSQueueExecutionRole": (
+        *_LOGS,
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    ),
+    "AWSLambdaKinesisExecutionRole": (
+        *_LOGS,
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+        "kinesis:ListStreams",
+        "kinesis:SubscribeToShard",
+    ),
+    "AWSLambdaDynamoDBExecutionRole": (
+        *_LOGS,
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
     ),
 }
-"""What the benign AWS managed policies allow on `*` (their published documents), so that a
-role with one attached is judged with it (the X-Ray policy `slsguard fix` attaches)."""
+"""What the benign AWS managed policies allow on `*` (their published documents in the AWS
+Managed Policy Reference, https://docs.aws.amazon.com/aws-managed-policy/latest/reference/),
+so that a role with one attached is judged with it (the X-Ray policy `slsguard fix`
+attaches; the VPC policy of a function in a VPC). `CloudWatchLambdaInsightsExecutionRolePolicy`
+allows only its own log group: it serves no need of the code."""
 _KINDS = {
     "AWS::DynamoDB::Table": "table",
     "AWS::Serverless::SimpleTable": "table",
@@ -170,10 +204,20 @@ def _resolved(app: Application, statement: Statement, need: Need | None) -> Stat
         arn, names = _pattern(app, text)
         if statement.is_allow and logical and names and logical not in names:
             continue
-        kept.append(arn if names else text)
+        kept.append(arn if names else _expression_unknown(text))
     if not kept:  # nothing left that may match: an Allow on no resource
         return replace(statement, actions=(), not_actions=(), resources=())
     return replace(statement, resources=tuple(kept))
+
+
+def _expression_unknown(text: str) -> str:
+    """A resource that is neither an ARN, `*` nor a template reference is an expression known
+    at deploy time (a Terraform `module.x.arn`): wholly unknown to the evaluator, never the
+    literal text (IAM accepts no such resource)."""
+    stripped = text.strip()
+    if stripped == "*" or stripped.startswith(("arn:", "!", "$", "{{")):
+        return text
+    return "${unknown}"
 
 
 def requested(need: Need) -> str:

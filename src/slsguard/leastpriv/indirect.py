@@ -266,12 +266,31 @@ PASS_ROLE: dict[tuple[str, str], tuple[str, bool]] = {
     ("cloudformation", "update_stack"): ("RoleARN", False),
     ("emr-serverless", "start_job_run"): ("executionRoleArn", True),
     ("codebuild", "create_project"): ("serviceRole", True),
+    **{
+        ("rekognition", f"start_{video}"): ("RoleArn", False)
+        for video in (
+            "label_detection",
+            "face_detection",
+            "face_search",
+            "celebrity_recognition",
+            "content_moderation",
+            "person_tracking",
+            "segment_detection",
+            "text_detection",
+        )
+    },
+    **{
+        ("textract", f"start_{job}"): ("RoleArn", False)
+        for job in ("document_analysis", "document_text_detection", "expense_analysis")
+    },
 }
 """Calls that hand a role to a service: `iam:PassRole` on that role
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html). `True`: the
 role parameter is required, so the call always passes one; otherwise only when the code
-writes it (`events.put_targets` `RoleArn`), or optionally (ECS passes the task definition's
-roles, which the call does not show)."""
+writes it (`events.put_targets` `RoleArn`; the `NotificationChannel.RoleArn` Rekognition Video
+and Textract publish job status with, https://docs.aws.amazon.com/rekognition/latest/dg/
+api-video-roles.html), or optionally (ECS passes the task definition's roles, which the call
+does not show)."""
 
 ACL_METHODS = frozenset(
     {

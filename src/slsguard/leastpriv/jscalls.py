@@ -362,6 +362,8 @@ class JavaScriptCalls:
     def _params(self, node: Node | None, module: JsModule, method: str) -> Params:
         while node is not None and node.type in _UNWRAP and node.named_children:
             node = node.named_children[0]
+        if node is not None and node.type == "identifier":  # `sns.publish(params)`
+            node = _declared_object(node)
         if node is None or node.type != "object":
             return ()
         pairs: list[tuple[str, Arg]] = []
@@ -481,3 +483,26 @@ def _walk(root: Node, types: tuple[str, ...]) -> list[Node]:
             found.append(node)
         stack.extend(reversed(node.named_children))
     return found
+
+
+def _declared_object(name: Node) -> Node | None:
+    """The object literal a name is declared with in an enclosing block, before its use
+    (`const params = { PhoneNumber: ... }; sns.publish(params)`), or None."""
+    wanted = text_of(name)
+    current: Node | None = name.parent
+    while current is not None:
+        found: Node | None = None
+        for statement in current.named_children:
+            if statement.start_byte >= name.start_byte:
+                break
+            if statement.type not in ("lexical_declaration", "variable_declaration"):
+                continue
+            for declarator in statement.named_children:
+                target = declarator.child_by_field_name("name")
+                value = declarator.child_by_field_name("value")
+                if target is not None and text_of(target) == wanted and value is not None:
+                    found = value if value.type == "object" else None
+        if found is not None:
+            return found
+        current = current.parent
+    return None

@@ -330,8 +330,9 @@ class PythonCalls:
             return []
         qualified = module.imports.get(_dotted(func.value), "")
         imported = self.modules.resolve(qualified, module) if qualified else None
-        if imported is not None and id(imported) in self.names:
-            member = imported.functions.get(func.attr)
+        if imported is not None and id(imported) in self.names:  # `module.f()`, `module.C()`
+            functions = imported.functions
+            member = functions.get(func.attr) or functions.get(f"{func.attr}.__init__")
             return [(imported, member)] if member is not None else []
         if self._methods is None:  # indexed once: every call of every module asks
             self._methods = {}

@@ -54,15 +54,35 @@ class LoadResult:
     files: int = 0
     project_root: str = ""
     """The absolute project root every application is stamped with."""
-    on_app: Callable[[Application], None] | None = None
-    """Told each application as soon as it is loaded (a pool starts judging it)."""
+    sources: list[int] = field(default_factory=list)
+    """For each application, the index (in the candidates given) of the file it was loaded
+    from; for a Terraform application, of the first file of its root module's scan root."""
+    note_sources: list[int] = field(default_factory=list)
+    """For each file note, the index of the file it is about."""
+    included: set[str] = field(default_factory=set)
+    """Files the Serverless configs include (never loaded again as templates of their own)."""
 
-    def add(self, app: Application) -> None:
-        """Keep a loaded application (stamped with the project root) and say so."""
-        app = replace(app, project_root=self.project_root)
-        self.apps.append(app)
-        if self.on_app is not None:
-            self.on_app(app)
+    def add(self, app: Application, source: int) -> None:
+        """Keep an application loaded from the candidate at `source` (stamped with the
+        project root)."""
+        self.apps.append(replace(app, project_root=self.project_root))
+        self.sources.append(source)
+
+
+LOAD_ORDER = {
+    "serverless": 0,
+    "code-config": 1,
+    "cdk-app": 1,
+    "chalice": 2,
+    "zappa": 2,
+    "template": 2,
+    "terraform": 2,
+    "ci": 3,
+    "key-file": 3,
+}
+"""The order files are loaded in, by kind (stable within a kind): Serverless configs first,
+so the files they include are known and not loaded again as templates of their own. The
+applications of Terraform modules come after all the others."""
 
 
 Progress = Callable[[int, int], None]
@@ -74,66 +94,63 @@ def load_all(
     options: LoadOptions,
     cwd: Path,
     progress: Progress | None = None,
-    on_app: Callable[[Application], None] | None = None,
 ) -> LoadResult:
     """Load every candidate; files included by a Serverless config are not loaded twice.
-    `cwd` is the folder file names are relative to: the project root. `on_app` is told each
-    application as soon as it is loaded, in the order of `LoadResult.apps`."""
-    result = LoadResult(files=len(candidates), project_root=os.path.abspath(cwd), on_app=on_app)
-    included: set[str] = set()
-    order = {
-        "serverless": 0,
-        "code-config": 1,
-        "cdk-app": 1,
-        "chalice": 2,
-        "zappa": 2,
-        "template": 2,
-        "terraform": 2,
-        "ci": 3,
-        "key-file": 3,
-    }
-    ordered = sorted(candidates, key=lambda item: order[item.kind])
+    `cwd` is the folder file names are relative to: the project root."""
+    result = LoadResult(files=len(candidates), project_root=os.path.abspath(cwd))
+    ordered = sorted(range(len(candidates)), key=lambda index: LOAD_ORDER[candidates[index].kind])
     terraform: dict[Path, Path] = {}  # module folder -> its scan root
-    for done, candidate in enumerate(ordered):
+    first_of_root: dict[Path, int] = {}  # scan root -> its first module's candidate
+    for done, index in enumerate(ordered):
         if progress is not None:
             progress(done, len(ordered))
-        if str(candidate.path) in included:
-            continue
-        if candidate.kind == "code-config":
-            result.file_notes.append(_code_config_note(candidate))
-            continue
-        if candidate.kind == "cdk-app":
-            result.file_notes.extend(cdk_notes(candidate))
-            continue
-        if candidate.kind in ("chalice", "zappa"):
-            _framework(candidate, result, cwd)
-            continue
-        if candidate.kind == "ci":
-            _pipeline(candidate, result)
-            continue
-        if candidate.kind == "key-file":
-            result.file_notes.extend(key_file_notes(candidate))
+        candidate = candidates[index]
+        if str(candidate.path) in result.included:
             continue
         if candidate.kind == "terraform":
             terraform.setdefault(candidate.path.parent, candidate.root)
+            first_of_root.setdefault(candidate.root, index)
             continue
+        notes_before = len(result.file_notes)
+        _load_one(candidate, index, result, options, cwd)
+        result.note_sources += [index] * (len(result.file_notes) - notes_before)
+    for root, index in first_of_root.items():
+        folders = [folder for folder, scan_root in terraform.items() if scan_root == root]
+        for app in _terraform(folders, root, cwd, options.var_files):
+            result.add(app, index)
+    return result
+
+
+def _load_one(
+    candidate: Candidate, index: int, result: LoadResult, options: LoadOptions, cwd: Path
+) -> None:
+    """The applications and file notes of one candidate (not a Terraform module) into
+    `result`."""
+    if candidate.kind == "code-config":
+        result.file_notes.append(_code_config_note(candidate))
+    elif candidate.kind == "cdk-app":
+        result.file_notes.extend(cdk_notes(candidate))
+    elif candidate.kind in ("chalice", "zappa"):
+        _framework(candidate, index, result, cwd)
+    elif candidate.kind == "ci":
+        _pipeline(candidate, index, result)
+    elif candidate.kind == "key-file":
+        result.file_notes.extend(key_file_notes(candidate))
+    else:
         loaded = _load(candidate)
         result.file_notes.extend(_problem_notes(loaded))
         if not isinstance(loaded.root, YMap):
             if loaded.root is not None:
                 result.file_notes.append(_not_a_template(candidate))
-            continue
+            return
         if candidate.kind == "serverless":
-            app = _serverless(candidate, loaded, options, included, cwd)
+            app = _serverless(candidate, loaded, options, result.included, cwd)
         else:
             app = _template(candidate, loaded.root)
-        result.add(_with_notes(app, external_role_notes(app)))
-    for app in _terraform(terraform, cwd, options.var_files) if terraform else ():
-        result.add(app)
-    return result
+        result.add(_with_notes(app, external_role_notes(app)), index)
 
 
-def _framework(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
+def _framework(candidate: Candidate, index: int, result: LoadResult, cwd: Path) -> None:
     """The applications (one per stage) of a Chalice or Zappa project."""
     from slsguard.loading.chalice import load_chalice
     from slsguard.loading.zappa import load_zappa
@@ -142,23 +159,18 @@ def _framework(candidate: Candidate, result: LoadResult, cwd: Path) -> None:
     apps, problems = load(candidate.path, lambda p: display_name(p, cwd), candidate.root)
     result.file_notes.extend(_problem_notes(Loaded(candidate.display, None, problems)))
     for app in apps:
-        result.add(_with_notes(app, external_role_notes(app)))
+        result.add(_with_notes(app, external_role_notes(app)), index)
 
 
 def _terraform(
-    modules: dict[Path, Path], cwd: Path, var_files: tuple[Path, ...] = ()
+    folders: list[Path], root: Path, cwd: Path, var_files: tuple[Path, ...] = ()
 ) -> list[Application]:
-    """One application per Terraform root module (deferred import: HCL costs start-up time)."""
+    """The applications of the Terraform root modules among `folders` under one scan root
+    (deferred import: HCL costs start-up time)."""
     from slsguard.loading.terraform import load_terraform
 
-    apps: list[Application] = []
-    for root in dict.fromkeys(modules.values()):
-        folders = [folder for folder, scan_root in modules.items() if scan_root == root]
-        found, _notes = load_terraform(
-            folders, root, lambda path: display_name(path, cwd), var_files
-        )
-        apps.extend(_with_notes(app, external_role_notes(app)) for app in found)
-    return apps
+    found, _notes = load_terraform(folders, root, lambda path: display_name(path, cwd), var_files)
+    return [_with_notes(app, external_role_notes(app)) for app in found]
 
 
 def external_role_notes(app: Application) -> list[Note]:
@@ -244,7 +256,7 @@ def _serverless(
     return _with_notes(app, notes)
 
 
-def _pipeline(candidate: Candidate, result: LoadResult) -> None:
+def _pipeline(candidate: Candidate, index: int, result: LoadResult) -> None:
     """A CI file: its parse problems, and its `pipeline` application when it is a mapping."""
     system = ci_system(candidate.path)
     if system is None:
@@ -252,7 +264,7 @@ def _pipeline(candidate: Candidate, result: LoadResult) -> None:
     loaded, app = load_pipeline(candidate.path, candidate.display, candidate.root, system)
     result.file_notes.extend(_problem_notes(loaded))
     if app is not None:
-        result.add(app)
+        result.add(app, index)
     elif loaded.root is not None and not isinstance(loaded.root, YMap):
         result.file_notes.append(_not_a_template(candidate))
 

@@ -120,8 +120,7 @@ def _branches(value: Any, key: str, assumed: list[str]) -> Any:
             continue
         if isinstance(item, ParameterDefault):
             assumed.append(
-                f"`{key}` is the default of {item.named_by}: "
-                "a deployment may pass another value"
+                f"`{key}` is the default of {item.named_by}: a deployment may pass another value"
             )
         items.append(item)
     return items

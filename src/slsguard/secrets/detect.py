@@ -510,6 +510,12 @@ def _mask_password(match: re.Match[str]) -> str:
 # A value stops at quotes and backticks: fix texts quote settings as `Key: value` in Markdown.
 _TEXT_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["'`]?\s*[:=]\s*["'`]?(?P<value>[^\s"'`,#}]+)""")
 _TEXT_WORD = re.compile(r"""[^\s"'`,;(){}\[\]<>=]{8,}""")
+# The token formats without their word boundaries: `find_token` does not call `xAKIA...y` a
+# key (it may be part of a longer identifier), but an output masks it all the same.
+_GLUED_TOKEN = re.compile(
+    "|".join(f"{prefix}{body}" for prefix, body, _ in _SIMPLE)
+    + r"|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{16,}"
+)
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -533,7 +539,14 @@ def mask_text(text: str) -> str:
 
     def token(match: re.Match[str]) -> str:
         word = match.group(0)
-        return mask(word) if "****" not in word and find_token(word) is not None else word
+        return mask(word) if "****" not in word and _shows_token(word) else word
 
     lines = text.split("\n")
     return "\n".join(_TEXT_WORD.sub(token, _TEXT_ASSIGNMENT.sub(named, line)) for line in lines)
+
+
+def _shows_token(word: str) -> bool:
+    """Whether `word` shows a token of a known format, alone or glued to other characters."""
+    if find_token(word) is not None:
+        return True
+    return _has_hint(word) and _GLUED_TOKEN.search(word) is not None

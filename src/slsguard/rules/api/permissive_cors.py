@@ -70,33 +70,23 @@ from collections.abc import Iterator
 
 from slsguard.analysis.cookie_auth import cookie_authorizers
 from slsguard.analysis.http import Cors, Endpoint, describe, endpoints
+from slsguard.analysis.targets import cors_target
 from slsguard.findings import Confidence, Origin, Severity, Violation
+from slsguard.fixes import Placeholder, SetSetting, unsafe
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
-_ORIGIN = "https://app.example.com"
-_FIX = {
-    (
-        "serverless",
-        "rest",
-    ): f"replace the wildcard with your front end: `cors: {{origin: {_ORIGIN}}}`",
-    ("serverless", "http"): f"set `provider.httpApi.cors.allowedOrigins: [{_ORIGIN}]`",
-    ("serverless", "url"): f"set `cors: {{allowedOrigins: [{_ORIGIN}]}}` under `url`",
-    ("sam", "rest"): f"set `Cors: {{AllowOrigin: \"'{_ORIGIN}'\"}}` on the API",
-    ("sam", "http"): f"set `CorsConfiguration: {{AllowOrigins: [{_ORIGIN}]}}` on the API",
-    ("sam", "url"): f"set `Cors: {{AllowOrigins: [{_ORIGIN}]}}` in `FunctionUrlConfig`",
-    ("cloudformation", "rest"): (
-        f"return `method.response.header.Access-Control-Allow-Origin: \"'{_ORIGIN}'\"` "
-        "from the OPTIONS integration"
-    ),
-    ("cloudformation", "http"): f"set `CorsConfiguration: {{AllowOrigins: [{_ORIGIN}]}}`",
-    ("cloudformation", "url"): f"set `Cors: {{AllowOrigins: [{_ORIGIN}]}}`",
-    ("openapi", "rest"): (
-        f"return `method.response.header.Access-Control-Allow-Origin: \"'{_ORIGIN}'\"` "
-        "from the OPTIONS integration"
-    ),
-    ("openapi", "http"): f"set `x-amazon-apigateway-cors: {{allowOrigins: [{_ORIGIN}]}}`",
-}
+_FRONT_END = Placeholder("your front end's origin: https://app.example.com")
+
+
+def _fix(endpoint: Endpoint, cors: Cors) -> SetSetting:
+    """Only the front end's origin (the author's to name): other sites lose access."""
+    return SetSetting(
+        cors_target(endpoint, cors),
+        "cors-origins",
+        _FRONT_END,
+        unsafe("browsers on any other origin can no longer read the responses"),
+    )
 
 
 @rule(
@@ -138,7 +128,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         yield Violation(
             cors.origin,
             f"{describe(app, first)}{_more(served)}: CORS {why}",
-            _FIX.get((first.syntax, first.kind), _FIX[("cloudformation", "http")]),
+            intents=(_fix(first, cors),),
             severity=severity,
             function=first.function,
             subject="cors",
@@ -159,7 +149,7 @@ def _cookie_violation(
         f"{_describe_origin(risky)} and authorizer {authorizer} authenticates callers by a "
         "cookie, which browsers attach to another site's requests: if the responses allow "
         "credentials, that site reads the user's data",
-        _FIX.get((first.syntax, first.kind), _FIX[("cloudformation", "http")]),
+        intents=(_fix(first, cors),),
         function=first.function,
         subject="cors",
         confidence=Confidence.MEDIUM,

@@ -65,34 +65,18 @@ functions:
 from collections.abc import Iterator
 
 from slsguard.analysis.http import Endpoint, describe, endpoints
+from slsguard.analysis.targets import validation_target
 from slsguard.findings import Severity, Violation, name_list
+from slsguard.fixes import FreeText, Intent, SetSetting, unsafe
 from slsguard.model import Application
 from slsguard.rules import Context, rule
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
-_FIX = {
-    "serverless": (
-        "add `request: {schemas: {application/json: ${file(schemas/<name>.json)}}}` "
-        "under this `http` event"
-    ),
-    "sam": (
-        "add `RequestModel: {Model: <Model>, Required: true, ValidateBody: true}` under this "
-        "event's `Properties`, with the model declared in the API's `Models`"
-    ),
-    "cloudformation": (
-        "set `RequestValidatorId: !Ref <Validator>` (an `AWS::ApiGateway::RequestValidator` "
-        "with `ValidateRequestBody: true`) and `RequestModels: {application/json: <Model>}`"
-    ),
-    "openapi": (
-        "add `x-amazon-apigateway-request-validator: <name>` (declared under "
-        "`x-amazon-apigateway-request-validators` with `validateRequestBody: true`) and a "
-        "request body schema to this operation"
-    ),
-}
-_HTTP_API_FIX = (
+_HTTP_API_FIX = FreeText(
     "validate the body in the handler against a schema (JSON Schema, pydantic, zod) before "
     "using it, or serve the route from a REST API with a request model"
 )
+_REJECTS = unsafe("requests whose body does not match the model are then rejected")
 
 
 @rule(
@@ -121,7 +105,7 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
                 f"{describe(app, endpoint)}: the {endpoint.method} body reaches "
                 f"{_target(endpoint)} without a schema the gateway validates "
                 f"({endpoint.validation.detail})",
-                _fix(endpoint),
+                intents=(_fix(app, endpoint),),
                 function=endpoint.function,
                 subject=endpoint.route,
             )
@@ -142,7 +126,7 @@ def _http_api_note(app: Application, api: str, routes: list[Endpoint]) -> Violat
         f"{describe(app, first)}: HTTP APIs cannot validate request bodies at the gateway, so "
         f"the bodies of {len(routes)} route{'s' if len(routes) > 1 else ''} ({shown}{more}) "
         f"reach {_functions(functions)} unchecked",
-        _HTTP_API_FIX,
+        intents=(_HTTP_API_FIX,),
         severity=Severity.LOW,
         function=functions[0] if len(functions) == 1 else None,
         functions=functions,
@@ -160,8 +144,9 @@ def _target(endpoint: Endpoint) -> str:
     return endpoint.function or "the integration"
 
 
-def _fix(endpoint: Endpoint) -> str:
-    detail = endpoint.validation.detail
-    if endpoint.syntax == "sam" and "without ValidateBody" in detail:
-        return "add `ValidateBody: true` to this `RequestModel`"
-    return _FIX[endpoint.syntax]
+def _fix(app: Application, endpoint: Endpoint) -> Intent:
+    """Validation of the body on the route, or on the request model it already names."""
+    target = validation_target(app, endpoint)
+    if target is None:
+        return FreeText("validate request bodies with a schema the gateway checks")
+    return SetSetting(target, "request-validation", True, _REJECTS)

@@ -104,11 +104,17 @@ from slsguard.analysis.resources import (
     Resource,
     ResourceIndex,
 )
+from slsguard.analysis.targets import policy_statement_target, resource_target
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import ALL_BLOCKED, OWN_ACCOUNT, ConditionTest, SetSetting, unsafe
 from slsguard.iam.effective import describe_functions
 from slsguard.located import YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
+from slsguard.tf_address import resource_name
+
+_OTHER_SENDERS = unsafe("senders from other accounts lose access")
+_SENDER_NOTE = "or name the producer: `aws:SourceArn` = the ARN of the resource that sends"
 
 WRITE_ACTIONS = {BUCKET: "s3:PutObject", QUEUE: "sqs:SendMessage", TOPIC: "sns:Publish"}
 
@@ -146,13 +152,13 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     for sources in groups.values():
         first = sources[0]
         names = tuple(dict.fromkeys(source.function.name for source in sources))
-        yield from _public_policy(index, first, names)
+        yield from _public_policy(app, index, first, names)
         if first.resource is not None and first.type == BUCKET:
-            yield from _public_acl(first.resource, names)
+            yield from _public_acl(app, first.resource, names)
 
 
 def _public_policy(
-    index: ResourceIndex, source: Source, functions: tuple[str, ...]
+    app: Application, index: ResourceIndex, source: Source, functions: tuple[str, ...]
 ) -> Iterator[Violation]:
     if source.resource is not None and _blocks(source.resource, "BlockPublicPolicy"):
         return  # S3 refuses the public policy (BlockPublicPolicy) or ignores it.
@@ -173,13 +179,22 @@ def _public_policy(
             noun = NOUNS[source.type]
             yield Violation(
                 statement.principal_origin,
-                f"{policy.resource.logical_id} lets anyone (principal `*`) call {action} on "
+                f"{resource_name(app, policy.resource.logical_id)} lets anyone (principal `*`) "
+                f"call {action} on "
                 f"{noun} {source.display} with no condition on the sender: anyone can feed "
                 f"events to {describe_functions(functions)}, input that no API gateway, "
                 "authorizer or WAF inspects",
-                "name the sender instead of `*`, or add a condition such as "
-                '`Condition: {ArnEquals: {"aws:SourceArn": <ARN of the producer>}}` or '
-                '`Condition: {StringEquals: {"aws:SourceAccount": !Ref AWS::AccountId}}`',
+                intents=(
+                    SetSetting(
+                        policy_statement_target(
+                            resource_name(app, policy.resource.logical_id), statement.origin
+                        ),
+                        "iam-condition",
+                        ConditionTest("StringEquals", "aws:SourceAccount", OWN_ACCOUNT),
+                        _OTHER_SENDERS,
+                        note=_SENDER_NOTE,
+                    ),
+                ),
                 subject=f"{source.key}:{action}",
             )
 
@@ -210,7 +225,9 @@ def _has_narrowing_condition(statement: PolicyStatement) -> bool:
     )
 
 
-def _public_acl(bucket: Resource, functions: tuple[str, ...]) -> Iterator[Violation]:
+def _public_acl(
+    app: Application, bucket: Resource, functions: tuple[str, ...]
+) -> Iterator[Violation]:
     if render(bucket.properties.get("AccessControl")).strip().lower() != "publicreadwrite":
         return
     settings = bucket.properties.get("PublicAccessBlockConfiguration")
@@ -222,8 +239,16 @@ def _public_acl(bucket: Resource, functions: tuple[str, ...]) -> Iterator[Violat
         bucket.origin_of("AccessControl"),
         f"S3 bucket {bucket.logical_id} has the ACL PublicReadWrite and Block Public Access "
         f"turned off: anyone can upload objects that invoke {describe_functions(functions)}",
-        "remove `AccessControl: PublicReadWrite` and set `BlockPublicAcls: true` and "
-        "`IgnorePublicAcls: true` under `PublicAccessBlockConfiguration`",
+        intents=(
+            SetSetting(
+                resource_target(app, bucket.logical_id, bucket.origin),
+                "public-access-block",
+                ALL_BLOCKED,
+                unsafe("whoever writes to the bucket through its public ACL loses access"),
+                note="in place of the bucket's current Block Public Access settings; and "
+                "remove its PublicReadWrite ACL",
+            ),
+        ),
         subject=f"{bucket.logical_id}:acl",
     )
 

@@ -61,10 +61,13 @@ functions:
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from slsguard.analysis.service import framework_major, service_level_origin
+from slsguard.analysis.targets import service_target
 from slsguard.delivery import DeployCommand, Pipeline
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import FreeText, Placeholder, SetSetting, unsafe
 from slsguard.located import YMap
 from slsguard.model import Application, render
 from slsguard.rules import NO_TEMPLATES, Context, rule
@@ -84,15 +87,16 @@ ROLE = "arn:aws:iam::<account-id>:role/<cfn-execution-role>"
 )
 def check(app: Application, context: Context) -> Iterator[Violation]:
     """A Serverless config without a deployment role; CI deploys of stacks without one."""
-    if app.kind == "serverless":
-        yield from _serverless(app)
+    yield from _serverless(app)
     if app.pipeline is not None:
         yield from _pipeline(app.pipeline)
 
 
 def _serverless(app: Application) -> Iterator[Violation]:
     config = app.template
-    if not isinstance(config, YMap) or not isinstance(config.get("provider"), YMap):
+    if not isinstance(config, YMap) or "service" not in config:
+        return  # Only a Serverless service has a `service:` with a `provider:`.
+    if not isinstance(config.get("provider"), YMap):
         return
     provider: YMap = config["provider"]
     if render(provider.get("name")).strip().lower() not in ("aws", ""):
@@ -104,28 +108,32 @@ def _serverless(app: Application) -> Iterator[Violation]:
     legacy = major is not None and major < 3
     setting = "provider.cfnRole" if legacy else "provider.iam.deploymentRole"
     count = len(app.functions)
+    origin = service_level_origin(app) or app.origin
+    service = service_target(app, origin, tuple(fn.name for fn in app.functions))
+    # Framework v1/v2 name the same role `provider.cfnRole`.
+    target = replace(service, variant="v2") if legacy else service
     yield Violation(
-        service_level_origin(app) or app.origin,
+        origin,
         f"`serverless deploy` of {app.name} has CloudFormation create its {count} "
         f"function{'' if count == 1 else 's'}, their roles and resources with the deployer's "
         f"own credentials (no `{setting}`): whoever deploys needs IAM and service permissions "
         "broad enough to create an admin role",
-        _serverless_fix(legacy),
+        intents=(
+            SetSetting(
+                target,
+                "deployment-role",
+                Placeholder("ARN of a CloudFormation execution role"),
+                unsafe("the role must exist, trust CloudFormation and allow what the stack needs"),
+                note=_ROLE_NOTE,
+            ),
+        ),
     )
 
 
-def _serverless_fix(legacy: bool) -> str:
-    if legacy:
-        lines = ["provider:", f"  cfnRole: {ROLE}"]
-    else:
-        lines = ["provider:", "  iam:", f"    deploymentRole: {ROLE}"]
-    return "\n".join(
-        [
-            *lines,
-            "(a role trusting cloudformation.amazonaws.com with what this stack needs; the "
-            "deployer then only needs CloudFormation and iam:PassRole on it)",
-        ]
-    )
+_ROLE_NOTE = (
+    "a role trusting cloudformation.amazonaws.com with what this stack needs; the deployer "
+    "then only needs CloudFormation and iam:PassRole on it"
+)
 
 
 def _pipeline(pipeline: Pipeline) -> Iterator[Violation]:
@@ -142,7 +150,7 @@ def _pipeline(pipeline: Pipeline) -> Iterator[Violation]:
                 f"job `{job.name}` deploys a stack with `{_short(deploy.text)}` and no "
                 "CloudFormation service role: every resource is created with the job's own "
                 "AWS credentials, which must then be broad enough to create IAM roles",
-                _pipeline_fix(deploy),
+                intents=(FreeText(_pipeline_fix(deploy)),),
                 subject=deploy.text,
             )
 

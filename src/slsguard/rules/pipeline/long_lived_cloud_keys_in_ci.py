@@ -76,6 +76,7 @@ from collections.abc import Iterator
 
 from slsguard.delivery import CiJob, Pipeline, StoredKey
 from slsguard.findings import Severity, Violation
+from slsguard.fixes import FreeText
 from slsguard.model import Application
 from slsguard.rules import NO_TEMPLATES, Context, rule
 from slsguard.secrets.detect import is_aws_documentation_key, mask
@@ -119,7 +120,9 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
         yield Violation(
             key.origin,
             _message(key, jobs),
-            _fix(pipeline, key, jobs[0]),
+            # The workflow file's own syntax, as advice: the role to assume must exist (and
+            # trust the CI system's OIDC provider) before the keys go, so nothing is applied.
+            intents=(FreeText(_fix(pipeline, key, jobs[0])),),
             severity=Severity.HIGH if key.literal else None,
             subject=key.setting,
         )
