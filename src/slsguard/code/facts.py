@@ -8,6 +8,7 @@ Handlers that cannot be analysed become SLS004 notes, files that fail to parse S
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation, name_list
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
 from slsguard.loading.django_urls import wsgi_views
-from slsguard.model import Application, Function, Note
+from slsguard.model import Application, Function, Note, render
 
 ModuleCheck = Callable[[Any, str], Iterator[Hit]]
 """A check of a whole module (Python or JavaScript), its hits attributed to the named
@@ -108,7 +109,7 @@ class _Run:
             if views and located.language == "python":
                 self.views(fn, located, views)
                 return
-            sources = sources_of(self.app, fn)
+            sources = replace(sources_of(self.app, fn), fixed_hosts=_fixed_hosts(fn))
             self.sources.append((fn.name, sources))
             try:
                 if located.language == "python":
@@ -258,6 +259,16 @@ def _compute(app: Application, cwd: Path) -> CodeFacts:
     for fn in app.functions:
         run.function(fn)
     return run.facts()
+
+
+def _fixed_hosts(fn: Function) -> frozenset[str]:
+    """The function's environment variables whose value, as the template writes it, has a
+    `/` after its scheme and host (`https://api.example.com/v1`, `${ApiUrl}/backend/`)."""
+    return frozenset(
+        env.name
+        for env in fn.environment
+        if "/" in re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", render(env.value))
+    )
 
 
 def _cut_short(source: HandlerSource) -> CodeNote:
