@@ -49,8 +49,6 @@ STILL_BRANCHING = {
     "network/function_outside_vpc.py": "reads `provider.vpc`, which Serverless functions inherit",
     "runtime/untrusted_layer.py": "reads `layers` per syntax (Serverless layer references)",
     # Fix still written as text per syntax (not converted to intents yet).
-    "api/api_without_waf.py": "fix not converted",
-    "network/outdated_tls_policy.py": "fix not converted",
     "runtime/missing_failure_destination.py": "fix not converted",
 }
 """Rule modules that still branch on the syntax, with what is left: this list only shrinks."""

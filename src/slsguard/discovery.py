@@ -62,6 +62,7 @@ FileKind = Literal[
     "ci",
     "terraform",
     "cdk-app",
+    "amplify",
     "key-file",
     "chalice",
     "zappa",
@@ -156,6 +157,7 @@ def _walk(start: Path, project: Project) -> list[Path]:
                 path.suffix.lower() in TEMPLATE_SUFFIXES
                 or name in CODE_CONFIGS
                 or name in ZAPPA_SETTINGS
+                or _amplify_backend(path)
             )
             if not (wanted or is_terraform(path) or is_key_file_name(path)):
                 continue
@@ -190,12 +192,21 @@ def _cdk_outputs(files: list[Path], seen: set[Path], project: Project) -> list[P
     return [path for path in found if path not in files]
 
 
+def _amplify_backend(path: Path) -> bool:
+    """`amplify/backend/backend-config.json` (Gen 1) or `amplify/backend.ts` (Gen 2)."""
+    if path.name == "backend-config.json":
+        return path.parent.name == "backend" and path.parent.parent.name == "amplify"
+    return path.name == "backend.ts" and path.parent.name == "amplify"
+
+
 def classify(path: Path, display: str, root: Path, *, explicit: bool = False) -> Candidate | None:
     """The kind of a file from its name and content; None for files slsguard leaves alone."""
     if path.name in CODE_CONFIGS:
         return Candidate(path, display, root, "code-config")
     if path.name == "cdk.json":
         return Candidate(path, display, root, "cdk-app")
+    if _amplify_backend(path):
+        return Candidate(path, display, root, "amplify")
     if path.name == "config.json" and path.parent.name == ".chalice":
         return Candidate(path, display, root, "chalice")
     if path.name in ZAPPA_SETTINGS:

@@ -9,7 +9,8 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 APPS = Path(__file__).resolve().parent / "apps"
-"""Apps in dialects the examples do not cover (a CloudFormation JSON template)."""
+"""Apps in dialects the examples do not cover (a CloudFormation JSON template), and small
+apps for the golden diffs of rules the examples do not trigger."""
 
 
 @pytest.fixture

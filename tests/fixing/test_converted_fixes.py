@@ -154,3 +154,35 @@ def test_permissive_cors_names_the_front_end_where_the_origins_are_written() -> 
     assert fixes["main.tf:68"].endswith(
         f'cors_configuration {{\n  allow_origins = ["{front_end}"]\n}}'
     )
+
+
+def test_tls_policies_are_set_where_the_domain_is_written() -> None:
+    fixes = _fixes("outdated-tls-policy", "SLS205")
+    assert (
+        fixes["serverless.yml:18"]
+        == "# under custom.customDomains[0].rest\nsecurityPolicy: tls_1_2"
+    )
+    assert fixes["sam-globals.yaml:7"] == "# under Globals.Api.Domain\nSecurityPolicy: TLS_1_2"
+    assert fixes["cloudformation.yaml:62"].endswith(
+        "DomainNameConfigurations[0]\nSecurityPolicy: TLS_1_2"
+    )
+
+
+def test_a_short_form_event_is_never_replaced_by_a_mapping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`- http: GET hello` says its path and method in the text: setting `authorizer` on it
+    would write a mapping in its place and lose them (seen in serverless/examples)."""
+    template = (
+        "service: hello\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n"
+        "  hello:\n    handler: handler.hello\n    events:\n      - http: GET hello\n"
+        "      - http:\n          path: bye\n          method: post\n"
+    )
+    (tmp_path / "serverless.yml").write_text(template)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", ".", "--unsafe-fixes", "--select", "SLS201"])
+    out = capsys.readouterr().out
+    assert "is written in its short form (GET hello): write it as a mapping first" in out
+    written = (tmp_path / "serverless.yml").read_text()
+    assert "      - http: GET hello\n" in written
+    assert "          method: post\n          authorizer: aws_iam\n" in written

@@ -29,6 +29,14 @@ CASES = [
     ("terraform", "terraform-app", "SLS404"),
     ("terraform", "terraform-app", "SLS501"),
     ("terraform", "terraform-app", "SLS109"),
+    # Fixes converted from text: the route's authorizer, the domain's TLS policy and a
+    # queue policy's sender condition, each written in its file's own syntax.
+    ("serverless", "orders-api", "SLS201"),
+    ("sam", "routes-sam", "SLS201"),
+    ("sam", "routes-sam", "SLS205"),
+    ("terraform", "routes-terraform", "SLS201"),
+    ("terraform", "routes-terraform", "SLS205"),
+    ("cloudformation", "events-cloudformation", "SLS208"),
 ]
 
 

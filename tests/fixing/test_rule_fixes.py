@@ -34,8 +34,9 @@ CASES = [
     # permission for `*` (the principal to name is the author's choice).
     ("SLS213", ("data-store-unencrypted", "hardcoded-secret-in-template"), 0),
     ("SLS214", ("weak-user-pool",), 0),
-    ("SLS201", ("unauthenticated-endpoint",), 12),
-    # Left: routes whose authorizer only the author can choose (a `$connect` route, OpenAPI
+    ("SLS201", ("unauthenticated-endpoint",), 14),
+    # Left: two events in their short form (`- http: GET orders/{id}`: written as a mapping
+    # first), routes whose authorizer only the author can choose (a `$connect` route, OpenAPI
     # operations, a SAM HTTP API, methods and routes whose API uses a Cognito/JWT authorizer:
     # its id goes with the type), a WebSocket API without `$connect`, a load balancer listener
     # and an HTTP API quick create (advice, no setting).
@@ -44,6 +45,8 @@ CASES = [
     # model or validator is the author's to write; HTTP APIs cannot validate (advice).
     ("SLS208", ("public-event-source",), 1),
     # Left: a Terraform queue policy, whose statement is inside `jsonencode(...)`.
+    ("SLS205", ("outdated-tls-policy",), 1),
+    # Left: a policy from a template parameter (changed where it is defined).
     ("SLS210", ("function-outside-vpc",), None),
     # Not applied: the subnets and security groups are the author's to choose.
 ]

@@ -947,3 +947,35 @@ def handler(event, context):
     root = write(tmp_path, {"main.tf": main_tf, "src/handler.py": code})
     assert findings(root, "SLS109") == []
     assert findings(root, "SLS110") == []
+
+
+def test_python_keywords_unpacked_from_a_dict_are_read(tmp_path: Path) -> None:
+    # The Python neighbour of lambda-sns-sms: `sns.publish(**params)` with the phone number
+    # (an SMS, no resource) or the topic in a dict assigned just before.
+    code = """import boto3
+
+sns = boto3.client("sns")
+
+
+def sms(event, context):
+    params = {"Message": "hi", "PhoneNumber": event["to"]}
+    return sns.publish(**params)
+
+
+def topic(event, context):
+    params = {"Message": "hi", "TopicArn": "arn:aws:sns:us-east-1:123456789012:news"}
+    return sns.publish(**params)
+"""
+    statements = (
+        "        - Effect: Deny\n          Action: [sns:Publish]\n"
+        "          Resource: 'arn:aws:sns:*:*:*'\n"
+        "        - Effect: Allow\n          Action: [sns:Publish]\n          Resource: '*'\n"
+    )
+    functions = "  sms:\n    handler: handler.sms\n  topic:\n    handler: handler.topic\n"
+    config = serverless(statements, functions)
+    root = write(tmp_path, {"handler.py": code, "serverless.yml": config})
+    assert needs(root) == {
+        "sms": {("sns:Publish", "'*'")},
+        "topic": {("sns:Publish", "arn:aws:sns:us-east-1:123456789012:news")},
+    }
+    assert findings(root, "SLS110") == ["handler.py:13"]

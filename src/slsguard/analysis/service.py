@@ -8,7 +8,7 @@ from slsguard.findings import Origin
 from slsguard.loading.policies import child_origin
 from slsguard.loading.serverless import framework_major, function_logical_id, plugin_names
 from slsguard.located import YMap
-from slsguard.model import Application, EnvVar, Function
+from slsguard.model import Application, EnvVar, Function, Trigger
 
 __all__ = [
     "child_origin",
@@ -73,3 +73,14 @@ def covered_by_service(app: Application, fn: Function, setting: str) -> bool:
     from slsguard.analysis.templates import syntax_of
 
     return syntax_of(app, fn) in _SERVICE_WIDE.get(setting, ())
+
+
+def function_url_id(fn: Function, trigger: Trigger) -> str:
+    """The logical id of a function's URL resource, generated ones included: the
+    Framework's `<Function>LambdaFunctionUrl`, an `AWS::Lambda::Url` resource's own, SAM's
+    `<Function>Url`."""
+    if trigger.origin.path[:1] == ("functions",):  # A Serverless function's `url:`.
+        return function_logical_id(fn.name) + "Url"
+    if isinstance(trigger.settings, YMap) and "TargetFunctionArn" in trigger.settings:
+        return str(trigger.origin.path[-1])  # An AWS::Lambda::Url resource.
+    return f"{fn.logical_id or fn.name}Url"

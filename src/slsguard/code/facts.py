@@ -8,10 +8,12 @@ Handlers that cannot be analysed become SLS004 notes, files that fail to parse S
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from slsguard.code.locate import Missing, locate
 from slsguard.code.model import CodeNote, EventRef, HandlerSource, Hit, Sources
@@ -24,10 +26,14 @@ from slsguard.code.sources import route_sources, sources_of
 from slsguard.findings import Origin, Severity, Violation, name_list
 from slsguard.loading.chalice import EVENT_ROOT, VIEWS
 from slsguard.loading.django_urls import wsgi_views
-from slsguard.model import Application, Function, Note
+from slsguard.model import Application, Function, Note, render
 
-ModuleCheck = Callable[[Module, str], Iterator[Hit]]
-"""A check of a whole module, its hits attributed to the named function."""
+ModuleCheck = Callable[[Any, str], Iterator[Hit]]
+"""A check of a whole module (Python or JavaScript), its hits attributed to the named
+function."""
+
+if TYPE_CHECKING:  # tree-sitter loads only for JS code
+    from slsguard.code.javascript_modules import JsModule, JsModules
 
 CODE_RULES = frozenset({"SLS305", "SLS306", *(f"SLS6{number:02d}" for number in range(1, 16))})
 
@@ -88,6 +94,7 @@ class _Run:
         self.missing: list[Missing] = []
         self.sources: list[tuple[str, Sources]] = []
         self.modules: dict[tuple[Path, Path], Modules] = {}
+        self.js_modules: dict[tuple[Path, Path], JsModules] = {}
         self.checked: dict[tuple[int, ModuleCheck], tuple[list[Hit], list[str]]] = {}
         """Per module and check: its hits, and the later functions that share them."""
 
@@ -102,7 +109,7 @@ class _Run:
             if views and located.language == "python":
                 self.views(fn, located, views)
                 return
-            sources = sources_of(self.app, fn)
+            sources = replace(sources_of(self.app, fn), fixed_hosts=_fixed_hosts(fn))
             self.sources.append((fn.name, sources))
             try:
                 if located.language == "python":
@@ -139,7 +146,7 @@ class _Run:
         # What the handler returns and decides: its own module, attributed to it alone.
         self.shared(module, function, _own_checks)
 
-    def shared(self, module: Module, function: str, check: ModuleCheck) -> None:
+    def shared(self, module: Module | JsModule, function: str, check: ModuleCheck) -> None:
         """The hits of `check` on `module`, computed for the first function that runs it;
         the functions after it sharing the module are only named on those hits (so that N
         functions of one handler file check it once, not N times)."""
@@ -172,11 +179,23 @@ class _Run:
         self.checks(module, modules, source.function)
 
     def javascript(self, source: HandlerSource, sources: Sources) -> None:
-        from slsguard.code.javascript import analyse  # tree-sitter loads only for JS code
+        # tree-sitter loads only for JS code
+        from slsguard.code.javascript import analyse, handler_checks, reached_checks
+        from slsguard.code.javascript_modules import JsModules
 
-        result = analyse(source, sources, self.cwd)
+        key = (source.root, source.scan_root)
+        modules = self.js_modules.get(key)
+        if modules is None:
+            modules = self.js_modules[key] = JsModules(*key, self.cwd)
+        modules.reset_reached()
+        handler = modules.handler(source)
+        result = analyse(source, sources, modules, handler)
         self.hits.extend(result.hits)
         self.notes.extend(result.notes)
+        reached = {id(m): m for m in (handler, *modules.reached.values()) if m is not None}
+        for checked in reached.values():
+            check = handler_checks if checked is handler else reached_checks
+            self.shared(checked, source.function, check)
 
     def go(self, source: HandlerSource, sources: Sources) -> None:
         from slsguard.code.go import analyse  # tree-sitter-go loads only for Go code
@@ -187,6 +206,9 @@ class _Run:
         self.notes.extend(result.notes)
 
     def facts(self) -> CodeFacts:
+        for failure in (f for m in self.js_modules.values() for f in m.failures):
+            origin = Origin(failure.display, (), failure.line, failure.column)
+            self.notes.append(CodeNote("SLS001", origin, failure.text, failure.fix))
         for hits, later in self.checked.values():
             if later:
                 self.hits.extend(replace(hit, functions=tuple(later)) for hit in hits)
@@ -237,6 +259,16 @@ def _compute(app: Application, cwd: Path) -> CodeFacts:
     for fn in app.functions:
         run.function(fn)
     return run.facts()
+
+
+def _fixed_hosts(fn: Function) -> frozenset[str]:
+    """The function's environment variables whose value, as the template writes it, has a
+    `/` after its scheme and host (`https://api.example.com/v1`, `${ApiUrl}/backend/`)."""
+    return frozenset(
+        env.name
+        for env in fn.environment
+        if "/" in re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", render(env.value))
+    )
 
 
 def _cut_short(source: HandlerSource) -> CodeNote:

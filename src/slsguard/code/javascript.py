@@ -8,8 +8,8 @@ functions of the same code; `javascript_sinks` checks the calls.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from slsguard.code import javascript_sinks
 from slsguard.code.events import contained, reach
@@ -78,10 +78,13 @@ class Result:
     notes: tuple[CodeNote, ...] = ()
 
 
-def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
-    """Analyse one handler and every local module it reaches."""
-    modules = JsModules(source.root, source.scan_root, cwd)
-    module = modules.handler(source)
+def analyse(
+    source: HandlerSource, sources: Sources, modules: JsModules, module: JsModule | None
+) -> Result:
+    """The taint paths of one handler (`module`, its parsed file) through every local module
+    it reaches. The modules are those of its code root, shared by the handlers there; their
+    parse failures and file-level checks (`handler_checks`, `reached_checks`) are the
+    caller's to report, once per module."""
     analysis = JsAnalysis(sources, modules, source.function)
     notes: list[CodeNote] = []
     if module is not None:
@@ -97,17 +100,21 @@ def analyse(source: HandlerSource, sources: Sources, cwd: Path) -> Result:
             )
             fix = "export the handler as a function slsguard can follow, or review it otherwise"
             notes.append(CodeNote("SLS004", origin, message, fix, source.function))
-    for failure in modules.failures:
-        origin = Origin(failure.display, (), failure.line, failure.column)
-        notes.append(CodeNote("SLS001", origin, failure.text, failure.fix))
-    hits = list(analysis.hits)
-    reached = {id(m): m for m in (module, *modules.cache.values()) if m is not None}
-    for checked in reached.values():
-        hits.extend(check_module(checked, source.function))
-        hits.extend(check_access(checked, source.function, checked is module))
-    if module is not None:  # what the handler itself decides
-        hits.extend(check_identity(module, source.function))
-    return Result(tuple(hits), tuple(notes))
+    return Result(tuple(analysis.hits), tuple(notes))
+
+
+def handler_checks(module: JsModule, function: str) -> Iterator[Hit]:
+    """The file-level checks of a handler's own module: secrets, keys, ACLs, the error
+    details it returns and the identity it trusts."""
+    yield from check_module(module, function)
+    yield from check_access(module, function, True)
+    yield from check_identity(module, function)
+
+
+def reached_checks(module: JsModule, function: str) -> Iterator[Hit]:
+    """The file-level checks of a module a handler reaches: secrets, keys and ACLs."""
+    yield from check_module(module, function)
+    yield from check_access(module, function, False)
 
 
 class JsAnalysis:

@@ -91,6 +91,9 @@ class JsModules:
         self.cwd = cwd
         self.cache: dict[Path, JsModule | None] = {}
         self.failures: list[ParseFailure] = []
+        self.reached: dict[int, JsModule] = {}
+        """The modules asked for since `reset_reached`: those one handler reaches, when the
+        handlers of a code root share the modules."""
 
     def handler(self, source: HandlerSource) -> JsModule | None:
         """The handler's module (inline code is parsed from the template's text)."""
@@ -103,6 +106,16 @@ class JsModules:
 
     def file(self, path: Path) -> JsModule | None:
         """The module in `path`, when readable, small enough and parsable."""
+        module = self._file(path)
+        if module is not None:
+            self.reached.setdefault(id(module), module)
+        return module
+
+    def reset_reached(self) -> None:
+        """Start recording anew the modules asked for (one handler's analysis)."""
+        self.reached = {}
+
+    def _file(self, path: Path) -> JsModule | None:
         path = path.resolve()
         if path in self.cache:
             return self.cache[path]

@@ -73,6 +73,9 @@ class Sources:
     exposure: Exposure = "internal"
     validated: bool = False
     """The gateway validates the request body against a schema (lowers severity)."""
+    fixed_hosts: frozenset[str] = frozenset()
+    """Environment variables whose configured value fixes a URL's scheme and host (a `/`
+    follows the host, as in `${OrdersApiUrl}/backend/`): `BASE + order_id` only adds a path."""
 
 
 @dataclass(frozen=True, slots=True)

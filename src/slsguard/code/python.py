@@ -121,6 +121,19 @@ def _configured_start(parts: list[ast.expr], values: list[Value]) -> bool:
     )
 
 
+def _environment_name(node: ast.expr) -> str | None:
+    """`X` of `os.environ["X"]`, `os.environ.get("X")` or `os.getenv("X")`."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+        key = node.slice
+    elif isinstance(node, ast.Call) and node.args:
+        if not ast.unparse(node.func).endswith(("environ.get", "getenv")):
+            return None
+        key = node.args[0]
+    else:
+        return None
+    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+
+
 def _shown(part: ast.expr) -> str:
     """`ORDERS_API_URL` as the code writes it (shortened)."""
     inner = part.value if isinstance(part, ast.FormattedValue) else part
@@ -387,11 +400,30 @@ class Frame:
         if _configured_base(parts, values):
             return value.safe_for(frozenset({"ssrf"}))
         if _configured_start(parts, values):
+            if self._fixed_host(parts[0]):
+                return value.safe_for(frozenset({"ssrf"}))
             return value.doubted(
                 f"the URL starts with {_shown(parts[0])}, from configuration: if it ends with "
                 "`/`, the event only adds a path"
             )
         return value
+
+    def _fixed_host(self, part: ast.expr) -> bool:
+        """Whether `part` reads an environment variable whose configured value fixes the
+        URL's host (`ORDERS_API_URL = os.environ["ORDERS_API_URL"]`, set to `${Url}/backend/`)."""
+        read = part.value if isinstance(part, ast.FormattedValue) else part
+        if isinstance(read, ast.Name):
+            read = next(
+                (
+                    statement.value
+                    for statement in self.module.tree.body
+                    if isinstance(statement, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == read.id for t in statement.targets)
+                ),
+                read,
+            )
+        name = _environment_name(read)
+        return name is not None and name in self.analysis.sources.fixed_hosts
 
     def _subscript(self, node: ast.Subscript) -> Value:
         base = self.expr(node.value)

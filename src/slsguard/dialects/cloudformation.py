@@ -200,6 +200,8 @@ SETTINGS = {
     ("AWS::CloudFront::Distribution", "web-acl"): Key(("DistributionConfig", "WebACLId")),
     ("AWS::Lambda::Url", "auth"): Key(("AuthType",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("SecurityPolicy",)),
+    ("setting:domain", "tls-policy"): Key(("SecurityPolicy",)),
+    ("setting:domain-configuration", "tls-policy"): Key(("SecurityPolicy",)),
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),
     ("AWS::Lambda::Permission", "source-account"): Key(("SourceAccount",), _own_account),
     ("AWS::Lambda::Permission", "source-arn"): Key(("SourceArn",)),

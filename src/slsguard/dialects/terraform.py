@@ -156,6 +156,10 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("AWS::CloudFront::Distribution", "web-acl"): Key(("web_acl_id",)),
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
+    ("setting:domain", "tls-policy"): Key(("security_policy",)),
+    ("setting:domain-configuration", "tls-policy"): Key(
+        ("domain_name_configuration{}", "security_policy")
+    ),
     ("AWS::Lambda::Permission", "source-account"): Key(("source_account",), _own_account),
     ("AWS::Lambda::Permission", "source-arn"): Key(("source_arn",)),
     ("function", "role"): Key(("role",), _own_role),

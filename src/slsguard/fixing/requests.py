@@ -105,7 +105,22 @@ def merge(
         if extend_lists:
             written = {str(item.value) for item in node.value}
             return [document.append_item(path, item) for item in value if str(item) not in written]
+    short = isinstance(node, yaml.ScalarNode) and _short_form(node)
+    if short and node is not None and isinstance(value, dict) and not is_intrinsic(value):
+        # `- http: GET hello`: the text says what a mapping would; replacing it loses that.
+        raise EditError(
+            f"{format_path(path)} is written in its short form ({node.value}): write it as a "
+            "mapping first"
+        )
     return [document.set_value(path, value)]
+
+
+_FLAGS = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"})
+
+
+def _short_form(node: yaml.ScalarNode) -> bool:
+    """A scalar that stands for settings (`GET hello`, `'*'`), not a flag (`url: true`)."""
+    return node.tag not in _FLAGS and node.value != ""
 
 
 def _yaml_value(text: str) -> object:

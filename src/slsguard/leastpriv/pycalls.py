@@ -515,9 +515,9 @@ class PythonCalls:
     def _operation(
         self, module: Module, node: ast.Call, symbol: str, owner: Handle, attr: str
     ) -> None:
-        params = owner.params + tuple(
-            (k.arg, self._arg(k.value, module)) for k in node.keywords if k.arg
-        )
+        keywords = [(k.arg, k.value) for k in node.keywords if k.arg]
+        keywords += _unpacked(module, node, symbol)
+        params = owner.params + tuple((name, self._arg(v, module)) for name, v in keywords)
         method = _method(owner, attr, params)
         if method is None:
             return
@@ -550,6 +550,28 @@ def call_location(module: Module, node: ast.Call, symbol: str) -> Location:
     return source_location(
         module.display, line, column, (end_line, end_column), symbol, module.text(node)
     )
+
+
+def _unpacked(module: Module, call: ast.Call, symbol: str) -> list[tuple[str, ast.expr]]:
+    """The keywords a call unpacks from a dict literal assigned before it in the same function
+    (`params = {"PhoneNumber": ...}; sns.publish(**params)`)."""
+    names = {k.value.id for k in call.keywords if k.arg is None and isinstance(k.value, ast.Name)}
+    scope: ast.AST | None = module.tree if symbol == "<module>" else module.functions.get(symbol)
+    if not names or scope is None:
+        return []
+    found: dict[str, ast.Dict] = {}
+    for node in ast.walk(scope):
+        if not isinstance(node, ast.Assign) or node.lineno >= call.lineno:
+            continue
+        target = node.targets[0] if len(node.targets) == 1 else None
+        if isinstance(target, ast.Name) and target.id in names and isinstance(node.value, ast.Dict):
+            found[target.id] = node.value
+    return [
+        (key, value)
+        for literal in found.values()
+        for key_node, value in zip(literal.keys, literal.values, strict=False)
+        if key_node is not None and (key := _constant(key_node))
+    ]
 
 
 def _method(owner: Handle, attr: str, params: Params) -> str | None:

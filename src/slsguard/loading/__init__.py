@@ -15,6 +15,7 @@ from pathlib import Path
 
 from slsguard.discovery import Candidate, ci_system, display_name
 from slsguard.findings import Origin, Severity, Violation, name_list
+from slsguard.loading.amplify import amplify_notes
 from slsguard.loading.cdk import cdk_notes
 from slsguard.loading.ci import load_pipeline
 from slsguard.loading.cloudformation import (
@@ -73,6 +74,7 @@ LOAD_ORDER = {
     "serverless": 0,
     "code-config": 1,
     "cdk-app": 1,
+    "amplify": 1,
     "chalice": 2,
     "zappa": 2,
     "template": 2,
@@ -130,6 +132,8 @@ def _load_one(
         result.file_notes.append(_code_config_note(candidate))
     elif candidate.kind == "cdk-app":
         result.file_notes.extend(cdk_notes(candidate))
+    elif candidate.kind == "amplify":
+        result.file_notes.extend(amplify_notes(candidate))
     elif candidate.kind in ("chalice", "zappa"):
         _framework(candidate, index, result, cwd)
     elif candidate.kind == "ci":

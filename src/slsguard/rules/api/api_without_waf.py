@@ -88,12 +88,12 @@ from slsguard.analysis.apis import (
     distributions,
     load_balancers,
 )
-from slsguard.analysis.service import function_logical_id
+from slsguard.analysis.service import function_url_id
 from slsguard.analysis.targets import resource_target, stage_target
 from slsguard.findings import Severity, Violation, name_list
 from slsguard.fixes import AddResource, Placeholder, SetSetting, Target, unsafe
 from slsguard.located import YMap
-from slsguard.model import Application, Function, Trigger, render
+from slsguard.model import Application, Trigger, render
 from slsguard.rules import Context, rule
 
 _Bare = dict[str, tuple[Distribution, list[tuple[str, tuple[str, ...]]]]]
@@ -225,7 +225,7 @@ def _function_urls(app: Application, bare: _Bare) -> Iterator[Violation]:
         for trigger in fn.triggers:
             if trigger.kind != "url" or not _public_url(trigger):
                 continue
-            url_id = _url_id(app, fn, trigger)
+            url_id = function_url_id(fn, trigger)
             in_front = [front for front in fronts if url_id in front.targets]
             if any(front.web_acl is not None for front in in_front):
                 continue
@@ -252,12 +252,3 @@ def _public_url(trigger: Trigger) -> bool:
     if "AuthType" in settings:
         return render(settings["AuthType"]).upper() == "NONE"
     return render(settings.get("authorizer")).lower() != "aws_iam"
-
-
-def _url_id(app: Application, fn: Function, trigger: Trigger) -> str:
-    """The logical id of the function URL resource (generated ones included)."""
-    if app.kind == "serverless" and trigger.origin.path[:1] == ("functions",):
-        return function_logical_id(fn.name) + "Url"
-    if isinstance(trigger.settings, YMap) and "TargetFunctionArn" in trigger.settings:
-        return str(trigger.origin.path[-1])  # An AWS::Lambda::Url resource.
-    return f"{fn.logical_id or fn.name}Url"  # SAM's generated `<Function>Url`.

@@ -6,7 +6,9 @@ Reports an outbound request whose URL comes from event data: `requests`, `httpx`
 A URL whose scheme and host are constant (`f"https://api.example.com/items/{id}"`) is not
 reported. A URL whose scheme and host come from configuration (an environment
 variable, a setting) and whose path only is from the event (`f"{API_URL}/items/{id}"`) is
-not reported: the request cannot leave the configured host.
+not reported: the request cannot leave the configured host. So is `API_URL + id` in Python
+when the template sets `API_URL` with a `/` after its host (`${OrdersApiUrl}/backend/`);
+without that, it is reported at low confidence.
 
 ## Why is this bad?
 The function fetches what the caller names: the instance metadata or internal services

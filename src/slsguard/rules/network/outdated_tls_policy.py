@@ -59,7 +59,9 @@ from typing import Any
 
 from slsguard.analysis.resources import Resource, ResourceIndex
 from slsguard.analysis.service import child_origin
+from slsguard.analysis.targets import resource_target
 from slsguard.findings import Origin, Severity, Violation
+from slsguard.fixes import SetSetting, Target, unsafe
 from slsguard.located import YList, YMap
 from slsguard.model import Application, render
 from slsguard.rules import Context, rule
@@ -85,12 +87,11 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     """Custom domains on TLS_1_0, written or by default."""
     index = ResourceIndex.of(app)
     for domain in index.of_type("AWS::ApiGateway::DomainName", "AWS::ApiGateway::DomainNameV2"):
-        yield from _rest_domain(index, domain)
+        yield from _rest_domain(app, index, domain)
     for domain in index.of_type("AWS::ApiGatewayV2::DomainName"):
         yield from _v2_domain(index, domain)
-    if app.kind == "sam":
-        yield from _sam_domains(app, index)
-    if app.kind == "serverless" and isinstance(app.template, YMap):
+    yield from _sam_domains(app, index)  # `AWS::Serverless::*` `Domain` and `Globals`
+    if isinstance(app.template, YMap):  # serverless-domain-manager's `custom` blocks
         yield from _serverless_domains(app.template, app.origin)
 
 
@@ -99,19 +100,19 @@ def _is_weak(index: ResourceIndex, value: object) -> bool:
     return isinstance(resolved, str) and resolved.strip().upper() == _WEAK
 
 
-def _rest_domain(index: ResourceIndex, domain: Resource) -> Iterator[Violation]:
+def _rest_domain(app: Application, index: ResourceIndex, domain: Resource) -> Iterator[Violation]:
     properties = domain.properties
     name = _display(domain.logical_id, properties.get("DomainName"))
     if "SecurityPolicy" in properties:
         if _is_weak(index, properties["SecurityPolicy"]):
-            yield _weak(domain.origin_of("SecurityPolicy"), name, "`SecurityPolicy: TLS_1_2`")
+            yield _weak(domain.origin_of("SecurityPolicy"), name)
         return
     if domain.type.endswith("V2") or _private(properties.get("EndpointConfiguration")):
         return  # Private custom domains only accept TLS 1.2.
     yield Violation(
         domain.origin,
         f"custom domain {name} sets no SecurityPolicy, so API Gateway applies TLS_1_0: {_WHY}",
-        "add `SecurityPolicy: TLS_1_2` to its Properties",
+        intents=(_tls_1_2(resource_target(app, domain.logical_id, domain.origin)),),
         subject=name,
     )
 
@@ -140,17 +141,28 @@ def _v2_domain(index: ResourceIndex, domain: Resource) -> Iterator[Violation]:
         if isinstance(configuration, YMap) and _is_weak(index, configuration.get("SecurityPolicy")):
             origin = child_origin(configurations, position, where)
             at = child_origin(configuration, "SecurityPolicy", origin)
-            yield _weak(at, name, "`SecurityPolicy: TLS_1_2`")
+            yield _weak(at, name, variant="domain-configuration")
 
 
 def _weak(
-    origin: Origin, name: str, fix: str, syntax: str = "SecurityPolicy: TLS_1_0"
+    origin: Origin,
+    name: str,
+    syntax: str = "SecurityPolicy: TLS_1_0",
+    variant: str = "domain",
 ) -> Violation:
+    """A policy written TLS_1_0: changed in place, in the mapping that holds it."""
+    holder = Origin(origin.file, origin.path[:-1], origin.line, origin.column)
     return Violation(
         origin,
         f"custom domain {name} uses `{syntax}`: {_WHY}",
-        f"set {fix}",
+        intents=(_tls_1_2(Target("setting", name, holder, variant=variant)),),
         subject=name,
+    )
+
+
+def _tls_1_2(target: Target) -> SetSetting:
+    return SetSetting(
+        target, "tls-policy", "TLS_1_2", unsafe("clients limited to TLS 1.0 or 1.1 lose access")
     )
 
 
@@ -198,7 +210,7 @@ def _sam_domain(
             name = _display(api.logical_id, block.get("DomainName"))
             if _is_weak(index, block["SecurityPolicy"]):
                 at = child_origin(block, "SecurityPolicy", origin)
-                yield _weak(at, name, "`SecurityPolicy: TLS_1_2`")
+                yield _weak(at, name)
             return
     merged = local if isinstance(local, YMap) else global_domain
     if not rest or merged is None:
@@ -209,10 +221,11 @@ def _sam_domain(
     if _private(endpoint):
         return
     name = _display(api.logical_id, merged.get("DomainName"))
+    domain_origin = local_origin if isinstance(local, YMap) else global_origin
     yield Violation(
-        local_origin if isinstance(local, YMap) else global_origin,
+        domain_origin,
         f"custom domain {name} sets no SecurityPolicy, so API Gateway applies TLS_1_0: {_WHY}",
-        "add `SecurityPolicy: TLS_1_2` under `Domain`",
+        intents=(_tls_1_2(Target("setting", name, domain_origin, variant="domain")),),
         subject=name,
     )
 
@@ -224,7 +237,7 @@ def _serverless_domains(config: YMap, origin: Origin) -> Iterator[Violation]:
         if isinstance(policy, str) and policy.strip().upper() == _WEAK:
             name = render(block.get("domainName") or block.get("name")) or "the custom domain"
             at = child_origin(block, "securityPolicy", where)
-            yield _weak(at, name, "`securityPolicy: tls_1_2`", f"securityPolicy: {policy}")
+            yield _weak(at, name, f"securityPolicy: {policy}")
 
 
 def _domain_blocks(config: YMap, origin: Origin) -> Iterator[tuple[YMap, Origin]]:
