@@ -48,8 +48,6 @@ STILL_BRANCHING = {
     "runtime/excessive_timeout.py": "reads `timeout`, `Timeout` and SAM `Globals` per syntax",
     "network/function_outside_vpc.py": "reads `provider.vpc`, which Serverless functions inherit",
     "runtime/untrusted_layer.py": "reads `layers` per syntax (Serverless layer references)",
-    # Fix still written as text per syntax (not converted to intents yet).
-    "runtime/missing_failure_destination.py": "fix not converted",
 }
 """Rule modules that still branch on the syntax, with what is left: this list only shrinks."""
 

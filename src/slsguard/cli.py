@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-j",
         type=_jobs,
         metavar="N",
-        help="processes that judge applications (default: one per 50 files to load, up to "
+        help="processes that load and judge applications (default: one per 50 files to load, up to "
         "the CPUs this process may use; 1: serial)",
     )
     scan.add_argument(

@@ -304,9 +304,7 @@ def _assembled(
         key=lambda item: item[0],
     )
     notes = sorted((note for result in results for note in result.notes), key=lambda n: n[0])
-    attributed = {
-        judged.judgement.outline.key: judged.dependencies for _, _, judged in placed
-    }
+    attributed = {judged.judgement.outline.key: judged.dependencies for _, _, judged in placed}
     reload = _Reloader(groups, setup, [(g, judged.order[3]) for _, g, judged in placed])
     return ScanResults(
         tuple(judged.judgement for _, _, judged in placed),

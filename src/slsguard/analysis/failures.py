@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slsguard.analysis.api_timeouts import is_async_http
+from slsguard.analysis.targets import resource_target
 from slsguard.analysis.templates import (
     Resource,
     logical_id_of,
@@ -21,6 +22,7 @@ from slsguard.analysis.templates import (
     syntax_of,
 )
 from slsguard.findings import Origin
+from slsguard.fixes import Target
 from slsguard.loading.yaml import YMap
 from slsguard.model import Application, Dialect, Function, render
 
@@ -73,7 +75,8 @@ class StreamMapping:
     origin: Origin
     source: str
     functions: tuple[str, ...]
-    fix: str
+    target: Target
+    """What holds its on-failure destination: the function's event, or the mapping resource."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +91,9 @@ class Queue:
 # -- asynchronous invocations --------------------------------------------------------------
 
 
-def async_sources(app: Application, fn: Function, syntax: Dialect) -> list[AsyncSource]:
+def async_sources(app: Application, fn: Function) -> list[AsyncSource]:
     """What invokes the function asynchronously: its events, and Lambda permissions."""
+    syntax = syntax_of(app, fn)
     found: list[AsyncSource] = []
     if syntax != "cloudformation":  # Plain Lambda functions have no `events`.
         for trigger in fn.triggers:
@@ -143,8 +147,9 @@ def _targets(function_text: str, fn: Function) -> bool:
     return own_name is not None and render(own_name) == function_text
 
 
-def has_async_failure_handling(app: Application, fn: Function, syntax: Dialect) -> bool:
+def has_async_failure_handling(app: Application, fn: Function) -> bool:
     """Whether failed asynchronous events of the function are kept somewhere."""
+    syntax = syntax_of(app, fn)
     settings = fn.settings if isinstance(fn.settings, YMap) else YMap()
     if syntax == "serverless":
         destinations = settings.get("destinations")
@@ -202,13 +207,15 @@ def stream_mappings(app: Application) -> Iterator[StreamMapping]:
         for trigger in fn.triggers:
             source = _stream_source(trigger.kind, trigger.settings, syntax)
             if source is not None and not _stream_has_destination(trigger.settings, syntax):
-                yield StreamMapping(trigger.origin, source, (fn.name,), _STREAM_FIX[syntax])
+                event = Target("setting", source, trigger.origin, variant="stream-event")
+                yield StreamMapping(trigger.origin, source, (fn.name,), event)
     for mapping in resources_of_type(app, "AWS::Lambda::EventSourceMapping"):
         source = _mapping_source(app, mapping.properties)
         if source in ("SQS", None) or _given(_on_failure(mapping.properties)):
             continue
         names = _function_names(app, mapping.properties.get("FunctionName"))
-        yield StreamMapping(mapping.origin, source, names, _STREAM_FIX["cloudformation"])
+        target = resource_target(app, mapping.logical_id, mapping.origin)
+        yield StreamMapping(mapping.origin, source, names, target)
 
 
 def _function_names(app: Application, target: Any) -> tuple[str, ...]:
@@ -217,16 +224,6 @@ def _function_names(app: Application, target: Any) -> tuple[str, ...]:
         fn.name for fn in app.functions if fn.logical_id and mentions(target, fn.logical_id)
     )
     return names or (render(target),)
-
-
-_STREAM_FIX: dict[Dialect, str] = {
-    "serverless": "add `destinations: {onFailure: <SQS queue or SNS topic ARN>}` under this "
-    "`stream` event (and consider `maximumRetryAttempts` and `bisectBatchOnFunctionError`)",
-    "sam": "add `DestinationConfig: {OnFailure: {Type: SQS, Destination: <queue ARN>}}` to "
-    "this event's Properties (and consider `MaximumRetryAttempts`)",
-    "cloudformation": "add `DestinationConfig: {OnFailure: {Destination: <SQS queue or SNS "
-    "topic ARN>}}` to the mapping's Properties (and consider `MaximumRetryAttempts`)",
-}
 
 
 def _stream_source(kind: str, settings: Any, syntax: Dialect) -> str | None:

@@ -120,9 +120,7 @@ def _verifies(module: Module, node: ast.Call) -> bool:
     return qual in _JWT_DECODE and has_key and not _jwt_unverified(qual, _keywords(node))
 
 
-_BASE64_DECODERS = frozenset(
-    {"base64.b64decode", "base64.urlsafe_b64decode", "base64.decodebytes"}
-)
+_BASE64_DECODERS = frozenset({"base64.b64decode", "base64.urlsafe_b64decode", "base64.decodebytes"})
 
 
 def _decodes_jwt_payload(module: Module, node: ast.Call, qual: str) -> bool:

@@ -201,6 +201,9 @@ SETTINGS = {
     ("AWS::Lambda::Url", "auth"): Key(("AuthType",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("SecurityPolicy",)),
     ("setting:domain", "tls-policy"): Key(("SecurityPolicy",)),
+    ("AWS::Lambda::EventSourceMapping", "failure-destination"): Key(
+        ("DestinationConfig", "OnFailure", "Destination")
+    ),
     ("setting:domain-configuration", "tls-policy"): Key(("SecurityPolicy",)),
     ("AWS::ApiGatewayV2::DomainName", "tls-policy"): Key(("DomainNameConfigurations",)),
     ("AWS::Lambda::Permission", "source-account"): Key(("SourceAccount",), _own_account),

@@ -36,6 +36,9 @@ SETTINGS = {
     ("function", "role"): Key(("Policies",), _own_policies),
     ("route:rest", "authorization"): Key(("Properties", "Auth", "Authorizer"), authorizers.sam),
     ("setting:cors-rest", "cors-origins"): Key(("AllowOrigin",), authorizers.quoted_origin),
+    ("setting:stream-event", "failure-destination"): Key(
+        ("Properties", "DestinationConfig", "OnFailure", "Destination")
+    ),
     ("route:rest", "request-validation"): Key(
         ("Properties", "RequestModel"), authorizers.sam_request_model
     ),

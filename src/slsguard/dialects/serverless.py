@@ -108,6 +108,7 @@ SETTINGS = {
     ("setting:cors-rest", "cors-origins"): Key(("origin",)),
     ("setting:cors-http", "cors-origins"): Key(("allowedOrigins",), authorizers.origins),
     ("setting:cors-url", "cors-origins"): Key(("allowedOrigins",), authorizers.origins),
+    ("setting:stream-event", "failure-destination"): Key(("stream", "destinations", "onFailure")),
     ("setting:domain", "tls-policy"): Key(("securityPolicy",), lambda value: str(value).lower()),
     ("route:rest", "request-validation"): Key(("http", "request"), authorizers.serverless_request),
     ("function", "tracing"): Key(("tracing",)),

@@ -157,6 +157,9 @@ SETTINGS: dict[tuple[str, str], Key] = {
     ("AWS::Lambda::Url", "auth"): Key(("authorization_type",)),
     ("AWS::ApiGateway::DomainName", "tls-policy"): Key(("security_policy",)),
     ("setting:domain", "tls-policy"): Key(("security_policy",)),
+    ("AWS::Lambda::EventSourceMapping", "failure-destination"): Key(
+        ("destination_config{}", "on_failure{}", "destination_arn")
+    ),
     ("setting:domain-configuration", "tls-policy"): Key(
         ("domain_name_configuration{}", "security_policy")
     ),

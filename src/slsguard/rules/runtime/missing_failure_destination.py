@@ -72,11 +72,10 @@ from slsguard.analysis.failures import (
     unredriven_queues,
 )
 from slsguard.analysis.targets import function_target, resource_target
-from slsguard.analysis.templates import describe, is_lambda_app, syntax_of
+from slsguard.analysis.templates import describe, is_lambda_app
 from slsguard.findings import Severity, Violation
 from slsguard.fixes import (
     AddResource,
-    FreeText,
     Grant,
     Intent,
     Placeholder,
@@ -102,9 +101,8 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
     if not is_lambda_app(app):
         return
     for fn in app.functions:
-        syntax = syntax_of(app, fn)
-        sources = async_sources(app, fn, syntax)
-        if sources and not has_async_failure_handling(app, fn, syntax):
+        sources = async_sources(app, fn)
+        if sources and not has_async_failure_handling(app, fn):
             yield _async_violation(app, fn, sources)
     for mapping in stream_mappings(app):
         yield Violation(
@@ -112,7 +110,15 @@ def check(app: Application, context: Context) -> Iterator[Violation]:
             f"the {mapping.source} event source mapping of {describe(mapping.functions)} has "
             "no on-failure destination: a record that keeps failing is retried until it "
             "expires from the stream, then skipped without a trace",
-            intents=(FreeText(mapping.fix),),
+            intents=(
+                SetSetting(
+                    mapping.target,
+                    "failure-destination",
+                    Placeholder("SQS queue or SNS topic ARN"),
+                    unsafe("records the function fails on go to the new destination"),
+                    note="and consider a maximum retry count and bisecting failed batches",
+                ),
+            ),
             functions=tuple(mapping.functions),
             subject=mapping.source,
         )
