@@ -215,3 +215,23 @@ def test_json_lists_every_function_a_finding_is_about(tmp_path: Path) -> None:
     about = {item["rule_id"]: (item["function"], item["functions"]) for item in findings}
     both = (None, ["create", "refund"])
     assert about == {"SLS102": both, "SLS004": both}
+
+
+def test_a_module_finding_names_only_the_functions_that_reach_the_module(tmp_path: Path) -> None:
+    """Two functions, each in its own handler file under one code root: a file-level hit in
+    one file is about the function whose handler reaches that file, not the other one."""
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n"
+        "  open:\n    handler: open_route.handler\n"
+        "  other:\n    handler: other.handler\n"
+    )
+    (tmp_path / "open_route.py").write_text(
+        'import hmac\n\nKEY = b"k3y-Used-t0-sign-Every-0rder"\n\n\n'
+        "def handler(event, context):\n"
+        '    return hmac.new(KEY, event["body"].encode(), "sha256").hexdigest()\n'
+    )
+    (tmp_path / "other.py").write_text("def handler(event, context):\n    return 1\n")
+    report = scan([tmp_path], ScanOptions(project=find_project([tmp_path], root=tmp_path)))
+    code = [f for f in report.findings if f.location.file.endswith("open_route.py")]
+    assert code, "the signing-key constant is reported"
+    assert {f.functions for f in code} == {("open",)}

@@ -126,6 +126,7 @@ class _Run:
     ) -> None:
         key = (source.root, source.scan_root)
         modules = self.modules.setdefault(key, Modules(source.root, source.scan_root, self.cwd))
+        modules.reset_reached()
         module = modules.handler(source)
         if module is None:
             return
@@ -140,8 +141,10 @@ class _Run:
         self.checks(module, modules, source.function)
 
     def checks(self, module: Module, modules: Modules, function: str) -> None:
-        """The file-level checks of a handler's module and of every module it reached."""
-        for checked in [module, *(m for m in modules.cache.values() if m is not None)]:
+        """The file-level checks of a handler's module and of every module its analysis
+        reached (only those: a module another function imports is not this function's)."""
+        reached = {id(m): m for m in (module, *modules.reached.values())}
+        for checked in reached.values():
             self.shared(checked, function, _reached_checks)
         # What the handler returns and decides: its own module, attributed to it alone.
         self.shared(module, function, _own_checks)
@@ -164,6 +167,7 @@ class _Run:
         """A web framework's views (Chalice routes): each with the sources of its route."""
         key = (source.root, source.scan_root)
         modules = self.modules.setdefault(key, Modules(source.root, source.scan_root, self.cwd))
+        modules.reset_reached()
         module = modules.handler(source)
         if module is None:
             return

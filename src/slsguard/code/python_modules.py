@@ -128,6 +128,8 @@ class Modules:
         self.scan_root = scan_root
         self.cwd = cwd
         self.cache: dict[Path, Module | None] = {}
+        self.reached: dict[Path, Module] = {}
+        """The modules read since `reset_reached`: what one function's analysis reached."""
         self.failures: list[ParseFailure] = []
         self._real: dict[Path, Path] = {}
         self._found: dict[tuple[str, Path], Path | None] = {}
@@ -143,6 +145,10 @@ class Modules:
             module.column_offset = source.column_offset
         return module
 
+    def reset_reached(self) -> None:
+        """Start recording the modules one function's analysis reaches."""
+        self.reached = {}
+
     def file(self, path: Path) -> Module | None:
         """The module in `path` (None when unreadable, too big or unparsable)."""
         real = self._real.get(path)
@@ -150,7 +156,10 @@ class Modules:
             real = self._real[path] = path.resolve()
         path = real
         if path in self.cache:
-            return self.cache[path]
+            cached = self.cache[path]
+            if cached is not None:
+                self.reached[path] = cached
+            return cached
         self.cache[path] = None
         display = display_name(path, self.cwd)
         text = read_module(path, self.scan_root, display)
@@ -160,6 +169,8 @@ class Modules:
             return None
         module = self._parse(text, path, display)
         self.cache[path] = module
+        if module is not None:
+            self.reached[path] = module
         return module
 
     def _parse(self, text: str, path: Path, display: str) -> Module | None:
