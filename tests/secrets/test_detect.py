@@ -515,6 +515,9 @@ def test_aws_documentation_keys(value: str, expected: bool) -> None:
         ("use `ManageMasterUserPassword: true`, or", "use `ManageMasterUserPassword: true`, or"),
         ("set `DB_PASSWORD: hunter2hunter2` now", "set `DB_PASSWORD: hun****` now"),
         ("DB_PASSWORD=hunter2hunter2", "DB_PASSWORD=hun****"),
+        ("permissions:\n  id-token: write\n", "permissions:\n  id-token: write\n"),
+        ('authorization = "<COGNITO_AUTHORIZER_ID>"', 'authorization = "<COGNITO_AUTHORIZER_ID>"'),
+        ('api_key = "<a3F9kQ2mZ7pL4xW8>x"', 'api_key = "<a3F****"'),
     ],
 )
 def test_mask_text_masks_secret_values_not_quoted_settings(text: str, expected: str) -> None:

@@ -60,6 +60,7 @@ _NAME_SEGMENT = re.compile(rf"{_W}(?:[-_.]{_W})*|[A-Z]+(?:_(?:[A-Z]+|[0-9]+))*")
 _RESOURCE_NAME = re.compile(r"(?:[a-z]+[0-9]*)(?:[-_.](?:[a-z]+[0-9]*|[0-9]+))+")
 _TRIVIAL = re.compile(
     r"(?i)true|false|yes|no|on|off|y|n|enabled?|disabled?|none|null|nil|undefined|n/a|~|"
+    r"read|write|"  # access levels: GitHub Actions `permissions: id-token: write`
     r"[-+]?\d+(?:\.\d+)?(?:ms|s|m|h|d|w|secs?|mins?|hours?|days?)?"
 )
 _PLACEHOLDER_RE = re.compile(
@@ -510,6 +511,9 @@ def _mask_password(match: re.Match[str]) -> str:
 # A value stops at quotes and backticks: fix texts quote settings as `Key: value` in Markdown.
 _TEXT_ASSIGNMENT = re.compile(r"""(?P<name>[\w.-]+)["'`]?\s*[:=]\s*["'`]?(?P<value>[^\s"'`,#}]+)""")
 _TEXT_WORD = re.compile(r"""[^\s"'`,;(){}\[\]<>=]{8,}""")
+# A value that only names what to write (`authorization = "<COGNITO_AUTHORIZER_ID>"` in a fix):
+# a stand-in, shown as it is.
+_ANGLE_PLACEHOLDER = re.compile(r"<[A-Za-z][\w .-]*>")
 # The token formats without their word boundaries: `find_token` does not call `xAKIA...y` a
 # key (it may be part of a longer identifier), but an output masks it all the same.
 _GLUED_TOKEN = re.compile(
@@ -532,7 +536,9 @@ def mask_text(text: str) -> str:
 
     def named(match: re.Match[str]) -> str:
         value = match.group("value")
-        if "****" in value or classify(match.group("name"), value) is None:
+        if "****" in value or _ANGLE_PLACEHOLDER.fullmatch(value):
+            return match.group(0)
+        if classify(match.group("name"), value) is None:
             return match.group(0)
         start = match.start("value") - match.start()
         return match.group(0)[:start] + mask(value) + match.group(0)[start + len(value) :]
