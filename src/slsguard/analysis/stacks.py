@@ -218,6 +218,8 @@ def _samconfigs(app: Application) -> Iterator[str]:
     for name in _SAMCONFIG:
         path = folder / name
         try:
+            if not path.is_file():  # most templates have none: one stat, not a resolve
+                continue
             resolved = path.resolve()
             if resolved.is_relative_to(root) and resolved.is_file():
                 yield files.read_text(resolved, _MAX_SAMCONFIG, errors="replace")

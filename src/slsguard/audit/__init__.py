@@ -5,3 +5,7 @@ CloudFormation stack and mirrors them as templates (`template`), builds the usua
 runs the rules with cloud locations (`engine`). `command` is the command line. boto3 is
 imported only when an audit runs (in `client`), so importing this package stays cheap.
 """
+
+DEFAULT_ROLE = "slsguard-audit"
+"""The read-only role `audit --organization` assumes in each member account by default (here,
+not in `organization`, so that building the command line does not import boto3)."""

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from slsguard.audit import DEFAULT_ROLE
 from slsguard.findings import Severity
 from slsguard.output import emit, to_stdout
 
@@ -72,8 +73,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def add_organization_flags(audit: argparse.ArgumentParser) -> None:
     """`--organization` and the flags that shape it (`audit` and `fleet scan`)."""
-    from slsguard.audit.organization import DEFAULT_ROLE
-
     group = audit.add_argument_group("organization (audit every account of an AWS Organization)")
     group.add_argument(
         "--organization",
@@ -113,7 +112,7 @@ def organization_problem(args: argparse.Namespace) -> str:
 
 def organization_options(args: argparse.Namespace) -> OrganizationOptions:
     """The organization flags as options."""
-    from slsguard.audit.organization import DEFAULT_ROLE, OrganizationOptions
+    from slsguard.audit.organization import OrganizationOptions
 
     return OrganizationOptions(
         role_name=args.role_name or DEFAULT_ROLE,

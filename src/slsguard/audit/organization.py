@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from slsguard import __version__, reference
+from slsguard.audit import DEFAULT_ROLE
 from slsguard.audit.client import AuditError, Calls, Client, Credentials, Session
 from slsguard.audit.engine import cloud
 from slsguard.audit.run import AuditOptions, AuditResult, audit
@@ -32,7 +33,6 @@ from slsguard.rules import all_rules, find_rule
 
 ACCOUNT_WORKERS = 4
 """Accounts audited at once (each also reads up to 4 regions at once)."""
-DEFAULT_ROLE = "slsguard-audit"
 ADMIN_ROLE = "OrganizationAccountAccessRole"
 ORGANIZATIONS_REGION = "us-east-1"
 """Organizations is a global service whose endpoint is in us-east-1."""

@@ -551,6 +551,7 @@ def mask_text(text: str) -> str:
     return "\n".join(_TEXT_WORD.sub(token, _TEXT_ASSIGNMENT.sub(named, line)) for line in lines)
 
 
+@functools.lru_cache(maxsize=65_536)  # words repeat across paths, names and messages
 def _shows_token(word: str) -> bool:
     """Whether `word` shows a token of a known format, alone or glued to other characters."""
     if find_token(word) is not None:
