@@ -16,14 +16,10 @@ from collections.abc import Iterator
 from slsguard.code.go_access import RESPONSES, go_hit, inner, walk
 from slsguard.code.go_modules import GoFile, Node, text_of
 from slsguard.code.model import Hit
+from slsguard.code.python_invoke import payload_message
 
 _FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
 _ERROR_FIELDS = frozenset({"errorMessage", "errorType", "stackTrace", "ErrorMessage", "ErrorType"})
-_MESSAGE = (
-    "the response returns the payload of the Lambda function it invokes{when}: when that "
-    "function fails the payload is its error (`errorMessage`, `errorType`, `stackTrace`), "
-    "so the caller sees another function's internals"
-)
 _FIX = (
     'test `out.FunctionError` after `Invoke`, log the payload (`log.Printf("%s", '
     "out.Payload)`), and return a generic message with the request id"
@@ -47,14 +43,9 @@ def _in_scope(file: GoFile, scope: Node, function: str) -> Iterator[Hit]:
         body = _response_body(node)
         if body is None or not flow.carries(body):
             continue
-        if (node.start_byte, node.end_byte) in guarded:
-            when = " when `FunctionError` is set"
-        elif not tested:
-            when = " without testing `FunctionError`"
-        else:
-            continue  # The error branch answers on its own; this is the success path.
-        message = _MESSAGE.format(when=when)
-        yield go_hit(file, body, "error-details-exposed", function, message, _FIX)
+        message = payload_message((node.start_byte, node.end_byte) in guarded, tested)
+        if message is not None:
+            yield go_hit(file, body, "error-details-exposed", function, message, _FIX)
 
 
 def _response_body(node: Node) -> Node | None:

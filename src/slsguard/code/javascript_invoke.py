@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from slsguard.code.javascript_checks import file_hit
 from slsguard.code.javascript_modules import JsModule, Node, text_of
 from slsguard.code.model import Hit
+from slsguard.code.python_invoke import payload_message
 
 _FUNCTIONS = frozenset(
     {
@@ -28,11 +29,6 @@ _INVOKE = re.compile(r"\.invoke\s*\(|\bnew\s+InvokeCommand\s*\(")
 `FunctionName` (other `invoke` methods, such as Electron's, do not)."""
 _ERROR_FIELDS = frozenset({"errorMessage", "errorType", "stackTrace", "trace"})
 _RESPONDERS = ("callback", "cb", "done")
-_MESSAGE = (
-    "the response returns the payload of the Lambda function it invokes{when}: when that "
-    "function fails the payload is its error (`errorMessage`, `errorType`, `stackTrace`), "
-    "so the caller sees another function's internals"
-)
 _FIX = (
     "test `FunctionError` in the invoke response, log the payload (`console.error`), and "
     "return a generic message with the request id"
@@ -78,14 +74,9 @@ def _in_scope(module: JsModule, scope: Node, function: str) -> Iterator[Hit]:
     for node in nodes:
         if not _answers(node) or not flow.carries(node):
             continue
-        if (node.start_byte, node.end_byte) in guarded:
-            when = " when `FunctionError` is set"
-        elif not tested:
-            when = " without testing `FunctionError`"
-        else:
-            continue  # The error branch answers on its own; this is the success path.
-        message = _MESSAGE.format(when=when)
-        yield file_hit(module, node, "error-details-exposed", function, message, _FIX)
+        message = payload_message((node.start_byte, node.end_byte) in guarded, tested)
+        if message is not None:
+            yield file_hit(module, node, "error-details-exposed", function, message, _FIX)
 
 
 def _answers(node: Node) -> bool:

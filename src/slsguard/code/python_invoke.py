@@ -52,14 +52,20 @@ def _in_scope(
             continue
         if not flow.carries(node.value):
             continue
-        if id(node) in guarded:
-            when = " when `FunctionError` is set"
-        elif not tested:
-            when = " without testing `FunctionError`"
-        else:
-            continue  # The error branch answers on its own; this is the success path.
-        message = _MESSAGE.format(when=when)
-        yield file_hit(module, node, "error-details-exposed", function, message, _FIX)
+        message = payload_message(id(node) in guarded, tested)
+        if message is not None:
+            yield file_hit(module, node, "error-details-exposed", function, message, _FIX)
+
+
+def payload_message(in_error_branch: bool, tested: bool) -> str | None:
+    """The finding's message for a response carrying an invoked function's payload (in every
+    language), or None on the success path of a function that tests `FunctionError` (its
+    error branch answers on its own)."""
+    if in_error_branch:
+        return _MESSAGE.format(when=" when `FunctionError` is set")
+    if not tested:
+        return _MESSAGE.format(when=" without testing `FunctionError`")
+    return None
 
 
 class _Flow:
